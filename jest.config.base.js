@@ -1,0 +1,40 @@
+// Shared Jest setup: ESM + SWC (see STACK.md pitfalls 1 and 2). Packages extend it.
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+
+/** @param {string} dir the package directory */
+export function jestConfig(dir, overrides = {}) {
+  return {
+    rootDir: dir,
+    testEnvironment: 'node',
+    extensionsToTreatAsEsm: ['.ts'],
+    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+    moduleNameMapper: {
+      // Workspace packages are tested from source, so tests never need a build.
+      '^@plexmcp/contracts$': path.join(root, 'packages/contracts/src/index.ts'),
+      '^@plexmcp/service-kit$': path.join(root, 'packages/service-kit/src/index.ts'),
+      '^@plexmcp/service-kit/testing$': path.join(root, 'packages/service-kit/src/testing/index.ts'),
+      '^@plexmcp/sdk$': path.join(root, 'packages/sdk/src/index.ts'),
+      '^@plexmcp/key-service$': path.join(root, 'apps/key-service/src/index.ts'),
+      '^@plexmcp/usage-service$': path.join(root, 'apps/usage-service/src/index.ts'),
+      '^(\\.{1,2}/.*)\\.js$': '$1',
+    },
+    transform: {
+      '^.+\\.ts$': [
+        '@swc/jest',
+        {
+          jsc: {
+            parser: { syntax: 'typescript', decorators: true },
+            transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+            target: 'es2022',
+          },
+          module: { type: 'es6' },
+        },
+      ],
+    },
+    testTimeout: 30000,
+    ...overrides,
+  };
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ERROR_CODES, type ErrorDetail } from './errors.js';
+import { IdPrefix, idPattern } from './ids.js';
+
+export const orgIdSchema = z.string().regex(idPattern(IdPrefix.Organization), 'must be an organization id (org_…)');
+export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
+export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
+export const isoDateSchema = z.iso.datetime({ offset: true });
+export const nameSchema = z.string().trim().min(1).max(100);
+
+export const Scope = [
+  'keys:read',
+  'keys:write',
+  'mcps:read',
+  'mcps:write',
+  'usage:read',
+  'alerts:read',
+  'alerts:write',
+  'webhooks:read',
+  'webhooks:write',
+] as const;
+export const scopeSchema = z.enum(Scope);
+export type Scope = z.infer<typeof scopeSchema>;
+export const ALL_SCOPES: readonly Scope[] = Scope;
+
+export const modeSchema = z.enum(['live', 'test']);
+
+/** Who performs a management call: always the calling key's own organization. */
+export const actorSchema = z.strictObject({
+  org_id: orgIdSchema,
+  key_id: keyIdSchema.nullable(),
+  ip: z.string().max(64).nullable(),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+export const paginationQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
+
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
+}
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Every RPC reply is this envelope, so failures cross NATS as typed codes, never as strings. */
+export const rpcErrorSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+});
+export type RpcError = z.infer<typeof rpcErrorSchema>;
+export type RpcReply<T> = { ok: true; data: T } | { ok: false; error: RpcError };
+
+export function rpcReplySchema<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: rpcErrorSchema }),
+  ]);
+}
+
+/** Turns zod issues into the `error.details` list of the envelope (field path + message). */
+export function zodDetails(error: z.ZodError): ErrorDetail[] {
+  return error.issues.flatMap((issue) => {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: base ? `${base}.${key}` : key, message: 'unknown field' }));
+    }
+    return [{ field: base, message: issue.message }];
+  });
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { isoDateSchema, keyIdSchema, mcpIdSchema, modeSchema, orgIdSchema } from './common.schema.js';
+
+/**
+ * Cache-invalidation events (core NATS fan-out on `keys.events.*`), a discriminated union on
+ * `type`. A revoke is sent as a request to every gateway, which acknowledges after evicting.
+ */
+const keyRef = {
+  key_id: keyIdSchema,
+  key_hash: z.string(),
+  org_id: orgIdSchema,
+  version: z.number().int(),
+};
+export const keyEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('key.revoked'), ...keyRef }),
+  z.object({ type: z.literal('key.updated'), ...keyRef }),
+  z.object({ type: z.literal('key.rotated'), ...keyRef, new_key_id: keyIdSchema }),
+  z.object({ type: z.literal('key.expired'), ...keyRef }),
+  z.object({ type: z.literal('org.updated'), org_id: orgIdSchema, version: z.number().int() }),
+  z.object({ type: z.literal('mcp.updated'), mcp_id: mcpIdSchema, org_id: orgIdSchema }),
+]);
+export type KeyEvent = z.infer<typeof keyEventSchema>;
+
+export const eventAckSchema = z.object({ instance_id: z.string(), evicted: z.boolean() });
+export type EventAck = z.infer<typeof eventAckSchema>;
+
+export const gatewayHeartbeatSchema = z.object({
+  instance_id: z.string().min(1).max(100),
+  /** How long the receiver should consider this instance alive without another heartbeat. */
+  ttl_ms: z.number().int().min(100).max(60_000),
+});
+export type GatewayHeartbeat = z.infer<typeof gatewayHeartbeatSchema>;
+
+/** One per authenticated gateway request, published to JetStream with `event_id` as msgID. */
+export const requestRecordedEventSchema = z.object({
+  type: z.literal('request.recorded'),
+  event_id: z.string().min(1).max(64),
+  key_id: keyIdSchema,
+  org_id: orgIdSchema,
+  mcp_id: mcpIdSchema.nullable(),
+  mode: modeSchema,
+  method: z.string().max(16),
+  route: z.string().max(200),
+  status: z.number().int().min(100).max(599),
+  latency_ms: z.number().min(0),
+  client_ip: z.string().max(64).nullable(),
+  user_agent: z.string().max(512).nullable(),
+  occurred_at: isoDateSchema,
+});
+export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
+
+/** Usage-limit blocks announced by the usage-service; every gateway enforces them. */
+export const limitBlockSchema = z.object({
+  scope: z.enum(['org', 'key']),
+  org_id: orgIdSchema,
+  key_id: keyIdSchema.nullable(),
+  reset_at: isoDateSchema,
+});
+export type LimitBlock = z.infer<typeof limitBlockSchema>;
+export const usageEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('usage.limit_reached'), block: limitBlockSchema }),
+  z.object({ type: z.literal('usage.limit_cleared'), block: limitBlockSchema }),
+]);
+export type UsageEvent = z.infer<typeof usageEventSchema>;
+export const limitBlocksReplySchema = z.object({ blocks: z.array(limitBlockSchema) });
+
+export const healthReplySchema = z.object({
+  service: z.string(),
+  status: z.enum(['ok', 'degraded']),
+  instance_id: z.string(),
+  checks: z.record(z.string(), z.boolean()),
+});
+export type HealthReply = z.infer<typeof healthReplySchema>;
+export const healthRequestSchema = z.object({}).passthrough();
+
+export { isoDateSchema };

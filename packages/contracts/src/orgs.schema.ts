@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { createdKeySchema } from './keys.schema.js';
+import { actorSchema, isoDateSchema, nameSchema, orgIdSchema, pageSchema, paginationQuerySchema } from './common.schema.js';
+import { isValidCidr } from './cidr.js';
+
+export const cidrSchema = z.string().max(64).refine(isValidCidr, { message: 'must be an IPv4 or IPv6 CIDR' });
+
+export const organizationViewSchema = z.object({
+  id: orgIdSchema,
+  object: z.literal('organization'),
+  name: z.string(),
+  status: z.enum(['active', 'suspended']),
+  monthly_request_limit: z.number().int().nullable(),
+  ip_allowlist: z.array(z.string()).nullable(),
+  created_at: isoDateSchema,
+});
+export type OrganizationView = z.infer<typeof organizationViewSchema>;
+
+/** Internal (CLI over NATS): create an organization and its first admin key. */
+export const createOrgRequestSchema = z.strictObject({
+  name: nameSchema,
+  monthly_request_limit: z.number().int().min(1).nullable().default(null),
+  ip_allowlist: z.array(cidrSchema).max(100).nullable().default(null),
+});
+export type CreateOrgRequest = z.infer<typeof createOrgRequestSchema>;
+export const createdOrgSchema = z.object({ organization: organizationViewSchema, admin_key: createdKeySchema });
+export type CreatedOrg = z.infer<typeof createdOrgSchema>;
+
+export const getOrgRequestSchema = z.strictObject({ id: orgIdSchema });
+
+/** Internal (CLI over NATS): suspend/reactivate, change limit or allowlist. */
+export const updateOrgRequestSchema = z.strictObject({
+  id: orgIdSchema,
+  body: z
+    .strictObject({
+      name: nameSchema.optional(),
+      status: z.enum(['active', 'suspended']).optional(),
+      monthly_request_limit: z.number().int().min(1).nullable().optional(),
+      ip_allowlist: z.array(cidrSchema).max(100).nullable().optional(),
+    })
+    .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' }),
+});
+export type UpdateOrgRequest = z.infer<typeof updateOrgRequestSchema>;
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  object: z.literal('audit_entry'),
+  organization_id: orgIdSchema,
+  actor_key_id: z.string().nullable(),
+  action: z.string(),
+  target_type: z.enum(['api_key', 'mcp', 'organization']),
+  target_id: z.string(),
+  ip: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: isoDateSchema,
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export const listAuditRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
+export type ListAuditRequest = z.infer<typeof listAuditRequestSchema>;
+export const auditPageSchema = pageSchema(auditEntrySchema);

@@ -1,0 +1,72 @@
+/**
+ * Every NATS subject PlexMCP uses. Request/reply subjects are served by a queue group so several
+ * instances share the load; `*.events.*` subjects are core-NATS fan-out; `usage.requests.*` is
+ * JetStream (stream USAGE_STREAM).
+ */
+export const Subjects = {
+  keys: {
+    validate: 'keys.validate',
+    create: 'keys.create',
+    list: 'keys.list',
+    get: 'keys.get',
+    update: 'keys.update',
+    revoke: 'keys.revoke',
+    rotate: 'keys.rotate',
+    health: 'keys.health',
+  },
+  mcps: {
+    create: 'mcps.create',
+    list: 'mcps.list',
+    get: 'mcps.get',
+    update: 'mcps.update',
+    delete: 'mcps.delete',
+    /** Internal: the routing record (upstream URL and secret headers) the gateway caches. */
+    resolve: 'mcps.resolve',
+  },
+  orgs: {
+    create: 'orgs.create',
+    get: 'orgs.get',
+    update: 'orgs.update',
+  },
+  audit: {
+    list: 'audit.list',
+  },
+  usage: {
+    query: 'usage.query',
+    health: 'usage.health',
+    /** Internal: the current limit blocks, so a starting gateway knows them. */
+    blocks: 'usage.blocks',
+  },
+  /** Core-NATS fan-out of key-service changes: every gateway evicts its cache on these. */
+  keyEvents: {
+    wildcard: 'keys.events.>',
+    revoked: 'keys.events.revoked',
+    updated: 'keys.events.updated',
+    rotated: 'keys.events.rotated',
+    expired: 'keys.events.expired',
+    orgUpdated: 'keys.events.org_updated',
+    mcpUpdated: 'keys.events.mcp_updated',
+  },
+  /** Gateways announce themselves so the key-service knows how many acks a revoke must gather. */
+  gateway: {
+    heartbeat: 'gateway.heartbeat',
+  },
+  usageEvents: {
+    wildcard: 'usage.events.>',
+    limitReached: 'usage.events.limit_reached',
+    limitCleared: 'usage.events.limit_cleared',
+  },
+  /** JetStream: one message per authenticated gateway request. */
+  usageRequests: {
+    wildcard: 'usage.requests.>',
+    recorded: 'usage.requests.recorded',
+  },
+} as const;
+
+export const QueueGroups = {
+  keyService: 'key-service',
+  usageService: 'usage-service',
+} as const;
+
+export const USAGE_STREAM = 'USAGE';
+export const USAGE_CONSUMER = 'usage-service';

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** A configuration error names the offending variables; services exit on it at start-up. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates environment variables once, into a typed object. Schema keys are the variable names;
+ * empty strings count as unset so `FOO=` falls back to the default.
+ */
+export function loadConfig<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  }
+  return result.data;
+}
+
+export const natsUrlSchema = z
+  .string()
+  .regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, 'must be nats://host:port (comma-separated for a cluster)')
+  .default('nats://127.0.0.1:4222');
+
+export const postgresUrlSchema = z
+  .string()
+  .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// connection URL');
+
+export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
+
+/** An integer number of milliseconds given as a plain number: `RPC_TIMEOUT_MS=800`. */
+export function msSchema(defaultMs: number, min = 1, max = 3_600_000) {
+  return z.coerce.number().int().min(min).max(max).default(defaultMs);
+}
+
+export const booleanSchema = (defaultValue: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(defaultValue ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** The settings every NATS-connected service shares. */
+export const baseServiceEnv = {
+  NATS_URL: natsUrlSchema,
+  LOG_LEVEL: logLevelSchema,
+};

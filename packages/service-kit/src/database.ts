@@ -1,0 +1,49 @@
+import pg from 'pg';
+import type { DataSourceOptions, MigrationInterface, QueryRunner } from 'typeorm';
+
+export interface DatabaseSettings {
+  url: string;
+  /** The service's own schema: each service owns its tables and no other service reads them. */
+  schema: string;
+  entities: DataSourceOptions['entities'];
+  migrations: (new () => MigrationInterface)[];
+  poolSize?: number;
+  applicationName: string;
+}
+
+/** TypeORM options shared by every service: real migrations, never `synchronize`. */
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    schema: settings.schema,
+    entities: settings.entities,
+    migrations: settings.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    applicationName: settings.applicationName,
+    poolSize: settings.poolSize ?? 10,
+    extra: { connectionTimeoutMillis: 5_000 },
+  };
+}
+
+/** Creates the service schema if missing (migrations then create the tables inside it). */
+export async function ensureSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Schema-qualified table name for raw SQL in migrations: `"key_service"."api_keys"`. */
+export function table(queryRunner: QueryRunner, name: string): string {
+  const schema = (queryRunner.connection.options as { schema?: string }).schema ?? 'public';
+  return `"${schema}"."${name}"`;
+}

@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './logger.js';
+export * from './nats.js';
+export * from './rpc-server.js';
+export * from './database.js';
+export * from './microservice.js';

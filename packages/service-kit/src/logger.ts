@@ -1,0 +1,72 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+
+/** Anything shaped like an API key is masked before a log line is written, wherever it hides. */
+const KEY_PATTERN = /pk_(live|test)_[0-9A-Za-z]{8,}/g;
+const SECRET_PATTERN = /whsec_[A-Za-z0-9+/=]{8,}/g;
+
+export function scrubSecrets(text: string): string {
+  return text.replace(KEY_PATTERN, 'pk_$1_[REDACTED]').replace(SECRET_PATTERN, 'whsec_[REDACTED]');
+}
+
+function scrubValue(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubSecrets(value);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth + 1);
+  return out;
+}
+
+/** Structured JSON logs (pino). Authorization headers and secrets are redacted by path and by pattern. */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({
+    level,
+    base: { service, pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: [
+        'authorization',
+        'headers.authorization',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'secret',
+        '*.secret',
+        'key',
+        'upstream_headers',
+        '*.upstream_headers',
+      ],
+      censor: '[REDACTED]',
+    },
+    hooks: {
+      logMethod(args, method) {
+        method.apply(this, args.map((a) => scrubValue(a)) as Parameters<typeof method>);
+      },
+    },
+  });
+}
+
+/** Adapts pino to Nest's LoggerService so framework messages are JSON lines too. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string): void {
+    this.logger.error({ context, trace }, message instanceof Error ? message.message : String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+  fatal(message: unknown, context?: string): void {
+    this.logger.fatal({ context }, String(message));
+  }
+}

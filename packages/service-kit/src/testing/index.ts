@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Socket, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { randomBase62 } from '@plexmcp/contracts';
+
+/** The Postgres every test uses: `DATABASE_URL`, or the machine's local server. */
+export function testDatabaseUrl(): string {
+  return process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
+}
+
+export function testNatsUrl(): string {
+  return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+}
+
+/** A fresh schema per suite so suites never collide; drop it in afterAll. */
+export async function createTestSchema(prefix: string): Promise<{ schema: string; drop: () => Promise<void> }> {
+  const schema = `t_${prefix}_${randomBase62(8).toLowerCase()}`.replace(/[^a-z0-9_]/g, '_');
+  return {
+    schema,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: testDatabaseUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value, or fails after the deadline. No blind sleeps. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 5_000, intervalMs = 20, message = 'condition' } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}${lastError ? `: ${String(lastError)}` : ''}`);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface IsolatedNats {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+  /** Restarts on the same port and store (for reconnect tests). */
+  restart(): Promise<void>;
+}
+
+/** Starts a private nats-server with JetStream on a free port, for tests that stop the broker. */
+export async function startIsolatedNats(): Promise<IsolatedNats> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'plexmcp-nats-'));
+  const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
+  const url = `nats://127.0.0.1:${port}`;
+
+  const launch = async (): Promise<ChildProcess> => {
+    const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: 'ignore',
+    });
+    await waitFor(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const socket = new Socket();
+          socket.once('connect', () => {
+            socket.destroy();
+            resolve(true);
+          });
+          socket.once('error', () => resolve(false));
+          socket.connect(port, '127.0.0.1');
+        }),
+      { timeoutMs: 10_000, message: `nats-server on ${port}` },
+    );
+    return child;
+  };
+
+  const handle: IsolatedNats = {
+    url,
+    port,
+    process: await launch(),
+    async stop() {
+      await stopChild(handle.process);
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await stopChild(handle.process);
+      handle.process = await launch();
+    },
+  };
+  return handle;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
