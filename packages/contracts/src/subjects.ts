@@ -70,3 +70,15 @@ export const QueueGroups = {
 
 export const USAGE_STREAM = 'USAGE';
 export const USAGE_CONSUMER = 'usage-service';
+
+/**
+ * The JetStream stream both the gateway (publisher) and the usage-service (consumer) ensure at
+ * start-up with identical settings. The duplicate window is what makes a re-published event (same
+ * msgID = event_id) a no-op; the usage-service also de-duplicates on event_id in Postgres.
+ */
+export const USAGE_STREAM_SETTINGS = {
+  name: USAGE_STREAM,
+  subjects: [Subjects.usageRequests.wildcard],
+  duplicateWindowMs: 10 * 60_000,
+  maxAgeMs: 7 * 24 * 3_600_000,
+} as const;
