@@ -27,7 +27,9 @@ describe('key events', () => {
     admin = actorOf((await createOrg(h, 'Events')).admin_key);
     listener = await connectNats(h.nats.url, 'event-listener');
     listener.subscribe(Subjects.keyEvents.wildcard, {
-      callback: (_err, msg) => seen.push({ event: keyEventSchema.parse(msg.json()), subject: msg.subject }),
+      callback: (_err, msg) => {
+        seen.push({ event: keyEventSchema.parse(msg.json()), subject: msg.subject });
+      },
     });
     await listener.flush();
   });
