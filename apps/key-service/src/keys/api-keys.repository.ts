@@ -16,6 +16,19 @@ export interface SweptKey {
 
 const SWEEP_BATCH = 500;
 
+/**
+ * The hot path of `keys.validate`: one lookup on the unique `key_hash` index joined with the
+ * organization by primary key. Exported so a test can EXPLAIN exactly this statement.
+ */
+export function validateKeySql(schema: string): string {
+  return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
+                 k.expires_at, k.grace_ends_at, k.version,
+                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
+            FROM "${schema}"."api_keys" k
+            JOIN "${schema}"."organizations" o ON o.id = k.org_id
+           WHERE k.key_hash = $1`;
+}
+
 @Injectable()
 export class ApiKeysRepository {
   private readonly pool: pg.Pool;
@@ -25,26 +38,12 @@ export class ApiKeysRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
-    // One indexed lookup (unique key_hash) joined with the organization's primary key. A named
-    // statement is parsed and planned once per connection.
-    this.validateStatement = {
-      name: `plexmcp_validate_key_${this.schema}`,
-      text: `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
-                    k.expires_at, k.grace_ends_at, k.version,
-                    o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
-               FROM ${this.table('api_keys')} k
-               JOIN ${this.table('organizations')} o ON o.id = k.org_id
-              WHERE k.key_hash = $1`,
-    };
+    // A named statement is parsed and planned once per connection.
+    this.validateStatement = { name: `plexmcp_validate_key_${this.schema}`, text: validateKeySql(this.schema) };
   }
 
   private table(name: string): string {
     return `"${this.schema}"."${name}"`;
-  }
-
-  /** The SQL of the hot path, exposed so a test can EXPLAIN it. */
-  get validateSql(): string {
-    return this.validateStatement.text;
   }
 
   async findForValidation(keyHash: string): Promise<ValidationRow | null> {
