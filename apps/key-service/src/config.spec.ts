@@ -18,15 +18,18 @@ describe('key-service configuration', () => {
   });
 
   it('lets overrides win over the environment', () => {
-    const config = loadKeyServiceConfig({ dbSchema: 'k2', sweepIntervalMs: 100 }, { DATABASE_URL: 'postgres://a@h/db' });
+    const config = loadKeyServiceConfig(
+      { dbSchema: 'k2', sweepIntervalMs: 100 },
+      { DATABASE_URL: 'postgres://a@h/db' },
+    );
     expect(config).toMatchObject({ dbSchema: 'k2', sweepIntervalMs: 100 });
   });
 
   it('names the variable that is missing or wrong', () => {
     expect(() => loadKeyServiceConfig({}, {})).toThrow(/DATABASE_URL/);
     expect(() => loadKeyServiceConfig({}, { DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
-    expect(() => loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db', KEY_EVENT_ACK_TIMEOUT_MS: 'soon' })).toThrow(
-      /KEY_EVENT_ACK_TIMEOUT_MS/,
-    );
+    expect(() =>
+      loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db', KEY_EVENT_ACK_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/KEY_EVENT_ACK_TIMEOUT_MS/);
   });
 });

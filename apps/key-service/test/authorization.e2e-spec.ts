@@ -13,7 +13,15 @@ import {
   mcpPageSchema,
   mcpViewSchema,
 } from '@plexmcp/contracts';
-import { type Harness, actorOf, createKey, createMcp, createOrg, startHarness, validate } from './support/harness.js';
+import {
+  type Harness,
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  startHarness,
+  validate,
+} from './support/harness.js';
 
 /**
  * Every 401/403 cause of the public authentication document, decided the way the gateway does:
@@ -30,11 +38,18 @@ describe('authorization decisions: keys.validate + decide()', () => {
     if (!route) throw new Error(`MCP ${id} did not resolve`);
     return route;
   };
-  const decideFor = async (secret: string, target: DecisionTarget, clientIp: string | null = '198.51.100.4') => {
+  const decideFor = async (
+    secret: string,
+    target: DecisionTarget,
+    clientIp: string | null = '198.51.100.4',
+  ) => {
     const { status, policy } = await validate(h, secret);
     return decide({ status, policy, target, clientIp, now: Date.now() });
   };
-  const onMcp = (mcp: McpRoute): DecisionTarget => ({ kind: 'mcp', mcp: { id: mcp.id, org_id: mcp.org_id, mode: mcp.mode } });
+  const onMcp = (mcp: McpRoute): DecisionTarget => ({
+    kind: 'mcp',
+    mcp: { id: mcp.id, org_id: mcp.org_id, mode: mcp.mode },
+  });
 
   beforeAll(async () => {
     h = await startHarness('authz');
@@ -89,14 +104,24 @@ describe('authorization decisions: keys.validate + decide()', () => {
     const key = await createKey(h, admin);
     await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: key.key.id }, apiKeyViewSchema);
     expect((await validate(h, key.secret)).status).toBe('revoked');
-    expect(await decideFor(key.secret, onMcp(liveMcp))).toMatchObject({ allow: false, status: 401, reason: 'revoked' });
+    expect(await decideFor(key.secret, onMcp(liveMcp))).toMatchObject({
+      allow: false,
+      status: 401,
+      reason: 'revoked',
+    });
   });
 
   it('expired key is 401, even before the sweeper recorded it', async () => {
     const key = await createKey(h, admin, { expires_in: '30d' });
-    await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [key.key.id]);
+    await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      key.key.id,
+    ]);
     expect((await validate(h, key.secret)).status).toBe('expired');
-    expect(await decideFor(key.secret, onMcp(liveMcp))).toMatchObject({ allow: false, status: 401, reason: 'expired' });
+    expect(await decideFor(key.secret, onMcp(liveMcp))).toMatchObject({
+      allow: false,
+      status: 401,
+      reason: 'expired',
+    });
   });
 
   it('test key on a live MCP is 403; on a test MCP it passes', async () => {
@@ -130,7 +155,11 @@ describe('authorization decisions: keys.validate + decide()', () => {
     const other = actorOf(org.admin_key);
     const mcp = await resolve((await createMcp(h, other)).id);
     const before = await validate(h, org.admin_key.secret);
-    await h.rpc.call(Subjects.orgs.update, { id: other.org_id, body: { status: 'suspended' } }, organizationViewSchema);
+    await h.rpc.call(
+      Subjects.orgs.update,
+      { id: other.org_id, body: { status: 'suspended' } },
+      organizationViewSchema,
+    );
     const after = await validate(h, org.admin_key.secret);
     expect(after.status).toBe('org_suspended');
     expect(after.policy!.version).toBeGreaterThan(before.policy!.version);
@@ -139,7 +168,11 @@ describe('authorization decisions: keys.validate + decide()', () => {
       status: 403,
       reason: 'org_suspended',
     });
-    await h.rpc.call(Subjects.orgs.update, { id: other.org_id, body: { status: 'active' } }, organizationViewSchema);
+    await h.rpc.call(
+      Subjects.orgs.update,
+      { id: other.org_id, body: { status: 'active' } },
+      organizationViewSchema,
+    );
     expect(await decideFor(org.admin_key.secret, onMcp(mcp))).toEqual({ allow: true });
   });
 
@@ -165,17 +198,30 @@ describe('authorization decisions: keys.validate + decide()', () => {
   });
 
   it('mcps.resolve answers null for an MCP that does not exist', async () => {
-    const { route } = await h.rpc.call(Subjects.mcps.resolve, { id: 'mcp_doesnotexist00' }, resolveMcpReplySchema);
+    const { route } = await h.rpc.call(
+      Subjects.mcps.resolve,
+      { id: 'mcp_doesnotexist00' },
+      resolveMcpReplySchema,
+    );
     expect(route).toBeNull();
   });
 
   it('upstream header values reach gateways through mcps.resolve only, never through views', async () => {
-    const created = await createMcp(h, admin, { upstream_headers: { Authorization: 'Bearer upstream-token-123' } });
+    const created = await createMcp(h, admin, {
+      upstream_headers: { Authorization: 'Bearer upstream-token-123' },
+    });
     const viewed = await h.rpc.call(Subjects.mcps.get, { actor: admin, id: created.id }, mcpViewSchema);
-    const listed = await h.rpc.call(Subjects.mcps.list, { actor: admin, page: { limit: 100 } }, mcpPageSchema);
-    for (const shown of [created, viewed, listed]) expect(JSON.stringify(shown)).not.toContain('upstream-token-123');
+    const listed = await h.rpc.call(
+      Subjects.mcps.list,
+      { actor: admin, page: { limit: 100 } },
+      mcpPageSchema,
+    );
+    for (const shown of [created, viewed, listed])
+      expect(JSON.stringify(shown)).not.toContain('upstream-token-123');
     expect(viewed.upstream_header_names).toEqual(['Authorization']);
-    expect((await resolve(created.id)).upstream_headers).toEqual({ Authorization: 'Bearer upstream-token-123' });
+    expect((await resolve(created.id)).upstream_headers).toEqual({
+      Authorization: 'Bearer upstream-token-123',
+    });
   });
 
   it('the secret is never stored: only its SHA-256, a display prefix and the last 4 characters', async () => {

@@ -12,7 +12,15 @@ import {
 } from '@plexmcp/contracts';
 import { connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
-import { type Harness, actorOf, createKey, createMcp, createOrg, startHarness, validate } from './support/harness.js';
+import {
+  type Harness,
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  startHarness,
+  validate,
+} from './support/harness.js';
 import { FakeGateway } from './support/fake-gateway.js';
 
 /** Cache-eviction events: every gateway forgets a changed key before the change is acknowledged. */
@@ -56,7 +64,9 @@ describe('key events', () => {
     sub.unsubscribe();
     expect(order).toEqual(['event', 'reply']);
     expect(eventsFor('key.revoked', key.key.id)[0]?.event).toMatchObject({
-      key_hash: (await h.db.query('SELECT key_hash FROM api_keys WHERE id = $1', [key.key.id])).rows[0].key_hash,
+      key_hash: (
+        await h.db.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [key.key.id])
+      ).rows[0]!.key_hash,
       org_id: admin.org_id,
     });
   });
@@ -73,8 +83,14 @@ describe('key events', () => {
         async () => {
           await fast.heartbeat();
           await slow.heartbeat();
-          await h.rpc.call(Subjects.orgs.update, { id: admin.org_id, body: { name: 'Events' } }, organizationViewSchema);
-          return [fast, slow].every((g) => g.received.some((r) => r.event.type === 'org.updated' && r.wantsAck));
+          await h.rpc.call(
+            Subjects.orgs.update,
+            { id: admin.org_id, body: { name: 'Events' } },
+            organizationViewSchema,
+          );
+          return [fast, slow].every((g) =>
+            g.received.some((r) => r.event.type === 'org.updated' && r.wantsAck),
+          );
         },
         { message: 'gateways to be counted as live' },
       );
@@ -97,12 +113,26 @@ describe('key events', () => {
 
     it('update, rotate, organization and MCP changes are announced the same way', async () => {
       const key = await createKey(h, admin);
-      await h.rpc.call(Subjects.keys.update, { actor: admin, id: key.key.id, body: { scopes: ['usage:read'] } }, apiKeyViewSchema);
-      const rotated = await h.rpc.call(Subjects.keys.rotate, { actor: admin, id: key.key.id, body: {} }, rotatedKeySchema);
+      await h.rpc.call(
+        Subjects.keys.update,
+        { actor: admin, id: key.key.id, body: { scopes: ['usage:read'] } },
+        apiKeyViewSchema,
+      );
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: key.key.id, body: {} },
+        rotatedKeySchema,
+      );
       const mcp = await createMcp(h, admin);
-      await h.rpc.call(Subjects.mcps.update, { actor: admin, id: mcp.id, body: { name: 'Renamed' } }, mcpViewSchema);
+      await h.rpc.call(
+        Subjects.mcps.update,
+        { actor: admin, id: mcp.id, body: { name: 'Renamed' } },
+        mcpViewSchema,
+      );
       await h.rpc.call(Subjects.mcps.delete, { actor: admin, id: mcp.id }, mcpViewSchema);
-      const types = fast.received.map((r) => r.event).filter((e) => ('key_id' in e && e.key_id === key.key.id) || ('mcp_id' in e && e.mcp_id === mcp.id));
+      const types = fast.received
+        .map((r) => r.event)
+        .filter((e) => ('key_id' in e && e.key_id === key.key.id) || ('mcp_id' in e && e.mcp_id === mcp.id));
       expect(types.map((e) => e.type)).toEqual(['key.updated', 'key.rotated', 'mcp.updated', 'mcp.updated']);
       expect(types[1]).toMatchObject({ new_key_id: rotated.key.id });
       expect(fast.received.filter((r) => r.wantsAck).every((r) => r.ackedAt !== null)).toBe(true);
@@ -116,19 +146,29 @@ describe('key events', () => {
       const started = Date.now();
       await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: key.key.id }, apiKeyViewSchema);
       expect(Date.now() - started).toBeLessThan(500 + 2_000);
-      expect(ghost.received.some((r) => r.event.type === 'key.revoked' && r.event.key_id === key.key.id)).toBe(true);
+      expect(
+        ghost.received.some((r) => r.event.type === 'key.revoked' && r.event.key_id === key.key.id),
+      ).toBe(true);
       await ghost.stop();
     });
   });
 
   it('the sweeper marks an expired key, records it and announces key.expired', async () => {
     const key = await createKey(h, admin);
-    await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [key.key.id]);
+    await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      key.key.id,
+    ]);
     await waitFor(() => eventsFor('key.expired', key.key.id).length > 0, { message: 'key.expired event' });
-    const { rows } = await h.db.query('SELECT status FROM api_keys WHERE id = $1', [key.key.id]);
-    expect(rows[0].status).toBe('expired');
+    const { rows } = await h.db.query<{ status: string }>('SELECT status FROM api_keys WHERE id = $1', [
+      key.key.id,
+    ]);
+    expect(rows[0]!.status).toBe('expired');
     expect((await validate(h, key.secret)).status).toBe('expired');
-    const audit = await h.rpc.call(Subjects.audit.list, { actor: admin, page: { limit: 100 } }, auditPageSchema);
+    const audit = await h.rpc.call(
+      Subjects.audit.list,
+      { actor: admin, page: { limit: 100 } },
+      auditPageSchema,
+    );
     expect(audit.items.find((e) => e.target_id === key.key.id && e.action === 'key.expired')).toMatchObject({
       actor_key_id: null,
     });
@@ -146,11 +186,19 @@ describe('key events', () => {
     expect(Date.parse(during.policy!.expires_at) - Date.now()).toBeLessThanOrEqual(3_600_000);
     expect((await validate(h, rotated.secret)).status).toBe('active');
 
-    await h.db.query(`UPDATE api_keys SET grace_ends_at = now() - interval '1 millisecond' WHERE id = $1`, [key.key.id]);
-    await waitFor(() => eventsFor('key.revoked', key.key.id).length > 0, { message: 'key.revoked after grace' });
+    await h.db.query(`UPDATE api_keys SET grace_ends_at = now() - interval '1 millisecond' WHERE id = $1`, [
+      key.key.id,
+    ]);
+    await waitFor(() => eventsFor('key.revoked', key.key.id).length > 0, {
+      message: 'key.revoked after grace',
+    });
     expect((await validate(h, key.secret)).status).toBe('revoked');
     expect((await validate(h, rotated.secret)).status).toBe('active');
-    const audit = await h.rpc.call(Subjects.audit.list, { actor: admin, page: { limit: 100 } }, auditPageSchema);
+    const audit = await h.rpc.call(
+      Subjects.audit.list,
+      { actor: admin, page: { limit: 100 } },
+      auditPageSchema,
+    );
     const actions = audit.items.filter((e) => e.target_id === key.key.id).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['key.rotated', 'key.revoked']));
   });
@@ -158,14 +206,24 @@ describe('key events', () => {
   it('two instances sweeping together announce each expiry exactly once', async () => {
     const second = await h.startInstance({ sweepIntervalMs: 100 });
     try {
-      const keys = await Promise.all(Array.from({ length: 20 }, (_, i) => createKey(h, admin, { name: `batch ${i}` })));
+      const keys = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => createKey(h, admin, { name: `batch ${i}` })),
+      );
       const ids = keys.map((k) => k.key.id);
-      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ANY($1)`, [ids]);
-      await waitFor(() => ids.every((id) => eventsFor('key.expired', id).length > 0), { message: 'all expiries' });
+      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = ANY($1)`, [
+        ids,
+      ]);
+      await waitFor(() => ids.every((id) => eventsFor('key.expired', id).length > 0), {
+        message: 'all expiries',
+      });
       // A later key expiring proves further sweeps ran on both instances without repeating any.
       const sentinel = await createKey(h, admin, { name: 'sentinel' });
-      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [sentinel.key.id]);
-      await waitFor(() => eventsFor('key.expired', sentinel.key.id).length > 0, { message: 'sentinel expiry' });
+      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        sentinel.key.id,
+      ]);
+      await waitFor(() => eventsFor('key.expired', sentinel.key.id).length > 0, {
+        message: 'sentinel expiry',
+      });
       for (const id of [...ids, sentinel.key.id]) expect(eventsFor('key.expired', id)).toHaveLength(1);
     } finally {
       await second.close();

@@ -9,7 +9,15 @@ import {
   mcpPageSchema,
   rotatedKeySchema,
 } from '@plexmcp/contracts';
-import { type Harness, actorOf, createKey, createMcp, createOrg, startHarness, validate } from './support/harness.js';
+import {
+  type Harness,
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  startHarness,
+  validate,
+} from './support/harness.js';
 
 const DAY = 86_400_000;
 
@@ -63,7 +71,8 @@ describe('API-key lifecycle', () => {
         organization_id: org.organization.id,
       });
       expect(org.admin_key.key.scopes).toHaveLength(9);
-      const days = (Date.parse(org.admin_key.key.expires_at) - Date.parse(org.admin_key.key.created_at)) / DAY;
+      const days =
+        (Date.parse(org.admin_key.key.expires_at) - Date.parse(org.admin_key.key.created_at)) / DAY;
       expect(days).toBe(90);
     });
   });
@@ -79,7 +88,11 @@ describe('API-key lifecycle', () => {
         usage_limit: { requests: 50, period: 'month' },
         expires_in: '30d',
       });
-      const rotated = await h.rpc.call(Subjects.keys.rotate, { actor: admin, id: old.key.id, body: {} }, rotatedKeySchema);
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: old.key.id, body: {} },
+        rotatedKeySchema,
+      );
       expect(rotated.secret).not.toBe(old.secret);
       expect(rotated.key).toMatchObject({
         name: 'Rotating',
@@ -92,13 +105,19 @@ describe('API-key lifecycle', () => {
       });
       const lifetime = Date.parse(rotated.key.expires_at) - Date.parse(rotated.key.created_at);
       expect(Math.round(lifetime / DAY)).toBe(30);
-      expect(rotated.previous).toMatchObject({ id: old.key.id, status: 'revoked', rotated_to: rotated.key.id });
+      expect(rotated.previous).toMatchObject({
+        id: old.key.id,
+        status: 'revoked',
+        rotated_to: rotated.key.id,
+      });
       expect((await validate(h, old.secret)).status).toBe('revoked');
       expect((await validate(h, rotated.secret)).status).toBe('active');
     });
 
     it('keeps the old key working through the grace period, never beyond its own expiry', async () => {
-      const old = await createKey(h, admin, { expires_at: new Date(Date.now() + 2 * 3_600_000).toISOString() });
+      const old = await createKey(h, admin, {
+        expires_at: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+      });
       const rotated = await h.rpc.call(
         Subjects.keys.rotate,
         { actor: admin, id: old.key.id, body: { grace_period: '7d' } },
@@ -112,11 +131,23 @@ describe('API-key lifecycle', () => {
 
     it('records the rotation and the revocation in the audit log with actor and IP', async () => {
       const old = await createKey(h, admin);
-      const rotated = await h.rpc.call(Subjects.keys.rotate, { actor: admin, id: old.key.id, body: {} }, rotatedKeySchema);
-      const audit = await h.rpc.call(Subjects.audit.list, { actor: admin, page: { limit: 20 } }, auditPageSchema);
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: old.key.id, body: {} },
+        rotatedKeySchema,
+      );
+      const audit = await h.rpc.call(
+        Subjects.audit.list,
+        { actor: admin, page: { limit: 20 } },
+        auditPageSchema,
+      );
       const about = audit.items.filter((e) => [old.key.id, rotated.key.id].includes(e.target_id));
       expect(about.map((e) => `${e.action}:${e.target_id}`)).toEqual(
-        expect.arrayContaining([`key.rotated:${old.key.id}`, `key.revoked:${old.key.id}`, `key.created:${rotated.key.id}`]),
+        expect.arrayContaining([
+          `key.rotated:${old.key.id}`,
+          `key.revoked:${old.key.id}`,
+          `key.created:${rotated.key.id}`,
+        ]),
       );
       for (const entry of about) expect(entry).toMatchObject({ actor_key_id: admin.key_id, ip: admin.ip });
     });
@@ -125,11 +156,19 @@ describe('API-key lifecycle', () => {
       const revoked = await createKey(h, admin);
       await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: revoked.key.id }, apiKeyViewSchema);
       const expired = await createKey(h, admin);
-      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.key.id]);
+      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        expired.key.id,
+      ]);
       const graced = await createKey(h, admin);
-      await h.rpc.call(Subjects.keys.rotate, { actor: admin, id: graced.key.id, body: { grace_period: '1h' } }, rotatedKeySchema);
+      await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: graced.key.id, body: { grace_period: '1h' } },
+        rotatedKeySchema,
+      );
       for (const id of [revoked.key.id, expired.key.id, graced.key.id]) {
-        const err = await rejection(h.rpc.call(Subjects.keys.rotate, { actor: admin, id, body: {} }, rotatedKeySchema));
+        const err = await rejection(
+          h.rpc.call(Subjects.keys.rotate, { actor: admin, id, body: {} }, rotatedKeySchema),
+        );
         expect(err.code).toBe('conflict');
       }
     });
@@ -141,10 +180,18 @@ describe('API-key lifecycle', () => {
       const before = await validate(h, key.secret);
       const updated = await h.rpc.call(
         Subjects.keys.update,
-        { actor: admin, id: key.key.id, body: { name: 'Renamed', scopes: ['keys:read', 'usage:read'], rate_limit: null } },
+        {
+          actor: admin,
+          id: key.key.id,
+          body: { name: 'Renamed', scopes: ['keys:read', 'usage:read'], rate_limit: null },
+        },
         apiKeyViewSchema,
       );
-      expect(updated).toMatchObject({ name: 'Renamed', scopes: ['keys:read', 'usage:read'], rate_limit: null });
+      expect(updated).toMatchObject({
+        name: 'Renamed',
+        scopes: ['keys:read', 'usage:read'],
+        rate_limit: null,
+      });
       const after = await validate(h, key.secret);
       expect(after.policy!.scopes).toEqual(['keys:read', 'usage:read']);
       expect(after.policy!.version).toBeGreaterThan(before.policy!.version);
@@ -152,17 +199,31 @@ describe('API-key lifecycle', () => {
 
     it('a revoked key cannot be updated; revoking it again is harmless', async () => {
       const key = await createKey(h, admin);
-      const first = await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: key.key.id }, apiKeyViewSchema);
-      const again = await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: key.key.id }, apiKeyViewSchema);
+      const first = await h.rpc.call(
+        Subjects.keys.revoke,
+        { actor: admin, id: key.key.id },
+        apiKeyViewSchema,
+      );
+      const again = await h.rpc.call(
+        Subjects.keys.revoke,
+        { actor: admin, id: key.key.id },
+        apiKeyViewSchema,
+      );
       expect(again.revoked_at).toBe(first.revoked_at);
       const err = await rejection(
-        h.rpc.call(Subjects.keys.update, { actor: admin, id: key.key.id, body: { name: 'x' } }, apiKeyViewSchema),
+        h.rpc.call(
+          Subjects.keys.update,
+          { actor: admin, id: key.key.id, body: { name: 'x' } },
+          apiKeyViewSchema,
+        ),
       );
       expect(err.code).toBe('conflict');
     });
 
     it('answers not_found for a key that does not exist', async () => {
-      const err = await rejection(h.rpc.call(Subjects.keys.get, { actor: admin, id: 'key_0000000000000000000000' }, apiKeyViewSchema));
+      const err = await rejection(
+        h.rpc.call(Subjects.keys.get, { actor: admin, id: 'key_0000000000000000000000' }, apiKeyViewSchema),
+      );
       expect(err.code).toBe('not_found');
     });
   });
@@ -186,9 +247,10 @@ describe('API-key lifecycle', () => {
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
       expect(new Set(seen)).toEqual(new Set(created));
-      const { rows } = await h.db.query('SELECT id FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC', [
-        actor.org_id,
-      ]);
+      const { rows } = await h.db.query(
+        'SELECT id FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC',
+        [actor.org_id],
+      );
       expect(seen).toEqual(rows.map((r: { id: string }) => r.id));
     });
 
@@ -198,7 +260,9 @@ describe('API-key lifecycle', () => {
       const live = await createMcp(h, actor, { mode: 'live' });
       const test = await createMcp(h, actor, { mode: 'test' });
       const list = async (extra: Record<string, unknown>) =>
-        (await h.rpc.call(Subjects.mcps.list, { actor, page: {}, ...extra }, mcpPageSchema)).items.map((m) => m.id);
+        (await h.rpc.call(Subjects.mcps.list, { actor, page: {}, ...extra }, mcpPageSchema)).items.map(
+          (m) => m.id,
+        );
       expect(await list({})).toEqual([test.id, live.id]);
       expect(await list({ only: [live.id] })).toEqual([live.id]);
       expect(await list({ only: [] })).toEqual([]);

@@ -38,16 +38,27 @@ describe('keys.validate query plan', () => {
 
   it('uses the unique key_hash index and the organization primary key, with no sequential scan', async () => {
     const hash = hashApiKey(generateApiKey('live'));
-    const { rows } = await h.db.query(`EXPLAIN (FORMAT JSON) ${validateKeySql(h.schema)}`, [hash]);
-    const plan = nodes((rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+    const { rows } = await h.db.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      `EXPLAIN (FORMAT JSON) ${validateKeySql(h.schema)}`,
+      [hash],
+    );
+    const plan = nodes(rows[0]!['QUERY PLAN'][0]!.Plan);
     expect(plan.filter((n) => n['Node Type'] === 'Seq Scan')).toEqual([]);
     expect(plan.find((n) => n['Relation Name'] === 'api_keys')?.['Index Name']).toBe('api_keys_key_hash_key');
-    expect(plan.find((n) => n['Relation Name'] === 'organizations')?.['Index Name']).toBe('organizations_pkey');
+    expect(plan.find((n) => n['Relation Name'] === 'organizations')?.['Index Name']).toBe(
+      'organizations_pkey',
+    );
   });
 
   it('the explained statement is the one that finds a key with its organization', async () => {
-    const { rows } = await h.db.query(`SELECT key_hash FROM api_keys WHERE id = 'key_plan00000042'`);
-    const { rows: direct } = await h.db.query(`${validateKeySql(h.schema)}`, [rows[0].key_hash]);
-    expect(direct[0]).toMatchObject({ id: 'key_plan00000042', org_id: 'org_plan00000043', org_status: 'active' });
+    const { rows } = await h.db.query<{ key_hash: string }>(
+      `SELECT key_hash FROM api_keys WHERE id = 'key_plan00000042'`,
+    );
+    const { rows: direct } = await h.db.query(validateKeySql(h.schema), [rows[0]!.key_hash]);
+    expect(direct[0]).toMatchObject({
+      id: 'key_plan00000042',
+      org_id: 'org_plan00000043',
+      org_status: 'active',
+    });
   });
 });

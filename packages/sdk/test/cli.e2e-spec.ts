@@ -11,6 +11,14 @@ import {
 } from '@plexmcp/service-kit/testing';
 import { runCli } from '../src/cli/run.js';
 
+interface CreatedJson {
+  organization: { id: string; name: string };
+  admin_key: { id: string; secret: string; expires_at: string };
+}
+interface OrgJson {
+  organization: Record<string, unknown>;
+}
+
 interface Outcome {
   code: number;
   stdout: string;
@@ -84,27 +92,54 @@ describe('plexmcp CLI', () => {
   });
 
   it('org update suspends, reactivates and changes the allowlist and limit', async () => {
-    const created = JSON.parse((await cli(nats.url, 'org', 'create', '--name', 'Suspendable', '--json')).stdout);
-    const id = created.organization.id as string;
-    const secret = created.admin_key.secret as string;
+    const created = JSON.parse(
+      (await cli(nats.url, 'org', 'create', '--name', 'Suspendable', '--json')).stdout,
+    ) as CreatedJson;
+    const id = created.organization.id;
+    const secret = created.admin_key.secret;
 
     const suspended = await cli(nats.url, 'org', 'update', '--id', id, '--status', 'suspended', '--json');
     expect(suspended.code).toBe(0);
-    expect(JSON.parse(suspended.stdout).organization).toMatchObject({ id, status: 'suspended' });
+    expect((JSON.parse(suspended.stdout) as OrgJson).organization).toMatchObject({ id, status: 'suspended' });
     expect(await statusOf(secret)).toBe('org_suspended');
 
     const changed = await cli(
-      nats.url, 'org', 'update', '--id', id, '--status', 'active', '--monthly-limit', '5000', '--ip-allowlist', '10.0.0.0/8,192.0.2.1', '--json',
+      nats.url,
+      'org',
+      'update',
+      '--id',
+      id,
+      '--status',
+      'active',
+      '--monthly-limit',
+      '5000',
+      '--ip-allowlist',
+      '10.0.0.0/8,192.0.2.1',
+      '--json',
     );
-    expect(JSON.parse(changed.stdout).organization).toMatchObject({
+    expect((JSON.parse(changed.stdout) as OrgJson).organization).toMatchObject({
       status: 'active',
       monthly_request_limit: 5000,
       ip_allowlist: ['10.0.0.0/8', '192.0.2.1'],
     });
     expect(await statusOf(secret)).toBe('active');
 
-    const cleared = await cli(nats.url, 'org', 'update', '--id', id, '--ip-allowlist', 'none', '--monthly-limit', 'none', '--json');
-    expect(JSON.parse(cleared.stdout).organization).toMatchObject({ ip_allowlist: null, monthly_request_limit: null });
+    const cleared = await cli(
+      nats.url,
+      'org',
+      'update',
+      '--id',
+      id,
+      '--ip-allowlist',
+      'none',
+      '--monthly-limit',
+      'none',
+      '--json',
+    );
+    expect((JSON.parse(cleared.stdout) as OrgJson).organization).toMatchObject({
+      ip_allowlist: null,
+      monthly_request_limit: null,
+    });
   });
 
   it.each([
@@ -133,7 +168,14 @@ describe('plexmcp CLI', () => {
   });
 
   it('exits 3 with a clear message when NATS is unreachable', async () => {
-    const out = await cli(`nats://127.0.0.1:${await freePort()}`, 'org', 'create', '--name', 'Nowhere', '--json');
+    const out = await cli(
+      `nats://127.0.0.1:${await freePort()}`,
+      'org',
+      'create',
+      '--name',
+      'Nowhere',
+      '--json',
+    );
     expect(out.code).toBe(3);
     expect(out.stderr).toMatch(/cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/);
     expect(out.stdout).toBe('');

@@ -26,9 +26,12 @@ export class DrainingServerNats extends ServerNats {
   }
 
   /** From the handler's response stream until its final reply packet has been published. */
-  override send(stream$: Observable<unknown>, respond: (data: WritePacket) => Promise<unknown> | void): RxSubscription {
+  override send(
+    stream$: Observable<unknown>,
+    respond: (data: WritePacket) => Promise<unknown> | void,
+  ): RxSubscription {
     let finished!: () => void;
-    this.track(new Promise<void>((resolve) => (finished = resolve)));
+    void this.track(new Promise<void>((resolve) => (finished = resolve)));
     return super.send(stream$, async (packet) => {
       try {
         return await respond(packet);
@@ -57,10 +60,12 @@ export class DrainingServerNats extends ServerNats {
       await Promise.allSettled(subscriptions.map((sub) => sub.drain()));
       const deadline = Date.now() + this.graceMs;
       while (this.inFlight.size > 0 && Date.now() < deadline) {
+        let timer: NodeJS.Timeout | undefined;
         await Promise.race([
           Promise.allSettled([...this.inFlight]),
-          new Promise((resolve) => setTimeout(resolve, Math.max(1, deadline - Date.now()))),
+          new Promise((resolve) => (timer = setTimeout(resolve, Math.max(1, deadline - Date.now())))),
         ]);
+        clearTimeout(timer);
       }
       // Replies are published on the next tick after a handler settles.
       await new Promise((resolve) => setImmediate(resolve));

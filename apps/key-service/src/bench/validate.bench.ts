@@ -45,7 +45,12 @@ function report({ name, requests, seconds, latencies }: Result): void {
   );
 }
 
-async function run(name: string, total: number, concurrency: number, call: () => Promise<void>): Promise<Result> {
+async function run(
+  name: string,
+  total: number,
+  concurrency: number,
+  call: () => Promise<void>,
+): Promise<Result> {
   const latencies: number[] = [];
   let issued = 0;
   const started = performance.now();
@@ -100,14 +105,18 @@ async function main(): Promise<void> {
              '{"mcps":"*"}', '{keys:read}', now() + interval '90 days'
         FROM generate_series(1, ${KEY_COUNT}) g`);
     await db.query('ANALYZE organizations; ANALYZE api_keys');
-    const { rows } = await db.query('SELECT count(*)::int AS n FROM api_keys');
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys');
     process.stdout.write(
-      `keys.validate over NATS: ${rows[0].n} keys loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s ` +
+      `keys.validate over NATS: ${rows[0]!.n} keys loaded in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s ` +
         `(one INSERT … SELECT), key-service in its own process\n`,
     );
 
     const validateOne = async () => {
-      const reply = await rpc.call(Subjects.keys.validate, { key_hash: benchHash(randomKey()) }, validateKeyReplySchema);
+      const reply = await rpc.call(
+        Subjects.keys.validate,
+        { key_hash: benchHash(randomKey()) },
+        validateKeyReplySchema,
+      );
       if (reply.status !== 'active') throw new Error(`unexpected status ${reply.status}`);
     };
     // Baselines measured in the same run (the machine is shared, so compare ratios, not absolutes):
@@ -117,7 +126,11 @@ async function main(): Promise<void> {
       await rpc.call(Subjects.keys.health, {}, healthReplySchema);
     };
     const queryOne = async () => {
-      const { rowCount } = await db.query({ name: 'bench_validate', text: validateKeySql(schema), values: [benchHash(randomKey())] });
+      const { rowCount } = await db.query({
+        name: 'bench_validate',
+        text: validateKeySql(schema),
+        values: [benchHash(randomKey())],
+      });
       if (rowCount !== 1) throw new Error('key not found');
     };
     await run('warm-up', WARMUP, CONCURRENCY, validateOne);

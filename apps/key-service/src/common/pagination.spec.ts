@@ -9,19 +9,20 @@ describe('cursor pagination', () => {
     expect(decodeCursor(undefined)).toBeNull();
   });
 
-  it.each(['not base64 json', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["nope","x"]').toString('base64url')])(
-    'refuses a forged cursor %s with a validation error on page.cursor',
-    (text) => {
-      let error: unknown;
-      try {
-        decodeCursor(text);
-      } catch (err) {
-        error = err;
-      }
-      expect(error).toBeInstanceOf(AppError);
-      expect((error as AppError).details).toEqual([{ field: 'page.cursor', message: 'invalid cursor' }]);
-    },
-  );
+  it.each([
+    'not base64 json',
+    Buffer.from('[1,2]').toString('base64url'),
+    Buffer.from('["nope","x"]').toString('base64url'),
+  ])('refuses a forged cursor %s with a validation error on page.cursor', (text) => {
+    let error: unknown;
+    try {
+      decodeCursor(text);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).details).toEqual([{ field: 'page.cursor', message: 'invalid cursor' }]);
+  });
 
   it('gives a next cursor only when more rows exist', () => {
     const rows = [1, 2, 3].map((n) => ({ id: `k${n}`, createdAt: new Date(n * 1000) }));

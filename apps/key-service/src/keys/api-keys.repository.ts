@@ -39,7 +39,10 @@ export class ApiKeysRepository {
     this.pool = pgPool(dataSource);
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
     // A named statement is parsed and planned once per connection.
-    this.validateStatement = { name: `plexmcp_validate_key_${this.schema}`, text: validateKeySql(this.schema) };
+    this.validateStatement = {
+      name: `plexmcp_validate_key_${this.schema}`,
+      text: validateKeySql(this.schema),
+    };
   }
 
   private table(name: string): string {
@@ -73,7 +76,11 @@ export class ApiKeysRepository {
     await manager.insert(ApiKeyEntity, key);
   }
 
-  async findInOrg(orgId: string, id: string, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity | null> {
+  async findInOrg(
+    orgId: string,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ApiKeyEntity | null> {
     return manager.findOne(ApiKeyEntity, { where: { id, orgId } });
   }
 
@@ -90,26 +97,31 @@ export class ApiKeysRepository {
     now: Date,
   ): Promise<ApiKeyEntity> {
     const next: ApiKeyEntity = { ...key, ...patch, version: key.version + 1, updatedAt: now };
-    await manager.update(
-      ApiKeyEntity,
-      { id: key.id },
-      { ...patch, version: next.version, updatedAt: now },
-    );
+    await manager.update(ApiKeyEntity, { id: key.id }, { ...patch, version: next.version, updatedAt: now });
     return next;
   }
 
   /** The organization's part of a policy version, read inside the change's transaction. */
   async orgVersion(manager: EntityManager, orgId: string): Promise<number> {
-    const rows = (await manager.query(`SELECT version FROM ${this.table('organizations')} WHERE id = $1`, [orgId])) as {
-      version: string;
-    }[];
+    const rows = await manager.query<{ version: string }[]>(
+      `SELECT version FROM ${this.table('organizations')} WHERE id = $1`,
+      [orgId],
+    );
     return Number(rows[0]?.version ?? 0);
   }
 
   async listByOrg(orgId: string, after: Cursor | null, limit: number): Promise<ApiKeyEntity[]> {
-    const qb = this.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k').where('k.org_id = :orgId', { orgId });
-    if (after) qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'DESC').limit(limit + 1).getMany();
+    const qb = this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .where('k.org_id = :orgId', { orgId });
+    if (after)
+      qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb
+      .orderBy('k.created_at', 'DESC')
+      .addOrderBy('k.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   /**
@@ -142,7 +154,9 @@ export class ApiKeysRepository {
     const keys = this.table('api_keys');
     const swept: SweptKey[] = [];
     for (;;) {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<
+        { id: string; org_id: string; key_hash: string; policy_version: string }[]
+      >(
         `WITH due AS (
            SELECT id FROM ${keys} WHERE ${condition} ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED
          ), changed AS (
@@ -158,9 +172,14 @@ export class ApiKeysRepository {
          SELECT c.id, c.org_id, c.key_hash, c.version + o.version AS policy_version
            FROM changed c JOIN ${this.table('organizations')} o ON o.id = c.org_id`,
         [action, JSON.stringify(metadata)],
-      )) as { id: string; org_id: string; key_hash: string; policy_version: string }[];
+      );
       for (const r of rows) {
-        swept.push({ id: r.id, orgId: r.org_id, keyHash: r.key_hash, policyVersion: Number(r.policy_version) });
+        swept.push({
+          id: r.id,
+          orgId: r.org_id,
+          keyHash: r.key_hash,
+          policyVersion: Number(r.policy_version),
+        });
       }
       if (rows.length < SWEEP_BATCH) return swept;
     }

@@ -33,8 +33,12 @@ describe('resolveExpiry', () => {
   });
 
   it('accepts an explicit date up to exactly one calendar year ahead', () => {
-    expect(resolveExpiry({ expires_at: '2027-03-01T12:00:00.000Z' }, now).toISOString()).toBe('2027-03-01T12:00:00.000Z');
-    expect(fieldOf(() => resolveExpiry({ expires_at: '2027-03-01T12:00:00.001Z' }, now))).toBe('body.expires_at');
+    expect(resolveExpiry({ expires_at: '2027-03-01T12:00:00.000Z' }, now).toISOString()).toBe(
+      '2027-03-01T12:00:00.000Z',
+    );
+    expect(fieldOf(() => resolveExpiry({ expires_at: '2027-03-01T12:00:00.001Z' }, now))).toBe(
+      'body.expires_at',
+    );
   });
 
   it('refuses a date that is not in the future', () => {
@@ -98,8 +102,12 @@ describe('toValidateReply', () => {
     expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000, version: 5 });
   });
   it('a revoked or expired key says so even in a suspended organization', () => {
-    expect(toValidateReply({ ...row, status: 'revoked', orgStatus: 'suspended' }, now).status).toBe('revoked');
-    expect(toValidateReply({ ...row, expiresAt: at(-1), orgStatus: 'suspended' }, now).status).toBe('expired');
+    expect(toValidateReply({ ...row, status: 'revoked', orgStatus: 'suspended' }, now).status).toBe(
+      'revoked',
+    );
+    expect(toValidateReply({ ...row, expiresAt: at(-1), orgStatus: 'suspended' }, now).status).toBe(
+      'expired',
+    );
     expect(toValidateReply({ ...row, orgStatus: 'suspended' }, now).status).toBe('org_suspended');
   });
 });

@@ -17,7 +17,9 @@ import type { ApiKeyEntity } from './api-key.entity.js';
  */
 
 export function validationError(field: string, message: string): AppError {
-  return new AppError(ErrorCode.ValidationError, 'Request validation failed', { details: [{ field, message }] });
+  return new AppError(ErrorCode.ValidationError, 'Request validation failed', {
+    details: [{ field, message }],
+  });
 }
 
 /** `expires_at` or `expires_in` (default 90 days); never in the past, never beyond one year. */
@@ -48,7 +50,11 @@ type StateFields = Pick<ApiKeyEntity, 'status' | 'expiresAt' | 'graceEndsAt'>;
 export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'revoked' | 'expired' {
   if (key.status !== 'active') return key.status;
   const t = now.getTime();
-  if (key.graceEndsAt && key.graceEndsAt.getTime() <= t && key.graceEndsAt.getTime() < key.expiresAt.getTime()) {
+  if (
+    key.graceEndsAt &&
+    key.graceEndsAt.getTime() <= t &&
+    key.graceEndsAt.getTime() < key.expiresAt.getTime()
+  ) {
     return 'revoked';
   }
   if (key.expiresAt.getTime() <= t) return 'expired';
@@ -57,7 +63,9 @@ export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'rev
 
 /** The instant a cache must stop trusting an active key: its expiry or the end of its grace period. */
 export function validUntil(key: Pick<ApiKeyEntity, 'expiresAt' | 'graceEndsAt'>): Date {
-  return key.graceEndsAt && key.graceEndsAt.getTime() < key.expiresAt.getTime() ? key.graceEndsAt : key.expiresAt;
+  return key.graceEndsAt && key.graceEndsAt.getTime() < key.expiresAt.getTime()
+    ? key.graceEndsAt
+    : key.expiresAt;
 }
 
 export function toKeyView(key: ApiKeyEntity, now: Date): ApiKeyView {

@@ -44,20 +44,37 @@ export class McpsRepository {
   }
 
   /** Which of `ids` are MCPs of this organization. */
-  async existingIds(orgId: string, ids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+  async existingIds(
+    orgId: string,
+    ids: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await manager.find(McpEntity, { select: { id: true }, where: { orgId, id: In([...ids]) } });
     return new Set(rows.map((r) => r.id));
   }
 
-  async listByOrg(orgId: string, filter: McpListFilter, after: Cursor | null, limit: number): Promise<McpEntity[]> {
-    const qb = this.dataSource.getRepository(McpEntity).createQueryBuilder('m').where('m.org_id = :orgId', { orgId });
+  async listByOrg(
+    orgId: string,
+    filter: McpListFilter,
+    after: Cursor | null,
+    limit: number,
+  ): Promise<McpEntity[]> {
+    const qb = this.dataSource
+      .getRepository(McpEntity)
+      .createQueryBuilder('m')
+      .where('m.org_id = :orgId', { orgId });
     if (filter.only) {
       if (filter.only.length === 0) return [];
       qb.andWhere('m.id IN (:...only)', { only: filter.only });
     }
     if (filter.mode) qb.andWhere('m.mode = :mode', { mode: filter.mode });
-    if (after) qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').limit(limit + 1).getMany();
+    if (after)
+      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 }

@@ -25,7 +25,11 @@ export class OrganizationsRepository {
     now: Date,
   ): Promise<OrganizationEntity> {
     const next: OrganizationEntity = { ...org, ...patch, version: org.version + 1, updatedAt: now };
-    await manager.update(OrganizationEntity, { id: org.id }, { ...patch, version: next.version, updatedAt: now });
+    await manager.update(
+      OrganizationEntity,
+      { id: org.id },
+      { ...patch, version: next.version, updatedAt: now },
+    );
     return next;
   }
 }

@@ -78,7 +78,9 @@ export class OrganizationsService {
     const updated = await this.tx.run(async (manager) => {
       const current = await this.orgs.lock(manager, id);
       if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
-      const patch: Partial<Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>> = {};
+      const patch: Partial<
+        Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>
+      > = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.status !== undefined) patch.status = body.status;
       if (body.monthly_request_limit !== undefined) patch.monthlyRequestLimit = body.monthly_request_limit;

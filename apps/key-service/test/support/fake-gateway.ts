@@ -21,7 +21,11 @@ export class FakeGateway {
     private readonly ackDelayMs: number,
   ) {}
 
-  static async start(natsUrl: string, instanceId: string, { ackDelayMs = 0, acks = true } = {}): Promise<FakeGateway> {
+  static async start(
+    natsUrl: string,
+    instanceId: string,
+    { ackDelayMs = 0, acks = true } = {},
+  ): Promise<FakeGateway> {
     const nc = await connectNats(natsUrl, instanceId);
     const gw = new FakeGateway(nc, instanceId, ackDelayMs);
     nc.subscribe(Subjects.keyEvents.wildcard, {
@@ -47,7 +51,10 @@ export class FakeGateway {
   }
 
   async heartbeat(ttlMs = 10_000): Promise<void> {
-    this.nc.publish(Subjects.gateway.heartbeat, JSON.stringify({ instance_id: this.instanceId, ttl_ms: ttlMs }));
+    this.nc.publish(
+      Subjects.gateway.heartbeat,
+      JSON.stringify({ instance_id: this.instanceId, ttl_ms: ttlMs }),
+    );
     await this.nc.flush();
   }
 
