@@ -8,7 +8,9 @@ import {
   keyPageSchema,
   mcpPageSchema,
   rotatedKeySchema,
+  UsageSubjects,
 } from '@plexmcp/contracts';
+import { waitFor } from '@plexmcp/service-kit/testing';
 import {
   type Harness,
   actorOf,
@@ -225,6 +227,33 @@ describe('API-key lifecycle', () => {
         h.rpc.call(Subjects.keys.get, { actor: admin, id: 'key_0000000000000000000000' }, apiKeyViewSchema),
       );
       expect(err.code).toBe('not_found');
+    });
+  });
+
+  describe('last use', () => {
+    it("follows the usage-service's activity batches forward, never backward", async () => {
+      const key = await createKey(h, admin);
+      const witness = await createKey(h, admin);
+      const publish = async (entries: [string, string][]) => {
+        const keys = entries.map(([key_id, last_used_at]) => ({ key_id, last_used_at }));
+        h.nc.publish(UsageSubjects.keysUsed, JSON.stringify({ type: 'keys.used', keys }));
+        await h.nc.flush();
+      };
+      const lastUsed = async (id: string) =>
+        (await h.rpc.call(Subjects.keys.get, { actor: admin, id }, apiKeyViewSchema)).last_used_at;
+
+      expect(await lastUsed(key.key.id)).toBeNull();
+      await publish([[key.key.id, '2026-05-01T10:00:00.000Z']]);
+      await waitFor(async () => (await lastUsed(key.key.id)) === '2026-05-01T10:00:00.000Z', {
+        message: 'last use',
+      });
+      // An older time in the same batch as the witness: once the witness moved, the batch was applied.
+      await publish([
+        [key.key.id, '2026-04-01T10:00:00.000Z'],
+        [witness.key.id, '2026-05-03T10:00:00.000Z'],
+      ]);
+      await waitFor(async () => (await lastUsed(witness.key.id)) !== null, { message: 'the batch to apply' });
+      expect(await lastUsed(key.key.id)).toBe('2026-05-01T10:00:00.000Z');
     });
   });
 

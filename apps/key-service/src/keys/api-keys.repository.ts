@@ -110,6 +110,21 @@ export class ApiKeysRepository {
     return Number(rows[0]?.version ?? 0);
   }
 
+  /**
+   * Moves `last_used_at` forward (never back) for a batch of keys in one statement. Not a policy
+   * change: no version bump, no event.
+   */
+  async recordLastUsed(entries: readonly { keyId: string; at: Date }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE ${this.table('api_keys')} k
+          SET last_used_at = u.at
+         FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [entries.map((e) => e.keyId), entries.map((e) => e.at.toISOString())],
+    );
+  }
+
   async listByOrg(orgId: string, after: Cursor | null, limit: number): Promise<ApiKeyEntity[]> {
     const qb = this.dataSource
       .getRepository(ApiKeyEntity)
