@@ -63,12 +63,43 @@ describe('key events', () => {
     order.push('reply');
     sub.unsubscribe();
     expect(order).toEqual(['event', 'reply']);
-    expect(eventsFor('key.revoked', key.key.id)[0]?.event).toMatchObject({
+    const revokedEvent = await waitFor(() => eventsFor('key.revoked', key.key.id)[0]?.event, {
+      message: 'key.revoked event',
+    });
+    expect(revokedEvent).toMatchObject({
       key_hash: (
         await h.db.query<{ key_hash: string }>('SELECT key_hash FROM api_keys WHERE id = $1', [key.key.id])
       ).rows[0]!.key_hash,
       org_id: admin.org_id,
     });
+  });
+
+  it('event versions order cached answers: an answer older than an eviction has a smaller version', async () => {
+    const org = await createOrg(h, 'Versioned');
+    const actor = actorOf(org.admin_key);
+    const key = await createKey(h, actor);
+    const before = (await validate(h, key.secret)).policy!.version;
+
+    await h.rpc.call(
+      Subjects.orgs.update,
+      { id: actor.org_id, body: { status: 'suspended' } },
+      organizationViewSchema,
+    );
+    const orgEvent = await waitFor(
+      () => seen.find((s) => s.event.type === 'org.updated' && s.event.org_id === actor.org_id)?.event,
+      { message: 'org.updated event' },
+    );
+    const orgVersion = 'version' in orgEvent ? orgEvent.version : NaN;
+    expect(orgVersion).toBeGreaterThan(before);
+    expect((await validate(h, key.secret)).policy!.version).toBe(orgVersion);
+
+    await h.rpc.call(Subjects.keys.revoke, { actor, id: key.key.id }, apiKeyViewSchema);
+    const keyEvent = await waitFor(() => eventsFor('key.revoked', key.key.id)[0]?.event, {
+      message: 'key.revoked event',
+    });
+    const keyVersion = 'version' in keyEvent ? keyEvent.version : NaN;
+    expect(keyVersion).toBeGreaterThan(orgVersion);
+    expect((await validate(h, key.secret)).policy!.version).toBe(keyVersion);
   });
 
   describe('with live gateways', () => {

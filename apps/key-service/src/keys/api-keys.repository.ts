@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type pg from 'pg';
 import type { Cursor } from '../common/pagination.js';
 import { pgPool } from '../database/data-source.js';
+import { nextVersionSql } from '../database/versions.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import type { ValidationRow } from './key-lifecycle.js';
 
@@ -72,8 +73,16 @@ export class ApiKeysRepository {
     };
   }
 
-  async insert(manager: EntityManager, key: ApiKeyEntity): Promise<void> {
-    await manager.insert(ApiKeyEntity, key);
+  /** Stores a new key; its version is drawn from the shared sequence and returned. */
+  async insert(manager: EntityManager, key: Omit<ApiKeyEntity, 'version'>): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ApiKeyEntity)
+      .values({ ...key, version: () => nextVersionSql(this.schema) })
+      .returning(['version'])
+      .execute();
+    return Number((result.raw as { version: string }[])[0]!.version);
   }
 
   async findInOrg(
@@ -89,19 +98,25 @@ export class ApiKeysRepository {
     return manager.findOne(ApiKeyEntity, { where: { id, orgId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** Applies a change and bumps the key's version; returns the stored row. */
+  /** Applies a change and gives the key a new version; returns the stored row. */
   async update(
     manager: EntityManager,
     key: ApiKeyEntity,
     patch: Partial<Omit<ApiKeyEntity, 'id' | 'orgId' | 'version' | 'keyHash'>>,
     now: Date,
   ): Promise<ApiKeyEntity> {
-    const next: ApiKeyEntity = { ...key, ...patch, version: key.version + 1, updatedAt: now };
-    await manager.update(ApiKeyEntity, { id: key.id }, { ...patch, version: next.version, updatedAt: now });
-    return next;
+    const result = await manager
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .where('id = :id', { id: key.id })
+      .returning(['version'])
+      .execute();
+    const version = Number((result.raw as { version: string }[])[0]!.version);
+    return { ...key, ...patch, version, updatedAt: now };
   }
 
-  /** The organization's part of a policy version, read inside the change's transaction. */
+  /** The organization's version, read inside the change's transaction (see `policyVersion`). */
   async orgVersion(manager: EntityManager, orgId: string): Promise<number> {
     const rows = await manager.query<{ version: string }[]>(
       `SELECT version FROM ${this.table('organizations')} WHERE id = $1`,
@@ -176,7 +191,7 @@ export class ApiKeysRepository {
            SELECT id FROM ${keys} WHERE ${condition} ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED
          ), changed AS (
            UPDATE ${keys} k
-              SET ${assignments}, version = k.version + 1, updated_at = date_trunc('milliseconds', now())
+              SET ${assignments}, version = ${nextVersionSql(this.schema)}, updated_at = date_trunc('milliseconds', now())
              FROM due WHERE k.id = due.id
            RETURNING k.id, k.org_id, k.key_hash, k.version
          ), audited AS (
@@ -184,7 +199,7 @@ export class ApiKeysRepository {
            SELECT 'aud_' || replace(gen_random_uuid()::text, '-', ''), c.org_id, NULL, $1, 'api_key', c.id, NULL, $2::jsonb
              FROM changed c
          )
-         SELECT c.id, c.org_id, c.key_hash, c.version + o.version AS policy_version
+         SELECT c.id, c.org_id, c.key_hash, greatest(c.version, o.version) AS policy_version
            FROM changed c JOIN ${this.table('organizations')} o ON o.id = c.org_id`,
         [action, JSON.stringify(metadata)],
       );

@@ -257,7 +257,7 @@ export class ApiKeysService {
     const expiresAt = resolveExpiry(body, now);
     await this.assertMcpsExist(manager, orgId, body.permissions);
     const secret = generateApiKey(body.mode);
-    const entity: ApiKeyEntity = {
+    const entity: Omit<ApiKeyEntity, 'version'> = {
       id: newId(IdPrefix.Key),
       orgId,
       name: body.name,
@@ -275,7 +275,6 @@ export class ApiKeysService {
       rotatedTo: null,
       revokedAt: null,
       lastUsedAt: null,
-      version: 1,
       createdAt: now,
       updatedAt: now,
     };

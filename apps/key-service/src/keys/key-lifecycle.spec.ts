@@ -96,10 +96,10 @@ describe('toValidateReply', () => {
   it('answers unknown without a policy for a missing key', () => {
     expect(toValidateReply(null, now)).toEqual({ status: 'unknown', policy: null });
   });
-  it('carries the organization policy and a combined version', () => {
+  it('carries the organization policy and the newer of the two versions', () => {
     const reply = toValidateReply(row, now);
     expect(reply.status).toBe('active');
-    expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000, version: 5 });
+    expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000, version: 3 });
   });
   it('a revoked or expired key says so even in a suspended organization', () => {
     expect(toValidateReply({ ...row, status: 'revoked', orgStatus: 'suspended' }, now).status).toBe(

@@ -68,7 +68,7 @@ export function validUntil(key: Pick<ApiKeyEntity, 'expiresAt' | 'graceEndsAt'>)
     : key.expiresAt;
 }
 
-export function toKeyView(key: ApiKeyEntity, now: Date): ApiKeyView {
+export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKeyView {
   return {
     id: key.id,
     object: 'api_key',
@@ -111,9 +111,12 @@ export interface ValidationRow extends Pick<
   orgVersion: number;
 }
 
-/** Policy version: both parts only grow, so their sum grows on any change of key or organization. */
+/**
+ * Policy version: key and organization versions come from one sequence, so the greater of the two
+ * grows on any change of either and compares with the version carried by any change event.
+ */
 export function policyVersion(keyVersion: number, orgVersion: number): number {
-  return keyVersion + orgVersion;
+  return Math.max(keyVersion, orgVersion);
 }
 
 export function toValidateReply(row: ValidationRow | null, now: Date): ValidateKeyReply {

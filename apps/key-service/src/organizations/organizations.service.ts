@@ -16,7 +16,7 @@ import { ApiKeysService } from '../keys/api-keys.service.js';
 import type { OrganizationEntity } from './organization.entity.js';
 import { OrganizationsRepository } from './organizations.repository.js';
 
-export function toOrganizationView(org: OrganizationEntity): OrganizationView {
+export function toOrganizationView(org: Omit<OrganizationEntity, 'version'>): OrganizationView {
   return {
     id: org.id,
     object: 'organization',
@@ -43,13 +43,12 @@ export class OrganizationsService {
   async create(request: CreateOrgRequest): Promise<CreatedOrg> {
     return this.tx.run(async (manager) => {
       const now = new Date();
-      const org: OrganizationEntity = {
+      const org: Omit<OrganizationEntity, 'version'> = {
         id: newId(IdPrefix.Organization),
         name: request.name,
         status: 'active',
         monthlyRequestLimit: request.monthly_request_limit,
         ipAllowlist: request.ip_allowlist,
-        version: 1,
         createdAt: now,
         updatedAt: now,
       };
