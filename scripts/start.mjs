@@ -144,7 +144,8 @@ class Supervised {
 
   /** Last resort when this process dies abruptly: never leave a child behind. */
   killNow() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null)
+      this.child.kill('SIGKILL');
   }
 }
 
@@ -257,7 +258,10 @@ async function main() {
 
   for (const service of SERVICES) {
     const entry = path.join(root, service.dir, 'dist/main.js');
-    if (!existsSync(entry)) fail(`${path.relative(root, entry)} is missing: run \`pnpm start\` (it builds first) or \`pnpm build\``);
+    if (!existsSync(entry))
+      fail(
+        `${path.relative(root, entry)} is missing: run \`pnpm start\` (it builds first) or \`pnpm build\``,
+      );
   }
 
   mkdirSync(dataDir, { recursive: true });
@@ -302,13 +306,16 @@ async function main() {
   // 1. NATS
   const address = natsAddress(natsUrl);
   const found = await probeNats(address);
-  if (found === 'other') fail(`something that is not NATS answers at ${address.host}:${address.port} (NATS_URL)`);
+  if (found === 'other')
+    fail(`something that is not NATS answers at ${address.host}:${address.port} (NATS_URL)`);
   if (found === 'nats') {
     log(`using NATS at ${natsUrl}`);
   } else {
     const binary = findNatsServer();
     if (!isLocalHost(address.host)) {
-      fail(`nothing answers at NATS_URL=${natsUrl}; start that NATS server (with JetStream) or point NATS_URL at one`);
+      fail(
+        `nothing answers at NATS_URL=${natsUrl}; start that NATS server (with JetStream) or point NATS_URL at one`,
+      );
     }
     if (!binary) {
       fail(
@@ -331,7 +338,11 @@ async function main() {
     infrastructure.push(nats);
     nats.start();
     try {
-      await waitUntil(async () => (await probeNats(address)) === 'nats', 15_000, `nats-server on ${address.host}:${address.port}`);
+      await waitUntil(
+        async () => (await probeNats(address)) === 'nats',
+        15_000,
+        `nats-server on ${address.host}:${address.port}`,
+      );
     } catch (err) {
       await shutdown(`nats-server did not start (${err.message})`, 1);
     }
@@ -408,6 +419,8 @@ async function main() {
 }
 
 main().catch((err) => {
-  process.stderr.write(`${'plexmcp'.padEnd(NAME_WIDTH)} | error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(
+    `${'plexmcp'.padEnd(NAME_WIDTH)} | error: ${err instanceof Error ? err.stack : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -65,7 +65,9 @@ async function stop(reason) {
     await server.stop();
     await db.close();
   } catch (err) {
-    console.error(`failed to close the database cleanly: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(
+      `failed to close the database cleanly: ${err instanceof Error ? err.message : String(err)}`,
+    );
     code = 1;
   }
   process.exit(code);
