@@ -56,7 +56,9 @@ async function waitUntilReady(started: StartedSystem, port: number): Promise<voi
       message: `GET /readyz on port ${port} to answer 200`,
     });
   } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- output of pnpm start ---\n${started.output()}`);
+    throw new Error(`${(err as Error).message}\n--- output of pnpm start ---\n${started.output()}`, {
+      cause: err,
+    });
   }
 }
 
