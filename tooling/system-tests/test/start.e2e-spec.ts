@@ -77,7 +77,7 @@ async function interruptAndExpectAllStopped(started: StartedSystem, expected: st
 }
 
 describe('pnpm start (scripts/start.mjs)', () => {
-  it('serves /readyz with PGlite and an existing NATS, and stops every child on SIGINT', async () => {
+  it('serves /readyz with PGlite and an existing NATS, restarts a crashed service, and stops every child on SIGINT', async () => {
     nats = await startIsolatedNats();
     const port = await freePort();
     const dataDir = newDataDir();
@@ -94,6 +94,19 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(existsSync(path.join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
     // NATS answered, so none was started.
     expect(system.pids().has('nats-server')).toBe(false);
+
+    // A crashed service is started again, and the system becomes ready again.
+    const crashed = system.pids().get('key-service') as number;
+    process.kill(crashed, 'SIGKILL');
+    const started = system;
+    await waitFor(() => started.pids().get('key-service') !== crashed, {
+      timeoutMs: 30_000,
+      message: 'key-service to be restarted',
+    });
+    expect(started.output()).toContain('key-service exited unexpectedly (signal SIGKILL); restarting in');
+    expect(isAlive(crashed)).toBe(false);
+    await waitUntilReady(started, port);
+
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
     expect(await answers(nats.port)).toBe(true);
   }, 180_000);
