@@ -41,20 +41,10 @@ const host = setting('PGLITE_HOST', '127.0.0.1');
 const port = integerSetting('PGLITE_PORT', 0, 0, 65_535);
 const maxConnections = integerSetting('PGLITE_MAX_CONNECTIONS', 50, 1, 10_000);
 
-mkdirSync(dataDir, { recursive: true });
-const startedAt = Date.now();
-const db = await PGlite.create(dataDir);
-const server = new PGLiteSocketServer({ db, host, port, maxConnections });
-server.addEventListener('error', (event) => {
-  console.error(`socket error: ${String(event.detail?.message ?? event.detail)}`);
-});
-await server.start();
-
-const [boundHost, boundPort] = server.getServerConn().split(/:(?=\d+$)/);
-const url = `postgres://postgres@${boundHost}:${boundPort}/postgres`;
-console.log(`ready ${url} (data in ${dataDir}, opened in ${Date.now() - startedAt} ms)`);
-process.send?.({ type: 'ready', url });
-
+// Signals are handled from the very start: a stop during the first initdb waits for it to finish,
+// so the data directory is never left half-initialised.
+let db;
+let server;
 let stopping = false;
 async function stop(reason) {
   if (stopping) return;
@@ -62,8 +52,9 @@ async function stop(reason) {
   console.log(`stopping (${reason})`);
   let code = 0;
   try {
-    await server.stop();
-    await db.close();
+    await opened;
+    await server?.stop();
+    await db?.close();
   } catch (err) {
     console.error(
       `failed to close the database cleanly: ${err instanceof Error ? err.message : String(err)}`,
@@ -72,7 +63,25 @@ async function stop(reason) {
   }
   process.exit(code);
 }
-
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 process.on('disconnect', () => void stop('supervisor went away'));
+
+mkdirSync(dataDir, { recursive: true });
+const startedAt = Date.now();
+const opened = PGlite.create(dataDir).then((created) => {
+  db = created;
+});
+await opened;
+if (!stopping) {
+  server = new PGLiteSocketServer({ db, host, port, maxConnections });
+  server.addEventListener('error', (event) => {
+    console.error(`socket error: ${String(event.detail?.message ?? event.detail)}`);
+  });
+  await server.start();
+
+  const [boundHost, boundPort] = server.getServerConn().split(/:(?=\d+$)/);
+  const url = `postgres://postgres@${boundHost}:${boundPort}/postgres`;
+  console.log(`ready ${url} (data in ${dataDir}, opened in ${Date.now() - startedAt} ms)`);
+  process.send?.({ type: 'ready', url });
+}
