@@ -43,10 +43,16 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  /** Set by the event publisher; read when Prometheus scrapes, not on every request. */
+  eventBufferDepthSource: () => number = () => 0;
+
   readonly eventBufferDepth = new Gauge({
     name: 'plexmcp_gateway_event_buffer_depth',
-    help: 'Request events waiting to be published to JetStream.',
+    help: 'Request events waiting to be published to JetStream (buffered or awaiting an ack).',
     registers: [this.registry],
+    collect: () => {
+      this.eventBufferDepth.set(this.eventBufferDepthSource());
+    },
   });
 
   readonly eventsPublished = new Counter({
