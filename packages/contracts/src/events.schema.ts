@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDateSchema, keyIdSchema, mcpIdSchema, modeSchema, orgIdSchema } from './common.schema.js';
+import { usageLimitSchema } from './keys.schema.js';
 
 /**
  * Cache-invalidation events (core NATS fan-out on `keys.events.*`), a discriminated union on
@@ -46,6 +47,14 @@ export const requestRecordedEventSchema = z.object({
   client_ip: z.string().max(64).nullable(),
   user_agent: z.string().max(512).nullable(),
   occurred_at: isoDateSchema,
+  /**
+   * Filled by the gateway from the key policy it already caches, so the usage-service can enforce
+   * limits and warn about expiry without calling the key-service. Optional: older publishers omit
+   * them (then no key limit, no org limit and no expiry warning apply to that event).
+   */
+  usage_limit: usageLimitSchema.nullable().optional(),
+  org_monthly_limit: z.number().int().min(1).nullable().optional(),
+  expires_at: isoDateSchema.nullable().optional(),
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
 

@@ -11,3 +11,7 @@ export * from './events.schema.js';
 export * from './usage.schema.js';
 export * from './decision.js';
 export * from './rpc-wire.js';
+export * from './usage-subjects.js';
+export * from './keys-used.schema.js';
+export * from './alerts.schema.js';
+export * from './webhooks.schema.js';

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { actorSchema, isoDateSchema, keyIdSchema, orgIdSchema, pageSchema } from './common.schema.js';
+import { IdPrefix, idPattern } from './ids.js';
+
+export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key_expiring'] as const;
+export const alertTypeSchema = z.enum(ALERT_TYPES);
+export type AlertType = z.infer<typeof alertTypeSchema>;
+
+export const ALERT_STATUSES = ['open', 'acknowledged'] as const;
+export const alertStatusSchema = z.enum(ALERT_STATUSES);
+export type AlertStatus = z.infer<typeof alertStatusSchema>;
+
+export const alertIdSchema = z.string().regex(idPattern(IdPrefix.Alert), 'must be an alert id (alert_…)');
+
+/**
+ * An anomaly raised for one key. `details` depends on the type: `new_location` has `country` and
+ * `known_countries`; `error_spike` has `window_requests`, `window_errors`, `error_rate`,
+ * `baseline_error_rate`; `request_spike` has `window_requests_per_minute`,
+ * `baseline_requests_per_minute`; `key_expiring` has `expires_at`.
+ */
+export const alertViewSchema = z.object({
+  id: alertIdSchema,
+  object: z.literal('alert'),
+  organization_id: orgIdSchema,
+  key_id: keyIdSchema,
+  type: alertTypeSchema,
+  status: alertStatusSchema,
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  created_at: isoDateSchema,
+  acknowledged_at: isoDateSchema.nullable(),
+});
+export type AlertView = z.infer<typeof alertViewSchema>;
+
+/** Query string of GET /v1/alerts. */
+export const listAlertsQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  status: alertStatusSchema.optional(),
+  type: alertTypeSchema.optional(),
+  key_id: keyIdSchema.optional(),
+});
+export type ListAlertsQuery = z.infer<typeof listAlertsQuerySchema>;
+
+export const listAlertsRequestSchema = z.strictObject({ actor: actorSchema, query: listAlertsQuerySchema });
+export type ListAlertsRequest = z.infer<typeof listAlertsRequestSchema>;
+export const alertPageSchema = pageSchema(alertViewSchema);
+
+/** Acknowledging an already acknowledged alert is a no-op that returns it unchanged. */
+export const ackAlertRequestSchema = z.strictObject({ actor: actorSchema, id: alertIdSchema });
+export type AckAlertRequest = z.infer<typeof ackAlertRequestSchema>;
