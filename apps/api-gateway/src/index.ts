@@ -3,7 +3,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
-import { NatsRpcClient, PinoNestLogger, connectNats, createLogger } from '@plexmcp/service-kit';
+import { type NatsConnection, NatsRpcClient, PinoNestLogger, connectNats, createLogger } from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -27,7 +27,6 @@ import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
-import { AppError, ErrorCode } from '@plexmcp/contracts';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
@@ -58,6 +57,21 @@ export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOp
   const metrics = new GatewayMetrics();
 
   const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`);
+  try {
+    return await start(config, logger, instanceId, metrics, nc);
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function start(
+  config: GatewayConfig,
+  logger: Logger,
+  instanceId: string,
+  metrics: GatewayMetrics,
+  nc: NatsConnection,
+): Promise<GatewayHandle> {
   const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS);
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
   const keyCache = new KeyDecisionCache(
@@ -127,57 +141,67 @@ export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOp
     bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
   });
 
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false, disableRequestLogging: true });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
-  });
-  const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  fastify.decorateRequest('requestId', '');
-  fastify.decorateRequest('auth', null);
-  fastify.decorateRequest('clientIp', null);
-  fastify.decorateRequest('mcpId', null);
-  fastify.decorateRequest('receivedAt', 0);
+  let app: NestFastifyApplication | undefined;
+  let url: string;
+  try {
+    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    fastify.decorateRequest('requestId', '');
+    fastify.decorateRequest('auth', null);
+    fastify.decorateRequest('clientIp', null);
+    fastify.decorateRequest('mcpId', null);
+    fastify.decorateRequest('receivedAt', 0);
 
-  await app.register(helmet as never, {
-    // A JSON API: no HTML is served, so a strict CSP costs nothing and protects /docs consumers.
-    contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-    crossOriginResourcePolicy: { policy: 'same-site' },
-  });
-  fastify.addHook(
-    'onRequest',
-    createAuthHook({
-      cache: keyCache,
-      ipResolver: new ClientIpResolver(config.TRUSTED_PROXIES),
-      throttle: new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
-      rateLimiter: new KeyRateLimiter(),
-      usageLimits,
-      metrics,
-      logger,
-    }),
-  );
-  fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
-  // Errors raised by Fastify itself before Nest sees the request (body limit, bad JSON).
-  fastify.setErrorHandler((err, request, reply) => {
-    sendError(reply, toAppError(err, logger, request.requestId), request.requestId);
-  });
-  fastify.setNotFoundHandler((request, reply) => {
-    sendError(reply, new AppError(ErrorCode.NotFound), request.requestId);
-  });
-  registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
-  app.useGlobalFilters(new AllExceptionsFilter(logger));
+    await app.register(helmet as never, {
+      // A JSON API: no HTML is served, so a strict CSP costs nothing and protects /docs consumers.
+      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      crossOriginResourcePolicy: { policy: 'same-site' },
+    });
+    fastify.addHook(
+      'onRequest',
+      createAuthHook({
+        cache: keyCache,
+        ipResolver: new ClientIpResolver(config.TRUSTED_PROXIES),
+        throttle: new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
+        rateLimiter: new KeyRateLimiter(),
+        usageLimits,
+        metrics,
+        logger,
+      }),
+    );
+    fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
+    // Errors raised by Fastify itself before Nest sees the request (body limit, bad JSON).
+    fastify.setErrorHandler((err, request, reply) => {
+      sendError(reply, toAppError(err, logger, request.requestId), request.requestId);
+    });
+    registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+    app.useGlobalFilters(new AllExceptionsFilter(logger));
 
-  await app.listen(config.PORT, config.HOST);
-  const address = fastify.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
-  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url, instance_id: instanceId }, 'api-gateway listening');
+    await app.listen(config.PORT, config.HOST);
+    const address = fastify.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+    const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, instance_id: instanceId }, 'api-gateway listening');
+  } catch (err) {
+    heartbeat.stop();
+    usageLimits.close();
+    publisher.close();
+    keyEvents.close();
+    await app?.close().catch(() => undefined);
+    await pools.close();
+    throw err;
+  }
+  const nestApp = app;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await app.close();
+      await nestApp.close();
       await pools.close();
       heartbeat.stop();
       // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
@@ -195,5 +219,5 @@ export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOp
     return closing;
   };
 
-  return { app, url, instanceId, runtime, close };
+  return { app: nestApp, url, instanceId, runtime, close };
 }
