@@ -36,8 +36,8 @@ describe('shared webhook vector', () => {
     expect(() => verifyWebhook(vector.body.replace('CW', 'CX'), headers, vector.secret, { now })).toThrow(
       WebhookVerificationError,
     );
-    expect(() => verifyWebhook(vector.body, { ...headers, 'webhook-id': 'msg_other' }, vector.secret, { now })).toThrow(
-      WebhookVerificationError,
-    );
+    expect(() =>
+      verifyWebhook(vector.body, { ...headers, 'webhook-id': 'msg_other' }, vector.secret, { now }),
+    ).toThrow(WebhookVerificationError);
   });
 });
