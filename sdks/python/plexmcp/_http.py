@@ -36,6 +36,16 @@ class APIObject(dict):
             raise AttributeError(name) from None
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """The API never redirects; following one could carry the Authorization header elsewhere."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def _retryable(error: Exception) -> bool:
     """The server asked us to wait, or a dependency (or the network) was briefly away."""
     return isinstance(error, (RateLimitError, ServiceUnavailableError, APIConnectionError))
@@ -111,7 +121,7 @@ class HttpClient:
             data = json.dumps(body).encode("utf-8")
         request = urllib.request.Request(self.url(path, query), data=data, headers=headers, method=method)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _opener.open(request, timeout=self.timeout) as response:
                 status = response.status
                 response_headers = dict(response.headers.items())
                 text = response.read()

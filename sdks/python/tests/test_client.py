@@ -4,9 +4,10 @@ import sys
 import unittest
 from unittest import mock
 
-from _support import SDK_DIR, ScriptedServer, fail, generate_key, ok
+from _support import SDK_DIR, Reply, ScriptedServer, fail, generate_key, ok
 
 from plexmcp import (
+    APIError,
     APIConnectionError,
     AuthenticationError,
     ConfigurationError,
@@ -122,6 +123,15 @@ class ErrorMappingTest(Base):
             self.client().keys.create(name="x")
         self.assertIsInstance(caught.exception, RateLimitError)
         self.assertEqual(caught.exception.retry_after, 3600)
+
+
+class RedirectTest(Base):
+    def test_never_follows_a_redirect_with_the_key(self) -> None:
+        server.reset(Reply(302, {}, {"Location": server.base_url + "/elsewhere"}), ok({"id": "key_1"}))
+        with self.assertRaises(APIError) as caught:
+            self.client().me()
+        self.assertEqual(caught.exception.status, 302)
+        self.assertEqual([s.path for s in server.seen], ["/v1/me"])
 
 
 class RetryTest(Base):
