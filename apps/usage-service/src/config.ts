@@ -11,7 +11,8 @@ import {
 
 const positiveInt = (defaultValue: number, max = 1_000_000_000) =>
   z.coerce.number().int().min(1).max(max).default(defaultValue);
-const positiveNumber = (defaultValue: number) => z.coerce.number().positive().max(1_000_000).default(defaultValue);
+const positiveNumber = (defaultValue: number) =>
+  z.coerce.number().positive().max(1_000_000).default(defaultValue);
 const fraction = (defaultValue: number) => z.coerce.number().min(0).max(1).default(defaultValue);
 
 /** `5000,30000,…`: milliseconds to wait before each retry (the first attempt is immediate). */

@@ -3,7 +3,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
-import { createTestSchema, type IsolatedNats, startIsolatedNats, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  type IsolatedNats,
+  startIsolatedNats,
+  testDatabaseUrl,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
 import { bootstrap, type UsageServiceHandle } from '../src/index.js';
 import {
   EventPublisher,
@@ -55,9 +61,17 @@ describe('usage ingest counts every request exactly once', () => {
     const mcp = newMcpId();
     const events = [
       ...Array.from({ length: 1200 }, (_, i) =>
-        requestEvent({ org_id: org, key_id: live, mcp_id: mcp, status: i % 10 === 0 ? 502 : 200, latency_ms: 5 + (i % 50) }),
+        requestEvent({
+          org_id: org,
+          key_id: live,
+          mcp_id: mcp,
+          status: i % 10 === 0 ? 502 : 200,
+          latency_ms: 5 + (i % 50),
+        }),
       ),
-      ...Array.from({ length: 300 }, () => requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP })),
+      ...Array.from({ length: 300 }, () =>
+        requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP }),
+      ),
     ];
     await publisher.publish(events);
     // The same events again: once with the same msgID (JetStream drops them), once without (the
@@ -77,8 +91,18 @@ describe('usage ingest counts every request exactly once', () => {
     expect(usage.billable_requests).toBe(1200);
     expect(usage.errors).toEqual({ '4xx': 300, '5xx': 120 });
     expect(usage.by_status_class).toEqual({ '2xx': 1080, '3xx': 0, '4xx': 300, '5xx': 120 });
-    expect(usage.by_mcp).toEqual(expect.arrayContaining([{ mcp_id: mcp, requests: 1200 }, { mcp_id: null, requests: 300 }]));
-    expect(usage.by_country).toEqual(expect.arrayContaining([{ country: 'US', requests: 1200 }, { country: 'DE', requests: 300 }]));
+    expect(usage.by_mcp).toEqual(
+      expect.arrayContaining([
+        { mcp_id: mcp, requests: 1200 },
+        { mcp_id: null, requests: 300 },
+      ]),
+    );
+    expect(usage.by_country).toEqual(
+      expect.arrayContaining([
+        { country: 'US', requests: 1200 },
+        { country: 'DE', requests: 300 },
+      ]),
+    );
     expect(usage.series.reduce((n, s) => n + s.requests, 0)).toBe(1500);
     expect(usage.latency_ms.p50).toBeGreaterThan(5);
     expect(usage.latency_ms.p99).toBeLessThan(80);
@@ -97,7 +121,9 @@ describe('usage ingest counts every request exactly once', () => {
     const org = newOrgId();
     const keys = Array.from({ length: 20 }, () => newKeyId());
     const total = 30_000;
-    const events = Array.from({ length: total }, (_, i) => requestEvent({ org_id: org, key_id: keys[i % keys.length]! }));
+    const events = Array.from({ length: total }, (_, i) =>
+      requestEvent({ org_id: org, key_id: keys[i % keys.length]! }),
+    );
     await publisher.publish(events);
 
     child = spawn(process.execPath, ['--import', './test/support/register-ts.mjs', 'src/main.ts'], {
@@ -128,11 +154,14 @@ describe('usage ingest counts every request exactly once', () => {
     expect(partial).toBeLessThan(total);
 
     service = await start();
-    await waitFor(async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)), {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      message: `${total} events after the restart`,
-    });
+    await waitFor(
+      async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        message: `${total} events after the restart`,
+      },
+    );
     expect((await queryUsage(rpc, org)).total_requests).toBe(total);
   }, 120_000);
 });

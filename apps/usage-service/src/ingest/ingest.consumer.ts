@@ -88,7 +88,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     };
     try {
       const info = await jsm.consumers.info(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER);
-      if (info.config.ack_wait !== consumerConfig.ack_wait || info.config.max_ack_pending !== consumerConfig.max_ack_pending) {
+      if (
+        info.config.ack_wait !== consumerConfig.ack_wait ||
+        info.config.max_ack_pending !== consumerConfig.max_ack_pending
+      ) {
         await jsm.consumers.update(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER, {
           ack_wait: consumerConfig.ack_wait,
           max_ack_pending: consumerConfig.max_ack_pending,
@@ -97,7 +100,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     } catch {
       await jsm.consumers.add(USAGE_STREAM_SETTINGS.name, consumerConfig);
     }
-    const consumer: Consumer = await jetstream(this.nc).consumers.get(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER);
+    const consumer: Consumer = await jetstream(this.nc).consumers.get(
+      USAGE_STREAM_SETTINGS.name,
+      USAGE_CONSUMER,
+    );
     this.messages = await consumer.consume({ max_messages: batch * 2 });
     this.reading = this.read(this.messages);
   }
@@ -169,7 +175,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.stats.batches += 1;
       this.stats.lastBatchAt = Date.now();
     } catch (err) {
-      this.logger.error({ err, size: valid.length }, 'could not commit a usage batch; it will be redelivered');
+      this.logger.error(
+        { err, size: valid.length },
+        'could not commit a usage batch; it will be redelivered',
+      );
       for (const m of valid) m.nak(1_000);
     }
   }

@@ -31,7 +31,9 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
     return { ok: false, error: 'not JSON' };
   }
   const parsed = requestRecordedEventSchema.safeParse(json);
-  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+  return parsed.success
+    ? { ok: true, event: parsed.data }
+    : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
 }
 
 /**
@@ -65,7 +67,11 @@ export class IngestService {
       const located: LocatedEvent[] = [];
       for (const [id, event] of unique) {
         if (!fresh.has(id)) continue;
-        located.push({ event, occurredAt: Date.parse(event.occurred_at), country: this.geo.country(event.client_ip) });
+        located.push({
+          event,
+          occurredAt: Date.parse(event.occurred_at),
+          country: this.geo.country(event.client_ip),
+        });
       }
       if (located.length === 0) return { located, blocks: [], raised: 0, commit: () => undefined };
       located.sort((a, b) => a.occurredAt - b.occurredAt);
@@ -86,7 +92,11 @@ export class IngestService {
       this.keysUsed.record(event.key_id, occurredAt);
     }
     this.anomalies.touch(keys);
-    return { counted: outcome.located.length, duplicates: events.length - outcome.located.length, invalid: 0 };
+    return {
+      counted: outcome.located.length,
+      duplicates: events.length - outcome.located.length,
+      invalid: 0,
+    };
   }
 
   logInvalid(error: string, subject: string): void {

@@ -1,6 +1,12 @@
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
-import type { CounterIncrement, CounterValue, LimitPeriodName, LimitScope, NewBlock } from './limits.repository.js';
+import type {
+  CounterIncrement,
+  CounterValue,
+  LimitPeriodName,
+  LimitScope,
+  NewBlock,
+} from './limits.repository.js';
 
 interface LimitSetting {
   scope: LimitScope;
@@ -18,7 +24,8 @@ export interface LimitPlan {
   settings: Map<string, LimitSetting>;
 }
 
-const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodName) => `${scope}|${subjectId}|${period}`;
+const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodName) =>
+  `${scope}|${subjectId}|${period}`;
 
 /**
  * Counts the live requests of a batch per organization-month, key-day and key-month, and picks the

@@ -133,7 +133,9 @@ export class LimitsRepository {
   /** Removes blocks whose period has ended; each is returned to exactly one caller. */
   async takeExpired(): Promise<BlockRow[]> {
     return returnedRows<BlockRow>(
-      await this.dataSource.query(`DELETE FROM "${this.schema}".limit_blocks WHERE reset_at <= now() RETURNING *`),
+      await this.dataSource.query(
+        `DELETE FROM "${this.schema}".limit_blocks WHERE reset_at <= now() RETURNING *`,
+      ),
     );
   }
 

@@ -25,7 +25,11 @@ export function emptyHistogram(): number[] {
 }
 
 /** The q-quantile (0 < q ≤ 1) of a histogram, or null when it is empty; `maxMs` caps the answer. */
-export function quantile(hist: readonly number[], q: number, maxMs = Number.POSITIVE_INFINITY): number | null {
+export function quantile(
+  hist: readonly number[],
+  q: number,
+  maxMs = Number.POSITIVE_INFINITY,
+): number | null {
   const total = hist.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   const rank = q * total;

@@ -138,7 +138,10 @@ export class UsageRepository {
     return hist;
   }
 
-  async breakdown(filter: UsageFilter, column: 'mcp_id' | 'country'): Promise<{ value: string; requests: number }[]> {
+  async breakdown(
+    filter: UsageFilter,
+    column: 'mcp_id' | 'country',
+  ): Promise<{ value: string; requests: number }[]> {
     const { clause, params } = this.where(filter);
     const rows = await this.dataSource.query<{ value: string; requests: string }[]>(
       `SELECT ${column} AS value, sum(requests) AS requests FROM ${this.table(filter.granularity)}

@@ -16,7 +16,9 @@ export class InitialSchema1764100000000 implements MigrationInterface {
       event_id text PRIMARY KEY,
       processed_at timestamptz NOT NULL DEFAULT now()
     )`);
-    await q.query(`CREATE INDEX processed_events_processed_at ON ${t('processed_events')} USING brin (processed_at)`);
+    await q.query(
+      `CREATE INDEX processed_events_processed_at ON ${t('processed_events')} USING brin (processed_at)`,
+    );
 
     // Element-wise sum of two latency histograms (same length).
     await q.query(`CREATE FUNCTION "${schema}".hist_add(a bigint[], b bigint[]) RETURNS bigint[]
