@@ -34,6 +34,7 @@ const retryScheduleSchema = z
  * - USAGE_RETENTION_MINUTE_DAYS (7), USAGE_RETENTION_HOUR_DAYS (90), USAGE_RETENTION_DAY_DAYS
  *   (730): how long each granularity is kept; DEDUP_RETENTION_HOURS (192): how long event ids are
  *   remembered (must exceed the stream's max age of 7 days plus the publisher's outage buffer).
+ * - ROLLUP_INTERVAL_MS (10000): how often closed minutes are added into the hour and day tables.
  * - KEYS_USED_FLUSH_MS (5000): how often `last_used_at` updates are published to the key-service.
  * - LIMITS_SWEEP_MS (1000): how often expired limit blocks are cleared and unannounced ones published.
  * - ANOMALY_*: see `AnomalyThresholds` in alerts/anomaly-rules.ts for what each threshold means.
@@ -58,6 +59,7 @@ export const usageServiceEnvSchema = z.object({
   USAGE_RETENTION_DAY_DAYS: positiveInt(730, 36500),
   DEDUP_RETENTION_HOURS: positiveInt(192, 24 * 3650),
   RETENTION_SWEEP_MS: msSchema(600_000, 1_000, 86_400_000),
+  ROLLUP_INTERVAL_MS: msSchema(10_000, 10, 600_000),
   KEYS_USED_FLUSH_MS: msSchema(5_000, 10, 600_000),
   LIMITS_SWEEP_MS: msSchema(1_000, 10, 600_000),
   ANOMALY_EVAL_MS: msSchema(5_000, 10, 600_000),

@@ -14,7 +14,7 @@ import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contra
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
-import { IngestService, parseEvent } from './ingest.service.js';
+import { IngestService, type ParsedMessage, parseEvent } from './ingest.service.js';
 
 /** Ensures the USAGE stream with the settings the gateway also uses (whoever starts first creates it). */
 export async function ensureUsageStream(jsm: JetStreamManager): Promise<void> {
@@ -55,7 +55,8 @@ export interface IngestStats {
 @Injectable()
 export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private messages: ConsumerMessages | null = null;
-  private buffer: JsMsg[] = [];
+  /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
+  private buffer: { msg: JsMsg; parsed: ParsedMessage }[] = [];
   private processing: Promise<void> | null = null;
   private waitTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -121,7 +122,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     try {
       for await (const m of messages) {
         if (this.stopped) break;
-        this.buffer.push(m);
+        this.buffer.push({ msg: m, parsed: parseEvent(m.data) });
         if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick();
         else if (this.buffer.length === 1 && !this.processing && !this.waitTimer) {
           this.waitTimer = setTimeout(() => {
@@ -153,11 +154,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async processBatch(batch: JsMsg[]): Promise<void> {
+  private async processBatch(batch: { msg: JsMsg; parsed: ParsedMessage }[]): Promise<void> {
     const events = [];
     const valid: JsMsg[] = [];
-    for (const m of batch) {
-      const parsed = parseEvent(m.data);
+    for (const { msg: m, parsed } of batch) {
       if (parsed.ok) {
         events.push(parsed.event);
         valid.push(m);
