@@ -57,7 +57,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
   private messages: ConsumerMessages | null = null;
   /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
   private buffer: { msg: JsMsg; parsed: ParsedMessage }[] = [];
-  private processing: Promise<void> | null = null;
+  private readonly inflight = new Set<Promise<void>>();
   private waitTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reading: Promise<void> | null = null;
@@ -115,7 +115,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     await this.messages?.close().catch(() => undefined);
     await this.reading;
     // Messages still buffered are not acknowledged: JetStream redelivers them to another instance.
-    await this.processing;
+    await Promise.all(this.inflight);
   }
 
   private async read(messages: ConsumerMessages): Promise<void> {
@@ -123,11 +123,12 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       for await (const m of messages) {
         if (this.stopped) break;
         this.buffer.push({ msg: m, parsed: parseEvent(m.data) });
-        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick();
-        else if (this.buffer.length === 1 && !this.processing && !this.waitTimer) {
+        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick(false);
+        else if (this.inflight.size === 0 && !this.waitTimer) {
+          // Light traffic: give a partial batch a moment to fill before committing it.
           this.waitTimer = setTimeout(() => {
             this.waitTimer = undefined;
-            this.kick();
+            this.kick(true);
           }, this.config.INGEST_BATCH_WAIT_MS);
         }
       }
@@ -136,21 +137,25 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private kick(): void {
-    if (this.processing || this.stopped) return;
-    clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    this.processing = this.drain().finally(() => {
-      this.processing = null;
-      if (this.buffer.length > 0 && !this.stopped) this.kick();
-    });
-  }
-
-  /** Processes batches while messages keep arriving; under load batches fill up on their own. */
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0 && !this.stopped) {
+  /**
+   * Starts batches while fewer than INGEST_CONCURRENCY are in flight: a full batch always, a
+   * partial one only when nothing is in flight (so under load batches stay large).
+   */
+  private kick(partial: boolean): void {
+    while (!this.stopped && this.inflight.size < this.config.INGEST_CONCURRENCY) {
+      const ready =
+        this.buffer.length >= this.config.INGEST_BATCH_SIZE ||
+        (this.buffer.length > 0 && (partial || this.inflight.size === 0));
+      if (!ready) return;
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
       const batch = this.buffer.splice(0, this.config.INGEST_BATCH_SIZE);
-      await this.processBatch(batch);
+      const run: Promise<void> = this.processBatch(batch).finally(() => {
+        this.inflight.delete(run);
+        this.kick(false);
+      });
+      this.inflight.add(run);
+      partial = false;
     }
   }
 

@@ -64,7 +64,8 @@ export class IngestService {
     if (unique.size === 0) return { counted: 0, duplicates: 0, invalid: 0 };
 
     const outcome = await this.dataSource.transaction(async (tx) => {
-      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()]);
+      // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
+      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
       const located: LocatedEvent[] = [];
       for (const [id, event] of unique) {
         if (!fresh.has(id)) continue;

@@ -7,7 +7,8 @@ import { UsageRepository } from './usage.repository.js';
 
 /**
  * Rolls closed minutes up into the hour and day tables every ROLLUP_INTERVAL_MS, so the ingest
- * transaction writes one table instead of three. Queries add the not-yet-rolled minutes on the
+ * transaction writes one table instead of three. Minutes are rolled up ROLLUP_DELAY_MS after
+ * they end, so events arriving with normal delay never take the (slower) late path. Queries add the not-yet-rolled minutes on the
  * fly, so the rollup delay is never visible in answers.
  */
 @Injectable()
@@ -35,7 +36,7 @@ export class RollupService implements OnApplicationBootstrap, OnApplicationShutd
 
   async run(nowMs = Date.now()): Promise<void> {
     try {
-      await this.repository.rollup(bucketStart(nowMs, 'minute'));
+      await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
     } catch (err) {
       this.logger.warn({ err }, 'usage rollup failed; will retry');
     }
