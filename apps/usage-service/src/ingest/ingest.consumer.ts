@@ -114,8 +114,9 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     clearTimeout(this.waitTimer);
     await this.messages?.close().catch(() => undefined);
     await this.reading;
-    // Messages still buffered are not acknowledged: JetStream redelivers them to another instance.
     await Promise.all(this.inflight);
+    // Messages received but not processed go straight back to JetStream for another instance.
+    for (const { msg } of this.buffer.splice(0)) msg.nak();
   }
 
   private async read(messages: ConsumerMessages): Promise<void> {
