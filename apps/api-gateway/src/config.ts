@@ -61,6 +61,12 @@ export const gatewayEnvSchema = z.object({
   EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
+  /**
+   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
+   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
+   * the cache is dropped and every key fails closed until NATS is back.
+   */
+  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
 });

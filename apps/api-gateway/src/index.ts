@@ -13,8 +13,6 @@ import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { sendError } from './common/envelope.js';
-import { toAppError } from './common/to-app-error.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
@@ -106,11 +104,21 @@ async function start(
   );
   const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
   const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
-    keyCache.clear('disconnect');
-    mcpRoutes.clear();
+    clearTimeout(outageTimer);
+    outageTimer = setTimeout(() => {
+      if (lifecycle.connected) return;
+      keyCache.clear('disconnect');
+      mcpRoutes.clear();
+    }, outageGraceMs);
+    outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
+    clearTimeout(outageTimer);
     keyCache.clear('reconnect');
     mcpRoutes.clear();
     heartbeat.beat();
@@ -174,10 +182,8 @@ async function start(
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
-    // Errors raised by Fastify itself before Nest sees the request (body limit, bad JSON).
-    fastify.setErrorHandler((err, request, reply) => {
-      sendError(reply, toAppError(err, logger, request.requestId), request.requestId);
-    });
+    // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
+    // through Nest's own Fastify error handler; 404s through its not-found handler.
     registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 
@@ -204,6 +210,7 @@ async function start(
       await nestApp.close();
       await pools.close();
       heartbeat.stop();
+      clearTimeout(outageTimer);
       // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
       if (!nc.isClosed()) {
         const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
