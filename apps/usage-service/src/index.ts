@@ -1,1 +1,63 @@
-export {};
+import 'reflect-metadata';
+import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
+import { RpcReplyInterceptor, connectNats, createLogger, createNatsMicroservice } from '@plexmcp/service-kit';
+import { GeoIpService } from './alerts/geoip.service.js';
+import { AppModule } from './app.module.js';
+import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
+import { openUsageDatabase } from './database/data-source.js';
+
+export type { BootstrapOverrides } from './config.js';
+export { verifyWebhook, signWebhook } from './webhooks/webhook-signature.js';
+
+export interface UsageServiceHandle {
+  instanceId: string;
+  /** Stops consuming (unacknowledged messages go back to JetStream), then closes NATS and Postgres. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the usage-service: migrations, the JetStream ingest consumer, background workers
+ * (limits, anomalies, webhooks, retention) and the NATS RPC handlers. Used by main.ts and tests.
+ */
+export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<UsageServiceHandle> {
+  const config = loadUsageServiceConfig(overrides);
+  const logger = createLogger('usage-service', config.LOG_LEVEL);
+  const instanceId = `usage-${randomBase62(10)}`;
+  const dataSource = await openUsageDatabase({
+    url: config.databaseUrl,
+    schema: config.USAGE_SERVICE_DB_SCHEMA,
+    poolSize: config.DB_POOL_SIZE,
+  });
+  const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
+  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
+  try {
+    const app = await createNatsMicroservice(
+      AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
+      {
+        natsUrl: config.NATS_URL,
+        queue: QueueGroups.usageService,
+        name: instanceId,
+        logger,
+      },
+    );
+    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
+    await app.listen();
+    logger.info({ instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA }, 'usage-service started');
+
+    let closing: Promise<void> | null = null;
+    return {
+      instanceId,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await nc.drain().catch(() => undefined);
+          await dataSource.destroy();
+          logger.info({ instance_id: instanceId }, 'usage-service stopped');
+        })()),
+    };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    await dataSource.destroy();
+    throw err;
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { AlertsController } from './alerts.controller.js';
+import { AlertsRepository } from './alerts.repository.js';
+import { AlertsService } from './alerts.service.js';
+import { AnomalyDetector } from './anomaly-detector.service.js';
+import { KeyWatchService } from './key-watch.service.js';
+
+@Module({
+  imports: [WebhooksModule],
+  controllers: [AlertsController],
+  providers: [AlertsRepository, AlertsService, AnomalyDetector, KeyWatchService],
+  exports: [AlertsService, AnomalyDetector, KeyWatchService],
+})
+export class AlertsModule {}

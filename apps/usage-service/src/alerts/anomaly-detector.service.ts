@@ -1,0 +1,121 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { UsageServiceConfig } from '../config.js';
+import { CONFIG, DATA_SOURCE, LOGGER } from '../tokens.js';
+import { bucketStart } from '../usage/time-buckets.js';
+import { AlertsRepository } from './alerts.repository.js';
+import { AlertsService } from './alerts.service.js';
+import { type AnomalyThresholds, detectErrorSpike, detectRequestSpike } from './anomaly-rules.js';
+
+const MINUTE_MS = 60_000;
+const KEYS_PER_QUERY = 500;
+
+/**
+ * Volume anomalies (`error_spike`, `request_spike`) of the keys that had traffic since the last
+ * pass, evaluated every ANOMALY_EVAL_MS from the committed per-minute aggregates (so they see
+ * exactly what was counted, whichever instance counted it). Cool-downs keep one alert per key and
+ * type per ALERT_COOLDOWN_MS even when several instances evaluate the same key.
+ */
+@Injectable()
+export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private touched = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  readonly thresholds: AnomalyThresholds;
+
+  constructor(
+    private readonly repository: AlertsRepository,
+    private readonly alerts: AlertsService,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.thresholds = {
+      windowMinutes: config.ANOMALY_WINDOW_MINUTES,
+      baselineHours: config.ANOMALY_BASELINE_HOURS,
+      errorMinRequests: config.ANOMALY_ERROR_MIN_REQUESTS,
+      errorMinRate: config.ANOMALY_ERROR_MIN_RATE,
+      errorBaselineFactor: config.ANOMALY_ERROR_BASELINE_FACTOR,
+      requestSpikeFactor: config.ANOMALY_REQUEST_SPIKE_FACTOR,
+      requestMinPerMinute: config.ANOMALY_REQUEST_MIN_PER_MINUTE,
+      requestMinBaselineMinutes: config.ANOMALY_REQUEST_MIN_BASELINE_MINUTES,
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.evaluate().finally(() => (this.running = null));
+    }, this.config.ANOMALY_EVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Called after an ingest batch commits. */
+  touch(keyIds: Iterable<string>): void {
+    for (const id of keyIds) this.touched.add(id);
+  }
+
+  async evaluate(nowMs = Date.now()): Promise<void> {
+    if (this.touched.size === 0) return;
+    const keys = [...this.touched];
+    this.touched = new Set();
+    const windowStart = bucketStart(nowMs, 'minute') - (this.thresholds.windowMinutes - 1) * MINUTE_MS;
+    const baselineStart = windowStart - this.thresholds.baselineHours * 3_600_000;
+    try {
+      for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
+        const stats = await this.repository.windowStats(
+          keys.slice(i, i + KEYS_PER_QUERY),
+          new Date(windowStart),
+          new Date(baselineStart),
+        );
+        for (const s of stats) {
+          const since = Math.max(baselineStart, s.first_seen_at?.getTime() ?? windowStart);
+          const traffic = {
+            windowRequests: s.window_requests,
+            windowErrors: s.window_errors,
+            baselineRequests: s.baseline_requests,
+            baselineErrors: s.baseline_errors,
+            baselineMinutes: Math.max(0, Math.floor((windowStart - since) / MINUTE_MS)),
+          };
+          const errorSpike = detectErrorSpike(traffic, this.thresholds);
+          const requestSpike = detectRequestSpike(traffic, this.thresholds);
+          if (!errorSpike && !requestSpike) continue;
+          let raised = 0;
+          await this.dataSource.transaction(async (tx) => {
+            if (errorSpike) {
+              const alert = await this.alerts.raise(tx, {
+                orgId: s.org_id,
+                keyId: s.key_id,
+                type: 'error_spike',
+                subject: '',
+                message: `5xx rate ${(errorSpike.error_rate * 100).toFixed(1)}% over the last ${this.thresholds.windowMinutes} min`,
+                details: { ...errorSpike, window_minutes: this.thresholds.windowMinutes },
+              });
+              if (alert) raised += 1;
+            }
+            if (requestSpike) {
+              const alert = await this.alerts.raise(tx, {
+                orgId: s.org_id,
+                keyId: s.key_id,
+                type: 'request_spike',
+                subject: '',
+                message: `${requestSpike.window_requests_per_minute} requests/min, baseline ${requestSpike.baseline_requests_per_minute}`,
+                details: { ...requestSpike, window_minutes: this.thresholds.windowMinutes },
+              });
+              if (alert) raised += 1;
+            }
+          });
+          this.alerts.alertsCommitted(raised);
+        }
+      }
+    } catch (err) {
+      for (const k of keys) this.touched.add(k);
+      this.logger.warn({ err }, 'anomaly evaluation failed; will retry');
+    }
+  }
+}

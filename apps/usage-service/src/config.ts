@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import {
+  ConfigError,
+  baseServiceEnv,
+  booleanSchema,
+  loadConfig,
+  msSchema,
+  postgresUrlSchema,
+  schemaNameSchema,
+} from '@plexmcp/service-kit';
+
+const positiveInt = (defaultValue: number, max = 1_000_000_000) =>
+  z.coerce.number().int().min(1).max(max).default(defaultValue);
+const positiveNumber = (defaultValue: number) =>
+  z.coerce.number().positive().max(1_000_000).default(defaultValue);
+const fraction = (defaultValue: number) => z.coerce.number().min(0).max(1).default(defaultValue);
+
+/** `5000,30000,…`: milliseconds to wait before each retry (the first attempt is immediate). */
+const retryScheduleSchema = z
+  .string()
+  .regex(/^\d+(,\d+)*$/, 'must be a comma-separated list of milliseconds')
+  .default('5000,30000,120000,600000,1800000,7200000,18000000,36000000')
+  .transform((s) => s.split(',').map(Number));
+
+/**
+ * Environment of the usage-service (validated once at start-up; a bad value stops the process
+ * with a message naming the variable).
+ *
+ * - DATABASE_URL / USAGE_SERVICE_DATABASE_URL: Postgres (the latter wins); USAGE_SERVICE_DB_SCHEMA
+ *   the schema owning every table (default `usage_service`).
+ * - INGEST_BATCH_SIZE (default 2000): events committed per transaction; INGEST_BATCH_WAIT_MS
+ *   (default 50): how long a partial batch waits for more events; INGEST_ACK_WAIT_MS (default
+ *   30000): JetStream redelivers a message not acknowledged within this time.
+ * - USAGE_RETENTION_MINUTE_DAYS (7), USAGE_RETENTION_HOUR_DAYS (90), USAGE_RETENTION_DAY_DAYS
+ *   (730): how long each granularity is kept; DEDUP_RETENTION_HOURS (192): how long event ids are
+ *   remembered (must exceed the stream's max age of 7 days plus the publisher's outage buffer).
+ * - KEYS_USED_FLUSH_MS (5000): how often `last_used_at` updates are published to the key-service.
+ * - LIMITS_SWEEP_MS (1000): how often expired limit blocks are cleared and unannounced ones published.
+ * - ANOMALY_*: see `AnomalyThresholds` in alerts/anomaly-rules.ts for what each threshold means.
+ * - ALERT_COOLDOWN_MS (3600000): an alert of one type for one key is raised at most once per window.
+ * - KEY_EXPIRY_WARNING_DAYS (7): `key_expiring` is raised this long before a key expires.
+ * - WEBHOOK_RETRY_SCHEDULE_MS, WEBHOOK_TIMEOUT_MS (10000), WEBHOOK_POLL_MS (500),
+ *   WEBHOOK_ALLOW_PRIVATE_NETWORKS (false): endpoints resolving to private, loopback, link-local
+ *   or otherwise non-public addresses are refused unless this is true.
+ * - GEOIP_DATABASE_PATH: an .mmdb country database; default the bundled CC0 geo-whois-asn-country.
+ */
+export const usageServiceEnvSchema = z.object({
+  ...baseServiceEnv,
+  DATABASE_URL: postgresUrlSchema.optional(),
+  USAGE_SERVICE_DATABASE_URL: postgresUrlSchema.optional(),
+  USAGE_SERVICE_DB_SCHEMA: schemaNameSchema.default('usage_service'),
+  DB_POOL_SIZE: positiveInt(10, 100),
+  INGEST_BATCH_SIZE: positiveInt(2000, 20_000),
+  INGEST_BATCH_WAIT_MS: msSchema(50, 1, 10_000),
+  INGEST_ACK_WAIT_MS: msSchema(30_000, 1_000, 600_000),
+  USAGE_RETENTION_MINUTE_DAYS: positiveInt(7, 3650),
+  USAGE_RETENTION_HOUR_DAYS: positiveInt(90, 3650),
+  USAGE_RETENTION_DAY_DAYS: positiveInt(730, 36500),
+  DEDUP_RETENTION_HOURS: positiveInt(192, 24 * 3650),
+  RETENTION_SWEEP_MS: msSchema(600_000, 1_000, 86_400_000),
+  KEYS_USED_FLUSH_MS: msSchema(5_000, 10, 600_000),
+  LIMITS_SWEEP_MS: msSchema(1_000, 10, 600_000),
+  ANOMALY_EVAL_MS: msSchema(5_000, 10, 600_000),
+  ANOMALY_WINDOW_MINUTES: positiveInt(5, 60),
+  ANOMALY_BASELINE_HOURS: positiveInt(24, 24 * 30),
+  ANOMALY_ERROR_MIN_REQUESTS: positiveInt(20),
+  ANOMALY_ERROR_MIN_RATE: fraction(0.25),
+  ANOMALY_ERROR_BASELINE_FACTOR: positiveNumber(5),
+  ANOMALY_REQUEST_SPIKE_FACTOR: positiveNumber(10),
+  ANOMALY_REQUEST_MIN_PER_MINUTE: positiveNumber(60),
+  ANOMALY_REQUEST_MIN_BASELINE_MINUTES: positiveInt(60, 100_000),
+  ALERT_COOLDOWN_MS: msSchema(3_600_000, 1, 30 * 86_400_000),
+  KEY_EXPIRY_WARNING_DAYS: positiveInt(7, 365),
+  WEBHOOK_RETRY_SCHEDULE_MS: retryScheduleSchema,
+  WEBHOOK_RETRY_JITTER: fraction(0.2),
+  WEBHOOK_TIMEOUT_MS: msSchema(10_000, 100, 120_000),
+  WEBHOOK_POLL_MS: msSchema(500, 10, 60_000),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanSchema(false),
+  GEOIP_DATABASE_PATH: z.string().min(1).optional(),
+});
+export type UsageServiceEnv = z.infer<typeof usageServiceEnvSchema>;
+
+export interface UsageServiceConfig extends UsageServiceEnv {
+  databaseUrl: string;
+}
+
+/** Settings tests (and embedders) pass instead of environment variables. */
+export interface BootstrapOverrides {
+  natsUrl?: string;
+  databaseUrl?: string;
+  dbSchema?: string;
+  logLevel?: string;
+  webhookAllowPrivateNetworks?: boolean;
+  /** Any other variable of `usageServiceEnvSchema`, by name, as an env string. */
+  env?: Partial<Record<keyof UsageServiceEnv, string>>;
+}
+
+export function loadUsageServiceConfig(
+  overrides: BootstrapOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): UsageServiceConfig {
+  const merged: NodeJS.ProcessEnv = { ...env, ...overrides.env };
+  if (overrides.natsUrl !== undefined) merged.NATS_URL = overrides.natsUrl;
+  if (overrides.databaseUrl !== undefined) merged.USAGE_SERVICE_DATABASE_URL = overrides.databaseUrl;
+  if (overrides.dbSchema !== undefined) merged.USAGE_SERVICE_DB_SCHEMA = overrides.dbSchema;
+  if (overrides.logLevel !== undefined) merged.LOG_LEVEL = overrides.logLevel;
+  if (overrides.webhookAllowPrivateNetworks !== undefined) {
+    merged.WEBHOOK_ALLOW_PRIVATE_NETWORKS = String(overrides.webhookAllowPrivateNetworks);
+  }
+  const config = loadConfig(usageServiceEnvSchema, merged);
+  const databaseUrl = config.USAGE_SERVICE_DATABASE_URL ?? config.DATABASE_URL;
+  if (!databaseUrl) {
+    throw new ConfigError(['DATABASE_URL: required (or USAGE_SERVICE_DATABASE_URL)']);
+  }
+  return { ...config, databaseUrl };
+}

@@ -1,0 +1,185 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  AckPolicy,
+  type Consumer,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
+import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contracts';
+import type { Logger } from 'pino';
+import type { UsageServiceConfig } from '../config.js';
+import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
+import { IngestService, parseEvent } from './ingest.service.js';
+
+/** Ensures the USAGE stream with the settings the gateway also uses (whoever starts first creates it). */
+export async function ensureUsageStream(jsm: JetStreamManager): Promise<void> {
+  const config = {
+    name: USAGE_STREAM_SETTINGS.name,
+    subjects: [...USAGE_STREAM_SETTINGS.subjects],
+    duplicate_window: nanos(USAGE_STREAM_SETTINGS.duplicateWindowMs),
+    max_age: nanos(USAGE_STREAM_SETTINGS.maxAgeMs),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    try {
+      await jsm.streams.add(config);
+    } catch (err) {
+      // Another process created it in between: fine as long as it exists now.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+export interface IngestStats {
+  counted: number;
+  duplicates: number;
+  invalid: number;
+  batches: number;
+  lastBatchAt: number | null;
+}
+
+/**
+ * The durable JetStream consumer (`USAGE_CONSUMER`, shared by every instance). Messages are
+ * pulled continuously and handed to IngestService in batches — up to INGEST_BATCH_SIZE, or
+ * whatever arrived within INGEST_BATCH_WAIT_MS when traffic is light — and acknowledged only
+ * after their batch committed. A failed batch is negatively acknowledged and redelivered.
+ */
+@Injectable()
+export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private messages: ConsumerMessages | null = null;
+  private buffer: JsMsg[] = [];
+  private processing: Promise<void> | null = null;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private reading: Promise<void> | null = null;
+  readonly stats: IngestStats = { counted: 0, duplicates: 0, invalid: 0, batches: 0, lastBatchAt: null };
+
+  constructor(
+    private readonly ingest: IngestService,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get running(): boolean {
+    return this.messages !== null && !this.stopped;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    await ensureUsageStream(jsm);
+    const batch = this.config.INGEST_BATCH_SIZE;
+    const consumerConfig = {
+      durable_name: USAGE_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: Subjects.usageRequests.recorded,
+      ack_wait: nanos(this.config.INGEST_ACK_WAIT_MS),
+      max_ack_pending: batch * 4,
+      max_deliver: -1,
+    };
+    try {
+      const info = await jsm.consumers.info(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER);
+      if (
+        info.config.ack_wait !== consumerConfig.ack_wait ||
+        info.config.max_ack_pending !== consumerConfig.max_ack_pending
+      ) {
+        await jsm.consumers.update(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER, {
+          ack_wait: consumerConfig.ack_wait,
+          max_ack_pending: consumerConfig.max_ack_pending,
+        });
+      }
+    } catch {
+      await jsm.consumers.add(USAGE_STREAM_SETTINGS.name, consumerConfig);
+    }
+    const consumer: Consumer = await jetstream(this.nc).consumers.get(
+      USAGE_STREAM_SETTINGS.name,
+      USAGE_CONSUMER,
+    );
+    this.messages = await consumer.consume({ max_messages: batch * 2 });
+    this.reading = this.read(this.messages);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.waitTimer);
+    await this.messages?.close().catch(() => undefined);
+    await this.reading;
+    // Messages still buffered are not acknowledged: JetStream redelivers them to another instance.
+    await this.processing;
+  }
+
+  private async read(messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const m of messages) {
+        if (this.stopped) break;
+        this.buffer.push(m);
+        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick();
+        else if (this.buffer.length === 1 && !this.processing && !this.waitTimer) {
+          this.waitTimer = setTimeout(() => {
+            this.waitTimer = undefined;
+            this.kick();
+          }, this.config.INGEST_BATCH_WAIT_MS);
+        }
+      }
+    } catch (err) {
+      if (!this.stopped) this.logger.error({ err }, 'JetStream consumer stopped');
+    }
+  }
+
+  private kick(): void {
+    if (this.processing || this.stopped) return;
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    this.processing = this.drain().finally(() => {
+      this.processing = null;
+      if (this.buffer.length > 0 && !this.stopped) this.kick();
+    });
+  }
+
+  /** Processes batches while messages keep arriving; under load batches fill up on their own. */
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0 && !this.stopped) {
+      const batch = this.buffer.splice(0, this.config.INGEST_BATCH_SIZE);
+      await this.processBatch(batch);
+    }
+  }
+
+  private async processBatch(batch: JsMsg[]): Promise<void> {
+    const events = [];
+    const valid: JsMsg[] = [];
+    for (const m of batch) {
+      const parsed = parseEvent(m.data);
+      if (parsed.ok) {
+        events.push(parsed.event);
+        valid.push(m);
+      } else {
+        this.stats.invalid += 1;
+        this.ingest.logInvalid(parsed.error, m.subject);
+        m.term();
+      }
+    }
+    try {
+      const outcome = await this.ingest.process(events);
+      for (const m of valid) m.ack();
+      this.stats.counted += outcome.counted;
+      this.stats.duplicates += outcome.duplicates;
+      this.stats.batches += 1;
+      this.stats.lastBatchAt = Date.now();
+    } catch (err) {
+      this.logger.error(
+        { err, size: valid.length },
+        'could not commit a usage batch; it will be redelivered',
+      );
+      for (const m of valid) m.nak(1_000);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type RequestRecordedEvent, requestRecordedEventSchema } from '@plexmcp/contracts';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { AnomalyDetector } from '../alerts/anomaly-detector.service.js';
+import { AlertsService } from '../alerts/alerts.service.js';
+import type { GeoIpService } from '../alerts/geoip.service.js';
+import { KeyWatchService } from '../alerts/key-watch.service.js';
+import { LimitsService } from '../limits/limits.service.js';
+import { DATA_SOURCE, GEOIP, LOGGER } from '../tokens.js';
+import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
+import { UsageRepository } from '../usage/usage.repository.js';
+import { aggregate, type LocatedEvent } from './usage-aggregator.js';
+
+export interface BatchOutcome {
+  /** Events counted by this batch (new event ids). */
+  counted: number;
+  /** Events already counted before (redelivered or published twice). */
+  duplicates: number;
+  /** Messages that are not valid request events (dropped, logged). */
+  invalid: number;
+}
+
+export type ParsedMessage = { ok: true; event: RequestRecordedEvent } | { ok: false; error: string };
+
+export function parseEvent(data: Uint8Array): ParsedMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch {
+    return { ok: false, error: 'not JSON' };
+  }
+  const parsed = requestRecordedEventSchema.safeParse(json);
+  return parsed.success
+    ? { ok: true, event: parsed.data }
+    : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+}
+
+/**
+ * Counts one batch of request events exactly once: in ONE transaction it records the event ids
+ * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute/hour/day aggregates,
+ * the limit counters and the per-event anomalies. The caller acknowledges the messages only
+ * after this resolves, so a crash at any point either loses nothing (redelivery) or counts
+ * nothing twice (the ids are already stored).
+ */
+@Injectable()
+export class IngestService {
+  constructor(
+    private readonly usage: UsageRepository,
+    private readonly limits: LimitsService,
+    private readonly keyWatch: KeyWatchService,
+    private readonly alerts: AlertsService,
+    private readonly anomalies: AnomalyDetector,
+    private readonly keysUsed: KeysUsedPublisher,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(GEOIP) private readonly geo: GeoIpService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {
+    const unique = new Map<string, RequestRecordedEvent>();
+    for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
+    if (unique.size === 0) return { counted: 0, duplicates: 0, invalid: 0 };
+
+    const outcome = await this.dataSource.transaction(async (tx) => {
+      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()]);
+      const located: LocatedEvent[] = [];
+      for (const [id, event] of unique) {
+        if (!fresh.has(id)) continue;
+        located.push({
+          event,
+          occurredAt: Date.parse(event.occurred_at),
+          country: this.geo.country(event.client_ip),
+        });
+      }
+      if (located.length === 0) return { located, blocks: [], raised: 0, commit: () => undefined };
+      located.sort((a, b) => a.occurredAt - b.occurredAt);
+      await this.usage.upsert(tx, 'minute', aggregate(located, 'minute'));
+      await this.usage.upsert(tx, 'hour', aggregate(located, 'hour'));
+      await this.usage.upsert(tx, 'day', aggregate(located, 'day'));
+      const blocks = await this.limits.count(tx, located, nowMs);
+      const watched = await this.keyWatch.inspect(tx, located, nowMs);
+      return { located, blocks, raised: watched.raised, commit: watched.commit };
+    });
+
+    outcome.commit();
+    this.alerts.alertsCommitted(outcome.raised);
+    await this.limits.announce(outcome.blocks);
+    const keys = new Set<string>();
+    for (const { event, occurredAt } of outcome.located) {
+      keys.add(event.key_id);
+      this.keysUsed.record(event.key_id, occurredAt);
+    }
+    this.anomalies.touch(keys);
+    return {
+      counted: outcome.located.length,
+      duplicates: events.length - outcome.located.length,
+      invalid: 0,
+    };
+  }
+
+  logInvalid(error: string, subject: string): void {
+    this.logger.warn({ subject, error }, 'dropping a message that is not a valid request event');
+  }
+}

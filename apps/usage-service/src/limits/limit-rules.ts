@@ -1,0 +1,115 @@
+import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import { limitPeriod } from '../usage/time-buckets.js';
+import type {
+  CounterIncrement,
+  CounterValue,
+  LimitPeriodName,
+  LimitScope,
+  NewBlock,
+} from './limits.repository.js';
+
+interface LimitSetting {
+  scope: LimitScope;
+  subjectId: string;
+  orgId: string;
+  keyId: string | null;
+  period: LimitPeriodName;
+  limit: number;
+  /** occurred_at of the event that carried this setting: the newest one wins. */
+  seenAt: number;
+}
+
+export interface LimitPlan {
+  increments: CounterIncrement[];
+  settings: Map<string, LimitSetting>;
+}
+
+const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodName) =>
+  `${scope}|${subjectId}|${period}`;
+
+/**
+ * Counts the live requests of a batch per organization-month, key-day and key-month, and picks the
+ * limits in force from the newest event of each key/organization. Test-key requests never count.
+ */
+export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
+  const increments = new Map<string, CounterIncrement>();
+  const settings = new Map<string, LimitSetting>();
+  const bump = (scope: LimitScope, subjectId: string, period: LimitPeriodName, at: number) => {
+    const { start } = limitPeriod(at, period);
+    const id = `${settingKey(scope, subjectId, period)}|${start}`;
+    const current = increments.get(id);
+    if (current) current.count += 1;
+    else increments.set(id, { scope, subjectId, period, periodStart: start, count: 1 });
+  };
+  const remember = (setting: LimitSetting) => {
+    const id = settingKey(setting.scope, setting.subjectId, setting.period);
+    const current = settings.get(id);
+    if (!current || current.seenAt <= setting.seenAt) settings.set(id, setting);
+  };
+  const forget = (scope: LimitScope, subjectId: string, period: LimitPeriodName, at: number) => {
+    const id = settingKey(scope, subjectId, period);
+    const current = settings.get(id);
+    if (current && current.seenAt <= at) settings.delete(id);
+  };
+
+  for (const { event, occurredAt } of events) {
+    if (event.mode !== 'live') continue;
+    bump('org', event.org_id, 'month', occurredAt);
+    bump('key', event.key_id, 'day', occurredAt);
+    bump('key', event.key_id, 'month', occurredAt);
+
+    if (event.org_monthly_limit !== undefined) {
+      if (event.org_monthly_limit === null) forget('org', event.org_id, 'month', occurredAt);
+      else
+        remember({
+          scope: 'org',
+          subjectId: event.org_id,
+          orgId: event.org_id,
+          keyId: null,
+          period: 'month',
+          limit: event.org_monthly_limit,
+          seenAt: occurredAt,
+        });
+    }
+    if (event.usage_limit !== undefined) {
+      for (const period of ['day', 'month'] as const) {
+        if (event.usage_limit?.period === period) {
+          remember({
+            scope: 'key',
+            subjectId: event.key_id,
+            orgId: event.org_id,
+            keyId: event.key_id,
+            period,
+            limit: event.usage_limit.requests,
+            seenAt: occurredAt,
+          });
+        } else {
+          forget('key', event.key_id, period, occurredAt);
+        }
+      }
+    }
+  }
+  return { increments: [...increments.values()], settings };
+}
+
+/** Limits reached by the new totals in the current period (late events of past periods never block). */
+export function reachedLimits(totals: readonly CounterValue[], plan: LimitPlan, nowMs: number): NewBlock[] {
+  const blocks: NewBlock[] = [];
+  for (const total of totals) {
+    const setting = plan.settings.get(settingKey(total.scope, total.subjectId, total.period));
+    if (!setting || total.total < setting.limit) continue;
+    const current = limitPeriod(nowMs, total.period);
+    if (total.periodStart !== current.start) continue;
+    blocks.push({
+      scope: total.scope,
+      subjectId: total.subjectId,
+      period: total.period,
+      periodStart: total.periodStart,
+      orgId: setting.orgId,
+      keyId: setting.keyId,
+      limit: setting.limit,
+      resetAt: current.resetAt,
+    });
+  }
+  return blocks;
+}

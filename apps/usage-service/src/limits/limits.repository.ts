@@ -1,0 +1,153 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { SqlExecutor } from '../database/data-source.js';
+import { returnedRows } from '../database/sql-result.js';
+import { DATA_SOURCE } from '../tokens.js';
+
+export type LimitScope = 'org' | 'key';
+export type LimitPeriodName = 'day' | 'month';
+
+export interface CounterIncrement {
+  scope: LimitScope;
+  subjectId: string;
+  period: LimitPeriodName;
+  periodStart: number;
+  count: number;
+}
+
+export interface CounterValue extends Omit<CounterIncrement, 'count'> {
+  total: number;
+}
+
+export interface BlockRow {
+  scope: LimitScope;
+  subject_id: string;
+  period: LimitPeriodName;
+  period_start: Date;
+  org_id: string;
+  key_id: string | null;
+  limit_value: string;
+  reset_at: Date;
+}
+
+export interface NewBlock {
+  scope: LimitScope;
+  subjectId: string;
+  period: LimitPeriodName;
+  periodStart: number;
+  orgId: string;
+  keyId: string | null;
+  limit: number;
+  resetAt: number;
+}
+
+@Injectable()
+export class LimitsRepository {
+  private readonly schema: string;
+
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  }
+
+  /** Adds to the live-request counters and returns their new totals. */
+  async increment(sql: SqlExecutor, increments: CounterIncrement[]): Promise<CounterValue[]> {
+    if (increments.length === 0) return [];
+    const sorted = [...increments].sort(
+      (a, b) =>
+        a.scope.localeCompare(b.scope) ||
+        a.subjectId.localeCompare(b.subjectId) ||
+        a.period.localeCompare(b.period) ||
+        a.periodStart - b.periodStart,
+    );
+    const rows = await sql.query<
+      { scope: LimitScope; subject_id: string; period: LimitPeriodName; period_start: Date; count: string }[]
+    >(
+      `INSERT INTO "${this.schema}".usage_counters AS c (scope, subject_id, period, period_start, count)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])
+       ON CONFLICT (scope, subject_id, period, period_start) DO UPDATE SET count = c.count + excluded.count
+       RETURNING scope, subject_id, period, period_start, count`,
+      [
+        sorted.map((i) => i.scope),
+        sorted.map((i) => i.subjectId),
+        sorted.map((i) => i.period),
+        sorted.map((i) => new Date(i.periodStart).toISOString()),
+        sorted.map((i) => i.count),
+      ],
+    );
+    return rows.map((r) => ({
+      scope: r.scope,
+      subjectId: r.subject_id,
+      period: r.period,
+      periodStart: r.period_start.getTime(),
+      total: Number(r.count),
+    }));
+  }
+
+  /** Records blocks; returns only those that did not exist yet (to be announced). */
+  async insertBlocks(sql: SqlExecutor, blocks: NewBlock[]): Promise<BlockRow[]> {
+    if (blocks.length === 0) return [];
+    return sql.query<BlockRow[]>(
+      `INSERT INTO "${this.schema}".limit_blocks
+         (scope, subject_id, period, period_start, org_id, key_id, limit_value, reset_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[],
+                            $7::bigint[], $8::timestamptz[])
+       ON CONFLICT DO NOTHING
+       RETURNING *`,
+      [
+        blocks.map((b) => b.scope),
+        blocks.map((b) => b.subjectId),
+        blocks.map((b) => b.period),
+        blocks.map((b) => new Date(b.periodStart).toISOString()),
+        blocks.map((b) => b.orgId),
+        blocks.map((b) => b.keyId),
+        blocks.map((b) => b.limit),
+        blocks.map((b) => new Date(b.resetAt).toISOString()),
+      ],
+    );
+  }
+
+  async markAnnounced(blocks: BlockRow[]): Promise<void> {
+    if (blocks.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE "${this.schema}".limit_blocks SET announced = true
+       WHERE (scope, subject_id, period, period_start) IN
+             (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]))`,
+      [
+        blocks.map((b) => b.scope),
+        blocks.map((b) => b.subject_id),
+        blocks.map((b) => b.period),
+        blocks.map((b) => b.period_start.toISOString()),
+      ],
+    );
+  }
+
+  /** Blocks committed but not yet announced for a while (their announcer died in between). */
+  async unannounced(olderThanMs: number): Promise<BlockRow[]> {
+    return this.dataSource.query<BlockRow[]>(
+      `SELECT * FROM "${this.schema}".limit_blocks
+       WHERE NOT announced AND created_at < now() - make_interval(secs => $1) AND reset_at > now()`,
+      [olderThanMs / 1000],
+    );
+  }
+
+  /** Removes blocks whose period has ended; each is returned to exactly one caller. */
+  async takeExpired(): Promise<BlockRow[]> {
+    return returnedRows<BlockRow>(
+      await this.dataSource.query(
+        `DELETE FROM "${this.schema}".limit_blocks WHERE reset_at <= now() RETURNING *`,
+      ),
+    );
+  }
+
+  async active(): Promise<BlockRow[]> {
+    return this.dataSource.query<BlockRow[]>(
+      `SELECT * FROM "${this.schema}".limit_blocks WHERE reset_at > now() ORDER BY created_at`,
+    );
+  }
+
+  async pruneCounters(before: Date): Promise<void> {
+    await this.dataSource.query(`DELETE FROM "${this.schema}".usage_counters WHERE period_start < $1`, [
+      before.toISOString(),
+    ]);
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { UsageServiceConfig } from '../config.js';
+import type { SqlExecutor } from '../database/data-source.js';
+import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
+import { planLimits, reachedLimits } from './limit-rules.js';
+import { type BlockRow, LimitsRepository } from './limits.repository.js';
+
+/**
+ * Usage limits: the organization's monthly live-request limit and a key's optional daily or
+ * monthly limit. Counting happens inside the ingest transaction, so a limit is reached exactly
+ * once; the block is announced on `usage.events.limit_reached` after commit (and re-announced by
+ * the sweeper if the process died in between), and cleared with `limit_cleared` at reset time.
+ */
+@Injectable()
+export class LimitsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping = false;
+
+  constructor(
+    private readonly repository: LimitsRepository,
+    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), this.config.LIMITS_SWEEP_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Inside the ingest transaction: counts live requests, returns the blocks that start now. */
+  async count(sql: SqlExecutor, events: readonly LocatedEvent[], nowMs: number): Promise<BlockRow[]> {
+    const plan = planLimits(events);
+    if (plan.increments.length === 0) return [];
+    const totals = await this.repository.increment(sql, plan.increments);
+    return this.repository.insertBlocks(sql, reachedLimits(totals, plan, nowMs));
+  }
+
+  /** After commit: tells every gateway, then marks the blocks announced. */
+  async announce(blocks: BlockRow[]): Promise<void> {
+    if (blocks.length === 0) return;
+    for (const block of blocks) this.publish({ type: 'usage.limit_reached', block: toLimitBlock(block) });
+    try {
+      await this.repository.markAnnounced(blocks);
+    } catch (err) {
+      this.logger.warn(
+        { err },
+        'could not mark limit blocks announced; the sweeper will announce them again',
+      );
+    }
+  }
+
+  async activeBlocks(): Promise<LimitBlock[]> {
+    return (await this.repository.active()).map(toLimitBlock);
+  }
+
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.nc.isClosed()) return;
+    this.sweeping = true;
+    try {
+      for (const block of await this.repository.takeExpired()) {
+        this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
+      }
+      await this.announce(await this.repository.unannounced(5_000));
+    } catch (err) {
+      this.logger.warn({ err }, 'limit sweep failed');
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  private publish(event: UsageEvent): void {
+    const subject =
+      event.type === 'usage.limit_reached'
+        ? Subjects.usageEvents.limitReached
+        : Subjects.usageEvents.limitCleared;
+    this.nc.publish(subject, JSON.stringify(event));
+    this.logger.info(
+      { scope: event.block.scope, org_id: event.block.org_id, key_id: event.block.key_id, type: event.type },
+      'usage limit event',
+    );
+  }
+}
+
+function toLimitBlock(row: BlockRow): LimitBlock {
+  return { scope: row.scope, org_id: row.org_id, key_id: row.key_id, reset_at: row.reset_at.toISOString() };
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { UsageController } from './usage.controller.js';
+import { UsageRepository } from './usage.repository.js';
+import { UsageService } from './usage.service.js';
+import { KeysUsedPublisher } from './keys-used.publisher.js';
+
+@Module({
+  controllers: [UsageController],
+  providers: [UsageRepository, UsageService, KeysUsedPublisher],
+  exports: [UsageRepository, KeysUsedPublisher],
+})
+export class UsageModule {}

@@ -1,0 +1,197 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import type { UsageServiceConfig } from '../config.js';
+import { CONFIG, LOGGER } from '../tokens.js';
+import { assertLiteralHostAllowed, guardedLookup } from './url-guard.js';
+import { signWebhook } from './webhook-signature.js';
+import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
+import { WebhooksService } from './webhooks.service.js';
+
+const CLAIM_BATCH = 20;
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export interface AttemptResult {
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+/** Delay before retry number `retry` (1-based) with ±jitter, or null when the schedule is exhausted. */
+export function retryDelayMs(
+  schedule: readonly number[],
+  retry: number,
+  jitter: number,
+  random = Math.random,
+): number | null {
+  const base = schedule[retry - 1];
+  if (base === undefined) return null;
+  return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));
+}
+
+/**
+ * Sends due webhook deliveries. Deliveries live in Postgres, so they survive restarts; every
+ * instance polls, claiming rows with FOR UPDATE SKIP LOCKED and a lease. Each attempt is
+ * recorded; failures are retried on the configured schedule (with jitter); a delivery that
+ * exhausts it disables its endpoint, and a 410 Gone disables the endpoint at once.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly repository: WebhooksRepository,
+    webhooks: WebhooksService,
+    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    webhooks.onEnqueued(() => this.kick());
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.config.WEBHOOK_POLL_MS);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.stopped) return;
+        const claimed = await this.repository.claimDue(CLAIM_BATCH, this.config.WEBHOOK_TIMEOUT_MS + 30_000);
+        if (claimed.length === 0) return;
+        await Promise.all(claimed.map((d) => this.deliver(d)));
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'webhook dispatch failed');
+    }
+  }
+
+  private async deliver(delivery: ClaimedDelivery): Promise<void> {
+    const isTest = delivery.event_type === 'webhook.test';
+    const attempt = delivery.attempt_count + 1;
+    const attemptedAt = new Date();
+    const result =
+      delivery.webhook_status === 'enabled' || isTest
+        ? await this.send(delivery)
+        : { statusCode: null, error: 'endpoint disabled', durationMs: 0 };
+    const record = {
+      delivery_id: delivery.id,
+      attempt,
+      attemptedAt,
+      status_code: result.statusCode,
+      error: result.error,
+      duration_ms: result.durationMs,
+    };
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const reenable = ok && isTest && delivery.webhook_status === 'disabled' ? delivery.webhook_id : null;
+    if (ok) {
+      await this.repository.recordAttempt(record, { kind: 'succeeded' }, reenable);
+      return;
+    }
+    if (result.statusCode === 410) {
+      await this.repository.recordAttempt(
+        record,
+        { kind: 'failed', disableWebhook: { id: delivery.webhook_id, reason: 'endpoint answered 410 Gone' } },
+        null,
+      );
+      this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint answered 410; disabled');
+      return;
+    }
+    const delay =
+      delivery.webhook_status === 'enabled' || isTest
+        ? retryDelayMs(this.config.WEBHOOK_RETRY_SCHEDULE_MS, attempt, this.config.WEBHOOK_RETRY_JITTER)
+        : null;
+    if (delay !== null) {
+      await this.repository.recordAttempt(
+        record,
+        { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) },
+        null,
+      );
+      return;
+    }
+    const disable =
+      !isTest && delivery.webhook_status === 'enabled'
+        ? { id: delivery.webhook_id, reason: `delivery failed after ${attempt} attempts` }
+        : null;
+    await this.repository.recordAttempt(record, { kind: 'failed', disableWebhook: disable }, null);
+    if (disable)
+      this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint failed persistently; disabled');
+  }
+
+  /** One signed POST; never throws. The connection goes only to addresses the guard allowed. */
+  private send(delivery: ClaimedDelivery): Promise<AttemptResult> {
+    const started = Date.now();
+    const allowPrivate = this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS;
+    return new Promise<AttemptResult>((resolve) => {
+      const done = (statusCode: number | null, error: string | null) =>
+        resolve({ statusCode, error, durationMs: Date.now() - started });
+      let url: URL;
+      try {
+        url = new URL(delivery.url);
+        assertLiteralHostAllowed(url, allowPrivate);
+      } catch (err) {
+        done(null, (err as Error).message);
+        return;
+      }
+      const timestamp = Math.floor(Date.now() / 1000);
+      const body = Buffer.from(delivery.body);
+      const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          lookup: guardedLookup(allowPrivate),
+          timeout: this.config.WEBHOOK_TIMEOUT_MS,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': String(body.length),
+            'user-agent': 'PlexMCP-Webhooks/1.0',
+            'webhook-id': delivery.id,
+            'webhook-timestamp': String(timestamp),
+            'webhook-signature': signWebhook(delivery.secret, delivery.id, timestamp, delivery.body),
+          },
+        },
+        (res) => {
+          let received = 0;
+          res.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > MAX_RESPONSE_BYTES) res.destroy();
+          });
+          res.on('close', () => done(res.statusCode ?? null, null));
+          res.on('error', () => undefined);
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`no response within ${this.config.WEBHOOK_TIMEOUT_MS} ms`)),
+      );
+      req.on('error', (err) => done(null, err.message.slice(0, 500)));
+      req.end(body);
+    });
+  }
+}

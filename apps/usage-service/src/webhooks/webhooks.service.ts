@@ -1,0 +1,185 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AppError,
+  type AlertView,
+  type CreatedWebhook,
+  type CreateWebhookRequest,
+  ErrorCode,
+  IdPrefix,
+  type ListDeliveriesRequest,
+  type ListWebhooksRequest,
+  type Page,
+  type WebhookByIdRequest,
+  type WebhookDeliveryView,
+  type WebhookView,
+  WEBHOOK_EVENT_TYPES,
+  newId,
+} from '@plexmcp/contracts';
+import type { UsageServiceConfig } from '../config.js';
+import { decodeCursor, encodeCursor } from '../database/cursor.js';
+import type { SqlExecutor } from '../database/data-source.js';
+import { CONFIG } from '../tokens.js';
+import { assertDeliverableUrl } from './url-guard.js';
+import { generateWebhookSecret } from './webhook-signature.js';
+import {
+  type AttemptRow,
+  type DeliveryRow,
+  type WebhookRow,
+  WebhooksRepository,
+} from './webhooks.repository.js';
+
+@Injectable()
+export class WebhooksService {
+  /** Called after a commit that enqueued deliveries, so the dispatcher sends them at once. */
+  private wake: () => void = () => undefined;
+
+  constructor(
+    private readonly repository: WebhooksRepository,
+    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+  ) {}
+
+  onEnqueued(wake: () => void): void {
+    this.wake = wake;
+  }
+
+  notifyEnqueued(): void {
+    this.wake();
+  }
+
+  async create(request: CreateWebhookRequest): Promise<CreatedWebhook> {
+    await assertDeliverableUrl(request.body.url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+    const secret = generateWebhookSecret();
+    const row = await this.repository.insert({
+      id: newId(IdPrefix.Webhook),
+      org_id: request.actor.org_id,
+      url: request.body.url,
+      description: request.body.description ?? null,
+      events: [...new Set(request.body.events ?? WEBHOOK_EVENT_TYPES)],
+      secret,
+    });
+    return { webhook: toWebhookView(row), secret };
+  }
+
+  async list(request: ListWebhooksRequest): Promise<Page<WebhookView>> {
+    const rows = await this.repository.list(
+      request.actor.org_id,
+      request.page.limit + 1,
+      decodeCursor(request.page.cursor),
+    );
+    return page(rows, request.page.limit, toWebhookView);
+  }
+
+  async delete(request: WebhookByIdRequest): Promise<WebhookView> {
+    const row = await this.repository.delete(request.actor.org_id, request.id);
+    if (!row) throw new AppError(ErrorCode.NotFound);
+    return toWebhookView(row);
+  }
+
+  async deliveries(request: ListDeliveriesRequest): Promise<Page<WebhookDeliveryView>> {
+    const webhook = await this.repository.find(request.actor.org_id, request.id);
+    if (!webhook) throw new AppError(ErrorCode.NotFound);
+    const rows = await this.repository.deliveries(
+      webhook.id,
+      request.page.limit + 1,
+      decodeCursor(request.page.cursor),
+    );
+    const shown = rows.slice(0, request.page.limit);
+    const attempts = groupAttempts(await this.repository.attempts(shown.map((r) => r.id)));
+    return page(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []));
+  }
+
+  /** Queues a signed `webhook.test` delivery; a success re-enables a disabled endpoint. */
+  async test(request: WebhookByIdRequest): Promise<WebhookDeliveryView> {
+    const webhook = await this.repository.find(request.actor.org_id, request.id);
+    if (!webhook) throw new AppError(ErrorCode.NotFound);
+    const id = newId(IdPrefix.WebhookDelivery);
+    const body = JSON.stringify({
+      type: 'webhook.test',
+      timestamp: new Date().toISOString(),
+      data: { webhook_id: webhook.id, message: 'This is a test delivery from PlexMCP.' },
+    });
+    await this.repository.insertDeliveries([
+      { id, webhookId: webhook.id, orgId: webhook.org_id, eventType: 'webhook.test', body },
+    ]);
+    this.notifyEnqueued();
+    const row = await this.repository.findDelivery(id);
+    return toDeliveryView(row!, []);
+  }
+
+  /**
+   * Inside the transaction that stores an alert: one delivery per subscribed, enabled endpoint.
+   * The body is fixed here, so every retry sends identical bytes under the same `webhook-id`.
+   */
+  async enqueueAlert(sql: SqlExecutor, alert: AlertView): Promise<number> {
+    const eventType = `alert.${alert.type}`;
+    const endpoints = await this.repository.subscribers(sql, alert.organization_id, eventType);
+    if (endpoints.length === 0) return 0;
+    const body = JSON.stringify({ type: eventType, timestamp: alert.created_at, data: alert });
+    await this.repository.insertDeliveries(
+      endpoints.map((w) => ({
+        id: newId(IdPrefix.WebhookDelivery),
+        webhookId: w.id,
+        orgId: w.org_id,
+        eventType,
+        body,
+      })),
+      sql,
+    );
+    return endpoints.length;
+  }
+}
+
+function page<R extends { created_at: Date; id: string }, V>(
+  rows: R[],
+  limit: number,
+  view: (r: R) => V,
+): Page<V> {
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return { items: shown.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
+}
+
+function groupAttempts(rows: AttemptRow[]): Map<string, AttemptRow[]> {
+  const map = new Map<string, AttemptRow[]>();
+  for (const r of rows) {
+    const list = map.get(r.delivery_id) ?? [];
+    list.push(r);
+    map.set(r.delivery_id, list);
+  }
+  return map;
+}
+
+export function toWebhookView(row: WebhookRow): WebhookView {
+  return {
+    id: row.id,
+    object: 'webhook',
+    organization_id: row.org_id,
+    url: row.url,
+    description: row.description,
+    events: row.events as WebhookView['events'],
+    status: row.status,
+    disabled_reason: row.disabled_reason,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+function toDeliveryView(row: DeliveryRow, attempts: AttemptRow[]): WebhookDeliveryView {
+  return {
+    id: row.id,
+    object: 'webhook_delivery',
+    webhook_id: row.webhook_id,
+    message_id: row.id,
+    event_type: row.event_type,
+    status: row.status,
+    attempts: attempts.map((a) => ({
+      attempt: a.attempt,
+      attempted_at: a.attempted_at.toISOString(),
+      status_code: a.status_code,
+      error: a.error,
+      duration_ms: a.duration_ms,
+    })),
+    next_attempt_at: row.next_attempt_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+    completed_at: row.completed_at?.toISOString() ?? null,
+  };
+}

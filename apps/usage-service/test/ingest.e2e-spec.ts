@@ -1,0 +1,174 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
+import {
+  createTestSchema,
+  type IsolatedNats,
+  startIsolatedNats,
+  testDatabaseUrl,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
+import { bootstrap, type UsageServiceHandle } from '../src/index.js';
+import {
+  EventPublisher,
+  GERMAN_IP,
+  newKeyId,
+  newMcpId,
+  newOrgId,
+  queryUsage,
+  requestEvent,
+} from './support/fixtures.js';
+
+const appDir = path.resolve(import.meta.dirname, '..');
+
+describe('usage ingest counts every request exactly once', () => {
+  let nats: IsolatedNats;
+  let schema: Awaited<ReturnType<typeof createTestSchema>>;
+  let publisher: EventPublisher;
+  let service: UsageServiceHandle | null = null;
+  let child: ChildProcess | null = null;
+
+  beforeAll(async () => {
+    nats = await startIsolatedNats();
+    schema = await createTestSchema('usage_ingest');
+    publisher = await EventPublisher.connect(nats.url);
+  });
+
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await service?.close();
+    await publisher?.close();
+    await nats?.stop();
+    await schema?.drop();
+  });
+
+  const start = () =>
+    bootstrap({
+      natsUrl: nats.url,
+      databaseUrl: testDatabaseUrl(),
+      dbSchema: schema.schema,
+      logLevel: 'warn',
+      env: { INGEST_ACK_WAIT_MS: '2000' },
+    });
+
+  it('counts live and test traffic once each, even when events are published twice', async () => {
+    service = await start();
+    const org = newOrgId();
+    const live = newKeyId();
+    const test = newKeyId();
+    const mcp = newMcpId();
+    const events = [
+      ...Array.from({ length: 1200 }, (_, i) =>
+        requestEvent({
+          org_id: org,
+          key_id: live,
+          mcp_id: mcp,
+          status: i % 10 === 0 ? 502 : 200,
+          latency_ms: 5 + (i % 50),
+        }),
+      ),
+      ...Array.from({ length: 300 }, () =>
+        requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP }),
+      ),
+    ];
+    await publisher.publish(events);
+    // The same events again: once with the same msgID (JetStream drops them), once without (the
+    // stream stores them again, as after a publisher restart outside the duplicate window).
+    await publisher.publish(events.slice(0, 400));
+    await publisher.publish(events.slice(200, 700), { withMsgId: false });
+
+    const rpc = publisher.rpc();
+    const usage = await waitFor(
+      async () => {
+        const u = await queryUsage(rpc, org, { breakdown: ['mcp', 'status_class', 'country'] });
+        return u.total_requests >= 1500 && (await consumerIdle(publisher)) ? u : null;
+      },
+      { timeoutMs: 20_000, message: '1500 events counted' },
+    );
+    expect(usage.total_requests).toBe(1500);
+    expect(usage.billable_requests).toBe(1200);
+    expect(usage.errors).toEqual({ '4xx': 300, '5xx': 120 });
+    expect(usage.by_status_class).toEqual({ '2xx': 1080, '3xx': 0, '4xx': 300, '5xx': 120 });
+    expect(usage.by_mcp).toEqual(
+      expect.arrayContaining([
+        { mcp_id: mcp, requests: 1200 },
+        { mcp_id: null, requests: 300 },
+      ]),
+    );
+    expect(usage.by_country).toEqual(
+      expect.arrayContaining([
+        { country: 'US', requests: 1200 },
+        { country: 'DE', requests: 300 },
+      ]),
+    );
+    expect(usage.series.reduce((n, s) => n + s.requests, 0)).toBe(1500);
+    expect(usage.latency_ms.p50).toBeGreaterThan(5);
+    expect(usage.latency_ms.p99).toBeLessThan(80);
+
+    const testOnly = await queryUsage(rpc, org, { keyId: test, granularity: 'minute' });
+    expect(testOnly.total_requests).toBe(300);
+    expect(testOnly.billable_requests).toBe(0);
+    // Another organization sees nothing of it.
+    expect((await queryUsage(rpc, newOrgId(), { keyId: live })).total_requests).toBe(0);
+
+    await service.close();
+    service = null;
+  });
+
+  it('loses and double-counts nothing when the service is SIGKILLed mid-stream and restarted', async () => {
+    const org = newOrgId();
+    const keys = Array.from({ length: 20 }, () => newKeyId());
+    const total = 30_000;
+    const events = Array.from({ length: total }, (_, i) =>
+      requestEvent({ org_id: org, key_id: keys[i % keys.length]! }),
+    );
+    await publisher.publish(events);
+
+    child = spawn(process.execPath, ['--import', './test/support/register-ts.mjs', 'src/main.ts'], {
+      cwd: appDir,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        NATS_URL: nats.url,
+        USAGE_SERVICE_DATABASE_URL: testDatabaseUrl(),
+        USAGE_SERVICE_DB_SCHEMA: schema.schema,
+        LOG_LEVEL: 'warn',
+        INGEST_BATCH_SIZE: '500',
+        INGEST_ACK_WAIT_MS: '2000',
+      },
+    });
+    const rpc = publisher.rpc();
+    const partial = await waitFor(
+      async () => {
+        const n = (await queryUsage(rpc, org)).total_requests;
+        return n > 0 ? n : null;
+      },
+      { timeoutMs: 30_000, intervalMs: 5, message: 'the child to count something' },
+    );
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+    child = null;
+    expect(partial).toBeLessThan(total);
+
+    service = await start();
+    await waitFor(
+      async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        message: `${total} events after the restart`,
+      },
+    );
+    expect((await queryUsage(rpc, org)).total_requests).toBe(total);
+  }, 120_000);
+});
+
+/** Nothing left to deliver or awaiting acknowledgement on the durable consumer. */
+async function consumerIdle(publisher: EventPublisher): Promise<boolean> {
+  const jsm = await jetstreamManager(publisher.nc);
+  const info = await jsm.consumers.info(USAGE_STREAM, USAGE_CONSUMER);
+  return info.num_pending === 0 && info.num_ack_pending === 0;
+}

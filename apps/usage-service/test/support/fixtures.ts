@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  IdPrefix,
+  type RequestRecordedEvent,
+  Subjects,
+  type UsageReply,
+  newId,
+  usageReplySchema,
+} from '@plexmcp/contracts';
+import { NatsRpcClient } from '@plexmcp/service-kit';
+
+export const GERMAN_IP = '193.99.144.80';
+export const US_IP = '8.8.8.8';
+
+export function requestEvent(
+  overrides: Partial<RequestRecordedEvent> & Pick<RequestRecordedEvent, 'key_id' | 'org_id'>,
+): RequestRecordedEvent {
+  return {
+    type: 'request.recorded',
+    event_id: `evt_${randomUUID().replaceAll('-', '')}`,
+    mcp_id: null,
+    mode: 'live',
+    method: 'POST',
+    route: '/v1/mcps/:mcp_id/mcp',
+    status: 200,
+    latency_ms: 12,
+    client_ip: US_IP,
+    user_agent: 'test',
+    occurred_at: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+export const newOrgId = () => newId(IdPrefix.Organization);
+export const newKeyId = () => newId(IdPrefix.Key);
+export const newMcpId = () => newId(IdPrefix.Mcp);
+
+/** What the gateway does: one JetStream message per request, `event_id` as msgID. */
+export class EventPublisher {
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+  ) {}
+
+  static async connect(url: string): Promise<EventPublisher> {
+    const nc = await connect({ servers: url });
+    return new EventPublisher(nc, jetstream(nc));
+  }
+
+  async publish(events: RequestRecordedEvent[], options: { withMsgId?: boolean } = {}): Promise<void> {
+    const withMsgId = options.withMsgId ?? true;
+    const inflight: Promise<unknown>[] = [];
+    for (const e of events) {
+      inflight.push(
+        this.js.publish(
+          Subjects.usageRequests.recorded,
+          JSON.stringify(e),
+          withMsgId ? { msgID: e.event_id } : {},
+        ),
+      );
+      if (inflight.length >= 500) await Promise.all(inflight.splice(0));
+    }
+    await Promise.all(inflight);
+  }
+
+  rpc(timeoutMs = 5_000): NatsRpcClient {
+    return new NatsRpcClient(this.nc, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain();
+  }
+}
+
+export async function queryUsage(
+  rpc: NatsRpcClient,
+  orgId: string,
+  options: {
+    keyId?: string;
+    granularity?: 'minute' | 'hour' | 'day';
+    breakdown?: ('mcp' | 'status_class' | 'country')[];
+  } = {},
+): Promise<UsageReply> {
+  const now = Date.now();
+  return rpc.call(
+    Subjects.usage.query,
+    {
+      actor: { org_id: orgId, key_id: null, ip: null },
+      key_id: options.keyId ?? null,
+      from: new Date(now - 86_400_000).toISOString(),
+      to: new Date(now + 3_600_000).toISOString(),
+      granularity: options.granularity ?? 'hour',
+      breakdown: options.breakdown ?? [],
+      mcp_id: null,
+    },
+    usageReplySchema,
+  );
+}
