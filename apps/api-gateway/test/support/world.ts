@@ -10,6 +10,7 @@ import {
   organizationViewSchema,
 } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
+import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import { createTestSchema, startIsolatedNats, testDatabaseUrl, type IsolatedNats } from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
@@ -23,7 +24,11 @@ export interface World {
   nc: NatsConnection;
   rpc: NatsRpcClient;
   keyService: KeyServiceHandle | null;
+  usageService: UsageServiceHandle | null;
   gateways: GatewayHandle[];
+  /** The real usage-service, in a schema of its own. */
+  startUsageService(): Promise<UsageServiceHandle>;
+  stopUsageService(): Promise<void>;
   startKeyService(): Promise<KeyServiceHandle>;
   stopKeyService(): Promise<void>;
   startGateway(overrides?: GatewayEnv): Promise<GatewayHandle>;
@@ -34,12 +39,29 @@ export async function startWorld(name: string, options: { keyService?: boolean }
   const nats = await startIsolatedNats();
   const { schema, drop } = await createTestSchema(`gw_${name}`);
   const nc = await connectNats(nats.url, `test-${name}`);
+  let usageSchema: { schema: string; drop: () => Promise<void> } | null = null;
   const world: World = {
     nats,
     nc,
     rpc: new NatsRpcClient(nc, 5_000),
     keyService: null,
+    usageService: null,
     gateways: [],
+    async startUsageService() {
+      usageSchema ??= await createTestSchema(`gw_usage_${name}`);
+      world.usageService = await bootstrapUsageService({
+        natsUrl: nats.url,
+        databaseUrl: testDatabaseUrl(),
+        dbSchema: usageSchema.schema,
+        logLevel: 'silent',
+        env: { LIMITS_SWEEP_MS: '100' },
+      });
+      return world.usageService;
+    },
+    async stopUsageService() {
+      await world.usageService?.close();
+      world.usageService = null;
+    },
     async startKeyService() {
       world.keyService = await bootstrapKeyService({
         natsUrl: nats.url,
@@ -70,8 +92,10 @@ export async function startWorld(name: string, options: { keyService?: boolean }
     async close() {
       await Promise.allSettled(world.gateways.map((g) => g.close()));
       await world.stopKeyService().catch(() => undefined);
+      await world.stopUsageService().catch(() => undefined);
       await nc.close();
       await drop();
+      await usageSchema?.drop();
       await nats.stop();
     },
   };
