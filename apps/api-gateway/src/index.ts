@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
@@ -13,6 +12,7 @@ import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
@@ -164,11 +164,6 @@ async function start(
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
 
-    await app.register(helmet as never, {
-      // A JSON API: no HTML is served, so a strict CSP costs nothing and protects /docs consumers.
-      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-    });
     fastify.addHook(
       'onRequest',
       createAuthHook({
@@ -179,6 +174,7 @@ async function start(
         usageLimits,
         metrics,
         logger,
+        securityHeaders: await computeSecurityHeaders(),
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));

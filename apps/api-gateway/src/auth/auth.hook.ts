@@ -29,6 +29,8 @@ export interface AuthHookDeps {
   usageLimits: UsageLimitsService;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Helmet's headers for this API, precomputed (see common/security-headers.ts). */
+  securityHeaders: Readonly<Record<string, string>>;
 }
 
 const AUTHENTICATED: DecisionTarget = { kind: 'authenticated' };
@@ -40,14 +42,15 @@ const CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"';
 type Done = HookHandlerDoneFunction;
 
 /**
- * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest.
+ * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest. It
+ * also stamps every response with its X-Request-Id and the security headers.
  * Everything under /v1 needs `Authorization: Bearer <key>`; a malformed key is refused without any
  * network call, a cached decision without any either; only a miss asks the key-service, and a
  * key-service that does not answer means 503 (fail closed). Failed attempts feed the per-IP
  * throttle; usage-limit blocks and the key's own rate limit are enforced here too.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger } = deps;
+  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger, securityHeaders } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -134,6 +137,7 @@ export function createAuthHook(deps: AuthHookDeps) {
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const requestId = requestIds.next();
     request.requestId = requestId;
+    reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);
     if (!request.url.startsWith(PROTECTED_PREFIX)) return done();
 

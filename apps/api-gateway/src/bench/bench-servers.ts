@@ -4,6 +4,8 @@ import { Pool } from 'undici';
 
 /** The servers the gateway is measured against, each started in its own process by child.ts. */
 
+export const READY_MARKER = '@@bench-ready ';
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -1,9 +1,9 @@
 import { bootstrap } from '../index.js';
-import { startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
+import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
 
 /**
  * Entry point of one benchmark server process: `node child.js <kind> <json>`. Prints
- * `{"url": …}` on stdout once listening, then serves until killed.
+ * READY_MARKER + `{"url": …}` on stdout once listening (logs may share stdout), then serves until killed.
  */
 const [kind, raw] = process.argv.slice(2);
 const options = JSON.parse(raw ?? '{}') as Record<string, unknown>;
@@ -28,4 +28,4 @@ switch (kind) {
   default:
     throw new Error(`unknown server kind ${kind}`);
 }
-process.stdout.write(`${JSON.stringify({ url })}\n`);
+process.stdout.write(`${READY_MARKER}${JSON.stringify({ url })}\n`);

@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import { READY_MARKER } from './bench-servers.js';
 
 export interface ServerProcess {
   url: string;
@@ -17,7 +18,9 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
-    lines.once('line', (line) => resolve((JSON.parse(line) as { url: string }).url));
+    lines.on('line', (line) => {
+      if (line.startsWith(READY_MARKER)) resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
+    });
   });
   return {
     url,

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     servers.push(server);
     return server;
   };
-  const gatewayEnv = { NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH_FAILURES_PER_MINUTE: '100000000' };
+  const gatewayEnv = { NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH_FAILURES_PER_MINUTE: '1000000' };
 
   try {
     const org = await rpc.call(Subjects.orgs.create, { name: 'Bench' }, createdOrgSchema);
@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     };
     const propagation: number[] = [];
     const revokeCalls: number[] = [];
+    let acceptedAfterRevoke = 0;
     const ITERATIONS = 60;
     for (let i = 0; i < ITERATIONS; i++) {
       const victim = await rpc.call(Subjects.keys.create, { actor, body: { name: `victim-${i}` } }, createdKeySchema);
@@ -142,8 +143,8 @@ async function main(): Promise<void> {
       revokeCalls.push(returned - t0);
       const rejectedAt = await Promise.all(
         pools.map(async (pool) => {
-          while ((await status(pool, victim.secret)) !== 401) {
-            /* poll until this instance rejects */
+          for (let s = await status(pool, victim.secret); s !== 401; s = await status(pool, victim.secret)) {
+            if (s === 200) acceptedAfterRevoke += 1;
           }
           return performance.now();
         }),
@@ -157,6 +158,9 @@ async function main(): Promise<void> {
     log(
       `  revoke call p50 ${percentile(revokeCalls, 50).toFixed(2)} ms p99 ${percentile(revokeCalls, 99).toFixed(2)} ms; ` +
         `revoke returned -> all three reject: p50 ${percentile(propagation, 50).toFixed(3)} ms p99 ${percentile(propagation, 99).toFixed(3)} ms (target p99 < 50 ms)`,
+    );
+    log(
+      `  requests accepted after a revoke returned: ${acceptedAfterRevoke} (the time above is the first post-revoke request itself: a cache miss answered "revoked" by the key-service)`,
     );
   } finally {
     await Promise.allSettled(servers.map((s) => s.stop()));
