@@ -1,1 +1,226 @@
-export {};
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
+import { type NatsConnection, NatsRpcClient, PinoNestLogger, connectNats, createLogger } from '@plexmcp/service-kit';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { createAuthHook } from './auth/auth.hook.js';
+import { ClientIpResolver } from './auth/client-ip.js';
+import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
+import { KeyDecisionCache } from './auth/key-decision-cache.js';
+import { KeyRateLimiter } from './auth/key-rate-limiter.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { computeSecurityHeaders } from './common/security-headers.js';
+import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
+import { GatewayRuntime } from './gateway-runtime.js';
+import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
+import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
+import { NatsLifecycle } from './events/nats-lifecycle.js';
+import { RequestEventPublisher, ensureUsageStream } from './events/request-event.publisher.js';
+import { createRequestRecorderHook } from './events/request-recorder.hook.js';
+import { McpRouteCache } from './mcps/mcp-route-cache.js';
+import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
+import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
+
+export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
+export { GatewayRuntime } from './gateway-runtime.js';
+
+export interface GatewayHandle {
+  app: NestFastifyApplication;
+  /** Base URL the server listens on, e.g. `http://127.0.0.1:3000`. */
+  url: string;
+  instanceId: string;
+  runtime: GatewayRuntime;
+  close(): Promise<void>;
+}
+
+export interface BootstrapOptions {
+  /** A logger to use instead of the default JSON logger on stdout. */
+  logger?: Logger;
+}
+
+/**
+ * Starts one gateway: connects NATS, ensures the USAGE stream, subscribes to key and usage events,
+ * starts heartbeats, then serves HTTP. `overrides` are environment-style settings (tests pass
+ * NATS_URL, PORT=0, …) applied over `process.env`. Used by main.ts and by the tests alike.
+ */
+export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOptions = {}): Promise<GatewayHandle> {
+  const config: GatewayConfig = loadGatewayConfig(overrides);
+  const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
+  const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
+  const metrics = new GatewayMetrics();
+
+  const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`);
+  try {
+    return await start(config, logger, instanceId, metrics, nc);
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function start(
+  config: GatewayConfig,
+  logger: Logger,
+  instanceId: string,
+  metrics: GatewayMetrics,
+  nc: NatsConnection,
+): Promise<GatewayHandle> {
+  const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS);
+  const lifecycle = new NatsLifecycle(nc, logger, metrics);
+  const keyCache = new KeyDecisionCache(
+    rpc,
+    {
+      positiveTtlMs: config.AUTH_CACHE_TTL_MS,
+      negativeTtlMs: config.AUTH_NEGATIVE_CACHE_TTL_MS,
+      maxEntries: config.AUTH_CACHE_MAX_ENTRIES,
+      timeoutMs: config.KEY_SERVICE_TIMEOUT_MS,
+    },
+    metrics,
+  );
+  const mcpRoutes = new McpRouteCache(rpc, config.MCP_CACHE_TTL_MS, config.KEY_SERVICE_TIMEOUT_MS);
+  const usageLimits = new UsageLimitsService(
+    nc,
+    rpc,
+    { timeoutMs: config.USAGE_SERVICE_TIMEOUT_MS, retryMs: config.USAGE_BLOCKS_RETRY_MS },
+    logger,
+    metrics,
+  );
+  await ensureUsageStream(nc, logger);
+  const publisher = new RequestEventPublisher(
+    nc,
+    lifecycle,
+    {
+      bufferSize: config.EVENT_BUFFER_SIZE,
+      concurrency: config.EVENT_PUBLISH_CONCURRENCY,
+      publishTimeoutMs: config.KEY_SERVICE_TIMEOUT_MS * 5,
+    },
+    logger,
+    metrics,
+  );
+  const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
+  const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  let outageTimer: NodeJS.Timeout | undefined;
+  lifecycle.onDisconnect(() => {
+    clearTimeout(outageTimer);
+    outageTimer = setTimeout(() => {
+      if (lifecycle.connected) return;
+      keyCache.clear('disconnect');
+      mcpRoutes.clear();
+    }, outageGraceMs);
+    outageTimer.unref();
+  });
+  lifecycle.onReconnect(() => {
+    clearTimeout(outageTimer);
+    keyCache.clear('reconnect');
+    mcpRoutes.clear();
+    heartbeat.beat();
+    void usageLimits.reload();
+  });
+  keyEvents.start();
+  usageLimits.start();
+  // The key-event subscription must be known to the server before this instance announces itself.
+  await nc.flush();
+  heartbeat.start();
+
+  const runtime = new GatewayRuntime(
+    config,
+    instanceId,
+    logger,
+    nc,
+    rpc,
+    lifecycle,
+    keyCache,
+    mcpRoutes,
+    usageLimits,
+    publisher,
+    metrics,
+  );
+  const pools = new UpstreamPools({
+    connections: config.UPSTREAM_CONNECTIONS,
+    headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
+  });
+
+  let app: NestFastifyApplication | undefined;
+  let url: string;
+  try {
+    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    fastify.decorateRequest('requestId', '');
+    fastify.decorateRequest('auth', null);
+    fastify.decorateRequest('clientIp', null);
+    fastify.decorateRequest('mcpId', null);
+    fastify.decorateRequest('receivedAt', 0);
+
+    fastify.addHook(
+      'onRequest',
+      createAuthHook({
+        cache: keyCache,
+        ipResolver: new ClientIpResolver(config.TRUSTED_PROXIES),
+        throttle: new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
+        rateLimiter: new KeyRateLimiter(),
+        usageLimits,
+        metrics,
+        logger,
+        securityHeaders: await computeSecurityHeaders(),
+      }),
+    );
+    fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
+    // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
+    // through Nest's own Fastify error handler; 404s through its not-found handler.
+    registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+    app.useGlobalFilters(new AllExceptionsFilter(logger));
+
+    await app.listen(config.PORT, config.HOST);
+    const address = fastify.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.PORT;
+    const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+    url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, instance_id: instanceId }, 'api-gateway listening');
+  } catch (err) {
+    heartbeat.stop();
+    usageLimits.close();
+    publisher.close();
+    keyEvents.close();
+    await app?.close().catch(() => undefined);
+    await pools.close();
+    throw err;
+  }
+  const nestApp = app;
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await nestApp.close();
+      await pools.close();
+      heartbeat.stop();
+      clearTimeout(outageTimer);
+      // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
+      if (!nc.isClosed()) {
+        const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
+        nc.publish(Subjects.gateway.heartbeat, JSON.stringify(goodbye));
+      }
+      const flushed = await publisher.flush(2_000);
+      if (!flushed) logger.warn({ pending: publisher.depth }, 'closing with unpublished request events');
+      publisher.close();
+      usageLimits.close();
+      keyEvents.close();
+      if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+    })();
+    return closing;
+  };
+
+  return { app: nestApp, url, instanceId, runtime, close };
+}

@@ -10,6 +10,11 @@ export interface MicroserviceSettings {
   queue: string;
   name: string;
   logger: Logger;
+  /**
+   * On close, stop taking requests, then give in-flight handlers this long to reply before the
+   * connection closes. Without it, replies of in-flight requests are lost on shutdown.
+   */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -29,6 +34,9 @@ export async function createNatsMicroservice(
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       waitOnFirstConnect: true,
+      ...(settings.shutdownGraceMs === undefined
+        ? {}
+        : { gracefulShutdown: true, gracePeriod: settings.shutdownGraceMs }),
     },
     logger: new PinoNestLogger(settings.logger),
     bufferLogs: false,

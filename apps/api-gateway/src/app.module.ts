@@ -1,0 +1,38 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module.js';
+import { DocsModule } from './docs/docs.module.js';
+import { GatewayRuntime } from './gateway-runtime.js';
+import { HealthModule } from './health/health.module.js';
+import { KeysModule } from './keys/keys.module.js';
+import { McpsModule } from './mcps/mcps.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+
+@Global()
+@Module({})
+class RuntimeModule {
+  static forRoot(runtime: GatewayRuntime): DynamicModule {
+    return {
+      module: RuntimeModule,
+      providers: [{ provide: GatewayRuntime, useValue: runtime }],
+      exports: [GatewayRuntime],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(runtime: GatewayRuntime): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        RuntimeModule.forRoot(runtime),
+        KeysModule,
+        McpsModule,
+        AuditModule,
+        HealthModule,
+        MetricsModule,
+        ...(runtime.config.DOCS_ENABLED ? [DocsModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { CidrList, parseIp } from '@plexmcp/contracts';
+
+/** What a request exposes for client-IP resolution (a subset of Fastify's request). */
+export interface IpSource {
+  socketAddress: string | undefined;
+  forwardedFor: string | string[] | undefined;
+}
+
+function normalize(address: string): string {
+  // Node reports IPv4 peers of a dual-stack socket as `::ffff:1.2.3.4`.
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/**
+ * The client IP: the socket peer, or — when the peer is a trusted proxy (TRUSTED_PROXIES) — the
+ * first address of `X-Forwarded-For` that is not itself trusted, walking from the right (the
+ * entries on the left are whatever the client claimed and cannot be believed).
+ */
+export class ClientIpResolver {
+  private readonly trusted: CidrList | null;
+
+  constructor(trustedProxies: readonly string[]) {
+    this.trusted = trustedProxies.length > 0 ? new CidrList(trustedProxies) : null;
+  }
+
+  resolve(source: IpSource): string | null {
+    const peer = source.socketAddress ? normalize(source.socketAddress) : null;
+    if (this.trusted === null || peer === null || !this.trusted.matches(peer)) return peer;
+    const header = Array.isArray(source.forwardedFor) ? source.forwardedFor.join(',') : source.forwardedFor;
+    if (!header) return peer;
+    const hops = header.split(',');
+    let candidate = peer;
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (parseIp(hop) === null) return candidate; // garbage: stop at the last address we could trust
+      candidate = normalize(hop);
+      if (!this.trusted.matches(candidate)) return candidate;
+    }
+    return candidate;
+  }
+}

@@ -1,0 +1,135 @@
+import {
+  type KeyPolicy,
+  Subjects,
+  type ValidateKeyReply,
+  type ValidationStatus,
+  validateKeyReplySchema,
+} from '@plexmcp/contracts';
+import type { NatsRpcClient } from '@plexmcp/service-kit';
+import { LRUCache } from 'lru-cache';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+/** What the key-service said about one key hash, and until when this gateway may repeat it. */
+export interface KeyDecision {
+  readonly status: ValidationStatus;
+  readonly policy: KeyPolicy | null;
+  /** Epoch milliseconds after which the decision must be fetched again. */
+  readonly expiresAt: number;
+}
+
+export interface KeyDecisionCacheOptions {
+  /** Longest life of an `active` answer (it also ends when the key expires). */
+  positiveTtlMs: number;
+  /** Life of an unknown/revoked/expired/suspended answer. */
+  negativeTtlMs: number;
+  maxEntries: number;
+  /** Timeout of one `keys.validate` call; past it the request fails closed. */
+  timeoutMs: number;
+}
+
+export type EvictionCause = 'key_event' | 'org_event' | 'invalid_event' | 'disconnect' | 'reconnect';
+
+/**
+ * The local decision cache keyed by key hash. A hit costs no network round trip; a miss asks the
+ * key-service (`keys.validate`) once, however many requests are waiting for the same key.
+ *
+ * Eviction is exact even while a validation is in flight: every eviction bumps an epoch and drops
+ * the in-flight lookups, so an answer computed before a revoke is never stored, and a request that
+ * starts after the eviction never joins a lookup that started before it.
+ */
+export class KeyDecisionCache {
+  private readonly cache: LRUCache<string, KeyDecision>;
+  private readonly inflight = new Map<string, Promise<KeyDecision>>();
+  private epoch = 0;
+  private readonly hits: { inc(): void };
+  private readonly misses: { inc(): void };
+
+  constructor(
+    private readonly rpc: NatsRpcClient,
+    private readonly options: KeyDecisionCacheOptions,
+    private readonly metrics: GatewayMetrics,
+  ) {
+    this.cache = new LRUCache<string, KeyDecision>({ max: options.maxEntries });
+    this.hits = metrics.cacheLookups.labels('hit');
+    this.misses = metrics.cacheLookups.labels('miss');
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /** The cached decision if still fresh; never touches the network. */
+  peek(keyHash: string, now: number): KeyDecision | undefined {
+    const hit = this.cache.get(keyHash);
+    if (hit !== undefined) {
+      if (hit.expiresAt > now) {
+        this.hits.inc();
+        return hit;
+      }
+      this.cache.delete(keyHash);
+    }
+    this.misses.inc();
+    return undefined;
+  }
+
+  /** Asks the key-service. Rejects with AppError `service_unavailable` when it does not answer. */
+  load(keyHash: string): Promise<KeyDecision> {
+    const pending = this.inflight.get(keyHash);
+    if (pending !== undefined) return pending;
+    const epoch = this.epoch;
+    const lookup = this.rpc
+      .call(Subjects.keys.validate, { key_hash: keyHash }, validateKeyReplySchema, { timeoutMs: this.options.timeoutMs })
+      .then((reply) => {
+        const decision = this.toDecision(reply, Date.now());
+        if (this.inflight.get(keyHash) === lookup) this.inflight.delete(keyHash);
+        // An eviction happened while we waited: the answer may predate it, use it once only.
+        if (epoch === this.epoch) this.cache.set(keyHash, decision);
+        return decision;
+      })
+      .catch((err: unknown) => {
+        if (this.inflight.get(keyHash) === lookup) this.inflight.delete(keyHash);
+        throw err;
+      });
+    this.inflight.set(keyHash, lookup);
+    return lookup;
+  }
+
+  evictKey(keyHash: string, cause: EvictionCause = 'key_event'): void {
+    this.epoch += 1;
+    this.inflight.delete(keyHash);
+    if (this.cache.delete(keyHash)) this.metrics.cacheEvictions.inc({ cause });
+  }
+
+  evictOrganization(orgId: string): void {
+    this.epoch += 1;
+    this.inflight.clear();
+    let evicted = 0;
+    for (const [hash, decision] of this.cache.entries()) {
+      if (decision.policy?.org_id === orgId) {
+        this.cache.delete(hash);
+        evicted += 1;
+      }
+    }
+    if (evicted > 0) this.metrics.cacheEvictions.inc({ cause: 'org_event' }, evicted);
+  }
+
+  clear(cause: EvictionCause): void {
+    this.epoch += 1;
+    this.inflight.clear();
+    const evicted = this.cache.size;
+    this.cache.clear();
+    if (evicted > 0) this.metrics.cacheEvictions.inc({ cause }, evicted);
+  }
+
+  private toDecision(reply: ValidateKeyReply, now: number): KeyDecision {
+    if (reply.status === 'active' && reply.policy !== null) {
+      const keyExpiry = Date.parse(reply.policy.expires_at);
+      return {
+        status: reply.status,
+        policy: reply.policy,
+        expiresAt: Math.min(now + this.options.positiveTtlMs, keyExpiry),
+      };
+    }
+    return { status: reply.status, policy: reply.policy, expiresAt: now + this.options.negativeTtlMs };
+  }
+}

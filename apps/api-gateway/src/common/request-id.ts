@@ -1,0 +1,21 @@
+import { IdPrefix, randomBase62 } from '@plexmcp/contracts';
+
+/**
+ * Cheap unique ids for the hot path: a random per-process prefix plus a counter, instead of
+ * CSPRNG bytes on every request. Unique across instances because the prefix is random.
+ */
+export class SequentialIds {
+  private readonly prefix: string;
+  private counter = 0;
+
+  constructor(kind: string) {
+    this.prefix = `${kind}_${randomBase62(10)}`;
+  }
+
+  next(): string {
+    this.counter += 1;
+    return this.prefix + this.counter.toString(36);
+  }
+}
+
+export const requestIds = new SequentialIds(IdPrefix.Request);

@@ -1,0 +1,17 @@
+import { Injectable, type PipeTransform } from '@nestjs/common';
+import { AppError, ErrorCode, zodDetails } from '@plexmcp/contracts';
+import type { z } from 'zod';
+
+/** Validates a body or query against its contract schema; failures are 400 `validation_error`. */
+@Injectable()
+export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unknown, z.infer<T>> {
+  constructor(readonly schema: T) {}
+
+  transform(value: unknown): z.infer<T> {
+    const result = this.schema.safeParse(value ?? {});
+    if (!result.success) {
+      throw new AppError(ErrorCode.ValidationError, undefined, { details: zodDetails(result.error) });
+    }
+    return result.data;
+  }
+}

@@ -1,0 +1,79 @@
+import { isValidCidr } from '@plexmcp/contracts';
+import { baseServiceEnv, booleanSchema, loadConfig, msSchema } from '@plexmcp/service-kit';
+import { z } from 'zod';
+
+const intSchema = (defaultValue: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue);
+
+/**
+ * Every environment variable the api-gateway reads, validated once at start-up. A bad value stops
+ * the process with a message naming the variable.
+ */
+export const gatewayEnvSchema = z.object({
+  /** NATS server(s), comma-separated: `nats://host:4222`. Default `nats://127.0.0.1:4222`. */
+  NATS_URL: baseServiceEnv.NATS_URL,
+  /** pino level: fatal | error | warn | info | debug | trace | silent. Default `info`. */
+  LOG_LEVEL: baseServiceEnv.LOG_LEVEL,
+  /** HTTP port. Default 3000; `0` picks a free port (tests). */
+  PORT: intSchema(3000, 0, 65_535),
+  /** Interface to bind. Default `0.0.0.0`. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed. Default none:
+   * the client IP is the socket peer address.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .refine((list) => list.every(isValidCidr), { message: 'must be comma-separated IPv4/IPv6 CIDRs' }),
+  /** Name of this instance in heartbeats and revoke acknowledgements. Default: random. */
+  INSTANCE_ID: z.string().min(1).max(100).optional(),
+  /** How long a key validation over NATS may take before the request fails closed with 503. */
+  KEY_SERVICE_TIMEOUT_MS: msSchema(1_000, 10, 60_000),
+  /** Timeout of health probes (`keys.health`, `usage.health`) behind GET /readyz. */
+  READY_CHECK_TIMEOUT_MS: msSchema(500, 10, 60_000),
+  /** Timeout of `usage.blocks`, loaded at start-up and after every NATS reconnect. */
+  USAGE_SERVICE_TIMEOUT_MS: msSchema(1_000, 10, 60_000),
+  /** Retry interval while the usage-service cannot list the current limit blocks. */
+  USAGE_BLOCKS_RETRY_MS: msSchema(5_000, 50, 600_000),
+  /** Longest time an allowed decision is served from the local cache (also capped by key expiry). */
+  AUTH_CACHE_TTL_MS: msSchema(60_000, 0, 3_600_000),
+  /** How long an unknown/revoked/expired answer is cached (slows repeated bad keys). */
+  AUTH_NEGATIVE_CACHE_TTL_MS: msSchema(2_000, 0, 600_000),
+  /** Most key decisions kept in memory (LRU). */
+  AUTH_CACHE_MAX_ENTRIES: intSchema(100_000, 1, 10_000_000),
+  /** How long an MCP routing record (upstream URL and headers) is cached. */
+  MCP_CACHE_TTL_MS: msSchema(60_000, 0, 3_600_000),
+  /** Failed authentications (401) allowed per client IP per minute; then 429 for the rest of it. */
+  AUTH_FAILURES_PER_MINUTE: intSchema(30, 1, 1_000_000),
+  /** Largest accepted request body in bytes (REST and MCP proxy). Larger is 413. Default 1 MiB. */
+  BODY_LIMIT_BYTES: intSchema(1_048_576, 1_024, 1_073_741_824),
+  /** Time allowed for an upstream MCP server to send response headers; then 504. */
+  UPSTREAM_TIMEOUT_MS: msSchema(30_000, 10, 3_600_000),
+  /** Longest silence inside an upstream response body (SSE included); 0 disables. */
+  UPSTREAM_BODY_TIMEOUT_MS: msSchema(0, 0, 86_400_000),
+  /** Keep-alive connections per upstream origin. */
+  UPSTREAM_CONNECTIONS: intSchema(128, 1, 10_000),
+  /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
+  EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
+  /** Request events published concurrently (awaiting JetStream acks). */
+  EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
+  /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
+  HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
+  /**
+   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
+   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
+   * the cache is dropped and every key fails closed until NATS is back.
+   */
+  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  /** Serve GET /docs (the OpenAPI document). */
+  DOCS_ENABLED: booleanSchema(true),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
+export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
+
+export function loadGatewayConfig(overrides: GatewayEnv = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
+}

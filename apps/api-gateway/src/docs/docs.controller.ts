@@ -1,0 +1,14 @@
+import { Controller, Get } from '@nestjs/common';
+import { buildOpenApiDocument } from './openapi.js';
+
+/** `GET /docs`: the OpenAPI 3.1 document of this API, generated from the route schemas. */
+@Controller('docs')
+export class DocsController {
+  private document: Record<string, unknown> | undefined;
+
+  @Get()
+  openApi(): Record<string, unknown> {
+    this.document ??= buildOpenApiDocument('1.0.0');
+    return this.document;
+  }
+}

@@ -1,0 +1,56 @@
+import type { RequestRecordedEvent } from '@plexmcp/contracts';
+import { IdPrefix } from '@plexmcp/contracts';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { SequentialIds } from '../common/request-id.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { RequestEventPublisher } from './request-event.publisher.js';
+import '../auth/request-context.js';
+
+const USER_AGENT_MAX = 512;
+
+/**
+ * `onResponse` (after the response is sent, so it never delays it): counts the request in the
+ * metrics and hands one `request.recorded` event per authenticated request to the publisher.
+ */
+export function createRequestRecorderHook(publisher: RequestEventPublisher, metrics: GatewayMetrics) {
+  const eventIds = new SequentialIds(IdPrefix.Event);
+  const counters = new Map<string, { inc(): void }>();
+
+  return function recordRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const id = request.method + ' ' + route + ' ' + status;
+    let counter = counters.get(id);
+    if (counter === undefined) {
+      counter = metrics.httpRequests.labels(route, request.method, String(status));
+      counters.set(id, counter);
+    }
+    counter.inc();
+
+    const auth = request.auth;
+    if (auth !== null) {
+      const policy = auth.policy;
+      const userAgent = request.headers['user-agent'];
+      const event: RequestRecordedEvent = {
+        type: 'request.recorded',
+        event_id: eventIds.next(),
+        key_id: policy.key_id,
+        org_id: policy.org_id,
+        mcp_id: request.mcpId,
+        mode: policy.mode,
+        method: request.method,
+        route,
+        status,
+        latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+        client_ip: request.clientIp,
+        user_agent: userAgent === undefined ? null : userAgent.slice(0, USER_AGENT_MAX),
+        occurred_at: new Date(request.receivedAt).toISOString(),
+        usage_limit: policy.usage_limit,
+        org_monthly_limit: policy.org_monthly_limit,
+        expires_at: policy.expires_at,
+      };
+      publisher.record(event);
+    }
+    done();
+  };
+}

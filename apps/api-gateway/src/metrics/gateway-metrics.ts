@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (several gateways may share one
+ * process in tests). Label values are bounded: route patterns, never raw URLs or key material.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'plexmcp_gateway_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly authDecisions = new Counter({
+    name: 'plexmcp_gateway_auth_decisions_total',
+    help: 'Authentication/authorization decisions, by outcome and reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheLookups = new Counter({
+    name: 'plexmcp_gateway_key_cache_lookups_total',
+    help: 'Key decision cache lookups, by result (hit or miss).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly cacheEvictions = new Counter({
+    name: 'plexmcp_gateway_key_cache_evictions_total',
+    help: 'Key decision cache evictions, by cause (key event, org event, reconnect, disconnect).',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly upstreamLatency = new Histogram({
+    name: 'plexmcp_gateway_upstream_response_seconds',
+    help: 'Time until an upstream MCP server answered with headers, by status class.',
+    labelNames: ['status_class'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  /** Set by the event publisher; read when Prometheus scrapes, not on every request. */
+  eventBufferDepthSource: () => number = () => 0;
+
+  readonly eventBufferDepth = new Gauge({
+    name: 'plexmcp_gateway_event_buffer_depth',
+    help: 'Request events waiting to be published to JetStream (buffered or awaiting an ack).',
+    registers: [this.registry],
+    collect: () => {
+      this.eventBufferDepth.set(this.eventBufferDepthSource());
+    },
+  });
+
+  readonly eventsPublished = new Counter({
+    name: 'plexmcp_gateway_events_published_total',
+    help: 'Request events acknowledged by JetStream.',
+    registers: [this.registry],
+  });
+
+  readonly eventsDropped = new Counter({
+    name: 'plexmcp_gateway_events_dropped_total',
+    help: 'Request events dropped because the buffer was full (NATS away for too long).',
+    registers: [this.registry],
+  });
+
+  readonly eventPublishFailures = new Counter({
+    name: 'plexmcp_gateway_event_publish_failures_total',
+    help: 'JetStream publish attempts that failed and were retried.',
+    registers: [this.registry],
+  });
+
+  readonly natsConnected = new Gauge({
+    name: 'plexmcp_gateway_nats_connected',
+    help: '1 while the NATS connection is up.',
+    registers: [this.registry],
+  });
+
+  readonly usageBlocks = new Gauge({
+    name: 'plexmcp_gateway_usage_limit_blocks',
+    help: 'Organizations and keys currently blocked by a usage limit.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { collectDefaults?: boolean } = {}) {
+    if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'plexmcp_gateway_' });
+  }
+}

@@ -1,0 +1,134 @@
+import {
+  type KeyPolicy,
+  type LimitBlock,
+  Subjects,
+  limitBlocksReplySchema,
+  usageEventSchema,
+} from '@plexmcp/contracts';
+import type { NatsConnection, NatsRpcClient } from '@plexmcp/service-kit';
+import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+
+export interface UsageLimitsOptions {
+  timeoutMs: number;
+  retryMs: number;
+}
+
+/**
+ * The gateway side of usage limits: the usage-service announces blocks on `usage.events.*`; this
+ * keeps the current ones (loaded via `usage.blocks` at start and after every reconnect, retried
+ * while the usage-service is absent — meanwhile no org is blocked) and answers per request.
+ * Test keys are never blocked by their organization's limit, only by a limit of their own.
+ */
+export class UsageLimitsService {
+  private readonly orgBlocks = new Map<string, LimitBlock>();
+  private readonly keyBlocks = new Map<string, LimitBlock>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private loaded = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly rpc: NatsRpcClient,
+    private readonly options: UsageLimitsOptions,
+    private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
+  ) {}
+
+  /** True once a snapshot of blocks has been loaded from the usage-service. */
+  get snapshotLoaded(): boolean {
+    return this.loaded;
+  }
+
+  start(): void {
+    this.nc.subscribe(Subjects.usageEvents.wildcard, {
+      callback: (err, msg) => {
+        if (err) return;
+        let payload: unknown;
+        try {
+          payload = msg.json();
+        } catch {
+          this.logger.warn({ subject: msg.subject }, 'ignoring a usage event that is not JSON');
+          return;
+        }
+        const parsed = usageEventSchema.safeParse(payload);
+        if (!parsed.success) {
+          this.logger.warn({ subject: msg.subject }, 'ignoring a usage event that does not match its contract');
+          return;
+        }
+        if (parsed.data.type === 'usage.limit_reached') this.add(parsed.data.block);
+        else this.remove(parsed.data.block);
+      },
+    });
+    void this.reload();
+  }
+
+  /** Loads the current blocks; on failure keeps what it has and retries later. */
+  async reload(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    try {
+      const reply = await this.rpc.call(Subjects.usage.blocks, {}, limitBlocksReplySchema, {
+        timeoutMs: this.options.timeoutMs,
+      });
+      this.orgBlocks.clear();
+      this.keyBlocks.clear();
+      for (const block of reply.blocks) this.add(block);
+      this.loaded = true;
+    } catch (err) {
+      if (this.closed) return;
+      this.logger.warn({ err: String(err) }, 'could not load usage-limit blocks; retrying');
+      this.retryTimer = setTimeout(() => void this.reload(), this.options.retryMs);
+      this.retryTimer.unref();
+    }
+  }
+
+  /** The block that applies to this key now, if any. */
+  blockFor(policy: KeyPolicy, now: number): LimitBlock | null {
+    if (this.keyBlocks.size > 0) {
+      const block = this.active(this.keyBlocks, policy.key_id, now);
+      if (block) return block;
+    }
+    if (this.orgBlocks.size > 0 && policy.mode === 'live') {
+      return this.active(this.orgBlocks, policy.org_id, now);
+    }
+    return null;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+  }
+
+  private active(map: Map<string, LimitBlock>, id: string, now: number): LimitBlock | null {
+    const block = map.get(id);
+    if (block === undefined) return null;
+    if (Date.parse(block.reset_at) <= now) {
+      map.delete(id);
+      this.updateGauge();
+      return null;
+    }
+    return block;
+  }
+
+  private add(block: LimitBlock): void {
+    if (block.scope === 'key') {
+      if (block.key_id !== null) this.keyBlocks.set(block.key_id, block);
+    } else {
+      this.orgBlocks.set(block.org_id, block);
+    }
+    this.updateGauge();
+  }
+
+  private remove(block: LimitBlock): void {
+    if (block.scope === 'key') {
+      if (block.key_id !== null) this.keyBlocks.delete(block.key_id);
+    } else {
+      this.orgBlocks.delete(block.org_id);
+    }
+    this.updateGauge();
+  }
+
+  private updateGauge(): void {
+    this.metrics.usageBlocks.set(this.orgBlocks.size + this.keyBlocks.size);
+  }
+}

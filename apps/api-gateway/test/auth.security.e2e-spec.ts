@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type CreatedKey, type CreatedOrg, Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
+import { waitFor } from '@plexmcp/service-kit/testing';
+import type { GatewayHandle } from '../src/index.js';
+import { actorOf, createKey, createMcp, createOrg, http, startWorld, suspendOrg, type World } from './support/world.js';
+
+const UNAUTHORIZED = { code: 'unauthorized', message: 'Invalid or missing API key' };
+const FORBIDDEN = { code: 'forbidden', message: 'API key does not have permission for this resource' };
+
+function changeLastCharacter(key: string): string {
+  const last = key.at(-1)!;
+  return key.slice(0, -1) + (last === 'a' ? 'b' : 'a');
+}
+
+describe('authentication (seed: authentication.md)', () => {
+  let world: World;
+  let gateway: GatewayHandle;
+  let org: CreatedOrg;
+  let admin: CreatedKey;
+
+  beforeAll(async () => {
+    world = await startWorld('auth');
+    gateway = await world.startGateway({ AUTH_FAILURES_PER_MINUTE: '1000' });
+    org = await createOrg(world);
+    admin = org.admin_key;
+  });
+  afterAll(async () => world.close());
+
+  const expectEnvelope = (res: { status: number; body: any; headers: Headers }, status: number, error: object) => {
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ success: false, error: { ...error, request_id: expect.any(String) } });
+    expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
+  };
+
+  it('accepts a valid key and answers /v1/me with the key id', async () => {
+    const res = await http(gateway.url, '/v1/me', { key: admin.secret });
+    expect(res.status).toBe(200);
+    expect(res.body.success).toBe(true);
+    expect(res.body.data.id).toBe(admin.key.id);
+    expect(JSON.stringify(res.body)).not.toContain(admin.secret);
+    expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('401: no Authorization header', async () => {
+    expectEnvelope(await http(gateway.url, '/v1/me'), 401, UNAUTHORIZED);
+  });
+
+  it('401: Basic credentials', async () => {
+    const basic = `Basic ${Buffer.from(`user:${admin.secret}`).toString('base64')}`;
+    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: basic }), 401, UNAUTHORIZED);
+  });
+
+  it('401: Bearer with no key', async () => {
+    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: 'Bearer' }), 401, UNAUTHORIZED);
+    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: 'Bearer ' }), 401, UNAUTHORIZED);
+  });
+
+  it('401: a key with its trailing character changed (checksum), without asking the key-service', async () => {
+    const before = await cacheMisses(gateway);
+    expectEnvelope(await http(gateway.url, '/v1/me', { key: changeLastCharacter(admin.secret) }), 401, UNAUTHORIZED);
+    expect(await cacheMisses(gateway)).toBe(before);
+  });
+
+  it('401: a key with an extra trailing character', async () => {
+    expectEnvelope(await http(gateway.url, '/v1/me', { key: `${admin.secret}x` }), 401, UNAUTHORIZED);
+  });
+
+  it('401: a well-formed key that does not exist', async () => {
+    const other = await createKey(world, actorOf(admin));
+    // Same format, unknown to this deployment: replace the random part but keep a valid checksum.
+    const { generateApiKey } = await import('@plexmcp/contracts');
+    expectEnvelope(await http(gateway.url, '/v1/me', { key: generateApiKey('live') }), 401, UNAUTHORIZED);
+    expect(other.secret).toMatch(/^pk_live_/);
+  });
+
+  it('401: a revoked key', async () => {
+    const victim = await createKey(world, actorOf(admin));
+    expect((await http(gateway.url, '/v1/me', { key: victim.secret })).status).toBe(200);
+    const revoked = await http(gateway.url, `/v1/keys/${victim.key.id}`, { method: 'DELETE', key: admin.secret });
+    expect(revoked.status).toBe(200);
+    expect(apiKeyViewSchema.parse(revoked.body.data).status).toBe('revoked');
+    const res = await http(gateway.url, '/v1/me', { key: victim.secret });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('unauthorized');
+  });
+
+  it('401: an expired key', async () => {
+    const soon = await createKey(world, actorOf(admin), { expires_at: new Date(Date.now() + 1_500).toISOString() });
+    expect((await http(gateway.url, '/v1/me', { key: soon.secret })).status).toBe(200);
+    // The cached decision ends with the key's own expiry: no event is needed to refuse it.
+    const res = await waitFor(
+      async () => {
+        const r = await http(gateway.url, '/v1/me', { key: soon.secret });
+        return r.status === 401 ? r : null;
+      },
+      { timeoutMs: 5_000, message: 'expired key refused' },
+    );
+    expect(res.body.error.code).toBe('unauthorized');
+  });
+
+  it('403: a key without the MCP', async () => {
+    const mcpA = await createMcp(world, actorOf(admin), { name: 'A' });
+    const mcpB = await createMcp(world, actorOf(admin), { name: 'B' });
+    const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpA.id] } });
+    expect((await http(gateway.url, `/v1/mcps/${mcpA.id}`, { key: scoped.secret })).status).toBe(200);
+    expectEnvelope(await http(gateway.url, `/v1/mcps/${mcpB.id}`, { key: scoped.secret }), 403, FORBIDDEN);
+    const proxied = await http(gateway.url, `/v1/mcps/${mcpB.id}/mcp`, { method: 'POST', key: scoped.secret, body: {} });
+    expectEnvelope(proxied, 403, FORBIDDEN);
+    expect(proxied.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
+  });
+
+  it('403: a test key on a live MCP', async () => {
+    const live = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
+    const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
+    expect(testKey.secret).toMatch(/^pk_test_/);
+    const res = await http(gateway.url, `/v1/mcps/${live.id}/mcp`, { method: 'POST', key: testKey.secret, body: {} });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+  });
+
+  it('403: a key of a suspended organization', async () => {
+    const other = await createOrg(world, { name: 'Suspended Inc' });
+    expect((await http(gateway.url, '/v1/me', { key: other.admin_key.secret })).status).toBe(200);
+    await suspendOrg(world, other.organization.id);
+    expectEnvelope(await http(gateway.url, '/v1/me', { key: other.admin_key.secret }), 403, FORBIDDEN);
+  });
+
+  it('401 on the MCP route carries WWW-Authenticate: Bearer', async () => {
+    const res = await http(gateway.url, '/v1/mcps/mcp_0000000000000000000000/mcp', { method: 'POST', body: {} });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('a key missing a management scope is 403 on that route', async () => {
+    const plain = await createKey(world, actorOf(admin), { scopes: [] });
+    expectEnvelope(await http(gateway.url, '/v1/keys', { key: plain.secret }), 403, FORBIDDEN);
+  });
+});
+
+async function cacheMisses(gateway: GatewayHandle): Promise<number> {
+  const metric = await gateway.runtime.metrics.cacheLookups.get();
+  return metric.values.find((v) => v.labels.result === 'miss')?.value ?? 0;
+}
+
+void Subjects;

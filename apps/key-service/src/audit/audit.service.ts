@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { type Actor, type AuditEntry, IdPrefix, type ListAuditRequest, type Page, newId } from '@plexmcp/contracts';
+import type { EntityManager } from 'typeorm';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import type { AuditEntryEntity, AuditTargetType } from './audit-entry.entity.js';
+import { AuditRepository } from './audit.repository.js';
+
+export interface AuditRecord {
+  orgId: string;
+  /** Null for the system (the sweeper) or an internal call without a key (the CLI). */
+  actor: Pick<Actor, 'key_id' | 'ip'> | null;
+  action: string;
+  targetType: AuditTargetType;
+  targetId: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** Records who did what, in the same transaction as the change itself. */
+@Injectable()
+export class AuditService {
+  constructor(private readonly repository: AuditRepository) {}
+
+  async record(manager: EntityManager, record: AuditRecord, at: Date = new Date()): Promise<void> {
+    await this.repository.insert(manager, {
+      id: newId(IdPrefix.Audit),
+      orgId: record.orgId,
+      actorKeyId: record.actor?.key_id ?? null,
+      ip: record.actor?.ip ?? null,
+      action: record.action,
+      targetType: record.targetType,
+      targetId: record.targetId,
+      metadata: record.metadata ?? {},
+      createdAt: at,
+    });
+  }
+
+  async list(request: ListAuditRequest): Promise<Page<AuditEntry>> {
+    const after = decodeCursor(request.page.cursor);
+    const rows = await this.repository.listByOrg(request.actor.org_id, after, request.page.limit);
+    return toPage(rows, request.page.limit, toAuditView);
+  }
+}
+
+export function toAuditView(row: AuditEntryEntity): AuditEntry {
+  return {
+    id: row.id,
+    object: 'audit_entry',
+    organization_id: row.orgId,
+    actor_key_id: row.actorKeyId,
+    action: row.action,
+    target_type: row.targetType,
+    target_id: row.targetId,
+    ip: row.ip,
+    metadata: row.metadata,
+    created_at: row.createdAt.toISOString(),
+  };
+}

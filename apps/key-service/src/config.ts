@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { randomBase62 } from '@plexmcp/contracts';
+import { baseServiceEnv, loadConfig, msSchema, postgresUrlSchema, schemaNameSchema } from '@plexmcp/service-kit';
+
+/**
+ * Environment of the key-service, validated once at start-up.
+ *
+ * - `NATS_URL`, `LOG_LEVEL`: shared by every service.
+ * - `KEY_SERVICE_DATABASE_URL` (falls back to `DATABASE_URL`, one of them required): Postgres.
+ * - `KEY_SERVICE_DB_SCHEMA` (default `key_service`): the schema this service owns.
+ * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
+ * - `KEY_SWEEP_INTERVAL_MS` (default 5000): how often expired keys and ended rotation grace
+ *   periods are swept (and their events published).
+ * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long a change waits for every live gateway to
+ *   acknowledge its cache-eviction event before replying anyway.
+ * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
+ *   after the service stopped taking new ones.
+ */
+export const keyServiceEnvSchema = z.object({
+  ...baseServiceEnv,
+  DATABASE_URL: postgresUrlSchema.optional(),
+  KEY_SERVICE_DATABASE_URL: postgresUrlSchema.optional(),
+  KEY_SERVICE_DB_SCHEMA: schemaNameSchema.default('key_service'),
+  KEY_SERVICE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
+  KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
+  KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
+});
+
+export interface KeyServiceConfig {
+  /** Identifies this process in health answers and logs; not configurable. */
+  instanceId: string;
+  natsUrl: string;
+  logLevel: string;
+  databaseUrl: string;
+  dbSchema: string;
+  dbPoolSize: number;
+  sweepIntervalMs: number;
+  eventAckTimeoutMs: number;
+  shutdownGraceMs: number;
+}
+
+/** Settings a caller (tests, embedding) may pass instead of environment variables. */
+export interface KeyServiceOverrides {
+  natsUrl?: string;
+  databaseUrl?: string;
+  dbSchema?: string;
+  logLevel?: string;
+  sweepIntervalMs?: number;
+  eventAckTimeoutMs?: number;
+  dbPoolSize?: number;
+  shutdownGraceMs?: number;
+}
+
+export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
+
+/** Merges overrides over the environment and validates the result as one configuration. */
+export function loadKeyServiceConfig(
+  overrides: KeyServiceOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+): KeyServiceConfig {
+  const merged: NodeJS.ProcessEnv = { ...env };
+  const set = (name: string, value: string | number | undefined) => {
+    if (value !== undefined) merged[name] = String(value);
+  };
+  set('NATS_URL', overrides.natsUrl);
+  set('KEY_SERVICE_DATABASE_URL', overrides.databaseUrl);
+  set('KEY_SERVICE_DB_SCHEMA', overrides.dbSchema);
+  set('LOG_LEVEL', overrides.logLevel);
+  set('KEY_SWEEP_INTERVAL_MS', overrides.sweepIntervalMs);
+  set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
+  set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
+  set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
+
+  const parsed = loadConfig(
+    keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
+      message: 'DATABASE_URL or KEY_SERVICE_DATABASE_URL is required',
+      path: ['DATABASE_URL'],
+    }),
+    merged,
+  );
+  return {
+    instanceId: `key-service-${randomBase62(10)}`,
+    natsUrl: parsed.NATS_URL,
+    logLevel: parsed.LOG_LEVEL,
+    databaseUrl: (parsed.KEY_SERVICE_DATABASE_URL ?? parsed.DATABASE_URL)!,
+    dbSchema: parsed.KEY_SERVICE_DB_SCHEMA,
+    dbPoolSize: parsed.KEY_SERVICE_DB_POOL_SIZE,
+    sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
+    eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
+    shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
+  };
+}

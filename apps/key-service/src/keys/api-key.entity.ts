@@ -1,0 +1,71 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Permissions, RateLimit, Scope, UsageLimit } from '@plexmcp/contracts';
+import { bigintToNumber } from '../database/column-transformers.js';
+
+export type StoredKeyStatus = 'active' | 'revoked' | 'expired';
+
+/** An API key. Only the SHA-256 of the secret is stored, plus a display prefix and last 4. */
+@Entity({ name: 'api_keys' })
+export class ApiKeyEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ name: 'org_id', type: 'text' })
+  orgId!: string;
+
+  @Column({ type: 'text' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  mode!: 'live' | 'test';
+
+  @Column({ name: 'key_hash', type: 'text' })
+  keyHash!: string;
+
+  @Column({ type: 'text' })
+  prefix!: string;
+
+  @Column({ type: 'text' })
+  last4!: string;
+
+  @Column({ type: 'jsonb' })
+  permissions!: Permissions;
+
+  @Column({ type: 'text', array: true })
+  scopes!: Scope[];
+
+  @Column({ name: 'rate_limit', type: 'jsonb', nullable: true })
+  rateLimit!: RateLimit | null;
+
+  @Column({ name: 'usage_limit', type: 'jsonb', nullable: true })
+  usageLimit!: UsageLimit | null;
+
+  /** What the sweeper or a revoke recorded; `effectiveKeyStatus()` also applies the clock. */
+  @Column({ type: 'text' })
+  status!: StoredKeyStatus;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** Set on a rotated key: it keeps working until then, and is revoked at that moment. */
+  @Column({ name: 'grace_ends_at', type: 'timestamptz', nullable: true })
+  graceEndsAt!: Date | null;
+
+  @Column({ name: 'rotated_to', type: 'text', nullable: true })
+  rotatedTo!: string | null;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt!: Date | null;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
+
+  @Column({ type: 'bigint', transformer: bigintToNumber })
+  version!: number;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,333 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type Actor,
+  ALL_SCOPES,
+  AppError,
+  type ApiKeyView,
+  type CreateKeyBody,
+  type CreatedKey,
+  ErrorCode,
+  GRACE_PERIOD_MS,
+  IdPrefix,
+  type KeyByIdRequest,
+  type ListKeysRequest,
+  type Page,
+  type Permissions,
+  type RotateKeyRequest,
+  type RotatedKey,
+  type Scope,
+  type UpdateKeyRequest,
+  type ValidateKeyReply,
+  generateApiKey,
+  hashApiKey,
+  keyDisplayPrefix,
+  keyLast4,
+  newId,
+} from '@plexmcp/contracts';
+import type { EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { decodeCursor, toPage } from '../common/pagination.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { McpsRepository } from '../mcps/mcps.repository.js';
+import type { ApiKeyEntity } from './api-key.entity.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import {
+  effectiveKeyStatus,
+  policyVersion,
+  resolveExpiry,
+  rotatedExpiry,
+  toKeyView,
+  toValidateReply,
+  validationError,
+} from './key-lifecycle.js';
+
+const notFound = () => new AppError(ErrorCode.NotFound, 'API key not found');
+
+/** Who asks for a change: a key of the organization, or an internal caller (CLI) with no key. */
+type ActorRef = Pick<Actor, 'key_id' | 'ip'>;
+
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly mcps: McpsRepository,
+    private readonly audit: AuditService,
+    private readonly tx: TransactionRunner,
+    private readonly events: KeyEventsPublisher,
+  ) {}
+
+  /** The gateway's question on a cache miss: one indexed read, no writes. */
+  async validate(keyHash: string): Promise<ValidateKeyReply> {
+    return toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+  }
+
+  async create(actor: Actor, body: CreateKeyBody): Promise<CreatedKey> {
+    return this.tx.run(async (manager) => {
+      await this.assertGrantable(manager, actor, body.mode, body.permissions, body.scopes);
+      return this.insertKey(manager, actor.org_id, actor, body);
+    });
+  }
+
+  /** The first key of a new organization: live, every scope, every MCP, 90 days. */
+  async createAdminKey(manager: EntityManager, orgId: string): Promise<CreatedKey> {
+    return this.insertKey(manager, orgId, null, {
+      name: 'Admin key',
+      mode: 'live',
+      permissions: { mcps: '*' },
+      scopes: [...ALL_SCOPES],
+      expires_in: '90d',
+    });
+  }
+
+  async list(request: ListKeysRequest): Promise<Page<ApiKeyView>> {
+    const after = decodeCursor(request.page.cursor);
+    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit);
+    const now = new Date();
+    return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
+  }
+
+  async get(request: KeyByIdRequest): Promise<ApiKeyView> {
+    const key = await this.keys.findInOrg(request.actor.org_id, request.id);
+    if (!key) throw notFound();
+    return toKeyView(key, new Date());
+  }
+
+  async update({ actor, id, body }: UpdateKeyRequest): Promise<ApiKeyView> {
+    const { key, orgVersion } = await this.tx.run(async (manager) => {
+      const current = await this.keys.lockInOrg(manager, actor.org_id, id);
+      if (!current) throw notFound();
+      const now = new Date();
+      const state = effectiveKeyStatus(current, now);
+      if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
+      await this.assertGrantable(
+        manager,
+        actor,
+        current.mode,
+        body.permissions ?? current.permissions,
+        body.scopes ?? current.scopes,
+      );
+      const patch: Partial<ApiKeyEntity> = {};
+      if (body.name !== undefined) patch.name = body.name;
+      if (body.permissions !== undefined) patch.permissions = body.permissions;
+      if (body.scopes !== undefined) patch.scopes = dedupe(body.scopes);
+      if (body.rate_limit !== undefined) patch.rateLimit = body.rate_limit;
+      if (body.usage_limit !== undefined) patch.usageLimit = body.usage_limit;
+      const updated = await this.keys.update(manager, current, patch, now);
+      await this.audit.record(manager, {
+        orgId: actor.org_id,
+        actor,
+        action: 'key.updated',
+        targetType: 'api_key',
+        targetId: id,
+        metadata: { fields: Object.keys(body) },
+      });
+      return { key: updated, orgVersion: await this.keys.orgVersion(manager, actor.org_id) };
+    });
+    await this.events.publish({
+      type: 'key.updated',
+      key_id: key.id,
+      key_hash: key.keyHash,
+      org_id: key.orgId,
+      version: policyVersion(key.version, orgVersion),
+    });
+    return toKeyView(key, new Date());
+  }
+
+  /**
+   * Revokes at once. Every live gateway has evicted the key before this returns. Revoking a
+   * revoked key changes nothing but announces the revocation again (safe to retry).
+   */
+  async revoke({ actor, id }: KeyByIdRequest): Promise<ApiKeyView> {
+    const { key, orgVersion } = await this.tx.run(async (manager) => {
+      const current = await this.keys.lockInOrg(manager, actor.org_id, id);
+      if (!current) throw notFound();
+      const orgVersion = await this.keys.orgVersion(manager, actor.org_id);
+      if (current.status === 'revoked') return { key: current, orgVersion };
+      const now = new Date();
+      const revoked = await this.keys.update(
+        manager,
+        current,
+        { status: 'revoked', revokedAt: now, graceEndsAt: null },
+        now,
+      );
+      await this.audit.record(manager, {
+        orgId: actor.org_id,
+        actor,
+        action: 'key.revoked',
+        targetType: 'api_key',
+        targetId: id,
+        metadata: { reason: 'revoked' },
+      });
+      return { key: revoked, orgVersion };
+    });
+    await this.events.publish({
+      type: 'key.revoked',
+      key_id: key.id,
+      key_hash: key.keyHash,
+      org_id: key.orgId,
+      version: policyVersion(key.version, orgVersion),
+    });
+    return toKeyView(key, new Date());
+  }
+
+  /**
+   * A new key with the old one's name, mode, permissions, scopes and limits. The old key keeps
+   * working for the grace period (never beyond its own expiry) and is then revoked by the sweeper;
+   * with no grace period it is revoked now.
+   */
+  async rotate({ actor, id, body }: RotateKeyRequest): Promise<RotatedKey> {
+    const result = await this.tx.run(async (manager) => {
+      const current = await this.keys.lockInOrg(manager, actor.org_id, id);
+      if (!current) throw notFound();
+      const now = new Date();
+      const state = effectiveKeyStatus(current, now);
+      if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be rotated`);
+      if (current.rotatedTo) throw new AppError(ErrorCode.Conflict, 'This key has already been rotated');
+
+      const created = await this.insertKey(
+        manager,
+        actor.org_id,
+        actor,
+        {
+          name: current.name,
+          mode: current.mode,
+          permissions: current.permissions,
+          scopes: current.scopes,
+          rate_limit: current.rateLimit,
+          usage_limit: current.usageLimit,
+          expires_at: rotatedExpiry(current, now).toISOString(),
+        },
+        { rotated_from: current.id },
+      );
+      const graceMs = GRACE_PERIOD_MS[body.grace_period];
+      const graceEndsAt = new Date(Math.min(now.getTime() + graceMs, current.expiresAt.getTime()));
+      const previous = await this.keys.update(
+        manager,
+        current,
+        graceMs === 0
+          ? { status: 'revoked', revokedAt: now, rotatedTo: created.key.id }
+          : { graceEndsAt, rotatedTo: created.key.id },
+        now,
+      );
+      await this.audit.record(manager, {
+        orgId: actor.org_id,
+        actor,
+        action: 'key.rotated',
+        targetType: 'api_key',
+        targetId: current.id,
+        metadata: {
+          new_key_id: created.key.id,
+          grace_period: body.grace_period,
+          grace_ends_at: graceMs === 0 ? null : graceEndsAt.toISOString(),
+        },
+      });
+      if (graceMs === 0) {
+        await this.audit.record(manager, {
+          orgId: actor.org_id,
+          actor,
+          action: 'key.revoked',
+          targetType: 'api_key',
+          targetId: current.id,
+          metadata: { reason: 'rotated' },
+        });
+      }
+      return { created, previous, orgVersion: await this.keys.orgVersion(manager, actor.org_id) };
+    });
+    const { created, previous, orgVersion } = result;
+    await this.events.publish({
+      type: 'key.rotated',
+      key_id: previous.id,
+      key_hash: previous.keyHash,
+      org_id: previous.orgId,
+      version: policyVersion(previous.version, orgVersion),
+      new_key_id: created.key.id,
+    });
+    return { key: created.key, secret: created.secret, previous: toKeyView(previous, new Date()) };
+  }
+
+  private async insertKey(
+    manager: EntityManager,
+    orgId: string,
+    actor: ActorRef | null,
+    body: CreateKeyBody,
+    auditMetadata: Record<string, unknown> = {},
+  ): Promise<CreatedKey> {
+    const now = new Date();
+    const expiresAt = resolveExpiry(body, now);
+    await this.assertMcpsExist(manager, orgId, body.permissions);
+    const secret = generateApiKey(body.mode);
+    const entity: ApiKeyEntity = {
+      id: newId(IdPrefix.Key),
+      orgId,
+      name: body.name,
+      mode: body.mode,
+      keyHash: hashApiKey(secret),
+      prefix: keyDisplayPrefix(secret),
+      last4: keyLast4(secret),
+      permissions: body.permissions,
+      scopes: dedupe(body.scopes),
+      rateLimit: body.rate_limit ?? null,
+      usageLimit: body.usage_limit ?? null,
+      status: 'active',
+      expiresAt,
+      graceEndsAt: null,
+      rotatedTo: null,
+      revokedAt: null,
+      lastUsedAt: null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.keys.insert(manager, entity);
+    await this.audit.record(manager, {
+      orgId,
+      actor,
+      action: 'key.created',
+      targetType: 'api_key',
+      targetId: entity.id,
+      metadata: { name: entity.name, mode: entity.mode, expires_at: expiresAt.toISOString(), ...auditMetadata },
+    });
+    return { key: toKeyView(entity, now), secret };
+  }
+
+  /** A listed MCP must be one of the organization's own. */
+  private async assertMcpsExist(manager: EntityManager, orgId: string, permissions: Permissions): Promise<void> {
+    if (permissions.mcps === '*') return;
+    const existing = await this.mcps.existingIds(orgId, permissions.mcps, manager);
+    const index = permissions.mcps.findIndex((id) => !existing.has(id));
+    if (index >= 0) throw validationError(`body.permissions.mcps.${index}`, 'no such MCP in this organization');
+  }
+
+  /**
+   * A key cannot hand out more than it holds: scopes it lacks, MCPs outside its own list, or live
+   * access from a test key. Internal callers (no acting key) are not limited.
+   */
+  private async assertGrantable(
+    manager: EntityManager,
+    actor: Actor,
+    mode: 'live' | 'test',
+    permissions: Permissions,
+    scopes: readonly Scope[],
+  ): Promise<void> {
+    if (actor.key_id === null) return;
+    const acting = await this.keys.findInOrg(actor.org_id, actor.key_id, manager);
+    if (!acting || effectiveKeyStatus(acting, new Date()) !== 'active') {
+      throw new AppError(ErrorCode.Forbidden, 'The calling key is not active');
+    }
+    const forbidden = (message: string) => new AppError(ErrorCode.Forbidden, message);
+    const missing = scopes.filter((s) => !acting.scopes.includes(s));
+    if (missing.length > 0) throw forbidden(`A key cannot grant scopes it does not have: ${missing.join(', ')}`);
+    if (acting.mode === 'test' && mode === 'live') throw forbidden('A test key cannot create live keys');
+    if (acting.permissions.mcps !== '*') {
+      const allowed = acting.permissions.mcps;
+      if (permissions.mcps === '*' || permissions.mcps.some((m) => !allowed.includes(m))) {
+        throw forbidden('A key cannot grant access to MCPs it cannot reach');
+      }
+    }
+  }
+}
+
+function dedupe<T>(values: readonly T[]): T[] {
+  return [...new Set(values)];
+}

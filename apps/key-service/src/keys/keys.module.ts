@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { McpsModule } from '../mcps/mcps.module.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { KeySweeper } from './key-sweeper.service.js';
+
+@Module({
+  imports: [AuditModule, McpsModule],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysRepository, ApiKeysService, KeySweeper],
+  exports: [ApiKeysService],
+})
+export class KeysModule {}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import {
+  AppError,
+  type CreateOrgRequest,
+  type CreatedOrg,
+  ErrorCode,
+  IdPrefix,
+  type OrganizationView,
+  type UpdateOrgRequest,
+  newId,
+} from '@plexmcp/contracts';
+import { AuditService } from '../audit/audit.service.js';
+import { TransactionRunner } from '../database/transaction-runner.js';
+import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { ApiKeysService } from '../keys/api-keys.service.js';
+import type { OrganizationEntity } from './organization.entity.js';
+import { OrganizationsRepository } from './organizations.repository.js';
+
+export function toOrganizationView(org: OrganizationEntity): OrganizationView {
+  return {
+    id: org.id,
+    object: 'organization',
+    name: org.name,
+    status: org.status,
+    monthly_request_limit: org.monthlyRequestLimit,
+    ip_allowlist: org.ipAllowlist,
+    created_at: org.createdAt.toISOString(),
+  };
+}
+
+/** Organizations are managed over internal NATS only (the CLI), never by a customer's key. */
+@Injectable()
+export class OrganizationsService {
+  constructor(
+    private readonly orgs: OrganizationsRepository,
+    private readonly keys: ApiKeysService,
+    private readonly audit: AuditService,
+    private readonly tx: TransactionRunner,
+    private readonly events: KeyEventsPublisher,
+  ) {}
+
+  /** The organization and its first admin key, atomically: there is never an org nobody can manage. */
+  async create(request: CreateOrgRequest): Promise<CreatedOrg> {
+    return this.tx.run(async (manager) => {
+      const now = new Date();
+      const org: OrganizationEntity = {
+        id: newId(IdPrefix.Organization),
+        name: request.name,
+        status: 'active',
+        monthlyRequestLimit: request.monthly_request_limit,
+        ipAllowlist: request.ip_allowlist,
+        version: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await this.orgs.insert(manager, org);
+      await this.audit.record(manager, {
+        orgId: org.id,
+        actor: null,
+        action: 'organization.created',
+        targetType: 'organization',
+        targetId: org.id,
+        metadata: { name: org.name },
+      });
+      const adminKey = await this.keys.createAdminKey(manager, org.id);
+      return { organization: toOrganizationView(org), admin_key: adminKey };
+    });
+  }
+
+  async get(id: string): Promise<OrganizationView> {
+    const org = await this.orgs.findById(id);
+    if (!org) throw new AppError(ErrorCode.NotFound, 'Organization not found');
+    return toOrganizationView(org);
+  }
+
+  /** Suspension, limits and allowlist apply to every key of the org: gateways evict them all first. */
+  async update({ id, body }: UpdateOrgRequest): Promise<OrganizationView> {
+    const updated = await this.tx.run(async (manager) => {
+      const current = await this.orgs.lock(manager, id);
+      if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
+      const patch: Partial<Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>> = {};
+      if (body.name !== undefined) patch.name = body.name;
+      if (body.status !== undefined) patch.status = body.status;
+      if (body.monthly_request_limit !== undefined) patch.monthlyRequestLimit = body.monthly_request_limit;
+      if (body.ip_allowlist !== undefined) patch.ipAllowlist = body.ip_allowlist;
+      const next = await this.orgs.update(manager, current, patch, new Date());
+      await this.audit.record(manager, {
+        orgId: id,
+        actor: null,
+        action: 'organization.updated',
+        targetType: 'organization',
+        targetId: id,
+        metadata: { changes: body },
+      });
+      return next;
+    });
+    await this.events.publish({ type: 'org.updated', org_id: updated.id, version: updated.version });
+    return toOrganizationView(updated);
+  }
+}

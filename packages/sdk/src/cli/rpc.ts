@@ -1,0 +1,64 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
+import type { z } from 'zod';
+import { UnavailableError } from './errors.js';
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+const CONNECT_TIMEOUT_MS = 3_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Calls key-service RPC subjects over internal NATS, with the framing from contracts. */
+export class RpcCaller {
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly url: string,
+  ) {}
+
+  /** Connects once, without retrying: a CLI reports an unreachable broker instead of waiting. */
+  static async connect(url: string): Promise<RpcCaller> {
+    try {
+      const nc = await connect({
+        servers: url.split(','),
+        name: 'plexmcp-cli',
+        timeout: CONNECT_TIMEOUT_MS,
+        maxReconnectAttempts: 0,
+        reconnect: false,
+      });
+      return new RpcCaller(nc, url);
+    } catch (err) {
+      throw new UnavailableError(`cannot reach NATS at ${url} (${describe(err)}); is it running? Set NATS_URL to point elsewhere.`);
+    }
+  }
+
+  async call<T extends z.ZodType>(subject: string, payload: unknown, replySchema: T): Promise<z.infer<T>> {
+    let raw: string;
+    try {
+      const msg = await this.nc.request(subject, encodeRpcRequest(subject, payload, randomBase62(16)), {
+        timeout: REQUEST_TIMEOUT_MS,
+      });
+      raw = msg.string();
+    } catch (err) {
+      const text = describe(err);
+      if (/no responders|503/i.test(text)) {
+        throw new UnavailableError(`the key-service is not running: nothing answers ${subject} on ${this.url}`);
+      }
+      if (/timeout/i.test(text)) {
+        throw new UnavailableError(`the key-service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000} s`);
+      }
+      throw new UnavailableError(`request ${subject} failed: ${text}`);
+    }
+    return decodeRpcReply(raw, replySchema);
+  }
+
+  async close(): Promise<void> {
+    await this.nc.close().catch(() => undefined);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' && !err.message.includes(code) ? `${err.message} [${code}]` : err.message;
+  }
+  return String(err);
+}
