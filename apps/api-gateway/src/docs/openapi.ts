@@ -13,8 +13,9 @@ import {
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import { z } from 'zod';
+import { USAGE_ROUTES } from './usage-routes.js';
 
-interface RouteDoc {
+export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -63,6 +64,7 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke a key (returns once every gateway rejects it)', scope: 'keys:write', data: apiKeyViewSchema },
   { method: 'post', path: '/v1/keys/{id}/rotate', summary: 'Rotate a key (new secret returned once)', scope: 'keys:write', body: rotateKeyBodySchema, data: secretView(apiKeyViewSchema).extend({ previous: apiKeyViewSchema }), status: 201 },
   { method: 'get', path: '/v1/audit', summary: 'Management audit log', scope: 'keys:read', query: paginationQuerySchema, data: auditEntrySchema, list: true },
+  ...USAGE_ROUTES,
   { method: 'get', path: '/healthz', summary: 'Liveness', scope: 'none', data: z.object({ status: z.literal('ok'), instance_id: z.string() }) },
   { method: 'get', path: '/readyz', summary: 'Readiness (NATS, key-service, usage-service)', scope: 'none', data: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }) },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', scope: 'none', raw: 'text/plain; version=0.0.4' },
