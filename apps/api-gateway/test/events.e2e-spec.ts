@@ -7,7 +7,7 @@ import { createOrg, http, startWorld, type World } from './support/world.js';
 
 /** Every request event in the stream, read with an ordered consumer. */
 async function readEvents(world: World): Promise<RequestRecordedEvent[]> {
-  const jsm = await jetstreamManager(world.nc);
+  const jsm = await jetstreamManager(world.nc, { timeout: 1_000 });
   const total = (await jsm.streams.info(USAGE_STREAM)).state.messages;
   if (total === 0) return [];
   const consumer = await jetstream(world.nc).consumers.get(USAGE_STREAM);
@@ -79,7 +79,14 @@ describe('request events to JetStream', () => {
 
     await world.nats.restart();
     await waitFor(() => gateway.runtime.publisher.depth === 0, { timeoutMs: 15_000, message: 'buffer drained' });
-    const delivered = (await readEvents(world)).filter((e) => e.user_agent === 'outage-test');
+    // The JetStream API may need a moment after a restart; poll (readEvents throws until then).
+    const delivered = await waitFor(
+      async () => {
+        const events = (await readEvents(world)).filter((e) => e.user_agent === 'outage-test');
+        return events.length >= 20 ? events : null;
+      },
+      { timeoutMs: 20_000, message: 'the 20 buffered events in the stream' },
+    );
     expect(delivered).toHaveLength(20);
     expect(new Set(delivered.map((e) => e.event_id)).size).toBe(20);
     const dropped = await gateway.runtime.metrics.eventsDropped.get();
