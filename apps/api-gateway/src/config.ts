@@ -25,7 +25,12 @@ export const gatewayEnvSchema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0),
+    )
     .refine((list) => list.every(isValidCidr), { message: 'must be comma-separated IPv4/IPv6 CIDRs' }),
   /** Name of this instance in heartbeats and revoke acknowledgements. Default: random. */
   INSTANCE_ID: z.string().min(1).max(100).optional(),
@@ -61,6 +66,12 @@ export const gatewayEnvSchema = z.object({
   EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
+  /**
+   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
+   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
+   * the cache is dropped and every key fails closed until NATS is back.
+   */
+  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
 });
@@ -68,6 +79,9 @@ export const gatewayEnvSchema = z.object({
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
 
-export function loadGatewayConfig(overrides: GatewayEnv = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadGatewayConfig(
+  overrides: GatewayEnv = {},
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig {
   return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
 }

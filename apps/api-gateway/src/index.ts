@@ -1,9 +1,14 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
-import { type NatsConnection, NatsRpcClient, PinoNestLogger, connectNats, createLogger } from '@plexmcp/service-kit';
+import {
+  type NatsConnection,
+  NatsRpcClient,
+  PinoNestLogger,
+  connectNats,
+  createLogger,
+} from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -13,8 +18,7 @@ import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { sendError } from './common/envelope.js';
-import { toAppError } from './common/to-app-error.js';
+import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
@@ -50,7 +54,10 @@ export interface BootstrapOptions {
  * starts heartbeats, then serves HTTP. `overrides` are environment-style settings (tests pass
  * NATS_URL, PORT=0, …) applied over `process.env`. Used by main.ts and by the tests alike.
  */
-export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOptions = {}): Promise<GatewayHandle> {
+export async function bootstrap(
+  overrides: GatewayEnv = {},
+  options: BootstrapOptions = {},
+): Promise<GatewayHandle> {
   const config: GatewayConfig = loadGatewayConfig(overrides);
   const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
   const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
@@ -106,11 +113,21 @@ async function start(
   );
   const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
   const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
-    keyCache.clear('disconnect');
-    mcpRoutes.clear();
+    clearTimeout(outageTimer);
+    outageTimer = setTimeout(() => {
+      if (lifecycle.connected) return;
+      keyCache.clear('disconnect');
+      mcpRoutes.clear();
+    }, outageGraceMs);
+    outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
+    clearTimeout(outageTimer);
     keyCache.clear('reconnect');
     mcpRoutes.clear();
     heartbeat.beat();
@@ -149,18 +166,14 @@ async function start(
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
-    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
+    fastify.decorateRequest('errorCode', null);
 
-    await app.register(helmet as never, {
-      // A JSON API: no HTML is served, so a strict CSP costs nothing and protects /docs consumers.
-      contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
-      crossOriginResourcePolicy: { policy: 'same-site' },
-    });
     fastify.addHook(
       'onRequest',
       createAuthHook({
@@ -171,14 +184,19 @@ async function start(
         usageLimits,
         metrics,
         logger,
+        securityHeaders: await computeSecurityHeaders(),
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
-    // Errors raised by Fastify itself before Nest sees the request (body limit, bad JSON).
-    fastify.setErrorHandler((err, request, reply) => {
-      sendError(reply, toAppError(err, logger, request.requestId), request.requestId);
+    // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
+    // through Nest's own Fastify error handler; 404s through its not-found handler.
+    registerMcpProxy(fastify, {
+      routes: mcpRoutes,
+      pools,
+      metrics,
+      logger,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
     });
-    registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 
     await app.listen(config.PORT, config.HOST);
@@ -204,6 +222,7 @@ async function start(
       await nestApp.close();
       await pools.close();
       heartbeat.stop();
+      clearTimeout(outageTimer);
       // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
       if (!nc.isClosed()) {
         const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };

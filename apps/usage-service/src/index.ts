@@ -31,12 +31,15 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
   const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
   try {
-    const app = await createNatsMicroservice(AppModule.register({ config, logger, dataSource, nc, geo, instanceId }), {
-      natsUrl: config.NATS_URL,
-      queue: QueueGroups.usageService,
-      name: instanceId,
-      logger,
-    });
+    const app = await createNatsMicroservice(
+      AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
+      {
+        natsUrl: config.NATS_URL,
+        queue: QueueGroups.usageService,
+        name: instanceId,
+        logger,
+      },
+    );
     app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
     await app.listen();
     logger.info({ instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA }, 'usage-service started');

@@ -6,7 +6,11 @@ import { openUsageDatabase } from './database/data-source.js';
 const logger = createLogger('usage-service-migrate');
 try {
   const config = loadUsageServiceConfig();
-  const dataSource = await openUsageDatabase({ url: config.databaseUrl, schema: config.USAGE_SERVICE_DB_SCHEMA, poolSize: 1 });
+  const dataSource = await openUsageDatabase({
+    url: config.databaseUrl,
+    schema: config.USAGE_SERVICE_DB_SCHEMA,
+    poolSize: 1,
+  });
   await dataSource.destroy();
   logger.info({ schema: config.USAGE_SERVICE_DB_SCHEMA }, 'migrations applied');
 } catch (err) {

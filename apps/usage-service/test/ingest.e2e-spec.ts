@@ -3,8 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
-import { createTestSchema, type IsolatedNats, startIsolatedNats, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  type IsolatedNats,
+  startIsolatedNats,
+  testDatabaseUrl,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
+import { createUsageDataSource } from '../src/database/data-source.js';
 import { bootstrap, type UsageServiceHandle } from '../src/index.js';
+import { UsageRepository } from '../src/usage/usage.repository.js';
 import {
   EventPublisher,
   GERMAN_IP,
@@ -55,9 +63,17 @@ describe('usage ingest counts every request exactly once', () => {
     const mcp = newMcpId();
     const events = [
       ...Array.from({ length: 1200 }, (_, i) =>
-        requestEvent({ org_id: org, key_id: live, mcp_id: mcp, status: i % 10 === 0 ? 502 : 200, latency_ms: 5 + (i % 50) }),
+        requestEvent({
+          org_id: org,
+          key_id: live,
+          mcp_id: mcp,
+          status: i % 10 === 0 ? 502 : 200,
+          latency_ms: 5 + (i % 50),
+        }),
       ),
-      ...Array.from({ length: 300 }, () => requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP })),
+      ...Array.from({ length: 300 }, () =>
+        requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP }),
+      ),
     ];
     await publisher.publish(events);
     // The same events again: once with the same msgID (JetStream drops them), once without (the
@@ -77,8 +93,18 @@ describe('usage ingest counts every request exactly once', () => {
     expect(usage.billable_requests).toBe(1200);
     expect(usage.errors).toEqual({ '4xx': 300, '5xx': 120 });
     expect(usage.by_status_class).toEqual({ '2xx': 1080, '3xx': 0, '4xx': 300, '5xx': 120 });
-    expect(usage.by_mcp).toEqual(expect.arrayContaining([{ mcp_id: mcp, requests: 1200 }, { mcp_id: null, requests: 300 }]));
-    expect(usage.by_country).toEqual(expect.arrayContaining([{ country: 'US', requests: 1200 }, { country: 'DE', requests: 300 }]));
+    expect(usage.by_mcp).toEqual(
+      expect.arrayContaining([
+        { mcp_id: mcp, requests: 1200 },
+        { mcp_id: null, requests: 300 },
+      ]),
+    );
+    expect(usage.by_country).toEqual(
+      expect.arrayContaining([
+        { country: 'US', requests: 1200 },
+        { country: 'DE', requests: 300 },
+      ]),
+    );
     expect(usage.series.reduce((n, s) => n + s.requests, 0)).toBe(1500);
     expect(usage.latency_ms.p50).toBeGreaterThan(5);
     expect(usage.latency_ms.p99).toBeLessThan(80);
@@ -97,7 +123,9 @@ describe('usage ingest counts every request exactly once', () => {
     const org = newOrgId();
     const keys = Array.from({ length: 20 }, () => newKeyId());
     const total = 30_000;
-    const events = Array.from({ length: total }, (_, i) => requestEvent({ org_id: org, key_id: keys[i % keys.length]! }));
+    const events = Array.from({ length: total }, (_, i) =>
+      requestEvent({ org_id: org, key_id: keys[i % keys.length]! }),
+    );
     await publisher.publish(events);
 
     child = spawn(process.execPath, ['--import', './test/support/register-ts.mjs', 'src/main.ts'], {
@@ -128,13 +156,68 @@ describe('usage ingest counts every request exactly once', () => {
     expect(partial).toBeLessThan(total);
 
     service = await start();
-    await waitFor(async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)), {
-      timeoutMs: 60_000,
-      intervalMs: 100,
-      message: `${total} events after the restart`,
-    });
+    await waitFor(
+      async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        message: `${total} events after the restart`,
+      },
+    );
     expect((await queryUsage(rpc, org)).total_requests).toBe(total);
   }, 120_000);
+
+  it('answers the same by minute, hour and day before and after minutes are rolled up, late events included', async () => {
+    service ??= await start();
+    const org = newOrgId();
+    const key = newKeyId();
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    await publisher.publish([
+      ...Array.from({ length: 50 }, () =>
+        requestEvent({ org_id: org, key_id: key, occurred_at: twoHoursAgo, status: 500 }),
+      ),
+      ...Array.from({ length: 70 }, () => requestEvent({ org_id: org, key_id: key })),
+    ]);
+    const rpc = publisher.rpc();
+    await waitFor(async () => (await queryUsage(rpc, org)).total_requests === 120, { message: '120 events' });
+    const totals = async () =>
+      Promise.all(
+        (['minute', 'hour', 'day'] as const).map(async (granularity) => {
+          const u = await queryUsage(rpc, org, { granularity });
+          return [u.total_requests, u.errors['5xx'], u.series.reduce((n, b) => n + b.requests, 0)];
+        }),
+      );
+    expect(await totals()).toEqual([
+      [120, 50, 120],
+      [120, 50, 120],
+      [120, 50, 120],
+    ]);
+
+    // Roll every minute up to two minutes from now; events for those minutes are then "late".
+    const dataSource = await createUsageDataSource({
+      url: testDatabaseUrl(),
+      schema: schema.schema,
+      poolSize: 1,
+    }).initialize();
+    try {
+      const until = Date.now() + 120_000;
+      expect(await new UsageRepository(dataSource).rollup(until)).toBe(until);
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await totals()).toEqual([
+      [120, 50, 120],
+      [120, 50, 120],
+      [120, 50, 120],
+    ]);
+    await publisher.publish(Array.from({ length: 30 }, () => requestEvent({ org_id: org, key_id: key })));
+    await waitFor(async () => (await queryUsage(rpc, org, { granularity: 'minute' })).total_requests === 150);
+    expect(await totals()).toEqual([
+      [150, 50, 150],
+      [150, 50, 150],
+      [150, 50, 150],
+    ]);
+  });
 });
 
 /** Nothing left to deliver or awaiting acknowledgement on the durable consumer. */

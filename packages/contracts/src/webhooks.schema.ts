@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { actorSchema, isoDateSchema, orgIdSchema, pageSchema, paginationQuerySchema } from './common.schema.js';
+import {
+  actorSchema,
+  isoDateSchema,
+  orgIdSchema,
+  pageSchema,
+  paginationQuerySchema,
+} from './common.schema.js';
 import { ALERT_TYPES, alertViewSchema } from './alerts.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
 
 /** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
 export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
-export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES as [`alert.${(typeof ALERT_TYPES)[number]}`]);
+export const webhookEventTypeSchema = z.enum(
+  WEBHOOK_EVENT_TYPES as [`alert.${(typeof ALERT_TYPES)[number]}`],
+);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 export const webhookIdSchema = z.string().regex(idPattern(IdPrefix.Webhook), 'must be a webhook id (wh_…)');
@@ -38,7 +46,10 @@ export type WebhookView = z.infer<typeof webhookViewSchema>;
 export const createdWebhookSchema = z.object({ webhook: webhookViewSchema, secret: z.string() });
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
-export const createWebhookRequestSchema = z.strictObject({ actor: actorSchema, body: createWebhookBodySchema });
+export const createWebhookRequestSchema = z.strictObject({
+  actor: actorSchema,
+  body: createWebhookBodySchema,
+});
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;
 
 export const listWebhooksRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });

@@ -29,6 +29,8 @@ export interface AuthHookDeps {
   usageLimits: UsageLimitsService;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Helmet's headers for this API, precomputed (see common/security-headers.ts). */
+  securityHeaders: Readonly<Record<string, string>>;
 }
 
 const AUTHENTICATED: DecisionTarget = { kind: 'authenticated' };
@@ -40,14 +42,15 @@ const CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"';
 type Done = HookHandlerDoneFunction;
 
 /**
- * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest.
+ * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest. It
+ * also stamps every response with its X-Request-Id and the security headers.
  * Everything under /v1 needs `Authorization: Bearer <key>`; a malformed key is refused without any
  * network call, a cached decision without any either; only a miss asks the key-service, and a
  * key-service that does not answer means 503 (fail closed). Failed attempts feed the per-IP
  * throttle; usage-limit blocks and the key's own rate limit are enforced here too.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger } = deps;
+  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger, securityHeaders } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -66,7 +69,12 @@ export function createAuthHook(deps: AuthHookDeps) {
     sendError(reply, error, request.requestId);
   };
 
-  const unauthorized = (request: FastifyRequest, reply: FastifyReply, reason: string, message?: string): void => {
+  const unauthorized = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    reason: string,
+    message?: string,
+  ): void => {
     count('deny', reason);
     throttle.recordFailure(request.clientIp);
     refuse(request, reply, new AppError(ErrorCode.Unauthorized, message));
@@ -134,6 +142,7 @@ export function createAuthHook(deps: AuthHookDeps) {
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const requestId = requestIds.next();
     request.requestId = requestId;
+    reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);
     if (!request.url.startsWith(PROTECTED_PREFIX)) return done();
 
@@ -170,9 +179,16 @@ export function createAuthHook(deps: AuthHookDeps) {
       (err: unknown) => {
         const error = err instanceof AppError ? err : new AppError(ErrorCode.ServiceUnavailable);
         if (!(err instanceof AppError)) logger.error({ err, request_id: requestId }, 'key validation failed');
-        count('deny', error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error');
+        count(
+          'deny',
+          error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error',
+        );
         // Only a definite answer may let a request through: anything else is 503, never a pass.
-        sendError(reply, error.code === ErrorCode.ServiceUnavailable ? error : new AppError(ErrorCode.ServiceUnavailable), requestId);
+        sendError(
+          reply,
+          error.code === ErrorCode.ServiceUnavailable ? error : new AppError(ErrorCode.ServiceUnavailable),
+          requestId,
+        );
       },
     );
   };

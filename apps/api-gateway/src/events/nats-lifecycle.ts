@@ -5,9 +5,9 @@ import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 type Listener = () => void;
 
 /**
- * Follows the state of the one NATS connection and tells the parts that care: caches are dropped
- * on disconnect and again on reconnect (events may have been missed in between), limit blocks are
- * reloaded and heartbeats resume on reconnect.
+ * Follows the state of the one NATS connection and tells the parts that care: on reconnect the
+ * caches are dropped (events may have been missed in between), limit blocks are reloaded and a
+ * heartbeat goes out at once; on a long disconnect the caches are dropped too (see bootstrap).
  */
 export class NatsLifecycle {
   private up = true;
@@ -40,7 +40,7 @@ export class NatsLifecycle {
       if (status.type === 'disconnect' && this.up) {
         this.up = false;
         this.metrics.natsConnected.set(0);
-        this.logger.warn('NATS disconnected: dropping caches, uncached keys fail closed');
+        this.logger.warn('NATS disconnected: uncached keys fail closed until it is back');
         this.emit(this.disconnectListeners);
       } else if (status.type === 'reconnect') {
         this.up = true;

@@ -16,7 +16,11 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
   const eventIds = new SequentialIds(IdPrefix.Event);
   const counters = new Map<string, { inc(): void }>();
 
-  return function recordRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  return function recordRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const id = request.method + ' ' + route + ' ' + status;
@@ -48,6 +52,7 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
         usage_limit: policy.usage_limit,
         org_monthly_limit: policy.org_monthly_limit,
         expires_at: policy.expires_at,
+        error_code: request.errorCode,
       };
       publisher.record(event);
     }

@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { ackAlertRequestSchema, type AlertView, listAlertsRequestSchema, type Page, UsageSubjects } from '@plexmcp/contracts';
+import {
+  ackAlertRequestSchema,
+  type AlertView,
+  listAlertsRequestSchema,
+  type Page,
+  UsageSubjects,
+} from '@plexmcp/contracts';
 import { parseRpc } from '@plexmcp/service-kit';
 import { AlertsService } from './alerts.service.js';
 

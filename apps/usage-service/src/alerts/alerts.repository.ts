@@ -40,7 +40,13 @@ export class AlertsRepository {
    * Takes the cool-down slot of (key, type, subject) until `until`; false while a previous alert's
    * cool-down is still running. Atomic, so concurrent instances raise an alert at most once.
    */
-  async takeCooldown(sql: SqlExecutor, keyId: string, type: AlertType, subject: string, until: Date): Promise<boolean> {
+  async takeCooldown(
+    sql: SqlExecutor,
+    keyId: string,
+    type: AlertType,
+    subject: string,
+    until: Date,
+  ): Promise<boolean> {
     const rows = await sql.query<unknown[]>(
       `INSERT INTO ${this.s}.alert_cooldowns AS c (key_id, type, subject, until) VALUES ($1, $2, $3, $4)
        ON CONFLICT (key_id, type, subject) DO UPDATE SET until = excluded.until WHERE c.until <= now()
@@ -50,7 +56,10 @@ export class AlertsRepository {
     return rows.length > 0;
   }
 
-  async insert(sql: SqlExecutor, alert: Omit<AlertRow, 'created_at' | 'acknowledged_at' | 'status'>): Promise<AlertRow> {
+  async insert(
+    sql: SqlExecutor,
+    alert: Omit<AlertRow, 'created_at' | 'acknowledged_at' | 'status'>,
+  ): Promise<AlertRow> {
     const [row] = await sql.query<AlertRow[]>(
       `INSERT INTO ${this.s}.alerts (id, org_id, key_id, type, message, details) VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING *`,
@@ -91,10 +100,10 @@ export class AlertsRepository {
       ),
     );
     if (updated[0]) return updated[0];
-    const rows = await this.dataSource.query<AlertRow[]>(`SELECT * FROM ${this.s}.alerts WHERE org_id = $1 AND id = $2`, [
-      orgId,
-      id,
-    ]);
+    const rows = await this.dataSource.query<AlertRow[]>(
+      `SELECT * FROM ${this.s}.alerts WHERE org_id = $1 AND id = $2`,
+      [orgId, id],
+    );
     return rows[0] ?? null;
   }
 
@@ -128,7 +137,11 @@ export class AlertsRepository {
       `INSERT INTO ${this.s}.key_countries (key_id, country, first_seen_at)
        SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
        ON CONFLICT DO NOTHING RETURNING key_id, country`,
-      [pairs.map((p) => p.keyId), pairs.map((p) => p.country), pairs.map((p) => new Date(p.seenAt).toISOString())],
+      [
+        pairs.map((p) => p.keyId),
+        pairs.map((p) => p.country),
+        pairs.map((p) => new Date(p.seenAt).toISOString()),
+      ],
     );
   }
 
@@ -147,7 +160,7 @@ export class AlertsRepository {
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket >= $2), 0) AS window_errors,
               coalesce(sum(u.requests) FILTER (WHERE u.bucket < $2), 0) AS baseline_requests,
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket < $2), 0) AS baseline_errors,
-              (SELECT min(h.bucket) FROM ${this.s}.usage_hour h WHERE h.key_id = u.key_id) AS first_seen_at
+              least((SELECT min(h.bucket) FROM ${this.s}.usage_hour h WHERE h.key_id = u.key_id), min(u.bucket)) AS first_seen_at
        FROM ${this.s}.usage_minute u
        WHERE u.key_id = ANY($1::text[]) AND u.bucket >= $3
        GROUP BY u.key_id`,

@@ -46,7 +46,9 @@ export class AlertsService {
    */
   async raise(sql: SqlExecutor, candidate: AlertCandidate): Promise<AlertView | null> {
     const until = candidate.cooldownUntil ?? new Date(Date.now() + this.config.ALERT_COOLDOWN_MS);
-    if (!(await this.repository.takeCooldown(sql, candidate.keyId, candidate.type, candidate.subject, until))) {
+    if (
+      !(await this.repository.takeCooldown(sql, candidate.keyId, candidate.type, candidate.subject, until))
+    ) {
       return null;
     }
     const row = await this.repository.insert(sql, {
@@ -59,7 +61,10 @@ export class AlertsService {
     });
     const view = toAlertView(row);
     await this.webhooks.enqueueAlert(sql, view);
-    this.logger.info({ alert_id: view.id, type: view.type, key_id: view.key_id, org_id: view.organization_id }, 'alert raised');
+    this.logger.info(
+      { alert_id: view.id, type: view.type, key_id: view.key_id, org_id: view.organization_id },
+      'alert raised',
+    );
     return view;
   }
 
@@ -74,10 +79,18 @@ export class AlertsService {
     if (query.status) filter.status = query.status;
     if (query.type) filter.type = query.type;
     if (query.key_id) filter.keyId = query.key_id;
-    const rows = await this.repository.list(request.actor.org_id, filter, query.limit + 1, decodeCursor(query.cursor));
+    const rows = await this.repository.list(
+      request.actor.org_id,
+      filter,
+      query.limit + 1,
+      decodeCursor(query.cursor),
+    );
     const shown = rows.slice(0, query.limit);
     const last = shown[shown.length - 1];
-    return { items: shown.map(toAlertView), next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return {
+      items: shown.map(toAlertView),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
   }
 
   async acknowledge(request: AckAlertRequest): Promise<AlertView> {

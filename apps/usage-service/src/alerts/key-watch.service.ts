@@ -28,7 +28,11 @@ export class KeyWatchService {
   ) {}
 
   /** Returns the number of alerts raised, plus what to remember once the transaction commits. */
-  async inspect(sql: SqlExecutor, events: readonly LocatedEvent[], nowMs: number): Promise<{ raised: number; commit: () => void }> {
+  async inspect(
+    sql: SqlExecutor,
+    events: readonly LocatedEvent[],
+    nowMs: number,
+  ): Promise<{ raised: number; commit: () => void }> {
     const seenPairs: string[] = [];
     const warned: string[] = [];
     let raised = 0;
@@ -41,16 +45,26 @@ export class KeyWatchService {
       const pair = `${event.key_id}|${country}`;
       if (this.knownPairs.has(pair)) continue;
       const first = firstByKey.get(event.key_id);
-      if (!first || occurredAt < first.at) firstByKey.set(event.key_id, { orgId: event.org_id, country, at: occurredAt });
+      if (!first || occurredAt < first.at)
+        firstByKey.set(event.key_id, { orgId: event.org_id, country, at: occurredAt });
       const known = newPairs.get(pair);
       if (!known || occurredAt < known.seenAt) {
         newPairs.set(pair, { keyId: event.key_id, country, seenAt: occurredAt, orgId: event.org_id });
       }
     }
     if (newPairs.size > 0) {
-      const profiles = [...firstByKey].map(([keyId, f]) => ({ keyId, orgId: f.orgId, firstCountry: f.country, firstSeenAt: f.at }));
+      const profiles = [...firstByKey]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([keyId, f]) => ({
+          keyId,
+          orgId: f.orgId,
+          firstCountry: f.country,
+          firstSeenAt: f.at,
+        }));
       const createdProfiles = await this.repository.createProfiles(sql, profiles);
-      const sortedPairs = [...newPairs.values()].sort((a, b) => a.seenAt - b.seenAt);
+      const sortedPairs = [...newPairs.values()].sort((a, b) =>
+        a.keyId === b.keyId ? (a.country < b.country ? -1 : 1) : a.keyId < b.keyId ? -1 : 1,
+      );
       const inserted = await this.repository.addCountries(sql, sortedPairs);
       const alerting = inserted.filter(
         (p) => !(createdProfiles.has(p.key_id) && firstByKey.get(p.key_id)?.country === p.country),
@@ -59,14 +73,20 @@ export class KeyWatchService {
         const all = await this.repository.countriesOf(sql, [...new Set(alerting.map((p) => p.key_id))]);
         for (const p of alerting) {
           const meta = newPairs.get(`${p.key_id}|${p.country}`)!;
-          const known = all.filter((c) => c.key_id === p.key_id && c.country !== p.country).map((c) => c.country);
+          const known = all
+            .filter((c) => c.key_id === p.key_id && c.country !== p.country)
+            .map((c) => c.country);
           const alert = await this.alerts.raise(sql, {
             orgId: meta.orgId,
             keyId: p.key_id,
             type: 'new_location',
             subject: p.country,
             message: `Key used from a new country: ${p.country}`,
-            details: { country: p.country, known_countries: known, first_seen_at: new Date(meta.seenAt).toISOString() },
+            details: {
+              country: p.country,
+              known_countries: known,
+              first_seen_at: new Date(meta.seenAt).toISOString(),
+            },
           });
           if (alert) raised += 1;
         }

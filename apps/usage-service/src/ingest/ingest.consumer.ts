@@ -14,7 +14,7 @@ import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contra
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
-import { IngestService, parseEvent } from './ingest.service.js';
+import { IngestService, type ParsedMessage, parseEvent } from './ingest.service.js';
 
 /** Ensures the USAGE stream with the settings the gateway also uses (whoever starts first creates it). */
 export async function ensureUsageStream(jsm: JetStreamManager): Promise<void> {
@@ -55,8 +55,9 @@ export interface IngestStats {
 @Injectable()
 export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private messages: ConsumerMessages | null = null;
-  private buffer: JsMsg[] = [];
-  private processing: Promise<void> | null = null;
+  /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
+  private buffer: { msg: JsMsg; parsed: ParsedMessage }[] = [];
+  private readonly inflight = new Set<Promise<void>>();
   private waitTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reading: Promise<void> | null = null;
@@ -88,7 +89,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     };
     try {
       const info = await jsm.consumers.info(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER);
-      if (info.config.ack_wait !== consumerConfig.ack_wait || info.config.max_ack_pending !== consumerConfig.max_ack_pending) {
+      if (
+        info.config.ack_wait !== consumerConfig.ack_wait ||
+        info.config.max_ack_pending !== consumerConfig.max_ack_pending
+      ) {
         await jsm.consumers.update(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER, {
           ack_wait: consumerConfig.ack_wait,
           max_ack_pending: consumerConfig.max_ack_pending,
@@ -97,7 +101,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     } catch {
       await jsm.consumers.add(USAGE_STREAM_SETTINGS.name, consumerConfig);
     }
-    const consumer: Consumer = await jetstream(this.nc).consumers.get(USAGE_STREAM_SETTINGS.name, USAGE_CONSUMER);
+    const consumer: Consumer = await jetstream(this.nc).consumers.get(
+      USAGE_STREAM_SETTINGS.name,
+      USAGE_CONSUMER,
+    );
     this.messages = await consumer.consume({ max_messages: batch * 2 });
     this.reading = this.read(this.messages);
   }
@@ -107,51 +114,58 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     clearTimeout(this.waitTimer);
     await this.messages?.close().catch(() => undefined);
     await this.reading;
-    // Messages still buffered are not acknowledged: JetStream redelivers them to another instance.
-    await this.processing;
+    await Promise.all(this.inflight);
+    // Messages received but not processed go straight back to JetStream for another instance.
+    for (const { msg } of this.buffer.splice(0)) msg.nak();
   }
 
   private async read(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const m of messages) {
         if (this.stopped) break;
-        this.buffer.push(m);
-        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick();
-        else if (this.buffer.length === 1 && !this.processing && !this.waitTimer) {
+        this.buffer.push({ msg: m, parsed: parseEvent(m.data) });
+        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick(false);
+        else if (this.inflight.size === 0 && !this.waitTimer) {
+          // Light traffic: give a partial batch a moment to fill before committing it.
           this.waitTimer = setTimeout(() => {
             this.waitTimer = undefined;
-            this.kick();
+            this.kick(true);
           }, this.config.INGEST_BATCH_WAIT_MS);
         }
       }
     } catch (err) {
       if (!this.stopped) this.logger.error({ err }, 'JetStream consumer stopped');
     }
+    // Reported by usage.health: an instance whose consumer ended is degraded.
+    this.messages = null;
   }
 
-  private kick(): void {
-    if (this.processing || this.stopped) return;
-    clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    this.processing = this.drain().finally(() => {
-      this.processing = null;
-      if (this.buffer.length > 0 && !this.stopped) this.kick();
-    });
-  }
-
-  /** Processes batches while messages keep arriving; under load batches fill up on their own. */
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0 && !this.stopped) {
+  /**
+   * Starts batches while fewer than INGEST_CONCURRENCY are in flight: a full batch always, a
+   * partial one only when nothing is in flight (so under load batches stay large).
+   */
+  private kick(partial: boolean): void {
+    while (!this.stopped && this.inflight.size < this.config.INGEST_CONCURRENCY) {
+      const ready =
+        this.buffer.length >= this.config.INGEST_BATCH_SIZE ||
+        (this.buffer.length > 0 && (partial || this.inflight.size === 0));
+      if (!ready) return;
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
       const batch = this.buffer.splice(0, this.config.INGEST_BATCH_SIZE);
-      await this.processBatch(batch);
+      const run: Promise<void> = this.processBatch(batch).finally(() => {
+        this.inflight.delete(run);
+        this.kick(false);
+      });
+      this.inflight.add(run);
+      partial = false;
     }
   }
 
-  private async processBatch(batch: JsMsg[]): Promise<void> {
+  private async processBatch(batch: { msg: JsMsg; parsed: ParsedMessage }[]): Promise<void> {
     const events = [];
     const valid: JsMsg[] = [];
-    for (const m of batch) {
-      const parsed = parseEvent(m.data);
+    for (const { msg: m, parsed } of batch) {
       if (parsed.ok) {
         events.push(parsed.event);
         valid.push(m);
@@ -169,7 +183,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.stats.batches += 1;
       this.stats.lastBatchAt = Date.now();
     } catch (err) {
-      this.logger.error({ err, size: valid.length }, 'could not commit a usage batch; it will be redelivered');
+      this.logger.error(
+        { err, size: valid.length },
+        'could not commit a usage batch; it will be redelivered',
+      );
       for (const m of valid) m.nak(1_000);
     }
   }

@@ -9,6 +9,7 @@ import { KeyWatchService } from '../alerts/key-watch.service.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { DATA_SOURCE, GEOIP, LOGGER } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
+import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
 import { aggregate, type LocatedEvent } from './usage-aggregator.js';
 
@@ -17,8 +18,6 @@ export interface BatchOutcome {
   counted: number;
   /** Events already counted before (redelivered or published twice). */
   duplicates: number;
-  /** Messages that are not valid request events (dropped, logged). */
-  invalid: number;
 }
 
 export type ParsedMessage = { ok: true; event: RequestRecordedEvent } | { ok: false; error: string };
@@ -31,12 +30,14 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
     return { ok: false, error: 'not JSON' };
   }
   const parsed = requestRecordedEventSchema.safeParse(json);
-  return parsed.success ? { ok: true, event: parsed.data } : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+  return parsed.success
+    ? { ok: true, event: parsed.data }
+    : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
 }
 
 /**
  * Counts one batch of request events exactly once: in ONE transaction it records the event ids
- * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute/hour/day aggregates,
+ * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute aggregates,
  * the limit counters and the per-event anomalies. The caller acknowledges the messages only
  * after this resolves, so a crash at any point either loses nothing (redelivery) or counts
  * nothing twice (the ids are already stored).
@@ -58,20 +59,31 @@ export class IngestService {
   async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {
     const unique = new Map<string, RequestRecordedEvent>();
     for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
-    if (unique.size === 0) return { counted: 0, duplicates: 0, invalid: 0 };
+    if (unique.size === 0) return { counted: 0, duplicates: events.length };
 
     const outcome = await this.dataSource.transaction(async (tx) => {
-      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()]);
+      // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
+      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
       const located: LocatedEvent[] = [];
       for (const [id, event] of unique) {
         if (!fresh.has(id)) continue;
-        located.push({ event, occurredAt: Date.parse(event.occurred_at), country: this.geo.country(event.client_ip) });
+        located.push({
+          event,
+          occurredAt: Date.parse(event.occurred_at),
+          country: this.geo.country(event.client_ip),
+        });
       }
       if (located.length === 0) return { located, blocks: [], raised: 0, commit: () => undefined };
       located.sort((a, b) => a.occurredAt - b.occurredAt);
+      // Minutes after the rollup watermark reach hours and days through the rollup; a late event
+      // for a minute already rolled up goes to all three tables directly.
+      const watermark = await this.usage.lockWatermark(tx);
       await this.usage.upsert(tx, 'minute', aggregate(located, 'minute'));
-      await this.usage.upsert(tx, 'hour', aggregate(located, 'hour'));
-      await this.usage.upsert(tx, 'day', aggregate(located, 'day'));
+      const late = located.filter((l) => bucketStart(l.occurredAt, 'minute') < watermark);
+      if (late.length > 0) {
+        await this.usage.upsert(tx, 'hour', aggregate(late, 'hour'));
+        await this.usage.upsert(tx, 'day', aggregate(late, 'day'));
+      }
       const blocks = await this.limits.count(tx, located, nowMs);
       const watched = await this.keyWatch.inspect(tx, located, nowMs);
       return { located, blocks, raised: watched.raised, commit: watched.commit };
@@ -86,7 +98,10 @@ export class IngestService {
       this.keysUsed.record(event.key_id, occurredAt);
     }
     this.anomalies.touch(keys);
-    return { counted: outcome.located.length, duplicates: events.length - outcome.located.length, invalid: 0 };
+    return {
+      counted: outcome.located.length,
+      duplicates: events.length - outcome.located.length,
+    };
   }
 
   logInvalid(error: string, subject: string): void {

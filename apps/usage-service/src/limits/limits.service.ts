@@ -51,7 +51,10 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
     try {
       await this.repository.markAnnounced(blocks);
     } catch (err) {
-      this.logger.warn({ err }, 'could not mark limit blocks announced; the sweeper will announce them again');
+      this.logger.warn(
+        { err },
+        'could not mark limit blocks announced; the sweeper will announce them again',
+      );
     }
   }
 
@@ -75,9 +78,15 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private publish(event: UsageEvent): void {
-    const subject = event.type === 'usage.limit_reached' ? Subjects.usageEvents.limitReached : Subjects.usageEvents.limitCleared;
+    const subject =
+      event.type === 'usage.limit_reached'
+        ? Subjects.usageEvents.limitReached
+        : Subjects.usageEvents.limitCleared;
     this.nc.publish(subject, JSON.stringify(event));
-    this.logger.info({ scope: event.block.scope, org_id: event.block.org_id, key_id: event.block.key_id, type: event.type }, 'usage limit event');
+    this.logger.info(
+      { scope: event.block.scope, org_id: event.block.org_id, key_id: event.block.key_id, type: event.type },
+      'usage limit event',
+    );
   }
 }
 

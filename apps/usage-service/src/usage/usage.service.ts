@@ -28,7 +28,12 @@ export class UsageService {
     const bucketCount = Math.ceil((toMs - fromMs) / size);
     if (bucketCount > MAX_SERIES_BUCKETS) {
       throw new AppError(ErrorCode.ValidationError, 'Request validation failed', {
-        details: [{ field: 'granularity', message: `range too long: at most ${MAX_SERIES_BUCKETS} ${granularity} buckets` }],
+        details: [
+          {
+            field: 'granularity',
+            message: `range too long: at most ${MAX_SERIES_BUCKETS} ${granularity} buckets`,
+          },
+        ],
       });
     }
     const filter = {
@@ -36,7 +41,8 @@ export class UsageService {
       keyId: request.key_id,
       mcpId: request.mcp_id,
       from: new Date(fromMs),
-      to: new Date(toMs),
+      // Whole buckets: the last one ends at the first boundary at or after `to`.
+      to: new Date(fromMs + bucketCount * size),
       granularity,
     };
     const wants = new Set(request.breakdown);
@@ -71,7 +77,8 @@ export class UsageService {
       series,
     };
     if (byMcp) reply.by_mcp = byMcp.map((r) => ({ mcp_id: r.value || null, requests: r.requests }));
-    if (byCountry) reply.by_country = byCountry.map((r) => ({ country: r.value || null, requests: r.requests }));
+    if (byCountry)
+      reply.by_country = byCountry.map((r) => ({ country: r.value || null, requests: r.requests }));
     if (wants.has('status_class')) {
       reply.by_status_class = {
         '2xx': sum((r) => r.s2xx),

@@ -28,7 +28,9 @@ function hostOf(url: URL): string {
 /** Refuses a webhook URL whose host is, or resolves to, a non-public address. */
 export async function assertDeliverableUrl(rawUrl: string, allowPrivate: boolean): Promise<void> {
   const invalid = (message: string) =>
-    new AppError(ErrorCode.ValidationError, 'Request validation failed', { details: [{ field: 'url', message }] });
+    new AppError(ErrorCode.ValidationError, 'Request validation failed', {
+      details: [{ field: 'url', message }],
+    });
   let url: URL;
   try {
     url = new URL(rawUrl);

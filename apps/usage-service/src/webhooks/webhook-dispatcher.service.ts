@@ -19,7 +19,12 @@ export interface AttemptResult {
 }
 
 /** Delay before retry number `retry` (1-based) with ±jitter, or null when the schedule is exhausted. */
-export function retryDelayMs(schedule: readonly number[], retry: number, jitter: number, random = Math.random): number | null {
+export function retryDelayMs(
+  schedule: readonly number[],
+  retry: number,
+  jitter: number,
+  random = Math.random,
+): number | null {
   const base = schedule[retry - 1];
   if (base === undefined) return null;
   return Math.max(0, Math.round(base * (1 + jitter * (2 * random() - 1))));
@@ -123,7 +128,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         ? retryDelayMs(this.config.WEBHOOK_RETRY_SCHEDULE_MS, attempt, this.config.WEBHOOK_RETRY_JITTER)
         : null;
     if (delay !== null) {
-      await this.repository.recordAttempt(record, { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) }, null);
+      await this.repository.recordAttempt(
+        record,
+        { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) },
+        null,
+      );
       return;
     }
     const disable =
@@ -131,7 +140,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         ? { id: delivery.webhook_id, reason: `delivery failed after ${attempt} attempts` }
         : null;
     await this.repository.recordAttempt(record, { kind: 'failed', disableWebhook: disable }, null);
-    if (disable) this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint failed persistently; disabled');
+    if (disable)
+      this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint failed persistently; disabled');
   }
 
   /** One signed POST; never throws. The connection goes only to addresses the guard allowed. */
@@ -177,7 +187,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           res.on('error', () => undefined);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`no response within ${this.config.WEBHOOK_TIMEOUT_MS} ms`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`no response within ${this.config.WEBHOOK_TIMEOUT_MS} ms`)),
+      );
       req.on('error', (err) => done(null, err.message.slice(0, 500)));
       req.end(body);
     });

@@ -17,8 +17,14 @@ describe('Standard Webhooks signature', () => {
     expect(Buffer.from(secret.slice(6), 'base64')).toHaveLength(32);
     const now = 1_800_000_000;
     const signature = signWebhook(secret, 'whd_1', now, '{"a":1}');
-    expect(verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":1}', now)).toBe(true);
-    expect(verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":2}', now)).toBe(false);
-    expect(verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":1}', now + 301)).toBe(false);
+    expect(verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":1}', now)).toBe(
+      true,
+    );
+    expect(verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":2}', now)).toBe(
+      false,
+    );
+    expect(
+      verifyWebhook(secret, { id: 'whd_1', timestamp: String(now), signature }, '{"a":1}', now + 301),
+    ).toBe(false);
   });
 });

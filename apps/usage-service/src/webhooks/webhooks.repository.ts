@@ -95,10 +95,10 @@ export class WebhooksRepository {
 
   async delete(orgId: string, id: string): Promise<WebhookRow | null> {
     const rows = returnedRows<WebhookRow>(
-      await this.dataSource.query(`DELETE FROM ${this.s}.webhooks WHERE org_id = $1 AND id = $2 RETURNING *`, [
-        orgId,
-        id,
-      ]),
+      await this.dataSource.query(
+        `DELETE FROM ${this.s}.webhooks WHERE org_id = $1 AND id = $2 RETURNING *`,
+        [orgId, id],
+      ),
     );
     return rows[0] ?? null;
   }

@@ -21,7 +21,12 @@ import type { SqlExecutor } from '../database/data-source.js';
 import { CONFIG } from '../tokens.js';
 import { assertDeliverableUrl } from './url-guard.js';
 import { generateWebhookSecret } from './webhook-signature.js';
-import { type AttemptRow, type DeliveryRow, type WebhookRow, WebhooksRepository } from './webhooks.repository.js';
+import {
+  type AttemptRow,
+  type DeliveryRow,
+  type WebhookRow,
+  WebhooksRepository,
+} from './webhooks.repository.js';
 
 @Injectable()
 export class WebhooksService {
@@ -56,7 +61,11 @@ export class WebhooksService {
   }
 
   async list(request: ListWebhooksRequest): Promise<Page<WebhookView>> {
-    const rows = await this.repository.list(request.actor.org_id, request.page.limit + 1, decodeCursor(request.page.cursor));
+    const rows = await this.repository.list(
+      request.actor.org_id,
+      request.page.limit + 1,
+      decodeCursor(request.page.cursor),
+    );
     return page(rows, request.page.limit, toWebhookView);
   }
 
@@ -69,7 +78,11 @@ export class WebhooksService {
   async deliveries(request: ListDeliveriesRequest): Promise<Page<WebhookDeliveryView>> {
     const webhook = await this.repository.find(request.actor.org_id, request.id);
     if (!webhook) throw new AppError(ErrorCode.NotFound);
-    const rows = await this.repository.deliveries(webhook.id, request.page.limit + 1, decodeCursor(request.page.cursor));
+    const rows = await this.repository.deliveries(
+      webhook.id,
+      request.page.limit + 1,
+      decodeCursor(request.page.cursor),
+    );
     const shown = rows.slice(0, request.page.limit);
     const attempts = groupAttempts(await this.repository.attempts(shown.map((r) => r.id)));
     return page(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []));
@@ -103,14 +116,24 @@ export class WebhooksService {
     if (endpoints.length === 0) return 0;
     const body = JSON.stringify({ type: eventType, timestamp: alert.created_at, data: alert });
     await this.repository.insertDeliveries(
-      endpoints.map((w) => ({ id: newId(IdPrefix.WebhookDelivery), webhookId: w.id, orgId: w.org_id, eventType, body })),
+      endpoints.map((w) => ({
+        id: newId(IdPrefix.WebhookDelivery),
+        webhookId: w.id,
+        orgId: w.org_id,
+        eventType,
+        body,
+      })),
       sql,
     );
     return endpoints.length;
   }
 }
 
-function page<R extends { created_at: Date; id: string }, V>(rows: R[], limit: number, view: (r: R) => V): Page<V> {
+function page<R extends { created_at: Date; id: string }, V>(
+  rows: R[],
+  limit: number,
+  view: (r: R) => V,
+): Page<V> {
   const shown = rows.slice(0, limit);
   const last = shown[shown.length - 1];
   return { items: shown.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };

@@ -14,7 +14,9 @@ import { NatsRpcClient } from '@plexmcp/service-kit';
 export const GERMAN_IP = '193.99.144.80';
 export const US_IP = '8.8.8.8';
 
-export function requestEvent(overrides: Partial<RequestRecordedEvent> & Pick<RequestRecordedEvent, 'key_id' | 'org_id'>): RequestRecordedEvent {
+export function requestEvent(
+  overrides: Partial<RequestRecordedEvent> & Pick<RequestRecordedEvent, 'key_id' | 'org_id'>,
+): RequestRecordedEvent {
   return {
     type: 'request.recorded',
     event_id: `evt_${randomUUID().replaceAll('-', '')}`,
@@ -52,7 +54,11 @@ export class EventPublisher {
     const inflight: Promise<unknown>[] = [];
     for (const e of events) {
       inflight.push(
-        this.js.publish(Subjects.usageRequests.recorded, JSON.stringify(e), withMsgId ? { msgID: e.event_id } : {}),
+        this.js.publish(
+          Subjects.usageRequests.recorded,
+          JSON.stringify(e),
+          withMsgId ? { msgID: e.event_id } : {},
+        ),
       );
       if (inflight.length >= 500) await Promise.all(inflight.splice(0));
     }
@@ -71,7 +77,11 @@ export class EventPublisher {
 export async function queryUsage(
   rpc: NatsRpcClient,
   orgId: string,
-  options: { keyId?: string; granularity?: 'minute' | 'hour' | 'day'; breakdown?: ('mcp' | 'status_class' | 'country')[] } = {},
+  options: {
+    keyId?: string;
+    granularity?: 'minute' | 'hour' | 'day';
+    breakdown?: ('mcp' | 'status_class' | 'country')[];
+  } = {},
 ): Promise<UsageReply> {
   const now = Date.now();
   return rpc.call(

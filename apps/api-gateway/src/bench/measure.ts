@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+import { READY_MARKER } from './bench-servers.js';
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
+export async function startServer(kind: string, options: unknown = {}): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL('./child.js', import.meta.url));
+  const child = spawn(process.execPath, [script, kind, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
+    lines.on('line', (line) => {
+      if (line.startsWith(READY_MARKER))
+        resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
+    });
+  });
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  connections: number;
+  durationSeconds: number;
+}
+
+/** Throughput at N connections (autocannon; its latencies have 1 ms resolution). */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    connections: options.connections,
+    duration: options.durationSeconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export interface LatencyResult {
+  p50: number;
+  p99: number;
+  samples: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Latency with microsecond resolution: one keep-alive connection, requests one after another,
+ * `makeRequest` choosing each request (e.g. a different key every time for cold validations).
+ */
+export async function latency(
+  origin: string,
+  count: number,
+  makeRequest: (i: number) => {
+    path: string;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+  },
+  expectStatus = 200,
+): Promise<LatencyResult> {
+  const pool = new Pool(origin, { connections: 1 });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const r = makeRequest(i);
+      const t0 = performance.now();
+      const res = await pool.request({
+        path: r.path,
+        method: r.method ?? 'GET',
+        headers: r.headers ?? {},
+        body: r.body ?? null,
+      });
+      await res.body.dump();
+      const elapsed = performance.now() - t0;
+      if (res.statusCode !== expectStatus)
+        throw new Error(`unexpected status ${res.statusCode} for ${r.path}`);
+      if (i >= Math.min(50, count / 10)) times.push(elapsed); // skip warm-up
+    }
+  } finally {
+    await pool.close();
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p99: percentile(times, 99), samples: times.length };
+}

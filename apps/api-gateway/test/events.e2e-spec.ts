@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  type CreatedKey,
+  type RequestRecordedEvent,
+  USAGE_STREAM,
+  requestRecordedEventSchema,
+} from '@plexmcp/contracts';
+import { waitFor } from '@plexmcp/service-kit/testing';
+import type { GatewayHandle } from '../src/index.js';
+import { createOrg, http, startWorld, type World } from './support/world.js';
+
+/** Every request event in the stream, read with an ordered consumer. */
+async function readEvents(world: World): Promise<RequestRecordedEvent[]> {
+  const jsm = await jetstreamManager(world.nc, { timeout: 1_000 });
+  const total = (await jsm.streams.info(USAGE_STREAM)).state.messages;
+  if (total === 0) return [];
+  const consumer = await jetstream(world.nc).consumers.get(USAGE_STREAM);
+  const out: RequestRecordedEvent[] = [];
+  const messages = await consumer.fetch({ max_messages: total, expires: 2_000 });
+  for await (const m of messages) {
+    out.push(requestRecordedEventSchema.parse(m.json()));
+    if (out.length === total) break;
+  }
+  return out;
+}
+
+describe('request events to JetStream', () => {
+  let world: World;
+  let gateway: GatewayHandle;
+  let admin: CreatedKey;
+
+  beforeAll(async () => {
+    world = await startWorld('events');
+    // A long outage grace so cached keys keep working while NATS is stopped in the last test.
+    gateway = await world.startGateway({ NATS_OUTAGE_CACHE_GRACE_MS: '60000' });
+    admin = (await createOrg(world)).admin_key;
+  });
+  afterAll(async () => world.close());
+
+  it('publishes one event per authenticated request, with the key, route, status and client', async () => {
+    await http(gateway.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'events-test/1' } });
+    await http(gateway.url, '/v1/keys/key_unknown00000000000000', {
+      key: admin.secret,
+      headers: { 'user-agent': 'events-test/1' },
+    });
+    await http(gateway.url, '/v1/me', { headers: { 'user-agent': 'events-test/1' } }); // unauthenticated: no event
+    const mine = await waitFor(
+      async () => {
+        const events = (await readEvents(world)).filter((e) => e.user_agent === 'events-test/1');
+        return events.length >= 2 ? events : null;
+      },
+      { message: 'two events' },
+    );
+    expect(mine).toHaveLength(2);
+    expect(mine[0]).toMatchObject({
+      type: 'request.recorded',
+      key_id: admin.key.id,
+      org_id: admin.key.organization_id,
+      mode: 'live',
+      method: 'GET',
+      route: '/v1/me',
+      status: 200,
+      client_ip: '127.0.0.1',
+      mcp_id: null,
+    });
+    expect(mine[1]).toMatchObject({ route: '/v1/keys/:id', status: 404 });
+    expect(new Set(mine.map((e) => e.event_id)).size).toBe(2);
+    expect(JSON.stringify(mine)).not.toContain(admin.secret);
+  });
+
+  it('buffers events while NATS is away and delivers each exactly once when it returns', async () => {
+    await gateway.runtime.publisher.flush(5_000);
+    // Stop the broker (keeping its JetStream store), make requests with the cached key, restart it.
+    await new Promise<void>((resolve) => {
+      world.nats.process.once('exit', () => resolve());
+      world.nats.process.kill('SIGTERM');
+    });
+    await waitFor(() => !gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
+    for (let i = 0; i < 20; i++) {
+      const res = await http(gateway.url, '/v1/me', {
+        key: admin.secret,
+        headers: { 'user-agent': 'outage-test' },
+      });
+      expect(res.status).toBe(200);
+    }
+    expect(gateway.runtime.publisher.depth).toBeGreaterThanOrEqual(20);
+    const metrics = await http(gateway.url, '/metrics');
+    expect(metrics.body).toMatch(/plexmcp_gateway_event_buffer_depth (2\d|[3-9]\d)/);
+
+    await world.nats.restart();
+    await waitFor(() => gateway.runtime.publisher.depth === 0, {
+      timeoutMs: 15_000,
+      message: 'buffer drained',
+    });
+    // The JetStream API may need a moment after a restart; poll (readEvents throws until then).
+    const delivered = await waitFor(
+      async () => {
+        const events = (await readEvents(world)).filter((e) => e.user_agent === 'outage-test');
+        return events.length >= 20 ? events : null;
+      },
+      { timeoutMs: 20_000, message: 'the 20 buffered events in the stream' },
+    );
+    expect(delivered).toHaveLength(20);
+    expect(new Set(delivered.map((e) => e.event_id)).size).toBe(20);
+    const dropped = await gateway.runtime.metrics.eventsDropped.get();
+    expect(dropped.values[0]?.value ?? 0).toBe(0);
+  });
+});

@@ -1,0 +1,192 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- HTTP bodies are JSON inspected field by field */
+import { createServer, type Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CreatedKey, McpView } from '@plexmcp/contracts';
+import type { GatewayHandle } from '../src/index.js';
+import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { startUpstreamMcp, type UpstreamMcp } from './support/upstream-mcp.js';
+
+function connectClient(
+  url: string,
+  key?: string,
+): { client: Client; transport: StreamableHTTPClientTransport } {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: key ? { headers: { Authorization: `Bearer ${key}` } } : {},
+  });
+  return { client: new Client({ name: 'test-client', version: '1.0.0' }), transport };
+}
+
+describe('MCP proxy (Streamable HTTP through the gateway)', () => {
+  let world: World;
+  let gateway: GatewayHandle;
+  let upstream: UpstreamMcp;
+  let jsonUpstream: UpstreamMcp;
+  let admin: CreatedKey;
+  let mcp: McpView;
+  let jsonMcp: McpView;
+  let other: McpView;
+  let permitted: CreatedKey;
+  let scopedElsewhere: CreatedKey;
+
+  beforeAll(async () => {
+    world = await startWorld('proxy');
+    gateway = await world.startGateway({ UPSTREAM_TIMEOUT_MS: '300', BODY_LIMIT_BYTES: '2048' });
+    upstream = await startUpstreamMcp();
+    jsonUpstream = await startUpstreamMcp({ json: true });
+    admin = (await createOrg(world)).admin_key;
+    mcp = await createMcp(world, actorOf(admin), {
+      upstream_url: upstream.url,
+      upstream_headers: { 'X-Upstream-Token': 'configured-secret' },
+    });
+    jsonMcp = await createMcp(world, actorOf(admin), { name: 'Json', upstream_url: jsonUpstream.url });
+    other = await createMcp(world, actorOf(admin), { name: 'Other', upstream_url: upstream.url });
+    permitted = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id, jsonMcp.id] } });
+    scopedElsewhere = await createKey(world, actorOf(admin), { permissions: { mcps: [other.id] } });
+  });
+  afterAll(async () => {
+    await upstream.close();
+    await jsonUpstream.close();
+    await world.close();
+  });
+
+  it('initialize, tools/list and tools/call work with a permitted key (SSE responses)', async () => {
+    const { client, transport } = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`, permitted.secret);
+    await client.connect(transport);
+    expect(client.getServerVersion()?.name).toBe('upstream-weather');
+    expect(transport.sessionId).toEqual(expect.any(String));
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toEqual(['echo']);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'hello' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'echo: hello' }]);
+    await transport.terminateSession();
+    await client.close();
+
+    // The session id and protocol version went through; the key did not, the MCP's header did.
+    const withSession = upstream.seen.filter(
+      (h) => h['mcp-session-id'] === transport.sessionId || h['mcp-session-id'],
+    );
+    expect(withSession.length).toBeGreaterThan(0);
+    expect(upstream.seen.some((h) => typeof h['mcp-protocol-version'] === 'string')).toBe(true);
+    expect(upstream.seen.some((h) => h['x-upstream-token'] === 'configured-secret')).toBe(true);
+    expect(JSON.stringify(upstream.seen)).not.toMatch(/pk_(live|test)_/);
+    expect(upstream.seen.every((h) => h.authorization === undefined)).toBe(true);
+  });
+
+  it('works with an upstream answering plain JSON', async () => {
+    const { client, transport } = connectClient(`${gateway.url}/v1/mcps/${jsonMcp.id}/mcp`, permitted.secret);
+    await client.connect(transport);
+    const result = await client.callTool({ name: 'echo', arguments: { text: 'json' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'echo: json' }]);
+    await client.close();
+  });
+
+  it('refuses an MCP client without a key (401) and with a key scoped to another MCP (403)', async () => {
+    const anonymous = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`);
+    await expect(anonymous.client.connect(anonymous.transport)).rejects.toMatchObject({
+      code: 401,
+      message: expect.stringContaining('"code":"unauthorized"'),
+    });
+    const elsewhere = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`, scopedElsewhere.secret);
+    await expect(elsewhere.client.connect(elsewhere.transport)).rejects.toMatchObject({
+      code: 403,
+      message: expect.stringContaining('"code":"forbidden"'),
+    });
+    expect(JSON.stringify(upstream.seen)).not.toContain(scopedElsewhere.secret);
+  });
+
+  it('502 upstream_error when the upstream is down, 504 upstream_timeout when it is too slow', async () => {
+    const down = await createMcp(world, actorOf(admin), {
+      name: 'Down',
+      upstream_url: 'http://127.0.0.1:9/mcp',
+    });
+    const slowServer: Server = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', r));
+    const port = (slowServer.address() as { port: number }).port;
+    const slow = await createMcp(world, actorOf(admin), {
+      name: 'Slow',
+      upstream_url: `http://127.0.0.1:${port}/mcp`,
+    });
+    const key = await createKey(world, actorOf(admin));
+    try {
+      const a = await http(gateway.url, `/v1/mcps/${down.id}/mcp`, {
+        method: 'POST',
+        key: key.secret,
+        body: {},
+      });
+      expect(a.status).toBe(502);
+      expect(a.body.error.code).toBe('upstream_error');
+      expect(a.body.error.request_id).toBe(a.headers.get('x-request-id'));
+      const b = await http(gateway.url, `/v1/mcps/${slow.id}/mcp`, {
+        method: 'POST',
+        key: key.secret,
+        body: {},
+      });
+      expect(b.status).toBe(504);
+      expect(b.body.error.code).toBe('upstream_timeout');
+    } finally {
+      slowServer.closeAllConnections();
+      slowServer.close();
+    }
+  });
+
+  it('streams SSE through as it is produced, not buffered', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const sse: Server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      res.write('data: first\n\n');
+      // The second event is only sent after the client has received the first one.
+      void released.then(() => res.end('data: second\n\n'));
+    });
+    await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
+    const port = (sse.address() as { port: number }).port;
+    const stream = await createMcp(world, actorOf(admin), {
+      name: 'Sse',
+      upstream_url: `http://127.0.0.1:${port}/mcp`,
+    });
+    const key = await createKey(world, actorOf(admin));
+    try {
+      const res = await fetch(`${gateway.url}/v1/mcps/${stream.id}/mcp`, {
+        headers: { authorization: `Bearer ${key.secret}`, accept: 'text/event-stream' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/event-stream');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
+      expect(text).not.toContain('second');
+      release();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        text += decoder.decode(chunk.value);
+      expect(text).toContain('data: second');
+    } finally {
+      sse.closeAllConnections();
+      sse.close();
+    }
+  });
+
+  it('413 payload_too_large for a body over the limit', async () => {
+    const res = await http(gateway.url, `/v1/mcps/${mcp.id}/mcp`, {
+      method: 'POST',
+      key: permitted.secret,
+      body: { jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4096) } },
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('404 for an MCP that does not exist', async () => {
+    const res = await http(gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', {
+      method: 'POST',
+      key: permitted.secret,
+      body: {},
+    });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+  });
+});
