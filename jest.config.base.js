@@ -10,7 +10,11 @@ export function jestConfig(dir, overrides = {}) {
     rootDir: dir,
     testEnvironment: 'node',
     extensionsToTreatAsEsm: ['.ts'],
-    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+    testMatch: [
+      '<rootDir>/src/**/*.spec.ts',
+      '<rootDir>/test/**/*.spec.ts',
+      '<rootDir>/test/**/*.e2e-spec.ts',
+    ],
     moduleNameMapper: {
       // Workspace packages are tested from source, so tests never need a build.
       '^@plexmcp/contracts$': path.join(root, 'packages/contracts/src/index.ts'),

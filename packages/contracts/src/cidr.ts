@@ -11,7 +11,7 @@ function normalize(addr: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
 /** Accepts `10.0.0.0/8`, `2001:db8::/32`, or a bare address (a /32 or /128). */
 export function parseCidr(text: string): Parsed | null {
   try {
-    if (text.includes('/')) return ipaddr.parseCIDR(text) as Parsed;
+    if (text.includes('/')) return ipaddr.parseCIDR(text);
     const addr = normalize(ipaddr.parse(text));
     return [addr, addr.kind() === 'ipv4' ? 32 : 128];
   } catch {

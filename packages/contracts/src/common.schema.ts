@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ERROR_CODES, type ErrorDetail } from './errors.js';
 import { IdPrefix, idPattern } from './ids.js';
 
-export const orgIdSchema = z.string().regex(idPattern(IdPrefix.Organization), 'must be an organization id (org_…)');
+export const orgIdSchema = z
+  .string()
+  .regex(idPattern(IdPrefix.Organization), 'must be an organization id (org_…)');
 export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
 export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
 export const isoDateSchema = z.iso.datetime({ offset: true });

@@ -22,8 +22,7 @@ export type DenyReason =
   | 'test_key_on_live_mcp';
 
 export type Decision =
-  | { allow: true }
-  | { allow: false; status: 401 | 403 | 404; reason: DenyReason; message?: string };
+  { allow: true } | { allow: false; status: 401 | 403 | 404; reason: DenyReason; message?: string };
 
 export interface DecisionInput {
   status: ValidationStatus;
@@ -48,12 +47,14 @@ function ipAllowed(allowlist: readonly string[] | null, ip: string | null): bool
 
 export function decide({ status, policy, target, clientIp, now }: DecisionInput): Decision {
   if (status === 'unknown' || !policy) return { allow: false, status: 401, reason: 'unknown_key' };
-  if (status === 'revoked') return { allow: false, status: 401, reason: 'revoked', message: 'API key has been revoked' };
+  if (status === 'revoked')
+    return { allow: false, status: 401, reason: 'revoked', message: 'API key has been revoked' };
   if (status === 'expired' || Date.parse(policy.expires_at) <= now) {
     return { allow: false, status: 401, reason: 'expired', message: 'API key has expired' };
   }
   if (status === 'org_suspended') return { allow: false, status: 403, reason: 'org_suspended' };
-  if (!ipAllowed(policy.ip_allowlist, clientIp)) return { allow: false, status: 403, reason: 'ip_not_allowed' };
+  if (!ipAllowed(policy.ip_allowlist, clientIp))
+    return { allow: false, status: 403, reason: 'ip_not_allowed' };
 
   switch (target.kind) {
     case 'authenticated':

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { createdKeySchema } from './keys.schema.js';
-import { actorSchema, isoDateSchema, nameSchema, orgIdSchema, pageSchema, paginationQuerySchema } from './common.schema.js';
+import {
+  actorSchema,
+  isoDateSchema,
+  nameSchema,
+  orgIdSchema,
+  pageSchema,
+  paginationQuerySchema,
+} from './common.schema.js';
 import { isValidCidr } from './cidr.js';
 
 export const cidrSchema = z.string().max(64).refine(isValidCidr, { message: 'must be an IPv4 or IPv6 CIDR' });
@@ -23,7 +30,10 @@ export const createOrgRequestSchema = z.strictObject({
   ip_allowlist: z.array(cidrSchema).max(100).nullable().default(null),
 });
 export type CreateOrgRequest = z.infer<typeof createOrgRequestSchema>;
-export const createdOrgSchema = z.object({ organization: organizationViewSchema, admin_key: createdKeySchema });
+export const createdOrgSchema = z.object({
+  organization: organizationViewSchema,
+  admin_key: createdKeySchema,
+});
 export type CreatedOrg = z.infer<typeof createdOrgSchema>;
 
 export const getOrgRequestSchema = z.strictObject({ id: orgIdSchema });

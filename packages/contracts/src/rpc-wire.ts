@@ -52,7 +52,11 @@ export function decodeRpcReply<T extends z.ZodType>(raw: string, dataSchema: T):
   if (!parsed.success) throw new AppError(ErrorCode.InternalError, 'RPC reply did not match its contract');
   const reply = parsed.data as RpcReply<z.infer<T>>;
   if (!reply.ok) {
-    throw new AppError(reply.error.code, reply.error.message, reply.error.details ? { details: reply.error.details } : {});
+    throw new AppError(
+      reply.error.code,
+      reply.error.message,
+      reply.error.details ? { details: reply.error.details } : {},
+    );
   }
   return reply.data;
 }

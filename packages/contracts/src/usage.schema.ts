@@ -39,7 +39,12 @@ export const usageRequestSchema = z.strictObject({
 });
 export type UsageRequest = z.infer<typeof usageRequestSchema>;
 
-const statusClassCounts = z.object({ '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() });
+const statusClassCounts = z.object({
+  '2xx': z.number(),
+  '3xx': z.number(),
+  '4xx': z.number(),
+  '5xx': z.number(),
+});
 
 export const usageReplySchema = z.object({
   from: isoDateSchema,
@@ -49,7 +54,11 @@ export const usageReplySchema = z.object({
   total_requests: z.number().int(),
   billable_requests: z.number().int(),
   errors: z.object({ '4xx': z.number().int(), '5xx': z.number().int() }),
-  latency_ms: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+  latency_ms: z.object({
+    p50: z.number().nullable(),
+    p95: z.number().nullable(),
+    p99: z.number().nullable(),
+  }),
   series: z.array(
     z.object({
       start: isoDateSchema,

@@ -12,7 +12,10 @@ export class ConfigError extends Error {
  * Validates environment variables once, into a typed object. Schema keys are the variable names;
  * empty strings count as unset so `FOO=` falls back to the default.
  */
-export function loadConfig<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+export function loadConfig<T extends z.ZodObject>(
+  schema: T,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<T> {
   const input: Record<string, string> = {};
   for (const key of Object.keys(schema.shape)) {
     const value = env[key];
@@ -27,16 +30,23 @@ export function loadConfig<T extends z.ZodObject>(schema: T, env: NodeJS.Process
 
 export const natsUrlSchema = z
   .string()
-  .regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, 'must be nats://host:port (comma-separated for a cluster)')
+  .regex(
+    /^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/,
+    'must be nats://host:port (comma-separated for a cluster)',
+  )
   .default('nats://127.0.0.1:4222');
 
 export const postgresUrlSchema = z
   .string()
   .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// connection URL');
 
-export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+export const logLevelSchema = z
+  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  .default('info');
 
-export const schemaNameSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
+export const schemaNameSchema = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
 /** An integer number of milliseconds given as a plain number: `RPC_TIMEOUT_MS=800`. */
 export function msSchema(defaultMs: number, min = 1, max = 3_600_000) {

@@ -40,7 +40,9 @@ export class NatsRpcClient {
     const body = encodeRpcRequest(subject, payload, randomBase62(16));
     let raw: string;
     try {
-      const msg = await this.nc.request(subject, body, { timeout: options.timeoutMs ?? this.defaultTimeoutMs });
+      const msg = await this.nc.request(subject, body, {
+        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
+      });
       raw = msg.string();
     } catch {
       throw new AppError(ErrorCode.ServiceUnavailable);

@@ -1,9 +1,4 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  type NestInterceptor,
-} from '@nestjs/common';
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { AppError, ErrorCode, type RpcReply, zodDetails } from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import { type Observable, catchError, map, of } from 'rxjs';
@@ -34,7 +29,10 @@ export class RpcReplyInterceptor implements NestInterceptor {
 
   private toReply(err: unknown, context: ExecutionContext): RpcReply<unknown> {
     if (err instanceof AppError) {
-      const error: Extract<RpcReply<unknown>, { ok: false }>['error'] = { code: err.code, message: err.message };
+      const error: Extract<RpcReply<unknown>, { ok: false }>['error'] = {
+        code: err.code,
+        message: err.message,
+      };
       if (err.details) error.details = err.details;
       return { ok: false, error };
     }

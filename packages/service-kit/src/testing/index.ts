@@ -16,9 +16,9 @@ export function testNatsUrl(): string {
 }
 
 /** A fresh schema per suite so suites never collide; drop it in afterAll. */
-export async function createTestSchema(prefix: string): Promise<{ schema: string; drop: () => Promise<void> }> {
+export function createTestSchema(prefix: string): Promise<{ schema: string; drop: () => Promise<void> }> {
   const schema = `t_${prefix}_${randomBase62(8).toLowerCase()}`.replace(/[^a-z0-9_]/g, '_');
-  return {
+  return Promise.resolve({
     schema,
     drop: async () => {
       const c = new pg.Client({ connectionString: testDatabaseUrl() });
@@ -29,7 +29,7 @@ export async function createTestSchema(prefix: string): Promise<{ schema: string
         await c.end();
       }
     },
-  };
+  });
 }
 
 /** Polls until `check` returns a truthy value, or fails after the deadline. No blind sleeps. */
@@ -42,13 +42,19 @@ export async function waitFor<T>(
   while (Date.now() < deadline) {
     try {
       const value = await check();
-      if (value) return value as NonNullable<T>;
+      if (value) return value;
     } catch (err) {
       lastError = err;
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${message}${lastError === undefined ? '' : `: ${describe(lastError)}`}`,
+  );
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : JSON.stringify(err);
 }
 
 export async function freePort(): Promise<number> {

@@ -1,0 +1,79 @@
+// NatsRpcClient against a real NATS server: replies are decoded, remote errors keep their code,
+// and every transport failure fails closed as service_unavailable.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
+import { AppError, ErrorCode } from '@plexmcp/contracts';
+import { NatsRpcClient, connectNats, type NatsConnection } from '../src/index.js';
+import { startIsolatedNats, type IsolatedNats } from '../src/testing/index.js';
+
+let nats: IsolatedNats;
+let server: NatsConnection;
+let client: NatsConnection;
+let rpc: NatsRpcClient;
+
+/** Answers like a NestJS `@MessagePattern` handler wrapped by RpcReplyInterceptor. */
+function respond(subject: string, reply: (data: unknown) => unknown): void {
+  server.subscribe(subject, {
+    callback: (_err, msg) => {
+      const request = msg.json<{ id: string; data: unknown }>();
+      msg.respond(JSON.stringify({ id: request.id, response: reply(request.data), isDisposed: true }));
+    },
+  });
+}
+
+beforeAll(async () => {
+  nats = await startIsolatedNats();
+  server = await connectNats(nats.url, 'rpc-test-server');
+  client = await connectNats(nats.url, 'rpc-test-client');
+  rpc = new NatsRpcClient(client, 1_000);
+  respond('test.double', (data) => ({ ok: true, data: { value: (data as { value: number }).value * 2 } }));
+  respond('test.missing', () => ({ ok: false, error: { code: 'not_found', message: 'No such thing' } }));
+  respond('test.off-contract', () => ({ ok: true, data: { value: 'not a number' } }));
+  server.subscribe('test.silent', { callback: () => undefined });
+  await server.flush();
+});
+
+afterAll(async () => {
+  await client?.close();
+  await server?.close();
+  await nats?.stop();
+});
+
+const valueSchema = z.object({ value: z.number() });
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    return err as AppError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('NatsRpcClient', () => {
+  it('returns the validated data of an ok reply', async () => {
+    await expect(rpc.call('test.double', { value: 21 }, valueSchema)).resolves.toEqual({ value: 42 });
+  });
+
+  it('rethrows the remote typed error with its code and message', async () => {
+    const err = await failure(rpc.call('test.missing', {}, valueSchema));
+    expect(err.code).toBe(ErrorCode.NotFound);
+    expect(err.message).toBe('No such thing');
+  });
+
+  it('treats a reply that breaks the contract as an internal error', async () => {
+    const err = await failure(rpc.call('test.off-contract', {}, valueSchema));
+    expect(err.code).toBe(ErrorCode.InternalError);
+  });
+
+  it('fails closed with service_unavailable when nobody listens', async () => {
+    const err = await failure(rpc.call('test.nobody', {}, valueSchema));
+    expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+  });
+
+  it('fails closed with service_unavailable when the handler never answers', async () => {
+    const err = await failure(rpc.call('test.silent', {}, valueSchema, { timeoutMs: 200 }));
+    expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+  });
+});

@@ -1,0 +1,3 @@
+module github.com/plexmcp/plexmcp-go
+
+go 1.19

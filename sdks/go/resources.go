@@ -1,0 +1,208 @@
+package plexmcp
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+func seg(id string) string { return url.PathEscape(id) }
+
+func call[T any](ctx context.Context, c *Client, method, path string, query url.Values, body interface{}) (*T, error) {
+	var out T
+	if _, err := c.do(ctx, method, path, query, body, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// MCPService manages MCP servers (/v1/mcps).
+type MCPService struct{ c *Client }
+
+// List walks the MCPs this key may use, across pages.
+func (s *MCPService) List(ctx context.Context, params *ListParams) *Iter[MCP] {
+	return newIter(ctx, startCursor(params), fetchPage[MCP](s.c, "/v1/mcps", params, nil))
+}
+
+// ListPage fetches one page of MCPs.
+func (s *MCPService) ListPage(ctx context.Context, params *ListParams) (*Page[MCP], error) {
+	return fetchPage[MCP](s.c, "/v1/mcps", params, nil)(ctx, startCursor(params))
+}
+
+// Get returns one MCP.
+func (s *MCPService) Get(ctx context.Context, id string) (*MCP, error) {
+	return call[MCP](ctx, s.c, http.MethodGet, "/v1/mcps/"+seg(id), nil, nil)
+}
+
+// Create registers an MCP (scope mcps:write).
+func (s *MCPService) Create(ctx context.Context, params CreateMCPParams) (*MCP, error) {
+	return call[MCP](ctx, s.c, http.MethodPost, "/v1/mcps", nil, params)
+}
+
+// Update changes an MCP (scope mcps:write).
+func (s *MCPService) Update(ctx context.Context, id string, params UpdateMCPParams) (*MCP, error) {
+	return call[MCP](ctx, s.c, http.MethodPatch, "/v1/mcps/"+seg(id), nil, params)
+}
+
+// Delete removes an MCP and returns it (scope mcps:write).
+func (s *MCPService) Delete(ctx context.Context, id string) (*MCP, error) {
+	return call[MCP](ctx, s.c, http.MethodDelete, "/v1/mcps/"+seg(id), nil, nil)
+}
+
+// Endpoint is the MCP's Streamable HTTP endpoint on the gateway (send the Authorization header).
+func (s *MCPService) Endpoint(id string) string { return s.c.baseURL + "/v1/mcps/" + seg(id) + "/mcp" }
+
+// KeyService manages API keys (/v1/keys).
+type KeyService struct{ c *Client }
+
+// Create issues a key; the result carries Secret, shown this one time only.
+func (s *KeyService) Create(ctx context.Context, params CreateKeyParams) (*CreatedKey, error) {
+	return call[CreatedKey](ctx, s.c, http.MethodPost, "/v1/keys", nil, params)
+}
+
+// List walks the organization's keys, across pages.
+func (s *KeyService) List(ctx context.Context, params *ListParams) *Iter[APIKey] {
+	return newIter(ctx, startCursor(params), fetchPage[APIKey](s.c, "/v1/keys", params, nil))
+}
+
+// ListPage fetches one page of keys.
+func (s *KeyService) ListPage(ctx context.Context, params *ListParams) (*Page[APIKey], error) {
+	return fetchPage[APIKey](s.c, "/v1/keys", params, nil)(ctx, startCursor(params))
+}
+
+// Get returns one key (never its secret).
+func (s *KeyService) Get(ctx context.Context, id string) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, http.MethodGet, "/v1/keys/"+seg(id), nil, nil)
+}
+
+// Update changes a key's name, permissions, scopes or limits.
+func (s *KeyService) Update(ctx context.Context, id string, params UpdateKeyParams) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, http.MethodPatch, "/v1/keys/"+seg(id), nil, params)
+}
+
+// Revoke revokes a key at once and returns it.
+func (s *KeyService) Revoke(ctx context.Context, id string) (*APIKey, error) {
+	return call[APIKey](ctx, s.c, http.MethodDelete, "/v1/keys/"+seg(id), nil, nil)
+}
+
+// Rotate issues a replacement with the same name and permissions; params may be nil.
+func (s *KeyService) Rotate(ctx context.Context, id string, params *RotateKeyParams) (*RotatedKey, error) {
+	if params == nil {
+		params = &RotateKeyParams{}
+	}
+	return call[RotatedKey](ctx, s.c, http.MethodPost, "/v1/keys/"+seg(id)+"/rotate", nil, params)
+}
+
+// UsageService reads usage (/v1/usage, /v1/keys/{id}/usage).
+type UsageService struct{ c *Client }
+
+func usageQuery(p *UsageParams) url.Values {
+	q := url.Values{}
+	if p == nil {
+		return q
+	}
+	if !p.From.IsZero() {
+		q.Set("from", p.From.UTC().Format(time.RFC3339))
+	}
+	if !p.To.IsZero() {
+		q.Set("to", p.To.UTC().Format(time.RFC3339))
+	}
+	if p.Granularity != "" {
+		q.Set("granularity", p.Granularity)
+	}
+	if p.Breakdown != "" {
+		q.Set("breakdown", p.Breakdown)
+	}
+	return q
+}
+
+// Get returns the organization's usage; params may be nil.
+func (s *UsageService) Get(ctx context.Context, params *UsageParams) (*Usage, error) {
+	return call[Usage](ctx, s.c, http.MethodGet, "/v1/usage", usageQuery(params), nil)
+}
+
+// ForKey returns one key's usage; params may be nil.
+func (s *UsageService) ForKey(ctx context.Context, keyID string, params *UsageParams) (*Usage, error) {
+	return call[Usage](ctx, s.c, http.MethodGet, "/v1/keys/"+seg(keyID)+"/usage", usageQuery(params), nil)
+}
+
+// AlertService reads and acknowledges anomaly alerts (/v1/alerts).
+type AlertService struct{ c *Client }
+
+func alertFilters(p *AlertListParams) (*ListParams, url.Values) {
+	q := url.Values{}
+	if p == nil {
+		return nil, q
+	}
+	for k, v := range map[string]string{"status": p.Status, "key_id": p.KeyID, "type": p.Type} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return &p.ListParams, q
+}
+
+// List walks the alerts, across pages; params may be nil.
+func (s *AlertService) List(ctx context.Context, params *AlertListParams) *Iter[Alert] {
+	lp, q := alertFilters(params)
+	return newIter(ctx, startCursor(lp), fetchPage[Alert](s.c, "/v1/alerts", lp, q))
+}
+
+// ListPage fetches one page of alerts.
+func (s *AlertService) ListPage(ctx context.Context, params *AlertListParams) (*Page[Alert], error) {
+	lp, q := alertFilters(params)
+	return fetchPage[Alert](s.c, "/v1/alerts", lp, q)(ctx, startCursor(lp))
+}
+
+// Ack acknowledges an alert.
+func (s *AlertService) Ack(ctx context.Context, id string) (*Alert, error) {
+	return call[Alert](ctx, s.c, http.MethodPost, "/v1/alerts/"+seg(id)+"/ack", nil, nil)
+}
+
+// WebhookService manages alert webhooks (/v1/webhooks).
+type WebhookService struct{ c *Client }
+
+// Create registers an endpoint; the result carries the signing Secret once.
+func (s *WebhookService) Create(ctx context.Context, params CreateWebhookParams) (*WebhookWithSecret, error) {
+	return call[WebhookWithSecret](ctx, s.c, http.MethodPost, "/v1/webhooks", nil, params)
+}
+
+// List walks the webhooks, across pages.
+func (s *WebhookService) List(ctx context.Context, params *ListParams) *Iter[Webhook] {
+	return newIter(ctx, startCursor(params), fetchPage[Webhook](s.c, "/v1/webhooks", params, nil))
+}
+
+// ListPage fetches one page of webhooks.
+func (s *WebhookService) ListPage(ctx context.Context, params *ListParams) (*Page[Webhook], error) {
+	return fetchPage[Webhook](s.c, "/v1/webhooks", params, nil)(ctx, startCursor(params))
+}
+
+// Delete removes a webhook and returns it.
+func (s *WebhookService) Delete(ctx context.Context, id string) (*Webhook, error) {
+	return call[Webhook](ctx, s.c, http.MethodDelete, "/v1/webhooks/"+seg(id), nil, nil)
+}
+
+// Deliveries walks a webhook's delivery attempts, across pages.
+func (s *WebhookService) Deliveries(ctx context.Context, id string, params *ListParams) *Iter[WebhookDelivery] {
+	path := "/v1/webhooks/" + seg(id) + "/deliveries"
+	return newIter(ctx, startCursor(params), fetchPage[WebhookDelivery](s.c, path, params, nil))
+}
+
+// Test sends a test delivery now and returns its record.
+func (s *WebhookService) Test(ctx context.Context, id string) (*WebhookDelivery, error) {
+	return call[WebhookDelivery](ctx, s.c, http.MethodPost, "/v1/webhooks/"+seg(id)+"/test", nil, nil)
+}
+
+// AuditService reads the organization's audit log (/v1/audit).
+type AuditService struct{ c *Client }
+
+// List walks the audit log, across pages.
+func (s *AuditService) List(ctx context.Context, params *ListParams) *Iter[AuditEntry] {
+	return newIter(ctx, startCursor(params), fetchPage[AuditEntry](s.c, "/v1/audit", params, nil))
+}
+
+// ListPage fetches one page of the audit log.
+func (s *AuditService) ListPage(ctx context.Context, params *ListParams) (*Page[AuditEntry], error) {
+	return fetchPage[AuditEntry](s.c, "/v1/audit", params, nil)(ctx, startCursor(params))
+}

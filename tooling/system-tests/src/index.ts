@@ -1,0 +1,1 @@
+export { isAlive, repoRoot, startSystem, type StartedSystem } from './start-process.js';
