@@ -25,7 +25,12 @@ export const gatewayEnvSchema = z.object({
   TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter((p) => p.length > 0),
+    )
     .refine((list) => list.every(isValidCidr), { message: 'must be comma-separated IPv4/IPv6 CIDRs' }),
   /** Name of this instance in heartbeats and revoke acknowledgements. Default: random. */
   INSTANCE_ID: z.string().min(1).max(100).optional(),
@@ -74,6 +79,9 @@ export const gatewayEnvSchema = z.object({
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
 
-export function loadGatewayConfig(overrides: GatewayEnv = {}, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function loadGatewayConfig(
+  overrides: GatewayEnv = {},
+  env: NodeJS.ProcessEnv = process.env,
+): GatewayConfig {
   return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
 }

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
-import { type NatsConnection, NatsRpcClient, PinoNestLogger, connectNats, createLogger } from '@plexmcp/service-kit';
+import {
+  type NatsConnection,
+  NatsRpcClient,
+  PinoNestLogger,
+  connectNats,
+  createLogger,
+} from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -48,7 +54,10 @@ export interface BootstrapOptions {
  * starts heartbeats, then serves HTTP. `overrides` are environment-style settings (tests pass
  * NATS_URL, PORT=0, …) applied over `process.env`. Used by main.ts and by the tests alike.
  */
-export async function bootstrap(overrides: GatewayEnv = {}, options: BootstrapOptions = {}): Promise<GatewayHandle> {
+export async function bootstrap(
+  overrides: GatewayEnv = {},
+  options: BootstrapOptions = {},
+): Promise<GatewayHandle> {
   const config: GatewayConfig = loadGatewayConfig(overrides);
   const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
   const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
@@ -157,7 +166,7 @@ async function start(
       logger: new PinoNestLogger(logger),
       abortOnError: false,
     });
-    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
@@ -180,7 +189,13 @@ async function start(
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
-    registerMcpProxy(fastify, { routes: mcpRoutes, pools, metrics, logger, bodyLimitBytes: config.BODY_LIMIT_BYTES });
+    registerMcpProxy(fastify, {
+      routes: mcpRoutes,
+      pools,
+      metrics,
+      logger,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 
     await app.listen(config.PORT, config.HOST);

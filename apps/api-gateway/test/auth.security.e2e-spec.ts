@@ -1,8 +1,18 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, type CreatedOrg, Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, suspendOrg, type World } from './support/world.js';
+import {
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  http,
+  startWorld,
+  suspendOrg,
+  type World,
+} from './support/world.js';
 
 const UNAUTHORIZED = { code: 'unauthorized', message: 'Invalid or missing API key' };
 const FORBIDDEN = { code: 'forbidden', message: 'API key does not have permission for this resource' };
@@ -26,7 +36,11 @@ describe('authentication (seed: authentication.md)', () => {
   });
   afterAll(async () => world.close());
 
-  const expectEnvelope = (res: { status: number; body: any; headers: Headers }, status: number, error: object) => {
+  const expectEnvelope = (
+    res: { status: number; body: any; headers: Headers },
+    status: number,
+    error: object,
+  ) => {
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ success: false, error: { ...error, request_id: expect.any(String) } });
     expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
@@ -57,7 +71,11 @@ describe('authentication (seed: authentication.md)', () => {
 
   it('401: a key with its trailing character changed (checksum), without asking the key-service', async () => {
     const before = await cacheMisses(gateway);
-    expectEnvelope(await http(gateway.url, '/v1/me', { key: changeLastCharacter(admin.secret) }), 401, UNAUTHORIZED);
+    expectEnvelope(
+      await http(gateway.url, '/v1/me', { key: changeLastCharacter(admin.secret) }),
+      401,
+      UNAUTHORIZED,
+    );
     expect(await cacheMisses(gateway)).toBe(before);
   });
 
@@ -76,7 +94,10 @@ describe('authentication (seed: authentication.md)', () => {
   it('401: a revoked key', async () => {
     const victim = await createKey(world, actorOf(admin));
     expect((await http(gateway.url, '/v1/me', { key: victim.secret })).status).toBe(200);
-    const revoked = await http(gateway.url, `/v1/keys/${victim.key.id}`, { method: 'DELETE', key: admin.secret });
+    const revoked = await http(gateway.url, `/v1/keys/${victim.key.id}`, {
+      method: 'DELETE',
+      key: admin.secret,
+    });
     expect(revoked.status).toBe(200);
     expect(apiKeyViewSchema.parse(revoked.body.data).status).toBe('revoked');
     const res = await http(gateway.url, '/v1/me', { key: victim.secret });
@@ -85,7 +106,9 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('401: an expired key', async () => {
-    const soon = await createKey(world, actorOf(admin), { expires_at: new Date(Date.now() + 1_500).toISOString() });
+    const soon = await createKey(world, actorOf(admin), {
+      expires_at: new Date(Date.now() + 1_500).toISOString(),
+    });
     expect((await http(gateway.url, '/v1/me', { key: soon.secret })).status).toBe(200);
     // The cached decision ends with the key's own expiry: no event is needed to refuse it.
     const res = await waitFor(
@@ -104,7 +127,11 @@ describe('authentication (seed: authentication.md)', () => {
     const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpA.id] } });
     expect((await http(gateway.url, `/v1/mcps/${mcpA.id}`, { key: scoped.secret })).status).toBe(200);
     expectEnvelope(await http(gateway.url, `/v1/mcps/${mcpB.id}`, { key: scoped.secret }), 403, FORBIDDEN);
-    const proxied = await http(gateway.url, `/v1/mcps/${mcpB.id}/mcp`, { method: 'POST', key: scoped.secret, body: {} });
+    const proxied = await http(gateway.url, `/v1/mcps/${mcpB.id}/mcp`, {
+      method: 'POST',
+      key: scoped.secret,
+      body: {},
+    });
     expectEnvelope(proxied, 403, FORBIDDEN);
     expect(proxied.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope"');
   });
@@ -113,7 +140,11 @@ describe('authentication (seed: authentication.md)', () => {
     const live = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
     const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
     expect(testKey.secret).toMatch(/^pk_test_/);
-    const res = await http(gateway.url, `/v1/mcps/${live.id}/mcp`, { method: 'POST', key: testKey.secret, body: {} });
+    const res = await http(gateway.url, `/v1/mcps/${live.id}/mcp`, {
+      method: 'POST',
+      key: testKey.secret,
+      body: {},
+    });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
   });
@@ -126,7 +157,10 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('401 on the MCP route carries WWW-Authenticate: Bearer', async () => {
-    const res = await http(gateway.url, '/v1/mcps/mcp_0000000000000000000000/mcp', { method: 'POST', body: {} });
+    const res = await http(gateway.url, '/v1/mcps/mcp_0000000000000000000000/mcp', {
+      method: 'POST',
+      body: {},
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer');
   });

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type CreatedKey, type RequestRecordedEvent, USAGE_STREAM, requestRecordedEventSchema } from '@plexmcp/contracts';
+import {
+  type CreatedKey,
+  type RequestRecordedEvent,
+  USAGE_STREAM,
+  requestRecordedEventSchema,
+} from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
 import { createOrg, http, startWorld, type World } from './support/world.js';
@@ -35,7 +40,10 @@ describe('request events to JetStream', () => {
 
   it('publishes one event per authenticated request, with the key, route, status and client', async () => {
     await http(gateway.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'events-test/1' } });
-    await http(gateway.url, '/v1/keys/key_unknown00000000000000', { key: admin.secret, headers: { 'user-agent': 'events-test/1' } });
+    await http(gateway.url, '/v1/keys/key_unknown00000000000000', {
+      key: admin.secret,
+      headers: { 'user-agent': 'events-test/1' },
+    });
     await http(gateway.url, '/v1/me', { headers: { 'user-agent': 'events-test/1' } }); // unauthenticated: no event
     const mine = await waitFor(
       async () => {
@@ -70,7 +78,10 @@ describe('request events to JetStream', () => {
     });
     await waitFor(() => !gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
     for (let i = 0; i < 20; i++) {
-      const res = await http(gateway.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'outage-test' } });
+      const res = await http(gateway.url, '/v1/me', {
+        key: admin.secret,
+        headers: { 'user-agent': 'outage-test' },
+      });
       expect(res.status).toBe(200);
     }
     expect(gateway.runtime.publisher.depth).toBeGreaterThanOrEqual(20);
@@ -78,7 +89,10 @@ describe('request events to JetStream', () => {
     expect(metrics.body).toMatch(/plexmcp_gateway_event_buffer_depth (2\d|[3-9]\d)/);
 
     await world.nats.restart();
-    await waitFor(() => gateway.runtime.publisher.depth === 0, { timeoutMs: 15_000, message: 'buffer drained' });
+    await waitFor(() => gateway.runtime.publisher.depth === 0, {
+      timeoutMs: 15_000,
+      message: 'buffer drained',
+    });
     // The JetStream API may need a moment after a restart; poll (readEvents throws until then).
     const delivered = await waitFor(
       async () => {

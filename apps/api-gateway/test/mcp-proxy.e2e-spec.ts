@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- HTTP bodies are JSON inspected field by field */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -7,7 +8,10 @@ import type { GatewayHandle } from '../src/index.js';
 import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
 import { startUpstreamMcp, type UpstreamMcp } from './support/upstream-mcp.js';
 
-function connectClient(url: string, key?: string): { client: Client; transport: StreamableHTTPClientTransport } {
+function connectClient(
+  url: string,
+  key?: string,
+): { client: Client; transport: StreamableHTTPClientTransport } {
   const transport = new StreamableHTTPClientTransport(new URL(url), {
     requestInit: key ? { headers: { Authorization: `Bearer ${key}` } } : {},
   });
@@ -60,7 +64,9 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     await client.close();
 
     // The session id and protocol version went through; the key did not, the MCP's header did.
-    const withSession = upstream.seen.filter((h) => h['mcp-session-id'] === transport.sessionId || h['mcp-session-id']);
+    const withSession = upstream.seen.filter(
+      (h) => h['mcp-session-id'] === transport.sessionId || h['mcp-session-id'],
+    );
     expect(withSession.length).toBeGreaterThan(0);
     expect(upstream.seen.some((h) => typeof h['mcp-protocol-version'] === 'string')).toBe(true);
     expect(upstream.seen.some((h) => h['x-upstream-token'] === 'configured-secret')).toBe(true);
@@ -91,20 +97,34 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('502 upstream_error when the upstream is down, 504 upstream_timeout when it is too slow', async () => {
-    const down = await createMcp(world, actorOf(admin), { name: 'Down', upstream_url: 'http://127.0.0.1:9/mcp' });
+    const down = await createMcp(world, actorOf(admin), {
+      name: 'Down',
+      upstream_url: 'http://127.0.0.1:9/mcp',
+    });
     const slowServer: Server = createServer(() => {
       /* never answers */
     });
     await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', r));
     const port = (slowServer.address() as { port: number }).port;
-    const slow = await createMcp(world, actorOf(admin), { name: 'Slow', upstream_url: `http://127.0.0.1:${port}/mcp` });
+    const slow = await createMcp(world, actorOf(admin), {
+      name: 'Slow',
+      upstream_url: `http://127.0.0.1:${port}/mcp`,
+    });
     const key = await createKey(world, actorOf(admin));
     try {
-      const a = await http(gateway.url, `/v1/mcps/${down.id}/mcp`, { method: 'POST', key: key.secret, body: {} });
+      const a = await http(gateway.url, `/v1/mcps/${down.id}/mcp`, {
+        method: 'POST',
+        key: key.secret,
+        body: {},
+      });
       expect(a.status).toBe(502);
       expect(a.body.error.code).toBe('upstream_error');
       expect(a.body.error.request_id).toBe(a.headers.get('x-request-id'));
-      const b = await http(gateway.url, `/v1/mcps/${slow.id}/mcp`, { method: 'POST', key: key.secret, body: {} });
+      const b = await http(gateway.url, `/v1/mcps/${slow.id}/mcp`, {
+        method: 'POST',
+        key: key.secret,
+        body: {},
+      });
       expect(b.status).toBe(504);
       expect(b.body.error.code).toBe('upstream_timeout');
     } finally {
@@ -124,7 +144,10 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     });
     await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
     const port = (sse.address() as { port: number }).port;
-    const stream = await createMcp(world, actorOf(admin), { name: 'Sse', upstream_url: `http://127.0.0.1:${port}/mcp` });
+    const stream = await createMcp(world, actorOf(admin), {
+      name: 'Sse',
+      upstream_url: `http://127.0.0.1:${port}/mcp`,
+    });
     const key = await createKey(world, actorOf(admin));
     try {
       const res = await fetch(`${gateway.url}/v1/mcps/${stream.id}/mcp`, {
@@ -138,7 +161,8 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
       while (!text.includes('first')) text += decoder.decode((await reader.read()).value);
       expect(text).not.toContain('second');
       release();
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += decoder.decode(chunk.value);
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+        text += decoder.decode(chunk.value);
       expect(text).toContain('data: second');
     } finally {
       sse.closeAllConnections();
@@ -157,7 +181,11 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('404 for an MCP that does not exist', async () => {
-    const res = await http(gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', { method: 'POST', key: permitted.secret, body: {} });
+    const res = await http(gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', {
+      method: 'POST',
+      key: permitted.secret,
+      body: {},
+    });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
   });

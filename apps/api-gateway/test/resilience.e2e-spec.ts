@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, Subjects, type LimitBlock } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
@@ -27,14 +28,20 @@ describe('failure handling: fail closed, recover without restart', () => {
     const uncached = await createKey(world, actorOf(admin));
     expect((await http(gateway.url, '/v1/me', { key: cached.secret })).status).toBe(200);
     const before = await http(gateway.url, '/readyz');
-    expect(before.body.error?.details ?? []).not.toContainEqual({ field: 'key_service', message: 'unavailable' });
+    expect(before.body.error?.details ?? []).not.toContainEqual({
+      field: 'key_service',
+      message: 'unavailable',
+    });
 
     await world.stopKeyService();
     const stoppedAt = Date.now();
     await waitFor(
       async () => {
         const res = await http(gateway.url, '/readyz');
-        return res.status === 503 && res.body.error.details.some((d: { field: string }) => d.field === 'key_service');
+        return (
+          res.status === 503 &&
+          res.body.error.details.some((d: { field: string }) => d.field === 'key_service')
+        );
       },
       { timeoutMs: 2_000, message: '/readyz reporting the key-service down' },
     );
@@ -66,23 +73,37 @@ describe('failure handling: fail closed, recover without restart', () => {
   it('throttles failed attempts per client IP: 429 after the configured number per minute', async () => {
     const bad = 'pk_live_' + 'A'.repeat(38);
     const ip = '198.51.100.23';
-    const trusted = await world.startGateway({ AUTH_FAILURES_PER_MINUTE: '5', TRUSTED_PROXIES: '127.0.0.1/32' });
+    const trusted = await world.startGateway({
+      AUTH_FAILURES_PER_MINUTE: '5',
+      TRUSTED_PROXIES: '127.0.0.1/32',
+    });
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push((await http(trusted.url, '/v1/me', { key: bad, headers: { 'x-forwarded-for': `10.9.9.9, ${ip}` } })).status);
+      statuses.push(
+        (await http(trusted.url, '/v1/me', { key: bad, headers: { 'x-forwarded-for': `10.9.9.9, ${ip}` } }))
+          .status,
+      );
     }
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    const throttled = await http(trusted.url, '/v1/me', { key: admin.secret, headers: { 'x-forwarded-for': ip } });
+    const throttled = await http(trusted.url, '/v1/me', {
+      key: admin.secret,
+      headers: { 'x-forwarded-for': ip },
+    });
     expect(throttled.status).toBe(429);
     expect(throttled.body.error.code).toBe('rate_limited');
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
     // Another client IP is not affected.
-    const other = await http(trusted.url, '/v1/me', { key: admin.secret, headers: { 'x-forwarded-for': '198.51.100.24' } });
+    const other = await http(trusted.url, '/v1/me', {
+      key: admin.secret,
+      headers: { 'x-forwarded-for': '198.51.100.24' },
+    });
     expect(other.status).toBe(200);
   });
 
   it('per-key rate limit: 429 rate_limited with Retry-After and RateLimit-* headers', async () => {
-    const limited = await createKey(world, actorOf(admin), { rate_limit: { requests_per_second: 2, burst: 2 } });
+    const limited = await createKey(world, actorOf(admin), {
+      rate_limit: { requests_per_second: 2, burst: 2 },
+    });
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await http(gateway.url, '/v1/me', { key: limited.secret }));
     expect(results[0]!.status).toBe(200);
@@ -105,7 +126,10 @@ describe('failure handling: fail closed, recover without restart', () => {
       key_id: null,
       reset_at: new Date(Date.now() + 3_600_000).toISOString(),
     };
-    world.nc.publish(Subjects.usageEvents.limitReached, JSON.stringify({ type: 'usage.limit_reached', block }));
+    world.nc.publish(
+      Subjects.usageEvents.limitReached,
+      JSON.stringify({ type: 'usage.limit_reached', block }),
+    );
     const blocked = await waitFor(
       async () => {
         const res = await http(gateway.url, '/v1/me', { key: live.secret });
@@ -119,7 +143,10 @@ describe('failure handling: fail closed, recover without restart', () => {
     expect(retryAfter).toBeLessThanOrEqual(3_600);
     expect((await http(gateway.url, '/v1/me', { key: testKey.secret })).status).toBe(200);
 
-    world.nc.publish(Subjects.usageEvents.limitCleared, JSON.stringify({ type: 'usage.limit_cleared', block }));
+    world.nc.publish(
+      Subjects.usageEvents.limitCleared,
+      JSON.stringify({ type: 'usage.limit_cleared', block }),
+    );
     await waitFor(async () => (await http(gateway.url, '/v1/me', { key: live.secret })).status === 200, {
       message: 'org unblocked',
     });

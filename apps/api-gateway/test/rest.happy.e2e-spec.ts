@@ -1,5 +1,12 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type CreatedKey, type McpView, apiKeyViewSchema, auditEntrySchema, mcpViewSchema } from '@plexmcp/contracts';
+import {
+  type CreatedKey,
+  type McpView,
+  apiKeyViewSchema,
+  auditEntrySchema,
+  mcpViewSchema,
+} from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
 import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
 
@@ -30,9 +37,13 @@ describe('REST v1 (SPEC §4)', () => {
       const all = await http(gateway.url, '/v1/mcps?limit=1', { key: admin.secret });
       expect(all.body.data).toHaveLength(1);
       expect(all.body.pagination.next_cursor).toEqual(expect.any(String));
-      const next = await http(gateway.url, `/v1/mcps?limit=1&cursor=${encodeURIComponent(all.body.pagination.next_cursor)}`, {
-        key: admin.secret,
-      });
+      const next = await http(
+        gateway.url,
+        `/v1/mcps?limit=1&cursor=${encodeURIComponent(all.body.pagination.next_cursor)}`,
+        {
+          key: admin.secret,
+        },
+      );
       expect(next.body.data).toHaveLength(1);
       expect(next.body.data[0].id).not.toBe(all.body.data[0].id);
     });
@@ -44,7 +55,10 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('GET /v1/mcps/{id} never shows upstream header values', async () => {
-      const withSecret = await createMcp(world, actorOf(admin), { name: 'S', upstream_headers: { 'X-Api-Key': 'hidden-value' } });
+      const withSecret = await createMcp(world, actorOf(admin), {
+        name: 'S',
+        upstream_headers: { 'X-Api-Key': 'hidden-value' },
+      });
       const res = await http(gateway.url, `/v1/mcps/${withSecret.id}`, { key: admin.secret });
       expect(res.status).toBe(200);
       expect(mcpViewSchema.parse(res.body.data).upstream_header_names).toEqual(['X-Api-Key']);
@@ -68,7 +82,11 @@ describe('REST v1 (SPEC §4)', () => {
       });
       expect(created.status).toBe(201);
       const id = mcpViewSchema.parse(created.body.data).id;
-      const updated = await http(gateway.url, `/v1/mcps/${id}`, { method: 'PATCH', key: admin.secret, body: { name: 'Cal' } });
+      const updated = await http(gateway.url, `/v1/mcps/${id}`, {
+        method: 'PATCH',
+        key: admin.secret,
+        body: { name: 'Cal' },
+      });
       expect(updated.status).toBe(200);
       expect(updated.body.data.name).toBe('Cal');
       const removed = await http(gateway.url, `/v1/mcps/${id}`, { method: 'DELETE', key: admin.secret });
@@ -131,7 +149,11 @@ describe('REST v1 (SPEC §4)', () => {
 
     it('rotate returns a new secret; the old key stops working without a grace period', async () => {
       const key = await createKey(world, actorOf(admin));
-      const rotated = await http(gateway.url, `/v1/keys/${key.key.id}/rotate`, { method: 'POST', key: admin.secret, body: {} });
+      const rotated = await http(gateway.url, `/v1/keys/${key.key.id}/rotate`, {
+        method: 'POST',
+        key: admin.secret,
+        body: {},
+      });
       expect(rotated.status).toBe(201);
       expect(rotated.body.data.secret).toMatch(/^pk_live_/);
       expect(rotated.body.data.id).not.toBe(key.key.id);
@@ -142,7 +164,11 @@ describe('REST v1 (SPEC §4)', () => {
     it('keys:read cannot write; a key cannot grant scopes it lacks', async () => {
       const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
       expect((await http(gateway.url, '/v1/keys', { key: reader.secret })).status).toBe(200);
-      const write = await http(gateway.url, '/v1/keys', { method: 'POST', key: reader.secret, body: { name: 'x' } });
+      const write = await http(gateway.url, '/v1/keys', {
+        method: 'POST',
+        key: reader.secret,
+        body: { name: 'x' },
+      });
       expect(write.status).toBe(403);
       const writer = await createKey(world, actorOf(admin), { scopes: ['keys:write'] });
       const escalate = await http(gateway.url, '/v1/keys', {
@@ -155,7 +181,9 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('an unknown or malformed key id is 404', async () => {
-      expect((await http(gateway.url, '/v1/keys/key_unknown00000000000000', { key: admin.secret })).status).toBe(404);
+      expect(
+        (await http(gateway.url, '/v1/keys/key_unknown00000000000000', { key: admin.secret })).status,
+      ).toBe(404);
       expect((await http(gateway.url, '/v1/keys/not-an-id', { key: admin.secret })).status).toBe(404);
     });
   });
@@ -170,10 +198,18 @@ describe('REST v1 (SPEC §4)', () => {
 
   describe('envelopes and protocol details', () => {
     it('413 payload_too_large and 400 for a malformed JSON body', async () => {
-      const big = await http(gateway.url, '/v1/keys', { method: 'POST', key: admin.secret, body: { name: 'x'.repeat(5000) } });
+      const big = await http(gateway.url, '/v1/keys', {
+        method: 'POST',
+        key: admin.secret,
+        body: { name: 'x'.repeat(5000) },
+      });
       expect(big.status).toBe(413);
       expect(big.body.error.code).toBe('payload_too_large');
-      const bad = await http(gateway.url, '/v1/keys', { method: 'POST', key: admin.secret, body: '{"name":' });
+      const bad = await http(gateway.url, '/v1/keys', {
+        method: 'POST',
+        key: admin.secret,
+        body: '{"name":',
+      });
       expect(bad.status).toBe(400);
       expect(bad.body.error.code).toBe('validation_error');
     });
@@ -201,8 +237,12 @@ describe('REST v1 (SPEC §4)', () => {
       const docs = await http(gateway.url, '/docs');
       expect(docs.status).toBe(200);
       expect(docs.body.openapi).toBe('3.1.0');
-      expect(Object.keys(docs.body.paths)).toEqual(expect.arrayContaining(['/v1/me', '/v1/keys', '/v1/mcps/{id}/mcp']));
-      expect(docs.body.paths['/v1/keys'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('expires_in');
+      expect(Object.keys(docs.body.paths)).toEqual(
+        expect.arrayContaining(['/v1/me', '/v1/keys', '/v1/mcps/{id}/mcp']),
+      );
+      expect(
+        docs.body.paths['/v1/keys'].post.requestBody.content['application/json'].schema.properties,
+      ).toHaveProperty('expires_in');
     });
   });
 });

@@ -43,20 +43,26 @@ describe('revocation under load across gateway instances', () => {
         });
         await res.body.dump();
         samples.push({ startedAt, status: res.statusCode });
-        if (startedAt > revokedAt && samples.filter((s) => s.startedAt > revokedAt).length >= 400) stop = true;
+        if (startedAt > revokedAt && samples.filter((s) => s.startedAt > revokedAt).length >= 400)
+          stop = true;
       }
     };
     const loops = [gateways[0]!, gateways[1]!, gateways[0]!, gateways[1]!].map((g) => loop(g));
 
     // Let the loops run against the cached key for a moment, then revoke through the public API.
     while (samples.filter((s) => s.status === 200).length < 200) await new Promise((r) => setImmediate(r));
-    const revoke = await http(gateways[0]!.url, `/v1/keys/${victim.key.id}`, { method: 'DELETE', key: admin.secret });
+    const revoke = await http(gateways[0]!.url, `/v1/keys/${victim.key.id}`, {
+      method: 'DELETE',
+      key: admin.secret,
+    });
     revokedAt = performance.now();
     expect(revoke.status).toBe(200);
     await Promise.all(loops);
 
     const after = samples.filter((s) => s.startedAt > revokedAt);
-    expect(samples.filter((s) => s.startedAt < revokedAt && s.status === 200).length).toBeGreaterThanOrEqual(200);
+    expect(samples.filter((s) => s.startedAt < revokedAt && s.status === 200).length).toBeGreaterThanOrEqual(
+      200,
+    );
     expect(after.length).toBeGreaterThanOrEqual(400);
     expect(after.filter((s) => s.status !== 401)).toEqual([]);
   });

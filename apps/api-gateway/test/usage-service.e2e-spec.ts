@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-explicit-any -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
@@ -19,7 +20,8 @@ describe('with the key-service and the usage-service', () => {
   afterAll(async () => world.close());
 
   const readyz = () => http(gateway.url, '/readyz');
-  const failing = (res: { body: any }): string[] => (res.body.error?.details ?? []).map((d: { field: string }) => d.field);
+  const failing = (res: { body: any }): string[] =>
+    (res.body.error?.details ?? []).map((d: { field: string }) => d.field);
 
   it('/readyz is 200 with NATS and both services up, 503 within 2 s of stopping either, 200 again after restart', async () => {
     const ok = await readyz();
@@ -79,10 +81,14 @@ describe('with the key-service and the usage-service', () => {
   it('the organization monthly limit blocks live keys but never test keys', async () => {
     const org = await createOrg(world, { name: 'Small plan', monthly_request_limit: 2 });
     const testKey = await createKey(world, actorOf(org.admin_key), { mode: 'test' });
-    await waitFor(async () => (await http(gateway.url, '/v1/me', { key: org.admin_key.secret })).status === 429, {
-      timeoutMs: 15_000,
-      message: 'organization blocked',
-    });
-    for (let i = 0; i < 3; i++) expect((await http(gateway.url, '/v1/me', { key: testKey.secret })).status).toBe(200);
+    await waitFor(
+      async () => (await http(gateway.url, '/v1/me', { key: org.admin_key.secret })).status === 429,
+      {
+        timeoutMs: 15_000,
+        message: 'organization blocked',
+      },
+    );
+    for (let i = 0; i < 3; i++)
+      expect((await http(gateway.url, '/v1/me', { key: testKey.secret })).status).toBe(200);
   });
 });

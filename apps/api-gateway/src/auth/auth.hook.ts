@@ -69,7 +69,12 @@ export function createAuthHook(deps: AuthHookDeps) {
     sendError(reply, error, request.requestId);
   };
 
-  const unauthorized = (request: FastifyRequest, reply: FastifyReply, reason: string, message?: string): void => {
+  const unauthorized = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    reason: string,
+    message?: string,
+  ): void => {
     count('deny', reason);
     throttle.recordFailure(request.clientIp);
     refuse(request, reply, new AppError(ErrorCode.Unauthorized, message));
@@ -174,9 +179,16 @@ export function createAuthHook(deps: AuthHookDeps) {
       (err: unknown) => {
         const error = err instanceof AppError ? err : new AppError(ErrorCode.ServiceUnavailable);
         if (!(err instanceof AppError)) logger.error({ err, request_id: requestId }, 'key validation failed');
-        count('deny', error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error');
+        count(
+          'deny',
+          error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error',
+        );
         // Only a definite answer may let a request through: anything else is 503, never a pass.
-        sendError(reply, error.code === ErrorCode.ServiceUnavailable ? error : new AppError(ErrorCode.ServiceUnavailable), requestId);
+        sendError(
+          reply,
+          error.code === ErrorCode.ServiceUnavailable ? error : new AppError(ErrorCode.ServiceUnavailable),
+          requestId,
+        );
       },
     );
   };

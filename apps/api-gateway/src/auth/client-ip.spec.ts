@@ -9,8 +9,12 @@ describe('ClientIpResolver', () => {
 
   it('walks X-Forwarded-For from the right past trusted proxies', () => {
     const r = new ClientIpResolver(['10.0.0.0/8', '127.0.0.1/32']);
-    expect(r.resolve({ socketAddress: '127.0.0.1', forwardedFor: '6.6.6.6, 198.51.100.7, 10.1.2.3' })).toBe('198.51.100.7');
-    expect(r.resolve({ socketAddress: '127.0.0.1', forwardedFor: ['6.6.6.6', '198.51.100.8'] })).toBe('198.51.100.8');
+    expect(r.resolve({ socketAddress: '127.0.0.1', forwardedFor: '6.6.6.6, 198.51.100.7, 10.1.2.3' })).toBe(
+      '198.51.100.7',
+    );
+    expect(r.resolve({ socketAddress: '127.0.0.1', forwardedFor: ['6.6.6.6', '198.51.100.8'] })).toBe(
+      '198.51.100.8',
+    );
   });
 
   it('ignores X-Forwarded-For from an untrusted peer (spoofing)', () => {

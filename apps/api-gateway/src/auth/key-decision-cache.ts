@@ -78,7 +78,9 @@ export class KeyDecisionCache {
     if (pending !== undefined) return pending;
     const epoch = this.epoch;
     const lookup = this.rpc
-      .call(Subjects.keys.validate, { key_hash: keyHash }, validateKeyReplySchema, { timeoutMs: this.options.timeoutMs })
+      .call(Subjects.keys.validate, { key_hash: keyHash }, validateKeyReplySchema, {
+        timeoutMs: this.options.timeoutMs,
+      })
       .then((reply) => {
         const decision = this.toDecision(reply, Date.now());
         if (this.inflight.get(keyHash) === lookup) this.inflight.delete(keyHash);

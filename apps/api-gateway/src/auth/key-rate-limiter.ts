@@ -37,13 +37,21 @@ export class KeyRateLimiter {
     let limiter = this.limiters.get(id);
     if (limiter === undefined) {
       const extra = Math.max(limit.burst - limit.requests_per_second, 0);
-      const perSecond = new RateLimiterMemory({ points: limit.requests_per_second, duration: 1, keyPrefix: `rps:${id}` });
+      const perSecond = new RateLimiterMemory({
+        points: limit.requests_per_second,
+        duration: 1,
+        keyPrefix: `rps:${id}`,
+      });
       limiter =
         extra === 0
           ? perSecond
           : new BurstyRateLimiter(
               perSecond,
-              new RateLimiterMemory({ points: extra, duration: BURST_WINDOW_SECONDS, keyPrefix: `burst:${id}` }),
+              new RateLimiterMemory({
+                points: extra,
+                duration: BURST_WINDOW_SECONDS,
+                keyPrefix: `burst:${id}`,
+              }),
             );
       this.limiters.set(id, limiter);
     }

@@ -15,7 +15,7 @@ async function listen(server: Server): Promise<string> {
 /** Bare Fastify answering a fixed JSON document: the ceiling for GET /v1/me. */
 export async function startBareFastify(body: unknown): Promise<string> {
   const app = Fastify({ logger: false });
-  app.get('/v1/me', async () => body);
+  app.get('/v1/me', () => body);
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
@@ -26,7 +26,10 @@ export async function startTrivialUpstream(): Promise<string> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(RPC_RESULT) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(RPC_RESULT),
+      });
       res.end(RPC_RESULT);
     });
   });
@@ -56,7 +59,12 @@ export async function startHandProxy(keys: string[], upstreamUrl: string): Promi
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     }
     pool.stream(
-      { path: upstream.pathname, method: req.method as 'POST', headers, body: req.method === 'POST' ? req : null },
+      {
+        path: upstream.pathname,
+        method: req.method as 'POST',
+        headers,
+        body: req.method === 'POST' ? req : null,
+      },
       ({ statusCode, headers: upstreamHeaders }) => {
         const out: Record<string, string | string[]> = {};
         for (const name in upstreamHeaders) {

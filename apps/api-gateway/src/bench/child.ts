@@ -1,4 +1,4 @@
-import { bootstrap } from '../index.js';
+import { type GatewayEnv, bootstrap } from '../index.js';
 import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
 
 /**
@@ -6,12 +6,16 @@ import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } 
  * READY_MARKER + `{"url": …}` on stdout once listening (logs may share stdout), then serves until killed.
  */
 const [kind, raw] = process.argv.slice(2);
-const options = JSON.parse(raw ?? '{}') as Record<string, unknown>;
+const options = JSON.parse(raw ?? '{}') as GatewayEnv & {
+  body?: unknown;
+  keys?: string[];
+  upstream?: string;
+};
 
 let url: string;
 switch (kind) {
   case 'gateway': {
-    const gateway = await bootstrap(options as Record<string, string>);
+    const gateway = await bootstrap(options);
     url = gateway.url;
     process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)));
     break;
@@ -23,7 +27,7 @@ switch (kind) {
     url = await startTrivialUpstream();
     break;
   case 'hand-proxy':
-    url = await startHandProxy(options.keys as string[], options.upstream as string);
+    url = await startHandProxy(options.keys ?? [], options.upstream ?? '');
     break;
   default:
     throw new Error(`unknown server kind ${kind}`);

@@ -14,12 +14,15 @@ export interface ServerProcess {
 /** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
 export async function startServer(kind: string, options: unknown = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, kind, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const child = spawn(process.execPath, [script, kind, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code}`)));
     lines.on('line', (line) => {
-      if (line.startsWith(READY_MARKER)) resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
+      if (line.startsWith(READY_MARKER))
+        resolve((JSON.parse(line.slice(READY_MARKER.length)) as { url: string }).url);
     });
   });
   return {
@@ -88,7 +91,12 @@ export function percentile(sorted: number[], p: number): number {
 export async function latency(
   origin: string,
   count: number,
-  makeRequest: (i: number) => { path: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  makeRequest: (i: number) => {
+    path: string;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+  },
   expectStatus = 200,
 ): Promise<LatencyResult> {
   const pool = new Pool(origin, { connections: 1 });
@@ -97,10 +105,16 @@ export async function latency(
     for (let i = 0; i < count; i++) {
       const r = makeRequest(i);
       const t0 = performance.now();
-      const res = await pool.request({ path: r.path, method: r.method ?? 'GET', headers: r.headers ?? {}, body: r.body ?? null });
+      const res = await pool.request({
+        path: r.path,
+        method: r.method ?? 'GET',
+        headers: r.headers ?? {},
+        body: r.body ?? null,
+      });
       await res.body.dump();
       const elapsed = performance.now() - t0;
-      if (res.statusCode !== expectStatus) throw new Error(`unexpected status ${res.statusCode} for ${r.path}`);
+      if (res.statusCode !== expectStatus)
+        throw new Error(`unexpected status ${res.statusCode} for ${r.path}`);
       if (i >= Math.min(50, count / 10)) times.push(elapsed); // skip warm-up
     }
   } finally {

@@ -25,12 +25,21 @@ const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const fmt = (r: LoadResult): string =>
   `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms${r.non2xx + r.errors > 0 ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`;
-const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+const median = (values: number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 
 async function main(): Promise<void> {
   const nats = await startIsolatedNats();
   const { schema, drop } = await createTestSchema('gw_bench');
-  const keyService = await bootstrapKeyService({ natsUrl: nats.url, databaseUrl: testDatabaseUrl(), dbSchema: schema, logLevel: 'warn' });
+  const keyService = await bootstrapKeyService({
+    natsUrl: nats.url,
+    databaseUrl: testDatabaseUrl(),
+    dbSchema: schema,
+    logLevel: 'warn',
+  });
   const nc = await connectNats(nats.url, 'bench');
   const rpc = new NatsRpcClient(nc, 5_000);
   const servers: ServerProcess[] = [];
@@ -39,7 +48,13 @@ async function main(): Promise<void> {
     servers.push(server);
     return server;
   };
-  const gatewayEnv = { NATS_URL: nats.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', AUTH_FAILURES_PER_MINUTE: '1000000' };
+  const gatewayEnv = {
+    NATS_URL: nats.url,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+  };
 
   try {
     const org = await rpc.call(Subjects.orgs.create, { name: 'Bench' }, createdOrgSchema);
@@ -55,12 +70,19 @@ async function main(): Promise<void> {
     const auth = { authorization: `Bearer ${admin.secret}` };
 
     // ---- (a) GET /v1/me with a cached key vs bare Fastify answering the same JSON ----------
-    const meBody = (await (await fetch(`${gateway.url}/v1/me`, { headers: auth })).json()) as unknown;
+    const meBody: unknown = await (await fetch(`${gateway.url}/v1/me`, { headers: auth })).json();
     const bare = await start('bare-fastify', { body: meBody });
-    log(`\n(a) GET /v1/me, cached key, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds (interleaved)`);
+    log(
+      `\n(a) GET /v1/me, cached key, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds (interleaved)`,
+    );
     const a = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
     for (let round = 0; round < ROUNDS; round++) {
-      const g = await load({ url: `${gateway.url}/v1/me`, headers: auth, connections: CONNECTIONS, durationSeconds: DURATION });
+      const g = await load({
+        url: `${gateway.url}/v1/me`,
+        headers: auth,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+      });
       const b = await load({ url: `${bare.url}/v1/me`, connections: CONNECTIONS, durationSeconds: DURATION });
       a.gateway.push(g);
       a.bare.push(b);
@@ -68,7 +90,9 @@ async function main(): Promise<void> {
     }
     const aRatio = median(a.gateway.map((g) => g.rps)) / median(a.bare.map((b) => b.rps));
     const aP99 = median(a.gateway.map((g) => g.p99));
-    log(`  => gateway/bare req/s ${(aRatio * 100).toFixed(0)}% (target >= 60%), gateway p99 ${aP99} ms (target < 5 ms)`);
+    log(
+      `  => gateway/bare req/s ${(aRatio * 100).toFixed(0)}% (target >= 60%), gateway p99 ${aP99} ms (target < 5 ms)`,
+    );
 
     // ---- (b) MCP proxy vs the upstream directly vs a minimal hand-written proxy ----------
     const hand = await start('hand-proxy', { keys: [admin.secret], upstream: upstream.url });
@@ -78,19 +102,47 @@ async function main(): Promise<void> {
     log(`\n(b) MCP proxy POST (JSON-RPC), ${CONNECTIONS} connections`);
     const b = { gateway: [] as LoadResult[], hand: [] as LoadResult[], direct: [] as LoadResult[] };
     for (let round = 0; round < ROUNDS; round++) {
-      const g = await load({ url: gateway.url + proxyPath, ...post, headers: { ...json, ...auth }, connections: CONNECTIONS, durationSeconds: DURATION });
-      const h = await load({ url: `${hand.url}/mcp`, ...post, headers: { ...json, ...auth }, connections: CONNECTIONS, durationSeconds: DURATION });
-      const d = await load({ url: upstream.url, ...post, headers: json, connections: CONNECTIONS, durationSeconds: DURATION });
+      const g = await load({
+        url: gateway.url + proxyPath,
+        ...post,
+        headers: { ...json, ...auth },
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+      });
+      const h = await load({
+        url: `${hand.url}/mcp`,
+        ...post,
+        headers: { ...json, ...auth },
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+      });
+      const d = await load({
+        url: upstream.url,
+        ...post,
+        headers: json,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+      });
       b.gateway.push(g);
       b.hand.push(h);
       b.direct.push(d);
-      log(`  round ${round + 1}: gateway ${fmt(g)} | hand-written proxy ${fmt(h)} | upstream direct ${fmt(d)}`);
+      log(
+        `  round ${round + 1}: gateway ${fmt(g)} | hand-written proxy ${fmt(h)} | upstream direct ${fmt(d)}`,
+      );
     }
     const bRatio = median(b.gateway.map((g) => g.rps)) / median(b.hand.map((h) => h.rps));
     const upstreamOrigin = new URL(upstream.url).origin;
-    const viaGateway = await latency(gateway.url, 3_000, () => ({ path: proxyPath, ...post, headers: { ...json, ...auth } }));
+    const viaGateway = await latency(gateway.url, 3_000, () => ({
+      path: proxyPath,
+      ...post,
+      headers: { ...json, ...auth },
+    }));
     const direct = await latency(upstreamOrigin, 3_000, () => ({ path: '/mcp', ...post, headers: json }));
-    const viaHand = await latency(hand.url, 3_000, () => ({ path: '/mcp', ...post, headers: { ...json, ...auth } }));
+    const viaHand = await latency(hand.url, 3_000, () => ({
+      path: '/mcp',
+      ...post,
+      headers: { ...json, ...auth },
+    }));
     log(
       `  1 connection: gateway p50 ${viaGateway.p50.toFixed(3)} ms p99 ${viaGateway.p99.toFixed(3)} ms | ` +
         `hand-written p50 ${viaHand.p50.toFixed(3)} ms | direct p50 ${direct.p50.toFixed(3)} ms p99 ${direct.p99.toFixed(3)} ms`,
@@ -104,9 +156,15 @@ async function main(): Promise<void> {
     const cold = await start('gateway', { ...gatewayEnv, AUTH_CACHE_TTL_MS: '0' });
     const coldKeys: string[] = [];
     for (let i = 0; i < 200; i++) {
-      coldKeys.push((await rpc.call(Subjects.keys.create, { actor, body: { name: `cold-${i}` } }, createdKeySchema)).secret);
+      coldKeys.push(
+        (await rpc.call(Subjects.keys.create, { actor, body: { name: `cold-${i}` } }, createdKeySchema))
+          .secret,
+      );
     }
-    const coldLatency = await latency(cold.url, 2_000, (i) => ({ path: '/v1/me', headers: { authorization: `Bearer ${coldKeys[i % coldKeys.length]}` } }));
+    const coldLatency = await latency(cold.url, 2_000, (i) => ({
+      path: '/v1/me',
+      headers: { authorization: `Bearer ${coldKeys[i % coldKeys.length]}` },
+    }));
     const bareLatency = await latency(bare.url, 2_000, () => ({ path: '/v1/me' }));
     const cachedLatency = await latency(gateway.url, 2_000, () => ({ path: '/v1/me', headers: auth }));
     log(`\n(c) cold validation (cache disabled: each request asks the key-service), 1 connection`);
@@ -120,13 +178,19 @@ async function main(): Promise<void> {
       connections: CONNECTIONS,
       durationSeconds: DURATION,
     });
-    log(`  cold at ${CONNECTIONS} connections (one key, concurrent misses share one lookup): ${fmt(coldLoad)}`);
+    log(
+      `  cold at ${CONNECTIONS} connections (one key, concurrent misses share one lookup): ${fmt(coldLoad)}`,
+    );
 
     // ---- (d) revocation propagation across three gateway instances --------------------------
     const three = [gateway, await start('gateway', gatewayEnv), await start('gateway', gatewayEnv)];
     const pools = three.map((g) => new Pool(g.url, { connections: 2 }));
     const status = async (pool: Pool, key: string): Promise<number> => {
-      const res = await pool.request({ path: '/v1/me', method: 'GET', headers: { authorization: `Bearer ${key}` } });
+      const res = await pool.request({
+        path: '/v1/me',
+        method: 'GET',
+        headers: { authorization: `Bearer ${key}` },
+      });
       await res.body.dump();
       return res.statusCode;
     };
@@ -135,8 +199,13 @@ async function main(): Promise<void> {
     let acceptedAfterRevoke = 0;
     const ITERATIONS = 60;
     for (let i = 0; i < ITERATIONS; i++) {
-      const victim = await rpc.call(Subjects.keys.create, { actor, body: { name: `victim-${i}` } }, createdKeySchema);
-      for (const pool of pools) if ((await status(pool, victim.secret)) !== 200) throw new Error('victim not accepted');
+      const victim = await rpc.call(
+        Subjects.keys.create,
+        { actor, body: { name: `victim-${i}` } },
+        createdKeySchema,
+      );
+      for (const pool of pools)
+        if ((await status(pool, victim.secret)) !== 200) throw new Error('victim not accepted');
       const t0 = performance.now();
       await rpc.call(Subjects.keys.revoke, { actor, id: victim.key.id }, apiKeyViewSchema);
       const returned = performance.now();

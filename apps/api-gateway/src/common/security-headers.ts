@@ -16,10 +16,12 @@ const NOT_SECURITY = new Set(['content-type', 'content-length', 'date', 'connect
  * nonces), so the gateway sets them in one step per response instead of running helmet's
  * middleware chain on the hot path.
  */
-export async function computeSecurityHeaders(options: FastifyHelmetOptions = HELMET_OPTIONS): Promise<Record<string, string>> {
+export async function computeSecurityHeaders(
+  options: FastifyHelmetOptions = HELMET_OPTIONS,
+): Promise<Record<string, string>> {
   const probe = Fastify({ logger: false });
   await probe.register(helmet, options);
-  probe.get('/', async () => '');
+  probe.get('/', () => '');
   try {
     const url = await probe.listen({ port: 0, host: '127.0.0.1' });
     const res = await request(url, { method: 'GET' });

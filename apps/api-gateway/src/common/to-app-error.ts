@@ -19,7 +19,8 @@ export function toAppError(err: unknown, logger: Logger, requestId: string | und
   if (err instanceof AppError) return err;
   if (err instanceof HttpException) {
     const code = codeForStatus(err.getStatus());
-    if (code === ErrorCode.InternalError) logger.error({ err, request_id: requestId }, 'unhandled HTTP exception');
+    if (code === ErrorCode.InternalError)
+      logger.error({ err, request_id: requestId }, 'unhandled HTTP exception');
     return new AppError(code);
   }
   const carrier = (err ?? {}) as StatusCarrier;

@@ -29,7 +29,8 @@ interface RouteDoc {
   raw?: string;
 }
 
-const secretView = (schema: z.ZodObject) => schema.extend({ secret: z.string().describe('The key, shown only once.') });
+const secretView = (schema: z.ZodObject) =>
+  schema.extend({ secret: z.string().describe('The key, shown only once.') });
 
 const meSchema = apiKeyViewSchema.pick({
   id: true,
@@ -47,25 +48,147 @@ const meSchema = apiKeyViewSchema.pick({
 
 /** Every public route, with the same zod schemas the handlers validate with. */
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'get', path: '/v1/me', summary: "The calling key's own metadata", scope: 'any valid key', data: meSchema },
-  { method: 'get', path: '/v1/mcps', summary: 'MCPs this key may use', scope: 'any valid key', query: paginationQuerySchema, data: mcpViewSchema, list: true },
-  { method: 'post', path: '/v1/mcps', summary: 'Register an MCP', scope: 'mcps:write', body: createMcpBodySchema, data: mcpViewSchema, status: 201 },
-  { method: 'get', path: '/v1/mcps/{id}', summary: 'One MCP', scope: 'key with that MCP', data: mcpViewSchema },
-  { method: 'patch', path: '/v1/mcps/{id}', summary: 'Update an MCP', scope: 'mcps:write', body: updateMcpBodySchema, data: mcpViewSchema },
-  { method: 'delete', path: '/v1/mcps/{id}', summary: 'Remove an MCP', scope: 'mcps:write', data: mcpViewSchema },
-  { method: 'post', path: '/v1/mcps/{id}/mcp', summary: 'MCP Streamable HTTP endpoint (JSON-RPC), proxied upstream', scope: 'key with that MCP', raw: 'application/json or text/event-stream from the upstream MCP server' },
-  { method: 'get', path: '/v1/mcps/{id}/mcp', summary: 'MCP Streamable HTTP SSE stream, proxied upstream', scope: 'key with that MCP', raw: 'text/event-stream from the upstream MCP server' },
-  { method: 'delete', path: '/v1/mcps/{id}/mcp', summary: 'End an MCP session (Mcp-Session-Id), proxied upstream', scope: 'key with that MCP', raw: 'upstream answer' },
-  { method: 'post', path: '/v1/keys', summary: 'Create a key (the secret is returned once)', scope: 'keys:write', body: createKeyBodySchema, data: secretView(apiKeyViewSchema), status: 201 },
-  { method: 'get', path: '/v1/keys', summary: "The organization's keys", scope: 'keys:read', query: paginationQuerySchema, data: apiKeyViewSchema, list: true },
+  {
+    method: 'get',
+    path: '/v1/me',
+    summary: "The calling key's own metadata",
+    scope: 'any valid key',
+    data: meSchema,
+  },
+  {
+    method: 'get',
+    path: '/v1/mcps',
+    summary: 'MCPs this key may use',
+    scope: 'any valid key',
+    query: paginationQuerySchema,
+    data: mcpViewSchema,
+    list: true,
+  },
+  {
+    method: 'post',
+    path: '/v1/mcps',
+    summary: 'Register an MCP',
+    scope: 'mcps:write',
+    body: createMcpBodySchema,
+    data: mcpViewSchema,
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/mcps/{id}',
+    summary: 'One MCP',
+    scope: 'key with that MCP',
+    data: mcpViewSchema,
+  },
+  {
+    method: 'patch',
+    path: '/v1/mcps/{id}',
+    summary: 'Update an MCP',
+    scope: 'mcps:write',
+    body: updateMcpBodySchema,
+    data: mcpViewSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/mcps/{id}',
+    summary: 'Remove an MCP',
+    scope: 'mcps:write',
+    data: mcpViewSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/mcps/{id}/mcp',
+    summary: 'MCP Streamable HTTP endpoint (JSON-RPC), proxied upstream',
+    scope: 'key with that MCP',
+    raw: 'application/json or text/event-stream from the upstream MCP server',
+  },
+  {
+    method: 'get',
+    path: '/v1/mcps/{id}/mcp',
+    summary: 'MCP Streamable HTTP SSE stream, proxied upstream',
+    scope: 'key with that MCP',
+    raw: 'text/event-stream from the upstream MCP server',
+  },
+  {
+    method: 'delete',
+    path: '/v1/mcps/{id}/mcp',
+    summary: 'End an MCP session (Mcp-Session-Id), proxied upstream',
+    scope: 'key with that MCP',
+    raw: 'upstream answer',
+  },
+  {
+    method: 'post',
+    path: '/v1/keys',
+    summary: 'Create a key (the secret is returned once)',
+    scope: 'keys:write',
+    body: createKeyBodySchema,
+    data: secretView(apiKeyViewSchema),
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/keys',
+    summary: "The organization's keys",
+    scope: 'keys:read',
+    query: paginationQuerySchema,
+    data: apiKeyViewSchema,
+    list: true,
+  },
   { method: 'get', path: '/v1/keys/{id}', summary: 'One key', scope: 'keys:read', data: apiKeyViewSchema },
-  { method: 'patch', path: '/v1/keys/{id}', summary: 'Update a key', scope: 'keys:write', body: updateKeyBodySchema, data: apiKeyViewSchema },
-  { method: 'delete', path: '/v1/keys/{id}', summary: 'Revoke a key (returns once every gateway rejects it)', scope: 'keys:write', data: apiKeyViewSchema },
-  { method: 'post', path: '/v1/keys/{id}/rotate', summary: 'Rotate a key (new secret returned once)', scope: 'keys:write', body: rotateKeyBodySchema, data: secretView(apiKeyViewSchema).extend({ previous: apiKeyViewSchema }), status: 201 },
-  { method: 'get', path: '/v1/audit', summary: 'Management audit log', scope: 'keys:read', query: paginationQuerySchema, data: auditEntrySchema, list: true },
-  { method: 'get', path: '/healthz', summary: 'Liveness', scope: 'none', data: z.object({ status: z.literal('ok'), instance_id: z.string() }) },
-  { method: 'get', path: '/readyz', summary: 'Readiness (NATS, key-service, usage-service)', scope: 'none', data: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }) },
-  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', scope: 'none', raw: 'text/plain; version=0.0.4' },
+  {
+    method: 'patch',
+    path: '/v1/keys/{id}',
+    summary: 'Update a key',
+    scope: 'keys:write',
+    body: updateKeyBodySchema,
+    data: apiKeyViewSchema,
+  },
+  {
+    method: 'delete',
+    path: '/v1/keys/{id}',
+    summary: 'Revoke a key (returns once every gateway rejects it)',
+    scope: 'keys:write',
+    data: apiKeyViewSchema,
+  },
+  {
+    method: 'post',
+    path: '/v1/keys/{id}/rotate',
+    summary: 'Rotate a key (new secret returned once)',
+    scope: 'keys:write',
+    body: rotateKeyBodySchema,
+    data: secretView(apiKeyViewSchema).extend({ previous: apiKeyViewSchema }),
+    status: 201,
+  },
+  {
+    method: 'get',
+    path: '/v1/audit',
+    summary: 'Management audit log',
+    scope: 'keys:read',
+    query: paginationQuerySchema,
+    data: auditEntrySchema,
+    list: true,
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    scope: 'none',
+    data: z.object({ status: z.literal('ok'), instance_id: z.string() }),
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness (NATS, key-service, usage-service)',
+    scope: 'none',
+    data: z.object({ status: z.literal('ready'), checks: z.record(z.string(), z.boolean()) }),
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    scope: 'none',
+    raw: 'text/plain; version=0.0.4',
+  },
 ];
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -86,7 +209,10 @@ const errorSchema = {
         code: { enum: ERROR_CODES },
         message: { type: 'string', examples: [DEFAULT_MESSAGES.unauthorized] },
         request_id: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+        details: {
+          type: 'array',
+          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        },
       },
     },
   },
@@ -99,18 +225,23 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     const operation: Record<string, unknown> = {
       summary: route.summary,
       description: `Authorization: ${route.scope}`,
-      responses: {} as Record<string, unknown>,
+      responses: {},
     };
     if (route.scope !== 'none') operation.security = [{ bearer: [] }];
     const parameters: unknown[] = [];
-    if (route.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+    if (route.path.includes('{id}'))
+      parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
     if (route.query) {
       const query = jsonSchema(route.query, 'input') as { properties?: Record<string, unknown> };
-      for (const [name, schema] of Object.entries(query.properties ?? {})) parameters.push({ name, in: 'query', schema });
+      for (const [name, schema] of Object.entries(query.properties ?? {}))
+        parameters.push({ name, in: 'query', schema });
     }
     if (parameters.length > 0) operation.parameters = parameters;
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } };
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+      };
     }
     const responses = operation.responses as Record<string, unknown>;
     const status = String(route.status ?? 200);
@@ -122,11 +253,16 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         success: { const: true },
         data: route.list ? { type: 'array', items: data } : data,
       };
-      if (route.list) properties.pagination = { type: 'object', properties: { next_cursor: { type: ['string', 'null'] } } };
-      responses[status] = { description: 'OK', content: { 'application/json': { schema: { type: 'object', properties } } } };
+      if (route.list)
+        properties.pagination = { type: 'object', properties: { next_cursor: { type: ['string', 'null'] } } };
+      responses[status] = {
+        description: 'OK',
+        content: { 'application/json': { schema: { type: 'object', properties } } },
+      };
     }
     if (route.scope !== 'none') {
-      for (const code of ['401', '403', '429', '503']) responses[code] = { $ref: '#/components/responses/Error' };
+      for (const code of ['401', '403', '429', '503'])
+        responses[code] = { $ref: '#/components/responses/Error' };
     }
     paths[route.path] ??= {};
     paths[route.path]![route.method] = operation;
@@ -136,13 +272,19 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'PlexMCP API',
       version,
-      description: 'Every response carries X-Request-Id. Authenticate with `Authorization: Bearer pk_live_…` or `pk_test_…`.',
+      description:
+        'Every response carries X-Request-Id. Authenticate with `Authorization: Bearer pk_live_…` or `pk_test_…`.',
     },
     servers: [{ url: '/' }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'pk_live_… or pk_test_… API key' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'pk_live_… or pk_test_… API key' },
+      },
       responses: {
-        Error: { description: 'Error envelope (SPEC §3)', content: { 'application/json': { schema: errorSchema } } },
+        Error: {
+          description: 'Error envelope (SPEC §3)',
+          content: { 'application/json': { schema: errorSchema } },
+        },
       },
     },
     paths,

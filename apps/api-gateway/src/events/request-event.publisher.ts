@@ -139,7 +139,11 @@ export class RequestEventPublisher {
   }
 
   private pump(): void {
-    while (this.inflight.size < this.options.concurrency && this.head < this.queue.length && this.lifecycle.connected) {
+    while (
+      this.inflight.size < this.options.concurrency &&
+      this.head < this.queue.length &&
+      this.lifecycle.connected
+    ) {
       const next = this.queue[this.head]!;
       this.queue[this.head] = undefined as unknown as PendingEvent;
       this.head += 1;

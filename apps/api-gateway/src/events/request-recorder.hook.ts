@@ -16,7 +16,11 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
   const eventIds = new SequentialIds(IdPrefix.Event);
   const counters = new Map<string, { inc(): void }>();
 
-  return function recordRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  return function recordRequest(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+  ): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const id = request.method + ' ' + route + ' ' + status;

@@ -17,7 +17,10 @@ export class HealthController {
 
   /** Readiness: 200 only when NATS is up and the key- and usage-services answer; else 503. */
   @Get('readyz')
-  async ready(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<unknown> {
+  async ready(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
     const readiness = await checkReadiness(this.runtime);
     if (readiness.ready) return ok({ status: 'ready', checks: readiness.checks });
     const failing = Object.entries(readiness.checks)

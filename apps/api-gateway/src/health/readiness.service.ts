@@ -24,7 +24,10 @@ export async function checkReadiness(runtime: GatewayRuntime): Promise<Readiness
       return false;
     }
   };
-  const [keyService, usageService] = await Promise.all([probe(Subjects.keys.health), probe(Subjects.usage.health)]);
+  const [keyService, usageService] = await Promise.all([
+    probe(Subjects.keys.health),
+    probe(Subjects.usage.health),
+  ]);
   return {
     ready: nats && keyService && usageService,
     checks: { nats, key_service: keyService, usage_service: usageService },

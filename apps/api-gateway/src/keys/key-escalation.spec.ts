@@ -20,14 +20,19 @@ const caller = (over: Partial<KeyPolicy>): KeyPolicy => ({
 describe('assertNoEscalation', () => {
   it('allows handing out a subset of what the caller has', () => {
     expect(() =>
-      assertNoEscalation(caller({}), { scopes: ['keys:write'], permissions: { mcps: ['mcp_0000000000000000000001'] } }),
+      assertNoEscalation(caller({}), {
+        scopes: ['keys:write'],
+        permissions: { mcps: ['mcp_0000000000000000000001'] },
+      }),
     ).not.toThrow();
   });
 
   it('refuses scopes, MCPs or a mode the caller does not have', () => {
     expect(() => assertNoEscalation(caller({}), { scopes: ['mcps:write'] })).toThrow(/scopes/);
     expect(() => assertNoEscalation(caller({}), { permissions: { mcps: '*' } })).toThrow(/MCPs/);
-    expect(() => assertNoEscalation(caller({}), { permissions: { mcps: ['mcp_0000000000000000000002'] } })).toThrow(/MCPs/);
+    expect(() =>
+      assertNoEscalation(caller({}), { permissions: { mcps: ['mcp_0000000000000000000002'] } }),
+    ).toThrow(/MCPs/);
     expect(() => assertNoEscalation(caller({ mode: 'test' }), { mode: 'live' })).toThrow(/test key/);
   });
 });

@@ -7,7 +7,11 @@ import { AppError, ErrorCode, type KeyPolicy, type Permissions, type Scope } fro
  */
 export function assertNoEscalation(
   caller: KeyPolicy,
-  request: { scopes?: readonly Scope[] | undefined; permissions?: Permissions | undefined; mode?: 'live' | 'test' | undefined },
+  request: {
+    scopes?: readonly Scope[] | undefined;
+    permissions?: Permissions | undefined;
+    mode?: 'live' | 'test' | undefined;
+  },
 ): void {
   if (request.mode === 'live' && caller.mode === 'test') {
     throw new AppError(ErrorCode.Forbidden, 'A test key cannot create live keys');
@@ -15,7 +19,10 @@ export function assertNoEscalation(
   if (request.scopes !== undefined) {
     const missing = request.scopes.filter((s) => !caller.scopes.includes(s));
     if (missing.length > 0) {
-      throw new AppError(ErrorCode.Forbidden, `API key cannot grant scopes it does not have: ${missing.join(', ')}`);
+      throw new AppError(
+        ErrorCode.Forbidden,
+        `API key cannot grant scopes it does not have: ${missing.join(', ')}`,
+      );
     }
   }
   if (request.permissions !== undefined && caller.permissions.mcps !== '*') {

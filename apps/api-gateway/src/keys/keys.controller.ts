@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import {
   type Actor,
   AppError,
@@ -76,7 +87,9 @@ export class KeysController {
     @Body(new ZodValidationPipe(updateKeyBodySchema)) body: UpdateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView>> {
     assertNoEscalation(auth.policy, body);
-    return ok(await this.runtime.rpc.call(Subjects.keys.update, { actor, id: keyId(id), body }, apiKeyViewSchema));
+    return ok(
+      await this.runtime.rpc.call(Subjects.keys.update, { actor, id: keyId(id), body }, apiKeyViewSchema),
+    );
   }
 
   /** Revokes the key; returns once every running gateway has evicted it. */
@@ -94,7 +107,11 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(rotateKeyBodySchema)) body: RotateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
-    const rotated = await this.runtime.rpc.call(Subjects.keys.rotate, { actor, id: keyId(id), body }, rotatedKeySchema);
+    const rotated = await this.runtime.rpc.call(
+      Subjects.keys.rotate,
+      { actor, id: keyId(id), body },
+      rotatedKeySchema,
+    );
     return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
   }
 }

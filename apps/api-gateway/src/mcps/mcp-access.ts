@@ -11,7 +11,12 @@ export function isMcpId(value: string): boolean {
  * May this key use this MCP? Null when allowed; otherwise the error to answer: 404 for a missing
  * MCP or another organization's, 403 when the key lacks it or is a test key on a live MCP.
  */
-export function mcpAccessError(auth: AuthContext, route: McpRoute | null, clientIp: string | null, now: number): AppError | null {
+export function mcpAccessError(
+  auth: AuthContext,
+  route: McpRoute | null,
+  clientIp: string | null,
+  now: number,
+): AppError | null {
   if (route === null) return new AppError(ErrorCode.NotFound);
   const verdict = decide({
     status: 'active',

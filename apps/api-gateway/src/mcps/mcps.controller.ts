@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import {
   type Actor,
   AppError,
@@ -83,7 +95,11 @@ export class McpsController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateMcpBodySchema)) body: UpdateMcpBody,
   ): Promise<SuccessEnvelope<McpView>> {
-    const mcp = await this.runtime.rpc.call(Subjects.mcps.update, { actor, id: mcpId(id), body }, mcpViewSchema);
+    const mcp = await this.runtime.rpc.call(
+      Subjects.mcps.update,
+      { actor, id: mcpId(id), body },
+      mcpViewSchema,
+    );
     // The key-service announces mcp.updated to every gateway; evict here too without waiting for it.
     this.runtime.mcpRoutes.evict(mcp.id);
     return ok(mcp);

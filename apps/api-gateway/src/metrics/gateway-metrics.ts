@@ -86,6 +86,7 @@ export class GatewayMetrics {
   });
 
   constructor(options: { collectDefaults?: boolean } = {}) {
-    if (options.collectDefaults !== false) collectDefaultMetrics({ register: this.registry, prefix: 'plexmcp_gateway_' });
+    if (options.collectDefaults !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'plexmcp_gateway_' });
   }
 }

@@ -53,7 +53,10 @@ export class UsageLimitsService {
         }
         const parsed = usageEventSchema.safeParse(payload);
         if (!parsed.success) {
-          this.logger.warn({ subject: msg.subject }, 'ignoring a usage event that does not match its contract');
+          this.logger.warn(
+            { subject: msg.subject },
+            'ignoring a usage event that does not match its contract',
+          );
           return;
         }
         if (parsed.data.type === 'usage.limit_reached') this.add(parsed.data.block);

@@ -16,7 +16,7 @@ function buildServer(): McpServer {
   server.registerTool(
     'echo',
     { description: 'Echoes the text back', inputSchema: { text: z.string() } },
-    async ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+    ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
   );
   return server;
 }

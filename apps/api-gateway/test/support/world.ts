@@ -12,7 +12,12 @@ import {
 import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
 import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
-import { createTestSchema, startIsolatedNats, testDatabaseUrl, type IsolatedNats } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  type IsolatedNats,
+} from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
 
 /**
@@ -112,10 +117,18 @@ export async function createOrg(world: World, extra: Record<string, unknown> = {
 }
 
 export async function suspendOrg(world: World, orgId: string): Promise<void> {
-  await world.rpc.call(Subjects.orgs.update, { id: orgId, body: { status: 'suspended' } }, organizationViewSchema);
+  await world.rpc.call(
+    Subjects.orgs.update,
+    { id: orgId, body: { status: 'suspended' } },
+    organizationViewSchema,
+  );
 }
 
-export async function createMcp(world: World, actor: Actor, body: Record<string, unknown> = {}): Promise<McpView> {
+export async function createMcp(
+  world: World,
+  actor: Actor,
+  body: Record<string, unknown> = {},
+): Promise<McpView> {
   return world.rpc.call(
     Subjects.mcps.create,
     { actor, body: { name: 'Weather', mode: 'live', upstream_url: 'http://127.0.0.1:9/mcp', ...body } },
@@ -123,13 +136,19 @@ export async function createMcp(world: World, actor: Actor, body: Record<string,
   );
 }
 
-export async function createKey(world: World, actor: Actor, body: Record<string, unknown> = {}): Promise<CreatedKey> {
+export async function createKey(
+  world: World,
+  actor: Actor,
+  body: Record<string, unknown> = {},
+): Promise<CreatedKey> {
   return world.rpc.call(Subjects.keys.create, { actor, body: { name: 'Worker', ...body } }, createdKeySchema);
 }
 
 export interface HttpResult {
   status: number;
   headers: Headers;
+  /** Parsed JSON (or the raw text); tests inspect it field by field. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON from the server
   body: any;
 }
 
@@ -137,7 +156,13 @@ export interface HttpResult {
 export async function http(
   base: string,
   path: string,
-  init: { method?: string; key?: string | null; authorization?: string; body?: unknown; headers?: Record<string, string> } = {},
+  init: {
+    method?: string;
+    key?: string | null;
+    authorization?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<HttpResult> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.authorization !== undefined) headers.authorization = init.authorization;
@@ -146,7 +171,12 @@ export async function http(
   const res = await fetch(base + path, {
     method: init.method ?? 'GET',
     headers,
-    body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body),
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === 'string'
+          ? init.body
+          : JSON.stringify(init.body),
   });
   const text = await res.text();
   let body: unknown = text;

@@ -74,7 +74,10 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     const res = reply.raw;
     res.writeHead(statusCode, downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders));
     // SSE: send the head now, events follow as the upstream writes them.
-    if (typeof headers['content-type'] === 'string' && headers['content-type'].startsWith('text/event-stream')) {
+    if (
+      typeof headers['content-type'] === 'string' &&
+      headers['content-type'].startsWith('text/event-stream')
+    ) {
       res.flushHeaders();
     }
     return res;
@@ -90,12 +93,17 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     }
     let error: AppError;
     if (err instanceof BodyTooLargeError) error = new AppError(ErrorCode.PayloadTooLarge);
-    else if (TIMEOUT_CODES.has((err as { code?: string }).code ?? '')) error = new AppError(ErrorCode.UpstreamTimeout);
+    else if (TIMEOUT_CODES.has((err as { code?: string }).code ?? ''))
+      error = new AppError(ErrorCode.UpstreamTimeout);
     else {
-      logger.warn({ err: String(err), request_id: request.requestId, mcp_id: request.mcpId }, 'upstream request failed');
+      logger.warn(
+        { err: String(err), request_id: request.requestId, mcp_id: request.mcpId },
+        'upstream request failed',
+      );
       error = new AppError(ErrorCode.UpstreamError);
     }
-    if (error.code !== ErrorCode.PayloadTooLarge) observe(error.status, (performance.now() - data.opaque.startedAt) / 1000);
+    if (error.code !== ErrorCode.PayloadTooLarge)
+      observe(error.status, (performance.now() - data.opaque.startedAt) / 1000);
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),
@@ -122,13 +130,15 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     }
     const target = pools.target(route.upstream_url);
     const path = request.url.includes('?')
-      ? target.path + (target.path.includes('?') ? '&' : '?') + request.url.slice(request.url.indexOf('?') + 1)
+      ? target.path +
+        (target.path.includes('?') ? '&' : '?') +
+        request.url.slice(request.url.indexOf('?') + 1)
       : target.path;
     reply.hijack();
     target.pool.stream<ProxyContext>(
       {
         path,
-        method: request.method as Dispatcher.HttpMethod,
+        method: request.method,
         headers: upstreamRequestHeaders(raw.headers, route.upstream_headers, request.requestId),
         body,
         opaque: { request, reply, startedAt: performance.now() },
@@ -138,10 +148,15 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     );
   };
 
-  const authorizeAndForward = (request: FastifyRequest, reply: FastifyReply, route: McpRoute | null): void => {
+  const authorizeAndForward = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: McpRoute | null,
+  ): void => {
     const error = mcpAccessError(request.auth!, route, request.clientIp, Date.now());
     if (error !== null) {
-      if (error.code === ErrorCode.Forbidden) reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
+      if (error.code === ErrorCode.Forbidden)
+        reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
       else if (error.code === ErrorCode.Unauthorized) reply.header('www-authenticate', 'Bearer');
       sendError(reply, error, request.requestId);
       return;

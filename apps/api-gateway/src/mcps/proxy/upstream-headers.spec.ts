@@ -33,7 +33,12 @@ describe('upstreamRequestHeaders', () => {
 describe('downstreamResponseHeaders', () => {
   it('passes the upstream\u2019s end-to-end headers and keeps the gateway\u2019s request id', () => {
     const out = downstreamResponseHeaders(
-      { 'content-type': 'text/event-stream', 'mcp-session-id': 's1', connection: 'close', 'x-request-id': 'up' },
+      {
+        'content-type': 'text/event-stream',
+        'mcp-session-id': 's1',
+        connection: 'close',
+        'x-request-id': 'up',
+      },
       { 'x-request-id': 'req_2', 'x-content-type-options': 'nosniff' },
     );
     expect(out).toEqual({
