@@ -31,6 +31,7 @@ import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
+import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
@@ -173,12 +174,16 @@ async function start(
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
 
+    const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
+    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
+    const sessions = await registerDashboardAndSessions(fastify, config, keyCache, ipResolver, throttle, logger);
     fastify.addHook(
       'onRequest',
       createAuthHook({
         cache: keyCache,
-        ipResolver: new ClientIpResolver(config.TRUSTED_PROXIES),
-        throttle: new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
+        ipResolver,
+        throttle,
+        sessions,
         rateLimiter: new KeyRateLimiter(),
         usageLimits,
         metrics,
