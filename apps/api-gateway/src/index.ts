@@ -173,6 +173,7 @@ async function start(
     fastify.decorateRequest('clientIp', null);
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
+    fastify.decorateRequest('errorCode', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);

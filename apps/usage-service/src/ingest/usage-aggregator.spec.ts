@@ -24,12 +24,13 @@ const located = (e: Partial<RequestRecordedEvent>, country: string | null = 'US'
 };
 
 describe('aggregate', () => {
-  it('folds events into one row per bucket, key, MCP and country with status classes and billable counts', () => {
+  it('folds events into one row per bucket, key, MCP and country; test keys and throttled requests are not billable', () => {
     const rows = aggregate(
       [
         located({ status: 200 }),
         located({ status: 404, occurred_at: '2026-03-01T10:15:59.999Z' }),
         located({ status: 503, mode: 'test' }),
+        located({ status: 429, error_code: 'usage_limit_exceeded' }),
         located({ status: 301, occurred_at: '2026-03-01T10:16:00.000Z' }),
         located({ mcp_id: null }, null),
       ],
@@ -48,15 +49,15 @@ describe('aggregate', () => {
       bucket: at('2026-03-01T10:15:00Z'),
       mcpId: base.mcp_id,
       country: 'US',
-      requests: 3,
+      requests: 4,
       billable: 2,
       s2xx: 1,
-      s4xx: 1,
+      s4xx: 2,
       s5xx: 1,
-      latencySum: 30,
+      latencySum: 40,
     });
     expect(third).toMatchObject({ bucket: at('2026-03-01T10:16:00Z'), s3xx: 1 });
-    expect(second!.hist.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(second!.hist.reduce((a, b) => a + b, 0)).toBe(4);
   });
 
   it('puts a whole day into one row at day granularity (UTC)', () => {

@@ -49,6 +49,7 @@ describe('planLimits / reachedLimits', () => {
       ev({ usage_limit: { requests: 10, period: 'day' }, org_monthly_limit: 1000 }),
       ev({ mode: 'test', key_id: 'key_bbbbbbbbbb', usage_limit: { requests: 1, period: 'day' } }),
       ev({ key_id: 'key_cccccccccc', usage_limit: null }),
+      ev({ status: 429, error_code: 'usage_limit_exceeded', usage_limit: { requests: 10, period: 'day' } }),
     ]);
     expect(plan.increments).toEqual(
       expect.arrayContaining([

@@ -1,4 +1,4 @@
-import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import { isBillable, type LocatedEvent } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import type {
   CounterIncrement,
@@ -89,7 +89,7 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
   // Only subjects with a limit in force are counted (a counter starting mid-period is seeded from
   // the exact aggregates by the repository, so a limit added later still sees earlier requests).
   for (const { event, occurredAt } of events) {
-    if (event.mode !== 'live') continue;
+    if (!isBillable(event)) continue;
     if (settings.has(settingKey('org', event.org_id, 'month')))
       bump('org', event.org_id, 'month', occurredAt);
     for (const period of ['day', 'month'] as const) {
