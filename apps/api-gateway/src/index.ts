@@ -177,7 +177,14 @@ async function start(
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
-    const sessions = await registerDashboardAndSessions(fastify, config, keyCache, ipResolver, throttle, logger);
+    const sessions = await registerDashboardAndSessions(
+      fastify,
+      config,
+      keyCache,
+      ipResolver,
+      throttle,
+      logger,
+    );
     fastify.addHook(
       'onRequest',
       createAuthHook({

@@ -42,7 +42,10 @@ describe('dashboard in Chromium', () => {
     });
 
   const goTo = async (label: string) => {
-    await page.getByRole('navigation', { name: 'Dashboard sections' }).getByRole('link', { name: label }).click();
+    await page
+      .getByRole('navigation', { name: 'Dashboard sections' })
+      .getByRole('link', { name: label })
+      .click();
     await page.getByRole('heading', { level: 1, name: label }).waitFor();
   };
 
@@ -97,7 +100,13 @@ describe('dashboard in Chromium', () => {
       ),
     }));
     expect(exposed.cookie).not.toContain('plexmcp_session');
-    for (const text of [exposed.cookie, exposed.local, exposed.sessionStore, exposed.html, ...exposed.values]) {
+    for (const text of [
+      exposed.cookie,
+      exposed.local,
+      exposed.sessionStore,
+      exposed.html,
+      ...exposed.values,
+    ]) {
       expect(text).not.toContain(adminKey);
     }
     // The page's key is shown masked, as on the keys list.
@@ -123,7 +132,9 @@ describe('dashboard in Chromium', () => {
     await page.getByLabel('Name', { exact: true }).fill('Weather');
     await page.getByLabel('Upstream URL').fill('http://user:pw@127.0.0.1:9/mcp');
     await page.getByRole('dialog').getByRole('button', { name: 'Register MCP' }).click();
-    await expect(page.getByRole('dialog').getByRole('alert').textContent()).resolves.toMatch(/^Invalid input: /);
+    await expect(page.getByRole('dialog').getByRole('alert').textContent()).resolves.toMatch(
+      /^Invalid input: /,
+    );
     await page.getByLabel('Upstream URL').fill('http://127.0.0.1:9/mcp');
     await page.getByLabel(/Upstream headers/).fill('X-Upstream-Token: s3cret');
     await page.getByRole('dialog').getByRole('button', { name: 'Register MCP' }).click();
@@ -141,7 +152,7 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     const secretField = page.getByTestId('one-time-secret');
     await secretField.waitFor();
-    await expect(page.getByText('this is shown only once')).toBeTruthy();
+    await page.getByText('this is shown only once').waitFor();
     createdSecret = await secretField.inputValue();
     expect(createdSecret).toMatch(/^pk_live_[A-Za-z0-9]{38}$/);
     await shot('api-keys-create-reveal');
@@ -176,7 +187,10 @@ describe('dashboard in Chromium', () => {
     await waitFor(
       async () => {
         await page.getByRole('button', { name: 'Refresh' }).click();
-        const total = await page.getByTestId('total-requests').textContent({ timeout: 2_000 }).catch(() => null);
+        const total = await page
+          .getByTestId('total-requests')
+          .textContent({ timeout: 2_000 })
+          .catch(() => null);
         return total !== null && Number(total.replace(/\D/g, '')) >= 3 ? total : null;
       },
       { timeoutMs: 30_000, intervalMs: 500 },

@@ -62,8 +62,17 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * throttle; usage-limit blocks and the key's own rate limit are enforced here too.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger, securityHeaders, sessions } =
-    deps;
+  const {
+    cache,
+    ipResolver,
+    throttle,
+    rateLimiter,
+    usageLimits,
+    metrics,
+    logger,
+    securityHeaders,
+    sessions,
+  } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -209,7 +218,10 @@ export function createAuthHook(deps: AuthHookDeps) {
     }
     const claims = sessions!.tokens.verify(token, now);
     if (claims === null) return unauthorized(request, reply, 'invalid_session', SESSION_ENDED_MESSAGE);
-    if (!SAFE_METHODS.has(request.method) && !sessions!.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
+    if (
+      !SAFE_METHODS.has(request.method) &&
+      !sessions!.tokens.checkCsrf(token, request.headers[CSRF_HEADER])
+    ) {
       count('deny', 'csrf');
       return refuse(request, reply, new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'));
     }

@@ -50,7 +50,11 @@ interface StaticFile {
   immutable: boolean;
 }
 
-async function walk(dir: string, base = dir, out = new Map<string, StaticFile>()): Promise<Map<string, StaticFile>> {
+async function walk(
+  dir: string,
+  base = dir,
+  out = new Map<string, StaticFile>(),
+): Promise<Map<string, StaticFile>> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {

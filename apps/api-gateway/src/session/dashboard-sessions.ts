@@ -34,8 +34,7 @@ export interface OpenedSession {
   view: SessionView;
 }
 
-export const NO_SCOPES_MESSAGE =
-  'This key has no management scopes: sign in with an organization admin key';
+export const NO_SCOPES_MESSAGE = 'This key has no management scopes: sign in with an organization admin key';
 export const SESSION_ENDED_MESSAGE = 'Your dashboard session has ended: sign in again';
 
 /**
@@ -100,7 +99,10 @@ export class DashboardSessions {
       now,
     });
     if (!verdict.allow) {
-      throw new AppError(verdict.status === 401 ? ErrorCode.Unauthorized : ErrorCode.Forbidden, verdict.message);
+      throw new AppError(
+        verdict.status === 401 ? ErrorCode.Unauthorized : ErrorCode.Forbidden,
+        verdict.message,
+      );
     }
     return decision.policy!;
   }

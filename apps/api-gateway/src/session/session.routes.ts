@@ -41,9 +41,15 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
       forwardedFor: request.headers['x-forwarded-for'],
     });
 
-  const fail = (request: FastifyRequest, reply: FastifyReply, err: unknown, ip: string | null): FastifyReply => {
+  const fail = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    err: unknown,
+    ip: string | null,
+  ): FastifyReply => {
     const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
-    if (!(err instanceof AppError)) logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
+    if (!(err instanceof AppError))
+      logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
     if (error.code === ErrorCode.Unauthorized) {
       throttle.recordFailure(ip);
       reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
@@ -69,7 +75,11 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
       );
     }
     if (isForeignOrigin(request.headers.origin, request.headers.host)) {
-      return sendError(reply, new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'), request.requestId);
+      return sendError(
+        reply,
+        new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'),
+        request.requestId,
+      );
     }
     const body = request.body as { key?: unknown } | null | undefined;
     try {
@@ -101,7 +111,11 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     // Signing out of a live session needs its CSRF token (a foreign page cannot log the user out).
     if (token !== null && sessions.tokens.verify(token, Date.now()) !== null) {
       if (!sessions.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
-        return sendError(reply, new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'), request.requestId);
+        return sendError(
+          reply,
+          new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
+          request.requestId,
+        );
       }
     }
     reply.header('set-cookie', clearedSessionCookie(isHttps(request)));

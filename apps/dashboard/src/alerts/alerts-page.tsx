@@ -25,14 +25,16 @@ function AlertDetails({ alert }: { alert: Alert }) {
       return (
         <>
           Country <strong>{String(d.country ?? 'unknown')}</strong>; seen before:{' '}
-          {Array.isArray(d.known_countries) && d.known_countries.length > 0 ? d.known_countries.join(', ') : 'none'}
+          {Array.isArray(d.known_countries) && d.known_countries.length > 0
+            ? d.known_countries.join(', ')
+            : 'none'}
         </>
       );
     case 'error_spike':
       return (
         <>
-          {String(d.window_errors ?? '?')} errors in {String(d.window_requests ?? '?')} requests ({pct(d.error_rate)};
-          baseline {pct(d.baseline_error_rate)})
+          {String(d.window_errors ?? '?')} errors in {String(d.window_requests ?? '?')} requests (
+          {pct(d.error_rate)}; baseline {pct(d.baseline_error_rate)})
         </>
       );
     case 'request_spike':
@@ -87,7 +89,11 @@ export function AlertsPage() {
       <div className="filters">
         <div>
           <label htmlFor="alert-status">Status</label>
-          <select id="alert-status" value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
+          <select
+            id="alert-status"
+            value={status}
+            onChange={(e) => setStatus(e.target.value as typeof status)}
+          >
             <option value="open">Open</option>
             <option value="acknowledged">Acknowledged</option>
             <option value="all">All</option>
@@ -138,12 +144,14 @@ export function AlertsPage() {
                     <AlertDetails alert={a} />
                   </span>
                 </td>
-                <td>
-                  {a.status === 'open' ? 'open' : `acknowledged ${formatDate(a.acknowledged_at)}`}
-                </td>
+                <td>{a.status === 'open' ? 'open' : `acknowledged ${formatDate(a.acknowledged_at)}`}</td>
                 <td className="row-actions">
                   {a.status === 'open' ? (
-                    <button type="button" onClick={() => void acknowledge(a)} aria-label={`Acknowledge ${TYPE_LABELS[a.type]} alert ${a.id}`}>
+                    <button
+                      type="button"
+                      onClick={() => void acknowledge(a)}
+                      aria-label={`Acknowledge ${TYPE_LABELS[a.type]} alert ${a.id}`}
+                    >
                       Acknowledge
                     </button>
                   ) : null}

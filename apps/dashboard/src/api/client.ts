@@ -80,12 +80,7 @@ export async function request<T>(
   } catch {
     throw new ApiError(0, { code: 'network_error', message: 'The gateway could not be reached' });
   }
-  let parsed: unknown = null;
-  try {
-    parsed = await response.json();
-  } catch {
-    parsed = null;
-  }
+  const parsed: unknown = await response.json().catch(() => null);
   const envelope = parsed as { success?: boolean; error?: ErrorBody } | null;
   if (response.ok && envelope?.success === true) return envelope as Envelope<T>;
   const error = new ApiError(

@@ -32,8 +32,8 @@ export function SecretReveal({
   return (
     <Modal title={title} onClose={onDone}>
       <p className="warning" role="note">
-        <strong>Copy it now: this is shown only once.</strong> PlexMCP keeps only a hash and cannot show
-        it again. If you lose it, rotate or create another.
+        <strong>Copy it now: this is shown only once.</strong> PlexMCP keeps only a hash and cannot show it
+        again. If you lose it, rotate or create another.
       </p>
       <label htmlFor={id}>{label}</label>
       <div className="secret-row">
@@ -50,7 +50,11 @@ export function SecretReveal({
         </button>
       </div>
       <p aria-live="polite" className="muted">
-        {copied === 'yes' ? 'Copied to the clipboard.' : copied === 'failed' ? 'Copy failed: the text is selected, press Ctrl+C.' : ''}
+        {copied === 'yes'
+          ? 'Copied to the clipboard.'
+          : copied === 'failed'
+            ? 'Copy failed: the text is selected, press Ctrl+C.'
+            : ''}
       </p>
       <div className="actions">
         <button type="button" onClick={onDone}>

@@ -69,7 +69,13 @@ export function CreateKeyForm({
     <Modal title="Create API Key" onClose={onClose}>
       <form onSubmit={(e) => void submit(e)} className="form">
         <label htmlFor="key-name">Name</label>
-        <input id="key-name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          id="key-name"
+          required
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
 
         <fieldset>
           <legend>Mode</legend>
@@ -129,7 +135,10 @@ export function CreateKeyForm({
                     checked={mcpIds.includes(m.id)}
                     onChange={() => setMcpIds(toggle(mcpIds, m.id))}
                   />{' '}
-                  {m.name} <span className="muted">({m.id}, {m.mode})</span>
+                  {m.name}{' '}
+                  <span className="muted">
+                    ({m.id}, {m.mode})
+                  </span>
                 </label>
               ))}
             </div>
@@ -142,7 +151,11 @@ export function CreateKeyForm({
           <div className="checklist columns">
             {SCOPES.map((s) => (
               <label key={s}>
-                <input type="checkbox" checked={scopes.includes(s)} onChange={() => setScopes(toggle(scopes, s))} />{' '}
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(s)}
+                  onChange={() => setScopes(toggle(scopes, s))}
+                />{' '}
                 {s}
               </label>
             ))}

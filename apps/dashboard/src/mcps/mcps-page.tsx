@@ -52,7 +52,13 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
     <Modal title={mcp === null ? 'Register an MCP' : `Edit ${mcp.name}`} onClose={onClose}>
       <form className="form" onSubmit={(e) => void submit(e)}>
         <label htmlFor="mcp-name">Name</label>
-        <input id="mcp-name" required maxLength={100} value={name} onChange={(e) => setName(e.target.value)} />
+        <input
+          id="mcp-name"
+          required
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
         <label htmlFor="mcp-mode">Mode</label>
         <select id="mcp-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
           <option value="live">live</option>
@@ -69,7 +75,11 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
         />
         {mcp !== null ? (
           <label>
-            <input type="checkbox" checked={replaceHeaders} onChange={(e) => setReplaceHeaders(e.target.checked)} />{' '}
+            <input
+              type="checkbox"
+              checked={replaceHeaders}
+              onChange={(e) => setReplaceHeaders(e.target.checked)}
+            />{' '}
             Replace the upstream headers (currently: {mcp.upstream_header_names.join(', ') || 'none'})
           </label>
         ) : null}
@@ -148,7 +158,12 @@ export function McpsPage() {
                   <button type="button" onClick={() => setEditing(m)} aria-label={`Edit ${m.name}`}>
                     Edit
                   </button>
-                  <button type="button" className="danger" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name}`}>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => setRemoving(m)}
+                    aria-label={`Remove ${m.name}`}
+                  >
                     Remove
                   </button>
                 </td>
@@ -177,14 +192,17 @@ export function McpsPage() {
           onClose={() => setRemoving(null)}
           onConfirm={() => {
             setBusy(true);
-            api.delete(`/v1/mcps/${removing.id}`).then(
-              () => setError(null),
-              (err: unknown) => setError(err),
-            ).finally(() => {
-              setBusy(false);
-              setRemoving(null);
-              void mcps.reload();
-            });
+            api
+              .delete(`/v1/mcps/${removing.id}`)
+              .then(
+                () => setError(null),
+                (err: unknown) => setError(err),
+              )
+              .finally(() => {
+                setBusy(false);
+                setRemoving(null);
+                void mcps.reload();
+              });
           }}
         />
       ) : null}

@@ -7,7 +7,13 @@ import { ErrorMessage } from '../components/error-message';
  * Sign-in with an organization admin key. The key goes to the gateway once, which answers with an
  * HttpOnly session cookie; the page keeps nothing (the field is cleared and unmounted).
  */
-export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSignedIn: (s: Session) => void }) {
+export function SignInPage({
+  notice,
+  onSignedIn,
+}: {
+  notice: string | null;
+  onSignedIn: (s: Session) => void;
+}) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -17,12 +23,24 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
     setBusy(true);
     setError(null);
     try {
-      const session = await request<Session>('POST', '/dashboard/api/session', { key }, { quietUnauthorized: true });
+      const session = await request<Session>(
+        'POST',
+        '/dashboard/api/session',
+        { key },
+        { quietUnauthorized: true },
+      );
       setKey('');
       onSignedIn(session.data);
     } catch (err) {
       setKey('');
-      setError(err instanceof ApiError && err.status === 401 ? new ApiError(401, { ...err.body, message: `${err.body.message}. Check that the whole key was pasted.` }) : err);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? new ApiError(401, {
+              ...err.body,
+              message: `${err.body.message}. Check that the whole key was pasted.`,
+            })
+          : err,
+      );
     } finally {
       setBusy(false);
     }
@@ -45,8 +63,8 @@ export function SignInPage({ notice, onSignedIn }: { notice: string | null; onSi
           onChange={(e) => setKey(e.target.value)}
         />
         <p id="sign-in-help" className="muted">
-          The key is exchanged for a session cookie and is not stored by this page. The session ends
-          when you sign out, after 8 hours, or when the key is revoked or expires.
+          The key is exchanged for a session cookie and is not stored by this page. The session ends when you
+          sign out, after 8 hours, or when the key is revoked or expires.
         </p>
         {notice ? (
           <p className="notice" role="status">

@@ -51,8 +51,8 @@ function LimitMeter({ limit, keyId, label }: { limit: UsageLimit | null; keyId: 
   return (
     <div className="limit">
       <label htmlFor={`meter-${keyId}`}>
-        {label}: {formatNumber(count)} of {formatNumber(limit.requests)} billable requests this{' '}
-        {limit.period} — <strong>{formatNumber(left)} left</strong>
+        {label}: {formatNumber(count)} of {formatNumber(limit.requests)} billable requests this {limit.period}{' '}
+        — <strong>{formatNumber(left)} left</strong>
       </label>
       <meter id={`meter-${keyId}`} min={0} max={limit.requests} value={count} high={limit.requests * 0.9} />
       <ErrorMessage error={used.error} />
@@ -88,7 +88,12 @@ export function UsagePage({ session }: { session: Session }) {
       : (selectedKey?.usage_limit ?? null);
   const u = usage.data;
   const series = (u?.series ?? []).map((p) => ({
-    time: new Date(p.start).toLocaleString(undefined, granularity === 'day' ? { dateStyle: 'short' } : { timeStyle: 'short', dateStyle: granularity === 'hour' ? 'short' : undefined }),
+    time: new Date(p.start).toLocaleString(
+      undefined,
+      granularity === 'day'
+        ? { dateStyle: 'short' }
+        : { timeStyle: 'short', dateStyle: granularity === 'hour' ? 'short' : undefined },
+    ),
     requests: p.requests,
     errors: p.errors,
   }));
@@ -188,8 +193,20 @@ export function UsagePage({ session }: { session: Session }) {
                 <YAxis allowDecimals={false} />
                 <Tooltip />
                 <Legend />
-                <Line type="monotone" dataKey="requests" stroke="#1d4ed8" dot={false} isAnimationActive={false} />
-                <Line type="monotone" dataKey="errors" stroke="#b91c1c" dot={false} isAnimationActive={false} />
+                <Line
+                  type="monotone"
+                  dataKey="requests"
+                  stroke="#1d4ed8"
+                  dot={false}
+                  isAnimationActive={false}
+                />
+                <Line
+                  type="monotone"
+                  dataKey="errors"
+                  stroke="#b91c1c"
+                  dot={false}
+                  isAnimationActive={false}
+                />
               </LineChart>
             </ResponsiveContainer>
           </figure>

@@ -7,7 +7,13 @@ import { ConfirmModal, Modal } from '../components/modal';
 import { SecretReveal } from '../components/secret-reveal';
 import { useAsync } from '../components/use-async';
 
-function AddWebhookForm({ onCreated, onClose }: { onCreated: (secret: string) => void; onClose: () => void }) {
+function AddWebhookForm({
+  onCreated,
+  onClose,
+}: {
+  onCreated: (secret: string) => void;
+  onClose: () => void;
+}) {
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
@@ -49,7 +55,9 @@ function AddWebhookForm({ onCreated, onClose }: { onCreated: (secret: string) =>
                 <input
                   type="checkbox"
                   checked={events.includes(ev)}
-                  onChange={() => setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])}
+                  onChange={() =>
+                    setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])
+                  }
                 />{' '}
                 {ev}
               </label>
