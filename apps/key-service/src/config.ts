@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
-import { baseServiceEnv, loadConfig, msSchema, postgresUrlSchema, schemaNameSchema } from '@plexmcp/service-kit';
+import {
+  baseServiceEnv,
+  loadConfig,
+  msSchema,
+  postgresUrlSchema,
+  schemaNameSchema,
+} from '@plexmcp/service-kit';
 
 /**
  * Environment of the key-service, validated once at start-up.

@@ -7,13 +7,17 @@ async function main(): Promise<void> {
   const config = loadKeyServiceConfig();
   const applied = await migrate(config);
   process.stdout.write(
-    applied.length === 0 ? 'key-service: schema is up to date\n' : `key-service: applied ${applied.join(', ')}\n`,
+    applied.length === 0
+      ? 'key-service: schema is up to date\n'
+      : `key-service: applied ${applied.join(', ')}\n`,
   );
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(
-    err instanceof ConfigError ? `key-service: ${err.message}\n` : `key-service: migration failed: ${String(err)}\n`,
+    err instanceof ConfigError
+      ? `key-service: ${err.message}\n`
+      : `key-service: migration failed: ${String(err)}\n`,
   );
   process.exit(1);
 });

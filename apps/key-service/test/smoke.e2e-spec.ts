@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, apiKeyViewSchema, healthReplySchema, resolveMcpReplySchema } from '@plexmcp/contracts';
-import { type Harness, actorOf, createKey, createMcp, createOrg, startHarness, validate } from './support/harness.js';
+import {
+  type Harness,
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  startHarness,
+  validate,
+} from './support/harness.js';
 
 describe('key-service smoke', () => {
   let h: Harness;
@@ -23,7 +31,11 @@ describe('key-service smoke', () => {
     expect(reply.policy?.permissions).toEqual({ mcps: [mcp.id] });
     const route = await h.rpc.call(Subjects.mcps.resolve, { id: mcp.id }, resolveMcpReplySchema);
     expect(route.route?.upstream_headers).toEqual({ 'X-Api-Key': 'upstream-secret' });
-    const revoked = await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: key.key.id }, apiKeyViewSchema);
+    const revoked = await h.rpc.call(
+      Subjects.keys.revoke,
+      { actor: admin, id: key.key.id },
+      apiKeyViewSchema,
+    );
     expect(revoked.status).toBe('revoked');
     expect((await validate(h, key.secret)).status).toBe('revoked');
     const health = await h.rpc.call(Subjects.keys.health, {}, healthReplySchema);

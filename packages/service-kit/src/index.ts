@@ -4,3 +4,4 @@ export * from './nats.js';
 export * from './rpc-server.js';
 export * from './database.js';
 export * from './microservice.js';
+export * from './draining-server-nats.js';

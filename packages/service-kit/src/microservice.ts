@@ -2,6 +2,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import type { Logger } from 'pino';
+import { DrainingServerNats } from './draining-server-nats.js';
 import { PinoNestLogger } from './logger.js';
 
 export interface MicroserviceSettings {
@@ -11,8 +12,8 @@ export interface MicroserviceSettings {
   name: string;
   logger: Logger;
   /**
-   * On close, stop taking requests, then give in-flight handlers this long to reply before the
-   * connection closes. Without it, replies of in-flight requests are lost on shutdown.
+   * When set, closing drains the subscriptions (no request already routed here is lost) and gives
+   * in-flight handlers this long to reply before the connection closes (see DrainingServerNats).
    */
   shutdownGraceMs?: number;
 }
@@ -25,19 +26,20 @@ export async function createNatsMicroservice(
   module: unknown,
   settings: MicroserviceSettings,
 ): Promise<INestMicroservice> {
+  const options = {
+    servers: settings.natsUrl.split(','),
+    queue: settings.queue,
+    name: settings.name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: true,
+  };
+  const transport: MicroserviceOptions =
+    settings.shutdownGraceMs === undefined
+      ? { transport: Transport.NATS, options }
+      : { strategy: new DrainingServerNats(options, settings.shutdownGraceMs) };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
-    transport: Transport.NATS,
-    options: {
-      servers: settings.natsUrl.split(','),
-      queue: settings.queue,
-      name: settings.name,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      waitOnFirstConnect: true,
-      ...(settings.shutdownGraceMs === undefined
-        ? {}
-        : { gracefulShutdown: true, gracePeriod: settings.shutdownGraceMs }),
-    },
+    ...transport,
     logger: new PinoNestLogger(settings.logger),
     bufferLogs: false,
   });

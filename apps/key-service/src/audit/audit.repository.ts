@@ -18,7 +18,12 @@ export class AuditRepository {
       .getRepository(AuditEntryEntity)
       .createQueryBuilder('a')
       .where('a.org_id = :orgId', { orgId });
-    if (after) qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').limit(limit + 1).getMany();
+    if (after)
+      qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb
+      .orderBy('a.created_at', 'DESC')
+      .addOrderBy('a.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 }

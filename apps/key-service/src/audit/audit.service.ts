@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type Actor, type AuditEntry, IdPrefix, type ListAuditRequest, type Page, newId } from '@plexmcp/contracts';
+import {
+  type Actor,
+  type AuditEntry,
+  IdPrefix,
+  type ListAuditRequest,
+  type Page,
+  newId,
+} from '@plexmcp/contracts';
 import type { EntityManager } from 'typeorm';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import type { AuditEntryEntity, AuditTargetType } from './audit-entry.entity.js';

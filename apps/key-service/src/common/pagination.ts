@@ -41,6 +41,7 @@ export function toPage<R extends { createdAt: Date; id: string }, V>(
   const last = items[items.length - 1];
   return {
     items: items.map(view),
-    next_cursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
+    next_cursor:
+      rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
 }

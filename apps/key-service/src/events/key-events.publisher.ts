@@ -81,8 +81,14 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
       await Promise.all(events.map((event) => this.send(event)));
       await withTimeout(this.nc.flush(), Math.max(1_000, this.config.eventAckTimeoutMs * 4));
     } catch (err) {
-      this.logger.error({ err: (err as Error).message, events: events.map((e) => e.type) }, 'could not publish key event');
-      throw new AppError(ErrorCode.ServiceUnavailable, 'The change was saved but gateways could not be notified; retry');
+      this.logger.error(
+        { err: (err as Error).message, events: events.map((e) => e.type) },
+        'could not publish key event',
+      );
+      throw new AppError(
+        ErrorCode.ServiceUnavailable,
+        'The change was saved but gateways could not be notified; retry',
+      );
     }
   }
 
@@ -114,7 +120,10 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
       this.logger.warn({ err: (err as Error).message, subject }, 'key event gathering ended early');
     }
     if (acks < expected) {
-      this.logger.warn({ subject, expected, acks }, 'not every live gateway acknowledged a key event in time');
+      this.logger.warn(
+        { subject, expected, acks },
+        'not every live gateway acknowledged a key event in time',
+      );
     }
   }
 }

@@ -3,6 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import type pg from 'pg';
 import type { Cursor } from '../common/pagination.js';
 import { pgPool } from '../database/data-source.js';
+import { nextVersionSql } from '../database/versions.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import type { ValidationRow } from './key-lifecycle.js';
 
@@ -16,6 +17,19 @@ export interface SweptKey {
 
 const SWEEP_BATCH = 500;
 
+/**
+ * The hot path of `keys.validate`: one lookup on the unique `key_hash` index joined with the
+ * organization by primary key. Exported so a test can EXPLAIN exactly this statement.
+ */
+export function validateKeySql(schema: string): string {
+  return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
+                 k.expires_at, k.grace_ends_at, k.version,
+                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
+            FROM "${schema}"."api_keys" k
+            JOIN "${schema}"."organizations" o ON o.id = k.org_id
+           WHERE k.key_hash = $1`;
+}
+
 @Injectable()
 export class ApiKeysRepository {
   private readonly pool: pg.Pool;
@@ -25,26 +39,15 @@ export class ApiKeysRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     this.pool = pgPool(dataSource);
     this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
-    // One indexed lookup (unique key_hash) joined with the organization's primary key. A named
-    // statement is parsed and planned once per connection.
+    // A named statement is parsed and planned once per connection.
     this.validateStatement = {
       name: `plexmcp_validate_key_${this.schema}`,
-      text: `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
-                    k.expires_at, k.grace_ends_at, k.version,
-                    o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
-               FROM ${this.table('api_keys')} k
-               JOIN ${this.table('organizations')} o ON o.id = k.org_id
-              WHERE k.key_hash = $1`,
+      text: validateKeySql(this.schema),
     };
   }
 
   private table(name: string): string {
     return `"${this.schema}"."${name}"`;
-  }
-
-  /** The SQL of the hot path, exposed so a test can EXPLAIN it. */
-  get validateSql(): string {
-    return this.validateStatement.text;
   }
 
   async findForValidation(keyHash: string): Promise<ValidationRow | null> {
@@ -70,11 +73,23 @@ export class ApiKeysRepository {
     };
   }
 
-  async insert(manager: EntityManager, key: ApiKeyEntity): Promise<void> {
-    await manager.insert(ApiKeyEntity, key);
+  /** Stores a new key; its version is drawn from the shared sequence and returned. */
+  async insert(manager: EntityManager, key: Omit<ApiKeyEntity, 'version'>): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ApiKeyEntity)
+      .values({ ...key, version: () => nextVersionSql(this.schema) })
+      .returning(['version'])
+      .execute();
+    return Number((result.raw as { version: string }[])[0]!.version);
   }
 
-  async findInOrg(orgId: string, id: string, manager: EntityManager = this.dataSource.manager): Promise<ApiKeyEntity | null> {
+  async findInOrg(
+    orgId: string,
+    id: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ApiKeyEntity | null> {
     return manager.findOne(ApiKeyEntity, { where: { id, orgId } });
   }
 
@@ -83,34 +98,60 @@ export class ApiKeysRepository {
     return manager.findOne(ApiKeyEntity, { where: { id, orgId }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** Applies a change and bumps the key's version; returns the stored row. */
+  /** Applies a change and gives the key a new version; returns the stored row. */
   async update(
     manager: EntityManager,
     key: ApiKeyEntity,
     patch: Partial<Omit<ApiKeyEntity, 'id' | 'orgId' | 'version' | 'keyHash'>>,
     now: Date,
   ): Promise<ApiKeyEntity> {
-    const next: ApiKeyEntity = { ...key, ...patch, version: key.version + 1, updatedAt: now };
-    await manager.update(
-      ApiKeyEntity,
-      { id: key.id },
-      { ...patch, version: next.version, updatedAt: now },
-    );
-    return next;
+    const result = await manager
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .where('id = :id', { id: key.id })
+      .returning(['version'])
+      .execute();
+    const version = Number((result.raw as { version: string }[])[0]!.version);
+    return { ...key, ...patch, version, updatedAt: now };
   }
 
-  /** The organization's part of a policy version, read inside the change's transaction. */
+  /** The organization's version, read inside the change's transaction (see `policyVersion`). */
   async orgVersion(manager: EntityManager, orgId: string): Promise<number> {
-    const rows = (await manager.query(`SELECT version FROM ${this.table('organizations')} WHERE id = $1`, [orgId])) as {
-      version: string;
-    }[];
+    const rows = await manager.query<{ version: string }[]>(
+      `SELECT version FROM ${this.table('organizations')} WHERE id = $1`,
+      [orgId],
+    );
     return Number(rows[0]?.version ?? 0);
   }
 
+  /**
+   * Moves `last_used_at` forward (never back) for a batch of keys in one statement. Not a policy
+   * change: no version bump, no event.
+   */
+  async recordLastUsed(entries: readonly { keyId: string; at: Date }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE ${this.table('api_keys')} k
+          SET last_used_at = u.at
+         FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [entries.map((e) => e.keyId), entries.map((e) => e.at.toISOString())],
+    );
+  }
+
   async listByOrg(orgId: string, after: Cursor | null, limit: number): Promise<ApiKeyEntity[]> {
-    const qb = this.dataSource.getRepository(ApiKeyEntity).createQueryBuilder('k').where('k.org_id = :orgId', { orgId });
-    if (after) qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('k.created_at', 'DESC').addOrderBy('k.id', 'DESC').limit(limit + 1).getMany();
+    const qb = this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .where('k.org_id = :orgId', { orgId });
+    if (after)
+      qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb
+      .orderBy('k.created_at', 'DESC')
+      .addOrderBy('k.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 
   /**
@@ -143,12 +184,14 @@ export class ApiKeysRepository {
     const keys = this.table('api_keys');
     const swept: SweptKey[] = [];
     for (;;) {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<
+        { id: string; org_id: string; key_hash: string; policy_version: string }[]
+      >(
         `WITH due AS (
            SELECT id FROM ${keys} WHERE ${condition} ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED
          ), changed AS (
            UPDATE ${keys} k
-              SET ${assignments}, version = k.version + 1, updated_at = date_trunc('milliseconds', now())
+              SET ${assignments}, version = ${nextVersionSql(this.schema)}, updated_at = date_trunc('milliseconds', now())
              FROM due WHERE k.id = due.id
            RETURNING k.id, k.org_id, k.key_hash, k.version
          ), audited AS (
@@ -156,12 +199,17 @@ export class ApiKeysRepository {
            SELECT 'aud_' || replace(gen_random_uuid()::text, '-', ''), c.org_id, NULL, $1, 'api_key', c.id, NULL, $2::jsonb
              FROM changed c
          )
-         SELECT c.id, c.org_id, c.key_hash, c.version + o.version AS policy_version
+         SELECT c.id, c.org_id, c.key_hash, greatest(c.version, o.version) AS policy_version
            FROM changed c JOIN ${this.table('organizations')} o ON o.id = c.org_id`,
         [action, JSON.stringify(metadata)],
-      )) as { id: string; org_id: string; key_hash: string; policy_version: string }[];
+      );
       for (const r of rows) {
-        swept.push({ id: r.id, orgId: r.org_id, keyHash: r.key_hash, policyVersion: Number(r.policy_version) });
+        swept.push({
+          id: r.id,
+          orgId: r.org_id,
+          keyHash: r.key_hash,
+          policyVersion: Number(r.policy_version),
+        });
       }
       if (rows.length < SWEEP_BATCH) return swept;
     }

@@ -257,7 +257,7 @@ export class ApiKeysService {
     const expiresAt = resolveExpiry(body, now);
     await this.assertMcpsExist(manager, orgId, body.permissions);
     const secret = generateApiKey(body.mode);
-    const entity: ApiKeyEntity = {
+    const entity: Omit<ApiKeyEntity, 'version'> = {
       id: newId(IdPrefix.Key),
       orgId,
       name: body.name,
@@ -275,7 +275,6 @@ export class ApiKeysService {
       rotatedTo: null,
       revokedAt: null,
       lastUsedAt: null,
-      version: 1,
       createdAt: now,
       updatedAt: now,
     };
@@ -286,17 +285,27 @@ export class ApiKeysService {
       action: 'key.created',
       targetType: 'api_key',
       targetId: entity.id,
-      metadata: { name: entity.name, mode: entity.mode, expires_at: expiresAt.toISOString(), ...auditMetadata },
+      metadata: {
+        name: entity.name,
+        mode: entity.mode,
+        expires_at: expiresAt.toISOString(),
+        ...auditMetadata,
+      },
     });
     return { key: toKeyView(entity, now), secret };
   }
 
   /** A listed MCP must be one of the organization's own. */
-  private async assertMcpsExist(manager: EntityManager, orgId: string, permissions: Permissions): Promise<void> {
+  private async assertMcpsExist(
+    manager: EntityManager,
+    orgId: string,
+    permissions: Permissions,
+  ): Promise<void> {
     if (permissions.mcps === '*') return;
     const existing = await this.mcps.existingIds(orgId, permissions.mcps, manager);
     const index = permissions.mcps.findIndex((id) => !existing.has(id));
-    if (index >= 0) throw validationError(`body.permissions.mcps.${index}`, 'no such MCP in this organization');
+    if (index >= 0)
+      throw validationError(`body.permissions.mcps.${index}`, 'no such MCP in this organization');
   }
 
   /**
@@ -317,7 +326,8 @@ export class ApiKeysService {
     }
     const forbidden = (message: string) => new AppError(ErrorCode.Forbidden, message);
     const missing = scopes.filter((s) => !acting.scopes.includes(s));
-    if (missing.length > 0) throw forbidden(`A key cannot grant scopes it does not have: ${missing.join(', ')}`);
+    if (missing.length > 0)
+      throw forbidden(`A key cannot grant scopes it does not have: ${missing.join(', ')}`);
     if (acting.mode === 'test' && mode === 'live') throw forbidden('A test key cannot create live keys');
     if (acting.permissions.mcps !== '*') {
       const allowed = acting.permissions.mcps;

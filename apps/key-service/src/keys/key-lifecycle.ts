@@ -17,7 +17,9 @@ import type { ApiKeyEntity } from './api-key.entity.js';
  */
 
 export function validationError(field: string, message: string): AppError {
-  return new AppError(ErrorCode.ValidationError, 'Request validation failed', { details: [{ field, message }] });
+  return new AppError(ErrorCode.ValidationError, 'Request validation failed', {
+    details: [{ field, message }],
+  });
 }
 
 /** `expires_at` or `expires_in` (default 90 days); never in the past, never beyond one year. */
@@ -48,7 +50,11 @@ type StateFields = Pick<ApiKeyEntity, 'status' | 'expiresAt' | 'graceEndsAt'>;
 export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'revoked' | 'expired' {
   if (key.status !== 'active') return key.status;
   const t = now.getTime();
-  if (key.graceEndsAt && key.graceEndsAt.getTime() <= t && key.graceEndsAt.getTime() < key.expiresAt.getTime()) {
+  if (
+    key.graceEndsAt &&
+    key.graceEndsAt.getTime() <= t &&
+    key.graceEndsAt.getTime() < key.expiresAt.getTime()
+  ) {
     return 'revoked';
   }
   if (key.expiresAt.getTime() <= t) return 'expired';
@@ -57,10 +63,12 @@ export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'rev
 
 /** The instant a cache must stop trusting an active key: its expiry or the end of its grace period. */
 export function validUntil(key: Pick<ApiKeyEntity, 'expiresAt' | 'graceEndsAt'>): Date {
-  return key.graceEndsAt && key.graceEndsAt.getTime() < key.expiresAt.getTime() ? key.graceEndsAt : key.expiresAt;
+  return key.graceEndsAt && key.graceEndsAt.getTime() < key.expiresAt.getTime()
+    ? key.graceEndsAt
+    : key.expiresAt;
 }
 
-export function toKeyView(key: ApiKeyEntity, now: Date): ApiKeyView {
+export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKeyView {
   return {
     id: key.id,
     object: 'api_key',
@@ -103,9 +111,12 @@ export interface ValidationRow extends Pick<
   orgVersion: number;
 }
 
-/** Policy version: both parts only grow, so their sum grows on any change of key or organization. */
+/**
+ * Policy version: key and organization versions come from one sequence, so the greater of the two
+ * grows on any change of either and compares with the version carried by any change event.
+ */
 export function policyVersion(keyVersion: number, orgVersion: number): number {
-  return keyVersion + orgVersion;
+  return Math.max(keyVersion, orgVersion);
 }
 
 export function toValidateReply(row: ValidationRow | null, now: Date): ValidateKeyReply {

@@ -4,12 +4,13 @@ import { McpsModule } from '../mcps/mcps.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
+import { KeyActivityListener } from './key-activity.listener.js';
 import { KeySweeper } from './key-sweeper.service.js';
 
 @Module({
   imports: [AuditModule, McpsModule],
   controllers: [ApiKeysController],
-  providers: [ApiKeysRepository, ApiKeysService, KeySweeper],
+  providers: [ApiKeysRepository, ApiKeysService, KeySweeper, KeyActivityListener],
   exports: [ApiKeysService],
 })
 export class KeysModule {}

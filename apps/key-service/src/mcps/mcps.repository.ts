@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import type { Cursor } from '../common/pagination.js';
+import { nextVersionSql } from '../database/versions.js';
 import { McpEntity, type McpMode } from './mcp.entity.js';
 
 export interface McpListFilter {
@@ -10,10 +11,22 @@ export interface McpListFilter {
 
 @Injectable()
 export class McpsRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  private readonly schema: string;
 
-  async insert(manager: EntityManager, mcp: McpEntity): Promise<void> {
-    await manager.insert(McpEntity, mcp);
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  }
+
+  /** Stores a new MCP; its version is drawn from the shared sequence and returned. */
+  async insert(manager: EntityManager, mcp: Omit<McpEntity, 'version'>): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(McpEntity)
+      .values({ ...mcp, version: () => nextVersionSql(this.schema) })
+      .returning(['version'])
+      .execute();
+    return Number((result.raw as { version: string }[])[0]!.version);
   }
 
   async findById(id: string): Promise<McpEntity | null> {
@@ -34,9 +47,15 @@ export class McpsRepository {
     patch: Partial<Pick<McpEntity, 'name' | 'mode' | 'upstreamUrl' | 'upstreamHeaders'>>,
     now: Date,
   ): Promise<McpEntity> {
-    const next: McpEntity = { ...mcp, ...patch, version: mcp.version + 1, updatedAt: now };
-    await manager.update(McpEntity, { id: mcp.id }, { ...patch, version: next.version, updatedAt: now });
-    return next;
+    const result = await manager
+      .createQueryBuilder()
+      .update(McpEntity)
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .where('id = :id', { id: mcp.id })
+      .returning(['version'])
+      .execute();
+    const version = Number((result.raw as { version: string }[])[0]!.version);
+    return { ...mcp, ...patch, version, updatedAt: now };
   }
 
   async delete(manager: EntityManager, id: string): Promise<void> {
@@ -44,20 +63,37 @@ export class McpsRepository {
   }
 
   /** Which of `ids` are MCPs of this organization. */
-  async existingIds(orgId: string, ids: readonly string[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+  async existingIds(
+    orgId: string,
+    ids: readonly string[],
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await manager.find(McpEntity, { select: { id: true }, where: { orgId, id: In([...ids]) } });
     return new Set(rows.map((r) => r.id));
   }
 
-  async listByOrg(orgId: string, filter: McpListFilter, after: Cursor | null, limit: number): Promise<McpEntity[]> {
-    const qb = this.dataSource.getRepository(McpEntity).createQueryBuilder('m').where('m.org_id = :orgId', { orgId });
+  async listByOrg(
+    orgId: string,
+    filter: McpListFilter,
+    after: Cursor | null,
+    limit: number,
+  ): Promise<McpEntity[]> {
+    const qb = this.dataSource
+      .getRepository(McpEntity)
+      .createQueryBuilder('m')
+      .where('m.org_id = :orgId', { orgId });
     if (filter.only) {
       if (filter.only.length === 0) return [];
       qb.andWhere('m.id IN (:...only)', { only: filter.only });
     }
     if (filter.mode) qb.andWhere('m.mode = :mode', { mode: filter.mode });
-    if (after) qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('m.created_at', 'DESC').addOrderBy('m.id', 'DESC').limit(limit + 1).getMany();
+    if (after)
+      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb
+      .orderBy('m.created_at', 'DESC')
+      .addOrderBy('m.id', 'DESC')
+      .limit(limit + 1)
+      .getMany();
   }
 }

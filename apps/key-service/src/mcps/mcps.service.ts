@@ -23,7 +23,7 @@ import { McpsRepository } from './mcps.repository.js';
 const notFound = () => new AppError(ErrorCode.NotFound, 'MCP not found');
 
 /** Header names only: values are secrets that leave this service only towards gateways. */
-export function toMcpView(mcp: McpEntity): McpView {
+export function toMcpView(mcp: Omit<McpEntity, 'version'>): McpView {
   return {
     id: mcp.id,
     object: 'mcp',
@@ -48,14 +48,13 @@ export class McpsService {
 
   async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
     const now = new Date();
-    const mcp: McpEntity = {
+    const mcp: Omit<McpEntity, 'version'> = {
       id: newId(IdPrefix.Mcp),
       orgId: actor.org_id,
       name: body.name,
       mode: body.mode,
       upstreamUrl: body.upstream_url,
       upstreamHeaders: body.upstream_headers,
-      version: 1,
       createdAt: now,
       updatedAt: now,
     };

@@ -1,13 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { nextVersionSql } from '../database/versions.js';
 import { OrganizationEntity } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  private readonly schema: string;
 
-  async insert(manager: EntityManager, org: OrganizationEntity): Promise<void> {
-    await manager.insert(OrganizationEntity, org);
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  }
+
+  /** Stores a new organization; its version is drawn from the shared sequence and returned. */
+  async insert(manager: EntityManager, org: Omit<OrganizationEntity, 'version'>): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(OrganizationEntity)
+      .values({ ...org, version: () => nextVersionSql(this.schema) })
+      .returning(['version'])
+      .execute();
+    return Number((result.raw as { version: string }[])[0]!.version);
   }
 
   async findById(id: string): Promise<OrganizationEntity | null> {
@@ -24,8 +37,14 @@ export class OrganizationsRepository {
     patch: Partial<Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>>,
     now: Date,
   ): Promise<OrganizationEntity> {
-    const next: OrganizationEntity = { ...org, ...patch, version: org.version + 1, updatedAt: now };
-    await manager.update(OrganizationEntity, { id: org.id }, { ...patch, version: next.version, updatedAt: now });
-    return next;
+    const result = await manager
+      .createQueryBuilder()
+      .update(OrganizationEntity)
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .where('id = :id', { id: org.id })
+      .returning(['version'])
+      .execute();
+    const version = Number((result.raw as { version: string }[])[0]!.version);
+    return { ...org, ...patch, version, updatedAt: now };
   }
 }

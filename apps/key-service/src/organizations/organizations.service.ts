@@ -16,7 +16,7 @@ import { ApiKeysService } from '../keys/api-keys.service.js';
 import type { OrganizationEntity } from './organization.entity.js';
 import { OrganizationsRepository } from './organizations.repository.js';
 
-export function toOrganizationView(org: OrganizationEntity): OrganizationView {
+export function toOrganizationView(org: Omit<OrganizationEntity, 'version'>): OrganizationView {
   return {
     id: org.id,
     object: 'organization',
@@ -43,13 +43,12 @@ export class OrganizationsService {
   async create(request: CreateOrgRequest): Promise<CreatedOrg> {
     return this.tx.run(async (manager) => {
       const now = new Date();
-      const org: OrganizationEntity = {
+      const org: Omit<OrganizationEntity, 'version'> = {
         id: newId(IdPrefix.Organization),
         name: request.name,
         status: 'active',
         monthlyRequestLimit: request.monthly_request_limit,
         ipAllowlist: request.ip_allowlist,
-        version: 1,
         createdAt: now,
         updatedAt: now,
       };
@@ -78,7 +77,9 @@ export class OrganizationsService {
     const updated = await this.tx.run(async (manager) => {
       const current = await this.orgs.lock(manager, id);
       if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
-      const patch: Partial<Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>> = {};
+      const patch: Partial<
+        Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>
+      > = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.status !== undefined) patch.status = body.status;
       if (body.monthly_request_limit !== undefined) patch.monthlyRequestLimit = body.monthly_request_limit;

@@ -12,7 +12,12 @@ import {
   type ValidateKeyReply,
 } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
-import { createTestSchema, startIsolatedNats, testDatabaseUrl, type IsolatedNats } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  type IsolatedNats,
+} from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import { bootstrap, type KeyServiceHandle, type KeyServiceOverrides } from '../../src/index.js';
 
@@ -72,11 +77,18 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
   };
 }
 
-export function actorOf(created: { key: { id: string; organization_id: string } }, ip: string | null = '203.0.113.7'): Actor {
+export function actorOf(
+  created: { key: { id: string; organization_id: string } },
+  ip: string | null = '203.0.113.7',
+): Actor {
   return { org_id: created.key.organization_id, key_id: created.key.id, ip };
 }
 
-export async function createOrg(h: Harness, name = 'Acme', extra: Record<string, unknown> = {}): Promise<CreatedOrg> {
+export async function createOrg(
+  h: Harness,
+  name = 'Acme',
+  extra: Record<string, unknown> = {},
+): Promise<CreatedOrg> {
   return h.rpc.call(Subjects.orgs.create, { name, ...extra }, createdOrgSchema);
 }
 
@@ -87,12 +99,19 @@ export async function createMcp(
 ): Promise<McpView> {
   return h.rpc.call(
     Subjects.mcps.create,
-    { actor, body: { name: 'Weather', mode: 'live', upstream_url: 'https://mcp.example.com/weather', ...body } },
+    {
+      actor,
+      body: { name: 'Weather', mode: 'live', upstream_url: 'https://mcp.example.com/weather', ...body },
+    },
     mcpViewSchema,
   );
 }
 
-export async function createKey(h: Harness, actor: Actor, body: Record<string, unknown> = {}): Promise<CreatedKey> {
+export async function createKey(
+  h: Harness,
+  actor: Actor,
+  body: Record<string, unknown> = {},
+): Promise<CreatedKey> {
   return h.rpc.call(Subjects.keys.create, { actor, body: { name: 'Worker', ...body } }, createdKeySchema);
 }
 

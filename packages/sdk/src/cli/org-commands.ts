@@ -39,7 +39,8 @@ function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> 
 export function parseLimit(text: string | undefined): number | null | undefined {
   if (text === undefined) return undefined;
   if (text === 'none') return null;
-  if (!/^[0-9]+$/.test(text)) throw new UsageError(`--monthly-limit: expected a positive whole number or "none", got "${text}"`);
+  if (!/^[0-9]+$/.test(text))
+    throw new UsageError(`--monthly-limit: expected a positive whole number or "none", got "${text}"`);
   return Number(text);
 }
 
@@ -74,7 +75,10 @@ export interface OrgUpdateOptions {
   ipAllowlist?: string | undefined;
 }
 
-export async function updateOrganization(rpc: RpcCaller, options: OrgUpdateOptions): Promise<OrganizationView> {
+export async function updateOrganization(
+  rpc: RpcCaller,
+  options: OrgUpdateOptions,
+): Promise<OrganizationView> {
   if (options.id === undefined) throw new UsageError('--id is required');
   const body: UpdateOrgRequest['body'] = {};
   if (options.name !== undefined) body.name = options.name;

@@ -26,7 +26,9 @@ export class RpcCaller {
       });
       return new RpcCaller(nc, url);
     } catch (err) {
-      throw new UnavailableError(`cannot reach NATS at ${url} (${describe(err)}); is it running? Set NATS_URL to point elsewhere.`);
+      throw new UnavailableError(
+        `cannot reach NATS at ${url} (${describe(err)}); is it running? Set NATS_URL to point elsewhere.`,
+      );
     }
   }
 
@@ -40,10 +42,14 @@ export class RpcCaller {
     } catch (err) {
       const text = describe(err);
       if (/no responders|503/i.test(text)) {
-        throw new UnavailableError(`the key-service is not running: nothing answers ${subject} on ${this.url}`);
+        throw new UnavailableError(
+          `the key-service is not running: nothing answers ${subject} on ${this.url}`,
+        );
       }
       if (/timeout/i.test(text)) {
-        throw new UnavailableError(`the key-service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000} s`);
+        throw new UnavailableError(
+          `the key-service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+        );
       }
       throw new UnavailableError(`request ${subject} failed: ${text}`);
     }

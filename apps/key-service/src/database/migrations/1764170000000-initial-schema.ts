@@ -6,8 +6,9 @@ import { table } from '@plexmcp/service-kit';
  *
  * - `api_keys.key_hash` is `text` with a unique index: validation is one index lookup (a `char(64)`
  *   column compared with a text parameter falls back to a sequential scan).
- * - `version` columns grow on every change; a key's policy version is key.version + org.version,
- *   so caches can tell a newer answer from an older one.
+ * - `version` columns of keys, organizations and MCPs all draw from one sequence on every change,
+ *   so a key's policy version (the greater of its own and its organization's) is comparable with
+ *   the version of any change event: caches drop answers older than the last eviction.
  * - Timestamps default to millisecond precision so pagination cursors round-trip exactly.
  * - The partial indexes serve the sweeper, which only ever looks at active keys.
  */
@@ -20,6 +21,10 @@ export class InitialSchema1764170000000 implements MigrationInterface {
     const keys = table(q, 'api_keys');
     const audit = table(q, 'audit_log');
     const now = `date_trunc('milliseconds', now())`;
+    const sequence = table(q, 'policy_version_seq');
+    const nextVersion = `nextval('${sequence}'::regclass)`;
+
+    await q.query(`CREATE SEQUENCE ${sequence} AS bigint`);
 
     await q.query(`
       CREATE TABLE ${orgs} (
@@ -28,7 +33,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
         status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended')),
         monthly_request_limit bigint NULL CHECK (monthly_request_limit > 0),
         ip_allowlist text[] NULL,
-        version bigint NOT NULL DEFAULT 1,
+        version bigint NOT NULL DEFAULT ${nextVersion},
         created_at timestamptz NOT NULL DEFAULT ${now},
         updated_at timestamptz NOT NULL DEFAULT ${now}
       )`);
@@ -41,7 +46,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
         mode text NOT NULL CHECK (mode IN ('live', 'test')),
         upstream_url text NOT NULL,
         upstream_headers jsonb NOT NULL DEFAULT '{}'::jsonb,
-        version bigint NOT NULL DEFAULT 1,
+        version bigint NOT NULL DEFAULT ${nextVersion},
         created_at timestamptz NOT NULL DEFAULT ${now},
         updated_at timestamptz NOT NULL DEFAULT ${now}
       )`);
@@ -66,7 +71,7 @@ export class InitialSchema1764170000000 implements MigrationInterface {
         rotated_to text NULL REFERENCES ${keys} (id),
         revoked_at timestamptz NULL,
         last_used_at timestamptz NULL,
-        version bigint NOT NULL DEFAULT 1,
+        version bigint NOT NULL DEFAULT ${nextVersion},
         created_at timestamptz NOT NULL DEFAULT ${now},
         updated_at timestamptz NOT NULL DEFAULT ${now}
       )`);
@@ -97,5 +102,6 @@ export class InitialSchema1764170000000 implements MigrationInterface {
     await q.query(`DROP TABLE ${table(q, 'api_keys')}`);
     await q.query(`DROP TABLE ${table(q, 'mcps')}`);
     await q.query(`DROP TABLE ${table(q, 'organizations')}`);
+    await q.query(`DROP SEQUENCE ${table(q, 'policy_version_seq')}`);
   }
 }

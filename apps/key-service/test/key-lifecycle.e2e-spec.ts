@@ -1,0 +1,301 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  type Actor,
+  AppError,
+  Subjects,
+  apiKeyViewSchema,
+  auditPageSchema,
+  keyPageSchema,
+  mcpPageSchema,
+  rotatedKeySchema,
+  UsageSubjects,
+} from '@plexmcp/contracts';
+import { waitFor } from '@plexmcp/service-kit/testing';
+import {
+  type Harness,
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  startHarness,
+  validate,
+} from './support/harness.js';
+
+const DAY = 86_400_000;
+
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('API-key lifecycle', () => {
+  let h: Harness;
+  let admin: Actor;
+
+  beforeAll(async () => {
+    h = await startHarness('lifecycle');
+    admin = actorOf((await createOrg(h, 'Lifecycle')).admin_key);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  describe('expiry', () => {
+    it('defaults to 90 days and accepts 30d, 90d, 365d and an explicit date within a year', async () => {
+      const expect_ = async (body: Record<string, unknown>, days: number) => {
+        const before = Date.now();
+        const { key } = await createKey(h, admin, body);
+        const at = Date.parse(key.expires_at);
+        expect(at).toBeGreaterThanOrEqual(before + days * DAY);
+        expect(at).toBeLessThanOrEqual(Date.now() + days * DAY);
+      };
+      await expect_({}, 90);
+      await expect_({ expires_in: '30d' }, 30);
+      await expect_({ expires_in: '90d' }, 90);
+      await expect_({ expires_in: '365d' }, 365);
+      const at = new Date(Date.now() + 7 * DAY).toISOString();
+      expect((await createKey(h, admin, { expires_at: at })).key.expires_at).toBe(at);
+    });
+  });
+
+  describe('the organization admin key', () => {
+    it('is live, has every scope, every MCP and 90 days', async () => {
+      const org = await createOrg(h, 'Fresh');
+      expect(org.admin_key.key).toMatchObject({
+        mode: 'live',
+        permissions: { mcps: '*' },
+        status: 'active',
+        organization_id: org.organization.id,
+      });
+      expect(org.admin_key.key.scopes).toHaveLength(9);
+      const days =
+        (Date.parse(org.admin_key.key.expires_at) - Date.parse(org.admin_key.key.created_at)) / DAY;
+      expect(days).toBe(90);
+    });
+  });
+
+  describe('rotation', () => {
+    it('issues a new key with the same name, permissions, scopes and limits; grace 0 revokes the old one now', async () => {
+      const mcp = await createMcp(h, admin);
+      const old = await createKey(h, admin, {
+        name: 'Rotating',
+        permissions: { mcps: [mcp.id] },
+        scopes: ['usage:read'],
+        rate_limit: { requests_per_second: 3, burst: 6 },
+        usage_limit: { requests: 50, period: 'month' },
+        expires_in: '30d',
+      });
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: old.key.id, body: {} },
+        rotatedKeySchema,
+      );
+      expect(rotated.secret).not.toBe(old.secret);
+      expect(rotated.key).toMatchObject({
+        name: 'Rotating',
+        mode: 'live',
+        permissions: { mcps: [mcp.id] },
+        scopes: ['usage:read'],
+        rate_limit: { requests_per_second: 3, burst: 6 },
+        usage_limit: { requests: 50, period: 'month' },
+        status: 'active',
+      });
+      const lifetime = Date.parse(rotated.key.expires_at) - Date.parse(rotated.key.created_at);
+      expect(Math.round(lifetime / DAY)).toBe(30);
+      expect(rotated.previous).toMatchObject({
+        id: old.key.id,
+        status: 'revoked',
+        rotated_to: rotated.key.id,
+      });
+      expect((await validate(h, old.secret)).status).toBe('revoked');
+      expect((await validate(h, rotated.secret)).status).toBe('active');
+    });
+
+    it('keeps the old key working through the grace period, never beyond its own expiry', async () => {
+      const old = await createKey(h, admin, {
+        expires_at: new Date(Date.now() + 2 * 3_600_000).toISOString(),
+      });
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: old.key.id, body: { grace_period: '7d' } },
+        rotatedKeySchema,
+      );
+      expect(rotated.previous.status).toBe('active');
+      const during = await validate(h, old.secret);
+      expect(during.status).toBe('active');
+      expect(during.policy!.expires_at).toBe(old.key.expires_at);
+    });
+
+    it('records the rotation and the revocation in the audit log with actor and IP', async () => {
+      const old = await createKey(h, admin);
+      const rotated = await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: old.key.id, body: {} },
+        rotatedKeySchema,
+      );
+      const audit = await h.rpc.call(
+        Subjects.audit.list,
+        { actor: admin, page: { limit: 20 } },
+        auditPageSchema,
+      );
+      const about = audit.items.filter((e) => [old.key.id, rotated.key.id].includes(e.target_id));
+      expect(about.map((e) => `${e.action}:${e.target_id}`)).toEqual(
+        expect.arrayContaining([
+          `key.rotated:${old.key.id}`,
+          `key.revoked:${old.key.id}`,
+          `key.created:${rotated.key.id}`,
+        ]),
+      );
+      for (const entry of about) expect(entry).toMatchObject({ actor_key_id: admin.key_id, ip: admin.ip });
+    });
+
+    it('rotating a revoked, expired or already rotated key is a conflict', async () => {
+      const revoked = await createKey(h, admin);
+      await h.rpc.call(Subjects.keys.revoke, { actor: admin, id: revoked.key.id }, apiKeyViewSchema);
+      const expired = await createKey(h, admin);
+      await h.db.query(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+        expired.key.id,
+      ]);
+      const graced = await createKey(h, admin);
+      await h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: graced.key.id, body: { grace_period: '1h' } },
+        rotatedKeySchema,
+      );
+      for (const id of [revoked.key.id, expired.key.id, graced.key.id]) {
+        const err = await rejection(
+          h.rpc.call(Subjects.keys.rotate, { actor: admin, id, body: {} }, rotatedKeySchema),
+        );
+        expect(err.code).toBe('conflict');
+      }
+    });
+  });
+
+  describe('update and revoke', () => {
+    it('updates permissions and limits, bumping the policy version', async () => {
+      const key = await createKey(h, admin, { scopes: ['keys:read'] });
+      const before = await validate(h, key.secret);
+      const updated = await h.rpc.call(
+        Subjects.keys.update,
+        {
+          actor: admin,
+          id: key.key.id,
+          body: { name: 'Renamed', scopes: ['keys:read', 'usage:read'], rate_limit: null },
+        },
+        apiKeyViewSchema,
+      );
+      expect(updated).toMatchObject({
+        name: 'Renamed',
+        scopes: ['keys:read', 'usage:read'],
+        rate_limit: null,
+      });
+      const after = await validate(h, key.secret);
+      expect(after.policy!.scopes).toEqual(['keys:read', 'usage:read']);
+      expect(after.policy!.version).toBeGreaterThan(before.policy!.version);
+    });
+
+    it('a revoked key cannot be updated; revoking it again is harmless', async () => {
+      const key = await createKey(h, admin);
+      const first = await h.rpc.call(
+        Subjects.keys.revoke,
+        { actor: admin, id: key.key.id },
+        apiKeyViewSchema,
+      );
+      const again = await h.rpc.call(
+        Subjects.keys.revoke,
+        { actor: admin, id: key.key.id },
+        apiKeyViewSchema,
+      );
+      expect(again.revoked_at).toBe(first.revoked_at);
+      const err = await rejection(
+        h.rpc.call(
+          Subjects.keys.update,
+          { actor: admin, id: key.key.id, body: { name: 'x' } },
+          apiKeyViewSchema,
+        ),
+      );
+      expect(err.code).toBe('conflict');
+    });
+
+    it('answers not_found for a key that does not exist', async () => {
+      const err = await rejection(
+        h.rpc.call(Subjects.keys.get, { actor: admin, id: 'key_0000000000000000000000' }, apiKeyViewSchema),
+      );
+      expect(err.code).toBe('not_found');
+    });
+  });
+
+  describe('last use', () => {
+    it("follows the usage-service's activity batches forward, never backward", async () => {
+      const key = await createKey(h, admin);
+      const witness = await createKey(h, admin);
+      const publish = async (entries: [string, string][]) => {
+        const keys = entries.map(([key_id, last_used_at]) => ({ key_id, last_used_at }));
+        h.nc.publish(UsageSubjects.keysUsed, JSON.stringify({ type: 'keys.used', keys }));
+        await h.nc.flush();
+      };
+      const lastUsed = async (id: string) =>
+        (await h.rpc.call(Subjects.keys.get, { actor: admin, id }, apiKeyViewSchema)).last_used_at;
+
+      expect(await lastUsed(key.key.id)).toBeNull();
+      await publish([[key.key.id, '2026-05-01T10:00:00.000Z']]);
+      await waitFor(async () => (await lastUsed(key.key.id)) === '2026-05-01T10:00:00.000Z', {
+        message: 'last use',
+      });
+      // An older time in the same batch as the witness: once the witness moved, the batch was applied.
+      await publish([
+        [key.key.id, '2026-04-01T10:00:00.000Z'],
+        [witness.key.id, '2026-05-03T10:00:00.000Z'],
+      ]);
+      await waitFor(async () => (await lastUsed(witness.key.id)) !== null, { message: 'the batch to apply' });
+      expect(await lastUsed(key.key.id)).toBe('2026-05-01T10:00:00.000Z');
+    });
+  });
+
+  describe('pagination', () => {
+    it('walks every key newest first with an opaque cursor, no repeats, no gaps', async () => {
+      const org = await createOrg(h, 'Paged');
+      const actor = actorOf(org.admin_key);
+      const created = [org.admin_key.key.id];
+      for (let i = 0; i < 6; i++) created.push((await createKey(h, actor, { name: `k${i}` })).key.id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await h.rpc.call(
+          Subjects.keys.list,
+          { actor, page: cursor ? { limit: 4, cursor } : { limit: 4 } },
+          keyPageSchema,
+        );
+        expect(page.items.length).toBeLessThanOrEqual(4);
+        seen.push(...page.items.map((k) => k.id));
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      expect(new Set(seen)).toEqual(new Set(created));
+      const { rows } = await h.db.query(
+        'SELECT id FROM api_keys WHERE org_id = $1 ORDER BY created_at DESC, id DESC',
+        [actor.org_id],
+      );
+      expect(seen).toEqual(rows.map((r: { id: string }) => r.id));
+    });
+
+    it('filters MCPs by a permission list and by mode', async () => {
+      const org = await createOrg(h, 'Filtered');
+      const actor = actorOf(org.admin_key);
+      const live = await createMcp(h, actor, { mode: 'live' });
+      const test = await createMcp(h, actor, { mode: 'test' });
+      const list = async (extra: Record<string, unknown>) =>
+        (await h.rpc.call(Subjects.mcps.list, { actor, page: {}, ...extra }, mcpPageSchema)).items.map(
+          (m) => m.id,
+        );
+      expect(await list({})).toEqual([test.id, live.id]);
+      expect(await list({ only: [live.id] })).toEqual([live.id]);
+      expect(await list({ only: [] })).toEqual([]);
+      expect(await list({ only: '*', mode: 'test' })).toEqual([test.id]);
+    });
+  });
+});

@@ -1,0 +1,67 @@
+import type { z } from 'zod';
+import type {
+  ApiKeyView,
+  AuditEntry,
+  McpView,
+  UsageReply,
+  createKeyBodySchema,
+  createMcpBodySchema,
+  rotateKeyBodySchema,
+  updateKeyBodySchema,
+  updateMcpBodySchema,
+  usageQuerySchema,
+} from '@plexmcp/contracts';
+
+export type ApiKey = ApiKeyView;
+export type Mcp = McpView;
+export type { AuditEntry };
+export type Usage = UsageReply;
+
+export type CreateKeyParams = z.input<typeof createKeyBodySchema>;
+export type UpdateKeyParams = z.input<typeof updateKeyBodySchema>;
+export type RotateKeyParams = z.input<typeof rotateKeyBodySchema>;
+export type CreateMcpParams = z.input<typeof createMcpBodySchema>;
+export type UpdateMcpParams = z.input<typeof updateMcpBodySchema>;
+export type UsageParams = z.input<typeof usageQuerySchema>;
+
+export interface ListParams {
+  limit?: number;
+  cursor?: string;
+}
+
+/** A created or rotated key: the only time the secret is visible. */
+export type KeyWithSecret = ApiKey & { secret: string };
+export type RotatedKeyResult = ApiKey & { secret: string; previous: ApiKey };
+
+export interface Alert {
+  id: string;
+  type: 'error_spike' | 'new_location' | 'request_spike' | 'key_expiring';
+  key_id: string;
+  status: string;
+  details: Record<string, unknown>;
+  created_at: string;
+  acknowledged_at: string | null;
+  [field: string]: unknown;
+}
+
+export interface Webhook {
+  id: string;
+  url: string;
+  events: string[];
+  status?: string;
+  created_at: string;
+  [field: string]: unknown;
+}
+
+export type WebhookWithSecret = Webhook & { secret: string };
+
+export interface WebhookDelivery {
+  id: string;
+  webhook_id: string;
+  [field: string]: unknown;
+}
+
+export interface CreateWebhookParams {
+  url: string;
+  events?: string[];
+}
