@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { DocsModule } from './docs/docs.module.js';
 import { GatewayRuntime } from './gateway-runtime.js';
@@ -6,6 +7,8 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { UsageModule } from './usage/usage.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Global()
 @Module({})
@@ -29,6 +32,9 @@ export class AppModule {
         KeysModule,
         McpsModule,
         AuditModule,
+        UsageModule,
+        AlertsModule,
+        WebhooksModule,
         HealthModule,
         MetricsModule,
         ...(runtime.config.DOCS_ENABLED ? [DocsModule] : []),

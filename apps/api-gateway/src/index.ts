@@ -173,6 +173,7 @@ async function start(
     fastify.decorateRequest('clientIp', null);
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
+    fastify.decorateRequest('errorCode', null);
 
     fastify.addHook(
       'onRequest',

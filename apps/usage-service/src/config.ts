@@ -29,11 +29,15 @@ const retryScheduleSchema = z
  * - DATABASE_URL / USAGE_SERVICE_DATABASE_URL: Postgres (the latter wins); USAGE_SERVICE_DB_SCHEMA
  *   the schema owning every table (default `usage_service`).
  * - INGEST_BATCH_SIZE (default 2000): events committed per transaction; INGEST_BATCH_WAIT_MS
- *   (default 50): how long a partial batch waits for more events; INGEST_ACK_WAIT_MS (default
+ *   (default 50): how long a partial batch waits for more events; INGEST_CONCURRENCY (default 2):
+ *   batches committed at the same time (each on its own connection); INGEST_ACK_WAIT_MS (default
  *   30000): JetStream redelivers a message not acknowledged within this time.
  * - USAGE_RETENTION_MINUTE_DAYS (7), USAGE_RETENTION_HOUR_DAYS (90), USAGE_RETENTION_DAY_DAYS
  *   (730): how long each granularity is kept; DEDUP_RETENTION_HOURS (192): how long event ids are
  *   remembered (must exceed the stream's max age of 7 days plus the publisher's outage buffer).
+ * - ROLLUP_INTERVAL_MS (10000): how often closed minutes are added into the hour and day tables;
+ *   ROLLUP_DELAY_MS (120000): how long after its end a minute is rolled up (events older than that
+ *   when they arrive are written to all three tables directly).
  * - KEYS_USED_FLUSH_MS (5000): how often `last_used_at` updates are published to the key-service.
  * - LIMITS_SWEEP_MS (1000): how often expired limit blocks are cleared and unannounced ones published.
  * - ANOMALY_*: see `AnomalyThresholds` in alerts/anomaly-rules.ts for what each threshold means.
@@ -52,12 +56,15 @@ export const usageServiceEnvSchema = z.object({
   DB_POOL_SIZE: positiveInt(10, 100),
   INGEST_BATCH_SIZE: positiveInt(2000, 20_000),
   INGEST_BATCH_WAIT_MS: msSchema(50, 1, 10_000),
+  INGEST_CONCURRENCY: positiveInt(2, 16),
   INGEST_ACK_WAIT_MS: msSchema(30_000, 1_000, 600_000),
   USAGE_RETENTION_MINUTE_DAYS: positiveInt(7, 3650),
   USAGE_RETENTION_HOUR_DAYS: positiveInt(90, 3650),
   USAGE_RETENTION_DAY_DAYS: positiveInt(730, 36500),
   DEDUP_RETENTION_HOURS: positiveInt(192, 24 * 3650),
   RETENTION_SWEEP_MS: msSchema(600_000, 1_000, 86_400_000),
+  ROLLUP_INTERVAL_MS: msSchema(10_000, 10, 600_000),
+  ROLLUP_DELAY_MS: msSchema(120_000, 0, 86_400_000),
   KEYS_USED_FLUSH_MS: msSchema(5_000, 10, 600_000),
   LIMITS_SWEEP_MS: msSchema(1_000, 10, 600_000),
   ANOMALY_EVAL_MS: msSchema(5_000, 10, 600_000),

@@ -252,6 +252,112 @@ describe('limits, anomaly alerts and webhooks', () => {
     sub.unsubscribe();
   });
 
+  it('counts requests made before a limit was set, and blocks an organization at its monthly limit', async () => {
+    const seen: UsageEvent[] = [];
+    const sub = publisher.nc.subscribe(Subjects.usageEvents.limitReached, {
+      callback: (_err, msg) => {
+        seen.push(usageEventSchema.parse(msg.json()));
+      },
+    });
+    const key = newKeyId();
+    await publisher.publish(
+      Array.from({ length: 5 }, () => requestEvent({ org_id: org, key_id: key, usage_limit: null })),
+    );
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 5);
+    const limit = { usage_limit: { requests: 8, period: 'month' as const } };
+    await publisher.publish(
+      Array.from({ length: 2 }, () => requestEvent({ org_id: org, key_id: key, ...limit })),
+    );
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 7);
+    expect(seen.filter((e) => e.block.key_id === key)).toHaveLength(0);
+    await publisher.publish([requestEvent({ org_id: org, key_id: key, ...limit })]);
+    const keyBlock = await waitFor(() => seen.find((e) => e.block.key_id === key));
+    const now = new Date();
+    expect(keyBlock.block.reset_at).toBe(
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+    );
+
+    const otherOrg = newOrgId();
+    const orgLimited = { org_monthly_limit: 20 };
+    await publisher.publish(
+      Array.from({ length: 19 }, () => requestEvent({ org_id: otherOrg, key_id: newKeyId(), ...orgLimited })),
+    );
+    await waitFor(async () => (await queryUsage(rpc, otherOrg)).total_requests === 19);
+    expect(seen.filter((e) => e.block.org_id === otherOrg)).toHaveLength(0);
+    await publisher.publish([requestEvent({ org_id: otherOrg, key_id: newKeyId(), ...orgLimited })]);
+    const orgBlock = await waitFor(() => seen.find((e) => e.block.org_id === otherOrg));
+    expect(orgBlock.block).toMatchObject({ scope: 'org', key_id: null });
+    sub.unsubscribe();
+  });
+
+  it('warns once that a key expires within 7 days', async () => {
+    const key = newKeyId();
+    const expiresAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    await publisher.publish(
+      Array.from({ length: 3 }, () => requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })),
+    );
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 3);
+    await publisher.publish([requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })]);
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 4);
+    const page = await rpc.call(
+      UsageSubjects.alerts.list,
+      { actor, query: { limit: 50, key_id: key } },
+      alertPageSchema,
+    );
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({
+      type: 'key_expiring',
+      details: { expires_at: expiresAt, days_left: 2 },
+    });
+    const farKey = newKeyId();
+    await publisher.publish([
+      requestEvent({
+        org_id: org,
+        key_id: farKey,
+        expires_at: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      }),
+    ]);
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: farKey })).total_requests === 1);
+    const none = await rpc.call(
+      UsageSubjects.alerts.list,
+      { actor, query: { limit: 50, key_id: farKey } },
+      alertPageSchema,
+    );
+    expect(none.items).toHaveLength(0);
+  });
+
+  it('raises request_spike when volume jumps far above a key’s own history', async () => {
+    const key = newKeyId();
+    const now = Date.now();
+    // Two hours of history at 2 requests a minute, then a burst of 600 in the current window.
+    const history = Array.from({ length: 240 }, (_, i) =>
+      requestEvent({
+        org_id: org,
+        key_id: key,
+        occurred_at: new Date(now - 10 * 60_000 - i * 30_000).toISOString(),
+      }),
+    );
+    await publisher.publish(history);
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 240);
+    const quiet = await rpc.call(
+      UsageSubjects.alerts.list,
+      { actor, query: { limit: 50, key_id: key } },
+      alertPageSchema,
+    );
+    expect(quiet.items).toHaveLength(0);
+    await publisher.publish(Array.from({ length: 600 }, () => requestEvent({ org_id: org, key_id: key })));
+    const alerts = await waitFor(async () => {
+      const page = await rpc.call(
+        UsageSubjects.alerts.list,
+        { actor, query: { limit: 50, key_id: key, type: 'request_spike' } },
+        alertPageSchema,
+      );
+      return page.items.length > 0 ? page.items : null;
+    });
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.details).toMatchObject({ baseline_requests_per_minute: expect.any(Number) });
+  });
+
   it('keeps retrying a receiver that is down and delivers once it is back', async () => {
     const down = new Receiver(await freePort());
     const created = await rpc.call(

@@ -10,7 +10,9 @@ import {
   testDatabaseUrl,
   waitFor,
 } from '@plexmcp/service-kit/testing';
+import { createUsageDataSource } from '../src/database/data-source.js';
 import { bootstrap, type UsageServiceHandle } from '../src/index.js';
+import { UsageRepository } from '../src/usage/usage.repository.js';
 import {
   EventPublisher,
   GERMAN_IP,
@@ -164,6 +166,58 @@ describe('usage ingest counts every request exactly once', () => {
     );
     expect((await queryUsage(rpc, org)).total_requests).toBe(total);
   }, 120_000);
+
+  it('answers the same by minute, hour and day before and after minutes are rolled up, late events included', async () => {
+    service ??= await start();
+    const org = newOrgId();
+    const key = newKeyId();
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    await publisher.publish([
+      ...Array.from({ length: 50 }, () =>
+        requestEvent({ org_id: org, key_id: key, occurred_at: twoHoursAgo, status: 500 }),
+      ),
+      ...Array.from({ length: 70 }, () => requestEvent({ org_id: org, key_id: key })),
+    ]);
+    const rpc = publisher.rpc();
+    await waitFor(async () => (await queryUsage(rpc, org)).total_requests === 120, { message: '120 events' });
+    const totals = async () =>
+      Promise.all(
+        (['minute', 'hour', 'day'] as const).map(async (granularity) => {
+          const u = await queryUsage(rpc, org, { granularity });
+          return [u.total_requests, u.errors['5xx'], u.series.reduce((n, b) => n + b.requests, 0)];
+        }),
+      );
+    expect(await totals()).toEqual([
+      [120, 50, 120],
+      [120, 50, 120],
+      [120, 50, 120],
+    ]);
+
+    // Roll every minute up to two minutes from now; events for those minutes are then "late".
+    const dataSource = await createUsageDataSource({
+      url: testDatabaseUrl(),
+      schema: schema.schema,
+      poolSize: 1,
+    }).initialize();
+    try {
+      const until = Date.now() + 120_000;
+      expect(await new UsageRepository(dataSource).rollup(until)).toBe(until);
+    } finally {
+      await dataSource.destroy();
+    }
+    expect(await totals()).toEqual([
+      [120, 50, 120],
+      [120, 50, 120],
+      [120, 50, 120],
+    ]);
+    await publisher.publish(Array.from({ length: 30 }, () => requestEvent({ org_id: org, key_id: key })));
+    await waitFor(async () => (await queryUsage(rpc, org, { granularity: 'minute' })).total_requests === 150);
+    expect(await totals()).toEqual([
+      [150, 50, 150],
+      [150, 50, 150],
+      [150, 50, 150],
+    ]);
+  });
 });
 
 /** Nothing left to deliver or awaiting acknowledgement on the durable consumer. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDateSchema, keyIdSchema, mcpIdSchema, modeSchema, orgIdSchema } from './common.schema.js';
 import { usageLimitSchema } from './keys.schema.js';
+import { ERROR_CODES } from './errors.js';
 
 /**
  * Cache-invalidation events (core NATS fan-out on `keys.events.*`), a discriminated union on
@@ -55,6 +56,12 @@ export const requestRecordedEventSchema = z.object({
   usage_limit: usageLimitSchema.nullable().optional(),
   org_monthly_limit: z.number().int().min(1).nullable().optional(),
   expires_at: isoDateSchema.nullable().optional(),
+  /**
+   * The error code when the gateway itself refused the request (e.g. `usage_limit_exceeded`,
+   * `rate_limited`); null or absent when it was served. Requests the gateway throttled are tracked
+   * but neither billed nor counted toward usage limits.
+   */
+  error_code: z.enum(ERROR_CODES).nullable().optional(),
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
 

@@ -1,4 +1,4 @@
-import type { KeyPolicy } from '@plexmcp/contracts';
+import type { ErrorCode, KeyPolicy } from '@plexmcp/contracts';
 
 /** What the authentication hook learned about the caller; read by guards, controllers and events. */
 export interface AuthContext {
@@ -19,6 +19,8 @@ declare module 'fastify' {
     /** The MCP this request is about, for the usage event. */
     mcpId: string | null;
     receivedAt: number;
+    /** The code of the error envelope the gateway itself answered with, for the usage event. */
+    errorCode: ErrorCode | null;
   }
   interface FastifyContextConfig {
     /** The MCP Streamable HTTP route: 401/403 carry `WWW-Authenticate`. */

@@ -38,6 +38,7 @@ export function sendError(
   requestId: string | undefined,
   headers?: Readonly<Record<string, string>>,
 ): FastifyReply {
+  reply.request.errorCode = error.code;
   reply.code(error.status);
   if (error.headers) reply.headers(error.headers);
   if (headers) reply.headers(headers);

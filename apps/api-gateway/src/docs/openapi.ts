@@ -13,8 +13,9 @@ import {
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import { z } from 'zod';
+import { USAGE_ROUTES } from './usage-routes.js';
 
-interface RouteDoc {
+export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -168,6 +169,7 @@ export const ROUTES: readonly RouteDoc[] = [
     data: auditEntrySchema,
     list: true,
   },
+  ...USAGE_ROUTES,
   {
     method: 'get',
     path: '/healthz',

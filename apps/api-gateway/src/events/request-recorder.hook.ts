@@ -52,6 +52,7 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
         usage_limit: policy.usage_limit,
         org_monthly_limit: policy.org_monthly_limit,
         expires_at: policy.expires_at,
+        error_code: request.errorCode,
       };
       publisher.record(event);
     }

@@ -160,7 +160,7 @@ export class AlertsRepository {
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket >= $2), 0) AS window_errors,
               coalesce(sum(u.requests) FILTER (WHERE u.bucket < $2), 0) AS baseline_requests,
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket < $2), 0) AS baseline_errors,
-              (SELECT min(h.bucket) FROM ${this.s}.usage_hour h WHERE h.key_id = u.key_id) AS first_seen_at
+              least((SELECT min(h.bucket) FROM ${this.s}.usage_hour h WHERE h.key_id = u.key_id), min(u.bucket)) AS first_seen_at
        FROM ${this.s}.usage_minute u
        WHERE u.key_id = ANY($1::text[]) AND u.bucket >= $3
        GROUP BY u.key_id`,

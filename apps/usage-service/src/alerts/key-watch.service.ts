@@ -53,14 +53,18 @@ export class KeyWatchService {
       }
     }
     if (newPairs.size > 0) {
-      const profiles = [...firstByKey].map(([keyId, f]) => ({
-        keyId,
-        orgId: f.orgId,
-        firstCountry: f.country,
-        firstSeenAt: f.at,
-      }));
+      const profiles = [...firstByKey]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([keyId, f]) => ({
+          keyId,
+          orgId: f.orgId,
+          firstCountry: f.country,
+          firstSeenAt: f.at,
+        }));
       const createdProfiles = await this.repository.createProfiles(sql, profiles);
-      const sortedPairs = [...newPairs.values()].sort((a, b) => a.seenAt - b.seenAt);
+      const sortedPairs = [...newPairs.values()].sort((a, b) =>
+        a.keyId === b.keyId ? (a.country < b.country ? -1 : 1) : a.keyId < b.keyId ? -1 : 1,
+      );
       const inserted = await this.repository.addCountries(sql, sortedPairs);
       const alerting = inserted.filter(
         (p) => !(createdProfiles.has(p.key_id) && firstByKey.get(p.key_id)?.country === p.country),

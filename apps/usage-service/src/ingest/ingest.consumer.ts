@@ -14,7 +14,7 @@ import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contra
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
-import { IngestService, parseEvent } from './ingest.service.js';
+import { IngestService, type ParsedMessage, parseEvent } from './ingest.service.js';
 
 /** Ensures the USAGE stream with the settings the gateway also uses (whoever starts first creates it). */
 export async function ensureUsageStream(jsm: JetStreamManager): Promise<void> {
@@ -55,8 +55,9 @@ export interface IngestStats {
 @Injectable()
 export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private messages: ConsumerMessages | null = null;
-  private buffer: JsMsg[] = [];
-  private processing: Promise<void> | null = null;
+  /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
+  private buffer: { msg: JsMsg; parsed: ParsedMessage }[] = [];
+  private readonly inflight = new Set<Promise<void>>();
   private waitTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private reading: Promise<void> | null = null;
@@ -113,20 +114,22 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     clearTimeout(this.waitTimer);
     await this.messages?.close().catch(() => undefined);
     await this.reading;
-    // Messages still buffered are not acknowledged: JetStream redelivers them to another instance.
-    await this.processing;
+    await Promise.all(this.inflight);
+    // Messages received but not processed go straight back to JetStream for another instance.
+    for (const { msg } of this.buffer.splice(0)) msg.nak();
   }
 
   private async read(messages: ConsumerMessages): Promise<void> {
     try {
       for await (const m of messages) {
         if (this.stopped) break;
-        this.buffer.push(m);
-        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick();
-        else if (this.buffer.length === 1 && !this.processing && !this.waitTimer) {
+        this.buffer.push({ msg: m, parsed: parseEvent(m.data) });
+        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick(false);
+        else if (this.inflight.size === 0 && !this.waitTimer) {
+          // Light traffic: give a partial batch a moment to fill before committing it.
           this.waitTimer = setTimeout(() => {
             this.waitTimer = undefined;
-            this.kick();
+            this.kick(true);
           }, this.config.INGEST_BATCH_WAIT_MS);
         }
       }
@@ -135,29 +138,32 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private kick(): void {
-    if (this.processing || this.stopped) return;
-    clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    this.processing = this.drain().finally(() => {
-      this.processing = null;
-      if (this.buffer.length > 0 && !this.stopped) this.kick();
-    });
-  }
-
-  /** Processes batches while messages keep arriving; under load batches fill up on their own. */
-  private async drain(): Promise<void> {
-    while (this.buffer.length > 0 && !this.stopped) {
+  /**
+   * Starts batches while fewer than INGEST_CONCURRENCY are in flight: a full batch always, a
+   * partial one only when nothing is in flight (so under load batches stay large).
+   */
+  private kick(partial: boolean): void {
+    while (!this.stopped && this.inflight.size < this.config.INGEST_CONCURRENCY) {
+      const ready =
+        this.buffer.length >= this.config.INGEST_BATCH_SIZE ||
+        (this.buffer.length > 0 && (partial || this.inflight.size === 0));
+      if (!ready) return;
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
       const batch = this.buffer.splice(0, this.config.INGEST_BATCH_SIZE);
-      await this.processBatch(batch);
+      const run: Promise<void> = this.processBatch(batch).finally(() => {
+        this.inflight.delete(run);
+        this.kick(false);
+      });
+      this.inflight.add(run);
+      partial = false;
     }
   }
 
-  private async processBatch(batch: JsMsg[]): Promise<void> {
+  private async processBatch(batch: { msg: JsMsg; parsed: ParsedMessage }[]): Promise<void> {
     const events = [];
     const valid: JsMsg[] = [];
-    for (const m of batch) {
-      const parsed = parseEvent(m.data);
+    for (const { msg: m, parsed } of batch) {
       if (parsed.ok) {
         events.push(parsed.event);
         valid.push(m);

@@ -9,6 +9,7 @@ import { KeyWatchService } from '../alerts/key-watch.service.js';
 import { LimitsService } from '../limits/limits.service.js';
 import { DATA_SOURCE, GEOIP, LOGGER } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
+import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
 import { aggregate, type LocatedEvent } from './usage-aggregator.js';
 
@@ -38,7 +39,7 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
 
 /**
  * Counts one batch of request events exactly once: in ONE transaction it records the event ids
- * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute/hour/day aggregates,
+ * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute aggregates,
  * the limit counters and the per-event anomalies. The caller acknowledges the messages only
  * after this resolves, so a crash at any point either loses nothing (redelivery) or counts
  * nothing twice (the ids are already stored).
@@ -63,7 +64,8 @@ export class IngestService {
     if (unique.size === 0) return { counted: 0, duplicates: 0, invalid: 0 };
 
     const outcome = await this.dataSource.transaction(async (tx) => {
-      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()]);
+      // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
+      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
       const located: LocatedEvent[] = [];
       for (const [id, event] of unique) {
         if (!fresh.has(id)) continue;
@@ -75,9 +77,15 @@ export class IngestService {
       }
       if (located.length === 0) return { located, blocks: [], raised: 0, commit: () => undefined };
       located.sort((a, b) => a.occurredAt - b.occurredAt);
+      // Minutes after the rollup watermark reach hours and days through the rollup; a late event
+      // for a minute already rolled up goes to all three tables directly.
+      const watermark = await this.usage.lockWatermark(tx);
       await this.usage.upsert(tx, 'minute', aggregate(located, 'minute'));
-      await this.usage.upsert(tx, 'hour', aggregate(located, 'hour'));
-      await this.usage.upsert(tx, 'day', aggregate(located, 'day'));
+      const late = located.filter((l) => bucketStart(l.occurredAt, 'minute') < watermark);
+      if (late.length > 0) {
+        await this.usage.upsert(tx, 'hour', aggregate(late, 'hour'));
+        await this.usage.upsert(tx, 'day', aggregate(late, 'day'));
+      }
       const blocks = await this.limits.count(tx, located, nowMs);
       const watched = await this.keyWatch.inspect(tx, located, nowMs);
       return { located, blocks, raised: watched.raised, commit: watched.commit };

@@ -2,6 +2,14 @@ import type { RequestRecordedEvent } from '@plexmcp/contracts';
 import { bucketIndex, emptyHistogram } from '../usage/latency-histogram.js';
 import { bucketStart, type Granularity } from '../usage/time-buckets.js';
 
+/** Gateway refusals that throttle the caller: tracked, never billed nor counted toward limits. */
+const THROTTLED = new Set<string>(['usage_limit_exceeded', 'rate_limited']);
+
+/** A live-key request the gateway did not throttle; test keys never count (seed: "Don't count toward billing"). */
+export function isBillable(event: RequestRecordedEvent): boolean {
+  return event.mode === 'live' && !(event.error_code && THROTTLED.has(event.error_code));
+}
+
 /** One aggregate row: the counts of one key × MCP × country in one time bucket. */
 export interface AggregateRow {
   orgId: string;
@@ -59,7 +67,7 @@ export function aggregate(events: readonly LocatedEvent[], granularity: Granular
       rows.set(id, row);
     }
     row.requests += 1;
-    if (event.mode === 'live') row.billable += 1;
+    if (isBillable(event)) row.billable += 1;
     const statusClass = Math.floor(event.status / 100);
     if (statusClass === 5) row.s5xx += 1;
     else if (statusClass === 4) row.s4xx += 1;

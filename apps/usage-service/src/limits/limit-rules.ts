@@ -1,4 +1,4 @@
-import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import { isBillable, type LocatedEvent } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import type {
   CounterIncrement,
@@ -28,8 +28,9 @@ const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodNam
   `${scope}|${subjectId}|${period}`;
 
 /**
- * Counts the live requests of a batch per organization-month, key-day and key-month, and picks the
- * limits in force from the newest event of each key/organization. Test-key requests never count.
+ * Picks the limits in force from the newest event of each key/organization, and counts the batch's
+ * live requests of the limited subjects per organization-month, key-day or key-month. Test-key
+ * requests never count.
  */
 export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
   const increments = new Map<string, CounterIncrement>();
@@ -54,10 +55,6 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
 
   for (const { event, occurredAt } of events) {
     if (event.mode !== 'live') continue;
-    bump('org', event.org_id, 'month', occurredAt);
-    bump('key', event.key_id, 'day', occurredAt);
-    bump('key', event.key_id, 'month', occurredAt);
-
     if (event.org_monthly_limit !== undefined) {
       if (event.org_monthly_limit === null) forget('org', event.org_id, 'month', occurredAt);
       else
@@ -87,6 +84,17 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
           forget('key', event.key_id, period, occurredAt);
         }
       }
+    }
+  }
+  // Only subjects with a limit in force are counted (a counter starting mid-period is seeded from
+  // the exact aggregates by the repository, so a limit added later still sees earlier requests).
+  for (const { event, occurredAt } of events) {
+    if (!isBillable(event)) continue;
+    if (settings.has(settingKey('org', event.org_id, 'month')))
+      bump('org', event.org_id, 'month', occurredAt);
+    for (const period of ['day', 'month'] as const) {
+      if (settings.has(settingKey('key', event.key_id, period)))
+        bump('key', event.key_id, period, occurredAt);
     }
   }
   return { increments: [...increments.values()], settings };

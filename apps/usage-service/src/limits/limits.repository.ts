@@ -41,6 +41,10 @@ export interface NewBlock {
   resetAt: number;
 }
 
+/** End of a counter's period (UTC), in SQL. */
+const PERIOD_END = `((c.period_start AT TIME ZONE 'UTC')
+  + CASE c.period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END) AT TIME ZONE 'UTC'`;
+
 @Injectable()
 export class LimitsRepository {
   private readonly schema: string;
@@ -59,13 +63,18 @@ export class LimitsRepository {
         a.period.localeCompare(b.period) ||
         a.periodStart - b.periodStart,
     );
-    const rows = await sql.query<
-      { scope: LimitScope; subject_id: string; period: LimitPeriodName; period_start: Date; count: string }[]
-    >(
+    type Row = {
+      scope: LimitScope;
+      subject_id: string;
+      period: LimitPeriodName;
+      period_start: Date;
+      count: string;
+    };
+    const rows = await sql.query<(Row & { inserted: boolean })[]>(
       `INSERT INTO "${this.schema}".usage_counters AS c (scope, subject_id, period, period_start, count)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::bigint[])
        ON CONFLICT (scope, subject_id, period, period_start) DO UPDATE SET count = c.count + excluded.count
-       RETURNING scope, subject_id, period, period_start, count`,
+       RETURNING scope, subject_id, period, period_start, count, (xmax = 0) AS inserted`,
       [
         sorted.map((i) => i.scope),
         sorted.map((i) => i.subjectId),
@@ -74,6 +83,37 @@ export class LimitsRepository {
         sorted.map((i) => i.count),
       ],
     );
+    const created = rows.filter((r) => r.inserted);
+    if (created.length > 0) {
+      // A new counter (new period, or a limit just set) starts from the exact aggregates — days
+      // before the rollup watermark plus minutes after it — which already include this batch.
+      const seeded = returnedRows<Row>(
+        await sql.query(
+          `UPDATE "${this.schema}".usage_counters c SET count = (
+             SELECT coalesce(sum(d.billable), 0) FROM "${this.schema}".usage_day d
+             WHERE (CASE c.scope WHEN 'org' THEN d.org_id ELSE d.key_id END) = c.subject_id
+               AND d.bucket >= c.period_start AND d.bucket < ${PERIOD_END}
+           ) + (
+             SELECT coalesce(sum(m.billable), 0) FROM "${this.schema}".usage_minute m
+             WHERE (CASE c.scope WHEN 'org' THEN m.org_id ELSE m.key_id END) = c.subject_id
+               AND m.bucket >= greatest(c.period_start, (SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1))
+               AND m.bucket < ${PERIOD_END}
+           )
+           WHERE (c.scope, c.subject_id, c.period, c.period_start) IN
+                 (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]))
+           RETURNING scope, subject_id, period, period_start, count`,
+          [
+            created.map((r) => r.scope),
+            created.map((r) => r.subject_id),
+            created.map((r) => r.period),
+            created.map((r) => r.period_start.toISOString()),
+          ],
+        ),
+      );
+      const id = (r: Row) => `${r.scope}|${r.subject_id}|${r.period}|${r.period_start.getTime()}`;
+      const bySubject = new Map(seeded.map((r) => [id(r), r.count]));
+      for (const r of rows) r.count = bySubject.get(id(r)) ?? r.count;
+    }
     return rows.map((r) => ({
       scope: r.scope,
       subjectId: r.subject_id,

@@ -46,3 +46,12 @@ export function quantile(
   }
   return null;
 }
+
+/**
+ * One column per bucket (`h00`…`h39`) in the aggregate tables: merging is plain addition, which
+ * keeps the ingest upsert fast (an array-merge function per row cost more than the rest together).
+ */
+export const HISTOGRAM_COLUMNS: readonly string[] = Array.from(
+  { length: HISTOGRAM_BUCKETS },
+  (_, i) => `h${String(i).padStart(2, '0')}`,
+);

@@ -3,7 +3,22 @@ import type { DataSource } from 'typeorm';
 import type { SqlExecutor } from '../database/data-source.js';
 import type { AggregateRow } from '../ingest/usage-aggregator.js';
 import { DATA_SOURCE } from '../tokens.js';
-import { HISTOGRAM_BUCKETS } from './latency-histogram.js';
+import { HISTOGRAM_BUCKETS, HISTOGRAM_COLUMNS } from './latency-histogram.js';
+
+const BASE_COLUMNS = [
+  'org_id',
+  'bucket',
+  'key_id',
+  'mcp_id',
+  'country',
+  'requests',
+  'billable',
+  's2xx',
+  's3xx',
+  's4xx',
+  's5xx',
+  'latency_sum',
+] as const;
 import type { Granularity } from './time-buckets.js';
 
 const TABLE_BY_GRANULARITY: Readonly<Record<Granularity, string>> = {
@@ -57,38 +72,45 @@ export class UsageRepository {
   async upsert(sql: SqlExecutor, granularity: Granularity, rows: AggregateRow[]): Promise<void> {
     if (rows.length === 0) return;
     const t = this.table(granularity);
+    const params: unknown[] = [
+      rows.map((r) => r.orgId),
+      rows.map((r) => new Date(r.bucket).toISOString()),
+      rows.map((r) => r.keyId),
+      rows.map((r) => r.mcpId),
+      rows.map((r) => r.country),
+      rows.map((r) => r.requests),
+      rows.map((r) => r.billable),
+      rows.map((r) => r.s2xx),
+      rows.map((r) => r.s3xx),
+      rows.map((r) => r.s4xx),
+      rows.map((r) => r.s5xx),
+      rows.map((r) => r.latencySum),
+    ];
+    const types = [
+      'text',
+      'timestamptz',
+      'text',
+      'text',
+      'text',
+      'bigint',
+      'bigint',
+      'bigint',
+      'bigint',
+      'bigint',
+      'bigint',
+      'float8',
+    ];
+    for (let i = 0; i < HISTOGRAM_BUCKETS; i++) {
+      params.push(rows.map((r) => r.hist[i] ?? 0));
+      types.push('bigint');
+    }
+    const columns = [...BASE_COLUMNS, ...HISTOGRAM_COLUMNS];
+    const sums = columns.slice(5).map((c) => `${c} = t.${c} + excluded.${c}`);
     await sql.query(
-      `INSERT INTO ${t} AS t (org_id, bucket, key_id, mcp_id, country, requests, billable,
-                             s2xx, s3xx, s4xx, s5xx, latency_sum, latency_hist)
-       SELECT o, b, k, m, c, r, bl, x2, x3, x4, x5, ls, h::bigint[]
-       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-                   $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
-                   $12::float8[], $13::text[])
-            AS u(o, b, k, m, c, r, bl, x2, x3, x4, x5, ls, h)
-       ON CONFLICT (org_id, bucket, key_id, mcp_id, country) DO UPDATE SET
-         requests = t.requests + excluded.requests,
-         billable = t.billable + excluded.billable,
-         s2xx = t.s2xx + excluded.s2xx,
-         s3xx = t.s3xx + excluded.s3xx,
-         s4xx = t.s4xx + excluded.s4xx,
-         s5xx = t.s5xx + excluded.s5xx,
-         latency_sum = t.latency_sum + excluded.latency_sum,
-         latency_hist = "${this.schema}".hist_add(t.latency_hist, excluded.latency_hist)`,
-      [
-        rows.map((r) => r.orgId),
-        rows.map((r) => new Date(r.bucket).toISOString()),
-        rows.map((r) => r.keyId),
-        rows.map((r) => r.mcpId),
-        rows.map((r) => r.country),
-        rows.map((r) => r.requests),
-        rows.map((r) => r.billable),
-        rows.map((r) => r.s2xx),
-        rows.map((r) => r.s3xx),
-        rows.map((r) => r.s4xx),
-        rows.map((r) => r.s5xx),
-        rows.map((r) => r.latencySum),
-        rows.map((r) => `{${r.hist.join(',')}}`),
-      ],
+      `INSERT INTO ${t} AS t (${columns.join(', ')})
+       SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}[]`).join(', ')})
+       ON CONFLICT (org_id, bucket, key_id, mcp_id, country) DO UPDATE SET ${sums.join(', ')}`,
+      params,
     );
   }
 
@@ -106,12 +128,77 @@ export class UsageRepository {
     return { clause, params };
   }
 
-  async series(filter: UsageFilter): Promise<SeriesRow[]> {
+  /**
+   * The rows of one granularity as a subquery. Hours and days hold the minutes before the rollup
+   * watermark; the minutes after it are added on the fly, so answers are always up to date. One
+   * statement sees one snapshot, so the rollup moving in between cannot count a minute twice.
+   * `filter.to` must be a bucket boundary of the granularity.
+   */
+  private source(filter: UsageFilter): { from: string; params: unknown[] } {
     const { clause, params } = this.where(filter);
+    const columns = [...BASE_COLUMNS, ...HISTOGRAM_COLUMNS].filter((c) => c !== 'bucket').join(', ');
+    if (filter.granularity === 'minute')
+      return { from: `(SELECT * FROM ${this.table('minute')} WHERE ${clause}) AS src`, params };
+    const width = filter.granularity === 'hour' ? '1 hour' : '1 day';
+    return {
+      from: `(SELECT bucket, ${columns} FROM ${this.table(filter.granularity)} WHERE ${clause}
+              UNION ALL
+              SELECT date_bin('${width}', bucket, timestamptz '1970-01-01Z') AS bucket, ${columns}
+              FROM ${this.table('minute')}
+              WHERE ${clause} AND bucket >= (SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1)) AS src`,
+      params,
+    };
+  }
+
+  /** The rollup watermark, share-locked until the caller's transaction ends. */
+  async lockWatermark(sql: SqlExecutor): Promise<number> {
+    const rows = await sql.query<{ watermark: Date }[]>(
+      `SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1 FOR SHARE`,
+    );
+    return rows[0]!.watermark.getTime();
+  }
+
+  /**
+   * Adds the minutes in [watermark, until) to the hour and day tables and moves the watermark.
+   * FOR UPDATE waits for ingest transactions holding the watermark (they decided, under it, which
+   * rows go where), so no minute is rolled up twice or missed. Returns the new watermark.
+   */
+  async rollup(untilMs: number): Promise<number> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await tx.query<{ watermark: Date }[]>(
+        `SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1 FOR UPDATE`,
+      );
+      const watermark = rows[0]!.watermark.getTime();
+      if (untilMs <= watermark) return watermark;
+      const from = new Date(watermark).toISOString();
+      const until = new Date(untilMs).toISOString();
+      const keyColumns = ['org_id', 'key_id', 'mcp_id', 'country'];
+      const sumColumns = [...BASE_COLUMNS.slice(5), ...HISTOGRAM_COLUMNS];
+      for (const granularity of ['hour', 'day'] as const) {
+        const width = granularity === 'hour' ? '1 hour' : '1 day';
+        await tx.query(
+          `INSERT INTO ${this.table(granularity)} AS t (bucket, ${keyColumns.join(', ')}, ${sumColumns.join(', ')})
+           SELECT date_bin('${width}', bucket, timestamptz '1970-01-01Z'), ${keyColumns.join(', ')},
+                  ${sumColumns.map((c) => `sum(${c})`).join(', ')}
+           FROM ${this.table('minute')} WHERE bucket >= $1 AND bucket < $2
+           GROUP BY 1, ${keyColumns.join(', ')}
+           ORDER BY ${keyColumns[0]}, 1, ${keyColumns.slice(1).join(', ')}
+           ON CONFLICT (org_id, bucket, key_id, mcp_id, country) DO UPDATE SET
+             ${sumColumns.map((c) => `${c} = t.${c} + excluded.${c}`).join(', ')}`,
+          [from, until],
+        );
+      }
+      await tx.query(`UPDATE "${this.schema}".rollup_state SET watermark = $1 WHERE id = 1`, [until]);
+      return untilMs;
+    });
+  }
+
+  async series(filter: UsageFilter): Promise<SeriesRow[]> {
+    const { from, params } = this.source(filter);
     const rows = await this.dataSource.query<Record<string, string | Date>[]>(
       `SELECT bucket, sum(requests) AS requests, sum(billable) AS billable, sum(s2xx) AS s2xx,
               sum(s3xx) AS s3xx, sum(s4xx) AS s4xx, sum(s5xx) AS s5xx
-       FROM ${this.table(filter.granularity)} WHERE ${clause} GROUP BY bucket ORDER BY bucket`,
+       FROM ${from} GROUP BY bucket ORDER BY bucket`,
       params,
     );
     return rows.map((r) => ({
@@ -126,26 +213,24 @@ export class UsageRepository {
   }
 
   async latencyHistogram(filter: UsageFilter): Promise<number[]> {
-    const { clause, params } = this.where(filter);
-    const rows = await this.dataSource.query<{ i: string; n: string }[]>(
-      `SELECT u.i, sum(u.v) AS n
-       FROM ${this.table(filter.granularity)}, unnest(latency_hist) WITH ORDINALITY AS u(v, i)
-       WHERE ${clause} GROUP BY u.i`,
+    const { from, params } = this.source(filter);
+    const rows = await this.dataSource.query<Record<string, string | null>[]>(
+      `SELECT ${HISTOGRAM_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
+       FROM ${from}`,
       params,
     );
-    const hist = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
-    for (const r of rows) hist[Number(r.i) - 1] = Number(r.n);
-    return hist;
+    const row = rows[0] ?? {};
+    return HISTOGRAM_COLUMNS.map((c) => Number(row[c] ?? 0));
   }
 
   async breakdown(
     filter: UsageFilter,
     column: 'mcp_id' | 'country',
   ): Promise<{ value: string; requests: number }[]> {
-    const { clause, params } = this.where(filter);
+    const { from, params } = this.source(filter);
     const rows = await this.dataSource.query<{ value: string; requests: string }[]>(
-      `SELECT ${column} AS value, sum(requests) AS requests FROM ${this.table(filter.granularity)}
-       WHERE ${clause} GROUP BY ${column} ORDER BY sum(requests) DESC, ${column}`,
+      `SELECT ${column} AS value, sum(requests) AS requests FROM ${from}
+       GROUP BY ${column} ORDER BY sum(requests) DESC, ${column}`,
       params,
     );
     return rows.map((r) => ({ value: r.value, requests: Number(r.requests) }));
@@ -153,8 +238,10 @@ export class UsageRepository {
 
   /** Deletes aggregate rows older than the retention of their granularity. */
   async prune(granularity: Granularity, before: Date): Promise<number> {
+    // Minutes not rolled up yet are kept whatever their age.
     const result = await this.dataSource.query<[unknown[], number]>(
-      `DELETE FROM ${this.table(granularity)} WHERE bucket < $1`,
+      `DELETE FROM ${this.table(granularity)} WHERE bucket < $1
+         AND bucket < (SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1)`,
       [before.toISOString()],
     );
     return result[1] ?? 0;

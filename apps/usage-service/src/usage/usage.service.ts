@@ -41,7 +41,8 @@ export class UsageService {
       keyId: request.key_id,
       mcpId: request.mcp_id,
       from: new Date(fromMs),
-      to: new Date(toMs),
+      // Whole buckets: the last one ends at the first boundary at or after `to`.
+      to: new Date(fromMs + bucketCount * size),
       granularity,
     };
     const wants = new Set(request.breakdown);

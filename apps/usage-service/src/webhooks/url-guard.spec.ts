@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { assertDeliverableUrl, isPublicAddress } from './url-guard.js';
+import type { LookupAddress } from 'node:dns';
+import { assertDeliverableUrl, guardedLookup, isPublicAddress } from './url-guard.js';
 
 describe('webhook URL guard', () => {
   it('accepts only public unicast addresses', () => {
@@ -40,5 +41,18 @@ describe('webhook URL guard', () => {
     await expect(assertDeliverableUrl('ftp://example.com/', true)).rejects.toMatchObject({
       code: 'validation_error',
     });
+  });
+
+  it('refuses, at connection time, a host name that resolves to loopback', async () => {
+    const resolve = (allowPrivate: boolean) =>
+      new Promise<LookupAddress[]>((ok, fail) =>
+        guardedLookup(allowPrivate)('localhost', { all: true }, (err, addresses) =>
+          err ? fail(err) : ok(addresses as unknown as LookupAddress[]),
+        ),
+      );
+    await expect(resolve(false)).rejects.toMatchObject({ code: 'EBLOCKEDADDRESS' });
+    await expect(resolve(true)).resolves.toEqual(
+      expect.arrayContaining([expect.objectContaining({ address: '127.0.0.1' })]),
+    );
   });
 });

@@ -1,7 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { table } from '@plexmcp/service-kit';
 
-/** Histogram buckets of latency; see usage/latency-histogram.ts (the length is fixed at 40). */
+import { HISTOGRAM_COLUMNS } from '../../usage/latency-histogram.js';
+
 const AGGREGATE_TABLES = ['usage_minute', 'usage_hour', 'usage_day'] as const;
 
 export class InitialSchema1764100000000 implements MigrationInterface {
@@ -9,30 +10,25 @@ export class InitialSchema1764100000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     const t = (name: string) => table(q, name);
-    const schema = (q.connection.options as { schema?: string }).schema ?? 'public';
 
+    // Ids use the "C" collation: byte comparison keeps the hot indexes cheap.
     // Event ids already counted: the ingest inserts ids first and aggregates only the new ones.
     await q.query(`CREATE TABLE ${t('processed_events')} (
-      event_id text PRIMARY KEY,
+      event_id text COLLATE "C" PRIMARY KEY,
       processed_at timestamptz NOT NULL DEFAULT now()
     )`);
     await q.query(
       `CREATE INDEX processed_events_processed_at ON ${t('processed_events')} USING brin (processed_at)`,
     );
 
-    // Element-wise sum of two latency histograms (same length).
-    await q.query(`CREATE FUNCTION "${schema}".hist_add(a bigint[], b bigint[]) RETURNS bigint[]
-      LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
-      $$ SELECT array_agg(coalesce(x, 0) + coalesce(y, 0) ORDER BY i) FROM unnest(a, b) WITH ORDINALITY AS u(x, y, i) $$`);
-
     for (const name of AGGREGATE_TABLES) {
       // mcp_id '' = request outside any MCP route; country '' = unknown location.
       await q.query(`CREATE TABLE ${t(name)} (
-        org_id text NOT NULL,
+        org_id text COLLATE "C" NOT NULL,
         bucket timestamptz NOT NULL,
-        key_id text NOT NULL,
-        mcp_id text NOT NULL,
-        country text NOT NULL,
+        key_id text COLLATE "C" NOT NULL,
+        mcp_id text COLLATE "C" NOT NULL,
+        country text COLLATE "C" NOT NULL,
         requests bigint NOT NULL,
         billable bigint NOT NULL,
         s2xx bigint NOT NULL,
@@ -40,11 +36,20 @@ export class InitialSchema1764100000000 implements MigrationInterface {
         s4xx bigint NOT NULL,
         s5xx bigint NOT NULL,
         latency_sum double precision NOT NULL,
-        latency_hist bigint[] NOT NULL,
+        ${HISTOGRAM_COLUMNS.map((c) => `${c} bigint NOT NULL DEFAULT 0`).join(',\n        ')},
         PRIMARY KEY (org_id, bucket, key_id, mcp_id, country)
       )`);
       await q.query(`CREATE INDEX ${name}_key_bucket ON ${t(name)} (key_id, bucket)`);
     }
+
+    // Minute rows before `watermark` are already added into usage_hour and usage_day.
+    await q.query(`CREATE TABLE ${t('rollup_state')} (
+      id smallint PRIMARY KEY,
+      watermark timestamptz NOT NULL
+    )`);
+    await q.query(
+      `INSERT INTO ${t('rollup_state')} (id, watermark) VALUES (1, date_bin('1 minute', now(), timestamptz '1970-01-01Z'))`,
+    );
 
     // Live-request counters per limit period (org/month, key/day, key/month).
     await q.query(`CREATE TABLE ${t('usage_counters')} (
@@ -147,7 +152,6 @@ export class InitialSchema1764100000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     const t = (name: string) => table(q, name);
-    const schema = (q.connection.options as { schema?: string }).schema ?? 'public';
     for (const name of [
       'webhook_attempts',
       'webhook_deliveries',
@@ -158,11 +162,11 @@ export class InitialSchema1764100000000 implements MigrationInterface {
       'key_profiles',
       'limit_blocks',
       'usage_counters',
+      'rollup_state',
       ...AGGREGATE_TABLES,
       'processed_events',
     ]) {
       await q.query(`DROP TABLE ${t(name)}`);
     }
-    await q.query(`DROP FUNCTION "${schema}".hist_add(bigint[], bigint[])`);
   }
 }

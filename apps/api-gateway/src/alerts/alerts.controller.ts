@@ -1,0 +1,42 @@
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  type Actor,
+  AppError,
+  type AlertView,
+  ErrorCode,
+  type ListAlertsQuery,
+  type SuccessEnvelope,
+  UsageSubjects,
+  alertIdSchema,
+  alertPageSchema,
+  alertViewSchema,
+  listAlertsQuerySchema,
+} from '@plexmcp/contracts';
+import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { ok, page } from '../common/envelope.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { GatewayRuntime } from '../gateway-runtime.js';
+
+/** Anomaly alerts of the caller's organization: alerts:read / alerts:write. */
+@Controller('v1/alerts')
+@UseGuards(ScopeGuard)
+export class AlertsController {
+  constructor(private readonly runtime: GatewayRuntime) {}
+
+  @Get()
+  @RequireScope('alerts:read')
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodValidationPipe(listAlertsQuerySchema)) query: ListAlertsQuery,
+  ): Promise<SuccessEnvelope<AlertView[]>> {
+    return page(await this.runtime.rpc.call(UsageSubjects.alerts.list, { actor, query }, alertPageSchema));
+  }
+
+  @Post(':id/ack')
+  @HttpCode(200)
+  @RequireScope('alerts:write')
+  async ack(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<AlertView>> {
+    if (!alertIdSchema.safeParse(id).success) throw new AppError(ErrorCode.NotFound);
+    return ok(await this.runtime.rpc.call(UsageSubjects.alerts.ack, { actor, id }, alertViewSchema));
+  }
+}

@@ -1,0 +1,108 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  type Actor,
+  AppError,
+  type CreateWebhookBody,
+  ErrorCode,
+  type PaginationQuery,
+  type SuccessEnvelope,
+  UsageSubjects,
+  type WebhookDeliveryView,
+  type WebhookView,
+  createWebhookBodySchema,
+  createdWebhookSchema,
+  paginationQuerySchema,
+  webhookDeliveryPageSchema,
+  webhookDeliveryViewSchema,
+  webhookIdSchema,
+  webhookPageSchema,
+  webhookViewSchema,
+} from '@plexmcp/contracts';
+import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { ok, page } from '../common/envelope.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { GatewayRuntime } from '../gateway-runtime.js';
+
+function webhookId(raw: string): string {
+  if (!webhookIdSchema.safeParse(raw).success) throw new AppError(ErrorCode.NotFound);
+  return raw;
+}
+
+/** Alert webhooks of the caller's organization: webhooks:read / webhooks:write. */
+@Controller('v1/webhooks')
+@UseGuards(ScopeGuard)
+export class WebhooksController {
+  constructor(private readonly runtime: GatewayRuntime) {}
+
+  /** The signing secret is in `data.secret`, this once. */
+  @Post()
+  @HttpCode(201)
+  @RequireScope('webhooks:write')
+  async create(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodValidationPipe(createWebhookBodySchema)) body: CreateWebhookBody,
+  ): Promise<SuccessEnvelope<WebhookView & { secret: string }>> {
+    const created = await this.runtime.rpc.call(
+      UsageSubjects.webhooks.create,
+      { actor, body },
+      createdWebhookSchema,
+    );
+    return ok({ ...created.webhook, secret: created.secret });
+  }
+
+  @Get()
+  @RequireScope('webhooks:read')
+  async list(
+    @CurrentActor() actor: Actor,
+    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+  ): Promise<SuccessEnvelope<WebhookView[]>> {
+    return page(
+      await this.runtime.rpc.call(UsageSubjects.webhooks.list, { actor, page: query }, webhookPageSchema),
+    );
+  }
+
+  @Delete(':id')
+  @RequireScope('webhooks:write')
+  async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<WebhookView>> {
+    return ok(
+      await this.runtime.rpc.call(
+        UsageSubjects.webhooks.delete,
+        { actor, id: webhookId(id) },
+        webhookViewSchema,
+      ),
+    );
+  }
+
+  @Get(':id/deliveries')
+  @RequireScope('webhooks:read')
+  async deliveries(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+  ): Promise<SuccessEnvelope<WebhookDeliveryView[]>> {
+    return page(
+      await this.runtime.rpc.call(
+        UsageSubjects.webhooks.deliveries,
+        { actor, id: webhookId(id), page: query },
+        webhookDeliveryPageSchema,
+      ),
+    );
+  }
+
+  /** Queues a signed `webhook.test` delivery: 202, the delivery is sent in the background. */
+  @Post(':id/test')
+  @HttpCode(202)
+  @RequireScope('webhooks:write')
+  async test(
+    @CurrentActor() actor: Actor,
+    @Param('id') id: string,
+  ): Promise<SuccessEnvelope<WebhookDeliveryView>> {
+    return ok(
+      await this.runtime.rpc.call(
+        UsageSubjects.webhooks.test,
+        { actor, id: webhookId(id) },
+        webhookDeliveryViewSchema,
+      ),
+    );
+  }
+}
