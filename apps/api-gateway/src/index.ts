@@ -26,6 +26,7 @@ import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher, ensureUsageStream } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
+import { registerMeRoute } from './keys/me.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
 import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
@@ -202,6 +203,7 @@ async function start(
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
+    registerMeRoute(fastify);
     registerMcpProxy(fastify, {
       routes: mcpRoutes,
       pools,
