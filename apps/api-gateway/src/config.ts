@@ -1,6 +1,7 @@
 import { isValidCidr } from '@plexmcp/contracts';
 import { baseServiceEnv, booleanSchema, loadConfig, msSchema } from '@plexmcp/service-kit';
 import { z } from 'zod';
+import { sessionEnv } from './session/session.config.js';
 
 const intSchema = (defaultValue: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(defaultValue);
@@ -74,6 +75,8 @@ export const gatewayEnvSchema = z.object({
   NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
+  /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */
+  ...sessionEnv,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;

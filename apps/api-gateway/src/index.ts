@@ -26,11 +26,13 @@ import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher, ensureUsageStream } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
+import { registerMeRoute } from './keys/me.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
 import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
+import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
@@ -174,12 +176,23 @@ async function start(
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
 
+    const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
+    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
+    const sessions = await registerDashboardAndSessions(
+      fastify,
+      config,
+      keyCache,
+      ipResolver,
+      throttle,
+      logger,
+    );
     fastify.addHook(
       'onRequest',
       createAuthHook({
         cache: keyCache,
-        ipResolver: new ClientIpResolver(config.TRUSTED_PROXIES),
-        throttle: new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
+        ipResolver,
+        throttle,
+        sessions,
         rateLimiter: new KeyRateLimiter(),
         usageLimits,
         metrics,
@@ -190,6 +203,7 @@ async function start(
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
+    registerMeRoute(fastify);
     registerMcpProxy(fastify, {
       routes: mcpRoutes,
       pools,

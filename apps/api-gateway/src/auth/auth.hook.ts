@@ -13,6 +13,10 @@ import type { Logger } from 'pino';
 import { sendError } from '../common/envelope.js';
 import { requestIds } from '../common/request-id.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { DashboardSessions } from '../session/dashboard-sessions.js';
+import { CSRF_HEADER, sessionTokenOf } from '../session/session-cookie.js';
+import { SESSION_ENDED_MESSAGE } from '../session/dashboard-sessions.js';
+import type { SessionClaims } from '../session/session-token.js';
 import type { UsageLimitsService } from '../usage-limits/usage-limits.service.js';
 import type { ClientIpResolver } from './client-ip.js';
 import type { FailedAttemptThrottle } from './failed-attempt-throttle.js';
@@ -31,6 +35,11 @@ export interface AuthHookDeps {
   logger: Logger;
   /** Helmet's headers for this API, precomputed (see common/security-headers.ts). */
   securityHeaders: Readonly<Record<string, string>>;
+  /**
+   * Dashboard sessions: a request without Authorization may carry the session cookie instead. It
+   * names a key hash, which then goes through exactly the same decision as a Bearer key.
+   */
+  sessions?: DashboardSessions;
 }
 
 const AUTHENTICATED: DecisionTarget = { kind: 'authenticated' };
@@ -40,6 +49,9 @@ const CHALLENGE = 'Bearer';
 const CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"';
 
 type Done = HookHandlerDoneFunction;
+/** The caller's key, or the session standing for it (which knows the display parts, not the key). */
+type Presented = string | SessionClaims;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest. It
@@ -50,7 +62,17 @@ type Done = HookHandlerDoneFunction;
  * throttle; usage-limit blocks and the key's own rate limit are enforced here too.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const { cache, ipResolver, throttle, rateLimiter, usageLimits, metrics, logger, securityHeaders } = deps;
+  const {
+    cache,
+    ipResolver,
+    throttle,
+    rateLimiter,
+    usageLimits,
+    metrics,
+    logger,
+    securityHeaders,
+    sessions,
+  } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -85,7 +107,7 @@ export function createAuthHook(deps: AuthHookDeps) {
     reply: FastifyReply,
     done: Done,
     decision: KeyDecision,
-    key: string,
+    key: Presented,
     keyHash: string,
     now: number,
     source: string,
@@ -103,7 +125,10 @@ export function createAuthHook(deps: AuthHookDeps) {
       return refuse(request, reply, new AppError(ErrorCode.Forbidden, verdict.message));
     }
     const policy = decision.policy!;
-    request.auth = { policy, keyHash, keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) };
+    request.auth =
+      typeof key === 'string'
+        ? { policy, keyHash, keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) }
+        : { policy, keyHash, keyPrefix: key.keyPrefix, keyLast4: key.keyLast4 };
 
     const block = usageLimits.blockFor(policy, now);
     if (block !== null) {
@@ -139,7 +164,7 @@ export function createAuthHook(deps: AuthHookDeps) {
     );
   };
 
-  return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
+  function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const requestId = requestIds.next();
     request.requestId = requestId;
     reply.headers(securityHeaders);
@@ -166,11 +191,52 @@ export function createAuthHook(deps: AuthHookDeps) {
       );
     }
 
-    const key = extractBearerKey(request.headers.authorization);
+    const header = request.headers.authorization;
+    if (header === undefined && sessions !== undefined) {
+      const token = sessionTokenOf(request.headers.cookie);
+      if (token !== null) return authenticateSession(request, reply, done, token, now);
+    }
+    const key = extractBearerKey(header);
     if (key === null) return unauthorized(request, reply, 'missing_or_malformed_header');
     if (parseApiKey(key) === null) return unauthorized(request, reply, 'malformed_key');
+    resolve(request, reply, done, key, hashApiKey(key), now);
+  }
 
-    const keyHash = hashApiKey(key);
+  /**
+   * A dashboard request: the signed session names a key hash. The MCP proxy takes Bearer keys only,
+   * and a state-changing request must carry the session's CSRF token.
+   */
+  function authenticateSession(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: Done,
+    token: string,
+    now: number,
+  ): void {
+    if (request.routeOptions.config.mcpProxy === true) {
+      return unauthorized(request, reply, 'missing_or_malformed_header');
+    }
+    const claims = sessions!.tokens.verify(token, now);
+    if (claims === null) return unauthorized(request, reply, 'invalid_session', SESSION_ENDED_MESSAGE);
+    if (
+      !SAFE_METHODS.has(request.method) &&
+      !sessions!.tokens.checkCsrf(token, request.headers[CSRF_HEADER])
+    ) {
+      count('deny', 'csrf');
+      return refuse(request, reply, new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'));
+    }
+    resolve(request, reply, done, claims, claims.keyHash, now);
+  }
+
+  function resolve(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: Done,
+    key: Presented,
+    keyHash: string,
+    now: number,
+  ): void {
+    const requestId = request.requestId;
     const cached = cache.peek(keyHash, now);
     if (cached !== undefined) return admit(request, reply, done, cached, key, keyHash, now, 'cached');
 
@@ -191,5 +257,7 @@ export function createAuthHook(deps: AuthHookDeps) {
         );
       },
     );
-  };
+  }
+
+  return authenticate;
 }

@@ -20,6 +20,8 @@ import { type LoadResult, latency, load, percentile, startServer, type ServerPro
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
+/** `BENCH_ONLY=a,c` runs only those cases. */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','));
 const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -72,165 +74,178 @@ async function main(): Promise<void> {
     // ---- (a) GET /v1/me with a cached key vs bare Fastify answering the same JSON ----------
     const meBody: unknown = await (await fetch(`${gateway.url}/v1/me`, { headers: auth })).json();
     const bare = await start('bare-fastify', { body: meBody });
-    log(
-      `\n(a) GET /v1/me, cached key, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds (interleaved)`,
-    );
-    const a = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const g = await load({
-        url: `${gateway.url}/v1/me`,
-        headers: auth,
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-      });
-      const b = await load({ url: `${bare.url}/v1/me`, connections: CONNECTIONS, durationSeconds: DURATION });
-      a.gateway.push(g);
-      a.bare.push(b);
-      log(`  round ${round + 1}: gateway ${fmt(g)} | bare fastify ${fmt(b)}`);
-    }
-    const aRatio = median(a.gateway.map((g) => g.rps)) / median(a.bare.map((b) => b.rps));
-    const aP99 = median(a.gateway.map((g) => g.p99));
-    log(
-      `  => gateway/bare req/s ${(aRatio * 100).toFixed(0)}% (target >= 60%), gateway p99 ${aP99} ms (target < 5 ms)`,
-    );
-
-    // ---- (b) MCP proxy vs the upstream directly vs a minimal hand-written proxy ----------
-    const hand = await start('hand-proxy', { keys: [admin.secret], upstream: upstream.url });
-    const post = { method: 'POST' as const, body: RPC_BODY };
-    const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const proxyPath = `/v1/mcps/${mcp.id}/mcp`;
-    log(`\n(b) MCP proxy POST (JSON-RPC), ${CONNECTIONS} connections`);
-    const b = { gateway: [] as LoadResult[], hand: [] as LoadResult[], direct: [] as LoadResult[] };
-    for (let round = 0; round < ROUNDS; round++) {
-      const g = await load({
-        url: gateway.url + proxyPath,
-        ...post,
-        headers: { ...json, ...auth },
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-      });
-      const h = await load({
-        url: `${hand.url}/mcp`,
-        ...post,
-        headers: { ...json, ...auth },
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-      });
-      const d = await load({
-        url: upstream.url,
-        ...post,
-        headers: json,
-        connections: CONNECTIONS,
-        durationSeconds: DURATION,
-      });
-      b.gateway.push(g);
-      b.hand.push(h);
-      b.direct.push(d);
+    if (ONLY.has('a')) {
       log(
-        `  round ${round + 1}: gateway ${fmt(g)} | hand-written proxy ${fmt(h)} | upstream direct ${fmt(d)}`,
+        `\n(a) GET /v1/me, cached key, ${CONNECTIONS} connections, ${DURATION} s x ${ROUNDS} rounds (interleaved)`,
+      );
+      const a = { gateway: [] as LoadResult[], bare: [] as LoadResult[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const g = await load({
+          url: `${gateway.url}/v1/me`,
+          headers: auth,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        const b = await load({
+          url: `${bare.url}/v1/me`,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        a.gateway.push(g);
+        a.bare.push(b);
+        log(`  round ${round + 1}: gateway ${fmt(g)} | bare fastify ${fmt(b)}`);
+      }
+      const aRatio = median(a.gateway.map((g) => g.rps)) / median(a.bare.map((b) => b.rps));
+      const aP99 = median(a.gateway.map((g) => g.p99));
+      log(
+        `  => gateway/bare req/s ${(aRatio * 100).toFixed(0)}% (target >= 60%), gateway p99 ${aP99} ms (target < 5 ms)`,
       );
     }
-    const bRatio = median(b.gateway.map((g) => g.rps)) / median(b.hand.map((h) => h.rps));
-    const upstreamOrigin = new URL(upstream.url).origin;
-    const viaGateway = await latency(gateway.url, 3_000, () => ({
-      path: proxyPath,
-      ...post,
-      headers: { ...json, ...auth },
-    }));
-    const direct = await latency(upstreamOrigin, 3_000, () => ({ path: '/mcp', ...post, headers: json }));
-    const viaHand = await latency(hand.url, 3_000, () => ({
-      path: '/mcp',
-      ...post,
-      headers: { ...json, ...auth },
-    }));
-    log(
-      `  1 connection: gateway p50 ${viaGateway.p50.toFixed(3)} ms p99 ${viaGateway.p99.toFixed(3)} ms | ` +
-        `hand-written p50 ${viaHand.p50.toFixed(3)} ms | direct p50 ${direct.p50.toFixed(3)} ms p99 ${direct.p99.toFixed(3)} ms`,
-    );
-    log(
-      `  => added at p50 ${(viaGateway.p50 - direct.p50).toFixed(3)} ms (target < 1 ms); ` +
-        `gateway/hand-written req/s ${(bRatio * 100).toFixed(0)}% (target >= 80%)`,
-    );
-
-    // ---- (c) cold validation: every request a cache miss → NATS → key-service → Postgres ---
-    const cold = await start('gateway', { ...gatewayEnv, AUTH_CACHE_TTL_MS: '0' });
-    const coldKeys: string[] = [];
-    for (let i = 0; i < 200; i++) {
-      coldKeys.push(
-        (await rpc.call(Subjects.keys.create, { actor, body: { name: `cold-${i}` } }, createdKeySchema))
-          .secret,
+    if (ONLY.has('b')) {
+      // ---- (b) MCP proxy vs the upstream directly vs a minimal hand-written proxy ----------
+      const hand = await start('hand-proxy', { keys: [admin.secret], upstream: upstream.url });
+      const post = { method: 'POST' as const, body: RPC_BODY };
+      const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const proxyPath = `/v1/mcps/${mcp.id}/mcp`;
+      log(`\n(b) MCP proxy POST (JSON-RPC), ${CONNECTIONS} connections`);
+      const b = { gateway: [] as LoadResult[], hand: [] as LoadResult[], direct: [] as LoadResult[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const g = await load({
+          url: gateway.url + proxyPath,
+          ...post,
+          headers: { ...json, ...auth },
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        const h = await load({
+          url: `${hand.url}/mcp`,
+          ...post,
+          headers: { ...json, ...auth },
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        const d = await load({
+          url: upstream.url,
+          ...post,
+          headers: json,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        b.gateway.push(g);
+        b.hand.push(h);
+        b.direct.push(d);
+        log(
+          `  round ${round + 1}: gateway ${fmt(g)} | hand-written proxy ${fmt(h)} | upstream direct ${fmt(d)}`,
+        );
+      }
+      const bRatio = median(b.gateway.map((g) => g.rps)) / median(b.hand.map((h) => h.rps));
+      const upstreamOrigin = new URL(upstream.url).origin;
+      const viaGateway = await latency(gateway.url, 3_000, () => ({
+        path: proxyPath,
+        ...post,
+        headers: { ...json, ...auth },
+      }));
+      const direct = await latency(upstreamOrigin, 3_000, () => ({ path: '/mcp', ...post, headers: json }));
+      const viaHand = await latency(hand.url, 3_000, () => ({
+        path: '/mcp',
+        ...post,
+        headers: { ...json, ...auth },
+      }));
+      log(
+        `  1 connection: gateway p50 ${viaGateway.p50.toFixed(3)} ms p99 ${viaGateway.p99.toFixed(3)} ms | ` +
+          `hand-written p50 ${viaHand.p50.toFixed(3)} ms | direct p50 ${direct.p50.toFixed(3)} ms p99 ${direct.p99.toFixed(3)} ms`,
+      );
+      log(
+        `  => added at p50 ${(viaGateway.p50 - direct.p50).toFixed(3)} ms (target < 1 ms); ` +
+          `gateway/hand-written req/s ${(bRatio * 100).toFixed(0)}% (target >= 80%)`,
       );
     }
-    const coldLatency = await latency(cold.url, 2_000, (i) => ({
-      path: '/v1/me',
-      headers: { authorization: `Bearer ${coldKeys[i % coldKeys.length]}` },
-    }));
-    const bareLatency = await latency(bare.url, 2_000, () => ({ path: '/v1/me' }));
-    const cachedLatency = await latency(gateway.url, 2_000, () => ({ path: '/v1/me', headers: auth }));
-    log(`\n(c) cold validation (cache disabled: each request asks the key-service), 1 connection`);
-    log(
-      `  cold p50 ${coldLatency.p50.toFixed(3)} ms p99 ${coldLatency.p99.toFixed(3)} ms | cached p50 ${cachedLatency.p50.toFixed(3)} ms | bare p50 ${bareLatency.p50.toFixed(3)} ms`,
-    );
-    log(`  => cold p50 ${coldLatency.p50.toFixed(3)} ms (target < 2 ms)`);
-    const coldLoad = await load({
-      url: `${cold.url}/v1/me`,
-      headers: { authorization: `Bearer ${coldKeys[0]}` },
-      connections: CONNECTIONS,
-      durationSeconds: DURATION,
-    });
-    log(
-      `  cold at ${CONNECTIONS} connections (one key, concurrent misses share one lookup): ${fmt(coldLoad)}`,
-    );
-
-    // ---- (d) revocation propagation across three gateway instances --------------------------
-    const three = [gateway, await start('gateway', gatewayEnv), await start('gateway', gatewayEnv)];
-    const pools = three.map((g) => new Pool(g.url, { connections: 2 }));
-    const status = async (pool: Pool, key: string): Promise<number> => {
-      const res = await pool.request({
+    if (ONLY.has('c')) {
+      // ---- (c) cold validation: every request a cache miss → NATS → key-service → Postgres ---
+      const cold = await start('gateway', { ...gatewayEnv, AUTH_CACHE_TTL_MS: '0' });
+      const coldKeys: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        coldKeys.push(
+          (await rpc.call(Subjects.keys.create, { actor, body: { name: `cold-${i}` } }, createdKeySchema))
+            .secret,
+        );
+      }
+      const coldLatency = await latency(cold.url, 2_000, (i) => ({
         path: '/v1/me',
-        method: 'GET',
-        headers: { authorization: `Bearer ${key}` },
+        headers: { authorization: `Bearer ${coldKeys[i % coldKeys.length]}` },
+      }));
+      const bareLatency = await latency(bare.url, 2_000, () => ({ path: '/v1/me' }));
+      const cachedLatency = await latency(gateway.url, 2_000, () => ({ path: '/v1/me', headers: auth }));
+      log(`\n(c) cold validation (cache disabled: each request asks the key-service), 1 connection`);
+      log(
+        `  cold p50 ${coldLatency.p50.toFixed(3)} ms p99 ${coldLatency.p99.toFixed(3)} ms | cached p50 ${cachedLatency.p50.toFixed(3)} ms | bare p50 ${bareLatency.p50.toFixed(3)} ms`,
+      );
+      log(`  => cold p50 ${coldLatency.p50.toFixed(3)} ms (target < 2 ms)`);
+      const coldLoad = await load({
+        url: `${cold.url}/v1/me`,
+        headers: { authorization: `Bearer ${coldKeys[0]}` },
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
       });
-      await res.body.dump();
-      return res.statusCode;
-    };
-    const propagation: number[] = [];
-    const revokeCalls: number[] = [];
-    let acceptedAfterRevoke = 0;
-    const ITERATIONS = 60;
-    for (let i = 0; i < ITERATIONS; i++) {
-      const victim = await rpc.call(
-        Subjects.keys.create,
-        { actor, body: { name: `victim-${i}` } },
-        createdKeySchema,
+      log(
+        `  cold at ${CONNECTIONS} connections (one key, concurrent misses share one lookup): ${fmt(coldLoad)}`,
       );
-      for (const pool of pools)
-        if ((await status(pool, victim.secret)) !== 200) throw new Error('victim not accepted');
-      const t0 = performance.now();
-      await rpc.call(Subjects.keys.revoke, { actor, id: victim.key.id }, apiKeyViewSchema);
-      const returned = performance.now();
-      revokeCalls.push(returned - t0);
-      const rejectedAt = await Promise.all(
-        pools.map(async (pool) => {
-          for (let s = await status(pool, victim.secret); s !== 401; s = await status(pool, victim.secret)) {
-            if (s === 200) acceptedAfterRevoke += 1;
-          }
-          return performance.now();
-        }),
-      );
-      propagation.push(Math.max(...rejectedAt) - returned);
     }
-    for (const pool of pools) await pool.close();
-    propagation.sort((x, y) => x - y);
-    revokeCalls.sort((x, y) => x - y);
-    log(`\n(d) revocation propagation, 3 gateway instances, ${ITERATIONS} revocations`);
-    log(
-      `  revoke call p50 ${percentile(revokeCalls, 50).toFixed(2)} ms p99 ${percentile(revokeCalls, 99).toFixed(2)} ms; ` +
-        `revoke returned -> all three reject: p50 ${percentile(propagation, 50).toFixed(3)} ms p99 ${percentile(propagation, 99).toFixed(3)} ms (target p99 < 50 ms)`,
-    );
-    log(
-      `  requests accepted after a revoke returned: ${acceptedAfterRevoke} (the time above is the first post-revoke request itself: a cache miss answered "revoked" by the key-service)`,
-    );
+    if (ONLY.has('d')) {
+      // ---- (d) revocation propagation across three gateway instances --------------------------
+      const three = [gateway, await start('gateway', gatewayEnv), await start('gateway', gatewayEnv)];
+      const pools = three.map((g) => new Pool(g.url, { connections: 2 }));
+      const status = async (pool: Pool, key: string): Promise<number> => {
+        const res = await pool.request({
+          path: '/v1/me',
+          method: 'GET',
+          headers: { authorization: `Bearer ${key}` },
+        });
+        await res.body.dump();
+        return res.statusCode;
+      };
+      const propagation: number[] = [];
+      const revokeCalls: number[] = [];
+      let acceptedAfterRevoke = 0;
+      const ITERATIONS = 60;
+      for (let i = 0; i < ITERATIONS; i++) {
+        const victim = await rpc.call(
+          Subjects.keys.create,
+          { actor, body: { name: `victim-${i}` } },
+          createdKeySchema,
+        );
+        for (const pool of pools)
+          if ((await status(pool, victim.secret)) !== 200) throw new Error('victim not accepted');
+        const t0 = performance.now();
+        await rpc.call(Subjects.keys.revoke, { actor, id: victim.key.id }, apiKeyViewSchema);
+        const returned = performance.now();
+        revokeCalls.push(returned - t0);
+        const rejectedAt = await Promise.all(
+          pools.map(async (pool) => {
+            for (
+              let s = await status(pool, victim.secret);
+              s !== 401;
+              s = await status(pool, victim.secret)
+            ) {
+              if (s === 200) acceptedAfterRevoke += 1;
+            }
+            return performance.now();
+          }),
+        );
+        propagation.push(Math.max(...rejectedAt) - returned);
+      }
+      for (const pool of pools) await pool.close();
+      propagation.sort((x, y) => x - y);
+      revokeCalls.sort((x, y) => x - y);
+      log(`\n(d) revocation propagation, 3 gateway instances, ${ITERATIONS} revocations`);
+      log(
+        `  revoke call p50 ${percentile(revokeCalls, 50).toFixed(2)} ms p99 ${percentile(revokeCalls, 99).toFixed(2)} ms; ` +
+          `revoke returned -> all three reject: p50 ${percentile(propagation, 50).toFixed(3)} ms p99 ${percentile(propagation, 99).toFixed(3)} ms (target p99 < 50 ms)`,
+      );
+      log(
+        `  requests accepted after a revoke returned: ${acceptedAfterRevoke} (the time above is the first post-revoke request itself: a cache miss answered "revoked" by the key-service)`,
+      );
+    }
   } finally {
     await Promise.allSettled(servers.map((s) => s.stop()));
     await nc.close();

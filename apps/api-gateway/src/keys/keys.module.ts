@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { KeysController } from './keys.controller.js';
-import { MeController } from './me.controller.js';
 
-@Module({ controllers: [MeController, KeysController] })
+/** The key lifecycle under /v1/keys. GET /v1/me is a plain Fastify route (me.route.ts). */
+@Module({ controllers: [KeysController] })
 export class KeysModule {}

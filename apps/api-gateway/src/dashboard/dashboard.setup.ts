@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { ClientIpResolver } from '../auth/client-ip.js';
+import type { FailedAttemptThrottle } from '../auth/failed-attempt-throttle.js';
+import type { KeyDecisionCache } from '../auth/key-decision-cache.js';
+import type { GatewayConfig } from '../config.js';
+import { DashboardSessions } from '../session/dashboard-sessions.js';
+import { createHttpsDetector } from '../session/session-cookie.js';
+import { resolveSessionSecret } from '../session/session-secret.js';
+import { registerSessionRoutes } from '../session/session.routes.js';
+import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js';
+
+/**
+ * Mounts the dashboard (static app under /dashboard) and its sign-in routes, and returns the
+ * session verifier the auth hook uses for cookie requests; undefined when DASHBOARD_ENABLED=false.
+ */
+export async function registerDashboardAndSessions(
+  fastify: FastifyInstance,
+  config: GatewayConfig,
+  cache: KeyDecisionCache,
+  ipResolver: ClientIpResolver,
+  throttle: FailedAttemptThrottle,
+  logger: Logger,
+): Promise<DashboardSessions | undefined> {
+  if (!config.DASHBOARD_ENABLED) return undefined;
+  const secret = await resolveSessionSecret(config.SESSION_SECRET, config.PLEXMCP_DATA_DIR, logger);
+  const sessions = new DashboardSessions(secret, cache, config.SESSION_TTL_MS);
+  registerSessionRoutes(fastify, {
+    sessions,
+    ipResolver,
+    throttle,
+    isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
+    logger,
+  });
+  await registerDashboard(fastify, { dir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, logger });
+  return sessions;
+}

@@ -1,0 +1,124 @@
+import { AppError, ErrorCode } from '@plexmcp/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ClientIpResolver } from '../auth/client-ip.js';
+import type { FailedAttemptThrottle } from '../auth/failed-attempt-throttle.js';
+import { sendError } from '../common/envelope.js';
+import type { DashboardSessions, SessionView } from './dashboard-sessions.js';
+import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
+
+function isForeignOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== host;
+  } catch {
+    return true;
+  }
+}
+
+export const SESSION_PATH = '/dashboard/api/session';
+
+export interface SessionRoutesDeps {
+  sessions: DashboardSessions;
+  ipResolver: ClientIpResolver;
+  throttle: FailedAttemptThrottle;
+  isHttps: (request: FastifyRequest) => boolean;
+  logger: Logger;
+}
+
+/**
+ * Dashboard sign-in (POST), session check (GET) and sign-out (DELETE). Outside /v1, so the auth
+ * hook only stamps request ids and headers here; these handlers check keys and cookies themselves
+ * through DashboardSessions. Sign-in only takes a JSON body (a cross-site HTML form cannot send
+ * one) and refuses a foreign `Origin`; failures feed the same per-IP throttle as bad Bearer keys.
+ */
+export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
+  const { sessions, ipResolver, throttle, isHttps, logger } = deps;
+
+  const clientIp = (request: FastifyRequest): string | null =>
+    ipResolver.resolve({
+      socketAddress: request.raw.socket.remoteAddress,
+      forwardedFor: request.headers['x-forwarded-for'],
+    });
+
+  const fail = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    err: unknown,
+    ip: string | null,
+  ): FastifyReply => {
+    const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
+    if (!(err instanceof AppError))
+      logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
+    if (error.code === ErrorCode.Unauthorized) {
+      throttle.recordFailure(ip);
+      reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
+    }
+    return sendError(reply, error, request.requestId);
+  };
+
+  const send = (reply: FastifyReply, status: number, view: SessionView | { signed_out: true }) =>
+    reply.code(status).header('cache-control', 'no-store').send({ success: true, data: view });
+
+  fastify.post(SESSION_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const ip = clientIp(request);
+    const now = Date.now();
+    const blockedMs = throttle.blockedFor(ip, now);
+    if (blockedMs > 0) {
+      return sendError(
+        reply,
+        new AppError(ErrorCode.RateLimited, 'Too many failed authentication attempts', {
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(blockedMs / 1000))) },
+        }),
+        request.requestId,
+      );
+    }
+    if (isForeignOrigin(request.headers.origin, request.headers.host)) {
+      return sendError(
+        reply,
+        new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'),
+        request.requestId,
+      );
+    }
+    const body = request.body as { key?: unknown } | null | undefined;
+    try {
+      const opened = await sessions.open(body?.key, ip, now);
+      const maxAge = (opened.claims.expiresAt - now) / 1000;
+      reply.header('set-cookie', sessionCookie(opened.token, maxAge, isHttps(request)));
+      return send(reply, 201, opened.view);
+    } catch (err) {
+      return fail(request, reply, err, ip);
+    }
+  });
+
+  fastify.get(SESSION_PATH, async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const ip = clientIp(request);
+    const token = sessionTokenOf(request.headers.cookie);
+    if (token === null) {
+      return sendError(reply, new AppError(ErrorCode.Unauthorized, 'Not signed in'), request.requestId);
+    }
+    try {
+      return send(reply, 200, await sessions.resume(token, ip, Date.now()));
+    } catch (err) {
+      return fail(request, reply, err, ip);
+    }
+  });
+
+  fastify.delete(SESSION_PATH, async (request, reply) => {
+    const token = sessionTokenOf(request.headers.cookie);
+    // Signing out of a live session needs its CSRF token (a foreign page cannot log the user out).
+    if (token !== null && sessions.tokens.verify(token, Date.now()) !== null) {
+      if (!sessions.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
+        return sendError(
+          reply,
+          new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
+          request.requestId,
+        );
+      }
+    }
+    reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
+    return send(reply, 200, { signed_out: true });
+  });
+}

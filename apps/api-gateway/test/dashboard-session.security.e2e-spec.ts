@@ -1,0 +1,113 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CreatedKey } from '@plexmcp/contracts';
+import type { GatewayHandle } from '../src/index.js';
+import { type World, actorOf, createKey, createMcp, createOrg, http, startWorld } from './support/world.js';
+
+/** A session cookie authorizes exactly like its key: same scopes, same organization, same revocation. */
+describe('dashboard session cookie', () => {
+  let world: World;
+  let gateway: GatewayHandle;
+  let admin: CreatedKey;
+  // A stand-in for apps/dashboard/dist, so this suite does not depend on the dashboard's build.
+  const dist = mkdtempSync(path.join(tmpdir(), 'plexmcp-dashboard-'));
+
+  beforeAll(async () => {
+    mkdirSync(path.join(dist, 'assets'));
+    writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>PlexMCP</title>');
+    writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
+    world = await startWorld('dashboard_session');
+    gateway = await world.startGateway({
+      SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
+      DASHBOARD_DIR: dist,
+    });
+    admin = (await createOrg(world)).admin_key;
+  });
+
+  afterAll(async () => {
+    await world?.close();
+    rmSync(dist, { recursive: true, force: true });
+  });
+
+  const signIn = async (key: string) => {
+    const res = await http(gateway.url, '/dashboard/api/session', { method: 'POST', body: { key } });
+    const setCookie = res.headers.get('set-cookie') ?? '';
+    return {
+      res,
+      cookie: setCookie.split(';')[0]!,
+      setCookie,
+      csrf: (res.body as { data?: { csrf_token?: string } }).data?.csrf_token ?? '',
+    };
+  };
+
+  it('gives a reader key only what a Bearer reader gets, inside its own organization', async () => {
+    const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
+    const { res, cookie, setCookie, csrf } = await signIn(reader.secret);
+    expect(res.status).toBe(201);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).not.toContain(reader.secret);
+    expect(JSON.stringify(res.body)).not.toContain(reader.secret);
+
+    const headers = { cookie, 'x-csrf-token': csrf };
+    expect((await http(gateway.url, '/v1/keys', { headers })).status).toBe(200);
+    const write = await http(gateway.url, '/v1/mcps', {
+      method: 'POST',
+      headers,
+      body: { name: 'X', upstream_url: 'http://127.0.0.1:9/mcp' },
+    });
+    expect(write.status).toBe(403);
+    expect((write.body as { error: { code: string } }).error.code).toBe('forbidden');
+
+    const stranger = (await createOrg(world, { name: 'Stranger' })).admin_key;
+    const foreign = await http(gateway.url, `/v1/keys/${stranger.key.id}`, { headers });
+    expect(foreign.status).toBe(404);
+
+    // The MCP endpoint takes Bearer keys only.
+    const mcp = await createMcp(world, actorOf(admin));
+    const proxied = await http(gateway.url, `/v1/mcps/${mcp.id}/mcp`, { method: 'POST', headers, body: {} });
+    expect(proxied.status).toBe(401);
+  });
+
+  it('refuses state changes without the CSRF token, keys without scopes, and revoked keys', async () => {
+    const writer = await createKey(world, actorOf(admin), { scopes: ['mcps:write'] });
+    const { cookie, csrf } = await signIn(writer.secret);
+    const body = { name: 'Y', upstream_url: 'http://127.0.0.1:9/mcp' };
+    const noCsrf = await http(gateway.url, '/v1/mcps', { method: 'POST', headers: { cookie }, body });
+    expect(noCsrf.status).toBe(403);
+    const withCsrf = await http(gateway.url, '/v1/mcps', {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf },
+      body,
+    });
+    expect(withCsrf.status).toBe(201);
+
+    const plain = await createKey(world, actorOf(admin));
+    expect((await signIn(plain.secret)).res.status).toBe(403);
+    expect((await signIn('pk_live_not-a-key')).res.status).toBe(401);
+
+    const revoke = await http(gateway.url, `/v1/keys/${writer.key.id}`, {
+      method: 'DELETE',
+      key: admin.secret,
+    });
+    expect(revoke.status).toBe(200);
+    const after = await http(gateway.url, '/v1/mcps', { headers: { cookie } });
+    expect(after.status).toBe(401);
+    expect((await http(gateway.url, '/dashboard/api/session', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('serves the dashboard with its own CSP and a SPA fallback', async () => {
+    const index = await fetch(`${gateway.url}/dashboard/usage`);
+    expect(index.status).toBe(200);
+    await expect(index.text()).resolves.toContain('<title>PlexMCP</title>');
+    expect(index.headers.get('content-type')).toContain('text/html');
+    expect(index.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const asset = await fetch(`${gateway.url}/dashboard/assets/index-abc123.js`);
+    expect(asset.headers.get('content-type')).toContain('text/javascript');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${gateway.url}/dashboard/missing.js`)).status).toBe(404);
+  });
+});

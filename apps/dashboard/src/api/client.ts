@@ -1,0 +1,114 @@
+/** The gateway's REST API as the dashboard uses it: same origin, session cookie, CSRF header. */
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  request_id?: string;
+  details?: { field?: string; path?: string; message: string }[];
+}
+
+/** An error envelope (or a network failure) turned into something a person can read. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+  ) {
+    super(body.message);
+  }
+
+  /** e.g. `Forbidden: API key does not have permission for this resource` */
+  get readable(): string {
+    const title = TITLES[this.body.code] ?? 'Error';
+    const details = (this.body.details ?? [])
+      .map((d) => `${d.field ?? d.path ?? 'request'}: ${d.message}`)
+      .join('; ');
+    return `${title}: ${this.body.message}${details ? ` (${details})` : ''}`;
+  }
+}
+
+const TITLES: Record<string, string> = {
+  validation_error: 'Invalid input',
+  unauthorized: 'Not signed in',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  payload_too_large: 'Too large',
+  rate_limited: 'Too many requests',
+  usage_limit_exceeded: 'Usage limit reached',
+  upstream_error: 'Upstream error',
+  upstream_timeout: 'Upstream timeout',
+  service_unavailable: 'Service unavailable',
+  internal_error: 'Internal error',
+  network_error: 'Network error',
+};
+
+export interface Envelope<T> {
+  success: true;
+  data: T;
+  pagination?: { next_cursor: string | null };
+}
+
+let csrfToken: string | null = null;
+let onUnauthorized: (error: ApiError) => void = () => undefined;
+
+/** Kept in memory only: it is useless without the HttpOnly cookie, and it is not the key. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export function setUnauthorizedHandler(handler: (error: ApiError) => void): void {
+  onUnauthorized = handler;
+}
+
+export async function request<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  options: { quietUnauthorized?: boolean } = {},
+): Promise<Envelope<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken !== null) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, { code: 'network_error', message: 'The gateway could not be reached' });
+  }
+  const parsed: unknown = await response.json().catch(() => null);
+  const envelope = parsed as { success?: boolean; error?: ErrorBody } | null;
+  if (response.ok && envelope?.success === true) return envelope as Envelope<T>;
+  const error = new ApiError(
+    response.status,
+    envelope?.error ?? { code: 'internal_error', message: `Unexpected answer (HTTP ${response.status})` },
+  );
+  if (response.status === 401 && !options.quietUnauthorized) onUnauthorized(error);
+  throw error;
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
+  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
+  delete: <T>(path: string) => request<T>('DELETE', path),
+};
+
+/** Every page of a list endpoint (the dashboard shows whole, small lists). */
+export async function listAll<T>(path: string, max = 1000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Envelope<T[]> = await api.get<T[]>(
+      `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
+    out.push(...page.data);
+    cursor = page.pagination?.next_cursor ?? null;
+  } while (cursor !== null && out.length < max);
+  return out;
+}

@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useState } from 'react';
+import { ApiError, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
+import type { Session } from './api/types';
+import { AlertsPage } from './alerts/alerts-page';
+import { ErrorMessage } from './components/error-message';
+import { maskedKey } from './components/format';
+import { KeysPage } from './keys/keys-page';
+import { McpsPage } from './mcps/mcps-page';
+import { SignInPage } from './session/sign-in-page';
+import { UsagePage } from './usage/usage-page';
+import { WebhooksPage } from './webhooks/webhooks-page';
+
+const BASE = '/dashboard';
+const PAGES = [
+  { path: 'keys', label: 'API Keys' },
+  { path: 'mcps', label: 'MCPs' },
+  { path: 'usage', label: 'Usage' },
+  { path: 'alerts', label: 'Alerts' },
+  { path: 'webhooks', label: 'Webhooks' },
+] as const;
+type PagePath = (typeof PAGES)[number]['path'];
+
+function currentPage(): PagePath {
+  const rest = window.location.pathname.slice(BASE.length).replace(/^\/+|\/+$/g, '');
+  return PAGES.find((p) => p.path === rest)?.path ?? 'keys';
+}
+
+export function App() {
+  const [session, setSession] = useState<Session | null | 'loading'>('loading');
+  const [page, setPage] = useState<PagePath>(currentPage);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const signedIn = useCallback((s: Session) => {
+    setCsrfToken(s.csrf_token);
+    setNotice(null);
+    setSession(s);
+  }, []);
+
+  useEffect(() => {
+    setUnauthorizedHandler((err: ApiError) => {
+      setCsrfToken(null);
+      setNotice(`${err.body.message}. Sign in again.`);
+      setSession(null);
+    });
+    request<Session>('GET', `${BASE}/api/session`, undefined, { quietUnauthorized: true }).then(
+      (r) => signedIn(r.data),
+      (err: unknown) => {
+        if (!(err instanceof ApiError && err.status === 401)) setError(err);
+        setSession(null);
+      },
+    );
+    const onPop = () => setPage(currentPage());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, [signedIn]);
+
+  useEffect(() => {
+    const label = PAGES.find((p) => p.path === page)?.label ?? '';
+    document.title = `${label} · PlexMCP dashboard`;
+  }, [page]);
+
+  const navigate = (path: PagePath) => {
+    window.history.pushState(null, '', `${BASE}/${path}`);
+    setPage(path);
+  };
+
+  const signOut = async () => {
+    try {
+      await request('DELETE', `${BASE}/api/session`, undefined, { quietUnauthorized: true });
+    } catch (err) {
+      setError(err);
+      return;
+    }
+    setCsrfToken(null);
+    setNotice('You are signed out.');
+    setSession(null);
+  };
+
+  if (session === 'loading') return <p className="loading">Loading…</p>;
+  if (session === null) {
+    return (
+      <>
+        <ErrorMessage error={error} />
+        <SignInPage notice={notice} onSignedIn={signedIn} />
+      </>
+    );
+  }
+
+  return (
+    <div className="layout">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <span className="brand">PlexMCP</span>
+        <span className="muted" data-testid="signed-in-as">
+          {session.organization_id} · {maskedKey(session.prefix, session.last4)}
+        </span>
+        <button type="button" onClick={() => void signOut()}>
+          Sign out
+        </button>
+      </header>
+      <nav aria-label="Dashboard sections" className="sidebar">
+        <ul>
+          {PAGES.map((p) => (
+            <li key={p.path}>
+              <a
+                href={`${BASE}/${p.path}`}
+                aria-current={p.path === page ? 'page' : undefined}
+                onClick={(e) => {
+                  if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+                  e.preventDefault();
+                  navigate(p.path);
+                }}
+              >
+                {p.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="main" tabIndex={-1}>
+        <ErrorMessage error={error} />
+        {page === 'keys' && <KeysPage session={session} />}
+        {page === 'mcps' && <McpsPage />}
+        {page === 'usage' && <UsagePage session={session} />}
+        {page === 'alerts' && <AlertsPage />}
+        {page === 'webhooks' && <WebhooksPage />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,177 @@
+import { type FormEvent, useMemo, useState } from 'react';
+import { api, listAll } from '../api/client';
+import { type ApiKey, type Mcp, type Mode, SCOPES, type Scope } from '../api/types';
+import { ErrorMessage } from '../components/error-message';
+import { Modal } from '../components/modal';
+import { useAsync } from '../components/use-async';
+
+type Expiration = '30d' | '90d' | '365d' | 'date';
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Create API Key: name, live/test, expiration, MCP permissions, management scopes. */
+export function CreateKeyForm({
+  onCreated,
+  onClose,
+}: {
+  onCreated: (key: ApiKey & { secret: string }) => void;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [mode, setMode] = useState<Mode>('live');
+  const [expiration, setExpiration] = useState<Expiration>('90d');
+  const [date, setDate] = useState('');
+  const [allMcps, setAllMcps] = useState(true);
+  const [mcpIds, setMcpIds] = useState<string[]>([]);
+  const [scopes, setScopes] = useState<Scope[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const mcps = useAsync(() => listAll<Mcp>('/v1/mcps'), []);
+  const [minDate, maxDate] = useMemo(() => {
+    const now = new Date();
+    const max = new Date(now);
+    max.setUTCFullYear(max.getUTCFullYear() + 1);
+    max.setUTCDate(max.getUTCDate() - 1);
+    return [isoDay(new Date(now.getTime() + 86_400_000)), isoDay(max)];
+  }, []);
+
+  const toggle = <T,>(list: T[], item: T): T[] =>
+    list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const body = {
+        name,
+        mode,
+        permissions: { mcps: allMcps ? '*' : mcpIds },
+        scopes,
+        ...(expiration === 'date'
+          ? { expires_at: new Date(`${date}T23:59:59Z`).toISOString() }
+          : { expires_in: expiration }),
+      };
+      const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
+      onCreated(created.data);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const eligible = (mcps.data ?? []).filter((m) => mode === 'live' || m.mode === 'test');
+
+  return (
+    <Modal title="Create API Key" onClose={onClose}>
+      <form onSubmit={(e) => void submit(e)} className="form">
+        <label htmlFor="key-name">Name</label>
+        <input
+          id="key-name"
+          required
+          maxLength={100}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+
+        <fieldset>
+          <legend>Mode</legend>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'live'} onChange={() => setMode('live')} /> Live
+            (pk_live_, counts toward usage limits)
+          </label>
+          <label>
+            <input type="radio" name="mode" checked={mode === 'test'} onChange={() => setMode('test')} /> Test
+            (pk_test_, test MCPs only, not billed)
+          </label>
+        </fieldset>
+
+        <label htmlFor="key-expiration">Expiration</label>
+        <select
+          id="key-expiration"
+          value={expiration}
+          onChange={(e) => setExpiration(e.target.value as Expiration)}
+        >
+          <option value="30d">30 days</option>
+          <option value="90d">90 days</option>
+          <option value="365d">1 year</option>
+          <option value="date">On a date…</option>
+        </select>
+        {expiration === 'date' ? (
+          <>
+            <label htmlFor="key-expiry-date">Expiry date (at most one year from today)</label>
+            <input
+              id="key-expiry-date"
+              type="date"
+              required
+              min={minDate}
+              max={maxDate}
+              value={date}
+              onChange={(e) => setDate(e.target.value)}
+            />
+          </>
+        ) : null}
+
+        <fieldset>
+          <legend>MCP permissions</legend>
+          <label>
+            <input type="radio" name="mcps" checked={allMcps} onChange={() => setAllMcps(true)} /> All MCPs
+            (current and future)
+          </label>
+          <label>
+            <input type="radio" name="mcps" checked={!allMcps} onChange={() => setAllMcps(false)} /> Only
+            these MCPs:
+          </label>
+          {!allMcps ? (
+            <div className="checklist" role="group" aria-label="MCPs this key may use">
+              {eligible.length === 0 ? <p className="muted">No MCPs available for this mode.</p> : null}
+              {eligible.map((m) => (
+                <label key={m.id}>
+                  <input
+                    type="checkbox"
+                    checked={mcpIds.includes(m.id)}
+                    onChange={() => setMcpIds(toggle(mcpIds, m.id))}
+                  />{' '}
+                  {m.name}{' '}
+                  <span className="muted">
+                    ({m.id}, {m.mode})
+                  </span>
+                </label>
+              ))}
+            </div>
+          ) : null}
+          <ErrorMessage error={mcps.error} />
+        </fieldset>
+
+        <fieldset>
+          <legend>Management scopes (none for a key that only calls MCPs)</legend>
+          <div className="checklist columns">
+            {SCOPES.map((s) => (
+              <label key={s}>
+                <input
+                  type="checkbox"
+                  checked={scopes.includes(s)}
+                  onChange={() => setScopes(toggle(scopes, s))}
+                />{' '}
+                {s}
+              </label>
+            ))}
+          </div>
+        </fieldset>
+
+        <ErrorMessage error={error} />
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create key'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
