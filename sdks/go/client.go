@@ -131,7 +131,10 @@ func (c *Client) String() string { return "plexmcp.Client{BaseURL: " + c.baseURL
 // GoString never shows the key, even under %#v.
 func (c *Client) GoString() string { return c.String() }
 
-// Me returns the calling key's own metadata (never the secret).
+// Me returns the calling key's own identity and policy (never the secret): ID, OrganizationID,
+// Mode, Prefix, Last4, Permissions, Scopes, RateLimit, UsageLimit and ExpiresAt. The gateway
+// answers it from its cache, so Name, Status and the other timestamps are left zero; use
+// Keys.Get(ctx, me.ID) for those.
 func (c *Client) Me(ctx context.Context) (*APIKey, error) {
 	var out APIKey
 	if _, err := c.do(ctx, http.MethodGet, "/v1/me", nil, nil, &out); err != nil {

@@ -4,7 +4,7 @@ import { parseApiKey } from '@plexmcp/contracts';
 import { ConfigurationError } from './errors.js';
 import { HttpClient } from './http.js';
 import { Alerts, Audit, Keys, Mcps, UsageResource, Webhooks } from './resources/resources.js';
-import type { ApiKey } from './types.js';
+import type { CurrentKey } from './types.js';
 
 export const DEFAULT_BASE_URL = 'http://localhost:3000';
 const VERSION = '0.1.0';
@@ -72,9 +72,9 @@ export class PlexMCP {
     this.audit = new Audit(this.http);
   }
 
-  /** The calling key's own metadata (never the secret). */
-  async me(): Promise<ApiKey> {
-    return (await this.http.request<ApiKey>('GET', '/v1/me')).data;
+  /** The calling key's own identity and policy (never the secret, name or usage dates). */
+  async me(): Promise<CurrentKey> {
+    return (await this.http.request<CurrentKey>('GET', '/v1/me')).data;
   }
 
   /** A connected MCP client whose requests go through the gateway with this key. */

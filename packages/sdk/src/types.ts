@@ -13,6 +13,24 @@ import type {
 } from '@plexmcp/contracts';
 
 export type ApiKey = ApiKeyView;
+/**
+ * What `GET /v1/me` answers: the calling key's identity and policy, served from the gateway's
+ * cache — no name, status or timestamps other than `expires_at` (use `keys.get(id)` for those).
+ */
+export type CurrentKey = Pick<
+  ApiKeyView,
+  | 'id'
+  | 'object'
+  | 'organization_id'
+  | 'mode'
+  | 'prefix'
+  | 'last4'
+  | 'permissions'
+  | 'scopes'
+  | 'rate_limit'
+  | 'usage_limit'
+  | 'expires_at'
+>;
 export type Mcp = McpView;
 export type { AuditEntry };
 export type Usage = UsageReply;

@@ -73,7 +73,12 @@ class PlexMCP:
         return self._http.base_url
 
     def me(self) -> APIObject:
-        """The calling key's own metadata (never the secret)."""
+        """The calling key's own identity and policy (never the secret).
+
+        Fields: id, object, organization_id, mode, prefix, last4, permissions, scopes,
+        rate_limit, usage_limit, expires_at. Name, status and the other timestamps are not part
+        of it: use ``keys.get(me.id)`` for those.
+        """
         return self._http.request("GET", "/v1/me")["data"]
 
     def __repr__(self) -> str:

@@ -1,73 +1,16 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
+import { SDKS, expectSuccess, goEnv, run } from './support/processes.js';
 
 /**
- * Runs the Python and Go SDK suites. Offline by default (a local HTTP server on 127.0.0.1 and the
- * shared vectors in sdks/testdata). With PLEXMCP_E2E=1, PLEXMCP_BASE_URL and an admin
- * PLEXMCP_API_KEY, their live tests run too against the running system, and this suite checks
- * that none of them was skipped.
+ * Runs the Python and Go SDK suites offline (a local HTTP server on 127.0.0.1 and the shared
+ * vectors in sdks/testdata). With PLEXMCP_E2E=1, PLEXMCP_BASE_URL and an admin PLEXMCP_API_KEY
+ * in the environment, their live tests run too against that running system, and this suite
+ * checks that none of them was skipped. (sdk-live.e2e-spec.ts runs the live tests against a
+ * system it boots itself.)
  */
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const sdks = path.join(repo, 'sdks');
 const live = process.env.PLEXMCP_E2E === '1';
 const SUITE_TIMEOUT_MS = 10 * 60_000;
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', (error) => resolve({ code: null, output: `${output}\n${command}: ${error.message}` }));
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** Fails with the whole output, so a broken SDK test is readable from the Jest report. */
-function expectSuccess(label: string, result: Run): void {
-  if (result.code !== 0) {
-    throw new Error(`${label} exited with ${String(result.code)}:\n${result.output}`);
-  }
-  expect(result.code).toBe(0);
-}
-
-/** Whether Go can write its default caches under the home directory (a real write probe). */
-function homeWritable(home: string | undefined): boolean {
-  if (!home) return false;
-  try {
-    rmdirSync(mkdtempSync(path.join(home, '.plexmcp-probe-')));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Go reproducibly offline: local toolchain, no proxy, caches somewhere writable. */
-function goEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GOFLAGS: '-mod=mod',
-    GOTOOLCHAIN: 'local',
-    GOPROXY: process.env.GOPROXY || 'off',
-  };
-  if (!homeWritable(process.env.HOME)) {
-    const base = path.join(tmpdir(), 'plexmcp-go');
-    env.GOCACHE = process.env.GOCACHE || path.join(base, 'cache');
-    env.GOPATH = process.env.GOPATH || path.join(base, 'path');
-    mkdirSync(env.GOCACHE, { recursive: true });
-    mkdirSync(env.GOPATH, { recursive: true });
-  }
-  return env;
-}
 
 describe('Python SDK (sdks/python)', () => {
   it(
@@ -75,8 +18,8 @@ describe('Python SDK (sdks/python)', () => {
     async () => {
       const result = await run(
         'python3',
-        ['-m', 'unittest', 'discover', '-s', path.join(sdks, 'python', 'tests'), '-v'],
-        path.join(sdks, 'python'),
+        ['-m', 'unittest', 'discover', '-s', path.join(SDKS, 'python', 'tests'), '-v'],
+        path.join(SDKS, 'python'),
         { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
       );
       expectSuccess('python3 -m unittest', result);
@@ -88,7 +31,7 @@ describe('Python SDK (sdks/python)', () => {
 });
 
 describe('Go SDK (sdks/go)', () => {
-  const cwd = path.join(sdks, 'go');
+  const cwd = path.join(SDKS, 'go');
 
   it(
     'is vet-clean',

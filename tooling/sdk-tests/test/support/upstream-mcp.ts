@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { type Server, createServer } from 'node:http';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { z } from 'zod';
+
+/** A real MCP server (the MCP SDK's own) over Streamable HTTP, with one `echo` tool. */
+export interface UpstreamMcp {
+  url: string;
+  /** Headers of every request it received, to prove what the gateway forwarded. */
+  seenAuthorization: (string | undefined)[];
+  close(): Promise<void>;
+}
+
+function buildServer(): McpServer {
+  const server = new McpServer({ name: 'upstream-echo', version: '1.0.0' });
+  server.registerTool(
+    'echo',
+    { description: 'Echoes the text back', inputSchema: { text: z.string() } },
+    ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+  );
+  return server;
+}
+
+export async function startUpstreamMcp(): Promise<UpstreamMcp> {
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const seenAuthorization: (string | undefined)[] = [];
+  const http: Server = createServer((req, res) => {
+    seenAuthorization.push(req.headers.authorization);
+    const sessionId = req.headers['mcp-session-id'];
+    let transport = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (transport === undefined) {
+      if (typeof sessionId === 'string') {
+        res.writeHead(404).end();
+        return;
+      }
+      const created = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, created);
+        },
+      });
+      created.onclose = () => {
+        if (created.sessionId) sessions.delete(created.sessionId);
+      };
+      transport = created;
+      void buildServer().connect(created);
+    }
+    void transport.handleRequest(req, res);
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const address = http.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    seenAuthorization,
+    async close() {
+      for (const t of sessions.values()) await t.close().catch(() => undefined);
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
