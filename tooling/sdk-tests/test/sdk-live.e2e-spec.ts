@@ -41,7 +41,11 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; clo
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      received.push({
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(204).end();
     });
   });
@@ -236,7 +240,11 @@ describe('SDKs against the running system', () => {
       const cases = [
         { name: 'delivered', body: got.body, headers },
         { name: 'body-tampered', body: tamperedBody, headers },
-        { name: 'signature-tampered', body: got.body, headers: { ...headers, 'webhook-signature': tamperedSignature } },
+        {
+          name: 'signature-tampered',
+          body: got.body,
+          headers: { ...headers, 'webhook-signature': tamperedSignature },
+        },
       ];
       const capture = path.join(scratch, 'webhook-capture.json');
       writeFileSync(capture, JSON.stringify({ secret: webhook.secret, cases }));
@@ -250,7 +258,11 @@ describe('SDKs against the running system', () => {
           return `${c.name} rejected`;
         }
       });
-      const expected = ['delivered accepted webhook.test', 'body-tampered rejected', 'signature-tampered rejected'];
+      const expected = [
+        'delivered accepted webhook.test',
+        'body-tampered rejected',
+        'signature-tampered rejected',
+      ];
       expect(typescript).toEqual(expected);
 
       // Python and Go, each reading the same capture file.
@@ -263,7 +275,11 @@ describe('SDKs against the running system', () => {
         }),
         run('go', ['run', '.', capture], path.join(verifiers, 'go'), goEnv()),
       ]);
-      const outcome = (r: typeof python) => r.stdout.trim().split('\n').map((line) => line.replace(/:.*$/, ''));
+      const outcome = (r: typeof python) =>
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.replace(/:.*$/, ''));
       expectSuccess('python3 verify_webhook.py', python);
       expectSuccess('go run verifiers/go', go);
       expect(outcome(python)).toEqual(expected);
