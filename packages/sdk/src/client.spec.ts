@@ -97,7 +97,9 @@ describe('errors and retries', () => {
 
   it('maps wire codes to typed errors carrying the request id', async () => {
     handlers.push(fail(401, 'unauthorized', 'Invalid or missing API key'));
-    const err = await client().me().catch((e: unknown) => e);
+    const err = await client()
+      .me()
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationError);
     expect((err as AuthenticationError).requestId).toBe('req_1');
     expect((err as AuthenticationError).status).toBe(401);
@@ -108,10 +110,16 @@ describe('errors and retries', () => {
     handlers.push(
       json(400, {
         success: false,
-        error: { code: 'validation_error', message: 'bad', details: [{ field: 'name', message: 'Required' }] },
+        error: {
+          code: 'validation_error',
+          message: 'bad',
+          details: [{ field: 'name', message: 'Required' }],
+        },
       }),
     );
-    const v = (await client().keys.create({ name: '' }).catch((e: unknown) => e)) as ValidationError;
+    const v = (await client()
+      .keys.create({ name: '' })
+      .catch((e: unknown) => e)) as ValidationError;
     expect(v).toBeInstanceOf(ValidationError);
     expect(v.details).toEqual([{ field: 'name', message: 'Required' }]);
   });
@@ -131,7 +139,9 @@ describe('errors and retries', () => {
 
     seen = [];
     handlers.push(...[1, 2, 3].map(() => fail(429, 'usage_limit_exceeded', 'limit', { 'retry-after': '0' })));
-    const err = (await client().me().catch((e: unknown) => e)) as UsageLimitExceededError;
+    const err = (await client()
+      .me()
+      .catch((e: unknown) => e)) as UsageLimitExceededError;
     expect(err).toBeInstanceOf(UsageLimitExceededError);
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.retryAfter).toBe(0);

@@ -94,8 +94,13 @@ const BY_STATUS: Record<number, new (...args: ConstructorParameters<typeof APIEr
 
 export function errorFromResponse(status: number, body: unknown, headers: Headers): APIError {
   const error =
-    body && typeof body === 'object' && 'error' in body ? (body as { error: Record<string, unknown> }).error : undefined;
+    body && typeof body === 'object' && 'error' in body
+      ? (body as { error: Record<string, unknown> }).error
+      : undefined;
   const shaped = error as ConstructorParameters<typeof APIError>[1];
-  const Ctor = (shaped?.code && BY_CODE[shaped.code]) || BY_STATUS[status] || (status >= 500 ? InternalServerError : APIError);
+  const Ctor =
+    (shaped?.code && BY_CODE[shaped.code]) ||
+    BY_STATUS[status] ||
+    (status >= 500 ? InternalServerError : APIError);
   return new Ctor(status, shaped, headers);
 }

@@ -36,7 +36,11 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Statuses worth retrying: the server asked us to wait, or a dependency was briefly away. */
 function retryable(error: unknown): boolean {
-  return error instanceof RateLimitError || error instanceof ServiceUnavailableError || error instanceof APIConnectionError;
+  return (
+    error instanceof RateLimitError ||
+    error instanceof ServiceUnavailableError ||
+    error instanceof APIConnectionError
+  );
 }
 
 function backoffMs(attempt: number, error: unknown): number {
@@ -93,8 +97,11 @@ export class HttpClient {
     } catch (error) {
       if (timeout.aborted) throw new APITimeoutError(`Request timed out after ${this.settings.timeoutMs} ms`);
       if (options.signal?.aborted) throw error;
-      const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
-      throw new APIConnectionError(`Could not reach PlexMCP at ${new URL(this.settings.baseUrl).origin}${reason ? `: ${reason}` : ''}`);
+      const reason =
+        error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+      throw new APIConnectionError(
+        `Could not reach PlexMCP at ${new URL(this.settings.baseUrl).origin}${reason ? `: ${reason}` : ''}`,
+      );
     }
     const text = await response.text();
     let parsed: unknown;

@@ -7,7 +7,11 @@ describe('verifyWebhook (Standard Webhooks)', () => {
   const body = JSON.stringify({ type: 'alert.new_location', data: { country: 'US' } });
   const now = Date.now();
   const ts = Math.floor(now / 1000);
-  const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': signWebhook(secret, 'msg_1', ts, body) };
+  const headers = {
+    'webhook-id': 'msg_1',
+    'webhook-timestamp': String(ts),
+    'webhook-signature': signWebhook(secret, 'msg_1', ts, body),
+  };
 
   it('accepts a correctly signed payload and returns it parsed', () => {
     expect(verifyWebhook(body, headers, secret, { now })).toEqual(JSON.parse(body));
@@ -17,7 +21,9 @@ describe('verifyWebhook (Standard Webhooks)', () => {
   });
 
   it('rejects a tampered body, a wrong secret, a stale timestamp and missing headers', () => {
-    expect(() => verifyWebhook(body.replace('US', 'DE'), headers, secret, { now })).toThrow(WebhookVerificationError);
+    expect(() => verifyWebhook(body.replace('US', 'DE'), headers, secret, { now })).toThrow(
+      WebhookVerificationError,
+    );
     const other = `whsec_${randomBytes(32).toString('base64')}`;
     expect(() => verifyWebhook(body, headers, other, { now })).toThrow(WebhookVerificationError);
     expect(() => verifyWebhook(body, headers, secret, { now: now + 301_000 })).toThrow(/tolerance/);

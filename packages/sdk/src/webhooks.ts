@@ -9,7 +9,10 @@ export interface WebhookHeaders {
   'webhook-signature'?: string | null;
 }
 
-function header(headers: WebhookHeaders | Headers | Record<string, string | string[] | undefined>, name: string): string | null {
+function header(
+  headers: WebhookHeaders | Headers | Record<string, string | string[] | undefined>,
+  name: string,
+): string | null {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name);
   const value = (headers as Record<string, string | string[] | undefined>)[name];
   return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);

@@ -24,7 +24,11 @@ import type {
 
 const seg = (id: string): string => encodeURIComponent(id);
 
-function list<T>(http: HttpClient, path: string, params: ListParams & Record<string, unknown> = {}): PagePromise<T> {
+function list<T>(
+  http: HttpClient,
+  path: string,
+  params: ListParams & Record<string, unknown> = {},
+): PagePromise<T> {
   return new PagePromise<T>((cursor) =>
     http.request<T[]>('GET', path, {
       query: { ...(params as Record<string, string | number | undefined>), cursor: cursor ?? params.cursor },
@@ -92,10 +96,10 @@ export class UsageResource {
   constructor(private readonly http: HttpClient) {}
   /** Organization-wide usage. */
   get(params: UsageParams = {}): Promise<Usage> {
-    return data(this.http.request('GET', '/v1/usage', { query: params as Record<string, string> }));
+    return data(this.http.request('GET', '/v1/usage', { query: params }));
   }
   forKey(keyId: string, params: UsageParams = {}): Promise<Usage> {
-    return data(this.http.request('GET', `/v1/keys/${seg(keyId)}/usage`, { query: params as Record<string, string> }));
+    return data(this.http.request('GET', `/v1/keys/${seg(keyId)}/usage`, { query: params }));
   }
 }
 
