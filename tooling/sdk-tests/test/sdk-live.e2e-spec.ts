@@ -214,77 +214,81 @@ describe('SDKs against the running system', () => {
       expect(body.data).toContainEqual(expect.objectContaining({ id: mcp.id, name: 'quickstart' }));
     });
 
-    it('verifies one signed webhook delivery identically in TypeScript, Python and Go, and rejects a one-byte tampering in all three', async () => {
-      const webhook = await admin.webhooks.create({ url: receiver.url });
-      expect(webhook.secret).toMatch(/^whsec_/);
-      const delivery = await admin.webhooks.test(webhook.id);
-      expect(delivery.webhook_id).toBe(webhook.id);
+    it(
+      'verifies one signed webhook delivery identically in TypeScript, Python and Go, and rejects a one-byte tampering in all three',
+      async () => {
+        const webhook = await admin.webhooks.create({ url: receiver.url });
+        expect(webhook.secret).toMatch(/^whsec_/);
+        const delivery = await admin.webhooks.test(webhook.id);
+        expect(delivery.webhook_id).toBe(webhook.id);
 
-      const got = await waitFor(() => receiver.received.find((r) => r.path === '/hooks/plexmcp'), {
-        timeoutMs: 15_000,
-      });
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(got.headers)) {
-        if (typeof value === 'string') headers[name] = value;
-      }
-      expect(headers['webhook-id']).toBe(delivery.id);
-      expect(headers['webhook-timestamp']).toMatch(/^\d+$/);
-      expect(headers['webhook-signature']).toMatch(/^v1,/);
-
-      // One byte changed in the body; one character changed in the signature.
-      const at = got.body.indexOf('webhook.test');
-      expect(at).toBeGreaterThan(0);
-      const tamperedBody = `${got.body.slice(0, at)}W${got.body.slice(at + 1)}`;
-      const signature = headers['webhook-signature']!;
-      const tamperedSignature = `v1,${signature[3] === 'A' ? 'B' : 'A'}${signature.slice(4)}`;
-      const cases = [
-        { name: 'delivered', body: got.body, headers },
-        { name: 'body-tampered', body: tamperedBody, headers },
-        {
-          name: 'signature-tampered',
-          body: got.body,
-          headers: { ...headers, 'webhook-signature': tamperedSignature },
-        },
-      ];
-      const capture = path.join(scratch, 'webhook-capture.json');
-      writeFileSync(capture, JSON.stringify({ secret: webhook.secret, cases }));
-
-      // TypeScript, in-process.
-      const typescript = cases.map((c) => {
-        try {
-          return `${c.name} accepted ${verifyWebhook<{ type: string }>(c.body, c.headers, webhook.secret).type}`;
-        } catch (error) {
-          expect(error).toBeInstanceOf(WebhookVerificationError);
-          return `${c.name} rejected`;
+        const got = await waitFor(() => receiver.received.find((r) => r.path === '/hooks/plexmcp'), {
+          timeoutMs: 15_000,
+        });
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(got.headers)) {
+          if (typeof value === 'string') headers[name] = value;
         }
-      });
-      const expected = [
-        'delivered accepted webhook.test',
-        'body-tampered rejected',
-        'signature-tampered rejected',
-      ];
-      expect(typescript).toEqual(expected);
+        expect(headers['webhook-id']).toBe(delivery.id);
+        expect(headers['webhook-timestamp']).toMatch(/^\d+$/);
+        expect(headers['webhook-signature']).toMatch(/^v1,/);
 
-      // Python and Go, each reading the same capture file.
-      const verifiers = path.join(REPO, 'tooling/sdk-tests/verifiers');
-      const [python, go] = await Promise.all([
-        run('python3', [path.join(verifiers, 'verify_webhook.py'), capture], verifiers, {
-          ...process.env,
-          PYTHONPATH: path.join(SDKS, 'python'),
-          PYTHONDONTWRITEBYTECODE: '1',
-        }),
-        run('go', ['run', '.', capture], path.join(verifiers, 'go'), goEnv()),
-      ]);
-      const outcome = (r: typeof python) =>
-        r.stdout
-          .trim()
-          .split('\n')
-          .map((line) => line.replace(/:.*$/, ''));
-      expectSuccess('python3 verify_webhook.py', python);
-      expectSuccess('go run verifiers/go', go);
-      expect(outcome(python)).toEqual(expected);
-      expect(outcome(go)).toEqual(expected);
-    });
+        // One byte changed in the body; one character changed in the signature.
+        const at = got.body.indexOf('webhook.test');
+        expect(at).toBeGreaterThan(0);
+        const tamperedBody = `${got.body.slice(0, at)}W${got.body.slice(at + 1)}`;
+        const signature = headers['webhook-signature']!;
+        const tamperedSignature = `v1,${signature[3] === 'A' ? 'B' : 'A'}${signature.slice(4)}`;
+        const cases = [
+          { name: 'delivered', body: got.body, headers },
+          { name: 'body-tampered', body: tamperedBody, headers },
+          {
+            name: 'signature-tampered',
+            body: got.body,
+            headers: { ...headers, 'webhook-signature': tamperedSignature },
+          },
+        ];
+        const capture = path.join(scratch, 'webhook-capture.json');
+        writeFileSync(capture, JSON.stringify({ secret: webhook.secret, cases }));
+
+        // TypeScript, in-process.
+        const typescript = cases.map((c) => {
+          try {
+            return `${c.name} accepted ${verifyWebhook<{ type: string }>(c.body, c.headers, webhook.secret).type}`;
+          } catch (error) {
+            expect(error).toBeInstanceOf(WebhookVerificationError);
+            return `${c.name} rejected`;
+          }
+        });
+        const expected = [
+          'delivered accepted webhook.test',
+          'body-tampered rejected',
+          'signature-tampered rejected',
+        ];
+        expect(typescript).toEqual(expected);
+
+        // Python and Go, each reading the same capture file.
+        const verifiers = path.join(REPO, 'tooling/sdk-tests/verifiers');
+        const [python, go] = await Promise.all([
+          run('python3', [path.join(verifiers, 'verify_webhook.py'), capture], verifiers, {
+            ...process.env,
+            PYTHONPATH: path.join(SDKS, 'python'),
+            PYTHONDONTWRITEBYTECODE: '1',
+          }),
+          run('go', ['run', '.', capture], path.join(verifiers, 'go'), goEnv()),
+        ]);
+        const outcome = (r: typeof python) =>
+          r.stdout
+            .trim()
+            .split('\n')
+            .map((line) => line.replace(/:.*$/, ''));
+        expectSuccess('python3 verify_webhook.py', python);
+        expectSuccess('go run verifiers/go', go);
+        expect(outcome(python)).toEqual(expected);
+        expect(outcome(go)).toEqual(expected);
+      },
+      SUITE_TIMEOUT_MS,
+    );
   });
 
   describe('Python SDK (sdks/python)', () => {
