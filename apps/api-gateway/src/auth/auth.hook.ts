@@ -78,7 +78,7 @@ export function createAuthHook(deps: AuthHookDeps) {
     const id = outcome + ':' + reason;
     let counter = decisionCounters.get(id);
     if (counter === undefined) {
-      counter = metrics.authDecisions.labels(outcome, reason);
+      counter = metrics.tally(metrics.authDecisions, { outcome, reason });
       decisionCounters.set(id, counter);
     }
     counter.inc();
@@ -173,10 +173,7 @@ export function createAuthHook(deps: AuthHookDeps) {
 
     const now = Date.now();
     request.receivedAt = now;
-    const ip = ipResolver.resolve({
-      socketAddress: request.raw.socket.remoteAddress,
-      forwardedFor: request.headers['x-forwarded-for'],
-    });
+    const ip = ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
     request.clientIp = ip;
 
     const blockedMs = throttle.blockedFor(ip, now);

@@ -1,11 +1,5 @@
 import { CidrList, parseIp } from '@plexmcp/contracts';
 
-/** What a request exposes for client-IP resolution (a subset of Fastify's request). */
-export interface IpSource {
-  socketAddress: string | undefined;
-  forwardedFor: string | string[] | undefined;
-}
-
 function normalize(address: string): string {
   // Node reports IPv4 peers of a dual-stack socket as `::ffff:1.2.3.4`.
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
@@ -23,10 +17,10 @@ export class ClientIpResolver {
     this.trusted = trustedProxies.length > 0 ? new CidrList(trustedProxies) : null;
   }
 
-  resolve(source: IpSource): string | null {
-    const peer = source.socketAddress ? normalize(source.socketAddress) : null;
+  resolve(socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string | null {
+    const peer = socketAddress ? normalize(socketAddress) : null;
     if (this.trusted === null || peer === null || !this.trusted.matches(peer)) return peer;
-    const header = Array.isArray(source.forwardedFor) ? source.forwardedFor.join(',') : source.forwardedFor;
+    const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
     if (!header) return peer;
     const hops = header.split(',');
     let candidate = peer;

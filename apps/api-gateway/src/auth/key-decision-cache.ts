@@ -50,8 +50,8 @@ export class KeyDecisionCache {
     private readonly metrics: GatewayMetrics,
   ) {
     this.cache = new LRUCache<string, KeyDecision>({ max: options.maxEntries });
-    this.hits = metrics.cacheLookups.labels('hit');
-    this.misses = metrics.cacheLookups.labels('miss');
+    this.hits = metrics.tally(metrics.cacheLookups, { result: 'hit' });
+    this.misses = metrics.tally(metrics.cacheLookups, { result: 'miss' });
   }
 
   get size(): number {

@@ -26,7 +26,11 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     const id = request.method + ' ' + route + ' ' + status;
     let counter = counters.get(id);
     if (counter === undefined) {
-      counter = metrics.httpRequests.labels(route, request.method, String(status));
+      counter = metrics.tally(metrics.httpRequests, {
+        route,
+        method: request.method,
+        status: String(status),
+      });
       counters.set(id, counter);
     }
     counter.inc();

@@ -1,31 +1,67 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Something that counts by one, cheaply. */
+export interface Tally {
+  inc(): void;
+}
+
+/**
+ * A hot-path counter: a plain number incremented per request and handed to its prom-client
+ * Counter only when Prometheus scrapes (prom-client hashes and validates the labels on every
+ * `inc`, several microseconds that add up at tens of thousands of requests per second).
+ */
+class BufferedTally implements Tally {
+  private value = 0;
+  private reported = 0;
+
+  constructor(
+    private readonly counter: Counter,
+    private readonly labels: Record<string, string>,
+  ) {}
+
+  inc(): void {
+    this.value += 1;
+  }
+
+  flush(): void {
+    const delta = this.value - this.reported;
+    if (delta > 0) {
+      this.counter.inc(this.labels, delta);
+      this.reported = this.value;
+    }
+  }
+}
+
 /**
  * The gateway's Prometheus metrics, on a registry of its own (several gateways may share one
  * process in tests). Label values are bounded: route patterns, never raw URLs or key material.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
+  private readonly tallies = new Map<Counter, Map<string, BufferedTally>>();
 
-  readonly httpRequests = new Counter({
+  readonly httpRequests: Counter<'route' | 'method' | 'status'> = new Counter({
     name: 'plexmcp_gateway_http_requests_total',
     help: 'HTTP requests answered, by route pattern, method and status.',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [this.registry],
+    collect: (): void => this.flushTallies(this.httpRequests),
   });
 
-  readonly authDecisions = new Counter({
+  readonly authDecisions: Counter<'outcome' | 'reason'> = new Counter({
     name: 'plexmcp_gateway_auth_decisions_total',
     help: 'Authentication/authorization decisions, by outcome and reason.',
     labelNames: ['outcome', 'reason'] as const,
     registers: [this.registry],
+    collect: (): void => this.flushTallies(this.authDecisions),
   });
 
-  readonly cacheLookups = new Counter({
+  readonly cacheLookups: Counter<'result'> = new Counter({
     name: 'plexmcp_gateway_key_cache_lookups_total',
     help: 'Key decision cache lookups, by result (hit or miss).',
     labelNames: ['result'] as const,
     registers: [this.registry],
+    collect: (): void => this.flushTallies(this.cacheLookups),
   });
 
   readonly cacheEvictions = new Counter({
@@ -84,6 +120,30 @@ export class GatewayMetrics {
     help: 'Organizations and keys currently blocked by a usage limit.',
     registers: [this.registry],
   });
+
+  /**
+   * A cheap per-request counter for one label combination of `counter` (one of httpRequests,
+   * authDecisions, cacheLookups). The same labels always give the same tally.
+   */
+  tally(counter: Counter<string>, labels: Record<string, string>): Tally {
+    let byLabels = this.tallies.get(counter as Counter);
+    if (byLabels === undefined) {
+      byLabels = new Map();
+      this.tallies.set(counter as Counter, byLabels);
+    }
+    const id = JSON.stringify(labels);
+    let tally = byLabels.get(id);
+    if (tally === undefined) {
+      tally = new BufferedTally(counter as Counter, labels);
+      byLabels.set(id, tally);
+    }
+    return tally;
+  }
+
+  private flushTallies(counter: Counter<string>): void {
+    const byLabels = this.tallies.get(counter as Counter);
+    if (byLabels !== undefined) for (const tally of byLabels.values()) tally.flush();
+  }
 
   constructor(options: { collectDefaults?: boolean } = {}) {
     if (options.collectDefaults !== false)

@@ -104,6 +104,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     }
     if (error.code !== ErrorCode.PayloadTooLarge)
       observe(error.status, (performance.now() - data.opaque.startedAt) / 1000);
+    request.errorCode = error.code;
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),
