@@ -36,10 +36,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   const { sessions, ipResolver, throttle, isHttps, logger } = deps;
 
   const clientIp = (request: FastifyRequest): string | null =>
-    ipResolver.resolve({
-      socketAddress: request.raw.socket.remoteAddress,
-      forwardedFor: request.headers['x-forwarded-for'],
-    });
+    ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
 
   const fail = (
     request: FastifyRequest,
