@@ -102,14 +102,8 @@ describe('limits, anomaly alerts and webhooks', () => {
   const org = newOrgId();
   const actor = { org_id: org, key_id: null, ip: null };
 
-  beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_alerts');
-    publisher = await EventPublisher.connect(nats.url);
-    rpc = publisher.rpc();
-    (receiver as { port: number }).port = await freePort();
-    await receiver.start();
-    service = await bootstrap({
+  const start = () =>
+    bootstrap({
       natsUrl: nats.url,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
@@ -122,6 +116,15 @@ describe('limits, anomaly alerts and webhooks', () => {
         WEBHOOK_RETRY_SCHEDULE_MS: '200,300,400,500,600,700,800,900,1000,1000',
       },
     });
+
+  beforeAll(async () => {
+    nats = await startIsolatedNats();
+    schema = await createTestSchema('usage_alerts');
+    publisher = await EventPublisher.connect(nats.url);
+    rpc = publisher.rpc();
+    (receiver as { port: number }).port = await freePort();
+    await receiver.start();
+    service = await start();
     const created = await rpc.call(
       UsageSubjects.webhooks.create,
       { actor, body: { url: receiver.url } },
@@ -459,6 +462,37 @@ describe('limits, anomaly alerts and webhooks', () => {
       alertPageSchema,
     );
     expect(foreign.items).toHaveLength(0);
+  });
+
+  it('delivers a pending delivery after the service restarts', async () => {
+    const later = new Receiver(await freePort());
+    const created = await rpc.call(
+      UsageSubjects.webhooks.create,
+      { actor, body: { url: later.url, events: ['alert.new_location'] } },
+      createdWebhookSchema,
+    );
+    const key = newKeyId();
+    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
+    await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 1);
+    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: US_IP })]);
+    await waitFor(async () => {
+      const page = await rpc.call(
+        UsageSubjects.webhooks.deliveries,
+        { actor, id: created.webhook.id, page: { limit: 10 } },
+        webhookDeliveryPageSchema,
+      );
+      return (page.items[0]?.attempts.length ?? 0) >= 1;
+    });
+    await service.close();
+    await later.start();
+    try {
+      service = await start();
+      const got = await waitFor(() => later.ofType('alert.new_location')[0], { timeoutMs: 10_000 });
+      expectSigned(created.secret, got);
+      expect(later.received).toHaveLength(1);
+    } finally {
+      await later.stop();
+    }
   });
 
   it('answers health', async () => {

@@ -136,6 +136,8 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     } catch (err) {
       if (!this.stopped) this.logger.error({ err }, 'JetStream consumer stopped');
     }
+    // Reported by usage.health: an instance whose consumer ended is degraded.
+    this.messages = null;
   }
 
   /**

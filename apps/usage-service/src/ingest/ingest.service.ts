@@ -18,8 +18,6 @@ export interface BatchOutcome {
   counted: number;
   /** Events already counted before (redelivered or published twice). */
   duplicates: number;
-  /** Messages that are not valid request events (dropped, logged). */
-  invalid: number;
 }
 
 export type ParsedMessage = { ok: true; event: RequestRecordedEvent } | { ok: false; error: string };
@@ -61,7 +59,7 @@ export class IngestService {
   async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {
     const unique = new Map<string, RequestRecordedEvent>();
     for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
-    if (unique.size === 0) return { counted: 0, duplicates: 0, invalid: 0 };
+    if (unique.size === 0) return { counted: 0, duplicates: events.length };
 
     const outcome = await this.dataSource.transaction(async (tx) => {
       // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
@@ -103,7 +101,6 @@ export class IngestService {
     return {
       counted: outcome.located.length,
       duplicates: events.length - outcome.located.length,
-      invalid: 0,
     };
   }
 
