@@ -126,22 +126,22 @@ export class GatewayMetrics {
    * authDecisions, cacheLookups). The same labels always give the same tally.
    */
   tally(counter: Counter<string>, labels: Record<string, string>): Tally {
-    let byLabels = this.tallies.get(counter as Counter);
+    let byLabels = this.tallies.get(counter);
     if (byLabels === undefined) {
       byLabels = new Map();
-      this.tallies.set(counter as Counter, byLabels);
+      this.tallies.set(counter, byLabels);
     }
     const id = JSON.stringify(labels);
     let tally = byLabels.get(id);
     if (tally === undefined) {
-      tally = new BufferedTally(counter as Counter, labels);
+      tally = new BufferedTally(counter, labels);
       byLabels.set(id, tally);
     }
     return tally;
   }
 
   private flushTallies(counter: Counter<string>): void {
-    const byLabels = this.tallies.get(counter as Counter);
+    const byLabels = this.tallies.get(counter);
     if (byLabels !== undefined) for (const tally of byLabels.values()) tally.flush();
   }
 
