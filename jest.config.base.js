@@ -23,6 +23,8 @@ export function jestConfig(dir, overrides = {}) {
       '^@plexmcp/sdk$': path.join(root, 'packages/sdk/src/index.ts'),
       '^@plexmcp/key-service$': path.join(root, 'apps/key-service/src/index.ts'),
       '^@plexmcp/usage-service$': path.join(root, 'apps/usage-service/src/index.ts'),
+      '^@plexmcp/upstream-mcp$': path.join(root, 'tooling/upstream-mcp/src/index.ts'),
+      '^@plexmcp/test-harness$': path.join(root, 'tooling/test-harness/src/index.ts'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     transform: {

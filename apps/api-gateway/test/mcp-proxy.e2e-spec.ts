@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
+import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
 import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
-import { startUpstreamMcp, type UpstreamMcp } from './support/upstream-mcp.js';
 
 function connectClient(
   url: string,

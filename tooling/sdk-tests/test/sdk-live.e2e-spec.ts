@@ -11,9 +11,9 @@ import {
   verifyWebhook,
 } from '@plexmcp/sdk';
 import { waitFor } from '@plexmcp/service-kit/testing';
+import { type System, startSystem } from '@plexmcp/test-harness';
+import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import { REPO, SDKS, expectSuccess, goEnv, run } from './support/processes.js';
-import { type System, startSystem } from './support/system.js';
-import { type UpstreamMcp, startUpstreamMcp } from './support/upstream-mcp.js';
 
 /**
  * The three SDKs end to end against the real system, booted once in-process: every SDK starts
@@ -85,7 +85,7 @@ describe('SDKs against the running system', () => {
   beforeAll(async () => {
     scratch = mkdtempSync(path.join(tmpdir(), 'plexmcp-sdk-live-'));
     [system, upstream, receiver] = await Promise.all([
-      startSystem('live'),
+      startSystem({ prefix: 'sdk', name: 'live', usageEnv: { DB_POOL_SIZE: '4' } }),
       startUpstreamMcp(),
       startReceiver(),
     ]);
@@ -171,8 +171,9 @@ describe('SDKs against the running system', () => {
         await mcp.close();
       }
       // The upstream was reached, and never saw the PlexMCP key.
-      expect(upstream.seenAuthorization.length).toBeGreaterThan(0);
-      expect(upstream.seenAuthorization.filter((a) => a?.includes('pk_live_'))).toEqual([]);
+      const seenAuthorization = upstream.seen.map((headers) => headers.authorization);
+      expect(seenAuthorization.length).toBeGreaterThan(0);
+      expect(seenAuthorization.filter((a) => a?.includes('pk_live_'))).toEqual([]);
 
       const revoked = await admin.keys.revoke(key.id);
       expect(revoked).toMatchObject({ id: key.id, status: 'revoked' });

@@ -4,9 +4,10 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
-/** A real MCP server (the SDK's own), over Streamable HTTP, that remembers the headers it saw. */
+/** A real MCP server (the MCP SDK's own) over Streamable HTTP, with one `echo` tool. */
 export interface UpstreamMcp {
   url: string;
+  /** Headers of every request it received, to prove what the gateway forwarded. */
   seen: IncomingHttpHeaders[];
   close(): Promise<void>;
 }
@@ -21,6 +22,7 @@ function buildServer(): McpServer {
   return server;
 }
 
+/** `json: true` answers with plain JSON bodies instead of SSE streams. */
 export async function startUpstreamMcp(options: { json?: boolean } = {}): Promise<UpstreamMcp> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen: IncomingHttpHeaders[] = [];

@@ -1,0 +1,1 @@
+export { type System, type SystemOptions, startSystem } from './system.js';

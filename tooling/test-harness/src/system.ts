@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { type CreatedOrg, Subjects, createdOrgSchema } from '@plexmcp/contracts';
+import { bootstrap as bootstrapGateway, type GatewayEnv, type GatewayHandle } from '@plexmcp/api-gateway';
+import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
+import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
+import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
+import {
+  type IsolatedNats,
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+} from '@plexmcp/service-kit/testing';
+
+export interface SystemOptions {
+  /** Names the suite's Postgres schemas (`<prefix>_keys_<name>`, `<prefix>_usage_<name>`). */
+  prefix: string;
+  name: string;
+  /** Environment-style settings of the usage-service, over a 100 ms webhook poll. */
+  usageEnv?: Record<string, string>;
+  /** Settings of the gateway, over the defaults below (e.g. TRUSTED_PROXIES). */
+  gatewayEnv?: GatewayEnv;
+}
+
+/**
+ * The real system in-process, as `pnpm start` runs it: a private nats-server, the key-service and
+ * the usage-service in Postgres schemas of their own, and one gateway on a free port of loopback.
+ * Webhooks may target loopback, where a suite's receiver listens.
+ */
+export interface System {
+  nats: IsolatedNats;
+  gateway: GatewayHandle;
+  /** Internal RPC on the system's NATS, as the services and the CLI speak it. */
+  rpc: NatsRpcClient;
+  /** An organization and its first admin key, from internal RPC as `plexmcp org create` makes them. */
+  createOrg(name: string): Promise<CreatedOrg>;
+  close(): Promise<void>;
+}
+
+export async function startSystem(options: SystemOptions): Promise<System> {
+  const { prefix, name } = options;
+  const nats = await startIsolatedNats();
+  const keySchema = await createTestSchema(`${prefix}_keys_${name}`);
+  const usageSchema = await createTestSchema(`${prefix}_usage_${name}`);
+  let keyService: KeyServiceHandle | null = null;
+  let usageService: UsageServiceHandle | null = null;
+  let gateway: GatewayHandle | null = null;
+  let nc: NatsConnection | null = null;
+  const close = async () => {
+    await gateway?.close().catch(() => undefined);
+    await usageService?.close().catch(() => undefined);
+    await keyService?.close().catch(() => undefined);
+    await nc?.close().catch(() => undefined);
+    await keySchema.drop();
+    await usageSchema.drop();
+    await nats.stop();
+  };
+  try {
+    keyService = await bootstrapKeyService({
+      natsUrl: nats.url,
+      databaseUrl: testDatabaseUrl(),
+      dbSchema: keySchema.schema,
+      logLevel: 'silent',
+      dbPoolSize: 4,
+      shutdownGraceMs: 50,
+    });
+    usageService = await bootstrapUsageService({
+      natsUrl: nats.url,
+      databaseUrl: testDatabaseUrl(),
+      dbSchema: usageSchema.schema,
+      logLevel: 'silent',
+      webhookAllowPrivateNetworks: true,
+      env: { WEBHOOK_POLL_MS: '100', ...options.usageEnv },
+    });
+    gateway = await bootstrapGateway({
+      NATS_URL: nats.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      HEARTBEAT_INTERVAL_MS: '200',
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      ...options.gatewayEnv,
+    });
+    nc = await connectNats(nats.url, `${prefix}-test-${name}`);
+    const rpc = new NatsRpcClient(nc, 5_000);
+    return {
+      nats,
+      gateway,
+      rpc,
+      createOrg: (orgName) => rpc.call(Subjects.orgs.create, { name: orgName }, createdOrgSchema),
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,1 @@
+export { type UpstreamMcp, startUpstreamMcp } from './upstream-mcp.js';
