@@ -14,10 +14,9 @@ import { connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import {
   type Harness,
-  actorOf,
+  createAdmin,
   createKey,
   createMcp,
-  createOrg,
   startHarness,
   validate,
 } from './support/harness.js';
@@ -32,7 +31,7 @@ describe('key events', () => {
 
   beforeAll(async () => {
     h = await startHarness('events', { sweepIntervalMs: 100, eventAckTimeoutMs: 500 });
-    admin = actorOf((await createOrg(h, 'Events')).admin_key);
+    admin = await createAdmin(h, 'Events');
     listener = await connectNats(h.nats.url, 'event-listener');
     listener.subscribe(Subjects.keyEvents.wildcard, {
       callback: (_err, msg) => {
@@ -75,8 +74,7 @@ describe('key events', () => {
   });
 
   it('event versions order cached answers: an answer older than an eviction has a smaller version', async () => {
-    const org = await createOrg(h, 'Versioned');
-    const actor = actorOf(org.admin_key);
+    const actor = await createAdmin(h, 'Versioned');
     const key = await createKey(h, actor);
     const before = (await validate(h, key.secret)).policy!.version;
 

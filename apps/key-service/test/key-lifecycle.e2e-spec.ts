@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type Actor,
-  AppError,
   Subjects,
   apiKeyViewSchema,
   auditPageSchema,
@@ -16,22 +15,14 @@ import {
   actorOf,
   createKey,
   createMcp,
+  createAdmin,
   createOrg,
+  rejection,
   startHarness,
   validate,
 } from './support/harness.js';
 
 const DAY = 86_400_000;
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('API-key lifecycle', () => {
   let h: Harness;
@@ -39,7 +30,7 @@ describe('API-key lifecycle', () => {
 
   beforeAll(async () => {
     h = await startHarness('lifecycle');
-    admin = actorOf((await createOrg(h, 'Lifecycle')).admin_key);
+    admin = await createAdmin(h, 'Lifecycle');
   });
   afterAll(async () => {
     await h?.close();
@@ -284,8 +275,7 @@ describe('API-key lifecycle', () => {
     });
 
     it('filters MCPs by a permission list and by mode', async () => {
-      const org = await createOrg(h, 'Filtered');
-      const actor = actorOf(org.admin_key);
+      const actor = await createAdmin(h, 'Filtered');
       const live = await createMcp(h, actor, { mode: 'live' });
       const test = await createMcp(h, actor, { mode: 'test' });
       const list = async (extra: Record<string, unknown>) =>

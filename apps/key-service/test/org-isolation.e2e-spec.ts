@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type Actor,
-  AppError,
   type CreatedKey,
   type McpView,
   Subjects,
@@ -17,20 +16,12 @@ import {
   actorOf,
   createKey,
   createMcp,
+  createAdmin,
   createOrg,
+  rejection,
   startHarness,
   validate,
 } from './support/harness.js';
-
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (err) {
-    if (err instanceof AppError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** A management call is confined to the acting key's organization: other orgs' things do not exist. */
 describe('organization isolation', () => {
@@ -42,7 +33,7 @@ describe('organization isolation', () => {
 
   beforeAll(async () => {
     h = await startHarness('isolation');
-    adminA = actorOf((await createOrg(h, 'Org A')).admin_key);
+    adminA = await createAdmin(h, 'Org A');
     const orgB = await createOrg(h, 'Org B');
     adminB = actorOf(orgB.admin_key);
     keyB = await createKey(h, adminB, { name: 'B worker' });

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type Actor, AppError, Subjects } from '@plexmcp/contracts';
+import { type Actor, type AppError, Subjects } from '@plexmcp/contracts';
 import { z } from 'zod';
-import { type Harness, actorOf, createKey, createMcp, createOrg, startHarness } from './support/harness.js';
+import {
+  type Harness,
+  createAdmin,
+  createKey,
+  createMcp,
+  rejection,
+  startHarness,
+} from './support/harness.js';
 
 /** Bad input is refused at the boundary with the offending field named, and writes nothing. */
 describe('input validation', () => {
@@ -21,19 +28,12 @@ describe('input validation', () => {
     return rows[0] as Record<string, string>;
   };
 
-  const refuse = async (subject: string, payload: unknown): Promise<AppError> => {
-    try {
-      await h.rpc.call(subject, payload, z.unknown());
-    } catch (err) {
-      if (err instanceof AppError) return err;
-      throw err;
-    }
-    throw new Error(`${subject} accepted invalid input`);
-  };
+  const refuse = (subject: string, payload: unknown): Promise<AppError> =>
+    rejection(h.rpc.call(subject, payload, z.unknown()), `${subject} accepted invalid input`);
 
   beforeAll(async () => {
     h = await startHarness('validation');
-    admin = actorOf((await createOrg(h, 'Validation')).admin_key);
+    admin = await createAdmin(h, 'Validation');
     keyId = (await createKey(h, admin)).key.id;
     mcpId = (await createMcp(h, admin)).id;
   });

@@ -1,5 +1,6 @@
 import {
   type Actor,
+  AppError,
   type CreatedKey,
   type CreatedOrg,
   type McpView,
@@ -92,6 +93,11 @@ export async function createOrg(
   return h.rpc.call(Subjects.orgs.create, { name, ...extra }, createdOrgSchema);
 }
 
+/** A new organization's admin key, as the actor of management calls. */
+export async function createAdmin(h: Harness, orgName: string): Promise<Actor> {
+  return actorOf((await createOrg(h, orgName)).admin_key);
+}
+
 export async function createMcp(
   h: Harness,
   actor: Actor,
@@ -117,4 +123,18 @@ export async function createKey(
 
 export async function validate(h: Harness, secret: string): Promise<ValidateKeyReply> {
   return h.rpc.call(Subjects.keys.validate, { key_hash: hashApiKey(secret) }, validateKeyReplySchema);
+}
+
+/** The AppError a call fails with; any other error, or success, fails the test. */
+export async function rejection(
+  promise: Promise<unknown>,
+  unexpectedSuccess = 'expected the call to fail',
+): Promise<AppError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+  throw new Error(unexpectedSuccess);
 }
