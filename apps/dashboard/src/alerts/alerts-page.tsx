@@ -3,6 +3,7 @@ import { api, listAll } from '../api/client';
 import type { Alert, AlertType } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
 import { formatDate } from '../components/format';
+import { useAction } from '../components/use-action';
 import { useAsync } from '../components/use-async';
 
 const TYPE_LABELS: Record<AlertType, string> = {
@@ -55,7 +56,7 @@ function AlertDetails({ alert }: { alert: Alert }) {
 export function AlertsPage() {
   const [status, setStatus] = useState<'open' | 'acknowledged' | 'all'>('open');
   const [type, setType] = useState<AlertType | 'all'>('all');
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const alerts = useAsync(() => {
     const params = new URLSearchParams();
     if (status !== 'all') params.set('status', status);
@@ -68,15 +69,10 @@ export function AlertsPage() {
     return () => clearInterval(timer);
   }, [reload]);
 
-  const acknowledge = async (alert: Alert) => {
-    try {
+  const acknowledge = (alert: Alert) =>
+    action.run(async () => {
       await api.post(`/v1/alerts/${alert.id}/ack`);
-      setError(null);
-    } catch (err) {
-      setError(err);
-    }
-    await reload();
-  };
+    }, reload);
 
   return (
     <section aria-labelledby="alerts-title">
@@ -111,7 +107,7 @@ export function AlertsPage() {
           </select>
         </div>
       </div>
-      <ErrorMessage error={error ?? alerts.error} />
+      <ErrorMessage error={action.error ?? alerts.error} />
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Alerts</caption>

@@ -2,7 +2,9 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { api, listAll } from '../api/client';
 import { type ApiKey, type Mcp, type Mode, SCOPES, type Scope } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
+import { FormActions } from '../components/form-actions';
 import { Modal } from '../components/modal';
+import { useAction } from '../components/use-action';
 import { useAsync } from '../components/use-async';
 
 type Expiration = '30d' | '90d' | '365d' | 'date';
@@ -26,8 +28,7 @@ export function CreateKeyForm({
   const [allMcps, setAllMcps] = useState(true);
   const [mcpIds, setMcpIds] = useState<string[]>([]);
   const [scopes, setScopes] = useState<Scope[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useAction();
   const mcps = useAsync(() => listAll<Mcp>('/v1/mcps'), []);
   const [minDate, maxDate] = useMemo(() => {
     const now = new Date();
@@ -40,11 +41,9 @@ export function CreateKeyForm({
   const toggle = <T,>(list: T[], item: T): T[] =>
     list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void create.run(async () => {
       const body = {
         name,
         mode,
@@ -56,18 +55,14 @@ export function CreateKeyForm({
       };
       const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
       onCreated(created.data);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const eligible = (mcps.data ?? []).filter((m) => mode === 'live' || m.mode === 'test');
 
   return (
     <Modal title="Create API Key" onClose={onClose}>
-      <form onSubmit={(e) => void submit(e)} className="form">
+      <form onSubmit={submit} className="form">
         <label htmlFor="key-name">Name</label>
         <input
           id="key-name"
@@ -162,15 +157,12 @@ export function CreateKeyForm({
           </div>
         </fieldset>
 
-        <ErrorMessage error={error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
+        <FormActions
+          error={create.error}
+          busy={create.busy}
+          submitLabel={create.busy ? 'Creating…' : 'Create key'}
+          onCancel={onClose}
+        />
       </form>
     </Modal>
   );

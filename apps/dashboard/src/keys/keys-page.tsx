@@ -5,6 +5,7 @@ import { ErrorMessage } from '../components/error-message';
 import { EXPIRY_WARNING_DAYS, daysUntil, formatDate, maskedKey } from '../components/format';
 import { ConfirmModal } from '../components/modal';
 import { SecretReveal } from '../components/secret-reveal';
+import { useAction } from '../components/use-action';
 import { useAsync } from '../components/use-async';
 import { CreateKeyForm } from './create-key-form';
 
@@ -34,24 +35,15 @@ export function KeysPage({ session }: { session: Session }) {
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [grace, setGrace] = useState<string>('0');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
+  const action = useAction();
 
-  const act = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const act = (work: () => Promise<void>) =>
+    action.run(work, async () => {
       setRevoking(null);
       setRotating(null);
       await keys.reload();
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="keys-title">
@@ -64,7 +56,7 @@ export function KeysPage({ session }: { session: Session }) {
       <p role="status" aria-live="polite" className="muted">
         {status}
       </p>
-      <ErrorMessage error={error ?? keys.error} />
+      <ErrorMessage error={action.error ?? keys.error} />
       <div className="table-wrap">
         <table>
           <caption className="sr-only">API keys of this organization</caption>
@@ -151,7 +143,7 @@ export function KeysPage({ session }: { session: Session }) {
           title={`Revoke “${revoking.name}”?`}
           message={`Every request with ${maskedKey(revoking.prefix, revoking.last4)} will be refused from now on. This cannot be undone.`}
           confirmLabel="Revoke key"
-          busy={busy}
+          busy={action.busy}
           onClose={() => setRevoking(null)}
           onConfirm={() =>
             void act(async () => {
@@ -166,7 +158,7 @@ export function KeysPage({ session }: { session: Session }) {
           title={`Rotate “${rotating.name}”?`}
           message="A new key with the same name and permissions is created and shown once. The old key keeps working for the grace period, then is revoked."
           confirmLabel="Rotate key"
-          busy={busy}
+          busy={action.busy}
           onClose={() => setRotating(null)}
           onConfirm={() =>
             void act(async () => {

@@ -3,7 +3,9 @@ import { api, listAll } from '../api/client';
 import type { Mcp, Mode } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
 import { formatDate } from '../components/format';
+import { FormActions } from '../components/form-actions';
 import { ConfirmModal, Modal } from '../components/modal';
+import { useAction } from '../components/use-action';
 import { useAsync } from '../components/use-async';
 
 /** `Name: value` lines into a header map (values are write-only: never shown back). */
@@ -24,14 +26,11 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
   const [url, setUrl] = useState(mcp?.upstream_url ?? '');
   const [replaceHeaders, setReplaceHeaders] = useState(mcp === null);
   const [headers, setHeaders] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const save = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void save.run(async () => {
       const body = {
         name,
         mode,
@@ -41,16 +40,12 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
       if (mcp === null) await api.post('/v1/mcps', body);
       else await api.patch(`/v1/mcps/${mcp.id}`, body);
       onSaved();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <Modal title={mcp === null ? 'Register an MCP' : `Edit ${mcp.name}`} onClose={onClose}>
-      <form className="form" onSubmit={(e) => void submit(e)}>
+      <form className="form" onSubmit={submit}>
         <label htmlFor="mcp-name">Name</label>
         <input
           id="mcp-name"
@@ -96,15 +91,12 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
             />
           </>
         ) : null}
-        <ErrorMessage error={error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {mcp === null ? 'Register MCP' : 'Save'}
-          </button>
-        </div>
+        <FormActions
+          error={save.error}
+          busy={save.busy}
+          submitLabel={mcp === null ? 'Register MCP' : 'Save'}
+          onCancel={onClose}
+        />
       </form>
     </Modal>
   );
@@ -115,8 +107,7 @@ export function McpsPage() {
   const mcps = useAsync(() => listAll<Mcp>('/v1/mcps'), []);
   const [editing, setEditing] = useState<Mcp | 'new' | null>(null);
   const [removing, setRemoving] = useState<Mcp | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const remove = useAction();
 
   return (
     <section aria-labelledby="mcps-title">
@@ -126,7 +117,7 @@ export function McpsPage() {
           Register MCP
         </button>
       </div>
-      <ErrorMessage error={error ?? mcps.error} />
+      <ErrorMessage error={remove.error ?? mcps.error} />
       <div className="table-wrap">
         <table>
           <caption className="sr-only">MCP servers of this organization</caption>
@@ -188,22 +179,19 @@ export function McpsPage() {
           title={`Remove ${removing.name}?`}
           message="Keys lose access to it at once; requests to it are refused."
           confirmLabel="Remove MCP"
-          busy={busy}
+          busy={remove.busy}
           onClose={() => setRemoving(null)}
-          onConfirm={() => {
-            setBusy(true);
-            api
-              .delete(`/v1/mcps/${removing.id}`)
-              .then(
-                () => setError(null),
-                (err: unknown) => setError(err),
-              )
-              .finally(() => {
-                setBusy(false);
+          onConfirm={() =>
+            void remove.run(
+              async () => {
+                await api.delete(`/v1/mcps/${removing.id}`);
+              },
+              () => {
                 setRemoving(null);
                 void mcps.reload();
-              });
-          }}
+              },
+            )
+          }
         />
       ) : null}
     </section>

@@ -2,6 +2,7 @@ import { type FormEvent, useState } from 'react';
 import { ApiError, request } from '../api/client';
 import type { Session } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
+import { useAction } from '../components/use-action';
 
 /**
  * Sign-in with an organization admin key. The key goes to the gateway once, which answers with an
@@ -15,41 +16,36 @@ export function SignInPage({
   onSignedIn: (s: Session) => void;
 }) {
   const [key, setKey] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const signIn = useAction();
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await request<Session>(
-        'POST',
-        '/dashboard/api/session',
-        { key },
-        { quietUnauthorized: true },
-      );
-      setKey('');
-      onSignedIn(session.data);
-    } catch (err) {
-      setKey('');
-      setError(
-        err instanceof ApiError && err.status === 401
+    void signIn.run(async () => {
+      try {
+        const session = await request<Session>(
+          'POST',
+          '/dashboard/api/session',
+          { key },
+          { quietUnauthorized: true },
+        );
+        setKey('');
+        onSignedIn(session.data);
+      } catch (err) {
+        setKey('');
+        throw err instanceof ApiError && err.status === 401
           ? new ApiError(401, {
               ...err.body,
               message: `${err.body.message}. Check that the whole key was pasted.`,
             })
-          : err,
-      );
-    } finally {
-      setBusy(false);
-    }
+          : err;
+      }
+    });
   };
 
   return (
     <main className="sign-in">
       <h1>PlexMCP dashboard</h1>
-      <form onSubmit={(e) => void submit(e)} aria-describedby="sign-in-help">
+      <form onSubmit={submit} aria-describedby="sign-in-help">
         <label htmlFor="admin-key">Organization admin API key</label>
         <input
           id="admin-key"
@@ -71,9 +67,9 @@ export function SignInPage({
             {notice}
           </p>
         ) : null}
-        <ErrorMessage error={error} />
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
+        <ErrorMessage error={signIn.error} />
+        <button type="submit" className="primary" disabled={signIn.busy}>
+          {signIn.busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
     </main>

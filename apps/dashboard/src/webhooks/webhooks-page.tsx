@@ -3,8 +3,10 @@ import { api, listAll } from '../api/client';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookDelivery } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
 import { formatDate } from '../components/format';
+import { FormActions } from '../components/form-actions';
 import { ConfirmModal, Modal } from '../components/modal';
 import { SecretReveal } from '../components/secret-reveal';
+import { useAction } from '../components/use-action';
 import { useAsync } from '../components/use-async';
 
 function AddWebhookForm({
@@ -17,27 +19,21 @@ function AddWebhookForm({
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
+  const add = useAction();
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    setBusy(true);
-    try {
+    void add.run(async () => {
       const created = await api.post<Webhook & { secret: string }>('/v1/webhooks', {
         url,
         events,
         ...(description ? { description } : {}),
       });
       onCreated(created.data.secret);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Modal title="Add a webhook" onClose={onClose}>
-      <form className="form" onSubmit={(e) => void submit(e)}>
+      <form className="form" onSubmit={submit}>
         <label htmlFor="webhook-url">Endpoint URL</label>
         <input id="webhook-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
         <label htmlFor="webhook-description">Description (optional)</label>
@@ -64,15 +60,7 @@ function AddWebhookForm({
             ))}
           </div>
         </fieldset>
-        <ErrorMessage error={error} />
-        <div className="actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            Add webhook
-          </button>
-        </div>
+        <FormActions error={add.error} busy={add.busy} submitLabel="Add webhook" onCancel={onClose} />
       </form>
     </Modal>
   );
@@ -133,21 +121,16 @@ export function WebhooksPage() {
   const [secret, setSecret] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
   const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
-  const sendTest = async (w: Webhook) => {
-    try {
+  const sendTest = (w: Webhook) =>
+    action.run(async () => {
       await api.post(`/v1/webhooks/${w.id}/test`);
-      setError(null);
       setStatus(`Test event queued for ${w.url}.`);
       setOpen(null);
       setOpen(w.id);
-    } catch (err) {
-      setError(err);
-    }
-  };
+    });
 
   return (
     <section aria-labelledby="webhooks-title">
@@ -160,7 +143,7 @@ export function WebhooksPage() {
       <p role="status" aria-live="polite" className="muted">
         {status}
       </p>
-      <ErrorMessage error={error ?? webhooks.error} />
+      <ErrorMessage error={action.error ?? webhooks.error} />
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Webhook endpoints</caption>
@@ -235,22 +218,19 @@ export function WebhooksPage() {
           title="Delete this webhook?"
           message={`No more alerts will be sent to ${deleting.url}.`}
           confirmLabel="Delete webhook"
-          busy={busy}
+          busy={action.busy}
           onClose={() => setDeleting(null)}
-          onConfirm={() => {
-            setBusy(true);
-            api
-              .delete(`/v1/webhooks/${deleting.id}`)
-              .then(
-                () => setError(null),
-                (err: unknown) => setError(err),
-              )
-              .finally(() => {
-                setBusy(false);
+          onConfirm={() =>
+            void action.run(
+              async () => {
+                await api.delete(`/v1/webhooks/${deleting.id}`);
+              },
+              () => {
                 setDeleting(null);
                 void webhooks.reload();
-              });
-          }}
+              },
+            )
+          }
         />
       ) : null}
     </section>
