@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type RequestRecordedEvent, requestRecordedEventSchema } from '@plexmcp/contracts';
+import { type RequestRecordedEvent, requestMessageSchema } from '@plexmcp/contracts';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { AnomalyDetector } from '../alerts/anomaly-detector.service.js';
@@ -20,7 +20,8 @@ export interface BatchOutcome {
   duplicates: number;
 }
 
-export type ParsedMessage = { ok: true; event: RequestRecordedEvent } | { ok: false; error: string };
+/** A message holds one event (older gateways) or a `request.batch` of many. */
+export type ParsedMessage = { ok: true; events: RequestRecordedEvent[] } | { ok: false; error: string };
 
 export function parseEvent(data: Uint8Array): ParsedMessage {
   let json: unknown;
@@ -29,10 +30,9 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  const parsed = requestRecordedEventSchema.safeParse(json);
-  return parsed.success
-    ? { ok: true, event: parsed.data }
-    : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+  const parsed = requestMessageSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+  return { ok: true, events: parsed.data.type === 'request.batch' ? parsed.data.events : [parsed.data] };
 }
 
 /**
