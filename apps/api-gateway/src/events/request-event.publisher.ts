@@ -42,8 +42,11 @@ const RETRY_DELAY_MS = 250;
 const SWEEP_INTERVAL_MS = 250;
 const DECODER = new TextDecoder();
 const BATCH_HEAD = '{"type":"request.batch","batch_id":"';
-/** Payload budget of one batch (NATS' default max_payload is 1 MiB). */
-const BATCH_MAX_BYTES = 512 * 1024;
+/**
+ * Payload budget of one batch in UTF-16 code units: at most 3 UTF-8 bytes each, so a batch stays
+ * under 768 KiB, below NATS' default max_payload of 1 MiB, without measuring bytes per event.
+ */
+const BATCH_MAX_CHARS = 256 * 1024;
 
 /** Creates the USAGE stream if missing; the usage-service ensures the same settings. */
 export async function ensureUsageStream(nc: NatsConnection, logger: Logger): Promise<void> {
@@ -86,7 +89,7 @@ export async function ensureUsageStream(nc: NatsConnection, logger: Logger): Pro
 export class RequestEventPublisher {
   /** Serialized events not yet in a batch. */
   private pending: string[] = [];
-  private pendingBytes = 0;
+  private pendingChars = 0;
   /** Batches built but not acknowledged, to be (re-)sent first, in order. */
   private retry: Batch[] = [];
   private retryEvents = 0;
@@ -131,8 +134,8 @@ export class RequestEventPublisher {
     }
     const payload = JSON.stringify(event);
     this.pending.push(payload);
-    this.pendingBytes += Buffer.byteLength(payload);
-    if (this.pending.length >= this.options.batchSize || this.pendingBytes >= BATCH_MAX_BYTES) {
+    this.pendingChars += payload.length;
+    if (this.pending.length >= this.options.batchSize || this.pendingChars >= BATCH_MAX_CHARS) {
       this.schedulePump();
     } else if (this.waitTimer === undefined) {
       this.waitTimer = setTimeout(() => {
@@ -194,20 +197,20 @@ export class RequestEventPublisher {
     if (this.depth === 0) this.notifyIdle();
   }
 
-  /** Takes up to `batchSize` pending events (within the byte budget) into one message. */
+  /** Takes up to `batchSize` pending events (within the size budget) into one message. */
   private nextBatch(): Batch {
     const max = Math.min(this.options.batchSize, this.pending.length);
     let count = 0;
-    let bytes = 0;
+    let chars = 0;
     while (count < max) {
-      const size = Buffer.byteLength(this.pending[count]!);
-      if (count > 0 && bytes + size > BATCH_MAX_BYTES) break;
-      bytes += size;
+      const size = this.pending[count]!.length;
+      if (count > 0 && chars + size > BATCH_MAX_CHARS) break;
+      chars += size;
       count += 1;
     }
     const events = count === this.pending.length ? this.pending : this.pending.slice(0, count);
     this.pending = count === this.pending.length ? [] : this.pending.slice(count);
-    this.pendingBytes = Math.max(0, this.pendingBytes - bytes);
+    this.pendingChars = Math.max(0, this.pendingChars - chars);
     const id = this.batchIds.next();
     return { id, payload: `${BATCH_HEAD}${id}","events":[${events.join(',')}]}`, count };
   }
