@@ -81,6 +81,29 @@ describe('request events to JetStream', () => {
     expect(JSON.stringify(mine)).not.toContain(admin.secret);
   });
 
+  it('sends at most EVENT_BATCH_SIZE events per message, each message with its own batch id', async () => {
+    const small = await world.startGateway({ EVENT_BATCH_SIZE: '5', EVENT_BATCH_WAIT_MS: '1000' });
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        http(small.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'batch-size-test' } }),
+      ),
+    );
+    // Two full batches go out at once; the last two events wait for EVENT_BATCH_WAIT_MS or a flush.
+    expect(await small.runtime.publisher.flush(5_000)).toBe(true);
+    const messages = await waitFor(
+      async () => {
+        const mine = (await readMessages(world)).filter((m) =>
+          m.events.some((e) => e.user_agent === 'batch-size-test'),
+        );
+        return mine.reduce((n, m) => n + m.events.length, 0) >= 12 ? mine : null;
+      },
+      { message: 'the 12 events in the stream' },
+    );
+    expect(messages.map((m) => m.events.length).sort()).toEqual([2, 5, 5]);
+    expect(new Set(messages.map((m) => m.msgId)).size).toBe(3);
+    await small.close();
+  });
+
   it('buffers events while NATS is away and delivers each exactly once when it returns', async () => {
     await gateway.runtime.publisher.flush(5_000);
     // Stop the broker (keeping its JetStream store), make requests with the cached key, restart it.

@@ -101,6 +101,8 @@ export class RequestEventPublisher {
   private sequence = 0;
   private pumpScheduled = false;
   private waitTimer: NodeJS.Timeout | undefined;
+  /** The oldest pending event has waited `batchWaitMs` (or a flush asked): send partial batches. */
+  private overdue = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -135,14 +137,14 @@ export class RequestEventPublisher {
     const payload = JSON.stringify(event);
     this.pending.push(payload);
     this.pendingChars += payload.length;
-    if (this.pending.length >= this.options.batchSize || this.pendingChars >= BATCH_MAX_CHARS) {
-      this.schedulePump();
-    } else if (this.waitTimer === undefined) {
+    if (this.waitTimer === undefined && !this.overdue) {
       this.waitTimer = setTimeout(() => {
         this.waitTimer = undefined;
+        this.overdue = true;
         this.pump();
       }, this.options.batchWaitMs);
     }
+    if (this.batchFull()) this.schedulePump();
   }
 
   /** Resolves true when every buffered event has been acknowledged, false at the deadline. */
@@ -154,6 +156,7 @@ export class RequestEventPublisher {
         clearTimeout(timer);
         resolve(true);
       });
+      if (this.pending.length > 0) this.overdue = true;
       this.schedulePump();
     });
   }
@@ -176,21 +179,25 @@ export class RequestEventPublisher {
     });
   }
 
+  private batchFull(): boolean {
+    return this.pending.length >= this.options.batchSize || this.pendingChars >= BATCH_MAX_CHARS;
+  }
+
   /**
-   * Sends batches awaiting a retry, then new ones, while fewer than `concurrency` are in flight.
-   * Every pump may send a partial batch: it runs when a batch filled, when the wait expired, on an
-   * acknowledgement (events queued behind the limit), on reconnect and on flush.
+   * Sends batches awaiting a retry, then full batches, then — once the oldest pending event has
+   * waited `batchWaitMs` (or on flush) — a partial one, while fewer than `concurrency` are in flight.
    */
   private pump(): void {
     if (this.closed) return;
     while (this.inflight.size < this.options.concurrency && this.lifecycle.connected) {
       let batch = this.retry.shift();
       if (batch !== undefined) this.retryEvents -= batch.count;
-      else if (this.pending.length > 0) batch = this.nextBatch();
+      else if (this.pending.length > 0 && (this.overdue || this.batchFull())) batch = this.nextBatch();
       else break;
       if (!this.send(batch)) break;
     }
     if (this.pending.length === 0) {
+      this.overdue = false;
       clearTimeout(this.waitTimer);
       this.waitTimer = undefined;
     }
