@@ -134,10 +134,20 @@ describe('usage ingest counts every request exactly once', () => {
     // the stream stores them, the usage-service drops them on event_id.
     await publisher.publishBatches(events.slice(100, 1_100), 1_000, 'second');
     await publisher.publish(events.slice(2_400));
-    // A batch that is not valid is terminated without holding back the others.
+    // A batch that is not valid is terminated without holding back the others; an invalid event
+    // inside a sound batch is dropped alone.
     publisher.nc.publish(
       Subjects.usageRequests.recorded,
       JSON.stringify({ type: 'request.batch', batch_id: 'empty', events: [] }),
+    );
+    const mixed = [
+      requestEvent({ org_id: org, key_id: key }),
+      { ...requestEvent({ org_id: org, key_id: key }), status: 42 },
+      requestEvent({ org_id: org, key_id: key }),
+    ];
+    publisher.nc.publish(
+      Subjects.usageRequests.recorded,
+      JSON.stringify({ type: 'request.batch', batch_id: 'mixed', events: mixed }),
     );
     await publisher.nc.flush();
 
@@ -145,11 +155,11 @@ describe('usage ingest counts every request exactly once', () => {
     const usage = await waitFor(
       async () => {
         const u = await queryUsage(rpc, org);
-        return u.total_requests >= 2_500 && (await consumerIdle(publisher)) ? u : null;
+        return u.total_requests >= 2_502 && (await consumerIdle(publisher)) ? u : null;
       },
-      { timeoutMs: 20_000, message: '2500 events counted' },
+      { timeoutMs: 20_000, message: '2502 events counted' },
     );
-    expect(usage.total_requests).toBe(2_500);
+    expect(usage.total_requests).toBe(2_502);
     expect(usage.errors).toEqual({ '4xx': 0, '5xx': 500 });
 
     await service.close();

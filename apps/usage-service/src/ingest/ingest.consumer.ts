@@ -216,6 +216,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       if (parsed.ok) {
         for (const event of parsed.events) events.push(event);
         valid.push(m);
+        if (parsed.dropped.length > 0) {
+          this.stats.invalid += parsed.dropped.length;
+          this.ingest.logInvalid(parsed.dropped[0]!, m.subject, parsed.dropped.length);
+        }
       } else {
         this.stats.invalid += 1;
         this.ingest.logInvalid(parsed.error, m.subject);
