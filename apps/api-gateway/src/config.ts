@@ -63,8 +63,12 @@ export const gatewayEnvSchema = z.object({
   UPSTREAM_CONNECTIONS: intSchema(128, 1, 10_000),
   /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
-  /** Request events published concurrently (awaiting JetStream acks). */
+  /** Request-event batch messages published concurrently (awaiting JetStream acks). */
   EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
+  /** Most request events in one JetStream message (`request.batch`). */
+  EVENT_BATCH_SIZE: intSchema(200, 1, 1_000),
+  /** Longest wait for a batch to fill before a partial batch is published. */
+  EVENT_BATCH_WAIT_MS: msSchema(5, 1, 1_000),
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**

@@ -109,6 +109,8 @@ async function start(
       bufferSize: config.EVENT_BUFFER_SIZE,
       concurrency: config.EVENT_PUBLISH_CONCURRENCY,
       publishTimeoutMs: config.KEY_SERVICE_TIMEOUT_MS * 5,
+      batchSize: config.EVENT_BATCH_SIZE,
+      batchWaitMs: config.EVENT_BATCH_WAIT_MS,
     },
     logger,
     metrics,

@@ -4,22 +4,34 @@ import {
   type CreatedKey,
   type RequestRecordedEvent,
   USAGE_STREAM,
-  requestRecordedEventSchema,
+  requestMessageSchema,
 } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
 import { createOrg, http, startWorld, type World } from './support/world.js';
 
-/** Every request event in the stream, read with an ordered consumer. */
+/** Every request event in the stream (unpacked from its batch), read with an ordered consumer. */
 async function readEvents(world: World): Promise<RequestRecordedEvent[]> {
+  return (await readMessages(world)).flatMap((m) => m.events);
+}
+
+/** Every message in the stream: its msgID and the events it carries. */
+async function readMessages(
+  world: World,
+): Promise<{ msgId: string | undefined; events: RequestRecordedEvent[] }[]> {
   const jsm = await jetstreamManager(world.nc, { timeout: 1_000 });
   const total = (await jsm.streams.info(USAGE_STREAM)).state.messages;
   if (total === 0) return [];
   const consumer = await jetstream(world.nc).consumers.get(USAGE_STREAM);
-  const out: RequestRecordedEvent[] = [];
+  const out: { msgId: string | undefined; events: RequestRecordedEvent[] }[] = [];
   const messages = await consumer.fetch({ max_messages: total, expires: 2_000 });
   for await (const m of messages) {
-    out.push(requestRecordedEventSchema.parse(m.json()));
+    const message = requestMessageSchema.parse(m.json());
+    expect(message.type).toBe('request.batch');
+    if (message.type === 'request.batch') {
+      expect(m.headers?.get('Nats-Msg-Id')).toBe(message.batch_id);
+      out.push({ msgId: m.headers?.get('Nats-Msg-Id'), events: message.events });
+    }
     if (out.length === total) break;
   }
   return out;
@@ -38,7 +50,7 @@ describe('request events to JetStream', () => {
   });
   afterAll(async () => world.close());
 
-  it('publishes one event per authenticated request, with the key, route, status and client', async () => {
+  it('publishes one event per authenticated request, in batch messages, with the key, route, status and client', async () => {
     await http(gateway.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'events-test/1' } });
     await http(gateway.url, '/v1/keys/key_unknown00000000000000', {
       key: admin.secret,
@@ -67,6 +79,29 @@ describe('request events to JetStream', () => {
     expect(mine[1]).toMatchObject({ route: '/v1/keys/:id', status: 404 });
     expect(new Set(mine.map((e) => e.event_id)).size).toBe(2);
     expect(JSON.stringify(mine)).not.toContain(admin.secret);
+  });
+
+  it('sends at most EVENT_BATCH_SIZE events per message, each message with its own batch id', async () => {
+    const small = await world.startGateway({ EVENT_BATCH_SIZE: '5', EVENT_BATCH_WAIT_MS: '1000' });
+    await Promise.all(
+      Array.from({ length: 12 }, () =>
+        http(small.url, '/v1/me', { key: admin.secret, headers: { 'user-agent': 'batch-size-test' } }),
+      ),
+    );
+    // Two full batches go out at once; the last two events wait for EVENT_BATCH_WAIT_MS or a flush.
+    expect(await small.runtime.publisher.flush(5_000)).toBe(true);
+    const messages = await waitFor(
+      async () => {
+        const mine = (await readMessages(world)).filter((m) =>
+          m.events.some((e) => e.user_agent === 'batch-size-test'),
+        );
+        return mine.reduce((n, m) => n + m.events.length, 0) >= 12 ? mine : null;
+      },
+      { message: 'the 12 events in the stream' },
+    );
+    expect(messages.map((m) => m.events.length).sort()).toEqual([2, 5, 5]);
+    expect(new Set(messages.map((m) => m.msgId)).size).toBe(3);
+    await small.close();
   });
 
   it('buffers events while NATS is away and delivers each exactly once when it returns', async () => {
@@ -103,6 +138,12 @@ describe('request events to JetStream', () => {
     );
     expect(delivered).toHaveLength(20);
     expect(new Set(delivered.map((e) => e.event_id)).size).toBe(20);
+    // Sent as batches after the reconnect, not one message per request.
+    const batches = (await readMessages(world)).filter((m) =>
+      m.events.some((e) => e.user_agent === 'outage-test'),
+    );
+    expect(batches.length).toBeLessThan(20);
+    expect(new Set(batches.map((m) => m.msgId)).size).toBe(batches.length);
     const dropped = await gateway.runtime.metrics.eventsDropped.get();
     expect(dropped.values[0]?.value ?? 0).toBe(0);
   });

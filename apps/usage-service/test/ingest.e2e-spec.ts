@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
+import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
 import {
   createTestSchema,
   type IsolatedNats,
@@ -114,6 +114,53 @@ describe('usage ingest counts every request exactly once', () => {
     expect(testOnly.billable_requests).toBe(0);
     // Another organization sees nothing of it.
     expect((await queryUsage(rpc, newOrgId(), { keyId: live })).total_requests).toBe(0);
+
+    await service.close();
+    service = null;
+  });
+
+  it('counts every event of gateway batch messages once, whatever the batching and re-publishing', async () => {
+    service = await start();
+    const org = newOrgId();
+    const key = newKeyId();
+    const events = Array.from({ length: 2_500 }, (_, i) =>
+      requestEvent({ org_id: org, key_id: key, status: i % 5 === 0 ? 500 : 200 }),
+    );
+    // As the gateway sends them: batches of 200 (more than one ingest batch of 2000 events in all).
+    await publisher.publishBatches(events, 200, 'first');
+    // A batch re-sent with the same id (lost acknowledgement): JetStream drops it.
+    await publisher.publishBatches(events.slice(0, 200), 200, 'first');
+    // The same events re-batched under new ids, and some as single messages (an older gateway):
+    // the stream stores them, the usage-service drops them on event_id.
+    await publisher.publishBatches(events.slice(100, 1_100), 1_000, 'second');
+    await publisher.publish(events.slice(2_400));
+    // A batch that is not valid is terminated without holding back the others; an invalid event
+    // inside a sound batch is dropped alone.
+    publisher.nc.publish(
+      Subjects.usageRequests.recorded,
+      JSON.stringify({ type: 'request.batch', batch_id: 'empty', events: [] }),
+    );
+    const mixed = [
+      requestEvent({ org_id: org, key_id: key }),
+      { ...requestEvent({ org_id: org, key_id: key }), status: 42 },
+      requestEvent({ org_id: org, key_id: key }),
+    ];
+    publisher.nc.publish(
+      Subjects.usageRequests.recorded,
+      JSON.stringify({ type: 'request.batch', batch_id: 'mixed', events: mixed }),
+    );
+    await publisher.nc.flush();
+
+    const rpc = publisher.rpc();
+    const usage = await waitFor(
+      async () => {
+        const u = await queryUsage(rpc, org);
+        return u.total_requests >= 2_502 && (await consumerIdle(publisher)) ? u : null;
+      },
+      { timeoutMs: 20_000, message: '2502 events counted' },
+    );
+    expect(usage.total_requests).toBe(2_502);
+    expect(usage.errors).toEqual({ '4xx': 0, '5xx': 500 });
 
     await service.close();
     service = null;

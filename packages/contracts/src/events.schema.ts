@@ -33,7 +33,10 @@ export const gatewayHeartbeatSchema = z.object({
 });
 export type GatewayHeartbeat = z.infer<typeof gatewayHeartbeatSchema>;
 
-/** One per authenticated gateway request, published to JetStream with `event_id` as msgID. */
+/**
+ * One per authenticated gateway request. Published to JetStream inside a `request.batch` message
+ * (older gateways published each event alone with `event_id` as msgID).
+ */
 export const requestRecordedEventSchema = z.object({
   type: z.literal('request.recorded'),
   event_id: z.string().min(1).max(64),
@@ -64,6 +67,31 @@ export const requestRecordedEventSchema = z.object({
   error_code: z.enum(ERROR_CODES).nullable().optional(),
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
+
+/** Most events one batch message may carry (the gateway sends at most a few hundred). */
+export const REQUEST_BATCH_MAX_EVENTS = 1_000;
+
+/**
+ * Many `request.recorded` events in ONE JetStream message, published by the gateway with
+ * `batch_id` as msgID (so a batch re-published after a lost acknowledgement is de-duplicated by
+ * the stream). The usage-service still de-duplicates each event on `event_id`.
+ */
+export const requestBatchSchema = z.object({
+  type: z.literal('request.batch'),
+  batch_id: z.string().min(1).max(64),
+  events: z.array(requestRecordedEventSchema).min(1).max(REQUEST_BATCH_MAX_EVENTS),
+});
+export type RequestBatch = z.infer<typeof requestBatchSchema>;
+
+/**
+ * What a message on `usage.requests.recorded` may hold: one event (older gateways) or a batch.
+ * Both shapes share the subject so the usage-service's single consumer filter keeps working.
+ */
+export const requestMessageSchema = z.discriminatedUnion('type', [
+  requestRecordedEventSchema,
+  requestBatchSchema,
+]);
+export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
 /** Usage-limit blocks announced by the usage-service; every gateway enforces them. */
 export const limitBlockSchema = z.object({

@@ -56,7 +56,10 @@ export const Subjects = {
     limitReached: 'usage.events.limit_reached',
     limitCleared: 'usage.events.limit_cleared',
   },
-  /** JetStream: one message per authenticated gateway request. */
+  /**
+   * JetStream: request events. `recorded` carries a `request.batch` (many events, msgID =
+   * batch_id) or a single `request.recorded` event (msgID = event_id); see `requestMessageSchema`.
+   */
   usageRequests: {
     wildcard: 'usage.requests.>',
     recorded: 'usage.requests.recorded',
@@ -73,8 +76,8 @@ export const USAGE_CONSUMER = 'usage-service';
 
 /**
  * The JetStream stream both the gateway (publisher) and the usage-service (consumer) ensure at
- * start-up with identical settings. The duplicate window is what makes a re-published event (same
- * msgID = event_id) a no-op; the usage-service also de-duplicates on event_id in Postgres.
+ * start-up with identical settings. The duplicate window is what makes a re-published message (same
+ * msgID = batch_id, or event_id for a single event) a no-op; the usage-service also de-duplicates on event_id in Postgres.
  */
 export const USAGE_STREAM_SETTINGS = {
   name: USAGE_STREAM,

@@ -3,34 +3,50 @@ import { type Msg, type Subscription, createInbox, headers, nanos } from '@nats-
 import { type RequestRecordedEvent, Subjects, USAGE_STREAM_SETTINGS } from '@plexmcp/contracts';
 import type { NatsConnection } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import { SequentialIds } from '../common/request-id.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { NatsLifecycle } from './nats-lifecycle.js';
 
-interface PendingEvent {
+/** One batch message: its id (msgID), payload and how many events it carries. */
+interface Batch {
   id: string;
   payload: string;
+  count: number;
 }
 
-interface InflightEvent {
-  event: PendingEvent;
+interface InflightBatch {
+  batch: Batch;
   sentAt: number;
 }
 
 interface PubAck {
   stream?: string;
   seq?: number;
+  duplicate?: boolean;
   error?: { code?: number; description?: string };
 }
 
 export interface RequestEventPublisherOptions {
+  /** Events held (pending, retried or in flight) before new ones are dropped and counted. */
   bufferSize: number;
+  /** Batch messages awaiting their JetStream acknowledgement at once. */
   concurrency: number;
   publishTimeoutMs: number;
+  /** Most events in one batch message. */
+  batchSize: number;
+  /** Longest time an event waits for its batch to fill before a partial batch is sent. */
+  batchWaitMs: number;
 }
 
 const RETRY_DELAY_MS = 250;
 const SWEEP_INTERVAL_MS = 250;
 const DECODER = new TextDecoder();
+const BATCH_HEAD = '{"type":"request.batch","batch_id":"';
+/**
+ * Payload budget of one batch in UTF-16 code units: at most 3 UTF-8 bytes each, so a batch stays
+ * under 768 KiB, below NATS' default max_payload of 1 MiB, without measuring bytes per event.
+ */
+const BATCH_MAX_CHARS = 256 * 1024;
 
 /** Creates the USAGE stream if missing; the usage-service ensures the same settings. */
 export async function ensureUsageStream(nc: NatsConnection, logger: Logger): Promise<void> {
@@ -57,22 +73,36 @@ export async function ensureUsageStream(nc: NatsConnection, logger: Logger): Pro
 }
 
 /**
- * Publishes one `request.recorded` event per authenticated request to JetStream, with the event
- * id as msgID (`Nats-Msg-Id`) so a retried publish is de-duplicated by the stream. `record()` only
- * enqueues: the response never waits. Publishing is asynchronous in the JetStream sense: each
- * message carries a reply subject under one inbox subscription, acknowledgements are matched by
- * token and unanswered ones expire in a periodic sweep — no per-message timer, promise or request
- * object, which keeps the cost per event small. While NATS is away events wait in a bounded buffer
- * and are sent on reconnect; when the buffer is full the newest event is dropped and counted.
+ * Publishes the `request.recorded` events of authenticated requests to JetStream in batches: ONE
+ * `request.batch` message carries up to `batchSize` events, sent when that many are pending or
+ * `batchWaitMs` after the first one, whichever comes first, with the batch id as msgID
+ * (`Nats-Msg-Id`). `record()` only enqueues: the response never waits. A batch is immutable once
+ * built, so one that is not acknowledged (error, no responders, timeout, NATS away) is re-sent
+ * with the same msgID and payload — the stream drops it if the first copy was stored after all,
+ * and the usage-service de-duplicates each event on `event_id` anyway.
+ *
+ * Acknowledgements are matched by token under one inbox subscription and unanswered ones expire in
+ * a periodic sweep — no per-message timer, promise or request object. While NATS is away events
+ * wait in a bounded buffer and are sent on reconnect; when the buffer is full the newest event is
+ * dropped and counted.
  */
 export class RequestEventPublisher {
-  private queue: PendingEvent[] = [];
-  private head = 0;
-  private readonly inflight = new Map<string, InflightEvent>();
+  /** Serialized events not yet in a batch. */
+  private pending: string[] = [];
+  private pendingChars = 0;
+  /** Batches built but not acknowledged, to be (re-)sent first, in order. */
+  private retry: Batch[] = [];
+  private retryEvents = 0;
+  private readonly inflight = new Map<string, InflightBatch>();
+  private inflightEvents = 0;
   private readonly inbox: string;
   private readonly subscription: Subscription;
+  private readonly batchIds = new SequentialIds('bat');
   private sequence = 0;
   private pumpScheduled = false;
+  private waitTimer: NodeJS.Timeout | undefined;
+  /** The oldest pending event has waited `batchWaitMs` (or a flush asked): send partial batches. */
+  private overdue = false;
   private readonly sweepTimer: NodeJS.Timeout;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -93,9 +123,9 @@ export class RequestEventPublisher {
     lifecycle.onReconnect(() => this.schedulePump());
   }
 
-  /** Events not yet acknowledged by JetStream (buffered plus in flight). */
+  /** Events not yet acknowledged by JetStream (pending, awaiting a retry, or in flight). */
   get depth(): number {
-    return this.queue.length - this.head + this.inflight.size;
+    return this.pending.length + this.retryEvents + this.inflightEvents;
   }
 
   record(event: RequestRecordedEvent): void {
@@ -104,8 +134,17 @@ export class RequestEventPublisher {
       this.metrics.eventsDropped.inc();
       return;
     }
-    this.queue.push({ id: event.event_id, payload: JSON.stringify(event) });
-    this.schedulePump();
+    const payload = JSON.stringify(event);
+    this.pending.push(payload);
+    this.pendingChars += payload.length;
+    if (this.waitTimer === undefined && !this.overdue) {
+      this.waitTimer = setTimeout(() => {
+        this.waitTimer = undefined;
+        this.overdue = true;
+        this.pump();
+      }, this.options.batchWaitMs);
+    }
+    if (this.batchFull()) this.schedulePump();
   }
 
   /** Resolves true when every buffered event has been acknowledged, false at the deadline. */
@@ -117,6 +156,7 @@ export class RequestEventPublisher {
         clearTimeout(timer);
         resolve(true);
       });
+      if (this.pending.length > 0) this.overdue = true;
       this.schedulePump();
     });
   }
@@ -125,10 +165,11 @@ export class RequestEventPublisher {
     this.closed = true;
     clearInterval(this.sweepTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.waitTimer);
     this.subscription.unsubscribe();
   }
 
-  /** Batches the publishes of one event-loop turn (responses are written first). */
+  /** Sends after the current event-loop turn (responses are written first). */
   private schedulePump(): void {
     if (this.pumpScheduled || this.closed) return;
     this.pumpScheduled = true;
@@ -138,39 +179,65 @@ export class RequestEventPublisher {
     });
   }
 
+  private batchFull(): boolean {
+    return this.pending.length >= this.options.batchSize || this.pendingChars >= BATCH_MAX_CHARS;
+  }
+
+  /**
+   * Sends batches awaiting a retry, then full batches, then — once the oldest pending event has
+   * waited `batchWaitMs` (or on flush) — a partial one, while fewer than `concurrency` are in flight.
+   */
   private pump(): void {
-    while (
-      this.inflight.size < this.options.concurrency &&
-      this.head < this.queue.length &&
-      this.lifecycle.connected
-    ) {
-      const next = this.queue[this.head]!;
-      this.queue[this.head] = undefined as unknown as PendingEvent;
-      this.head += 1;
-      if (!this.send(next)) break;
+    if (this.closed) return;
+    while (this.inflight.size < this.options.concurrency && this.lifecycle.connected) {
+      let batch = this.retry.shift();
+      if (batch !== undefined) this.retryEvents -= batch.count;
+      else if (this.pending.length > 0 && (this.overdue || this.batchFull())) batch = this.nextBatch();
+      else break;
+      if (!this.send(batch)) break;
     }
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
+    if (this.pending.length === 0) {
+      this.overdue = false;
+      clearTimeout(this.waitTimer);
+      this.waitTimer = undefined;
     }
     if (this.depth === 0) this.notifyIdle();
   }
 
-  private send(event: PendingEvent): boolean {
+  /** Takes up to `batchSize` pending events (within the size budget) into one message. */
+  private nextBatch(): Batch {
+    const max = Math.min(this.options.batchSize, this.pending.length);
+    let count = 0;
+    let chars = 0;
+    while (count < max) {
+      const size = this.pending[count]!.length;
+      if (count > 0 && chars + size > BATCH_MAX_CHARS) break;
+      chars += size;
+      count += 1;
+    }
+    const events = count === this.pending.length ? this.pending : this.pending.slice(0, count);
+    this.pending = count === this.pending.length ? [] : this.pending.slice(count);
+    this.pendingChars = Math.max(0, this.pendingChars - chars);
+    const id = this.batchIds.next();
+    return { id, payload: `${BATCH_HEAD}${id}","events":[${events.join(',')}]}`, count };
+  }
+
+  private send(batch: Batch): boolean {
     this.sequence += 1;
     const token = this.sequence.toString(36);
     const msgHeaders = headers();
-    msgHeaders.set('Nats-Msg-Id', event.id);
+    msgHeaders.set('Nats-Msg-Id', batch.id);
     try {
-      this.nc.publish(Subjects.usageRequests.recorded, event.payload, {
+      this.nc.publish(Subjects.usageRequests.recorded, batch.payload, {
         headers: msgHeaders,
         reply: `${this.inbox}.${token}`,
       });
     } catch (err) {
-      this.failed(event, err);
+      this.failed(batch, err);
       return false;
     }
-    this.inflight.set(token, { event, sentAt: Date.now() });
+    this.inflight.set(token, { batch, sentAt: Date.now() });
+    this.inflightEvents += batch.count;
     return true;
   }
 
@@ -178,11 +245,12 @@ export class RequestEventPublisher {
     if (err) return;
     const token = msg.subject.slice(this.inbox.length + 1);
     const entry = this.inflight.get(token);
-    if (entry === undefined) return; // already expired and re-queued
+    if (entry === undefined) return; // already expired and queued for a retry
     this.inflight.delete(token);
-    // An empty message with a status header is "no responders": no stream took the event.
+    this.inflightEvents -= entry.batch.count;
+    // An empty message with a status header is "no responders": no stream took the batch.
     if (msg.data.length === 0 || msg.headers?.hasError) {
-      this.failed(entry.event, `status ${msg.headers?.code ?? 'empty'}`);
+      this.failed(entry.batch, `status ${msg.headers?.code ?? 'empty'}`);
       return;
     }
     let ack: PubAck;
@@ -192,30 +260,32 @@ export class RequestEventPublisher {
       ack = { error: { description: 'unreadable acknowledgement' } };
     }
     if (ack.error !== undefined || ack.seq === undefined) {
-      this.failed(entry.event, ack.error?.description ?? 'no sequence in acknowledgement');
+      this.failed(entry.batch, ack.error?.description ?? 'no sequence in acknowledgement');
       return;
     }
-    this.metrics.eventsPublished.inc();
-    if (this.head < this.queue.length) this.schedulePump();
+    this.metrics.eventsPublished.inc(entry.batch.count);
+    if (this.retry.length > 0 || this.pending.length > 0) this.schedulePump();
     else if (this.depth === 0) this.notifyIdle();
   }
 
-  /** Unacknowledged for too long: back to the buffer (the msgID makes a duplicate harmless). */
+  /** Unacknowledged for too long: queued for a retry (the msgID makes a duplicate harmless). */
   private sweep(): void {
     if (this.inflight.size === 0) return;
     const deadline = Date.now() - this.options.publishTimeoutMs;
     for (const [token, entry] of this.inflight) {
       if (entry.sentAt > deadline) continue;
       this.inflight.delete(token);
-      this.failed(entry.event, 'acknowledgement timed out');
+      this.inflightEvents -= entry.batch.count;
+      this.failed(entry.batch, 'acknowledgement timed out');
     }
   }
 
-  private failed(event: PendingEvent, reason: unknown): void {
+  private failed(batch: Batch, reason: unknown): void {
     this.metrics.eventPublishFailures.inc();
-    this.queue.push(event);
+    this.retry.push(batch);
+    this.retryEvents += batch.count;
     if (this.closed) return;
-    this.logger.debug({ reason: String(reason) }, 'request event not acknowledged; will retry');
+    this.logger.debug({ reason: String(reason) }, 'request event batch not acknowledged; will retry');
     if (this.retryTimer !== undefined) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

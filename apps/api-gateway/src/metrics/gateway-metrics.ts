@@ -105,7 +105,7 @@ export class GatewayMetrics {
 
   readonly eventPublishFailures = new Counter({
     name: 'plexmcp_gateway_event_publish_failures_total',
-    help: 'JetStream publish attempts that failed and were retried.',
+    help: 'Request-event batch publishes that failed and were retried.',
     registers: [this.registry],
   });
 

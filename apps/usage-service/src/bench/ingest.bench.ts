@@ -7,7 +7,9 @@
  * the local test database), dropped at the end. Phase 1 drains a backlog published before the
  * service starts (peak throughput). Phase 2 publishes at a fixed rate while the service runs and
  * samples the consumer lag (messages published but not yet committed). Both phases check that the
- * counted totals are exact. BENCH_BACKLOG, BENCH_RATE and BENCH_SECONDS tune the size.
+ * counted totals are exact. BENCH_BACKLOG, BENCH_RATE and BENCH_SECONDS tune the size;
+ * BENCH_EVENTS_PER_MESSAGE (default 200, as gateways batch them; 1 = one message per event) the
+ * message shape. Lag is counted in messages.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,6 +19,7 @@ import { connect, headers } from '@nats-io/transport-node';
 import pg from 'pg';
 import {
   IdPrefix,
+  type RequestBatch,
   type RequestRecordedEvent,
   Subjects,
   USAGE_CONSUMER,
@@ -31,6 +34,8 @@ import { bootstrap } from '../index.js';
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** Events per JetStream message: 200 is what a busy gateway sends (`request.batch`); 1 = one each. */
+const PER_MESSAGE = Math.max(1, Math.min(1_000, Number(process.env.BENCH_EVENTS_PER_MESSAGE ?? 200)));
 
 const IPS = ['8.8.8.8', '193.99.144.80', '212.58.244.20', '1.1.1.1', '133.11.0.1', '200.160.2.3', '41.0.0.1'];
 interface Population {
@@ -90,16 +95,29 @@ async function publisherChild(url: string, rate: number, seconds: number, offset
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate) + rate / 50);
     while (sent < due) {
-      const e = makeEvent(offset + sent++);
+      const count = Math.min(PER_MESSAGE, Math.ceil(due - sent));
+      const { id, payload } = message(offset + sent, count);
+      sent += count;
       const h = headers();
-      h.set('Nats-Msg-Id', e.event_id);
-      nc.publish(Subjects.usageRequests.recorded, JSON.stringify(e), { headers: h });
+      h.set('Nats-Msg-Id', id);
+      nc.publish(Subjects.usageRequests.recorded, payload, { headers: h });
     }
     await nc.flush();
     await new Promise((r) => setTimeout(r, 10));
   }
   process.stdout.write(JSON.stringify({ seconds: (performance.now() - start) / 1000 }));
   await nc.drain();
+}
+
+/** One message of `count` events from `first` on: a single event, or a `request.batch`. */
+function message(first: number, count: number): { id: string; payload: string } {
+  if (PER_MESSAGE === 1) {
+    const e = makeEvent(first);
+    return { id: e.event_id, payload: JSON.stringify(e) };
+  }
+  const events = Array.from({ length: count }, (_, i) => makeEvent(first + i));
+  const batch: RequestBatch = { type: 'request.batch', batch_id: `bat_${randomUUID()}`, events };
+  return { id: batch.batch_id, payload: JSON.stringify(batch) };
 }
 
 async function main(): Promise<void> {
@@ -118,10 +136,12 @@ async function main(): Promise<void> {
 
   const publish = async (count: number) => {
     const inflight: Promise<unknown>[] = [];
-    for (let i = 0; i < count; i++) {
-      const e = makeEvent(published++);
-      inflight.push(js.publish(Subjects.usageRequests.recorded, JSON.stringify(e), { msgID: e.event_id }));
-      if (inflight.length >= 2_000) await Promise.all(inflight.splice(0));
+    for (let i = 0; i < count; i += PER_MESSAGE) {
+      const n = Math.min(PER_MESSAGE, count - i);
+      const { id, payload } = message(published, n);
+      published += n;
+      inflight.push(js.publish(Subjects.usageRequests.recorded, payload, { msgID: id }));
+      if (inflight.length * PER_MESSAGE >= 2_000) await Promise.all(inflight.splice(0));
     }
     await Promise.all(inflight);
   };
@@ -191,7 +211,7 @@ async function main(): Promise<void> {
   const pct = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? 0;
   console.log(
     `phase 2: offered ${Math.round(sustained / publishSeconds)} events/s for ${publishSeconds.toFixed(1)} s; ` +
-      `lag (events not yet committed) p50 ${pct(0.5)}, p95 ${pct(0.95)}, max ${lags.at(-1) ?? 0}; ` +
+      `lag (messages not yet committed) p50 ${pct(0.5)}, p95 ${pct(0.95)}, max ${lags.at(-1) ?? 0}; ` +
       `caught up ${Math.round(catchUpMs)} ms after the last publish ` +
       `(ingest ${Math.round(sustained / (publishSeconds + catchUpMs / 1000))} events/s over the phase); ` +
       `counted ${total - afterBacklog} of ${sustained} (${total - afterBacklog === sustained ? 'exact' : 'MISMATCH'})`,

@@ -46,17 +46,31 @@ export interface IngestStats {
   lastBatchAt: number | null;
 }
 
+/** Most bytes of messages the client fetches ahead of processing. */
+const PREFETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+interface Buffered {
+  msg: JsMsg;
+  parsed: ParsedMessage;
+  /** Events the message carries (a gateway batch carries many; an invalid message counts 1). */
+  count: number;
+}
+
 /**
- * The durable JetStream consumer (`USAGE_CONSUMER`, shared by every instance). Messages are
- * pulled continuously and handed to IngestService in batches — up to INGEST_BATCH_SIZE, or
- * whatever arrived within INGEST_BATCH_WAIT_MS when traffic is light — and acknowledged only
- * after their batch committed. A failed batch is negatively acknowledged and redelivered.
+ * The durable JetStream consumer (`USAGE_CONSUMER`, shared by every instance). Messages — each a
+ * single event or a gateway `request.batch` of many — are pulled continuously and handed to
+ * IngestService in batches of up to INGEST_BATCH_SIZE events (whole messages: one message is
+ * never split), or whatever arrived within INGEST_BATCH_WAIT_MS when traffic is light. A message
+ * is acknowledged only after the transaction holding all its events committed; a failed batch is
+ * negatively acknowledged and redelivered. Reading pauses while two batches' worth of events wait.
  */
 @Injectable()
 export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private messages: ConsumerMessages | null = null;
   /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
-  private buffer: { msg: JsMsg; parsed: ParsedMessage }[] = [];
+  private buffer: Buffered[] = [];
+  private bufferedEvents = 0;
+  private resumeReading: (() => void) | null = null;
   private readonly inflight = new Set<Promise<void>>();
   private waitTimer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -105,17 +119,20 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       USAGE_STREAM_SETTINGS.name,
       USAGE_CONSUMER,
     );
-    this.messages = await consumer.consume({ max_messages: batch * 2 });
+    // Prefetch bounded by bytes, not messages: a message may be one event or a batch of hundreds.
+    this.messages = await consumer.consume({ max_bytes: PREFETCH_MAX_BYTES });
     this.reading = this.read(this.messages);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.waitTimer);
+    this.resume();
     await this.messages?.close().catch(() => undefined);
     await this.reading;
     await Promise.all(this.inflight);
     // Messages received but not processed go straight back to JetStream for another instance.
+    this.bufferedEvents = 0;
     for (const { msg } of this.buffer.splice(0)) msg.nak();
   }
 
@@ -123,9 +140,17 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     try {
       for await (const m of messages) {
         if (this.stopped) break;
-        this.buffer.push({ msg: m, parsed: parseEvent(m.data) });
-        if (this.buffer.length >= this.config.INGEST_BATCH_SIZE) this.kick(false);
-        else if (this.inflight.size === 0 && !this.waitTimer) {
+        const parsed = parseEvent(m.data);
+        const count = parsed.ok ? parsed.events.length : 1;
+        this.buffer.push({ msg: m, parsed, count });
+        this.bufferedEvents += count;
+        if (this.bufferedEvents >= this.config.INGEST_BATCH_SIZE) {
+          this.kick(false);
+          // Back-pressure: messages may carry many events, so bound what waits by events.
+          if (this.bufferedEvents >= this.config.INGEST_BATCH_SIZE * 2 && !this.stopped) {
+            await new Promise<void>((resolve) => (this.resumeReading = resolve));
+          }
+        } else if (this.inflight.size === 0 && !this.waitTimer) {
           // Light traffic: give a partial batch a moment to fill before committing it.
           this.waitTimer = setTimeout(() => {
             this.waitTimer = undefined;
@@ -147,12 +172,12 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
   private kick(partial: boolean): void {
     while (!this.stopped && this.inflight.size < this.config.INGEST_CONCURRENCY) {
       const ready =
-        this.buffer.length >= this.config.INGEST_BATCH_SIZE ||
+        this.bufferedEvents >= this.config.INGEST_BATCH_SIZE ||
         (this.buffer.length > 0 && (partial || this.inflight.size === 0));
       if (!ready) return;
       clearTimeout(this.waitTimer);
       this.waitTimer = undefined;
-      const batch = this.buffer.splice(0, this.config.INGEST_BATCH_SIZE);
+      const batch = this.takeBatch();
       const run: Promise<void> = this.processBatch(batch).finally(() => {
         this.inflight.delete(run);
         this.kick(false);
@@ -162,13 +187,39 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async processBatch(batch: { msg: JsMsg; parsed: ParsedMessage }[]): Promise<void> {
+  /** Whole messages from the front of the buffer, up to INGEST_BATCH_SIZE events (at least one). */
+  private takeBatch(): Buffered[] {
+    let taken = 0;
+    let events = 0;
+    while (taken < this.buffer.length) {
+      const count = this.buffer[taken]!.count;
+      if (taken > 0 && events + count > this.config.INGEST_BATCH_SIZE) break;
+      events += count;
+      taken += 1;
+    }
+    this.bufferedEvents -= events;
+    const batch = this.buffer.splice(0, taken);
+    if (this.bufferedEvents < this.config.INGEST_BATCH_SIZE * 2) this.resume();
+    return batch;
+  }
+
+  private resume(): void {
+    const resume = this.resumeReading;
+    this.resumeReading = null;
+    resume?.();
+  }
+
+  private async processBatch(batch: Buffered[]): Promise<void> {
     const events = [];
     const valid: JsMsg[] = [];
     for (const { msg: m, parsed } of batch) {
       if (parsed.ok) {
-        events.push(parsed.event);
+        for (const event of parsed.events) events.push(event);
         valid.push(m);
+        if (parsed.dropped.length > 0) {
+          this.stats.invalid += parsed.dropped.length;
+          this.ingest.logInvalid(parsed.dropped[0]!, m.subject, parsed.dropped.length);
+        }
       } else {
         this.stats.invalid += 1;
         this.ingest.logInvalid(parsed.error, m.subject);
@@ -184,7 +235,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.stats.lastBatchAt = Date.now();
     } catch (err) {
       this.logger.error(
-        { err, size: valid.length },
+        { err, messages: valid.length, events: events.length },
         'could not commit a usage batch; it will be redelivered',
       );
       for (const m of valid) m.nak(1_000);

@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type RequestRecordedEvent, requestRecordedEventSchema } from '@plexmcp/contracts';
+import {
+  REQUEST_BATCH_MAX_EVENTS,
+  type RequestRecordedEvent,
+  requestBatchSchema,
+  requestMessageSchema,
+  requestRecordedEventSchema,
+} from '@plexmcp/contracts';
+import { z } from 'zod';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { AnomalyDetector } from '../alerts/anomaly-detector.service.js';
@@ -20,7 +27,15 @@ export interface BatchOutcome {
   duplicates: number;
 }
 
-export type ParsedMessage = { ok: true; event: RequestRecordedEvent } | { ok: false; error: string };
+/**
+ * A message holds one event (older gateways) or a `request.batch` of many. `dropped` lists why
+ * events inside an otherwise valid batch were refused: they are dropped alone, so one bad event
+ * does not cost the others.
+ */
+export type ParsedMessage =
+  { ok: true; events: RequestRecordedEvent[]; dropped: string[] } | { ok: false; error: string };
+
+const issue = (error: { issues: { message: string }[] }): string => error.issues[0]?.message ?? 'invalid';
 
 export function parseEvent(data: Uint8Array): ParsedMessage {
   let json: unknown;
@@ -29,11 +44,27 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  const parsed = requestRecordedEventSchema.safeParse(json);
-  return parsed.success
-    ? { ok: true, event: parsed.data }
-    : { ok: false, error: parsed.error.issues[0]?.message ?? 'invalid' };
+  const parsed = requestMessageSchema.safeParse(json);
+  if (parsed.success) {
+    const message = parsed.data;
+    return { ok: true, events: message.type === 'request.batch' ? message.events : [message], dropped: [] };
+  }
+  // A batch whose envelope is sound but with some invalid events: keep the valid ones.
+  const envelope = batchEnvelopeSchema.safeParse(json);
+  if (!envelope.success) return { ok: false, error: issue(parsed.error) };
+  const events: RequestRecordedEvent[] = [];
+  const dropped: string[] = [];
+  for (const raw of envelope.data.events) {
+    const event = requestRecordedEventSchema.safeParse(raw);
+    if (event.success) events.push(event.data);
+    else dropped.push(issue(event.error));
+  }
+  return events.length === 0 ? { ok: false, error: dropped[0] ?? 'invalid' } : { ok: true, events, dropped };
 }
+
+const batchEnvelopeSchema = requestBatchSchema.extend({
+  events: z.array(z.unknown()).min(1).max(REQUEST_BATCH_MAX_EVENTS),
+});
 
 /**
  * Counts one batch of request events exactly once: in ONE transaction it records the event ids
@@ -104,7 +135,11 @@ export class IngestService {
     };
   }
 
-  logInvalid(error: string, subject: string): void {
-    this.logger.warn({ subject, error }, 'dropping a message that is not a valid request event');
+  logInvalid(error: string, subject: string, events?: number): void {
+    if (events === undefined) {
+      this.logger.warn({ subject, error }, 'dropping a message that is not a valid request event');
+    } else {
+      this.logger.warn({ subject, error, events }, 'dropping invalid events from a request batch');
+    }
   }
 }

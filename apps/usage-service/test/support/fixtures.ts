@@ -37,7 +37,7 @@ export const newOrgId = () => newId(IdPrefix.Organization);
 export const newKeyId = () => newId(IdPrefix.Key);
 export const newMcpId = () => newId(IdPrefix.Mcp);
 
-/** What the gateway does: one JetStream message per request, `event_id` as msgID. */
+/** Publishes request events as the gateway does (older gateways: one message per event). */
 export class EventPublisher {
   private constructor(
     readonly nc: NatsConnection,
@@ -61,6 +61,23 @@ export class EventPublisher {
         ),
       );
       if (inflight.length >= 500) await Promise.all(inflight.splice(0));
+    }
+    await Promise.all(inflight);
+  }
+
+  /** What the gateway does now: `request.batch` messages of up to `size` events, batch id as msgID. */
+  async publishBatches(
+    events: RequestRecordedEvent[],
+    size: number,
+    batchIdPrefix: string = randomUUID(),
+  ): Promise<void> {
+    const inflight: Promise<unknown>[] = [];
+    for (let i = 0; i < events.length; i += size) {
+      const batchId = `${batchIdPrefix}-${i / size}`;
+      const batch = { type: 'request.batch', batch_id: batchId, events: events.slice(i, i + size) };
+      inflight.push(
+        this.js.publish(Subjects.usageRequests.recorded, JSON.stringify(batch), { msgID: batchId }),
+      );
     }
     await Promise.all(inflight);
   }
