@@ -78,6 +78,31 @@ describe('with the key-service and the usage-service', () => {
     });
   });
 
+  it('a 10-per-day key is served 10 times across two gateways, then both answer 429 within a second', async () => {
+    const second = await world.startGateway({ USAGE_BLOCKS_RETRY_MS: '200' });
+    const gateways = [gateway, second];
+    const limited = await createKey(world, actorOf(admin), { usage_limit: { requests: 10, period: 'day' } });
+
+    // The first 10 requests, alternating between the two gateways, are all within the limit.
+    for (let i = 0; i < 10; i++) {
+      const res = await http(gateways[i % 2]!.url, '/v1/me', { key: limited.secret });
+      expect(res.status).toBe(200);
+    }
+    const tenthAt = Date.now();
+    // "Soon after the 10th": every gateway enforces the block within a second of that request.
+    await waitFor(
+      async () => {
+        const answers = await Promise.all(
+          gateways.map((g) => http(g.url, '/v1/me', { key: limited.secret })),
+        );
+        return answers.every((res) => res.status === 429 && res.body.error.code === 'usage_limit_exceeded');
+      },
+      { timeoutMs: 1_000, intervalMs: 25, message: 'both gateways blocking the key' },
+    );
+    expect(Date.now() - tenthAt).toBeLessThan(1_000);
+    await second.close();
+  });
+
   it('the organization monthly limit blocks live keys but never test keys', async () => {
     const org = await createOrg(world, { name: 'Small plan', monthly_request_limit: 2 });
     const testKey = await createKey(world, actorOf(org.admin_key), { mode: 'test' });
