@@ -1,13 +1,15 @@
 import 'reflect-metadata';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
+import { type GatewayHeartbeat, Subjects, USAGE_STREAM_SETTINGS, randomBase62 } from '@plexmcp/contracts';
 import {
   type NatsConnection,
   NatsRpcClient,
   PinoNestLogger,
   connectNats,
   createLogger,
+  ensureUsageStream,
 } from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -24,7 +26,7 @@ import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
-import { RequestEventPublisher, ensureUsageStream } from './events/request-event.publisher.js';
+import { RequestEventPublisher } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
 import { registerMeRoute } from './keys/me.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
@@ -101,7 +103,9 @@ async function start(
     logger,
     metrics,
   );
-  await ensureUsageStream(nc, logger);
+  if (await ensureUsageStream(await jetstreamManager(nc))) {
+    logger.info({ stream: USAGE_STREAM_SETTINGS.name }, 'created JetStream stream');
+  }
   const publisher = new RequestEventPublisher(
     nc,
     lifecycle,

@@ -5,3 +5,4 @@ export * from './rpc-server.js';
 export * from './database.js';
 export * from './microservice.js';
 export * from './draining-server-nats.js';
+export * from './usage-stream.js';

@@ -1,6 +1,5 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { type Msg, type Subscription, createInbox, headers, nanos } from '@nats-io/transport-node';
-import { type RequestRecordedEvent, Subjects, USAGE_STREAM_SETTINGS } from '@plexmcp/contracts';
+import { type Msg, type Subscription, createInbox, headers } from '@nats-io/transport-node';
+import { type RequestRecordedEvent, Subjects } from '@plexmcp/contracts';
 import type { NatsConnection } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import { SequentialIds } from '../common/request-id.js';
@@ -47,30 +46,6 @@ const BATCH_HEAD = '{"type":"request.batch","batch_id":"';
  * under 768 KiB, below NATS' default max_payload of 1 MiB, without measuring bytes per event.
  */
 const BATCH_MAX_CHARS = 256 * 1024;
-
-/** Creates the USAGE stream if missing; the usage-service ensures the same settings. */
-export async function ensureUsageStream(nc: NatsConnection, logger: Logger): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const config = {
-    name: USAGE_STREAM_SETTINGS.name,
-    subjects: [...USAGE_STREAM_SETTINGS.subjects],
-    duplicate_window: nanos(USAGE_STREAM_SETTINGS.duplicateWindowMs),
-    max_age: nanos(USAGE_STREAM_SETTINGS.maxAgeMs),
-  };
-  try {
-    await jsm.streams.info(config.name);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-      logger.info({ stream: config.name }, 'created JetStream stream');
-    } catch (err) {
-      // Another process may have created it in between; anything else surfaces on publish.
-      await jsm.streams.info(config.name).catch(() => {
-        throw err;
-      });
-    }
-  }
-}
 
 /**
  * Publishes the `request.recorded` events of authenticated requests to JetStream in batches: ONE

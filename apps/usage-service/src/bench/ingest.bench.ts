@@ -27,7 +27,7 @@ import {
   newId,
   usageReplySchema,
 } from '@plexmcp/contracts';
-import { NatsRpcClient } from '@plexmcp/service-kit';
+import { NatsRpcClient, ensureUsageStream } from '@plexmcp/service-kit';
 import { startIsolatedNats, testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import { bootstrap } from '../index.js';
 
@@ -126,11 +126,7 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: nats.url });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({
-    name: USAGE_STREAM,
-    subjects: [Subjects.usageRequests.wildcard],
-    duplicate_window: 600e9,
-  });
+  await ensureUsageStream(jsm);
   const rpc = new NatsRpcClient(nc, 10_000);
   let published = 0;
 

@@ -7,36 +7,14 @@ import {
   type JsMsg,
   jetstream,
   jetstreamManager,
-  type JetStreamManager,
 } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
+import { ensureUsageStream } from '@plexmcp/service-kit';
 import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
 import { IngestService, type ParsedMessage, parseEvent } from './ingest.service.js';
-
-/** Ensures the USAGE stream with the settings the gateway also uses (whoever starts first creates it). */
-export async function ensureUsageStream(jsm: JetStreamManager): Promise<void> {
-  const config = {
-    name: USAGE_STREAM_SETTINGS.name,
-    subjects: [...USAGE_STREAM_SETTINGS.subjects],
-    duplicate_window: nanos(USAGE_STREAM_SETTINGS.duplicateWindowMs),
-    max_age: nanos(USAGE_STREAM_SETTINGS.maxAgeMs),
-  };
-  try {
-    await jsm.streams.info(config.name);
-  } catch {
-    try {
-      await jsm.streams.add(config);
-    } catch (err) {
-      // Another process created it in between: fine as long as it exists now.
-      await jsm.streams.info(config.name).catch(() => {
-        throw err;
-      });
-    }
-  }
-}
 
 export interface IngestStats {
   counted: number;
