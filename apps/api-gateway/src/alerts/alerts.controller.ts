@@ -1,9 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   type Actor,
-  AppError,
   type AlertView,
-  ErrorCode,
   type ListAlertsQuery,
   type SuccessEnvelope,
   UsageSubjects,
@@ -13,6 +11,7 @@ import {
   listAlertsQuerySchema,
 } from '@plexmcp/contracts';
 import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
@@ -36,7 +35,7 @@ export class AlertsController {
   @HttpCode(200)
   @RequireScope('alerts:write')
   async ack(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<AlertView>> {
-    if (!alertIdSchema.safeParse(id).success) throw new AppError(ErrorCode.NotFound);
+    pathId(alertIdSchema, id);
     return ok(await this.runtime.rpc.call(UsageSubjects.alerts.ack, { actor, id }, alertViewSchema));
   }
 }

@@ -12,10 +12,8 @@ import {
 } from '@nestjs/common';
 import {
   type Actor,
-  AppError,
   type ApiKeyView,
   type CreateKeyBody,
-  ErrorCode,
   type PaginationQuery,
   type RotateKeyBody,
   Subjects,
@@ -33,16 +31,11 @@ import {
 } from '@plexmcp/contracts';
 import { CurrentActor, CurrentAuth, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
 import type { AuthContext } from '../auth/request-context.js';
+import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 import { assertNoEscalation } from './key-escalation.js';
-
-/** A key id that cannot exist is simply not found (ids are opaque to callers). */
-function keyId(raw: string): string {
-  if (!keyIdSchema.safeParse(raw).success) throw new AppError(ErrorCode.NotFound);
-  return raw;
-}
 
 /** The key lifecycle (SPEC §4): keys:read / keys:write, always inside the caller's organization. */
 @Controller('v1/keys')
@@ -75,7 +68,13 @@ export class KeysController {
   @Get(':id')
   @RequireScope('keys:read')
   async get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(await this.runtime.rpc.call(Subjects.keys.get, { actor, id: keyId(id) }, apiKeyViewSchema));
+    return ok(
+      await this.runtime.rpc.call(
+        Subjects.keys.get,
+        { actor, id: pathId(keyIdSchema, id) },
+        apiKeyViewSchema,
+      ),
+    );
   }
 
   @Patch(':id')
@@ -88,7 +87,11 @@ export class KeysController {
   ): Promise<SuccessEnvelope<ApiKeyView>> {
     assertNoEscalation(auth.policy, body);
     return ok(
-      await this.runtime.rpc.call(Subjects.keys.update, { actor, id: keyId(id), body }, apiKeyViewSchema),
+      await this.runtime.rpc.call(
+        Subjects.keys.update,
+        { actor, id: pathId(keyIdSchema, id), body },
+        apiKeyViewSchema,
+      ),
     );
   }
 
@@ -96,7 +99,13 @@ export class KeysController {
   @Delete(':id')
   @RequireScope('keys:write')
   async revoke(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(await this.runtime.rpc.call(Subjects.keys.revoke, { actor, id: keyId(id) }, apiKeyViewSchema));
+    return ok(
+      await this.runtime.rpc.call(
+        Subjects.keys.revoke,
+        { actor, id: pathId(keyIdSchema, id) },
+        apiKeyViewSchema,
+      ),
+    );
   }
 
   @Post(':id/rotate')
@@ -109,7 +118,7 @@ export class KeysController {
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
     const rotated = await this.runtime.rpc.call(
       Subjects.keys.rotate,
-      { actor, id: keyId(id), body },
+      { actor, id: pathId(keyIdSchema, id), body },
       rotatedKeySchema,
     );
     return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });

@@ -13,15 +13,14 @@ import {
 } from '@nestjs/common';
 import {
   type Actor,
-  AppError,
   type CreateMcpBody,
-  ErrorCode,
   type McpView,
   type PaginationQuery,
   Subjects,
   type SuccessEnvelope,
   type UpdateMcpBody,
   createMcpBodySchema,
+  mcpIdSchema,
   mcpPageSchema,
   mcpViewSchema,
   paginationQuerySchema,
@@ -30,15 +29,11 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { CurrentActor, CurrentAuth, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
 import type { AuthContext } from '../auth/request-context.js';
+import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
-import { isMcpId, mcpAccessError } from './mcp-access.js';
-
-function mcpId(raw: string): string {
-  if (!isMcpId(raw)) throw new AppError(ErrorCode.NotFound);
-  return raw;
-}
+import { mcpAccessError } from './mcp-access.js';
 
 /** MCP registry (SPEC §4). Reading needs a key that may use the MCP; changing needs mcps:write. */
 @Controller('v1/mcps')
@@ -70,7 +65,7 @@ export class McpsController {
     @Param('id') rawId: string,
     @Req() request: FastifyRequest,
   ): Promise<SuccessEnvelope<McpView>> {
-    const id = mcpId(rawId);
+    const id = pathId(mcpIdSchema, rawId);
     request.mcpId = id;
     const route = await this.runtime.mcpRoutes.resolve(id, Date.now());
     const denied = mcpAccessError(auth, route, request.clientIp, Date.now());
@@ -97,7 +92,7 @@ export class McpsController {
   ): Promise<SuccessEnvelope<McpView>> {
     const mcp = await this.runtime.rpc.call(
       Subjects.mcps.update,
-      { actor, id: mcpId(id), body },
+      { actor, id: pathId(mcpIdSchema, id), body },
       mcpViewSchema,
     );
     // The key-service announces mcp.updated to every gateway; evict here too without waiting for it.
@@ -108,7 +103,11 @@ export class McpsController {
   @Delete(':id')
   @RequireScope('mcps:write')
   async remove(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<McpView>> {
-    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: mcpId(id) }, mcpViewSchema);
+    const mcp = await this.runtime.rpc.call(
+      Subjects.mcps.delete,
+      { actor, id: pathId(mcpIdSchema, id) },
+      mcpViewSchema,
+    );
     this.runtime.mcpRoutes.evict(mcp.id);
     return ok(mcp);
   }

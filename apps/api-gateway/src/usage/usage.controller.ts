@@ -1,8 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import {
   type Actor,
-  AppError,
-  ErrorCode,
   Subjects,
   type SuccessEnvelope,
   type UsageQuery,
@@ -13,6 +11,7 @@ import {
   usageReplySchema,
 } from '@plexmcp/contracts';
 import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { pathId } from '../common/path-id.js';
 import { ok } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
@@ -46,7 +45,7 @@ export class UsageController {
     @Param('id') id: string,
     @Query(new ZodValidationPipe(usageQuerySchema)) query: UsageQuery,
   ): Promise<SuccessEnvelope<UsageReply>> {
-    if (!keyIdSchema.safeParse(id).success) throw new AppError(ErrorCode.NotFound);
+    pathId(keyIdSchema, id);
     // A key of another organization (or none at all) is not found, never an empty answer.
     await this.runtime.rpc.call(Subjects.keys.get, { actor, id }, apiKeyViewSchema);
     return ok(await this.query(actor, id, query));

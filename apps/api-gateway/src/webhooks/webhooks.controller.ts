@@ -1,9 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   type Actor,
-  AppError,
   type CreateWebhookBody,
-  ErrorCode,
   type PaginationQuery,
   type SuccessEnvelope,
   UsageSubjects,
@@ -19,14 +17,10 @@ import {
   webhookViewSchema,
 } from '@plexmcp/contracts';
 import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
-
-function webhookId(raw: string): string {
-  if (!webhookIdSchema.safeParse(raw).success) throw new AppError(ErrorCode.NotFound);
-  return raw;
-}
 
 /** Alert webhooks of the caller's organization: webhooks:read / webhooks:write. */
 @Controller('v1/webhooks')
@@ -67,7 +61,7 @@ export class WebhooksController {
     return ok(
       await this.runtime.rpc.call(
         UsageSubjects.webhooks.delete,
-        { actor, id: webhookId(id) },
+        { actor, id: pathId(webhookIdSchema, id) },
         webhookViewSchema,
       ),
     );
@@ -83,7 +77,7 @@ export class WebhooksController {
     return page(
       await this.runtime.rpc.call(
         UsageSubjects.webhooks.deliveries,
-        { actor, id: webhookId(id), page: query },
+        { actor, id: pathId(webhookIdSchema, id), page: query },
         webhookDeliveryPageSchema,
       ),
     );
@@ -100,7 +94,7 @@ export class WebhooksController {
     return ok(
       await this.runtime.rpc.call(
         UsageSubjects.webhooks.test,
-        { actor, id: webhookId(id) },
+        { actor, id: pathId(webhookIdSchema, id) },
         webhookDeliveryViewSchema,
       ),
     );
