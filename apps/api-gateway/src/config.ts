@@ -1,10 +1,7 @@
 import { isValidCidr } from '@plexmcp/contracts';
-import { baseServiceEnv, booleanSchema, loadConfig, msSchema } from '@plexmcp/service-kit';
+import { baseServiceEnv, booleanSchema, intSchema, loadConfig, msSchema } from '@plexmcp/service-kit';
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
-
-const intSchema = (defaultValue: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(defaultValue);
 
 /**
  * Every environment variable the api-gateway reads, validated once at start-up. A bad value stops

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
   baseServiceEnv,
+  intSchema,
   loadConfig,
   msSchema,
   postgresUrlSchema,
@@ -27,7 +28,7 @@ export const keyServiceEnvSchema = z.object({
   DATABASE_URL: postgresUrlSchema.optional(),
   KEY_SERVICE_DATABASE_URL: postgresUrlSchema.optional(),
   KEY_SERVICE_DB_SCHEMA: schemaNameSchema.default('key_service'),
-  KEY_SERVICE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  KEY_SERVICE_DB_POOL_SIZE: intSchema(10, 1, 200),
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),

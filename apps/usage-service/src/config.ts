@@ -5,12 +5,12 @@ import {
   booleanSchema,
   loadConfig,
   msSchema,
+  intSchema,
   postgresUrlSchema,
   schemaNameSchema,
 } from '@plexmcp/service-kit';
 
-const positiveInt = (defaultValue: number, max = 1_000_000_000) =>
-  z.coerce.number().int().min(1).max(max).default(defaultValue);
+const positiveInt = (defaultValue: number, max = 1_000_000_000) => intSchema(defaultValue, 1, max);
 const positiveNumber = (defaultValue: number) =>
   z.coerce.number().positive().max(1_000_000).default(defaultValue);
 const fraction = (defaultValue: number) => z.coerce.number().min(0).max(1).default(defaultValue);

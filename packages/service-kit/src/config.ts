@@ -48,9 +48,14 @@ export const schemaNameSchema = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier');
 
+/** A whole number within [min, max], read from its decimal text: `DB_POOL_SIZE=20`. */
+export function intSchema(defaultValue: number, min: number, max: number) {
+  return z.coerce.number().int().min(min).max(max).default(defaultValue);
+}
+
 /** An integer number of milliseconds given as a plain number: `RPC_TIMEOUT_MS=800`. */
 export function msSchema(defaultMs: number, min = 1, max = 3_600_000) {
-  return z.coerce.number().int().min(min).max(max).default(defaultMs);
+  return intSchema(defaultMs, min, max);
 }
 
 export const booleanSchema = (defaultValue: boolean) =>
