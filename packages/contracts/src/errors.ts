@@ -75,7 +75,10 @@ export interface SuccessEnvelope<T> {
   pagination?: { next_cursor: string | null };
 }
 
-/** A typed, expected failure. Never carries secrets in its message or details. */
+/**
+ * A typed, expected failure. Never carries secrets in its message or details. `cause` keeps the
+ * underlying failure for logs (a NATS timeout behind a 503, say); it never reaches the wire.
+ */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[] | undefined;
@@ -85,9 +88,9 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     message?: string,
-    options: { details?: ErrorDetail[]; headers?: Record<string, string> } = {},
+    options: { details?: ErrorDetail[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
-    super(message ?? DEFAULT_MESSAGES[code]);
+    super(message ?? DEFAULT_MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options.details;

@@ -44,8 +44,8 @@ export class NatsRpcClient {
         timeout: options.timeoutMs ?? this.defaultTimeoutMs,
       });
       raw = msg.string();
-    } catch {
-      throw new AppError(ErrorCode.ServiceUnavailable);
+    } catch (err) {
+      throw new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
     }
     return decodeRpcReply(raw, replySchema);
   }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RequestError } from '@nats-io/transport-node';
 import { Controller, Module } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { z } from 'zod';
@@ -31,6 +32,10 @@ class SlowController {
 @Module({ controllers: [SlowController] })
 class SlowModule {}
 
+function isNoResponders(err: unknown): boolean {
+  return err instanceof RequestError && err.isNoResponders();
+}
+
 describe('createNatsMicroservice with a shutdown grace', () => {
   let nats: IsolatedNats;
   beforeAll(async () => {
@@ -54,25 +59,35 @@ describe('createNatsMicroservice with a shutdown grace', () => {
     const nc = await connectNats(nats.url, 'caller');
     const rpc = new NatsRpcClient(nc, 5_000);
     gate.opened = new Promise((resolve) => (gate.release = resolve));
-
-    const inFlight = Promise.all(
-      [1, 2, 3].map(() => rpc.call('test.slow', {}, z.object({ done: z.literal(true) }))),
-    );
-    await waitFor(() => gate.started === 3, { message: 'three requests in the handler' });
-    const closing = app.close();
-    // Once closing began, the subject has no responder any more: a new request is refused at once.
-    await waitFor(
-      () =>
-        rpc.call('test.slow', {}, z.unknown(), { timeoutMs: 200 }).then(
-          () => false,
-          () => true,
-        ),
-      { message: 'new requests to be refused' },
-    );
-    gate.release();
-    expect(await inFlight).toEqual([{ done: true }, { done: true }, { done: true }]);
-    await closing;
-    expect(gate.started).toBe(3);
-    await nc.close();
+    let closing: Promise<void> | undefined;
+    try {
+      const inFlight = Promise.all(
+        [1, 2, 3].map(() => rpc.call('test.slow', {}, z.object({ done: z.literal(true) }))),
+      );
+      await waitFor(() => gate.started === 3, { message: 'three requests in the handler' });
+      closing = app.close();
+      // Once the drain reached the server, the subject has no responder any more: a new request is
+      // refused at once with "no responders". (One sent before that may still be delivered and
+      // handled — draining hands over what was already routed — and then times out here while
+      // the gate is shut, which is not a refusal.)
+      await waitFor(
+        () =>
+          rpc.call('test.slow', {}, z.unknown(), { timeoutMs: 200 }).then(
+            () => false,
+            (err: unknown) => err instanceof Error && isNoResponders(err.cause),
+          ),
+        { message: 'new requests to be refused with no responders' },
+      );
+      const admittedBeforeDrain = gate.started;
+      gate.release();
+      expect(await inFlight).toEqual([{ done: true }, { done: true }, { done: true }]);
+      await closing;
+      // Nothing reached the handler once the subject had no responder.
+      expect(gate.started).toBe(admittedBeforeDrain);
+    } finally {
+      gate.release();
+      await (closing ?? app.close()).catch(() => undefined);
+      await nc.close();
+    }
   });
 });
