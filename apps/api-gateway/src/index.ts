@@ -19,6 +19,7 @@ import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
+import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
@@ -38,6 +39,7 @@ import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
+export type { RouteAccess, RouteEntry } from './auth/route-access.js';
 
 export interface GatewayHandle {
   app: NestFastifyApplication;
@@ -45,6 +47,8 @@ export interface GatewayHandle {
   url: string;
   instanceId: string;
   runtime: GatewayRuntime;
+  /** Every route this gateway serves, with who may call it (what the authorization matrix covers). */
+  routes: readonly RouteEntry[];
   close(): Promise<void>;
 }
 
@@ -168,6 +172,7 @@ async function start(
 
   let app: NestFastifyApplication | undefined;
   let url: string;
+  let routes: RouteEntry[];
   try {
     const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
@@ -175,6 +180,8 @@ async function start(
       abortOnError: false,
     });
     const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+    // Before any route exists: every route must say who may call it.
+    routes = enforceRouteAccess(fastify);
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
@@ -200,7 +207,6 @@ async function start(
         throttle,
         sessions,
         rateLimiter: new KeyRateLimiter(),
-        usageLimits,
         metrics,
         logger,
         securityHeaders: await computeSecurityHeaders(),
@@ -213,6 +219,7 @@ async function start(
     registerMcpProxy(fastify, {
       routes: mcpRoutes,
       pools,
+      usageLimits,
       metrics,
       logger,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -258,5 +265,5 @@ async function start(
     return closing;
   };
 
-  return { app: nestApp, url, instanceId, runtime, close };
+  return { app: nestApp, url, instanceId, runtime, routes, close };
 }

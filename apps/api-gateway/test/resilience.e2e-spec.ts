@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, Subjects, type LimitBlock } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
 
 const KEY_SERVICE_TIMEOUT_MS = 400;
 
@@ -116,10 +116,15 @@ describe('failure handling: fail closed, recover without restart', () => {
     expect(refused!.headers.get('ratelimit-reset')).toMatch(/^\d+$/);
   });
 
-  it('usage limits announced on usage.events: 429 usage_limit_exceeded until reset; test keys ignore the org limit', async () => {
-    const org = await createOrg(world, { name: 'Limited' });
+  it('usage limits announced on usage.events: MCP calls get 429 usage_limit_exceeded until reset; test keys ignore the org limit', async () => {
+    const org = await createOrg(world, { name: 'Limited', monthly_request_limit: 1_000 });
     const live = org.admin_key;
     const testKey = await createKey(world, actorOf(live), { mode: 'test' });
+    // Nothing listens upstream: a call the limit lets through ends in 502 upstream_error.
+    const liveMcp = await createMcp(world, actorOf(live));
+    const testMcp = await createMcp(world, actorOf(live), { mode: 'test' });
+    const callMcp = (mcpId: string, key: string) =>
+      http(gateway.url, `/v1/mcps/${mcpId}/mcp`, { method: 'POST', key, body: {} });
     const block: LimitBlock = {
       scope: 'org',
       org_id: org.organization.id,
@@ -132,7 +137,7 @@ describe('failure handling: fail closed, recover without restart', () => {
     );
     const blocked = await waitFor(
       async () => {
-        const res = await http(gateway.url, '/v1/me', { key: live.secret });
+        const res = await callMcp(liveMcp.id, live.secret);
         return res.status === 429 ? res : null;
       },
       { message: 'org blocked' },
@@ -141,13 +146,15 @@ describe('failure handling: fail closed, recover without restart', () => {
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(3_500);
     expect(retryAfter).toBeLessThanOrEqual(3_600);
-    expect((await http(gateway.url, '/v1/me', { key: testKey.secret })).status).toBe(200);
+    expect((await callMcp(testMcp.id, testKey.secret)).status).toBe(502);
+    // Management and read routes are never blocked.
+    expect((await http(gateway.url, '/v1/me', { key: live.secret })).status).toBe(200);
 
     world.nc.publish(
       Subjects.usageEvents.limitCleared,
       JSON.stringify({ type: 'usage.limit_cleared', block }),
     );
-    await waitFor(async () => (await http(gateway.url, '/v1/me', { key: live.secret })).status === 200, {
+    await waitFor(async () => (await callMcp(liveMcp.id, live.secret)).status === 502, {
       message: 'org unblocked',
     });
   });

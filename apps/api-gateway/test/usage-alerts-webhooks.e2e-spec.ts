@@ -1,7 +1,8 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { CreatedKey } from '@plexmcp/contracts';
+import type { CreatedKey, McpView } from '@plexmcp/contracts';
+import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import {
   bootstrap as bootstrapUsageService,
   type UsageServiceHandle,
@@ -9,7 +10,16 @@ import {
 } from '@plexmcp/usage-service';
 import { createTestSchema, freePort, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createOrg, http, startWorld, type World } from './support/world.js';
+import {
+  actorOf,
+  createKey,
+  createMcp,
+  createOrg,
+  http,
+  mcpRequest,
+  startWorld,
+  type World,
+} from './support/world.js';
 
 const GERMAN_IP = '193.99.144.80';
 const US_IP = '8.8.8.8';
@@ -23,6 +33,9 @@ describe('usage, alerts and webhooks through the gateway', () => {
   let admin: CreatedKey;
   let receiver: Server;
   let receiverUrl: string;
+  let upstream: UpstreamMcp;
+  let liveMcp: McpView;
+  let testMcp: McpView;
   const received: { headers: IncomingMessage['headers']; body: string }[] = [];
 
   beforeAll(async () => {
@@ -39,6 +52,13 @@ describe('usage, alerts and webhooks through the gateway', () => {
     });
     gateway = await world.startGateway({ TRUSTED_PROXIES: '127.0.0.1/32' });
     admin = (await createOrg(world)).admin_key;
+    upstream = await startUpstreamMcp({ json: true });
+    liveMcp = await createMcp(world, actorOf(admin), { upstream_url: upstream.url });
+    testMcp = await createMcp(world, actorOf(admin), {
+      name: 'Sandbox',
+      mode: 'test',
+      upstream_url: upstream.url,
+    });
     const port = await freePort();
     receiver = createServer((req, res) => {
       let body = '';
@@ -58,6 +78,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
     await usage?.close();
     await world?.close();
     await usageSchema?.drop();
+    await upstream?.close();
   });
 
   const call = (path: string, key: CreatedKey, init: { method?: string; body?: unknown; ip?: string } = {}) =>
@@ -68,39 +89,43 @@ describe('usage, alerts and webhooks through the gateway', () => {
       ...(init.ip ? { headers: { 'x-forwarded-for': init.ip } } : {}),
     });
 
-  it('counts each authenticated request of a key, by country, and never bills a test key', async () => {
+  it('counts each authenticated request of a key, by country; bills live MCP calls only, never a test key', async () => {
     const worker = await createKey(world, actorOf(admin));
     const tester = await createKey(world, actorOf(admin), { mode: 'test' });
-    for (let i = 0; i < 4; i++) expect((await call('/v1/me', worker, { ip: US_IP })).status).toBe(200);
-    for (let i = 0; i < 3; i++) expect((await call('/v1/me', tester, { ip: GERMAN_IP })).status).toBe(200);
+    const mcpCall = (mcpId: string, key: CreatedKey, ip: string) =>
+      mcpRequest(gateway.url, mcpId, key.secret, { 'x-forwarded-for': ip });
+    for (let i = 0; i < 4; i++) expect((await mcpCall(liveMcp.id, worker, US_IP)).status).toBe(200);
+    // Management and read calls are tracked, never billed.
+    for (let i = 0; i < 2; i++) expect((await call('/v1/me', worker, { ip: US_IP })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await mcpCall(testMcp.id, tester, GERMAN_IP)).status).toBe(200);
 
     const keyUsage = await waitFor(async () => {
       const res = await call(
-        `/v1/keys/${worker.key.id}/usage?granularity=minute&breakdown=country,status_class`,
+        `/v1/keys/${worker.key.id}/usage?granularity=minute&breakdown=country,status_class,mcp`,
         admin,
       );
-      return res.status === 200 && res.body.data.total_requests === 4 ? res : null;
+      return res.status === 200 && res.body.data.total_requests === 6 ? res : null;
     });
     expect(keyUsage.body.data).toMatchObject({
       key_id: worker.key.id,
       billable_requests: 4,
-      by_country: [{ country: 'US', requests: 4 }],
-      by_status_class: { '2xx': 4, '3xx': 0, '4xx': 0, '5xx': 0 },
+      by_country: [{ country: 'US', requests: 6 }],
+      by_status_class: { '2xx': 6, '3xx': 0, '4xx': 0, '5xx': 0 },
     });
     // One bucket per minute of the default hour, plus the current, partial minute.
     expect(keyUsage.body.data.series.length).toBeGreaterThanOrEqual(60);
     expect(keyUsage.body.data.series.length).toBeLessThanOrEqual(61);
     expect(keyUsage.body.data.series.reduce((n: number, b: { requests: number }) => n + b.requests, 0)).toBe(
-      4,
+      6,
     );
 
     const org = await waitFor(async () => {
       const res = await call('/v1/usage?granularity=hour', admin);
-      return res.body.data?.total_requests >= 7 ? res : null;
+      return res.body.data?.total_requests >= 9 ? res : null;
     });
     const testUsage = await call(`/v1/keys/${tester.key.id}/usage`, admin);
     expect(testUsage.body.data).toMatchObject({ total_requests: 3, billable_requests: 0 });
-    expect(org.body.data.billable_requests).toBe(org.body.data.total_requests - 3);
+    expect(org.body.data.billable_requests).toBe(4);
   });
 
   it('needs usage:read, and hides other organizations’ keys', async () => {
@@ -196,8 +221,9 @@ describe('usage, alerts and webhooks through the gateway', () => {
 
   it('does not bill requests the gateway refuses for the usage limit', async () => {
     const limited = await createKey(world, actorOf(admin), { usage_limit: { requests: 2, period: 'day' } });
-    await waitFor(async () => (await call('/v1/me', limited)).status === 429, { timeoutMs: 15_000 });
-    for (let i = 0; i < 3; i++) expect((await call('/v1/me', limited)).status).toBe(429);
+    const callMcp = () => mcpRequest(gateway.url, liveMcp.id, limited.secret);
+    await waitFor(async () => (await callMcp()).status === 429, { timeoutMs: 15_000 });
+    for (let i = 0; i < 3; i++) expect((await callMcp()).status).toBe(429);
     const res = await waitFor(async () => {
       const r = await call(`/v1/keys/${limited.key.id}/usage?breakdown=status_class`, admin);
       return r.body.data?.by_status_class['4xx'] >= 4 ? r : null;

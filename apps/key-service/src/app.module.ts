@@ -3,6 +3,7 @@ import type { NatsConnection } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditModule } from './audit/audit.module.js';
+import { AuthorizationModule } from './authorization/authorization.module.js';
 import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from './config.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         CoreModule.register(resources),
         DatabaseModule.forDataSource(resources.dataSource),
         EventsModule.forConnection(resources.eventsConnection),
+        AuthorizationModule,
         AuditModule,
         McpsModule,
         KeysModule,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
   baseServiceEnv,
+  booleanSchema,
   intSchema,
   loadConfig,
   msSchema,
@@ -22,6 +23,9 @@ import {
  *   acknowledge its cache-eviction event before replying anyway.
  * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
  *   after the service stopped taking new ones.
+ * - `MCP_ISOLATE_TEST_UPSTREAMS` (default false): when true, a test MCP may not share an upstream
+ *   origin (scheme, host, port) with a live MCP of the same organization, so test traffic — never
+ *   billed nor limited — cannot reach a live upstream under a test MCP's name (409 `conflict`).
  */
 export const keyServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -32,6 +36,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
+  MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
 });
 
 export interface KeyServiceConfig {
@@ -45,6 +50,7 @@ export interface KeyServiceConfig {
   sweepIntervalMs: number;
   eventAckTimeoutMs: number;
   shutdownGraceMs: number;
+  isolateTestUpstreams: boolean;
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -57,6 +63,7 @@ export interface KeyServiceOverrides {
   eventAckTimeoutMs?: number;
   dbPoolSize?: number;
   shutdownGraceMs?: number;
+  isolateTestUpstreams?: boolean;
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -78,6 +85,7 @@ export function loadKeyServiceConfig(
   set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
   set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
   set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
+  set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -96,5 +104,6 @@ export function loadKeyServiceConfig(
     sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
     eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
     shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
+    isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
   };
 }

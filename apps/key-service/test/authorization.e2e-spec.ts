@@ -18,6 +18,7 @@ import {
   actorOf,
   createKey,
   createMcp,
+  rejection,
   createOrg,
   startHarness,
   validate,
@@ -178,7 +179,10 @@ describe('authorization decisions: keys.validate + decide()', () => {
 
   it('client IP outside the organization allowlist is 403', async () => {
     const org = await createOrg(h, 'Allowlisted', { ip_allowlist: ['10.0.0.0/8', '2001:db8::/32'] });
-    const mcp = await resolve((await createMcp(h, actorOf(org.admin_key))).id);
+    // The acting key is held to the allowlist too, with the caller's address from the actor.
+    const outside = await rejection(createMcp(h, actorOf(org.admin_key, '198.51.100.4')));
+    expect(outside.code).toBe('forbidden');
+    const mcp = await resolve((await createMcp(h, actorOf(org.admin_key, '10.0.0.1'))).id);
     const reply = await validate(h, org.admin_key.secret);
     expect(reply.policy?.ip_allowlist).toEqual(['10.0.0.0/8', '2001:db8::/32']);
     expect(await decideFor(org.admin_key.secret, onMcp(mcp), '10.1.2.3')).toEqual({ allow: true });

@@ -91,7 +91,9 @@ describe('key events', () => {
     expect(orgVersion).toBeGreaterThan(before);
     expect((await validate(h, key.secret)).policy!.version).toBe(orgVersion);
 
-    await h.rpc.call(Subjects.keys.revoke, { actor, id: key.key.id }, apiKeyViewSchema);
+    // The organization is suspended, so its own keys can no longer act: the operator revokes.
+    const operator = { org_id: actor.org_id, key_id: null, ip: null };
+    await h.rpc.call(Subjects.keys.revoke, { actor: operator, id: key.key.id }, apiKeyViewSchema);
     const keyEvent = await waitFor(() => eventsFor('key.revoked', key.key.id)[0]?.event, {
       message: 'key.revoked event',
     });

@@ -105,7 +105,11 @@ describe('organization isolation', () => {
       (await rejection(createKey(h, actor, { scopes: ['keys:write', 'mcps:write'], mode: 'test' }))).code,
     ).toBe('forbidden');
     expect((await rejection(createKey(h, actor, { mode: 'live' }))).code).toBe('forbidden');
-    const created = await createKey(h, actor, { scopes: ['keys:write'], mode: 'test' });
+    // Nor a key that outlives it (it has the default 90 days; a child asking for 90 more is refused).
+    expect((await rejection(createKey(h, actor, { scopes: ['keys:write'], mode: 'test' }))).message).toMatch(
+      /expires after the calling key/,
+    );
+    const created = await createKey(h, actor, { scopes: ['keys:write'], mode: 'test', expires_in: '30d' });
     expect(created.key.scopes).toEqual(['keys:write']);
   });
 });

@@ -245,6 +245,8 @@ describe('limits, anomaly alerts and webhooks', () => {
       org_id: org,
       key_id: key,
       reset_at: midnight.toISOString(),
+      period: 'day',
+      limit: 10,
     });
 
     const { blocks } = await rpc.call(Subjects.usage.blocks, {}, limitBlocksReplySchema);

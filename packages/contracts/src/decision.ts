@@ -1,15 +1,52 @@
 import { CidrList } from './cidr.js';
 import type { Scope } from './common.schema.js';
+import { AppError, ErrorCode } from './errors.js';
+import { type KeyGrant, coverageGap } from './grant.js';
 import type { KeyPolicy, ValidationStatus } from './keys.schema.js';
 
 /**
- * The one authorization decision, shared by the gateway (hot path) and the key-service's tests so
- * the two cannot drift. Pure: no I/O, no clock reads (the caller passes `now`).
+ * The one authorization decision — may this caller act on this target — shared by the gateway
+ * (hot path, and every route's check) and the key-service (the authority for NATS callers that
+ * name an acting key), so the two cannot drift. Pure: no I/O, no clock reads (the caller passes
+ * `now`).
  */
+export interface McpRef {
+  id: string;
+  org_id: string;
+  mode: 'live' | 'test';
+}
+
+export interface KeyRef extends KeyGrant {
+  org_id: string;
+}
+
 export type DecisionTarget =
+  /** Any valid key: `/v1/me`, the caller's own MCP list. */
   | { kind: 'authenticated' }
-  | { kind: 'scope'; scope: Scope }
-  | { kind: 'mcp'; mcp: { id: string; org_id: string; mode: 'live' | 'test' } };
+  /**
+   * An organization-wide resource guarded by a management scope. `live`: it holds the
+   * organization's live data (org-wide usage, alerts, webhooks, audit), which a test key never
+   * reads or changes.
+   */
+  | { kind: 'scope'; scope: Scope; live?: boolean }
+  /** Use one MCP: call it through the gateway, or read it. */
+  | { kind: 'mcp'; mcp: McpRef }
+  /**
+   * Register (`mcp` null), change or remove an MCP; `mode` is the MCP's mode after the change.
+   * The caller must be permitted the MCP (a new one only with `"*"`, which covers every future
+   * MCP), and a test key manages test MCPs only.
+   */
+  | { kind: 'mcp.manage'; mcp: McpRef | null; mode: 'live' | 'test' }
+  /**
+   * Read one key, or its usage: a test key reads test keys only. The scope (`keys:read`,
+   * `usage:read`) is the route's, checked with a `scope` target.
+   */
+  | { kind: 'key.read'; key: { org_id: string; mode: 'live' | 'test' } }
+  /**
+   * Create (`key` null), change, rotate or revoke (`next` null) a key. The caller's grant must
+   * cover the key as it is and as it will be (see `coverageGap`).
+   */
+  | { kind: 'key.manage'; key: KeyRef | null; next: KeyRef | null };
 
 export type DenyReason =
   | 'unknown_key'
@@ -19,7 +56,10 @@ export type DenyReason =
   | 'ip_not_allowed'
   | 'missing_scope'
   | 'mcp_not_permitted'
-  | 'test_key_on_live_mcp';
+  | 'test_key_on_live_mcp'
+  | 'test_key_on_live_resource'
+  | 'not_found'
+  | 'grant_not_covered';
 
 export type Decision =
   { allow: true } | { allow: false; status: 401 | 403 | 404; reason: DenyReason; message?: string };
@@ -56,23 +96,74 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
   if (!ipAllowed(policy.ip_allowlist, clientIp))
     return { allow: false, status: 403, reason: 'ip_not_allowed' };
 
+  return authorize(policy, target, now);
+}
+
+const ALLOW: Decision = { allow: true };
+const MISSING_SCOPE: Decision = { allow: false, status: 403, reason: 'missing_scope' };
+const NOT_FOUND: Decision = { allow: false, status: 404, reason: 'not_found' };
+const TEST_ON_LIVE: Decision = { allow: false, status: 403, reason: 'test_key_on_live_resource' };
+
+/** What an active key may do; `decide` has already checked the key itself. */
+function authorize(policy: KeyPolicy, target: DecisionTarget, now: number): Decision {
   switch (target.kind) {
     case 'authenticated':
-      return { allow: true };
+      return ALLOW;
     case 'scope':
-      return policy.scopes.includes(target.scope)
-        ? { allow: true }
-        : { allow: false, status: 403, reason: 'missing_scope' };
-    case 'mcp': {
-      const { mcp } = target;
-      // Another organization's MCP does not exist for this key.
-      if (mcp.org_id !== policy.org_id) return { allow: false, status: 404, reason: 'mcp_not_permitted' };
-      const listed = policy.permissions.mcps === '*' || policy.permissions.mcps.includes(mcp.id);
-      if (!listed) return { allow: false, status: 403, reason: 'mcp_not_permitted' };
-      if (policy.mode === 'test' && mcp.mode === 'live') {
-        return { allow: false, status: 403, reason: 'test_key_on_live_mcp' };
+      if (!policy.scopes.includes(target.scope)) return MISSING_SCOPE;
+      return target.live === true && policy.mode === 'test' ? TEST_ON_LIVE : ALLOW;
+    case 'mcp':
+      return mayUseMcp(policy, target.mcp);
+    case 'mcp.manage': {
+      if (!policy.scopes.includes('mcps:write')) return MISSING_SCOPE;
+      if (target.mcp !== null) {
+        const use = mayUseMcp(policy, target.mcp);
+        if (!use.allow) return use;
+      } else if (policy.permissions.mcps !== '*') {
+        return { allow: false, status: 403, reason: 'mcp_not_permitted' };
       }
-      return { allow: true };
+      return policy.mode === 'test' && target.mode === 'live' ? TEST_ON_LIVE : ALLOW;
     }
+    case 'key.read':
+      if (target.key.org_id !== policy.org_id) return NOT_FOUND;
+      return policy.mode === 'test' && target.key.mode === 'live' ? TEST_ON_LIVE : ALLOW;
+    case 'key.manage': {
+      if (!policy.scopes.includes('keys:write')) return MISSING_SCOPE;
+      for (const key of [target.key, target.next]) {
+        if (key === null) continue;
+        if (key.org_id !== policy.org_id) return NOT_FOUND;
+        if (policy.mode === 'test' && key.mode === 'live') return TEST_ON_LIVE;
+        const gap = coverageGap(policy, key, now);
+        if (gap !== null) return { allow: false, status: 403, reason: 'grant_not_covered', message: gap };
+      }
+      return ALLOW;
+    }
+  }
+}
+
+function mayUseMcp(policy: KeyPolicy, mcp: McpRef): Decision {
+  // Another organization's MCP does not exist for this key.
+  if (mcp.org_id !== policy.org_id) return { allow: false, status: 404, reason: 'mcp_not_permitted' };
+  const listed = policy.permissions.mcps === '*' || policy.permissions.mcps.includes(mcp.id);
+  if (!listed) return { allow: false, status: 403, reason: 'mcp_not_permitted' };
+  if (policy.mode === 'test' && mcp.mode === 'live') {
+    return { allow: false, status: 403, reason: 'test_key_on_live_mcp' };
+  }
+  return ALLOW;
+}
+
+/**
+ * The error a refusal answers with: 401 for the key itself (its message may say revoked or
+ * expired), 404 for a target outside the caller's organization, 403 for everything else (the
+ * seed's exact message unless the rule has a more precise one).
+ */
+export function refusalError(decision: Extract<Decision, { allow: false }>): AppError {
+  switch (decision.status) {
+    case 401:
+      return new AppError(ErrorCode.Unauthorized, decision.message);
+    case 404:
+      return new AppError(ErrorCode.NotFound);
+    case 403:
+      return new AppError(ErrorCode.Forbidden, decision.message);
   }
 }

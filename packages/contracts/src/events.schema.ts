@@ -68,6 +68,17 @@ export const requestRecordedEventSchema = z.object({
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
 
+/**
+ * The gateway route of MCP traffic (`POST|GET|DELETE /v1/mcps/{id}/mcp`), as events name it. It is
+ * what is billed and what usage limits meter and block; management and read routes never are.
+ */
+export const MCP_ENDPOINT_ROUTE = '/v1/mcps/:id/mcp';
+
+/** A request to an MCP through the gateway (billable when live and not throttled). */
+export function isMcpTraffic(event: Pick<RequestRecordedEvent, 'route'>): boolean {
+  return event.route === MCP_ENDPOINT_ROUTE;
+}
+
 /** Most events one batch message may carry (the gateway sends at most a few hundred). */
 export const REQUEST_BATCH_MAX_EVENTS = 1_000;
 
@@ -99,6 +110,13 @@ export const limitBlockSchema = z.object({
   org_id: orgIdSchema,
   key_id: keyIdSchema.nullable(),
   reset_at: isoDateSchema,
+  /**
+   * The limit that was reached, and its period. A gateway applies the block only while the key's
+   * current policy has a limit at least as strict, so raising or removing a limit lifts it at
+   * once. Optional: older usage-services omit them (the block then applies until `reset_at`).
+   */
+  period: z.enum(['day', 'month']).optional(),
+  limit: z.number().int().min(1).optional(),
 });
 export type LimitBlock = z.infer<typeof limitBlockSchema>;
 export const usageEventSchema = z.discriminatedUnion('type', [

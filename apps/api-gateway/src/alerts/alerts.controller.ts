@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   type Actor,
   type AlertView,
@@ -10,20 +10,20 @@ import {
   alertViewSchema,
   listAlertsQuerySchema,
 } from '@plexmcp/contracts';
-import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { CurrentActor } from '../auth/auth.decorators.js';
+import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
-/** Anomaly alerts of the caller's organization: alerts:read / alerts:write. */
+/** Anomaly alerts of the caller's organization: alerts:read / alerts:write; live data, no test keys. */
 @Controller('v1/alerts')
-@UseGuards(ScopeGuard)
 export class AlertsController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   @Get()
-  @RequireScope('alerts:read')
+  @Access({ scope: 'alerts:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(listAlertsQuerySchema)) query: ListAlertsQuery,
@@ -33,7 +33,7 @@ export class AlertsController {
 
   @Post(':id/ack')
   @HttpCode(200)
-  @RequireScope('alerts:write')
+  @Access({ scope: 'alerts:write', live: true })
   async ack(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<AlertView>> {
     pathId(alertIdSchema, id);
     return ok(await this.runtime.rpc.call(UsageSubjects.alerts.ack, { actor, id }, alertViewSchema));

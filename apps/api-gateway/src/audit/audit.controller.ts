@@ -1,4 +1,4 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import {
   type Actor,
   type AuditEntry,
@@ -8,19 +8,19 @@ import {
   auditPageSchema,
   paginationQuerySchema,
 } from '@plexmcp/contracts';
-import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { CurrentActor } from '../auth/auth.decorators.js';
+import { Access } from '../auth/route-access.js';
 import { page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
-/** `GET /v1/audit`: the organization's management audit log, newest first (keys:read). */
+/** `GET /v1/audit`: the organization's management audit log, newest first (keys:read; live data). */
 @Controller('v1/audit')
-@UseGuards(ScopeGuard)
 export class AuditController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   @Get()
-  @RequireScope('keys:read')
+  @Access({ scope: 'keys:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,

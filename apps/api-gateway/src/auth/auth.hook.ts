@@ -7,6 +7,7 @@ import {
   keyDisplayPrefix,
   keyLast4,
   parseApiKey,
+  refusalError,
 } from '@plexmcp/contracts';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
@@ -17,12 +18,12 @@ import type { DashboardSessions } from '../session/dashboard-sessions.js';
 import { CSRF_HEADER, sessionTokenOf } from '../session/session-cookie.js';
 import { SESSION_ENDED_MESSAGE } from '../session/dashboard-sessions.js';
 import type { SessionClaims } from '../session/session-token.js';
-import type { UsageLimitsService } from '../usage-limits/usage-limits.service.js';
 import type { ClientIpResolver } from './client-ip.js';
 import type { FailedAttemptThrottle } from './failed-attempt-throttle.js';
 import type { KeyDecision, KeyDecisionCache } from './key-decision-cache.js';
 import type { KeyRateLimiter } from './key-rate-limiter.js';
 import { extractBearerKey } from './authorization-header.js';
+import type { RouteAccess } from './route-access.js';
 import './request-context.js';
 
 export interface AuthHookDeps {
@@ -30,7 +31,6 @@ export interface AuthHookDeps {
   ipResolver: ClientIpResolver;
   throttle: FailedAttemptThrottle;
   rateLimiter: KeyRateLimiter;
-  usageLimits: UsageLimitsService;
   metrics: GatewayMetrics;
   logger: Logger;
   /** Helmet's headers for this API, precomputed (see common/security-headers.ts). */
@@ -43,7 +43,8 @@ export interface AuthHookDeps {
 }
 
 const AUTHENTICATED: DecisionTarget = { kind: 'authenticated' };
-const PROTECTED_PREFIX = '/v1/';
+/** What a route that somehow declares nothing gets: authentication, never a pass. */
+const DENY_BY_DEFAULT: RouteAccess = {};
 const WWW_AUTHENTICATE = 'www-authenticate';
 const CHALLENGE = 'Bearer';
 const CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"';
@@ -53,26 +54,33 @@ type Done = HookHandlerDoneFunction;
 type Presented = string | SessionClaims;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** The decision a route declares, computed once per route (see route-access.ts). */
+const routeTargets = new WeakMap<RouteAccess, DecisionTarget>();
+function routeTarget(access: RouteAccess): DecisionTarget {
+  let target = routeTargets.get(access);
+  if (target === undefined) {
+    target =
+      access.public !== true && access.scope !== undefined
+        ? { kind: 'scope', scope: access.scope, ...(access.live === true ? { live: true } : {}) }
+        : AUTHENTICATED;
+    routeTargets.set(access, target);
+  }
+  return target;
+}
+
 /**
- * The authentication hot path, run as a Fastify `onRequest` hook before routing reaches Nest. It
- * also stamps every response with its X-Request-Id and the security headers.
- * Everything under /v1 needs `Authorization: Bearer <key>`; a malformed key is refused without any
- * network call, a cached decision without any either; only a miss asks the key-service, and a
- * key-service that does not answer means 503 (fail closed). Failed attempts feed the per-IP
- * throttle; usage-limit blocks and the key's own rate limit are enforced here too.
+ * The authentication hot path, run as a Fastify `onRequest` hook on the route the router matched
+ * (so every spelling of a URL that reaches a route gets that route's check). It also stamps every
+ * response with its X-Request-Id and the security headers.
+ * Every route not declared public needs `Authorization: Bearer <key>` (or a dashboard session); a
+ * malformed key is refused without any network call, a cached decision without any either; only a
+ * miss asks the key-service, and a key-service that does not answer means 503 (fail closed).
+ * Then the route's declared scope is checked with `decide()`. Failed attempts feed the per-IP
+ * throttle; the key's own rate limit is enforced here too. A request no route matched is left to
+ * the not-found handler: there is nothing behind it to protect.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const {
-    cache,
-    ipResolver,
-    throttle,
-    rateLimiter,
-    usageLimits,
-    metrics,
-    logger,
-    securityHeaders,
-    sessions,
-  } = deps;
+  const { cache, ipResolver, throttle, rateLimiter, metrics, logger, securityHeaders, sessions } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -112,17 +120,19 @@ export function createAuthHook(deps: AuthHookDeps) {
     now: number,
     source: string,
   ): void => {
-    const verdict = decide({
+    const authenticated = decide({
       status: decision.status,
       policy: decision.policy,
       target: AUTHENTICATED,
       clientIp: request.clientIp,
       now,
     });
-    if (!verdict.allow) {
-      if (verdict.status === 401) return unauthorized(request, reply, verdict.reason, verdict.message);
-      count('deny', verdict.reason);
-      return refuse(request, reply, new AppError(ErrorCode.Forbidden, verdict.message));
+    if (!authenticated.allow) {
+      if (authenticated.status === 401) {
+        return unauthorized(request, reply, authenticated.reason, authenticated.message);
+      }
+      count('deny', authenticated.reason);
+      return refuse(request, reply, refusalError(authenticated));
     }
     const policy = decision.policy!;
     request.auth =
@@ -130,17 +140,14 @@ export function createAuthHook(deps: AuthHookDeps) {
         ? { policy, keyHash, keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) }
         : { policy, keyHash, keyPrefix: key.keyPrefix, keyLast4: key.keyLast4 };
 
-    const block = usageLimits.blockFor(policy, now);
-    if (block !== null) {
-      count('deny', 'usage_limit');
-      const retryAfter = String(Math.max(1, Math.ceil((Date.parse(block.reset_at) - now) / 1000)));
-      return refuse(
-        request,
-        reply,
-        new AppError(ErrorCode.UsageLimitExceeded, undefined, {
-          headers: { 'retry-after': retryAfter, 'ratelimit-reset': retryAfter },
-        }),
-      );
+    // The route's own requirement (a scope, live data), decided before its handler runs.
+    const target = routeTarget(request.routeOptions.config.access ?? DENY_BY_DEFAULT);
+    if (target !== AUTHENTICATED) {
+      const verdict = decide({ status: 'active', policy, target, clientIp: request.clientIp, now });
+      if (!verdict.allow) {
+        count('deny', verdict.reason);
+        return refuse(request, reply, refusalError(verdict));
+      }
     }
 
     if (policy.rate_limit === null) {
@@ -169,7 +176,9 @@ export function createAuthHook(deps: AuthHookDeps) {
     request.requestId = requestId;
     reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);
-    if (!request.url.startsWith(PROTECTED_PREFIX)) return done();
+    if (request.is404) return done();
+    const access = request.routeOptions.config.access ?? DENY_BY_DEFAULT;
+    if (access.public === true) return done();
 
     const now = Date.now();
     request.receivedAt = now;

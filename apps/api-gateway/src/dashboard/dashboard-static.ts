@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AppError, ErrorCode } from '@plexmcp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 
 export const DASHBOARD_PREFIX = '/dashboard';
@@ -111,8 +112,9 @@ export async function registerDashboard(
     return reply.type(file.type).send(file.body);
   };
 
-  fastify.get(DASHBOARD_PREFIX, (_request, reply) => reply.redirect(`${DASHBOARD_PREFIX}/`, 301));
-  fastify.get(`${DASHBOARD_PREFIX}/*`, (request, reply) => {
+  const config = { access: PUBLIC };
+  fastify.get(DASHBOARD_PREFIX, { config }, (_request, reply) => reply.redirect(`${DASHBOARD_PREFIX}/`, 301));
+  fastify.get(`${DASHBOARD_PREFIX}/*`, { config }, (request, reply) => {
     const rel = (request.params as { '*': string })['*'];
     return serve(request, reply, rel === '' ? 'index.html' : rel);
   });

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { PUBLIC, Access } from '../auth/route-access.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 /** `GET /docs`: the OpenAPI 3.1 document of this API, generated from the route schemas. */
@@ -7,6 +8,7 @@ export class DocsController {
   private document: Record<string, unknown> | undefined;
 
   @Get()
+  @Access(PUBLIC)
   openApi(): Record<string, unknown> {
     this.document ??= buildOpenApiDocument('1.0.0');
     return this.document;

@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   type Actor,
   type ApiKeyView,
@@ -25,39 +14,61 @@ import {
   keyIdSchema,
   keyPageSchema,
   paginationQuerySchema,
+  requestedExpiry,
   rotateKeyBodySchema,
   rotatedKeySchema,
   updateKeyBodySchema,
 } from '@plexmcp/contracts';
-import { CurrentActor, CurrentAuth, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
-import type { AuthContext } from '../auth/request-context.js';
+import type { FastifyRequest } from 'fastify';
+import { CurrentActor } from '../auth/auth.decorators.js';
+import { authorize } from '../auth/authorize.js';
+import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
-import { assertNoEscalation } from './key-escalation.js';
 
-/** The key lifecycle (SPEC §4): keys:read / keys:write, always inside the caller's organization. */
+/**
+ * The key lifecycle (SPEC §4): keys:read / keys:write, always inside the caller's organization.
+ * A key acts only on keys its own grant covers — create here on the fast path, and for every
+ * change in the key-service, which knows the target and decides with the same rule.
+ */
 @Controller('v1/keys')
-@UseGuards(ScopeGuard)
 export class KeysController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   @Post()
   @HttpCode(201)
-  @RequireScope('keys:write')
+  @Access({ scope: 'keys:write' })
   async create(
-    @CurrentAuth() auth: AuthContext,
+    @Req() request: FastifyRequest,
     @CurrentActor() actor: Actor,
     @Body(new ZodValidationPipe(createKeyBodySchema)) body: CreateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string }>> {
-    assertNoEscalation(auth.policy, body);
+    const now = Date.now();
+    authorize(
+      request,
+      {
+        kind: 'key.manage',
+        key: null,
+        next: {
+          org_id: actor.org_id,
+          mode: body.mode,
+          permissions: body.permissions,
+          scopes: body.scopes,
+          rate_limit: body.rate_limit ?? null,
+          usage_limit: body.usage_limit ?? null,
+          expires_at: new Date(requestedExpiry(body, now)).toISOString(),
+        },
+      },
+      now,
+    );
     const created = await this.runtime.rpc.call(Subjects.keys.create, { actor, body }, createdKeySchema);
     return ok({ ...created.key, secret: created.secret });
   }
 
   @Get()
-  @RequireScope('keys:read')
+  @Access({ scope: 'keys:read' })
   async list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
@@ -66,7 +77,7 @@ export class KeysController {
   }
 
   @Get(':id')
-  @RequireScope('keys:read')
+  @Access({ scope: 'keys:read' })
   async get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
     return ok(
       await this.runtime.rpc.call(
@@ -78,14 +89,12 @@ export class KeysController {
   }
 
   @Patch(':id')
-  @RequireScope('keys:write')
+  @Access({ scope: 'keys:write' })
   async update(
-    @CurrentAuth() auth: AuthContext,
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateKeyBodySchema)) body: UpdateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView>> {
-    assertNoEscalation(auth.policy, body);
     return ok(
       await this.runtime.rpc.call(
         Subjects.keys.update,
@@ -97,7 +106,7 @@ export class KeysController {
 
   /** Revokes the key; returns once every running gateway has evicted it. */
   @Delete(':id')
-  @RequireScope('keys:write')
+  @Access({ scope: 'keys:write' })
   async revoke(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
     return ok(
       await this.runtime.rpc.call(
@@ -110,7 +119,7 @@ export class KeysController {
 
   @Post(':id/rotate')
   @HttpCode(201)
-  @RequireScope('keys:write')
+  @Access({ scope: 'keys:write' })
   async rotate(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,

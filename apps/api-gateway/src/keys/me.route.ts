@@ -1,6 +1,7 @@
 import { AppError, ErrorCode, type KeyPolicy } from '@plexmcp/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../auth/request-context.js';
+import { AUTHENTICATED } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 
 export interface MeView {
@@ -41,9 +42,9 @@ export function meView(auth: AuthContext): MeView {
  * context, parameter factories, middleware runner) roughly doubled its cost.
  */
 export function registerMeRoute(app: FastifyInstance): void {
-  app.get('/v1/me', (request, reply) => {
+  app.get('/v1/me', { config: { access: AUTHENTICATED } }, (request, reply) => {
     if (request.auth === null) {
-      // The onRequest hook authenticates everything under /v1; reaching here without it is a bug.
+      // The auth hook authenticates every non-public route; reaching here without it is a bug.
       sendError(reply, new AppError(ErrorCode.Unauthorized), request.requestId);
       return;
     }

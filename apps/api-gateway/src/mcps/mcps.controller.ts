@@ -1,19 +1,10 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   type Actor,
+  AppError,
+  ErrorCode,
   type CreateMcpBody,
+  type McpRoute,
   type McpView,
   type PaginationQuery,
   Subjects,
@@ -27,22 +18,27 @@ import {
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
-import { CurrentActor, CurrentAuth, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { CurrentActor, CurrentAuth } from '../auth/auth.decorators.js';
+import { authorize } from '../auth/authorize.js';
 import type { AuthContext } from '../auth/request-context.js';
+import { AUTHENTICATED, Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
-import { mcpAccessError } from './mcp-access.js';
 
-/** MCP registry (SPEC §4). Reading needs a key that may use the MCP; changing needs mcps:write. */
+/**
+ * MCP registry (SPEC §4). Reading needs a key that may use the MCP; registering needs mcps:write
+ * and every MCP (`"*"`); changing or removing needs mcps:write and that MCP, and a test key
+ * manages test MCPs only. The key-service decides the same again as the authority.
+ */
 @Controller('v1/mcps')
-@UseGuards(ScopeGuard)
 export class McpsController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   /** The MCPs this key may use: its permission list, and only test MCPs for a test key. */
   @Get()
+  @Access(AUTHENTICATED)
   async list(
     @CurrentAuth() auth: AuthContext,
     @CurrentActor() actor: Actor,
@@ -59,40 +55,42 @@ export class McpsController {
   }
 
   @Get(':id')
+  @Access(AUTHENTICATED)
   async get(
-    @CurrentAuth() auth: AuthContext,
     @CurrentActor() actor: Actor,
     @Param('id') rawId: string,
     @Req() request: FastifyRequest,
   ): Promise<SuccessEnvelope<McpView>> {
-    const id = pathId(mcpIdSchema, rawId);
-    request.mcpId = id;
-    const route = await this.runtime.mcpRoutes.resolve(id, Date.now());
-    const denied = mcpAccessError(auth, route, request.clientIp, Date.now());
-    if (denied !== null) throw denied;
-    return ok(await this.runtime.rpc.call(Subjects.mcps.get, { actor, id }, mcpViewSchema));
+    const route = await this.target(request, rawId);
+    authorize(request, { kind: 'mcp', mcp: route });
+    return ok(await this.runtime.rpc.call(Subjects.mcps.get, { actor, id: route.id }, mcpViewSchema));
   }
 
   @Post()
   @HttpCode(201)
-  @RequireScope('mcps:write')
+  @Access({ scope: 'mcps:write' })
   async create(
+    @Req() request: FastifyRequest,
     @CurrentActor() actor: Actor,
     @Body(new ZodValidationPipe(createMcpBodySchema)) body: CreateMcpBody,
   ): Promise<SuccessEnvelope<McpView>> {
+    authorize(request, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     return ok(await this.runtime.rpc.call(Subjects.mcps.create, { actor, body }, mcpViewSchema));
   }
 
   @Patch(':id')
-  @RequireScope('mcps:write')
+  @Access({ scope: 'mcps:write' })
   async update(
+    @Req() request: FastifyRequest,
     @CurrentActor() actor: Actor,
-    @Param('id') id: string,
+    @Param('id') rawId: string,
     @Body(new ZodValidationPipe(updateMcpBodySchema)) body: UpdateMcpBody,
   ): Promise<SuccessEnvelope<McpView>> {
+    const route = await this.target(request, rawId);
+    authorize(request, { kind: 'mcp.manage', mcp: route, mode: body.mode ?? route.mode });
     const mcp = await this.runtime.rpc.call(
       Subjects.mcps.update,
-      { actor, id: pathId(mcpIdSchema, id), body },
+      { actor, id: route.id, body },
       mcpViewSchema,
     );
     // The key-service announces mcp.updated to every gateway; evict here too without waiting for it.
@@ -101,14 +99,25 @@ export class McpsController {
   }
 
   @Delete(':id')
-  @RequireScope('mcps:write')
-  async remove(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<McpView>> {
-    const mcp = await this.runtime.rpc.call(
-      Subjects.mcps.delete,
-      { actor, id: pathId(mcpIdSchema, id) },
-      mcpViewSchema,
-    );
+  @Access({ scope: 'mcps:write' })
+  async remove(
+    @Req() request: FastifyRequest,
+    @CurrentActor() actor: Actor,
+    @Param('id') rawId: string,
+  ): Promise<SuccessEnvelope<McpView>> {
+    const route = await this.target(request, rawId);
+    authorize(request, { kind: 'mcp.manage', mcp: route, mode: route.mode });
+    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: route.id }, mcpViewSchema);
     this.runtime.mcpRoutes.evict(mcp.id);
     return ok(mcp);
+  }
+
+  /** The MCP a route is about, from the routing cache; 404 when there is none. */
+  private async target(request: FastifyRequest, rawId: string): Promise<McpRoute> {
+    const id = pathId(mcpIdSchema, rawId);
+    request.mcpId = id;
+    const route = await this.runtime.mcpRoutes.resolve(id, Date.now());
+    if (route === null) throw new AppError(ErrorCode.NotFound);
+    return route;
   }
 }

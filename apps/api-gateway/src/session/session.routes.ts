@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClientIpResolver } from '../auth/client-ip.js';
 import type { FailedAttemptThrottle } from '../auth/failed-attempt-throttle.js';
+import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 import type { DashboardSessions, SessionView } from './dashboard-sessions.js';
 import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
@@ -57,7 +58,9 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   const send = (reply: FastifyReply, status: number, view: SessionView | { signed_out: true }) =>
     reply.code(status).header('cache-control', 'no-store').send({ success: true, data: view });
 
-  fastify.post(SESSION_PATH, async (request, reply) => {
+  // Public: these routes check the key or the session cookie themselves.
+  const config = { access: PUBLIC };
+  fastify.post(SESSION_PATH, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const ip = clientIp(request);
     const now = Date.now();
@@ -89,7 +92,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     }
   });
 
-  fastify.get(SESSION_PATH, async (request, reply) => {
+  fastify.get(SESSION_PATH, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
     const ip = clientIp(request);
     const token = sessionTokenOf(request.headers.cookie);
@@ -103,7 +106,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     }
   });
 
-  fastify.delete(SESSION_PATH, async (request, reply) => {
+  fastify.delete(SESSION_PATH, { config }, async (request, reply) => {
     const token = sessionTokenOf(request.headers.cookie);
     // Signing out of a live session needs its CSRF token (a foreign page cannot log the user out).
     if (token !== null && sessions.tokens.verify(token, Date.now()) !== null) {

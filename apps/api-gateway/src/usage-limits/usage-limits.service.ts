@@ -1,4 +1,6 @@
 import {
+  AppError,
+  ErrorCode,
   type KeyPolicy,
   type LimitBlock,
   Subjects,
@@ -17,8 +19,11 @@ export interface UsageLimitsOptions {
 /**
  * The gateway side of usage limits: the usage-service announces blocks on `usage.events.*`; this
  * keeps the current ones (loaded via `usage.blocks` at start and after every reconnect, retried
- * while the usage-service is absent — meanwhile no org is blocked) and answers per request.
- * Test keys are never blocked by their organization's limit, only by a limit of their own.
+ * while the usage-service is absent — meanwhile no org is blocked) and answers per MCP request
+ * (limits meter MCP traffic only; management routes are never blocked, so a leaked key can always
+ * be revoked). A block holds only while the key's current policy has a limit at least as strict
+ * as the one reached: raising or removing the limit evicts the cached policy, and the very next
+ * request passes. Test keys are never blocked by their organization's limit, only by their own.
  */
 export class UsageLimitsService {
   private readonly orgBlocks = new Map<string, LimitBlock>();
@@ -89,12 +94,26 @@ export class UsageLimitsService {
   blockFor(policy: KeyPolicy, now: number): LimitBlock | null {
     if (this.keyBlocks.size > 0) {
       const block = this.active(this.keyBlocks, policy.key_id, now);
-      if (block) return block;
+      const limit = policy.usage_limit;
+      if (block && limit !== null && (block.period === undefined || block.period === limit.period)) {
+        if (block.limit === undefined || limit.requests <= block.limit) return block;
+      }
     }
-    if (this.orgBlocks.size > 0 && policy.mode === 'live') {
-      return this.active(this.orgBlocks, policy.org_id, now);
+    if (this.orgBlocks.size > 0 && policy.mode === 'live' && policy.org_monthly_limit !== null) {
+      const block = this.active(this.orgBlocks, policy.org_id, now);
+      if (block && (block.limit === undefined || policy.org_monthly_limit <= block.limit)) return block;
     }
     return null;
+  }
+
+  /** The 429 `usage_limit_exceeded` for a blocked key, with `Retry-After` until the reset; else null. */
+  refusal(policy: KeyPolicy, now: number): AppError | null {
+    const block = this.blockFor(policy, now);
+    if (block === null) return null;
+    const retryAfter = String(Math.max(1, Math.ceil((Date.parse(block.reset_at) - now) / 1000)));
+    return new AppError(ErrorCode.UsageLimitExceeded, undefined, {
+      headers: { 'retry-after': retryAfter, 'ratelimit-reset': retryAfter },
+    });
   }
 
   close(): void {

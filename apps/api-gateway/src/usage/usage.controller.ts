@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import {
   type Actor,
   Subjects,
@@ -10,7 +10,8 @@ import {
   usageQuerySchema,
   usageReplySchema,
 } from '@plexmcp/contracts';
-import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { CurrentActor } from '../auth/auth.decorators.js';
+import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
@@ -23,14 +24,17 @@ const DEFAULT_RANGE_MS: Readonly<Record<UsageQuery['granularity'], number>> = {
   day: 30 * 86_400_000,
 };
 
-/** Usage of the organization or of one of its keys (SPEC §5), answered by the usage-service. */
+/**
+ * Usage of the organization or of one of its keys (SPEC §5), answered by the usage-service. The
+ * organization's usage is live data (never for a test key); one key's usage follows the key's own
+ * read rule, decided by the key-service when the key is looked up.
+ */
 @Controller('v1')
-@UseGuards(ScopeGuard)
 export class UsageController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   @Get('usage')
-  @RequireScope('usage:read')
+  @Access({ scope: 'usage:read', live: true })
   async organization(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(usageQuerySchema)) query: UsageQuery,
@@ -39,7 +43,7 @@ export class UsageController {
   }
 
   @Get('keys/:id/usage')
-  @RequireScope('usage:read')
+  @Access({ scope: 'usage:read' })
   async key(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,

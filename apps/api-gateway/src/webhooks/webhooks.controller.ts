@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   type Actor,
   type CreateWebhookBody,
@@ -16,22 +16,25 @@ import {
   webhookPageSchema,
   webhookViewSchema,
 } from '@plexmcp/contracts';
-import { CurrentActor, RequireScope, ScopeGuard } from '../auth/auth.decorators.js';
+import { CurrentActor } from '../auth/auth.decorators.js';
+import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
-/** Alert webhooks of the caller's organization: webhooks:read / webhooks:write. */
+/**
+ * Alert webhooks of the caller's organization: webhooks:read / webhooks:write. They carry the
+ * organization's live alerts, so a test key never reads or changes them.
+ */
 @Controller('v1/webhooks')
-@UseGuards(ScopeGuard)
 export class WebhooksController {
   constructor(private readonly runtime: GatewayRuntime) {}
 
   /** The signing secret is in `data.secret`, this once. */
   @Post()
   @HttpCode(201)
-  @RequireScope('webhooks:write')
+  @Access({ scope: 'webhooks:write', live: true })
   async create(
     @CurrentActor() actor: Actor,
     @Body(new ZodValidationPipe(createWebhookBodySchema)) body: CreateWebhookBody,
@@ -45,7 +48,7 @@ export class WebhooksController {
   }
 
   @Get()
-  @RequireScope('webhooks:read')
+  @Access({ scope: 'webhooks:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
@@ -56,7 +59,7 @@ export class WebhooksController {
   }
 
   @Delete(':id')
-  @RequireScope('webhooks:write')
+  @Access({ scope: 'webhooks:write', live: true })
   async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<WebhookView>> {
     return ok(
       await this.runtime.rpc.call(
@@ -68,7 +71,7 @@ export class WebhooksController {
   }
 
   @Get(':id/deliveries')
-  @RequireScope('webhooks:read')
+  @Access({ scope: 'webhooks:read', live: true })
   async deliveries(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
@@ -86,7 +89,7 @@ export class WebhooksController {
   /** Queues a signed `webhook.test` delivery: 202, the delivery is sent in the background. */
   @Post(':id/test')
   @HttpCode(202)
-  @RequireScope('webhooks:write')
+  @Access({ scope: 'webhooks:write', live: true })
   async test(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,

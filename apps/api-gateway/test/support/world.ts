@@ -152,6 +152,33 @@ export interface HttpResult {
   body: any;
 }
 
+/**
+ * One MCP request through the gateway's MCP endpoint, as a client's first call: a JSON-RPC
+ * `initialize` (an upstream started with `json: true` answers it with a JSON body).
+ */
+export async function mcpRequest(
+  base: string,
+  mcpId: string,
+  key: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  return http(base, `/v1/mcps/${mcpId}/mcp`, {
+    method: 'POST',
+    key,
+    headers: { accept: 'application/json, text/event-stream', ...headers },
+    body: {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-06-18',
+        capabilities: {},
+        clientInfo: { name: 'plexmcp-test', version: '1.0.0' },
+      },
+    },
+  });
+}
+
 /** A plain HTTP call as a client makes it; the body is parsed when it is JSON. */
 export async function http(
   base: string,

@@ -8,6 +8,7 @@ import {
   newId,
 } from '@plexmcp/contracts';
 import type { EntityManager } from 'typeorm';
+import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import type { AuditEntryEntity, AuditTargetType } from './audit-entry.entity.js';
 import { AuditRepository } from './audit.repository.js';
@@ -25,7 +26,10 @@ export interface AuditRecord {
 /** Records who did what, in the same transaction as the change itself. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly authority: ActorAuthority,
+  ) {}
 
   async record(manager: EntityManager, record: AuditRecord, at: Date = new Date()): Promise<void> {
     await this.repository.insert(manager, {
@@ -41,7 +45,9 @@ export class AuditService {
     });
   }
 
+  /** The organization's log: live data, so never for a test key. */
   async list(request: ListAuditRequest): Promise<Page<AuditEntry>> {
+    await this.authority.authorize(request.actor, { kind: 'scope', scope: 'keys:read', live: true });
     const after = decodeCursor(request.page.cursor);
     const rows = await this.repository.listByOrg(request.actor.org_id, after, request.page.limit);
     return toPage(rows, request.page.limit, toAuditView);

@@ -18,16 +18,50 @@ export interface SweptKey {
 const SWEEP_BATCH = 500;
 
 /**
- * The hot path of `keys.validate`: one lookup on the unique `key_hash` index joined with the
- * organization by primary key. Exported so a test can EXPLAIN exactly this statement.
+ * A key joined with its organization by primary key: everything its policy needs, selected by
+ * `where` (`$n` parameters).
  */
-export function validateKeySql(schema: string): string {
+function keyPolicySql(schema: string, where: string): string {
   return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
                  k.expires_at, k.grace_ends_at, k.version,
                  o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
             FROM "${schema}"."api_keys" k
             JOIN "${schema}"."organizations" o ON o.id = k.org_id
-           WHERE k.key_hash = $1`;
+           WHERE ${where}`;
+}
+
+/**
+ * The hot path of `keys.validate`: one lookup on the unique `key_hash` index joined with the
+ * organization by primary key. Exported so a test can EXPLAIN exactly this statement.
+ */
+export function validateKeySql(schema: string): string {
+  return keyPolicySql(schema, 'k.key_hash = $1');
+}
+
+/** The acting key of a management call, by id within its organization (primary key). */
+export function actingKeySql(schema: string): string {
+  return keyPolicySql(schema, 'k.id = $1 AND k.org_id = $2');
+}
+
+/** A row of `keyPolicySql` as the pure lifecycle rules take it. */
+export function toValidationRow(r: Record<string, unknown>): ValidationRow {
+  return {
+    id: r.id as string,
+    orgId: r.org_id as string,
+    mode: r.mode as ValidationRow['mode'],
+    permissions: r.permissions as ValidationRow['permissions'],
+    scopes: r.scopes as ValidationRow['scopes'],
+    rateLimit: r.rate_limit as ValidationRow['rateLimit'],
+    usageLimit: r.usage_limit as ValidationRow['usageLimit'],
+    status: r.status as ValidationRow['status'],
+    expiresAt: r.expires_at as Date,
+    graceEndsAt: (r.grace_ends_at as Date | null) ?? null,
+    version: Number(r.version),
+    orgStatus: r.org_status as ValidationRow['orgStatus'],
+    orgIpAllowlist: (r.ip_allowlist as string[] | null) ?? null,
+    orgMonthlyLimit: r.monthly_request_limit === null ? null : Number(r.monthly_request_limit),
+    orgVersion: Number(r.org_version),
+  };
 }
 
 @Injectable()
@@ -53,24 +87,7 @@ export class ApiKeysRepository {
   async findForValidation(keyHash: string): Promise<ValidationRow | null> {
     const result = await this.pool.query({ ...this.validateStatement, values: [keyHash] });
     const r = result.rows[0] as Record<string, unknown> | undefined;
-    if (!r) return null;
-    return {
-      id: r.id as string,
-      orgId: r.org_id as string,
-      mode: r.mode as ValidationRow['mode'],
-      permissions: r.permissions as ValidationRow['permissions'],
-      scopes: r.scopes as ValidationRow['scopes'],
-      rateLimit: r.rate_limit as ValidationRow['rateLimit'],
-      usageLimit: r.usage_limit as ValidationRow['usageLimit'],
-      status: r.status as ValidationRow['status'],
-      expiresAt: r.expires_at as Date,
-      graceEndsAt: (r.grace_ends_at as Date | null) ?? null,
-      version: Number(r.version),
-      orgStatus: r.org_status as ValidationRow['orgStatus'],
-      orgIpAllowlist: (r.ip_allowlist as string[] | null) ?? null,
-      orgMonthlyLimit: r.monthly_request_limit === null ? null : Number(r.monthly_request_limit),
-      orgVersion: Number(r.org_version),
-    };
+    return r === undefined ? null : toValidationRow(r);
   }
 
   /** Stores a new key; its version is drawn from the shared sequence and returned. */
@@ -140,11 +157,17 @@ export class ApiKeysRepository {
     );
   }
 
-  async listByOrg(orgId: string, after: Cursor | null, limit: number): Promise<ApiKeyEntity[]> {
+  async listByOrg(
+    orgId: string,
+    after: Cursor | null,
+    limit: number,
+    mode?: 'live' | 'test',
+  ): Promise<ApiKeyEntity[]> {
     const qb = this.dataSource
       .getRepository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
+    if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
     if (after)
       qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
     return qb

@@ -12,13 +12,14 @@ import {
   type KeyByIdRequest,
   type ListKeysRequest,
   type Page,
+  type KeyRef,
   type Permissions,
   type RotateKeyRequest,
   type RotatedKey,
-  type Scope,
   type UpdateKeyRequest,
   type ValidateKeyReply,
   generateApiKey,
+  grantableExpiry,
   hashApiKey,
   keyDisplayPrefix,
   keyLast4,
@@ -26,6 +27,7 @@ import {
 } from '@plexmcp/contracts';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
@@ -39,6 +41,7 @@ import {
   rotatedExpiry,
   toKeyView,
   toValidateReply,
+  validUntil,
   validationError,
 } from './key-lifecycle.js';
 
@@ -55,6 +58,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    private readonly authority: ActorAuthority,
   ) {}
 
   /** The gateway's question on a cache miss: one indexed read, no writes. */
@@ -62,11 +66,25 @@ export class ApiKeysService {
     return toValidateReply(await this.keys.findForValidation(keyHash), new Date());
   }
 
+  /** A new key, only within the acting key's own grant (see `coverageGap`). */
   async create(actor: Actor, body: CreateKeyBody): Promise<CreatedKey> {
-    return this.tx.run(async (manager) => {
-      await this.assertGrantable(manager, actor, body.mode, body.permissions, body.scopes);
-      return this.insertKey(manager, actor.org_id, actor, body);
+    const acting = await this.authority.actingKey(actor);
+    const expiresAt = resolveExpiry(body, new Date());
+    this.authority.check(acting, actor, {
+      kind: 'key.manage',
+      key: null,
+      next: {
+        org_id: actor.org_id,
+        mode: body.mode,
+        permissions: body.permissions,
+        scopes: body.scopes,
+        rate_limit: body.rate_limit ?? null,
+        usage_limit: body.usage_limit ?? null,
+        expires_at: expiresAt.toISOString(),
+      },
     });
+    const checked = { ...body, expires_at: expiresAt.toISOString() };
+    return this.tx.run((manager) => this.insertKey(manager, actor.org_id, actor, checked));
   }
 
   /** The first key of a new organization: live, every scope, every MCP, 90 days. */
@@ -80,33 +98,49 @@ export class ApiKeysService {
     });
   }
 
+  /** The organization's keys; a test key sees test keys only. */
   async list(request: ListKeysRequest): Promise<Page<ApiKeyView>> {
+    const acting = await this.authority.actingKey(request.actor);
+    this.authority.check(acting, request.actor, { kind: 'authenticated' });
+    const mode = acting?.policy?.mode === 'test' ? 'test' : undefined;
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit);
+    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, mode);
     const now = new Date();
     return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
   }
 
   async get(request: KeyByIdRequest): Promise<ApiKeyView> {
+    const acting = await this.authority.actingKey(request.actor);
     const key = await this.keys.findInOrg(request.actor.org_id, request.id);
     if (!key) throw notFound();
+    this.authority.check(acting, request.actor, {
+      kind: 'key.read',
+      key: { org_id: key.orgId, mode: key.mode },
+    });
     return toKeyView(key, new Date());
   }
 
+  /** Changes a key the acting key covers, into a key it still covers (its own limits included). */
   async update({ actor, id, body }: UpdateKeyRequest): Promise<ApiKeyView> {
+    const acting = await this.authority.actingKey(actor);
     const { key, orgVersion } = await this.tx.run(async (manager) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const now = new Date();
+      const before = keyRef(current);
+      this.authority.check(acting, actor, {
+        kind: 'key.manage',
+        key: before,
+        next: {
+          ...before,
+          permissions: body.permissions ?? before.permissions,
+          scopes: body.scopes ?? before.scopes,
+          rate_limit: body.rate_limit === undefined ? before.rate_limit : body.rate_limit,
+          usage_limit: body.usage_limit === undefined ? before.usage_limit : body.usage_limit,
+        },
+      });
       const state = effectiveKeyStatus(current, now);
       if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
-      await this.assertGrantable(
-        manager,
-        actor,
-        current.mode,
-        body.permissions ?? current.permissions,
-        body.scopes ?? current.scopes,
-      );
       const patch: Partial<ApiKeyEntity> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.permissions !== undefined) patch.permissions = body.permissions;
@@ -139,9 +173,11 @@ export class ApiKeysService {
    * revoked key changes nothing but announces the revocation again (safe to retry).
    */
   async revoke({ actor, id }: KeyByIdRequest): Promise<ApiKeyView> {
+    const acting = await this.authority.actingKey(actor);
     const { key, orgVersion } = await this.tx.run(async (manager) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
+      this.authority.check(acting, actor, { kind: 'key.manage', key: keyRef(current), next: null });
       const orgVersion = await this.keys.orgVersion(manager, actor.org_id);
       if (current.status === 'revoked') return { key: current, orgVersion };
       const now = new Date();
@@ -172,15 +208,26 @@ export class ApiKeysService {
   }
 
   /**
-   * A new key with the old one's name, mode, permissions, scopes and limits. The old key keeps
-   * working for the grace period (never beyond its own expiry) and is then revoked by the sweeper;
-   * with no grace period it is revoked now.
+   * A new key with the old one's name, mode, permissions, scopes and limits, and its lifetime —
+   * capped at one year and, unless the acting key is an organization admin key, at the acting
+   * key's own expiry (rotation replaces a secret; it never extends a key past its caller). The old
+   * key keeps working for the grace period (never beyond its own expiry) and is then revoked by
+   * the sweeper; with no grace period it is revoked now.
    */
   async rotate({ actor, id, body }: RotateKeyRequest): Promise<RotatedKey> {
+    const acting = await this.authority.actingKey(actor);
     const result = await this.tx.run(async (manager) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const now = new Date();
+      const cap = acting?.policy ? grantableExpiry(acting.policy, now.getTime()) : Infinity;
+      const expiresAt = new Date(Math.min(rotatedExpiry(current, now).getTime(), cap));
+      const before = keyRef(current);
+      this.authority.check(acting, actor, {
+        kind: 'key.manage',
+        key: before,
+        next: { ...before, expires_at: expiresAt.toISOString() },
+      });
       const state = effectiveKeyStatus(current, now);
       if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be rotated`);
       if (current.rotatedTo) throw new AppError(ErrorCode.Conflict, 'This key has already been rotated');
@@ -196,7 +243,7 @@ export class ApiKeysService {
           scopes: current.scopes,
           rate_limit: current.rateLimit,
           usage_limit: current.usageLimit,
-          expires_at: rotatedExpiry(current, now).toISOString(),
+          expires_at: expiresAt.toISOString(),
         },
         { rotated_from: current.id },
       );
@@ -307,37 +354,21 @@ export class ApiKeysService {
     if (index >= 0)
       throw validationError(`body.permissions.mcps.${index}`, 'no such MCP in this organization');
   }
-
-  /**
-   * A key cannot hand out more than it holds: scopes it lacks, MCPs outside its own list, or live
-   * access from a test key. Internal callers (no acting key) are not limited.
-   */
-  private async assertGrantable(
-    manager: EntityManager,
-    actor: Actor,
-    mode: 'live' | 'test',
-    permissions: Permissions,
-    scopes: readonly Scope[],
-  ): Promise<void> {
-    if (actor.key_id === null) return;
-    const acting = await this.keys.findInOrg(actor.org_id, actor.key_id, manager);
-    if (!acting || effectiveKeyStatus(acting, new Date()) !== 'active') {
-      throw new AppError(ErrorCode.Forbidden, 'The calling key is not active');
-    }
-    const forbidden = (message: string) => new AppError(ErrorCode.Forbidden, message);
-    const missing = scopes.filter((s) => !acting.scopes.includes(s));
-    if (missing.length > 0)
-      throw forbidden(`A key cannot grant scopes it does not have: ${missing.join(', ')}`);
-    if (acting.mode === 'test' && mode === 'live') throw forbidden('A test key cannot create live keys');
-    if (acting.permissions.mcps !== '*') {
-      const allowed = acting.permissions.mcps;
-      if (permissions.mcps === '*' || permissions.mcps.some((m) => !allowed.includes(m))) {
-        throw forbidden('A key cannot grant access to MCPs it cannot reach');
-      }
-    }
-  }
 }
 
 function dedupe<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** The grant of a stored key as the authorization rule reads it (until its grace period ends). */
+function keyRef(key: ApiKeyEntity): KeyRef {
+  return {
+    org_id: key.orgId,
+    mode: key.mode,
+    permissions: key.permissions,
+    scopes: key.scopes,
+    rate_limit: key.rateLimit,
+    usage_limit: key.usageLimit,
+    expires_at: validUntil(key).toISOString(),
+  };
 }

@@ -62,6 +62,20 @@ export class McpsRepository {
     await manager.delete(McpEntity, { id });
   }
 
+  /** The upstream URLs of the organization's MCPs of one mode (for the test/live origin rule). */
+  async upstreamUrls(
+    manager: EntityManager,
+    orgId: string,
+    mode: McpMode,
+    exceptId?: string,
+  ): Promise<string[]> {
+    const rows = await manager.find(McpEntity, {
+      select: { id: true, upstreamUrl: true },
+      where: { orgId, mode },
+    });
+    return rows.filter((r) => r.id !== exceptId).map((r) => r.upstreamUrl);
+  }
+
   /** Which of `ids` are MCPs of this organization. */
   async existingIds(
     orgId: string,

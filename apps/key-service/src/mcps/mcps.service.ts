@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import {
   type Actor,
+  type McpRef,
   AppError,
   type CreateMcpBody,
   ErrorCode,
@@ -14,9 +15,12 @@ import {
   newId,
 } from '@plexmcp/contracts';
 import { AuditService } from '../audit/audit.service.js';
+import { ActorAuthority } from '../authorization/actor-authority.service.js';
+import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import type { EntityManager } from 'typeorm';
 import type { McpEntity } from './mcp.entity.js';
 import { McpsRepository } from './mcps.repository.js';
 
@@ -44,9 +48,13 @@ export class McpsService {
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    private readonly authority: ActorAuthority,
+    @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
   ) {}
 
+  /** Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs. */
   async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
+    await this.authority.authorize(actor, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     const now = new Date();
     const mcp: Omit<McpEntity, 'version'> = {
       id: newId(IdPrefix.Mcp),
@@ -59,6 +67,7 @@ export class McpsService {
       updatedAt: now,
     };
     await this.tx.run(async (manager) => {
+      await this.assertUpstreamIsolation(manager, actor.org_id, mcp.mode, mcp.upstreamUrl);
       await this.mcps.insert(manager, mcp);
       await this.audit.record(manager, {
         orgId: actor.org_id,
@@ -72,30 +81,58 @@ export class McpsService {
     return toMcpView(mcp);
   }
 
+  /** The MCPs the acting key may use (its permission list; test MCPs only for a test key). */
   async list(request: ListMcpsRequest): Promise<Page<McpView>> {
+    const acting = await this.authority.authorize(request.actor, { kind: 'authenticated' });
     const after = decodeCursor(request.page.cursor);
     const filter: { only?: string[]; mode?: 'live' | 'test' } = {};
-    if (Array.isArray(request.only)) filter.only = request.only;
-    if (request.mode) filter.mode = request.mode;
+    const only = acting?.permissions.mcps ?? request.only;
+    if (Array.isArray(only)) {
+      filter.only = Array.isArray(request.only) ? only.filter((id) => request.only!.includes(id)) : only;
+    } else if (Array.isArray(request.only)) filter.only = request.only;
+    if (acting?.mode === 'test') filter.mode = 'test';
+    else if (request.mode) filter.mode = request.mode;
     const rows = await this.mcps.listByOrg(request.actor.org_id, filter, after, request.page.limit);
     return toPage(rows, request.page.limit, toMcpView);
   }
 
   async get({ actor, id }: McpByIdRequest): Promise<McpView> {
+    const acting = await this.authority.actingKey(actor);
     const mcp = await this.mcps.findInOrg(actor.org_id, id);
     if (!mcp) throw notFound();
+    this.authority.check(acting, actor, { kind: 'mcp', mcp: mcpRef(mcp) });
     return toMcpView(mcp);
   }
 
+  /**
+   * Changes an MCP the acting key is permitted (a test key: a test MCP, which stays test). A new
+   * `upstream_url` without `upstream_headers` drops the stored headers: an upstream's credentials
+   * are never sent to an address they were not configured for.
+   */
   async update({ actor, id, body }: UpdateMcpRequest): Promise<McpView> {
+    const acting = await this.authority.actingKey(actor);
     const updated = await this.tx.run(async (manager) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
+      const mode = body.mode ?? current.mode;
+      this.authority.check(acting, actor, { kind: 'mcp.manage', mcp: mcpRef(current), mode });
       const patch: Partial<Pick<McpEntity, 'name' | 'mode' | 'upstreamUrl' | 'upstreamHeaders'>> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.mode !== undefined) patch.mode = body.mode;
       if (body.upstream_url !== undefined) patch.upstreamUrl = body.upstream_url;
       if (body.upstream_headers !== undefined) patch.upstreamHeaders = body.upstream_headers;
+      else if (body.upstream_url !== undefined && body.upstream_url !== current.upstreamUrl) {
+        patch.upstreamHeaders = {};
+      }
+      if (body.mode !== undefined || body.upstream_url !== undefined) {
+        await this.assertUpstreamIsolation(
+          manager,
+          actor.org_id,
+          mode,
+          body.upstream_url ?? current.upstreamUrl,
+          id,
+        );
+      }
       const next = await this.mcps.update(manager, current, patch, new Date());
       await this.audit.record(manager, {
         orgId: actor.org_id,
@@ -103,7 +140,12 @@ export class McpsService {
         action: 'mcp.updated',
         targetType: 'mcp',
         targetId: id,
-        metadata: { fields: Object.keys(body) },
+        metadata: {
+          fields: Object.keys(body),
+          ...(patch.upstreamHeaders !== undefined && body.upstream_headers === undefined
+            ? { upstream_headers_dropped: true }
+            : {}),
+        },
       });
       return next;
     });
@@ -113,9 +155,11 @@ export class McpsService {
 
   /** Removes the MCP; gateways drop its route before this returns. Answers the removed MCP. */
   async delete({ actor, id }: McpByIdRequest): Promise<McpView> {
+    const acting = await this.authority.actingKey(actor);
     const removed = await this.tx.run(async (manager) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
+      this.authority.check(acting, actor, { kind: 'mcp.manage', mcp: mcpRef(current), mode: current.mode });
       await this.mcps.delete(manager, id);
       await this.audit.record(manager, {
         orgId: actor.org_id,
@@ -131,6 +175,29 @@ export class McpsService {
     return toMcpView(removed);
   }
 
+  /**
+   * With `MCP_ISOLATE_TEST_UPSTREAMS`, a test MCP and a live MCP of one organization never share an
+   * upstream origin (scheme, host and port).
+   */
+  private async assertUpstreamIsolation(
+    manager: EntityManager,
+    orgId: string,
+    mode: 'live' | 'test',
+    upstreamUrl: string,
+    exceptId?: string,
+  ): Promise<void> {
+    if (!this.config.isolateTestUpstreams) return;
+    const other = mode === 'test' ? 'live' : 'test';
+    const origin = new URL(upstreamUrl).origin;
+    const urls = await this.mcps.upstreamUrls(manager, orgId, other, exceptId);
+    if (urls.some((url) => new URL(url).origin === origin)) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `A ${other} MCP of this organization uses the upstream ${origin}; test and live MCPs may not share an upstream (MCP_ISOLATE_TEST_UPSTREAMS)`,
+      );
+    }
+  }
+
   /** Internal routing record for gateways, secret headers included; null when it does not exist. */
   async resolve(id: string): Promise<McpRoute | null> {
     const mcp = await this.mcps.findById(id);
@@ -144,4 +211,8 @@ export class McpsService {
       version: mcp.version,
     };
   }
+}
+
+function mcpRef(mcp: Pick<McpEntity, 'id' | 'orgId' | 'mode'>): McpRef {
+  return { id: mcp.id, org_id: mcp.orgId, mode: mcp.mode };
 }

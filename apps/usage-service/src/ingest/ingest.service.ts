@@ -104,7 +104,9 @@ export class IngestService {
           country: this.geo.country(event.client_ip),
         });
       }
-      if (located.length === 0) return { located, blocks: [], raised: 0, commit: () => undefined };
+      if (located.length === 0) {
+        return { located, blocks: { started: [], lifted: [] }, raised: 0, commit: () => undefined };
+      }
       located.sort((a, b) => a.occurredAt - b.occurredAt);
       // Minutes after the rollup watermark reach hours and days through the rollup; a late event
       // for a minute already rolled up goes to all three tables directly.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RequestRecordedEvent } from '@plexmcp/contracts';
+import { MCP_ENDPOINT_ROUTE, type RequestRecordedEvent } from '@plexmcp/contracts';
 import { aggregate, type LocatedEvent } from './usage-aggregator.js';
 
 const base: RequestRecordedEvent = {
@@ -10,7 +10,7 @@ const base: RequestRecordedEvent = {
   mcp_id: 'mcp_aaaaaaaaaa',
   mode: 'live',
   method: 'POST',
-  route: '/v1/mcps/:mcp_id/mcp',
+  route: MCP_ENDPOINT_ROUTE,
   status: 200,
   latency_ms: 10,
   client_ip: '8.8.8.8',
@@ -24,7 +24,7 @@ const located = (e: Partial<RequestRecordedEvent>, country: string | null = 'US'
 };
 
 describe('aggregate', () => {
-  it('folds events into one row per bucket, key, MCP and country; test keys and throttled requests are not billable', () => {
+  it('folds events into one row per bucket, key, MCP and country; test keys, throttled requests and management routes are not billable', () => {
     const rows = aggregate(
       [
         located({ status: 200 }),
@@ -32,7 +32,7 @@ describe('aggregate', () => {
         located({ status: 503, mode: 'test' }),
         located({ status: 429, error_code: 'usage_limit_exceeded' }),
         located({ status: 301, occurred_at: '2026-03-01T10:16:00.000Z' }),
-        located({ mcp_id: null }, null),
+        located({ mcp_id: null, route: '/v1/me', method: 'GET' }, null),
       ],
       'minute',
     );
@@ -43,7 +43,7 @@ describe('aggregate', () => {
       mcpId: '',
       country: '',
       requests: 1,
-      billable: 1,
+      billable: 0,
     });
     expect(second).toMatchObject({
       bucket: at('2026-03-01T10:15:00Z'),

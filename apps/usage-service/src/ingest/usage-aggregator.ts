@@ -1,13 +1,19 @@
-import type { RequestRecordedEvent } from '@plexmcp/contracts';
+import { type RequestRecordedEvent, isMcpTraffic } from '@plexmcp/contracts';
 import { bucketIndex, emptyHistogram } from '../usage/latency-histogram.js';
 import { bucketStart, type Granularity } from '../usage/time-buckets.js';
 
 /** Gateway refusals that throttle the caller: tracked, never billed nor counted toward limits. */
 const THROTTLED = new Set<string>(['usage_limit_exceeded', 'rate_limited']);
 
-/** A live-key request the gateway did not throttle; test keys never count (seed: "Don't count toward billing"). */
+/**
+ * A live-key MCP request the gateway did not throttle: what is billed and counted toward usage
+ * limits. Test keys never count (seed: "Don't count toward billing"); management and read routes
+ * are tracked, never billed.
+ */
 export function isBillable(event: RequestRecordedEvent): boolean {
-  return event.mode === 'live' && !(event.error_code && THROTTLED.has(event.error_code));
+  return (
+    event.mode === 'live' && isMcpTraffic(event) && !(event.error_code && THROTTLED.has(event.error_code))
+  );
 }
 
 /** One aggregate row: the counts of one key × MCP × country in one time bucket. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { RequestRecordedEvent } from '@plexmcp/contracts';
+import { MCP_ENDPOINT_ROUTE, type RequestRecordedEvent } from '@plexmcp/contracts';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
@@ -13,10 +13,10 @@ const ev = (e: Partial<RequestRecordedEvent>, occurredAt = NOW): LocatedEvent =>
     event_id: 'evt_x',
     key_id: 'key_aaaaaaaaaa',
     org_id: 'org_aaaaaaaaaa',
-    mcp_id: null,
+    mcp_id: 'mcp_aaaaaaaaaa',
     mode: 'live',
-    method: 'GET',
-    route: '/v1/me',
+    method: 'POST',
+    route: MCP_ENDPOINT_ROUTE,
     status: 200,
     latency_ms: 1,
     client_ip: null,
@@ -50,6 +50,9 @@ describe('planLimits / reachedLimits', () => {
       ev({ mode: 'test', key_id: 'key_bbbbbbbbbb', usage_limit: { requests: 1, period: 'day' } }),
       ev({ key_id: 'key_cccccccccc', usage_limit: null }),
       ev({ status: 429, error_code: 'usage_limit_exceeded', usage_limit: { requests: 10, period: 'day' } }),
+      // Management and read routes are tracked, never metered.
+      ev({ route: '/v1/me', mcp_id: null, usage_limit: { requests: 10, period: 'day' } }),
+      ev({ route: '/v1/mcps/:id', usage_limit: { requests: 10, period: 'day' } }),
     ]);
     expect(plan.increments).toEqual(
       expect.arrayContaining([
@@ -100,5 +103,23 @@ describe('planLimits / reachedLimits', () => {
       ev({ usage_limit: null }, NOW),
     ]);
     expect(plan.increments).toEqual([]);
+  });
+
+  it('reports the newest limit seen per subject and period, null where none is set', () => {
+    const plan = planLimits([
+      ev({ usage_limit: { requests: 10, period: 'day' }, org_monthly_limit: 1000 }, NOW - 1000),
+      ev({ usage_limit: { requests: 50, period: 'month' }, org_monthly_limit: null }, NOW),
+      ev({ mode: 'test', key_id: 'key_bbbbbbbbbb', usage_limit: null }),
+      ev({ key_id: 'key_cccccccccc' }),
+    ]);
+    expect(plan.observed).toEqual(
+      expect.arrayContaining([
+        { scope: 'org', subjectId: 'org_aaaaaaaaaa', period: 'month', limit: null, seenAt: NOW },
+        { scope: 'key', subjectId: 'key_aaaaaaaaaa', period: 'day', limit: null, seenAt: NOW },
+        { scope: 'key', subjectId: 'key_aaaaaaaaaa', period: 'month', limit: 50, seenAt: NOW },
+      ]),
+    );
+    // Test keys never have blocks; an event without limit fields says nothing about them.
+    expect(plan.observed).toHaveLength(3);
   });
 });

@@ -19,9 +19,20 @@ interface LimitSetting {
   seenAt: number;
 }
 
+/** The newest limit a batch showed for a subject and period: a number, or null for none. */
+export interface LimitObservation {
+  scope: LimitScope;
+  subjectId: string;
+  period: LimitPeriodName;
+  limit: number | null;
+  seenAt: number;
+}
+
 export interface LimitPlan {
   increments: CounterIncrement[];
   settings: Map<string, LimitSetting>;
+  /** Every limit the batch's live events reported, newest per subject and period. */
+  observed: LimitObservation[];
 }
 
 const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodName) =>
@@ -52,10 +63,23 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
     const current = settings.get(id);
     if (current && current.seenAt <= at) settings.delete(id);
   };
+  const observed = new Map<string, LimitObservation>();
+  const observe = (observation: LimitObservation) => {
+    const id = settingKey(observation.scope, observation.subjectId, observation.period);
+    const current = observed.get(id);
+    if (!current || current.seenAt <= observation.seenAt) observed.set(id, observation);
+  };
 
   for (const { event, occurredAt } of events) {
     if (event.mode !== 'live') continue;
     if (event.org_monthly_limit !== undefined) {
+      observe({
+        scope: 'org',
+        subjectId: event.org_id,
+        period: 'month',
+        limit: event.org_monthly_limit,
+        seenAt: occurredAt,
+      });
       if (event.org_monthly_limit === null) forget('org', event.org_id, 'month', occurredAt);
       else
         remember({
@@ -70,6 +94,13 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
     }
     if (event.usage_limit !== undefined) {
       for (const period of ['day', 'month'] as const) {
+        observe({
+          scope: 'key',
+          subjectId: event.key_id,
+          period,
+          limit: event.usage_limit?.period === period ? event.usage_limit.requests : null,
+          seenAt: occurredAt,
+        });
         if (event.usage_limit?.period === period) {
           remember({
             scope: 'key',
@@ -97,7 +128,7 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
         bump('key', event.key_id, period, occurredAt);
     }
   }
-  return { increments: [...increments.values()], settings };
+  return { increments: [...increments.values()], settings, observed: [...observed.values()] };
 }
 
 /** Limits reached by the new totals in the current period (late events of past periods never block). */

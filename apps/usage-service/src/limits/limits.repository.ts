@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { SqlExecutor } from '../database/data-source.js';
 import { returnedRows } from '../database/sql-result.js';
 import { DATA_SOURCE } from '../tokens.js';
+import type { LimitObservation } from './limit-rules.js';
 
 export type LimitScope = 'org' | 'key';
 export type LimitPeriodName = 'day' | 'month';
@@ -143,6 +144,31 @@ export class LimitsRepository {
         blocks.map((b) => b.limit),
         blocks.map((b) => new Date(b.resetAt).toISOString()),
       ],
+    );
+  }
+
+  /**
+   * Removes the blocks a newer limit lifted: the subject's limit for that period was removed, or
+   * raised above the one the block was reached at, by a setting seen after the block began.
+   */
+  async deleteLifted(sql: SqlExecutor, observed: readonly LimitObservation[]): Promise<BlockRow[]> {
+    if (observed.length === 0) return [];
+    return returnedRows<BlockRow>(
+      await sql.query(
+        `DELETE FROM "${this.schema}".limit_blocks b
+          USING unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
+                AS o(scope, subject_id, period, lim, seen_at)
+          WHERE b.scope = o.scope AND b.subject_id = o.subject_id AND b.period = o.period
+            AND (o.lim IS NULL OR o.lim > b.limit_value) AND o.seen_at > b.created_at
+          RETURNING b.*`,
+        [
+          observed.map((o) => o.scope),
+          observed.map((o) => o.subjectId),
+          observed.map((o) => o.period),
+          observed.map((o) => o.limit),
+          observed.map((o) => new Date(o.seenAt).toISOString()),
+        ],
+      ),
     );
   }
 

@@ -36,16 +36,21 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.timer);
   }
 
-  /** Inside the ingest transaction: counts live requests, returns the blocks that start now. */
-  async count(sql: SqlExecutor, events: readonly LocatedEvent[], nowMs: number): Promise<BlockRow[]> {
+  /**
+   * Inside the ingest transaction: lifts the blocks a raised or removed limit ended, counts billable
+   * requests, and returns the blocks that start now and those lifted.
+   */
+  async count(sql: SqlExecutor, events: readonly LocatedEvent[], nowMs: number): Promise<LimitChanges> {
     const plan = planLimits(events);
-    if (plan.increments.length === 0) return [];
+    const lifted = await this.repository.deleteLifted(sql, plan.observed);
+    if (plan.increments.length === 0) return { started: [], lifted };
     const totals = await this.repository.increment(sql, plan.increments);
-    return this.repository.insertBlocks(sql, reachedLimits(totals, plan, nowMs));
+    return { started: await this.repository.insertBlocks(sql, reachedLimits(totals, plan, nowMs)), lifted };
   }
 
-  /** After commit: tells every gateway, then marks the blocks announced. */
-  async announce(blocks: BlockRow[]): Promise<void> {
+  /** After commit: tells every gateway, then marks the new blocks announced. */
+  async announce({ started: blocks, lifted }: LimitChanges): Promise<void> {
+    for (const block of lifted) this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
     if (blocks.length === 0) return;
     for (const block of blocks) this.publish({ type: 'usage.limit_reached', block: toLimitBlock(block) });
     try {
@@ -69,7 +74,7 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
       for (const block of await this.repository.takeExpired()) {
         this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
       }
-      await this.announce(await this.repository.unannounced(5_000));
+      await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
     } catch (err) {
       this.logger.warn({ err }, 'limit sweep failed');
     } finally {
@@ -90,6 +95,18 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
+export interface LimitChanges {
+  started: BlockRow[];
+  lifted: BlockRow[];
+}
+
 function toLimitBlock(row: BlockRow): LimitBlock {
-  return { scope: row.scope, org_id: row.org_id, key_id: row.key_id, reset_at: row.reset_at.toISOString() };
+  return {
+    scope: row.scope,
+    org_id: row.org_id,
+    key_id: row.key_id,
+    reset_at: row.reset_at.toISOString(),
+    period: row.period,
+    limit: Number(row.limit_value),
+  };
 }

@@ -3,6 +3,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   IdPrefix,
+  MCP_ENDPOINT_ROUTE,
   type RequestRecordedEvent,
   Subjects,
   type UsageReply,
@@ -23,7 +24,7 @@ export function requestEvent(
     mcp_id: null,
     mode: 'live',
     method: 'POST',
-    route: '/v1/mcps/:mcp_id/mcp',
+    route: MCP_ENDPOINT_ROUTE,
     status: 200,
     latency_ms: 12,
     client_ip: US_IP,

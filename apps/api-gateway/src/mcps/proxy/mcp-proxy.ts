@@ -1,12 +1,21 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { AppError, ErrorCode, type McpRoute } from '@plexmcp/contracts';
+import {
+  AppError,
+  ErrorCode,
+  IdPrefix,
+  MCP_ENDPOINT_ROUTE,
+  type McpRoute,
+  idPattern,
+} from '@plexmcp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { sendError, serializeError } from '../../common/envelope.js';
+import { authorize } from '../../auth/authorize.js';
+import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
-import { isMcpId, mcpAccessError } from '../mcp-access.js';
+import type { UsageLimitsService } from '../../usage-limits/usage-limits.service.js';
 import type { McpRouteCache } from '../mcp-route-cache.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -14,12 +23,14 @@ import type { UpstreamPools } from './upstream-pools.js';
 export interface McpProxyDeps {
   routes: McpRouteCache;
   pools: UpstreamPools;
+  usageLimits: UsageLimitsService;
   metrics: GatewayMetrics;
   logger: Logger;
   bodyLimitBytes: number;
 }
 
-export const MCP_PROXY_PATH = '/v1/mcps/:id/mcp';
+export const MCP_PROXY_PATH = MCP_ENDPOINT_ROUTE;
+const MCP_ID = idPattern(IdPrefix.Mcp);
 
 class BodyTooLargeError extends Error {
   constructor() {
@@ -56,7 +67,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
  * body is left unparsed for streaming.
  */
 export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void {
-  const { routes, pools, metrics, logger, bodyLimitBytes } = deps;
+  const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes } = deps;
+  const usageLimitDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'usage_limit' });
   const latencyByClass = new Map<number, { observe(v: number): void }>();
   const observe = (status: number, seconds: number): void => {
     const cls = Math.floor(status / 100);
@@ -149,20 +161,43 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     );
   };
 
+  /** Answers a refusal with the MCP authorization challenge (RFC 6750) where it applies. */
+  const refuse = (request: FastifyRequest, reply: FastifyReply, err: unknown): void => {
+    let error: AppError;
+    if (err instanceof AppError) error = err;
+    else {
+      logger.error({ err, request_id: request.requestId, mcp_id: request.mcpId }, 'MCP proxy failed');
+      error = new AppError(ErrorCode.InternalError);
+    }
+    if (error.code === ErrorCode.Forbidden)
+      reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
+    else if (error.code === ErrorCode.Unauthorized) reply.header('www-authenticate', 'Bearer');
+    sendError(reply, error, request.requestId);
+  };
+
+  /**
+   * May this caller use this MCP now? Its key must be permitted the MCP (a test key only test
+   * MCPs), and neither the key nor its organization may be over a usage limit — limits meter and
+   * block MCP traffic only. Never throws: every refusal is an answer.
+   */
   const authorizeAndForward = (
     request: FastifyRequest,
     reply: FastifyReply,
     route: McpRoute | null,
   ): void => {
-    const error = mcpAccessError(request.auth!, route, request.clientIp, Date.now());
-    if (error !== null) {
-      if (error.code === ErrorCode.Forbidden)
-        reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
-      else if (error.code === ErrorCode.Unauthorized) reply.header('www-authenticate', 'Bearer');
-      sendError(reply, error, request.requestId);
-      return;
+    try {
+      if (route === null) throw new AppError(ErrorCode.NotFound);
+      const now = Date.now();
+      const { policy } = authorize(request, { kind: 'mcp', mcp: route }, now);
+      const overLimit = usageLimits.refusal(policy, now);
+      if (overLimit !== null) {
+        usageLimitDenials.inc();
+        throw overLimit;
+      }
+      forward(request, reply, route);
+    } catch (err) {
+      refuse(request, reply, err);
     }
-    forward(request, reply, route!);
   };
 
   app.register((instance, _opts, next) => {
@@ -172,26 +207,18 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
       url: MCP_PROXY_PATH,
-      config: { mcpProxy: true },
+      config: { mcpProxy: true, access: AUTHENTICATED },
       handler: (request, reply) => {
+        // The auth hook ran on this route; a request without a caller is refused, never served.
+        if (request.auth === null) return refuse(request, reply, new AppError(ErrorCode.Unauthorized));
         const mcpId = request.params.id;
-        if (!isMcpId(mcpId)) {
-          sendError(reply, new AppError(ErrorCode.NotFound), request.requestId);
-          return;
-        }
+        if (!MCP_ID.test(mcpId)) return refuse(request, reply, new AppError(ErrorCode.NotFound));
         request.mcpId = mcpId;
         const resolved = routes.resolve(mcpId, Date.now());
         if (resolved instanceof Promise) {
           resolved.then(
             (route) => authorizeAndForward(request, reply, route),
-            (err: unknown) =>
-              sendError(
-                reply,
-                err instanceof AppError && err.code === ErrorCode.ServiceUnavailable
-                  ? err
-                  : new AppError(ErrorCode.ServiceUnavailable),
-                request.requestId,
-              ),
+            () => refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable)),
           );
         } else {
           authorizeAndForward(request, reply, resolved);

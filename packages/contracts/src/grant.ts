@@ -1,0 +1,109 @@
+import { ALL_SCOPES, type Scope } from './common.schema.js';
+import {
+  DEFAULT_EXPIRES_IN,
+  EXPIRES_IN_MS,
+  type CreateKeyBody,
+  type Permissions,
+  type RateLimit,
+  type UsageLimit,
+  maxKeyExpiry,
+} from './keys.schema.js';
+
+/**
+ * What a key may do: the part of a key that one key can hand to, or hold over, another. Both a
+ * cached `KeyPolicy` and a stored key's view have these fields. Pure: no I/O, no clock reads.
+ */
+export interface KeyGrant {
+  mode: 'live' | 'test';
+  permissions: Permissions;
+  scopes: readonly Scope[];
+  rate_limit: RateLimit | null;
+  usage_limit: UsageLimit | null;
+  /** When the key stops working: its expiry, or the end of a rotation grace period if sooner. */
+  expires_at: string;
+}
+
+/**
+ * An organization admin key — the kind `plexmcp org create` prints: live, every scope, every MCP,
+ * no rate or usage limit. It covers every key of its organization and may grant expiries up to the
+ * one-year maximum even past its own.
+ */
+export function isOrgAdminGrant(grant: KeyGrant): boolean {
+  return (
+    grant.mode === 'live' &&
+    grant.permissions.mcps === '*' &&
+    grant.rate_limit === null &&
+    grant.usage_limit === null &&
+    ALL_SCOPES.every((scope) => grant.scopes.includes(scope))
+  );
+}
+
+/** The latest expiry `caller` may give a key it creates or rotates at `now`. */
+export function grantableExpiry(caller: KeyGrant, now: number): number {
+  const max = maxKeyExpiry(new Date(now)).getTime();
+  return isOrgAdminGrant(caller) ? max : Math.min(max, Date.parse(caller.expires_at));
+}
+
+/** The expiry a create request asks for (`expires_at`, or `expires_in`, default 90 days). */
+export function requestedExpiry(body: Pick<CreateKeyBody, 'expires_at' | 'expires_in'>, now: number): number {
+  if (body.expires_at !== undefined) return Date.parse(body.expires_at);
+  return now + EXPIRES_IN_MS[body.expires_in ?? DEFAULT_EXPIRES_IN];
+}
+
+/** Longest days in a month: a daily limit of d allows at most 31·d requests in a month. */
+const DAYS_PER_MONTH_MAX = 31;
+
+/** Most requests a usage limit allows in one UTC day and in one calendar month. */
+function usageAllowance(limit: UsageLimit | null): { day: number; month: number } {
+  if (limit === null) return { day: Infinity, month: Infinity };
+  return limit.period === 'day'
+    ? { day: limit.requests, month: limit.requests * DAYS_PER_MONTH_MAX }
+    : { day: limit.requests, month: limit.requests };
+}
+
+function describeRate(limit: RateLimit): string {
+  return `${limit.requests_per_second}/s with burst ${limit.burst}`;
+}
+
+/**
+ * Why `caller` does not cover `target`, or null when it does. A caller covers a key when the key
+ * can do nothing the caller cannot: its scopes are a subset, its MCPs a subset (`"*"` covers all),
+ * its mode the same or test under a live caller, its expiry no later than the caller's (an
+ * organization admin key may go up to the one-year maximum), and its rate and usage limits at
+ * least as strict. The same rule governs creating, changing, rotating and revoking a key, so no key
+ * ever acts beyond its own grant — on others or on itself.
+ */
+export function coverageGap(caller: KeyGrant, target: KeyGrant, now: number): string | null {
+  if (caller.mode === 'test' && target.mode === 'live') {
+    return 'A test key cannot act on live keys';
+  }
+  const missing = target.scopes.filter((scope) => !caller.scopes.includes(scope));
+  if (missing.length > 0) return `API key lacks scopes the target key has: ${missing.join(', ')}`;
+  if (caller.permissions.mcps !== '*') {
+    const own = caller.permissions.mcps;
+    const wanted = target.permissions.mcps;
+    if (wanted === '*' || wanted.some((id) => !own.includes(id))) {
+      return 'API key cannot act on a key with access to MCPs it does not have';
+    }
+  }
+  if (Date.parse(target.expires_at) > grantableExpiry(caller, now)) {
+    return isOrgAdminGrant(caller)
+      ? 'Keys may not live longer than one year'
+      : `API key cannot act on a key that expires after the calling key (${caller.expires_at})`;
+  }
+  if (caller.rate_limit !== null) {
+    const own = caller.rate_limit;
+    const theirs = target.rate_limit;
+    if (theirs === null || theirs.requests_per_second > own.requests_per_second || theirs.burst > own.burst) {
+      return `API key cannot act on a key with a looser rate limit than its own (${describeRate(own)})`;
+    }
+  }
+  if (caller.usage_limit !== null) {
+    const own = usageAllowance(caller.usage_limit);
+    const theirs = usageAllowance(target.usage_limit);
+    if (theirs.day > own.day || theirs.month > own.month) {
+      return `API key cannot act on a key with a looser usage limit than its own (${caller.usage_limit.requests} per ${caller.usage_limit.period})`;
+    }
+  }
+  return null;
+}
