@@ -213,7 +213,11 @@ const privateV6Text = fc
   })
   .chain((addr) =>
     fc
-      .constantFrom(addr.toString(), addr.toNormalizedString(), addr.toFixedLengthString())
+      .constantFrom(
+        addr.toString(),
+        addr.toNormalizedString(),
+        addr.parts.map((p) => p.toString(16).padStart(4, '0')).join(':'),
+      )
       .chain((text) => fc.boolean().map((upper) => `[${upper ? text.toUpperCase() : text}]`)),
   );
 

@@ -13,14 +13,13 @@ function answering(...addresses: string[]): LookupFunction {
   return (_hostname, _options, callback) =>
     callback(
       null,
-      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })) as LookupAddress[] &
-        string,
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })),
     );
 }
 
 function resolve(lookup: LookupFunction, hostname: string, all = true): Promise<LookupAddress[] | string> {
   return new Promise((ok, fail) =>
-    lookup(hostname, { all }, (err, address) => (err ? fail(err) : ok(address as LookupAddress[] | string))),
+    lookup(hostname, { all }, (err, address) => (err ? fail(err) : ok(address))),
   );
 }
 

@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type OutboundAddressPolicy, urlHost } from '@plexmcp/contracts';
@@ -183,13 +183,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const deadlineMs = this.config.WEBHOOK_TIMEOUT_MS;
     return new Promise<AttemptResult>((resolve) => {
       let settled = false;
-      let deadline: NodeJS.Timeout | undefined;
+      let req: ClientRequest | null = null;
       const done = (statusCode: number | null, error: string | null) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
         resolve({ statusCode, error, durationMs: Date.now() - started });
       };
+      const deadline = setTimeout(() => {
+        done(null, `timed out: no complete response within ${deadlineMs} ms`);
+        req?.destroy();
+      }, deadlineMs);
       let url: URL;
       try {
         url = new URL(delivery.url);
@@ -201,7 +205,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       const timestamp = Math.floor(Date.now() / 1000);
       const body = Buffer.from(delivery.body);
       const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = request(
+      req = request(
         url,
         {
           method: 'POST',
@@ -225,10 +229,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           res.on('error', () => undefined);
         },
       );
-      deadline = setTimeout(() => {
-        done(null, `timed out: no complete response within ${deadlineMs} ms`);
-        req.destroy();
-      }, deadlineMs);
       req.on('error', (err) => done(null, err.message.slice(0, 500)));
       req.end(body);
     });
