@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
   baseServiceEnv,
+  cidrListSchema,
   intSchema,
   loadConfig,
   msSchema,
@@ -22,6 +23,11 @@ import {
  *   acknowledge its cache-eviction event before replying anyway.
  * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
  *   after the service stopped taking new ones.
+ * - `MCP_UPSTREAM_ALLOWED_NETWORKS` (default none): comma-separated CIDRs an MCP's `upstream_url`
+ *   may point into although they are not public (e.g. `10.0.0.0/8,127.0.0.0/8,::1/128`). Any other
+ *   private, loopback or non-public address is refused when an MCP is created or updated; link-local
+ *   and cloud metadata addresses always are. Set the same value on every api-gateway, which
+ *   checks each upstream connection again.
  */
 export const keyServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -32,6 +38,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
+  MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
 });
 
 export interface KeyServiceConfig {
@@ -45,6 +52,8 @@ export interface KeyServiceConfig {
   sweepIntervalMs: number;
   eventAckTimeoutMs: number;
   shutdownGraceMs: number;
+  /** MCP_UPSTREAM_ALLOWED_NETWORKS. */
+  mcpUpstreamAllowedNetworks: string[];
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -57,6 +66,8 @@ export interface KeyServiceOverrides {
   eventAckTimeoutMs?: number;
   dbPoolSize?: number;
   shutdownGraceMs?: number;
+  /** MCP_UPSTREAM_ALLOWED_NETWORKS as a list (tests run upstreams on loopback). */
+  mcpUpstreamAllowedNetworks?: readonly string[];
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -78,6 +89,7 @@ export function loadKeyServiceConfig(
   set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
   set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
   set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
+  set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -96,5 +108,6 @@ export function loadKeyServiceConfig(
     sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
     eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
     shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
+    mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
   };
 }

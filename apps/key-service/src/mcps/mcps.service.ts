@@ -19,6 +19,7 @@ import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import type { McpEntity } from './mcp.entity.js';
 import { McpsRepository } from './mcps.repository.js';
+import { UpstreamUrlPolicy } from './upstream-url.policy.js';
 
 const notFound = () => new AppError(ErrorCode.NotFound, 'MCP not found');
 
@@ -44,9 +45,11 @@ export class McpsService {
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    private readonly upstreams: UpstreamUrlPolicy,
   ) {}
 
   async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
+    await this.upstreams.assertAllowed(body.upstream_url);
     const now = new Date();
     const mcp: Omit<McpEntity, 'version'> = {
       id: newId(IdPrefix.Mcp),
@@ -88,6 +91,7 @@ export class McpsService {
   }
 
   async update({ actor, id, body }: UpdateMcpRequest): Promise<McpView> {
+    if (body.upstream_url !== undefined) await this.upstreams.assertAllowed(body.upstream_url);
     const updated = await this.tx.run(async (manager) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
