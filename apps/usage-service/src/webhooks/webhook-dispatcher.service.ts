@@ -50,7 +50,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private claiming: Promise<void> | null = null;
   private again = false;
   private stopped = false;
-  /** Attempts in flight, by endpoint (webhook id). */
+  /** Attempts in flight, by delivery id (the claim gives each endpoint at most one). */
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly addresses: OutboundAddressPolicy;
 
@@ -115,10 +115,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         this.logger.warn({ err, delivery_id: delivery.id }, 'webhook attempt could not be recorded');
       })
       .finally(() => {
-        this.inFlight.delete(delivery.webhook_id);
+        this.inFlight.delete(delivery.id);
         this.kick();
       });
-    this.inFlight.set(delivery.webhook_id, attempt);
+    this.inFlight.set(delivery.id, attempt);
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
