@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type CreatedWebhook,
   createdWebhookSchema,
+  healthReplySchema,
+  Subjects,
   UsageSubjects,
   type WebhookDeliveryView,
   webhookDeliveryPageSchema,
@@ -20,6 +22,17 @@ import { bootstrap, type UsageServiceHandle } from '../src/index.js';
 import { EventPublisher, newOrgId } from './support/fixtures.js';
 
 const DEADLINE_MS = 3_000;
+
+/** Waits until the service answers on NATS (its subscriptions reach the server after bootstrap). */
+const answering = (rpc: NatsRpcClient) =>
+  waitFor(
+    () =>
+      rpc.call(Subjects.usage.health, {}, healthReplySchema).then(
+        () => true,
+        () => false,
+      ),
+    { timeoutMs: 10_000, message: 'usage.health' },
+  );
 const RETRY_MS = 1_000;
 
 interface Request {
@@ -125,6 +138,7 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
     await healthy.start();
     // Two instances on one database, as a scaled deployment runs them.
     services.push(await start(), await start());
+    await answering(rpc);
     slowHook = await rpc.call(
       UsageSubjects.webhooks.create,
       { actor: slowOrg, body: { url: dripping.url } },
@@ -242,6 +256,7 @@ describe('webhook endpoints: where deliveries may go', () => {
       dbSchema: schema.schema,
       logLevel: 'silent',
     });
+    await answering(rpc);
   });
 
   afterAll(async () => {
