@@ -1,5 +1,11 @@
-import { isValidCidr } from '@plexmcp/contracts';
-import { baseServiceEnv, booleanSchema, intSchema, loadConfig, msSchema } from '@plexmcp/service-kit';
+import {
+  baseServiceEnv,
+  booleanSchema,
+  cidrListSchema,
+  intSchema,
+  loadConfig,
+  msSchema,
+} from '@plexmcp/service-kit';
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
 
@@ -20,16 +26,7 @@ export const gatewayEnvSchema = z.object({
    * Comma-separated CIDRs of reverse proxies whose `X-Forwarded-For` is believed. Default none:
    * the client IP is the socket peer address.
    */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((p) => p.trim())
-        .filter((p) => p.length > 0),
-    )
-    .refine((list) => list.every(isValidCidr), { message: 'must be comma-separated IPv4/IPv6 CIDRs' }),
+  TRUSTED_PROXIES: cidrListSchema,
   /** Name of this instance in heartbeats and revoke acknowledgements. Default: random. */
   INSTANCE_ID: z.string().min(1).max(100).optional(),
   /** How long a key validation over NATS may take before the request fails closed with 503. */
@@ -58,6 +55,14 @@ export const gatewayEnvSchema = z.object({
   UPSTREAM_BODY_TIMEOUT_MS: msSchema(0, 0, 86_400_000),
   /** Keep-alive connections per upstream origin. */
   UPSTREAM_CONNECTIONS: intSchema(128, 1, 10_000),
+  /**
+   * Comma-separated CIDRs MCP upstreams may connect into although they are not public (e.g.
+   * `10.0.0.0/8,127.0.0.0/8,::1/128`). Default none. Every upstream connection is checked on the
+   * address it actually uses (after DNS); any other private, loopback or non-public address — and
+   * link-local or cloud metadata addresses always — fails the request with 502 before anything is
+   * sent. Set the same value on the key-service, which checks upstream URLs at registration.
+   */
+  MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
   /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
   /** Request-event batch messages published concurrently (awaiting JetStream acks). */

@@ -168,6 +168,7 @@ async function start(
     connections: config.UPSTREAM_CONNECTIONS,
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
+    allowedNetworks: config.MCP_UPSTREAM_ALLOWED_NETWORKS,
   });
 
   let app: NestFastifyApplication | undefined;

@@ -32,4 +32,19 @@ describe('key-service configuration', () => {
       loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db', KEY_EVENT_ACK_TIMEOUT_MS: 'soon' }),
     ).toThrow(/KEY_EVENT_ACK_TIMEOUT_MS/);
   });
+
+  it('reads MCP_UPSTREAM_ALLOWED_NETWORKS, naming it when an entry is not a CIDR', () => {
+    const env = { DATABASE_URL: 'postgres://a@h/db' };
+    expect(loadKeyServiceConfig({}, env).mcpUpstreamAllowedNetworks).toEqual([]);
+    expect(
+      loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8, ::1/128' })
+        .mcpUpstreamAllowedNetworks,
+    ).toEqual(['127.0.0.0/8', '::1/128']);
+    expect(
+      loadKeyServiceConfig({ mcpUpstreamAllowedNetworks: ['10.0.0.0/8'] }, env).mcpUpstreamAllowedNetworks,
+    ).toEqual(['10.0.0.0/8']);
+    expect(() => loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: 'localhost' })).toThrow(
+      /MCP_UPSTREAM_ALLOWED_NETWORKS: .*not a CIDR: "localhost"/,
+    );
+  });
 });

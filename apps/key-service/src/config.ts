@@ -3,6 +3,7 @@ import { randomBase62 } from '@plexmcp/contracts';
 import {
   baseServiceEnv,
   booleanSchema,
+  cidrListSchema,
   intSchema,
   loadConfig,
   msSchema,
@@ -26,6 +27,11 @@ import {
  * - `MCP_ISOLATE_TEST_UPSTREAMS` (default false): when true, a test MCP may not share an upstream
  *   origin (scheme, host, port) with a live MCP of the same organization, so test traffic — never
  *   billed nor limited — cannot reach a live upstream under a test MCP's name (409 `conflict`).
+ * - `MCP_UPSTREAM_ALLOWED_NETWORKS` (default none): comma-separated CIDRs an MCP's `upstream_url`
+ *   may point into although they are not public (e.g. `10.0.0.0/8,127.0.0.0/8,::1/128`). Any other
+ *   private, loopback or non-public address is refused when an MCP is created or updated; link-local
+ *   and cloud metadata addresses always are. Set the same value on every api-gateway, which
+ *   checks each upstream connection again.
  */
 export const keyServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -37,6 +43,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
   MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
+  MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
 });
 
 export interface KeyServiceConfig {
@@ -51,6 +58,8 @@ export interface KeyServiceConfig {
   eventAckTimeoutMs: number;
   shutdownGraceMs: number;
   isolateTestUpstreams: boolean;
+  /** MCP_UPSTREAM_ALLOWED_NETWORKS. */
+  mcpUpstreamAllowedNetworks: string[];
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -64,6 +73,8 @@ export interface KeyServiceOverrides {
   dbPoolSize?: number;
   shutdownGraceMs?: number;
   isolateTestUpstreams?: boolean;
+  /** MCP_UPSTREAM_ALLOWED_NETWORKS as a list (tests run upstreams on loopback). */
+  mcpUpstreamAllowedNetworks?: readonly string[];
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -86,6 +97,7 @@ export function loadKeyServiceConfig(
   set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
   set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
   set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
+  set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -105,5 +117,6 @@ export function loadKeyServiceConfig(
     eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
     shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
     isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
+    mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
   };
 }

@@ -43,9 +43,18 @@ const retryScheduleSchema = z
  * - ANOMALY_*: see `AnomalyThresholds` in alerts/anomaly-rules.ts for what each threshold means.
  * - ALERT_COOLDOWN_MS (3600000): an alert of one type for one key is raised at most once per window.
  * - KEY_EXPIRY_WARNING_DAYS (7): `key_expiring` is raised this long before a key expires.
- * - WEBHOOK_RETRY_SCHEDULE_MS, WEBHOOK_TIMEOUT_MS (10000), WEBHOOK_POLL_MS (500),
- *   WEBHOOK_ALLOW_PRIVATE_NETWORKS (false): endpoints resolving to private, loopback, link-local
- *   or otherwise non-public addresses are refused unless this is true.
+ * - WEBHOOK_RETRY_SCHEDULE_MS: milliseconds before each retry; WEBHOOK_RETRY_JITTER (0.2): ± that
+ *   fraction of each delay at random.
+ * - WEBHOOK_TIMEOUT_MS (10000): total deadline of one delivery attempt — name resolution, connect,
+ *   sending, response headers and reading the response body; a receiver still busy then is cut
+ *   off and the attempt counts as failed (retried per the schedule).
+ * - WEBHOOK_CONCURRENCY (16): attempts in flight at once per instance, each to a different
+ *   endpoint (an endpoint gets one attempt at a time), so a slow receiver holds one slot, never
+ *   another endpoint's deliveries.
+ * - WEBHOOK_POLL_MS (500): how often due deliveries are looked for (new ones are sent at once).
+ * - WEBHOOK_ALLOW_PRIVATE_NETWORKS (false): endpoints resolving to private, loopback or otherwise
+ *   non-public addresses are refused unless this is true; link-local and cloud metadata
+ *   addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254, …) are refused always.
  * - GEOIP_DATABASE_PATH: an .mmdb country database; default the bundled CC0 geo-whois-asn-country.
  */
 export const usageServiceEnvSchema = z.object({
@@ -81,6 +90,7 @@ export const usageServiceEnvSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE_MS: retryScheduleSchema,
   WEBHOOK_RETRY_JITTER: fraction(0.2),
   WEBHOOK_TIMEOUT_MS: msSchema(10_000, 100, 120_000),
+  WEBHOOK_CONCURRENCY: positiveInt(16, 1_000),
   WEBHOOK_POLL_MS: msSchema(500, 10, 60_000),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanSchema(false),
   GEOIP_DATABASE_PATH: z.string().min(1).optional(),

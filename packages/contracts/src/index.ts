@@ -2,6 +2,7 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './api-key.js';
 export * from './cidr.js';
+export * from './outbound-address.js';
 export * from './subjects.js';
 export * from './common.schema.js';
 export * from './keys.schema.js';

@@ -57,6 +57,7 @@ describe('plexmcp CLI', () => {
       dbSchema: schema,
       logLevel: 'silent',
       shutdownGraceMs: 50,
+      mcpUpstreamAllowedNetworks: ['127.0.0.0/8', '::1/128'],
     });
     nc = await connectNats(nats.url, 'cli-test');
     rpc = new NatsRpcClient(nc, 5_000);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   ConfigError,
   booleanSchema,
+  cidrListSchema,
   loadConfig,
   msSchema,
   natsUrlSchema,
@@ -53,5 +54,17 @@ describe('loadConfig', () => {
       NATS_URL: 'nats://a:4222,nats://b:4222',
     });
     expect(config.NATS_URL).toBe('nats://a:4222,nats://b:4222');
+  });
+
+  it('reads a CIDR list, and names the entries that are not CIDRs', () => {
+    const cidrs = z.object({ ALLOWED: cidrListSchema });
+    expect(loadConfig(cidrs, {}).ALLOWED).toEqual([]);
+    expect(loadConfig(cidrs, { ALLOWED: ' 127.0.0.0/8, ::1/128 ,' }).ALLOWED).toEqual([
+      '127.0.0.0/8',
+      '::1/128',
+    ]);
+    expect(() => loadConfig(cidrs, { ALLOWED: '10.0.0.0/8,localhost,10.0.0.0/40' })).toThrow(
+      'ALLOWED: must be comma-separated IPv4/IPv6 CIDRs; not a CIDR: "localhost", "10.0.0.0/40"',
+    );
   });
 });

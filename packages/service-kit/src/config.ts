@@ -1,3 +1,4 @@
+import { isValidCidr } from '@plexmcp/contracts';
 import { z } from 'zod';
 
 /** A configuration error names the offending variables; services exit on it at start-up. */
@@ -63,6 +64,29 @@ export const booleanSchema = (defaultValue: boolean) =>
     .enum(['true', 'false', '1', '0'])
     .default(defaultValue ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
+
+/**
+ * Comma-separated IPv4/IPv6 CIDRs or bare addresses, `10.0.0.0/8, ::1/128`; default none. An
+ * IPv4-mapped range (`::ffff:10.0.0.0/104`) means its IPv4 range.
+ */
+export const cidrListSchema = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
+  )
+  .superRefine((list, ctx) => {
+    const bad = list.filter((c) => !isValidCidr(c));
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be comma-separated IPv4/IPv6 CIDRs; not a CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')}`,
+      });
+    }
+  });
 
 /** The settings every NATS-connected service shares. */
 export const baseServiceEnv = {

@@ -24,7 +24,7 @@ export interface SystemOptions {
 /**
  * The real system in-process, as `pnpm start` runs it: a private nats-server, the key-service and
  * the usage-service in Postgres schemas of their own, and one gateway on a free port of loopback.
- * Webhooks may target loopback, where a suite's receiver listens.
+ * Webhooks and MCP upstreams may target loopback, where a suite's receivers and upstreams listen.
  */
 export interface System {
   nats: IsolatedNats;
@@ -35,6 +35,9 @@ export interface System {
   createOrg(name: string): Promise<CreatedOrg>;
   close(): Promise<void>;
 }
+
+/** Networks the system's upstream MCP servers may be on: loopback, where the suites run them. */
+export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
 
 export async function startSystem(options: SystemOptions): Promise<System> {
   const { prefix, name } = options;
@@ -62,6 +65,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       logLevel: 'silent',
       dbPoolSize: 4,
       shutdownGraceMs: 50,
+      mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
     });
     usageService = await bootstrapUsageService({
       natsUrl: nats.url,
@@ -78,6 +82,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       LOG_LEVEL: 'silent',
       HEARTBEAT_INTERVAL_MS: '200',
       SESSION_SECRET: randomBytes(32).toString('base64url'),
+      MCP_UPSTREAM_ALLOWED_NETWORKS: LOOPBACK_NETWORKS.join(','),
       ...options.gatewayEnv,
     });
     nc = await connectNats(nats.url, `${prefix}-test-${name}`);

@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     databaseUrl: testDatabaseUrl(),
     dbSchema: schema,
     logLevel: 'warn',
+    // The benchmark's upstreams listen on loopback.
+    mcpUpstreamAllowedNetworks: ['127.0.0.0/8'],
   });
   const nc = await connectNats(nats.url, 'bench');
   const rpc = new NatsRpcClient(nc, 5_000);
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     AUTH_FAILURES_PER_MINUTE: '1000000',
+    MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
   };
 
   try {

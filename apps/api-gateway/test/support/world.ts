@@ -9,7 +9,11 @@ import {
   mcpViewSchema,
   organizationViewSchema,
 } from '@plexmcp/contracts';
-import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
+import {
+  bootstrap as bootstrapKeyService,
+  type KeyServiceHandle,
+  type KeyServiceOverrides,
+} from '@plexmcp/key-service';
 import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
@@ -19,6 +23,9 @@ import {
   type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
+
+/** Test upstream MCP servers listen on loopback, which upstreams may only reach when allowed. */
+export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
 
 /**
  * One suite's world, all real: a private nats-server, a private Postgres schema, the key-service
@@ -34,8 +41,10 @@ export interface World {
   /** The real usage-service, in a schema of its own. */
   startUsageService(): Promise<UsageServiceHandle>;
   stopUsageService(): Promise<void>;
-  startKeyService(): Promise<KeyServiceHandle>;
+  /** The key-service; upstreams on loopback are allowed unless `overrides` say otherwise. */
+  startKeyService(overrides?: KeyServiceOverrides): Promise<KeyServiceHandle>;
   stopKeyService(): Promise<void>;
+  /** A gateway; upstreams on loopback are allowed unless `overrides` say otherwise. */
   startGateway(overrides?: GatewayEnv): Promise<GatewayHandle>;
   close(): Promise<void>;
 }
@@ -67,7 +76,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
       await world.usageService?.close();
       world.usageService = null;
     },
-    async startKeyService() {
+    async startKeyService(overrides = {}) {
       world.keyService = await bootstrapKeyService({
         natsUrl: nats.url,
         databaseUrl: testDatabaseUrl(),
@@ -75,6 +84,8 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         logLevel: 'silent',
         dbPoolSize: 4,
         shutdownGraceMs: 50,
+        mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+        ...overrides,
       });
       return world.keyService;
     },
@@ -89,6 +100,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         HOST: '127.0.0.1',
         LOG_LEVEL: 'silent',
         HEARTBEAT_INTERVAL_MS: '200',
+        MCP_UPSTREAM_ALLOWED_NETWORKS: LOOPBACK_NETWORKS.join(','),
         ...overrides,
       });
       world.gateways.push(gateway);

@@ -23,6 +23,7 @@ import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import type { EntityManager } from 'typeorm';
 import type { McpEntity } from './mcp.entity.js';
 import { McpsRepository } from './mcps.repository.js';
+import { UpstreamUrlPolicy } from './upstream-url.policy.js';
 
 const notFound = () => new AppError(ErrorCode.NotFound, 'MCP not found');
 
@@ -50,11 +51,13 @@ export class McpsService {
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
     @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
+    private readonly upstreams: UpstreamUrlPolicy,
   ) {}
 
   /** Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs. */
   async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
     await this.authority.authorize(actor, { kind: 'mcp.manage', mcp: null, mode: body.mode });
+    await this.upstreams.assertAllowed(body.upstream_url);
     const now = new Date();
     const mcp: Omit<McpEntity, 'version'> = {
       id: newId(IdPrefix.Mcp),
@@ -111,6 +114,7 @@ export class McpsService {
    */
   async update({ actor, id, body }: UpdateMcpRequest): Promise<McpView> {
     const acting = await this.authority.actingKey(actor);
+    if (body.upstream_url !== undefined) await this.upstreams.assertAllowed(body.upstream_url);
     const updated = await this.tx.run(async (manager) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();

@@ -22,6 +22,9 @@ import {
 import pg from 'pg';
 import { bootstrap, type KeyServiceHandle, type KeyServiceOverrides } from '../../src/index.js';
 
+/** Test upstream MCP servers listen on loopback, which an MCP may only point to when allowed. */
+export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
+
 /**
  * One suite's world: a private nats-server, a private Postgres schema, one key-service instance
  * (more on demand) and a plain NATS client calling it the way the gateway and the CLI do.
@@ -49,6 +52,7 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
       logLevel: 'silent',
       dbPoolSize: 4,
       shutdownGraceMs: 50,
+      mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
       ...overrides,
       ...more,
     });

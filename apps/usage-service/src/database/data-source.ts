@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, ensureSchema } from '@plexmcp/service-kit';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
+import { WebhookDeliveriesPending1796200000000 } from './migrations/1796200000000-webhook-deliveries-pending.js';
 
-export const MIGRATIONS = [InitialSchema1764100000000];
+export const MIGRATIONS = [InitialSchema1764100000000, WebhookDeliveriesPending1796200000000];
 
 /** Anything that runs SQL: the DataSource itself or a transaction's EntityManager. */
 export interface SqlExecutor {

@@ -1,15 +1,16 @@
-import { request as httpRequest } from 'node:http';
+import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type OutboundAddressPolicy, urlHost } from '@plexmcp/contracts';
+import { assertConnectHostAllowed, guardedLookup } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER } from '../tokens.js';
-import { assertLiteralHostAllowed, guardedLookup } from './url-guard.js';
+import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { signWebhook } from './webhook-signature.js';
 import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
 
-const CLAIM_BATCH = 20;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 export interface AttemptResult {
@@ -32,16 +33,26 @@ export function retryDelayMs(
 
 /**
  * Sends due webhook deliveries. Deliveries live in Postgres, so they survive restarts; every
- * instance polls, claiming rows with FOR UPDATE SKIP LOCKED and a lease. Each attempt is
- * recorded; failures are retried on the configured schedule (with jitter); a delivery that
- * exhausts it disables its endpoint, and a 410 Gone disables the endpoint at once.
+ * instance polls, claiming rows under a lease. Each attempt is recorded; failures are retried on
+ * the configured schedule (with jitter); a delivery that exhausts it disables its endpoint, and a
+ * 410 Gone disables the endpoint at once.
+ *
+ * Endpoints are served independently: up to WEBHOOK_CONCURRENCY attempts run at once, each to a
+ * different endpoint (an endpoint with an attempt under lease, in any instance, is not claimed
+ * again until it ends), and a slot is refilled as soon as its attempt ends. Every attempt has a
+ * total deadline of WEBHOOK_TIMEOUT_MS, so a slow or dripping receiver holds one slot for at most
+ * that long and never delays deliveries to other endpoints.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
+  /** The claim loop, while it runs; kicks meanwhile set `again`. */
+  private claiming: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Attempts in flight, by delivery id (the claim gives each endpoint at most one). */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(
     private readonly repository: WebhooksRepository,
@@ -49,6 +60,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.addresses = webhookAddressPolicy(config);
     webhooks.onEnqueued(() => this.kick());
   }
 
@@ -61,17 +73,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.running;
+    await this.claiming;
+    // Each attempt ends by its deadline.
+    await Promise.all(this.inFlight.values());
   }
 
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.claiming) {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
-      this.running = null;
+    this.claiming = this.claim().finally(() => {
+      this.claiming = null;
       if (this.again) {
         this.again = false;
         this.kick();
@@ -79,17 +93,32 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     });
   }
 
-  private async drain(): Promise<void> {
+  /** Fills the free slots with due deliveries; returns once nothing more is due or no slot is free. */
+  private async claim(): Promise<void> {
     try {
       for (;;) {
-        if (this.stopped) return;
-        const claimed = await this.repository.claimDue(CLAIM_BATCH, this.config.WEBHOOK_TIMEOUT_MS + 30_000);
-        if (claimed.length === 0) return;
-        await Promise.all(claimed.map((d) => this.deliver(d)));
+        const free = this.config.WEBHOOK_CONCURRENCY - this.inFlight.size;
+        if (this.stopped || free <= 0) return;
+        const claimed = await this.repository.claimDue(free, this.config.WEBHOOK_TIMEOUT_MS + 30_000);
+        for (const delivery of claimed) this.start(delivery);
+        if (claimed.length < free) return;
       }
     } catch (err) {
       this.logger.warn({ err }, 'webhook dispatch failed');
     }
+  }
+
+  private start(delivery: ClaimedDelivery): void {
+    const attempt = this.deliver(delivery)
+      .catch((err: unknown) => {
+        // The lease runs out and the delivery is claimed again.
+        this.logger.warn({ err, delivery_id: delivery.id }, 'webhook attempt could not be recorded');
+      })
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.kick();
+      });
+    this.inFlight.set(delivery.id, attempt);
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
@@ -144,17 +173,31 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint failed persistently; disabled');
   }
 
-  /** One signed POST; never throws. The connection goes only to addresses the guard allowed. */
+  /**
+   * One signed POST; never throws. The connection goes only to addresses the guard allowed, and
+   * the whole attempt — name resolution, connect, request, response headers and body — must end
+   * within WEBHOOK_TIMEOUT_MS, or the request is destroyed and the attempt fails.
+   */
   private send(delivery: ClaimedDelivery): Promise<AttemptResult> {
     const started = Date.now();
-    const allowPrivate = this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS;
+    const deadlineMs = this.config.WEBHOOK_TIMEOUT_MS;
     return new Promise<AttemptResult>((resolve) => {
-      const done = (statusCode: number | null, error: string | null) =>
+      let settled = false;
+      let req: ClientRequest | null = null;
+      const done = (statusCode: number | null, error: string | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
         resolve({ statusCode, error, durationMs: Date.now() - started });
+      };
+      const deadline = setTimeout(() => {
+        done(null, `timed out: no complete response within ${deadlineMs} ms`);
+        req?.destroy();
+      }, deadlineMs);
       let url: URL;
       try {
         url = new URL(delivery.url);
-        assertLiteralHostAllowed(url, allowPrivate);
+        assertConnectHostAllowed(urlHost(url), this.addresses);
       } catch (err) {
         done(null, (err as Error).message);
         return;
@@ -162,12 +205,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       const timestamp = Math.floor(Date.now() / 1000);
       const body = Buffer.from(delivery.body);
       const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = request(
+      req = request(
         url,
         {
           method: 'POST',
-          lookup: guardedLookup(allowPrivate),
-          timeout: this.config.WEBHOOK_TIMEOUT_MS,
+          lookup: guardedLookup(this.addresses),
           headers: {
             'content-type': 'application/json',
             'content-length': String(body.length),
@@ -186,9 +228,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
           res.on('close', () => done(res.statusCode ?? null, null));
           res.on('error', () => undefined);
         },
-      );
-      req.on('timeout', () =>
-        req.destroy(new Error(`no response within ${this.config.WEBHOOK_TIMEOUT_MS} ms`)),
       );
       req.on('error', (err) => done(null, err.message.slice(0, 500)));
       req.end(body);

@@ -153,20 +153,34 @@ export class WebhooksRepository {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `leaseMs` (FOR UPDATE SKIP LOCKED: concurrent
-   * dispatchers never claim the same row; a crashed dispatcher's lease simply runs out).
+   * Claims up to `limit` due deliveries for `leaseMs`, at most one per endpoint, and none of an
+   * endpoint that already has an attempt under lease (here or in another instance): endpoints are
+   * served independently and one at a time each. Per endpoint the delivery due first is taken;
+   * among endpoints, the one waiting longest goes first. A row another dispatcher claimed
+   * meanwhile fails the lease re-check of the UPDATE, so no delivery is claimed twice; a crashed
+   * dispatcher's lease simply runs out.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return returnedRows<ClaimedDelivery>(
       await this.dataSource.query(
-        `UPDATE ${this.s}.webhook_deliveries d
+        `WITH due AS (
+           SELECT DISTINCT ON (p.webhook_id) p.id, p.next_attempt_at
+           FROM ${this.s}.webhook_deliveries p
+           WHERE p.status = 'pending' AND p.next_attempt_at <= now()
+             AND (p.locked_until IS NULL OR p.locked_until < now())
+             AND NOT EXISTS (
+               SELECT 1 FROM ${this.s}.webhook_deliveries busy
+               WHERE busy.webhook_id = p.webhook_id AND busy.status = 'pending'
+                 AND busy.locked_until >= now())
+           ORDER BY p.webhook_id, p.next_attempt_at, p.id
+         ), picked AS (
+           SELECT id FROM due ORDER BY next_attempt_at LIMIT $1
+         )
+         UPDATE ${this.s}.webhook_deliveries d
          SET locked_until = now() + make_interval(secs => $2)
          FROM ${this.s}.webhooks w
-         WHERE w.id = d.webhook_id AND d.id IN (
-           SELECT id FROM ${this.s}.webhook_deliveries
-           WHERE status = 'pending' AND next_attempt_at <= now()
-             AND (locked_until IS NULL OR locked_until < now())
-           ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         WHERE d.id IN (SELECT id FROM picked) AND w.id = d.webhook_id
+           AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now())
          RETURNING d.id, d.webhook_id, d.event_type, d.body, d.attempt_count, w.url, w.secret,
                    w.status AS webhook_status`,
         [limit, leaseMs / 1000],

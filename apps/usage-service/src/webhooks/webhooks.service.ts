@@ -13,13 +13,15 @@ import {
   type WebhookDeliveryView,
   type WebhookView,
   WEBHOOK_EVENT_TYPES,
+  type OutboundAddressPolicy,
   newId,
 } from '@plexmcp/contracts';
+import { checkOutboundUrl } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
 import { decodeCursor, encodeCursor } from '../database/cursor.js';
 import type { SqlExecutor } from '../database/data-source.js';
 import { CONFIG } from '../tokens.js';
-import { assertDeliverableUrl } from './url-guard.js';
+import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import {
   type AttemptRow,
@@ -32,11 +34,14 @@ import {
 export class WebhooksService {
   /** Called after a commit that enqueued deliveries, so the dispatcher sends them at once. */
   private wake: () => void = () => undefined;
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(
     private readonly repository: WebhooksRepository,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
-  ) {}
+  ) {
+    this.addresses = webhookAddressPolicy(config);
+  }
 
   onEnqueued(wake: () => void): void {
     this.wake = wake;
@@ -47,7 +52,7 @@ export class WebhooksService {
   }
 
   async create(request: CreateWebhookRequest): Promise<CreatedWebhook> {
-    await assertDeliverableUrl(request.body.url, this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+    await this.assertDeliverable(request.body.url);
     const secret = generateWebhookSecret();
     const row = await this.repository.insert({
       id: newId(IdPrefix.Webhook),
@@ -58,6 +63,40 @@ export class WebhooksService {
       secret,
     });
     return { webhook: toWebhookView(row), secret };
+  }
+
+  /**
+   * Refuses a URL whose host is, or now resolves to, an address deliveries may not reach (the
+   * dispatcher checks the address each connection uses again). A host that does not resolve is
+   * refused too, unless private networks are allowed (a receiver on a private network may be
+   * named before it exists).
+   */
+  private async assertDeliverable(rawUrl: string): Promise<void> {
+    const invalid = (message: string) =>
+      new AppError(ErrorCode.ValidationError, 'Request validation failed', {
+        details: [{ field: 'url', message }],
+      });
+    let url: URL;
+    try {
+      url = new URL(rawUrl);
+    } catch {
+      throw invalid('must be an http(s) URL');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid('must be an http(s) URL');
+    if (url.username || url.password) throw invalid('must not contain credentials');
+    const check = await checkOutboundUrl(url, this.addresses);
+    if (check.ok) return;
+    switch (check.reason) {
+      case 'unresolvable':
+        if (this.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS) return;
+        throw invalid('host does not resolve');
+      case 'forbidden':
+        throw invalid('must not point to a link-local or cloud metadata address');
+      case 'private':
+        throw invalid(
+          'must not point to a private or loopback address; allow it with WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+        );
+    }
   }
 
   async list(request: ListWebhooksRequest): Promise<Page<WebhookView>> {

@@ -108,9 +108,11 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     else if (TIMEOUT_CODES.has((err as { code?: string }).code ?? ''))
       error = new AppError(ErrorCode.UpstreamTimeout);
     else {
+      // EBLOCKEDADDRESS: the upstream's address is outside MCP_UPSTREAM_ALLOWED_NETWORKS; nothing was sent.
+      const blocked = (err as { code?: string }).code === 'EBLOCKEDADDRESS';
       logger.warn(
         { err: String(err), request_id: request.requestId, mcp_id: request.mcpId },
-        'upstream request failed',
+        blocked ? 'upstream address refused' : 'upstream request failed',
       );
       error = new AppError(ErrorCode.UpstreamError);
     }
