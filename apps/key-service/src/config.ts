@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
+  type Keyring,
   baseServiceEnv,
+  encryptionKeysSchema,
   intSchema,
   loadConfig,
   msSchema,
@@ -22,6 +24,9 @@ import {
  *   acknowledge its cache-eviction event before replying anyway.
  * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
  *   after the service stopped taking new ones.
+ * - `PLEXMCP_ENCRYPTION_KEYS` (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
+ *   encrypt MCP upstream headers at rest; the first encrypts, all decrypt (see service-kit's
+ *   `Keyring`). Generate a key with `openssl rand -base64 32`.
  */
 export const keyServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -32,6 +37,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
+  PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
 });
 
 export interface KeyServiceConfig {
@@ -45,6 +51,8 @@ export interface KeyServiceConfig {
   sweepIntervalMs: number;
   eventAckTimeoutMs: number;
   shutdownGraceMs: number;
+  /** Encrypts MCP upstream headers at rest. */
+  encryptionKeys: Keyring;
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -57,6 +65,8 @@ export interface KeyServiceOverrides {
   eventAckTimeoutMs?: number;
   dbPoolSize?: number;
   shutdownGraceMs?: number;
+  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys?: string;
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -78,6 +88,7 @@ export function loadKeyServiceConfig(
   set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
   set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
   set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
+  set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -96,5 +107,6 @@ export function loadKeyServiceConfig(
     sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
     eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
     shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
+    encryptionKeys: parsed.PLEXMCP_ENCRYPTION_KEYS,
   };
 }

@@ -96,4 +96,22 @@ export class McpsRepository {
       .limit(limit + 1)
       .getMany();
   }
+
+  /** Every MCP's id and stored headers, locked until the transaction ends (re-encryption). */
+  async lockAllHeaders(manager: EntityManager): Promise<Pick<McpEntity, 'id' | 'upstreamHeaders'>[]> {
+    return manager.find(McpEntity, {
+      select: { id: true, upstreamHeaders: true },
+      order: { id: 'ASC' },
+      lock: { mode: 'pessimistic_write' },
+    });
+  }
+
+  /** Rewrites stored header values only (same plaintext, new ciphertext): no version, no event. */
+  async storeHeaders(
+    manager: EntityManager,
+    id: string,
+    upstreamHeaders: Record<string, string>,
+  ): Promise<void> {
+    await manager.update(McpEntity, { id }, { upstreamHeaders });
+  }
 }

@@ -17,6 +17,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { decodeCursor, toPage } from '../common/pagination.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import type { McpEntity } from './mcp.entity.js';
 import { McpsRepository } from './mcps.repository.js';
 
@@ -44,17 +45,19 @@ export class McpsService {
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    private readonly headers: McpHeadersCipher,
   ) {}
 
   async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
     const now = new Date();
+    const id = newId(IdPrefix.Mcp);
     const mcp: Omit<McpEntity, 'version'> = {
-      id: newId(IdPrefix.Mcp),
+      id,
       orgId: actor.org_id,
       name: body.name,
       mode: body.mode,
       upstreamUrl: body.upstream_url,
-      upstreamHeaders: body.upstream_headers,
+      upstreamHeaders: this.headers.seal(id, body.upstream_headers),
       createdAt: now,
       updatedAt: now,
     };
@@ -95,7 +98,8 @@ export class McpsService {
       if (body.name !== undefined) patch.name = body.name;
       if (body.mode !== undefined) patch.mode = body.mode;
       if (body.upstream_url !== undefined) patch.upstreamUrl = body.upstream_url;
-      if (body.upstream_headers !== undefined) patch.upstreamHeaders = body.upstream_headers;
+      if (body.upstream_headers !== undefined)
+        patch.upstreamHeaders = this.headers.seal(id, body.upstream_headers);
       const next = await this.mcps.update(manager, current, patch, new Date());
       await this.audit.record(manager, {
         orgId: actor.org_id,
@@ -140,7 +144,7 @@ export class McpsService {
       org_id: mcp.orgId,
       mode: mcp.mode,
       upstream_url: mcp.upstreamUrl,
-      upstream_headers: mcp.upstreamHeaders,
+      upstream_headers: this.headers.open(mcp.id, mcp.upstreamHeaders),
       version: mcp.version,
     };
   }

@@ -17,6 +17,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
@@ -49,6 +50,7 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
       logLevel: 'silent',
       dbPoolSize: 4,
       shutdownGraceMs: 50,
+      encryptionKeys: testEncryptionKeys(),
       ...overrides,
       ...more,
     });
