@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER } from '../tokens.js';
 import { assertLiteralHostAllowed, guardedLookup } from './url-guard.js';
+import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { signWebhook } from './webhook-signature.js';
 import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
@@ -48,6 +49,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     webhooks: WebhooksService,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly secrets: WebhookSecretCipher,
   ) {
     webhooks.onEnqueued(() => this.kick());
   }
@@ -152,11 +154,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       const done = (statusCode: number | null, error: string | null) =>
         resolve({ statusCode, error, durationMs: Date.now() - started });
       let url: URL;
+      let secret: string;
       try {
         url = new URL(delivery.url);
         assertLiteralHostAllowed(url, allowPrivate);
       } catch (err) {
         done(null, (err as Error).message);
+        return;
+      }
+      try {
+        secret = this.secrets.open(delivery.webhook_id, delivery.secret);
+      } catch (err) {
+        // A keyring without the secret's key: the operator's problem, not the receiver's to read about.
+        this.logger.error(
+          { err, webhook_id: delivery.webhook_id },
+          'cannot decrypt a webhook signing secret',
+        );
+        done(null, 'the signing secret could not be read on the server');
         return;
       }
       const timestamp = Math.floor(Date.now() / 1000);
@@ -174,7 +188,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
             'user-agent': 'PlexMCP-Webhooks/1.0',
             'webhook-id': delivery.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(delivery.secret, delivery.id, timestamp, delivery.body),
+            'webhook-signature': signWebhook(secret, delivery.id, timestamp, delivery.body),
           },
         },
         (res) => {
