@@ -9,6 +9,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 
 export interface SystemOptions {
@@ -62,6 +63,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       logLevel: 'silent',
       dbPoolSize: 4,
       shutdownGraceMs: 50,
+      encryptionKeys: testEncryptionKeys(),
     });
     usageService = await bootstrapUsageService({
       natsUrl: nats.url,
@@ -69,6 +71,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       dbSchema: usageSchema.schema,
       logLevel: 'silent',
       webhookAllowPrivateNetworks: true,
+      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', ...options.usageEnv },
     });
     gateway = await bootstrapGateway({

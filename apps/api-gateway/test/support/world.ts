@@ -16,6 +16,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
@@ -59,6 +60,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         databaseUrl: testDatabaseUrl(),
         dbSchema: usageSchema.schema,
         logLevel: 'silent',
+        encryptionKeys: testEncryptionKeys(),
         env: { LIMITS_SWEEP_MS: '100' },
       });
       return world.usageService;
@@ -75,6 +77,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         logLevel: 'silent',
         dbPoolSize: 4,
         shutdownGraceMs: 50,
+        encryptionKeys: testEncryptionKeys(),
       });
       return world.keyService;
     },
