@@ -8,6 +8,7 @@ import {
   freePort,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 import { runCli } from '../src/cli/run.js';
 
@@ -57,6 +58,7 @@ describe('plexmcp CLI', () => {
       dbSchema: schema,
       logLevel: 'silent',
       shutdownGraceMs: 50,
+      encryptionKeys: testEncryptionKeys(),
     });
     nc = await connectNats(nats.url, 'cli-test');
     rpc = new NatsRpcClient(nc, 5_000);
