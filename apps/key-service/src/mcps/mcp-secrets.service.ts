@@ -17,7 +17,7 @@ export async function resealMcpHeaders(
   cipher: McpHeadersCipher,
   scope: 'plaintext' | 'all',
 ): Promise<{ rows: number; reencrypted: number }> {
-  const rows = await repository.lockAllHeaders(manager);
+  const rows = await repository.lockHeaders(manager, scope === 'plaintext');
   let reencrypted = 0;
   for (const row of rows) {
     const { headers, changed } = cipher.reseal(row.id, row.upstreamHeaders, scope);

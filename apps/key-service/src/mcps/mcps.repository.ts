@@ -97,13 +97,24 @@ export class McpsRepository {
       .getMany();
   }
 
-  /** Every MCP's id and stored headers, locked until the transaction ends (re-encryption). */
-  async lockAllHeaders(manager: EntityManager): Promise<Pick<McpEntity, 'id' | 'upstreamHeaders'>[]> {
-    return manager.find(McpEntity, {
-      select: { id: true, upstreamHeaders: true },
-      order: { id: 'ASC' },
-      lock: { mode: 'pessimistic_write' },
-    });
+  /**
+   * MCPs' ids and stored headers, locked until the transaction ends (re-encryption): all of them,
+   * or (`onlyPlaintext`) those with a value that is not an `enc:` envelope, so a start-up with
+   * nothing left in clear locks nothing.
+   */
+  async lockHeaders(
+    manager: EntityManager,
+    onlyPlaintext: boolean,
+  ): Promise<Pick<McpEntity, 'id' | 'upstreamHeaders'>[]> {
+    const qb = manager
+      .createQueryBuilder(McpEntity, 'm')
+      .select(['m.id', 'm.upstreamHeaders'])
+      .orderBy('m.id', 'ASC')
+      .setLock('pessimistic_write');
+    if (onlyPlaintext) {
+      qb.where(`EXISTS (SELECT 1 FROM jsonb_each_text(m.upstream_headers) h WHERE h.value NOT LIKE 'enc:%')`);
+    }
+    return qb.getMany();
   }
 
   /** Rewrites stored header values only (same plaintext, new ciphertext): no version, no event. */

@@ -18,7 +18,7 @@ export async function resealWebhookSecrets(
   cipher: WebhookSecretCipher,
   scope: 'plaintext' | 'all',
 ): Promise<{ rows: number; reencrypted: number }> {
-  const rows = await repository.lockAllSecrets(sql);
+  const rows = await repository.lockSecrets(sql, scope === 'plaintext');
   let reencrypted = 0;
   for (const row of rows) {
     const { value, changed } = cipher.reseal(row.id, row.secret, scope);

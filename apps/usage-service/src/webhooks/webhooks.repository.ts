@@ -245,10 +245,14 @@ export class WebhooksRepository {
     return rows[0]?.at ?? null;
   }
 
-  /** Every webhook's id and stored secret, locked until the transaction ends (re-encryption). */
-  async lockAllSecrets(sql: SqlExecutor): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
+  /**
+   * Webhooks' ids and stored secrets, locked until the transaction ends (re-encryption): all of
+   * them, or (`onlyPlaintext`) those not stored as an `enc:` envelope.
+   */
+  async lockSecrets(sql: SqlExecutor, onlyPlaintext: boolean): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
     return sql.query<Pick<WebhookRow, 'id' | 'secret'>[]>(
-      `SELECT id, secret FROM ${this.s}.webhooks ORDER BY id FOR UPDATE`,
+      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:%' ORDER BY id FOR UPDATE`,
+      [onlyPlaintext],
     );
   }
 
