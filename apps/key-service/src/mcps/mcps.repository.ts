@@ -99,7 +99,7 @@ export class McpsRepository {
 
   /**
    * MCPs' ids and stored headers, locked until the transaction ends (re-encryption): all of them,
-   * or (`onlyPlaintext`) those with a value that is not an `enc:` envelope, so a start-up with
+   * or (`onlyPlaintext`) those with a value that is not an `enc:v1:` envelope, so a start-up with
    * nothing left in clear locks nothing.
    */
   async lockHeaders(
@@ -112,7 +112,9 @@ export class McpsRepository {
       .orderBy('m.id', 'ASC')
       .setLock('pessimistic_write');
     if (onlyPlaintext) {
-      qb.where(`EXISTS (SELECT 1 FROM jsonb_each_text(m.upstream_headers) h WHERE h.value NOT LIKE 'enc:%')`);
+      qb.where(
+        `EXISTS (SELECT 1 FROM jsonb_each_text(m.upstream_headers) h WHERE h.value NOT LIKE 'enc:v1:%')`,
+      );
     }
     return qb.getMany();
   }

@@ -247,11 +247,11 @@ export class WebhooksRepository {
 
   /**
    * Webhooks' ids and stored secrets, locked until the transaction ends (re-encryption): all of
-   * them, or (`onlyPlaintext`) those not stored as an `enc:` envelope.
+   * them, or (`onlyPlaintext`) those not stored as an `enc:v1:` envelope.
    */
   async lockSecrets(sql: SqlExecutor, onlyPlaintext: boolean): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
     return sql.query<Pick<WebhookRow, 'id' | 'secret'>[]>(
-      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:%' ORDER BY id FOR UPDATE`,
+      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:v1:%' ORDER BY id FOR UPDATE`,
       [onlyPlaintext],
     );
   }
