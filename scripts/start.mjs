@@ -18,8 +18,24 @@
 //   PLEXMCP_PGLITE_MAX_CONNECTIONS   its connection limit (default 50)
 //   NATS_SERVER_BIN                  the nats-server binary (default: nats-server on PATH)
 //   PLEXMCP_STOP_TIMEOUT_MS          grace period per process before SIGKILL (default 10000)
+//   PLEXMCP_ENCRYPTION_KEYS          keyring for secrets at rest (default: generated once into
+//                                    <data dir>/encryption-keys, mode 0600)
+//
+// Everything written in the data dir (and by the children, which inherit umask 077) is readable
+// by the owner only.
 import { spawn, fork } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -237,7 +253,7 @@ function lockDataDir(dataDir) {
       fail(`${dataDir} is in use by another PlexMCP (pid ${pid}); stop it or set PLEXMCP_DATA_DIR`);
     }
   }
-  writeFileSync(lockFile, `${process.pid}\n`);
+  writeFileSync(lockFile, `${process.pid}\n`, { mode: 0o600 });
   return () => {
     try {
       if (readFileSync(lockFile, 'utf8').trim() === String(process.pid)) rmSync(lockFile);
@@ -248,8 +264,44 @@ function lockDataDir(dataDir) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Secrets at rest: the services refuse to start without PLEXMCP_ENCRYPTION_KEYS.
+
+/** Group or world access to a path of the data dir is taken away (files 0600, directories 0700). */
+function keepPrivate(file, mode) {
+  if ((statSync(file).mode & 0o077) !== 0) {
+    chmodSync(file, mode);
+    log(`${file} was readable by others; changed it to ${mode.toString(8)}`);
+  }
+}
+
+/**
+ * The keyring passed to the services: PLEXMCP_ENCRYPTION_KEYS when set; otherwise the one in
+ * <data dir>/encryption-keys, generated once (mode 0600) and reused after. The file holds the
+ * variable's format (`id:base64`, comma- or line-separated, the first key encrypts), so a key is
+ * rotated by putting a new line first. Losing it makes the stored secrets unreadable.
+ */
+function encryptionKeys(dataDir) {
+  const configured = setting('PLEXMCP_ENCRYPTION_KEYS', undefined);
+  if (configured) return configured;
+  const file = path.join(dataDir, 'encryption-keys');
+  if (!existsSync(file)) {
+    writeFileSync(file, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    log(`generated the encryption key of stored secrets in ${file}: back it up with the database`);
+  }
+  keepPrivate(file, 0o600);
+  const keys = readFileSync(file, 'utf8')
+    .split(/[\r\n,]+/)
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .join(',');
+  if (!keys) fail(`${file} holds no key; restore it from a backup, or set PLEXMCP_ENCRYPTION_KEYS`);
+  return keys;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
+  process.umask(0o077);
   const dataDir = path.resolve(setting('PLEXMCP_DATA_DIR', './.plexmcp'));
   const natsUrl = setting('NATS_URL', 'nats://127.0.0.1:4222');
   const port = setting('PORT', '3000');
@@ -264,8 +316,10 @@ async function main() {
       );
   }
 
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  keepPrivate(dataDir, 0o700);
   const unlock = lockDataDir(dataDir);
+  const keyring = encryptionKeys(dataDir);
 
   const infrastructure = [];
   const services = [];
@@ -401,6 +455,7 @@ async function main() {
     PORT: port,
     LOG_LEVEL: logLevel,
     PLEXMCP_DATA_DIR: dataDir,
+    PLEXMCP_ENCRYPTION_KEYS: keyring,
   };
   for (const service of SERVICES) {
     if (shuttingDown) return;

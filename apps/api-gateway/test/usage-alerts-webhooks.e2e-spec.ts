@@ -8,7 +8,13 @@ import {
   type UsageServiceHandle,
   verifyWebhook,
 } from '@plexmcp/usage-service';
-import { createTestSchema, freePort, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  freePort,
+  testDatabaseUrl,
+  testEncryptionKeys,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
 import {
   actorOf,
@@ -48,6 +54,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
       dbSchema: usageSchema.schema,
       logLevel: 'silent',
       webhookAllowPrivateNetworks: true,
+      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', ANOMALY_EVAL_MS: '100' },
     });
     gateway = await world.startGateway({ TRUSTED_PROXIES: '127.0.0.1/32' });

@@ -1,12 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError } from '@plexmcp/service-kit';
+import { testEncryptionKeys } from '@plexmcp/service-kit/testing';
 import { loadKeyServiceConfig } from './config.js';
+
+const KEYS = { PLEXMCP_ENCRYPTION_KEYS: testEncryptionKeys() };
 
 describe('key-service configuration', () => {
   it('uses defaults and prefers the service-specific database URL', () => {
     const config = loadKeyServiceConfig(
       {},
-      { DATABASE_URL: 'postgres://a@h/db', KEY_SERVICE_DATABASE_URL: 'postgres://b@h/keys' },
+      { ...KEYS, DATABASE_URL: 'postgres://a@h/db', KEY_SERVICE_DATABASE_URL: 'postgres://b@h/keys' },
     );
     expect(config).toMatchObject({
       databaseUrl: 'postgres://b@h/keys',
@@ -20,21 +23,24 @@ describe('key-service configuration', () => {
   it('lets overrides win over the environment', () => {
     const config = loadKeyServiceConfig(
       { dbSchema: 'k2', sweepIntervalMs: 100 },
-      { DATABASE_URL: 'postgres://a@h/db' },
+      { ...KEYS, DATABASE_URL: 'postgres://a@h/db' },
     );
     expect(config).toMatchObject({ dbSchema: 'k2', sweepIntervalMs: 100 });
   });
 
   it('names the variable that is missing or wrong', () => {
-    expect(() => loadKeyServiceConfig({}, {})).toThrow(/DATABASE_URL/);
-    expect(() => loadKeyServiceConfig({}, { DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
+    expect(() => loadKeyServiceConfig({}, KEYS)).toThrow(/DATABASE_URL/);
+    expect(() => loadKeyServiceConfig({}, { ...KEYS, DATABASE_URL: 'mysql://x' })).toThrow(ConfigError);
     expect(() =>
-      loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db', KEY_EVENT_ACK_TIMEOUT_MS: 'soon' }),
+      loadKeyServiceConfig(
+        {},
+        { ...KEYS, DATABASE_URL: 'postgres://a@h/db', KEY_EVENT_ACK_TIMEOUT_MS: 'soon' },
+      ),
     ).toThrow(/KEY_EVENT_ACK_TIMEOUT_MS/);
   });
 
   it('reads MCP_UPSTREAM_ALLOWED_NETWORKS, naming it when an entry is not a CIDR', () => {
-    const env = { DATABASE_URL: 'postgres://a@h/db' };
+    const env = { ...KEYS, DATABASE_URL: 'postgres://a@h/db' };
     expect(loadKeyServiceConfig({}, env).mcpUpstreamAllowedNetworks).toEqual([]);
     expect(
       loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8, ::1/128' })
@@ -46,5 +52,19 @@ describe('key-service configuration', () => {
     expect(() => loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: 'localhost' })).toThrow(
       /MCP_UPSTREAM_ALLOWED_NETWORKS: .*not a CIDR: "localhost"/,
     );
+  });
+
+  it('refuses to start without an encryption keyring, saying how to make one', () => {
+    expect(() => loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db' })).toThrow(
+      /PLEXMCP_ENCRYPTION_KEYS: required.*openssl rand -base64 32/s,
+    );
+    expect(() =>
+      loadKeyServiceConfig({}, { DATABASE_URL: 'postgres://a@h/db', PLEXMCP_ENCRYPTION_KEYS: 'k1:c2hvcnQ=' }),
+    ).toThrow(/PLEXMCP_ENCRYPTION_KEYS: key "k1" is 5 bytes/);
+    const config = loadKeyServiceConfig(
+      { encryptionKeys: testEncryptionKeys() },
+      { DATABASE_URL: 'postgres://a@h/db' },
+    );
+    expect(config.encryptionKeys.primaryKeyId).toBe('test');
   });
 });

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
+  type Keyring,
   baseServiceEnv,
   booleanSchema,
   cidrListSchema,
+  encryptionKeysSchema,
   intSchema,
   loadConfig,
   msSchema,
@@ -32,6 +34,9 @@ import {
  *   private, loopback or non-public address is refused when an MCP is created or updated; link-local
  *   and cloud metadata addresses always are. Set the same value on every api-gateway, which
  *   checks each upstream connection again.
+ * - `PLEXMCP_ENCRYPTION_KEYS` (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
+ *   encrypt MCP upstream headers at rest; the first encrypts, all decrypt (see service-kit's
+ *   `Keyring`). Generate a key with `openssl rand -base64 32`.
  */
 export const keyServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -44,6 +49,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
   MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
+  PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
 });
 
 export interface KeyServiceConfig {
@@ -60,6 +66,8 @@ export interface KeyServiceConfig {
   isolateTestUpstreams: boolean;
   /** MCP_UPSTREAM_ALLOWED_NETWORKS. */
   mcpUpstreamAllowedNetworks: string[];
+  /** Encrypts MCP upstream headers at rest. */
+  encryptionKeys: Keyring;
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -75,6 +83,8 @@ export interface KeyServiceOverrides {
   isolateTestUpstreams?: boolean;
   /** MCP_UPSTREAM_ALLOWED_NETWORKS as a list (tests run upstreams on loopback). */
   mcpUpstreamAllowedNetworks?: readonly string[];
+  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys?: string;
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -98,6 +108,7 @@ export function loadKeyServiceConfig(
   set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
   set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
   set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
+  set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -118,5 +129,6 @@ export function loadKeyServiceConfig(
     shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
     isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
     mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
+    encryptionKeys: parsed.PLEXMCP_ENCRYPTION_KEYS,
   };
 }

@@ -32,8 +32,9 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
   const config = loadKeyServiceConfig(overrides);
   const logger = createLogger('key-service', config.logLevel);
 
-  const applied = await migrate(config);
-  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+  const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
+  if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
+  if (encryptedMcps > 0) logger.info({ mcps: encryptedMcps }, 'encrypted upstream headers stored in clear');
 
   let dataSource: DataSource | undefined;
   let eventsConnection: NatsConnection | undefined;

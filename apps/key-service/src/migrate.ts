@@ -5,12 +5,17 @@ import { migrate } from './database/data-source.js';
 /** `pnpm --filter @plexmcp/key-service migrate`: applies pending migrations and exits. */
 async function main(): Promise<void> {
   const config = loadKeyServiceConfig();
-  const applied = await migrate(config);
+  const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
   process.stdout.write(
-    applied.length === 0
+    migrations.length === 0
       ? 'key-service: schema is up to date\n'
-      : `key-service: applied ${applied.join(', ')}\n`,
+      : `key-service: applied ${migrations.join(', ')}\n`,
   );
+  if (encryptedMcps > 0) {
+    process.stdout.write(
+      `key-service: encrypted the upstream headers of ${encryptedMcps} MCPs stored in clear\n`,
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import {
   ConfigError,
   baseServiceEnv,
   booleanSchema,
+  encryptionKeysSchema,
   loadConfig,
   msSchema,
   intSchema,
@@ -56,6 +57,9 @@ const retryScheduleSchema = z
  *   non-public addresses are refused unless this is true; link-local and cloud metadata
  *   addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254, …) are refused always.
  * - GEOIP_DATABASE_PATH: an .mmdb country database; default the bundled CC0 geo-whois-asn-country.
+ * - PLEXMCP_ENCRYPTION_KEYS (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
+ *   encrypt webhook signing secrets at rest; the first encrypts, all decrypt (see service-kit's
+ *   `Keyring`). Generate a key with `openssl rand -base64 32`.
  */
 export const usageServiceEnvSchema = z.object({
   ...baseServiceEnv,
@@ -94,6 +98,7 @@ export const usageServiceEnvSchema = z.object({
   WEBHOOK_POLL_MS: msSchema(500, 10, 60_000),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanSchema(false),
   GEOIP_DATABASE_PATH: z.string().min(1).optional(),
+  PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
 });
 export type UsageServiceEnv = z.infer<typeof usageServiceEnvSchema>;
 
@@ -108,6 +113,8 @@ export interface BootstrapOverrides {
   dbSchema?: string;
   logLevel?: string;
   webhookAllowPrivateNetworks?: boolean;
+  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys?: string;
   /** Any other variable of `usageServiceEnvSchema`, by name, as an env string. */
   env?: Partial<Record<keyof UsageServiceEnv, string>>;
 }
@@ -121,6 +128,7 @@ export function loadUsageServiceConfig(
   if (overrides.databaseUrl !== undefined) merged.USAGE_SERVICE_DATABASE_URL = overrides.databaseUrl;
   if (overrides.dbSchema !== undefined) merged.USAGE_SERVICE_DB_SCHEMA = overrides.dbSchema;
   if (overrides.logLevel !== undefined) merged.LOG_LEVEL = overrides.logLevel;
+  if (overrides.encryptionKeys !== undefined) merged.PLEXMCP_ENCRYPTION_KEYS = overrides.encryptionKeys;
   if (overrides.webhookAllowPrivateNetworks !== undefined) {
     merged.WEBHOOK_ALLOW_PRIVATE_NETWORKS = String(overrides.webhookAllowPrivateNetworks);
   }

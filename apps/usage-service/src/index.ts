@@ -23,11 +23,15 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
   const config = loadUsageServiceConfig(overrides);
   const logger = createLogger('usage-service', config.LOG_LEVEL);
   const instanceId = `usage-${randomBase62(10)}`;
-  const dataSource = await openUsageDatabase({
+  const { dataSource, encryptedWebhooks } = await openUsageDatabase({
     url: config.databaseUrl,
     schema: config.USAGE_SERVICE_DB_SCHEMA,
     poolSize: config.DB_POOL_SIZE,
+    keyring: config.PLEXMCP_ENCRYPTION_KEYS,
   });
+  if (encryptedWebhooks > 0) {
+    logger.info({ webhooks: encryptedWebhooks }, 'encrypted webhook signing secrets stored in clear');
+  }
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
   const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
   try {

@@ -6,13 +6,18 @@ import { openUsageDatabase } from './database/data-source.js';
 const logger = createLogger('usage-service-migrate');
 try {
   const config = loadUsageServiceConfig();
-  const dataSource = await openUsageDatabase({
+  const { dataSource, encryptedWebhooks } = await openUsageDatabase({
     url: config.databaseUrl,
     schema: config.USAGE_SERVICE_DB_SCHEMA,
-    poolSize: 1,
+    // One connection holds the migration lock while migrations run on another.
+    poolSize: 2,
+    keyring: config.PLEXMCP_ENCRYPTION_KEYS,
   });
   await dataSource.destroy();
-  logger.info({ schema: config.USAGE_SERVICE_DB_SCHEMA }, 'migrations applied');
+  logger.info(
+    { schema: config.USAGE_SERVICE_DB_SCHEMA, encrypted_webhook_secrets: encryptedWebhooks },
+    'migrations applied',
+  );
 } catch (err) {
   if (err instanceof ConfigError) logger.fatal(err.message);
   else logger.fatal({ err }, 'migration failed');

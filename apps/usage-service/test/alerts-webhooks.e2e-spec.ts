@@ -21,6 +21,7 @@ import {
   type IsolatedNats,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   waitFor,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type UsageServiceHandle, verifyWebhook } from '../src/index.js';
@@ -109,6 +110,7 @@ describe('limits, anomaly alerts and webhooks', () => {
       dbSchema: schema.schema,
       logLevel: 'warn',
       webhookAllowPrivateNetworks: true,
+      encryptionKeys: testEncryptionKeys(),
       env: {
         ANOMALY_EVAL_MS: '100',
         LIMITS_SWEEP_MS: '100',

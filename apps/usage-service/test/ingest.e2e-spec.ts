@@ -8,6 +8,7 @@ import {
   type IsolatedNats,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   waitFor,
 } from '@plexmcp/service-kit/testing';
 import { createUsageDataSource } from '../src/database/data-source.js';
@@ -52,6 +53,7 @@ describe('usage ingest counts every request exactly once', () => {
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'warn',
+      encryptionKeys: testEncryptionKeys(),
       env: { INGEST_ACK_WAIT_MS: '2000' },
     });
 
@@ -183,6 +185,7 @@ describe('usage ingest counts every request exactly once', () => {
         NATS_URL: nats.url,
         USAGE_SERVICE_DATABASE_URL: testDatabaseUrl(),
         USAGE_SERVICE_DB_SCHEMA: schema.schema,
+        PLEXMCP_ENCRYPTION_KEYS: testEncryptionKeys(),
         LOG_LEVEL: 'warn',
         INGEST_BATCH_SIZE: '500',
         INGEST_ACK_WAIT_MS: '2000',

@@ -17,3 +17,4 @@ export * from './usage-subjects.js';
 export * from './keys-used.schema.js';
 export * from './alerts.schema.js';
 export * from './webhooks.schema.js';
+export * from './secrets.schema.js';

@@ -8,6 +8,7 @@ import {
   freePort,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 import { runCli } from '../src/cli/run.js';
 
@@ -58,6 +59,7 @@ describe('plexmcp CLI', () => {
       logLevel: 'silent',
       shutdownGraceMs: 50,
       mcpUpstreamAllowedNetworks: ['127.0.0.0/8', '::1/128'],
+      encryptionKeys: testEncryptionKeys(),
     });
     nc = await connectNats(nats.url, 'cli-test');
     rpc = new NatsRpcClient(nc, 5_000);

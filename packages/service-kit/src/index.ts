@@ -7,3 +7,4 @@ export * from './microservice.js';
 export * from './draining-server-nats.js';
 export * from './usage-stream.js';
 export * from './outbound-guard.js';
+export * from './encryption.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { generateApiKey } from '@plexmcp/contracts';
-import { createLogger, scrubSecrets } from './logger.js';
+import { QueryFailedError } from 'typeorm';
+import { PinoNestLogger, createLogger, scrubSecrets, serializeError } from './logger.js';
 
 /** Collects the JSON lines a logger writes instead of sending them to stdout. */
 function capture(service: string): { logger: ReturnType<typeof createLogger>; lines: () => string } {
@@ -42,5 +43,90 @@ describe('createLogger', () => {
     expect(output.trim().split('\n')).toHaveLength(3);
     const first = JSON.parse(output.split('\n')[0] as string) as Record<string, unknown>;
     expect(first).toMatchObject({ service: 'test-service', msg: 'request' });
+  });
+});
+
+describe('errors in log lines', () => {
+  const secret = 'whsec_c2VjcmV0LXNpZ25pbmcta2V5LWluLWFuLWVycm9y';
+  const headerValue = 'upstream-header-value-4f1c9a';
+
+  /** What TypeORM throws when an INSERT fails: the SQL parameters ride along. */
+  function queryFailed(): QueryFailedError {
+    const driverError = Object.assign(
+      new Error('duplicate key value violates unique constraint "webhooks_pkey"'),
+      {
+        code: '23505',
+        detail: `Key (secret)=(${secret}) already exists.`,
+        where: `SQL statement with ${headerValue}`,
+        parameters: [secret, headerValue],
+        constraint: 'webhooks_pkey',
+      },
+    );
+    return new QueryFailedError(
+      'INSERT INTO webhooks (id, secret, headers) VALUES ($1, $2, $3)',
+      ['wh_1', secret, { 'x-token': headerValue }],
+      driverError,
+    );
+  }
+
+  it('serializes an error with secrets masked in message and stack, and query parameters dropped', () => {
+    const key = generateApiKey('test');
+    const plain = serializeError(new Error(`refused ${key} and ${secret}`));
+    expect(plain.message).toBe('refused pk_test_[REDACTED] and whsec_[REDACTED]');
+    expect(String(plain.stack)).not.toContain(key);
+    expect(String(plain.stack)).not.toContain(secret);
+
+    const failed = serializeError(queryFailed());
+    const text = JSON.stringify(failed);
+    expect(text).not.toContain(secret.slice(6));
+    expect(text).not.toContain(headerValue);
+    expect(failed).toMatchObject({
+      type: 'QueryFailedError',
+      query: 'INSERT INTO webhooks (id, secret, headers) VALUES ($1, $2, $3)',
+      code: '23505',
+      constraint: 'webhooks_pkey',
+      detail: 'Key (secret)=([REDACTED]) already exists.',
+    });
+    expect(failed).not.toHaveProperty('parameters');
+    expect(failed.driverError).not.toHaveProperty('parameters');
+  });
+
+  it('scrubs nested causes and aggregated errors too', () => {
+    const inner = queryFailed();
+    const outer = new Error('could not create the webhook', {
+      cause: new Error(`wrapped ${secret}`, { cause: inner }),
+    });
+    const aggregate = new AggregateError([outer, new Error(`also ${secret}`)], 'several failed');
+    const text = JSON.stringify(serializeError(aggregate));
+    expect(text).toContain('could not create the webhook');
+    expect(text).toContain('QueryFailedError');
+    expect(text).not.toContain(secret.slice(6));
+    expect(text).not.toContain(headerValue);
+  });
+
+  it('logs errors given as a field, first argument or Nest trace without their secrets', () => {
+    type Line = { msg: string; err: Record<string, unknown>; trace?: string };
+    const { logger, lines } = capture('test-service');
+    logger.error(
+      { err: queryFailed(), handler: 'WebhooksController.create' },
+      'unhandled error in RPC handler',
+    );
+    logger.error(queryFailed());
+    logger.warn(new Error(`bad ${secret}`), 'with a message');
+    logger.error({ nested: { deeper: { error: queryFailed() } } }, 'deep');
+    new PinoNestLogger(logger).error(`failed with ${secret}`, queryFailed().stack, 'ExceptionsHandler');
+    const output = lines();
+    expect(output).not.toContain(secret.slice(6));
+    expect(output).not.toContain(headerValue);
+    const [first, second, third] = output
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    expect(first!.err.type).toBe('QueryFailedError');
+    expect(first!.err.query).toContain('INSERT INTO webhooks');
+    expect(second!.msg).toContain('duplicate key value');
+    expect(second!.err.code).toBe('23505');
+    expect(third!.msg).toBe('with a message');
+    expect(third!.err.message).toBe('bad whsec_[REDACTED]');
   });
 });

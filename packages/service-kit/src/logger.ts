@@ -9,14 +9,64 @@ export function scrubSecrets(text: string): string {
   return text.replace(KEY_PATTERN, 'pk_$1_[REDACTED]').replace(SECRET_PATTERN, 'whsec_[REDACTED]');
 }
 
+/**
+ * Fields of database errors that carry the values of a query: TypeORM's `QueryFailedError` keeps
+ * the bound `parameters` (a new `whsec_…`, upstream header values) and Postgres's `where` may quote
+ * them. They are dropped from log lines; `detail` is kept with its values cut out.
+ */
+const DROPPED_ERROR_FIELDS = new Set(['parameters', 'where']);
+const MAX_ERROR_DEPTH = 5;
+
+/** Postgres's `detail` names columns and quotes values: `Key (secret)=(whsec_…)`, `Failing row contains (…)`. */
+function redactDetail(detail: string): string {
+  return scrubSecrets(detail)
+    .replace(/\)=\(.*\)/gs, ')=([REDACTED])')
+    .replace(/(Failing row contains )\(.*\)/gs, '$1([REDACTED])');
+}
+
+/**
+ * An error as it may be written to a log line: type, message, stack and its own fields, with
+ * anything shaped like a key or webhook secret masked, query parameters dropped, and the same
+ * done to its `driverError`, `cause` and aggregated `errors`.
+ */
+export function serializeError(err: Error, depth = 0): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    type: err.constructor?.name && err.constructor.name !== 'Object' ? err.constructor.name : err.name,
+    message: scrubSecrets(String(err.message)),
+  };
+  if (typeof err.stack === 'string') out.stack = scrubSecrets(err.stack);
+  if (depth >= MAX_ERROR_DEPTH) return out;
+  for (const [field, value] of Object.entries(err)) {
+    if (field in out || DROPPED_ERROR_FIELDS.has(field)) continue;
+    out[field] =
+      field === 'detail' && typeof value === 'string' ? redactDetail(value) : scrubValue(value, depth + 1);
+  }
+  const { cause, errors } = err as { cause?: unknown; errors?: unknown };
+  if (cause !== undefined) out.cause = scrubValue(cause, depth + 1);
+  if (err instanceof AggregateError && Array.isArray(errors))
+    out.errors = errors.map((e) => scrubValue(e, depth + 1));
+  return out;
+}
+
 function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return scrubSecrets(value);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  if (value instanceof Error) return serializeError(value, depth);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[Truncated]'; // never hand pino a deep object whose strings were not scrubbed
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrubValue(v, depth + 1);
   return out;
+}
+
+/** Log arguments with every string scrubbed; an error given first is logged as `err`, as pino does. */
+function scrubArguments(args: unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  if (first instanceof Error) {
+    const err = serializeError(first);
+    return [{ err }, ...(rest.length > 0 ? rest.map((a) => scrubValue(a)) : [err.message])];
+  }
+  return args.map((a) => scrubValue(a));
 }
 
 /** Structured JSON logs (pino). Authorization headers and secrets are redacted by path and by pattern. */
@@ -39,9 +89,10 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
       ],
       censor: '[REDACTED]',
     },
+    serializers: { err: (err: unknown) => scrubValue(err) },
     hooks: {
       logMethod(args, method) {
-        method.apply(this, args.map((a) => scrubValue(a)) as Parameters<typeof method>);
+        method.apply(this, scrubArguments(args) as Parameters<typeof method>);
       },
     },
   });

@@ -9,6 +9,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 
 export interface SystemOptions {
@@ -66,6 +67,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       dbPoolSize: 4,
       shutdownGraceMs: 50,
       mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+      encryptionKeys: testEncryptionKeys(),
     });
     usageService = await bootstrapUsageService({
       natsUrl: nats.url,
@@ -73,6 +75,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       dbSchema: usageSchema.schema,
       logLevel: 'silent',
       webhookAllowPrivateNetworks: true,
+      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', ...options.usageEnv },
     });
     gateway = await bootstrapGateway({

@@ -8,7 +8,12 @@ import {
 } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { createTestSchema, startIsolatedNats, testDatabaseUrl } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  testEncryptionKeys,
+} from '@plexmcp/service-kit/testing';
 import { Pool } from 'undici';
 import { type LoadResult, latency, load, percentile, startServer, type ServerProcess } from './measure.js';
 
@@ -43,6 +48,7 @@ async function main(): Promise<void> {
     logLevel: 'warn',
     // The benchmark's upstreams listen on loopback.
     mcpUpstreamAllowedNetworks: ['127.0.0.0/8'],
+    encryptionKeys: testEncryptionKeys(),
   });
   const nc = await connectNats(nats.url, 'bench');
   const rpc = new NatsRpcClient(nc, 5_000);

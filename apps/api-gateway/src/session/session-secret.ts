@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, link, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, link, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 
@@ -27,10 +27,13 @@ export async function resolveSessionSecret(
     );
     return randomBytes(MIN_SECRET_BYTES);
   }
-  await mkdir(dataDir, { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, SESSION_SECRET_FILE);
   const existing = await readSecret(file);
-  if (existing !== null) return existing;
+  if (existing !== null) {
+    await keepPrivate(file, logger);
+    return existing;
+  }
   // Write a complete file under a private name, then link it into place: link() fails when another
   // instance won the race, and then its secret (already complete) is the one everybody uses.
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
@@ -45,6 +48,13 @@ export async function resolveSessionSecret(
   const secret = await readSecret(file);
   if (secret === null) throw new Error(`${file} holds no usable session secret`);
   return secret;
+}
+
+/** A secret file readable by the group or others (copied in, or from an older version) becomes 0600. */
+async function keepPrivate(file: string, logger: Logger): Promise<void> {
+  if (((await stat(file)).mode & 0o077) === 0) return;
+  await chmod(file, 0o600);
+  logger.warn({ file }, 'the session secret file was readable by others; changed it to 0600');
 }
 
 async function readSecret(file: string): Promise<Buffer | null> {

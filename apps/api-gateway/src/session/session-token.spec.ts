@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -79,6 +79,29 @@ describe('resolveSessionSecret', () => {
       expect(statSync(path.join(dir, SESSION_SECRET_FILE)).mode & 0o777).toBe(0o600);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is never readable by the group or others: a new data dir is 0700, an old 0644 file becomes 0600', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'plexmcp-secret-'));
+    const previous = process.umask(0o022); // a shell's usual umask: the modes must not depend on it
+    try {
+      const dir = path.join(parent, 'data');
+      await resolveSessionSecret(undefined, dir, logger);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(dir, SESSION_SECRET_FILE)).mode & 0o777).toBe(0o600);
+
+      const old = path.join(parent, 'old');
+      const file = path.join(old, SESSION_SECRET_FILE);
+      await resolveSessionSecret(undefined, old, logger);
+      const kept = 'k'.repeat(43);
+      writeFileSync(file, `${kept}\n`);
+      chmodSync(file, 0o644);
+      await expect(resolveSessionSecret(undefined, old, logger)).resolves.toEqual(Buffer.from(kept));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      process.umask(previous);
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 });

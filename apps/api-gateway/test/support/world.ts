@@ -20,6 +20,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
@@ -68,6 +69,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         databaseUrl: testDatabaseUrl(),
         dbSchema: usageSchema.schema,
         logLevel: 'silent',
+        encryptionKeys: testEncryptionKeys(),
         env: { LIMITS_SWEEP_MS: '100' },
       });
       return world.usageService;
@@ -86,6 +88,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
         shutdownGraceMs: 50,
         mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
         ...overrides,
+        encryptionKeys: testEncryptionKeys(),
       });
       return world.keyService;
     },

@@ -11,7 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Subjects, healthReplySchema, validateKeyReplySchema } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { createTestSchema, startIsolatedNats, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  testEncryptionKeys,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import { validateKeySql } from '../keys/api-keys.repository.js';
 
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
         NATS_URL: nats.url,
         KEY_SERVICE_DATABASE_URL: databaseUrl,
         KEY_SERVICE_DB_SCHEMA: schema,
+        PLEXMCP_ENCRYPTION_KEYS: testEncryptionKeys(),
         LOG_LEVEL: 'warn',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -1,9 +1,13 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, ensureSchema } from '@plexmcp/service-kit';
+import { type Keyring, dataSourceOptions, ensureSchema } from '@plexmcp/service-kit';
 import { ApiKeyEntity } from '../keys/api-key.entity.js';
 import { AuditEntryEntity } from '../audit/audit-entry.entity.js';
+import { McpHeadersCipher } from '../mcps/mcp-headers-cipher.js';
+import { resealMcpHeaders } from '../mcps/mcp-secrets.service.js';
 import { McpEntity } from '../mcps/mcp.entity.js';
+import { McpsRepository } from '../mcps/mcps.repository.js';
+import { migrationLockKey } from './migration-lock.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
 
@@ -29,20 +33,31 @@ export function createDataSource(config: DatabaseConfig): DataSource {
   );
 }
 
+export interface MigrationOutcome {
+  /** Migrations applied by this run. */
+  migrations: string[];
+  /** MCPs whose upstream headers were still stored in clear and were encrypted by this run. */
+  encryptedMcps: number;
+}
+
 /**
- * Creates the schema and runs pending migrations. Several instances may start at once, so the
- * run is serialized with a Postgres advisory lock held on its own connection.
+ * Creates the schema, runs pending migrations, then encrypts header values still stored in clear
+ * (rows written before encryption at rest; idempotent, one transaction). Several instances may
+ * start at once, so all of it is serialized with a Postgres advisory lock on its own connection.
  */
-export async function migrate(config: DatabaseConfig): Promise<string[]> {
+export async function migrate(config: DatabaseConfig, keyring: Keyring): Promise<MigrationOutcome> {
   await ensureSchema(config.databaseUrl, config.dbSchema);
   const lock = new pg.Client({ connectionString: config.databaseUrl });
   await lock.connect();
   const dataSource = createDataSource({ ...config, dbPoolSize: 1 });
   try {
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`plexmcp-migrations:${config.dbSchema}`]);
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [migrationLockKey(config.dbSchema)]);
     await dataSource.initialize();
     const ran = await dataSource.runMigrations({ transaction: 'each' });
-    return ran.map((m) => m.name);
+    const { reencrypted } = await dataSource.transaction((manager) =>
+      resealMcpHeaders(manager, new McpsRepository(dataSource), new McpHeadersCipher(keyring), 'plaintext'),
+    );
+    return { migrations: ran.map((m) => m.name), encryptedMcps: reencrypted };
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await lock.end();

@@ -20,7 +20,10 @@ export class McpEntity {
   @Column({ name: 'upstream_url', type: 'text' })
   upstreamUrl!: string;
 
-  /** Secret: sent only to gateways (mcps.resolve), never shown in views or logs. */
+  /**
+   * Secret: header name → value encrypted at rest (`McpHeadersCipher`; names stay in clear for the
+   * views). Decrypted only for gateways (mcps.resolve), never shown in views or logs.
+   */
   @Column({ name: 'upstream_headers', type: 'jsonb' })
   upstreamHeaders!: Record<string, string>;
 

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
+import { McpHeadersCipher } from './mcp-headers-cipher.js';
+import { McpSecretsController } from './mcp-secrets.controller.js';
+import { McpSecretsService } from './mcp-secrets.service.js';
 import { McpsController } from './mcps.controller.js';
 import { McpsRepository } from './mcps.repository.js';
 import { McpsService } from './mcps.service.js';
@@ -7,8 +11,18 @@ import { UpstreamUrlPolicy } from './upstream-url.policy.js';
 
 @Module({
   imports: [AuditModule],
-  controllers: [McpsController],
-  providers: [McpsRepository, McpsService, UpstreamUrlPolicy],
+  controllers: [McpsController, McpSecretsController],
+  providers: [
+    McpsRepository,
+    McpsService,
+    McpSecretsService,
+    UpstreamUrlPolicy,
+    {
+      provide: McpHeadersCipher,
+      useFactory: (config: KeyServiceConfig) => new McpHeadersCipher(config.encryptionKeys),
+      inject: [KEY_SERVICE_CONFIG],
+    },
+  ],
   exports: [McpsRepository],
 })
 export class McpsModule {}

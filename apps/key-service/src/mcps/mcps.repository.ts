@@ -110,4 +110,35 @@ export class McpsRepository {
       .limit(limit + 1)
       .getMany();
   }
+
+  /**
+   * MCPs' ids and stored headers, locked until the transaction ends (re-encryption): all of them,
+   * or (`onlyPlaintext`) those with a value that is not an `enc:v1:` envelope, so a start-up with
+   * nothing left in clear locks nothing.
+   */
+  async lockHeaders(
+    manager: EntityManager,
+    onlyPlaintext: boolean,
+  ): Promise<Pick<McpEntity, 'id' | 'upstreamHeaders'>[]> {
+    const qb = manager
+      .createQueryBuilder(McpEntity, 'm')
+      .select(['m.id', 'm.upstreamHeaders'])
+      .orderBy('m.id', 'ASC')
+      .setLock('pessimistic_write');
+    if (onlyPlaintext) {
+      qb.where(
+        `EXISTS (SELECT 1 FROM jsonb_each_text(m.upstream_headers) h WHERE h.value NOT LIKE 'enc:v1:%')`,
+      );
+    }
+    return qb.getMany();
+  }
+
+  /** Rewrites stored header values only (same plaintext, new ciphertext): no version, no event. */
+  async storeHeaders(
+    manager: EntityManager,
+    id: string,
+    upstreamHeaders: Record<string, string>,
+  ): Promise<void> {
+    await manager.update(McpEntity, { id }, { upstreamHeaders });
+  }
 }

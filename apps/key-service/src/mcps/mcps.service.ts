@@ -21,6 +21,7 @@ import { decodeCursor, toPage } from '../common/pagination.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import type { EntityManager } from 'typeorm';
+import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import type { McpEntity } from './mcp.entity.js';
 import { McpsRepository } from './mcps.repository.js';
 import { UpstreamUrlPolicy } from './upstream-url.policy.js';
@@ -52,6 +53,7 @@ export class McpsService {
     private readonly authority: ActorAuthority,
     @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     private readonly upstreams: UpstreamUrlPolicy,
+    private readonly headers: McpHeadersCipher,
   ) {}
 
   /** Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs. */
@@ -59,13 +61,14 @@ export class McpsService {
     await this.authority.authorize(actor, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     await this.upstreams.assertAllowed(body.upstream_url);
     const now = new Date();
+    const id = newId(IdPrefix.Mcp);
     const mcp: Omit<McpEntity, 'version'> = {
-      id: newId(IdPrefix.Mcp),
+      id,
       orgId: actor.org_id,
       name: body.name,
       mode: body.mode,
       upstreamUrl: body.upstream_url,
-      upstreamHeaders: body.upstream_headers,
+      upstreamHeaders: this.headers.seal(id, body.upstream_headers),
       createdAt: now,
       updatedAt: now,
     };
@@ -124,7 +127,8 @@ export class McpsService {
       if (body.name !== undefined) patch.name = body.name;
       if (body.mode !== undefined) patch.mode = body.mode;
       if (body.upstream_url !== undefined) patch.upstreamUrl = body.upstream_url;
-      if (body.upstream_headers !== undefined) patch.upstreamHeaders = body.upstream_headers;
+      if (body.upstream_headers !== undefined)
+        patch.upstreamHeaders = this.headers.seal(id, body.upstream_headers);
       else if (body.upstream_url !== undefined && body.upstream_url !== current.upstreamUrl) {
         patch.upstreamHeaders = {};
       }
@@ -211,7 +215,7 @@ export class McpsService {
       org_id: mcp.orgId,
       mode: mcp.mode,
       upstream_url: mcp.upstreamUrl,
-      upstream_headers: mcp.upstreamHeaders,
+      upstream_headers: this.headers.open(mcp.id, mcp.upstreamHeaders),
       version: mcp.version,
     };
   }

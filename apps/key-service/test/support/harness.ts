@@ -17,6 +17,7 @@ import {
   createTestSchema,
   startIsolatedNats,
   testDatabaseUrl,
+  testEncryptionKeys,
   type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
@@ -53,6 +54,7 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
       dbPoolSize: 4,
       shutdownGraceMs: 50,
       mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+      encryptionKeys: testEncryptionKeys(),
       ...overrides,
       ...more,
     });

@@ -28,7 +28,7 @@ import {
   usageReplySchema,
 } from '@plexmcp/contracts';
 import { NatsRpcClient, ensureUsageStream } from '@plexmcp/service-kit';
-import { startIsolatedNats, testDatabaseUrl } from '@plexmcp/service-kit/testing';
+import { startIsolatedNats, testDatabaseUrl, testEncryptionKeys } from '@plexmcp/service-kit/testing';
 import { bootstrap } from '../index.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
@@ -173,6 +173,7 @@ async function main(): Promise<void> {
     databaseUrl: testDatabaseUrl(),
     dbSchema: schema,
     logLevel: 'warn',
+    encryptionKeys: testEncryptionKeys(),
   });
   const t0 = performance.now();
   while ((await lag()) > 0) await new Promise((r) => setTimeout(r, 50));

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { CONFIG, LOGGER } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
+import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { signWebhook } from './webhook-signature.js';
 import { type ClaimedDelivery, WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
@@ -59,6 +60,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     webhooks: WebhooksService,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
     webhooks.onEnqueued(() => this.kick());
@@ -195,11 +197,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         req?.destroy();
       }, deadlineMs);
       let url: URL;
+      let secret: string;
       try {
         url = new URL(delivery.url);
         assertConnectHostAllowed(urlHost(url), this.addresses);
       } catch (err) {
         done(null, (err as Error).message);
+        return;
+      }
+      try {
+        secret = this.secrets.open(delivery.webhook_id, delivery.secret);
+      } catch (err) {
+        // A keyring without the secret's key: the operator's problem, not the receiver's to read about.
+        this.logger.error(
+          { err, webhook_id: delivery.webhook_id },
+          'cannot decrypt a webhook signing secret',
+        );
+        done(null, 'the signing secret could not be read on the server');
         return;
       }
       const timestamp = Math.floor(Date.now() / 1000);
@@ -216,7 +230,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
             'user-agent': 'PlexMCP-Webhooks/1.0',
             'webhook-id': delivery.id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(delivery.secret, delivery.id, timestamp, delivery.body),
+            'webhook-signature': signWebhook(secret, delivery.id, timestamp, delivery.body),
           },
         },
         (res) => {

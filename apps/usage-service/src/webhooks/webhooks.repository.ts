@@ -11,6 +11,7 @@ export interface WebhookRow {
   url: string;
   description: string | null;
   events: string[];
+  /** Encrypted at rest (`WebhookSecretCipher`); a `whsec_…` value predates encryption. */
   secret: string;
   status: 'enabled' | 'disabled';
   disabled_reason: string | null;
@@ -47,6 +48,7 @@ export interface ClaimedDelivery {
   body: string;
   attempt_count: number;
   url: string;
+  /** As stored: open it with `WebhookSecretCipher` before signing. */
   secret: string;
   webhook_status: 'enabled' | 'disabled';
 }
@@ -255,5 +257,21 @@ export class WebhooksRepository {
       `SELECT min(next_attempt_at) AS at FROM ${this.s}.webhook_deliveries WHERE status = 'pending'`,
     );
     return rows[0]?.at ?? null;
+  }
+
+  /**
+   * Webhooks' ids and stored secrets, locked until the transaction ends (re-encryption): all of
+   * them, or (`onlyPlaintext`) those not stored as an `enc:v1:` envelope.
+   */
+  async lockSecrets(sql: SqlExecutor, onlyPlaintext: boolean): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
+    return sql.query<Pick<WebhookRow, 'id' | 'secret'>[]>(
+      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:v1:%' ORDER BY id FOR UPDATE`,
+      [onlyPlaintext],
+    );
+  }
+
+  /** Rewrites a stored secret only (same secret, new ciphertext). */
+  async storeSecret(sql: SqlExecutor, id: string, secret: string): Promise<void> {
+    await sql.query(`UPDATE ${this.s}.webhooks SET secret = $2 WHERE id = $1`, [id, secret]);
   }
 }

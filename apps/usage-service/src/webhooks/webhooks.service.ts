@@ -22,6 +22,7 @@ import { decodeCursor, encodeCursor } from '../database/cursor.js';
 import type { SqlExecutor } from '../database/data-source.js';
 import { CONFIG } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
+import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import {
   type AttemptRow,
@@ -39,6 +40,7 @@ export class WebhooksService {
   constructor(
     private readonly repository: WebhooksRepository,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
   }
@@ -54,13 +56,14 @@ export class WebhooksService {
   async create(request: CreateWebhookRequest): Promise<CreatedWebhook> {
     await this.assertDeliverable(request.body.url);
     const secret = generateWebhookSecret();
+    const id = newId(IdPrefix.Webhook);
     const row = await this.repository.insert({
-      id: newId(IdPrefix.Webhook),
+      id,
       org_id: request.actor.org_id,
       url: request.body.url,
       description: request.body.description ?? null,
       events: [...new Set(request.body.events ?? WEBHOOK_EVENT_TYPES)],
-      secret,
+      secret: this.secrets.seal(id, secret),
     });
     return { webhook: toWebhookView(row), secret };
   }

@@ -7,7 +7,7 @@ export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-/** Calls key-service RPC subjects over internal NATS, with the framing from contracts. */
+/** Calls internal RPC subjects (key-service, usage-service) over NATS, with the framing from contracts. */
 export class RpcCaller {
   private constructor(
     private readonly nc: NatsConnection,
@@ -32,7 +32,13 @@ export class RpcCaller {
     }
   }
 
-  async call<T extends z.ZodType>(subject: string, payload: unknown, replySchema: T): Promise<z.infer<T>> {
+  /** `service` names who serves `subject`, for the messages when nobody answers. */
+  async call<T extends z.ZodType>(
+    subject: string,
+    payload: unknown,
+    replySchema: T,
+    service = 'key-service',
+  ): Promise<z.infer<T>> {
     let raw: string;
     try {
       const msg = await this.nc.request(subject, encodeRpcRequest(subject, payload, randomBase62(16)), {
@@ -43,12 +49,12 @@ export class RpcCaller {
       const text = describe(err);
       if (/no responders|503/i.test(text)) {
         throw new UnavailableError(
-          `the key-service is not running: nothing answers ${subject} on ${this.url}`,
+          `the ${service} is not running: nothing answers ${subject} on ${this.url}`,
         );
       }
       if (/timeout/i.test(text)) {
         throw new UnavailableError(
-          `the key-service did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000} s`,
+          `the ${service} did not answer ${subject} within ${REQUEST_TIMEOUT_MS / 1000} s`,
         );
       }
       throw new UnavailableError(`request ${subject} failed: ${text}`);

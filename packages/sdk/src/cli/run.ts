@@ -3,6 +3,7 @@ import { AppError } from '@plexmcp/contracts';
 import { ExitCode, UnavailableError, UsageError } from './errors.js';
 import { createOrganization, getOrganization, updateOrganization } from './org-commands.js';
 import { DEFAULT_NATS_URL, RpcCaller } from './rpc.js';
+import { describeReencryption, reencryptSecrets } from './secrets-commands.js';
 
 export const USAGE = `Usage: plexmcp <command> [options]
 
@@ -15,8 +16,12 @@ Commands (over internal NATS; NATS_URL, default ${DEFAULT_NATS_URL}):
       Suspend or reactivate an organization, change its monthly limit or IP allowlist.
   org get --id <org_id> [--json]
       Show an organization.
+  secrets reencrypt [--json]
+      Have the key-service and the usage-service re-encrypt every secret they keep at rest (MCP
+      upstream headers, webhook signing secrets) under the first key of their
+      PLEXMCP_ENCRYPTION_KEYS, so an older key can then be removed. Safe to run again.
 
-Exit codes: 0 ok, 1 refused by the key-service, 2 invalid input, 3 NATS or key-service unreachable.
+Exit codes: 0 ok, 1 refused by a service, 2 invalid input, 3 NATS or a service unreachable.
 `;
 
 export interface CliIo {
@@ -52,7 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     (values.help ? io.stdout : io.stderr)(USAGE);
     return values.help ? ExitCode.Ok : ExitCode.Usage;
   }
-  if (!['org create', 'org update', 'org get'].includes(command)) {
+  if (!['org create', 'org update', 'org get', 'secrets reencrypt'].includes(command)) {
     io.stderr(`plexmcp: unknown command "${command}"\n\n${USAGE}`);
     return ExitCode.Usage;
   }
@@ -119,6 +124,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         }
         break;
       }
+      case 'secrets reencrypt': {
+        const { services, failures } = await reencryptSecrets(rpc);
+        if (values.json) io.stdout(`${JSON.stringify({ services })}\n`);
+        else io.stdout(services.map((s) => `${describeReencryption(s)}\n`).join(''));
+        // Report every failure; exit with the first one's code (each service is all-or-nothing).
+        const codes = failures.map(({ service, error }) => report(error, io, service));
+        if (codes.length > 0) return codes[0]!;
+        break;
+      }
     }
     return ExitCode.Ok;
   } catch (err) {
@@ -128,7 +142,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function report(err: unknown, io: CliIo): number {
+/** Prints why a command failed and answers its exit code; `service` names who refused, when known. */
+function report(err: unknown, io: CliIo, service?: string): number {
+  const from = service ? `${service}: ` : '';
   if (err instanceof UsageError) {
     io.stderr(`plexmcp: ${err.message}\n`);
     return ExitCode.Usage;
@@ -139,11 +155,11 @@ function report(err: unknown, io: CliIo): number {
   }
   if (err instanceof AppError) {
     const details = err.details?.map((d) => `\n  ${d.field || 'input'}: ${d.message}`).join('') ?? '';
-    io.stderr(`plexmcp: ${err.code}: ${err.message}${details}\n`);
+    io.stderr(`plexmcp: ${from}${err.code}: ${err.message}${details}\n`);
     if (err.code === 'validation_error') return ExitCode.Usage;
     if (err.code === 'service_unavailable') return ExitCode.Unavailable;
     return ExitCode.Failed;
   }
-  io.stderr(`plexmcp: unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
+  io.stderr(`plexmcp: ${from}unexpected error: ${err instanceof Error ? err.message : String(err)}\n`);
   return ExitCode.Failed;
 }

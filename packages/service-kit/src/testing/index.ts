@@ -11,6 +11,16 @@ export function testDatabaseUrl(): string {
   return process.env.DATABASE_URL ?? 'postgres://root@127.0.0.1:5432/test';
 }
 
+/**
+ * A fixed keyring for `PLEXMCP_ENCRYPTION_KEYS` in tests (the key-service and the usage-service
+ * refuse to start without one). Fixed, so a suite can restart a service and still read its rows;
+ * for rotation tests, `Keyring.generateEntry(id)` makes further keys.
+ */
+export const TEST_ENCRYPTION_KEY_ID = 'test';
+export function testEncryptionKeys(): string {
+  return `${TEST_ENCRYPTION_KEY_ID}:${Buffer.alloc(32, 'plexmcp-test-encryption-key').toString('base64')}`;
+}
+
 export function testNatsUrl(): string {
   return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 }

@@ -1,0 +1,268 @@
+import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  type Actor,
+  type ReencryptSecretsReply,
+  Subjects,
+  UsageSubjects,
+  createdOrgSchema,
+  createdWebhookSchema,
+  mcpViewSchema,
+  resolveMcpReplySchema,
+  webhookDeliveryViewSchema,
+} from '@plexmcp/contracts';
+import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
+import {
+  Keyring,
+  NatsRpcClient,
+  connectNats,
+  encryptionKeyIdOf,
+  type NatsConnection,
+} from '@plexmcp/service-kit';
+import {
+  type IsolatedNats,
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
+import {
+  bootstrap as bootstrapUsageService,
+  type UsageServiceHandle,
+  verifyWebhook,
+} from '@plexmcp/usage-service';
+import pg from 'pg';
+import { runCli } from '../src/cli/run.js';
+
+async function cli(natsUrl: string, ...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { NATS_URL: natsUrl },
+  });
+  return { code, stdout, stderr };
+}
+
+/**
+ * Key rotation as an operator does it, end to end: services running with key k1; the keyring
+ * becomes "k2,k1" (new key first) and the services restart; `plexmcp secrets reencrypt` moves every
+ * secret to k2; k1 is dropped and the services restart: the MCP's headers still reach the gateway
+ * through mcps.resolve and the webhook still delivers with its original signing secret.
+ */
+describe('plexmcp secrets reencrypt', () => {
+  const k1 = Keyring.generateEntry('k1');
+  const k2 = Keyring.generateEntry('k2');
+  let nats: IsolatedNats;
+  let keySchema: { schema: string; drop: () => Promise<void> };
+  let usageSchema: { schema: string; drop: () => Promise<void> };
+  let keyService: KeyServiceHandle | null = null;
+  let usageService: UsageServiceHandle | null = null;
+  let nc: NatsConnection;
+  let rpc: NatsRpcClient;
+  let db: pg.Client;
+  let receiver: Server;
+  let receiverUrl: string;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+
+  let actor: Actor;
+  let mcpId: string;
+  let webhookId: string;
+  let webhookSecret: string;
+  const upstreamHeaders = { Authorization: 'Bearer upstream-secret-c0ffee', 'X-Tenant': 'acme-7' };
+
+  const startKeyService = async (encryptionKeys: string) => {
+    keyService = await bootstrapKeyService({
+      natsUrl: nats.url,
+      databaseUrl: testDatabaseUrl(),
+      dbSchema: keySchema.schema,
+      logLevel: 'silent',
+      dbPoolSize: 2,
+      shutdownGraceMs: 50,
+      encryptionKeys,
+    });
+  };
+  const startUsageService = async (encryptionKeys: string) => {
+    usageService = await bootstrapUsageService({
+      natsUrl: nats.url,
+      databaseUrl: testDatabaseUrl(),
+      dbSchema: usageSchema.schema,
+      logLevel: 'silent',
+      webhookAllowPrivateNetworks: true,
+      encryptionKeys,
+      env: { DB_POOL_SIZE: '3', WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_SCHEDULE_MS: '100,100' },
+    });
+  };
+  const restart = async (keys: { key: string; usage: string }) => {
+    await keyService?.close();
+    await usageService?.close();
+    await startKeyService(keys.key);
+    await startUsageService(keys.usage);
+  };
+  const keyIdsIn = async (sql: string): Promise<(string | null)[]> =>
+    (await db.query<{ v: string }>(sql)).rows.map((r) => encryptionKeyIdOf(r.v));
+  const mcpKeyIds = () =>
+    keyIdsIn(`SELECT value AS v FROM "${keySchema.schema}".mcps, jsonb_each_text(upstream_headers)`);
+  const webhookKeyIds = () => keyIdsIn(`SELECT secret AS v FROM "${usageSchema.schema}".webhooks`);
+  const reencrypt = async () => {
+    const out = await cli(nats.url, 'secrets', 'reencrypt', '--json');
+    return {
+      ...out,
+      json: out.stdout ? (JSON.parse(out.stdout) as { services: ReencryptSecretsReply[] }) : null,
+    };
+  };
+
+  beforeAll(async () => {
+    nats = await startIsolatedNats();
+    keySchema = await createTestSchema('cli_secrets_keys');
+    usageSchema = await createTestSchema('cli_secrets_usage');
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+    await startKeyService(k1);
+    await startUsageService(k1);
+    nc = await connectNats(nats.url, 'secrets-cli-test');
+    rpc = new NatsRpcClient(nc, 5_000);
+    db = new pg.Client({ connectionString: testDatabaseUrl() });
+    await db.connect();
+
+    const org = await rpc.call(Subjects.orgs.create, { name: 'Rotating Co' }, createdOrgSchema);
+    actor = { org_id: org.organization.id, key_id: org.admin_key.key.id, ip: null };
+    const mcp = await rpc.call(
+      Subjects.mcps.create,
+      {
+        actor,
+        body: {
+          name: 'Docs',
+          mode: 'live',
+          upstream_url: 'https://mcp.example.com/mcp',
+          upstream_headers: upstreamHeaders,
+        },
+      },
+      mcpViewSchema,
+    );
+    mcpId = mcp.id;
+    const webhook = await rpc.call(
+      UsageSubjects.webhooks.create,
+      { actor, body: { url: receiverUrl } },
+      createdWebhookSchema,
+    );
+    webhookId = webhook.webhook.id;
+    webhookSecret = webhook.secret;
+  });
+
+  afterAll(async () => {
+    await keyService?.close();
+    await usageService?.close();
+    await nc?.close();
+    await db?.end();
+    receiver?.closeAllConnections();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    await keySchema?.drop();
+    await usageSchema?.drop();
+    await nats?.stop();
+  });
+
+  it('reports a service that cannot read a secret, and still re-encrypts where it can', async () => {
+    expect(await mcpKeyIds()).toEqual(['k1', 'k1']);
+    expect(await webhookKeyIds()).toEqual(['k1']);
+    // The usage-service was given only the new key: it cannot read the k1 secret.
+    await restart({ key: `${k2},${k1}`, usage: k2 });
+
+    const out = await reencrypt();
+    expect(out.code).toBe(1);
+    expect(out.json?.services).toEqual([
+      {
+        service: 'key-service',
+        store: 'mcps.upstream_headers',
+        key_id: 'k2',
+        rows: 1,
+        reencrypted: 1,
+        unchanged: 0,
+      },
+    ]);
+    expect(out.stderr).toContain(
+      `plexmcp: usage-service: internal_error: webhooks.secret:${webhookId}: encrypted under key "k1", which is not in PLEXMCP_ENCRYPTION_KEYS`,
+    );
+    expect(await mcpKeyIds()).toEqual(['k2', 'k2']);
+    expect(await webhookKeyIds()).toEqual(['k1']);
+  });
+
+  it('moves every secret to the new first key, and a second run has nothing left to do', async () => {
+    await restart({ key: `${k2},${k1}`, usage: `${k2},${k1}` });
+
+    const first = await reencrypt();
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe('');
+    expect(first.json?.services).toEqual([
+      {
+        service: 'key-service',
+        store: 'mcps.upstream_headers',
+        key_id: 'k2',
+        rows: 1,
+        reencrypted: 0,
+        unchanged: 1,
+      },
+      {
+        service: 'usage-service',
+        store: 'webhooks.secret',
+        key_id: 'k2',
+        rows: 1,
+        reencrypted: 1,
+        unchanged: 0,
+      },
+    ]);
+    expect(await webhookKeyIds()).toEqual(['k2']);
+
+    const again = await cli(nats.url, 'secrets', 'reencrypt');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe(
+      'key-service: mcps.upstream_headers: 0 of 1 re-encrypted under key "k2" (1 already were)\n' +
+        'usage-service: webhooks.secret: 0 of 1 re-encrypted under key "k2" (1 already were)\n',
+    );
+  });
+
+  it('after the old key is dropped, the headers still reach the gateway and the webhook still signs', async () => {
+    await restart({ key: k2, usage: k2 });
+
+    const route = await rpc.call(Subjects.mcps.resolve, { id: mcpId }, resolveMcpReplySchema);
+    expect(route.route?.upstream_headers).toEqual(upstreamHeaders);
+
+    const delivery = await rpc.call(
+      UsageSubjects.webhooks.test,
+      { actor, id: webhookId },
+      webhookDeliveryViewSchema,
+    );
+    const arrived = await waitFor(() => received.find((r) => r.headers['webhook-id'] === delivery.id));
+    expect(
+      verifyWebhook(
+        webhookSecret,
+        {
+          id: String(arrived.headers['webhook-id']),
+          timestamp: String(arrived.headers['webhook-timestamp']),
+          signature: String(arrived.headers['webhook-signature']),
+        },
+        arrived.body,
+      ),
+    ).toBe(true);
+  });
+
+  it('exits 3 naming the service that does not answer, after printing what the other did', async () => {
+    await usageService?.close();
+    usageService = null;
+    const out = await reencrypt();
+    expect(out.code).toBe(3);
+    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service']);
+    expect(out.stderr).toMatch(
+      /the usage-service is not running: nothing answers webhooks\.secrets\.reencrypt/,
+    );
+  });
+});
