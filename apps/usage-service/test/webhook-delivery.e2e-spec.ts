@@ -17,6 +17,7 @@ import {
   startIsolatedNats,
   testDatabaseUrl,
   waitFor,
+  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type UsageServiceHandle } from '../src/index.js';
 import { EventPublisher, newOrgId } from './support/fixtures.js';
@@ -111,6 +112,7 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'warn',
+      encryptionKeys: testEncryptionKeys(),
       webhookAllowPrivateNetworks: true,
       env: {
         WEBHOOK_POLL_MS: '100',
@@ -255,6 +257,7 @@ describe('webhook endpoints: where deliveries may go', () => {
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'silent',
+      encryptionKeys: testEncryptionKeys(),
     });
     await answering(rpc);
   });
