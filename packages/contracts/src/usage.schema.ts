@@ -51,7 +51,9 @@ export const usageReplySchema = z.object({
   to: isoDateSchema,
   granularity: z.enum(GRANULARITIES),
   key_id: keyIdSchema.nullable(),
+  /** Every authenticated request, management and test traffic included. */
   total_requests: z.number().int(),
+  /** Live-key calls of the MCP endpoint the gateway did not throttle: what is billed and limited. */
   billable_requests: z.number().int(),
   errors: z.object({ '4xx': z.number().int(), '5xx': z.number().int() }),
   latency_ms: z.object({

@@ -99,7 +99,8 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/v1/mcps/{id}/mcp',
-    summary: 'MCP Streamable HTTP endpoint (JSON-RPC), proxied upstream',
+    summary:
+      'MCP Streamable HTTP endpoint (JSON-RPC), proxied upstream. Metered: live-key calls are billed and count toward usage limits (429 usage_limit_exceeded)',
     scope: 'key with that MCP',
     raw: 'application/json or text/event-stream from the upstream MCP server',
   },
@@ -120,7 +121,8 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/v1/keys',
-    summary: 'Create a key (the secret is returned once)',
+    summary:
+      "Create a key (the secret is returned once) within the caller's own grant: scopes, MCPs, mode, expiry and limits",
     scope: 'keys:write',
     body: createKeyBodySchema,
     data: secretView(apiKeyViewSchema),
@@ -154,7 +156,7 @@ export const ROUTES: readonly RouteDoc[] = [
   {
     method: 'post',
     path: '/v1/keys/{id}/rotate',
-    summary: 'Rotate a key (new secret returned once)',
+    summary: 'Rotate a key the caller covers (new secret returned once; never outliving the caller)',
     scope: 'keys:write',
     body: rotateKeyBodySchema,
     data: secretView(apiKeyViewSchema).extend({ previous: apiKeyViewSchema }),

@@ -16,7 +16,8 @@ export const USAGE_ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/usage',
-    summary: "The organization's usage (from/to default to the last hour, day or 30 days by granularity)",
+    summary:
+      "The organization's usage (from/to default to the last hour, day or 30 days by granularity). total_requests counts every authenticated request; billable_requests only live-key calls of the MCP endpoint, which is what usage limits meter. Live data: never for a test key",
     scope: 'usage:read',
     query: usageQuerySchema,
     data: usageReplySchema,

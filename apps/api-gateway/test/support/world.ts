@@ -211,6 +211,8 @@ export async function http(
   else if (init.key) headers.authorization = `Bearer ${init.key}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(base + path, {
+    // What the gateway answered, not where a redirect leads.
+    redirect: 'manual',
     method: init.method ?? 'GET',
     headers,
     body:
