@@ -6,3 +6,4 @@ export * from './database.js';
 export * from './microservice.js';
 export * from './draining-server-nats.js';
 export * from './usage-stream.js';
+export * from './service-main.js';

@@ -19,8 +19,9 @@ export interface MicroserviceSettings {
 }
 
 /**
- * Boots a NestJS NATS microservice with our logger and graceful shutdown (SIGTERM/SIGINT close
- * the app: NATS is drained, then providers' onModuleDestroy hooks close the database).
+ * Boots a NestJS NATS microservice with our logger. Closing the app drains NATS, then runs the
+ * providers' shutdown hooks (which close the database). Signals are not handled here: the process's
+ * `main.ts` owns them (see `runService`), so there is one shutdown path, not two racing.
  */
 export async function createNatsMicroservice(
   module: unknown,
@@ -43,6 +44,5 @@ export async function createNatsMicroservice(
     logger: new PinoNestLogger(settings.logger),
     bufferLogs: false,
   });
-  app.enableShutdownHooks();
   return app;
 }
