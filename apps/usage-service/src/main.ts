@@ -1,5 +1,6 @@
-import { runService } from '@plexmcp/service-kit';
-import { bootstrap } from './index.js';
+// Only the small runService module is loaded before the signal handlers are in place; the service
+// itself is imported after, so a stop during start-up is handled too.
+import { runService } from '@plexmcp/service-kit/main';
 
 // SIGTERM/SIGINT close the service: stop consuming, finish in-flight batches, close NATS and Postgres.
-await runService('usage-service', () => bootstrap());
+await runService('usage-service', async () => (await import('./index.js')).bootstrap());
