@@ -65,16 +65,19 @@ describe('error responses in the gateway log', () => {
     // onResponse runs after the answer went out: give it a moment to be written.
     await new Promise((resolve) => setTimeout(resolve, 50));
 
+    type Envelope = { error: { request_id: string; code: string } };
+    const unauthorizedError = (unauthorized.body as Envelope).error;
+    const unavailableError = (unavailable.body as Envelope).error;
     expect(linesFor(fine.headers.get('x-request-id'))).toEqual([]);
     expect(linesFor(unauthorized.headers.get('x-request-id'))).toEqual([
       expect.objectContaining({
         level: 30,
         service: 'api-gateway',
-        request_id: unauthorized.body.error.request_id,
+        request_id: unauthorizedError.request_id,
         method: 'GET',
         route: '/v1/me',
         status: 401,
-        error_code: unauthorized.body.error.code,
+        error_code: unauthorizedError.code,
       }),
     ]);
     expect(linesFor(missing.headers.get('x-request-id'))).toEqual([
@@ -89,7 +92,7 @@ describe('error responses in the gateway log', () => {
     expect(linesFor(unavailable.headers.get('x-request-id'))).toEqual([
       expect.objectContaining({
         level: 50,
-        request_id: unavailable.body.error.request_id,
+        request_id: unavailableError.request_id,
         status: 503,
         route: '/v1/me',
         error_code: 'service_unavailable',
