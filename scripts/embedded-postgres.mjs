@@ -101,7 +101,18 @@ async function main() {
   const { postgres } = await binaries();
   const parent = path.dirname(dataDir);
   let user = isRoot ? postgresUser() : null;
-  if (user && !reachableBy(user, parent)) throw new Error(unreachableMessage(parent));
+  const checkReach = () => {
+    if (!user) return;
+    if (!reachableBy(user, parent)) throw new Error(unreachableMessage(parent));
+    if (!reachableBy(user, path.dirname(postgres))) {
+      throw new Error(
+        `the system user "${POSTGRES_USER}" (Postgres does not run as root) cannot reach the PostgreSQL ` +
+          `binaries in ${path.dirname(postgres)}: every directory above this checkout must be searchable ` +
+          'by that user. Move the checkout (e.g. out of /root), run `pnpm start` as a regular user, or set DATABASE_URL.',
+      );
+    }
+  };
+  checkReach();
 
   let created = false;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -125,8 +136,9 @@ async function main() {
     try {
       await initialise(partial, password);
     } catch (err) {
+      // The user may have just been created: say so if it is a matter of reach.
       user = isRoot ? postgresUser() : null;
-      if (user && !reachableBy(user, parent)) throw new Error(unreachableMessage(parent), { cause: err });
+      checkReach();
       throw err;
     } finally {
       rmSync(privateTmp, { recursive: true, force: true });
