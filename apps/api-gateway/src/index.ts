@@ -21,6 +21,7 @@ import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
@@ -67,7 +68,7 @@ export async function bootstrap(
   options: BootstrapOptions = {},
 ): Promise<GatewayHandle> {
   const config: GatewayConfig = loadGatewayConfig(overrides);
-  const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger('api-gateway', config.LOG_LEVEL, config.LOG_FORMAT);
   const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
   const metrics = new GatewayMetrics();
 
@@ -214,6 +215,7 @@ async function start(
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
+    fastify.addHook('onResponse', createErrorResponseLogger(logger));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
     registerMeRoute(fastify);

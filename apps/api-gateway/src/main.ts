@@ -1,19 +1,6 @@
-import { ConfigError } from '@plexmcp/service-kit';
-import { bootstrap } from './index.js';
+// Only the small runService module is loaded before the signal handlers are in place; the service
+// itself is imported after, so a stop during start-up is handled too.
+import { runService } from '@plexmcp/service-kit/main';
 
-try {
-  const gateway = await bootstrap();
-  const shutdown = (): void => {
-    gateway.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
-} catch (err) {
-  process.stderr.write(
-    `${err instanceof ConfigError ? err.message : String((err as Error)?.stack ?? err)}\n`,
-  );
-  process.exit(1);
-}
+// SIGTERM/SIGINT close the gateway: stop taking requests, flush usage events, drain NATS.
+await runService('api-gateway', async () => (await import('./index.js')).bootstrap());

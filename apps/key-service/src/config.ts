@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { randomBase62 } from '@plexmcp/contracts';
 import {
   type Keyring,
+  type LogFormat,
   baseServiceEnv,
   booleanSchema,
   cidrListSchema,
@@ -16,7 +17,7 @@ import {
 /**
  * Environment of the key-service, validated once at start-up.
  *
- * - `NATS_URL`, `LOG_LEVEL`: shared by every service.
+ * - `NATS_URL`, `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
  * - `KEY_SERVICE_DATABASE_URL` (falls back to `DATABASE_URL`, one of them required): Postgres.
  * - `KEY_SERVICE_DB_SCHEMA` (default `key_service`): the schema this service owns.
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
@@ -57,6 +58,7 @@ export interface KeyServiceConfig {
   instanceId: string;
   natsUrl: string;
   logLevel: string;
+  logFormat: LogFormat;
   databaseUrl: string;
   dbSchema: string;
   dbPoolSize: number;
@@ -121,6 +123,7 @@ export function loadKeyServiceConfig(
     instanceId: `key-service-${randomBase62(10)}`,
     natsUrl: parsed.NATS_URL,
     logLevel: parsed.LOG_LEVEL,
+    logFormat: parsed.LOG_FORMAT,
     databaseUrl: (parsed.KEY_SERVICE_DATABASE_URL ?? parsed.DATABASE_URL)!,
     dbSchema: parsed.KEY_SERVICE_DB_SCHEMA,
     dbPoolSize: parsed.KEY_SERVICE_DB_POOL_SIZE,

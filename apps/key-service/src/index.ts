@@ -30,7 +30,7 @@ export interface KeyServiceHandle {
  */
 export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<KeyServiceHandle> {
   const config = loadKeyServiceConfig(overrides);
-  const logger = createLogger('key-service', config.logLevel);
+  const logger = createLogger('key-service', config.logLevel, config.logFormat);
 
   const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');

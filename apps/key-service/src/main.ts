@@ -1,12 +1,6 @@
-import { ConfigError } from '@plexmcp/service-kit';
-import { bootstrap } from './index.js';
+// Only the small runService module is loaded before the signal handlers are in place; the service
+// itself is imported after, so a stop during start-up is handled too.
+import { runService } from '@plexmcp/service-kit/main';
 
-// SIGTERM/SIGINT are handled by the microservice's shutdown hooks (drain, then close the pool).
-bootstrap().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`key-service: ${err.message}\n`);
-  } else {
-    process.stderr.write(`key-service failed to start: ${(err as Error).stack ?? String(err)}\n`);
-  }
-  process.exit(1);
-});
+// SIGTERM/SIGINT close the service: drain NATS, let in-flight requests finish, close the pool.
+await runService('key-service', async () => (await import('./index.js')).bootstrap());

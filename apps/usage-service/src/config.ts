@@ -27,6 +27,7 @@ const retryScheduleSchema = z
  * Environment of the usage-service (validated once at start-up; a bad value stops the process
  * with a message naming the variable).
  *
+ * - NATS_URL, LOG_LEVEL, LOG_FORMAT (`json` or `pretty`): shared by every service.
  * - DATABASE_URL / USAGE_SERVICE_DATABASE_URL: Postgres (the latter wins); USAGE_SERVICE_DB_SCHEMA
  *   the schema owning every table (default `usage_service`).
  * - INGEST_BATCH_SIZE (default 2000): events committed per transaction; INGEST_BATCH_WAIT_MS

@@ -21,7 +21,7 @@ export interface UsageServiceHandle {
  */
 export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<UsageServiceHandle> {
   const config = loadUsageServiceConfig(overrides);
-  const logger = createLogger('usage-service', config.LOG_LEVEL);
+  const logger = createLogger('usage-service', config.LOG_LEVEL, config.LOG_FORMAT);
   const instanceId = `usage-${randomBase62(10)}`;
   const { dataSource, encryptedWebhooks } = await openUsageDatabase({
     url: config.databaseUrl,

@@ -1,24 +1,6 @@
-import { ConfigError, createLogger } from '@plexmcp/service-kit';
-import { bootstrap } from './index.js';
+// Only the small runService module is loaded before the signal handlers are in place; the service
+// itself is imported after, so a stop during start-up is handled too.
+import { runService } from '@plexmcp/service-kit/main';
 
-const logger = createLogger('usage-service');
-
-try {
-  const handle = await bootstrap();
-  const stop = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    handle.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-} catch (err) {
-  if (err instanceof ConfigError) logger.fatal(err.message);
-  else logger.fatal({ err }, 'usage-service failed to start');
-  process.exit(1);
-}
+// SIGTERM/SIGINT close the service: stop consuming, finish in-flight batches, close NATS and Postgres.
+await runService('usage-service', async () => (await import('./index.js')).bootstrap());

@@ -88,8 +88,15 @@ export const cidrListSchema = z
     }
   });
 
+/**
+ * `LOG_FORMAT`: `json` (default; one JSON object per line) or `pretty` (human-readable lines for a
+ * terminal; `pnpm start` sets it when its own output is a terminal).
+ */
+export const logFormatSchema = z.enum(['json', 'pretty']).default('json');
+
 /** The settings every NATS-connected service shares. */
 export const baseServiceEnv = {
   NATS_URL: natsUrlSchema,
   LOG_LEVEL: logLevelSchema,
+  LOG_FORMAT: logFormatSchema,
 };

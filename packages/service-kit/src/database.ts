@@ -47,3 +47,37 @@ export function table(queryRunner: QueryRunner, name: string): string {
   const schema = (queryRunner.connection.options as { schema?: string }).schema ?? 'public';
   return `"${schema}"."${name}"`;
 }
+
+/**
+ * A health probe of a database: `up()` is true when `check` (a query on the service's own pool)
+ * succeeds within `timeoutMs`, false when it fails or takes longer, so a hung database never hangs
+ * a health answer. Calls while a check is still running share it: a database that stopped answering
+ * holds at most one probe query per process, however often health is asked.
+ */
+export class DatabaseProbe {
+  private running: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly check: () => Promise<unknown>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async up(): Promise<boolean> {
+    const running = (this.running ??= this.check().then(
+      () => true,
+      () => false,
+    ));
+    void running.finally(() => {
+      if (this.running === running) this.running = null;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
+    });
+    try {
+      return await Promise.race([running, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

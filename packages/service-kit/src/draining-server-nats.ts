@@ -5,7 +5,10 @@ import type { Observable, Subscription as RxSubscription } from 'rxjs';
 type NatsServerOptions = ConstructorParameters<typeof ServerNats>[0];
 
 /**
- * Nest's NATS server, stopping without losing requests. On close it drains every subscription
+ * Nest's NATS server, ready only once the broker knows its subscriptions, and stopping without
+ * losing requests. Nest binds the subscriptions and reports the server listening at once; until
+ * the broker has processed them a request finds no responder — so `listen()` here resolves only
+ * after a round trip to the broker (flush), and a caller that saw `bootstrap()` return is served. On close it drains every subscription
  * (the broker stops routing to this instance and messages already delivered are still handled),
  * waits for in-flight handlers up to `graceMs`, flushes their replies, and only then closes.
  * Nest's own graceful mode unsubscribes instead, which drops messages already in the socket.
@@ -18,6 +21,19 @@ export class DrainingServerNats extends ServerNats {
     private readonly graceMs: number,
   ) {
     super(options);
+  }
+
+  /** Binds the handlers, then waits for the broker to acknowledge the subscriptions. */
+  override start(callback: (err?: unknown) => void): void {
+    super.start((err?: unknown) => {
+      if (err !== undefined) return callback(err);
+      this.unwrap<NatsConnection>()
+        .flush()
+        .then(
+          () => callback(),
+          (flushError: unknown) => callback(flushError),
+        );
+    });
   }
 
   /** From delivery until the handler's promise settles (it has then handed its stream to `send`). */

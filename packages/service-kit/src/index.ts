@@ -8,3 +8,4 @@ export * from './draining-server-nats.js';
 export * from './usage-stream.js';
 export * from './outbound-guard.js';
 export * from './encryption.js';
+export * from './service-main.js';

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { generateApiKey } from '@plexmcp/contracts';
@@ -43,6 +44,53 @@ describe('createLogger', () => {
     expect(output.trim().split('\n')).toHaveLength(3);
     const first = JSON.parse(output.split('\n')[0] as string) as Record<string, unknown>;
     expect(first).toMatchObject({ service: 'test-service', msg: 'request' });
+  });
+
+  it('writes human-readable lines in the pretty format, with the same redaction', () => {
+    const key = generateApiKey('live');
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        output += chunk.toString('utf8');
+        callback();
+      },
+    });
+    const logger = createLogger('test-service', 'info', 'pretty', sink);
+
+    logger.info(
+      { request_id: 'req_1', req: { headers: { authorization: `Bearer ${key}` } } },
+      `rejected ${key}`,
+    );
+    logger.debug('below the level');
+
+    expect(output).not.toContain(key.slice(8));
+    expect(output).toContain('INFO');
+    expect(output).toContain('rejected pk_live_[REDACTED]');
+    expect(output).toContain('"request_id":"req_1"');
+    expect(output).not.toContain('below the level');
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(() => JSON.parse(output) as unknown).toThrow();
+  });
+
+  it('writes one JSON object per line in the json format', () => {
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        output += chunk.toString('utf8');
+        callback();
+      },
+    });
+    const logger = createLogger('test-service', 'info', 'json', sink);
+    logger.info({ a: 1 }, 'one');
+    logger.warn('two');
+    const lines = output
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({ service: 'test-service', level: 30, msg: 'one', a: 1 }),
+      expect.objectContaining({ service: 'test-service', level: 40, msg: 'two' }),
+    ]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Logger } from 'pino';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 /** Anything shaped like an API key is masked before a log line is written, wherever it hides. */
 const KEY_PATTERN = /pk_(live|test)_[0-9A-Za-z]{8,}/g;
@@ -69,9 +70,39 @@ function scrubArguments(args: unknown[]): unknown[] {
   return args.map((a) => scrubValue(a));
 }
 
-/** Structured JSON logs (pino). Authorization headers and secrets are redacted by path and by pattern. */
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/**
+ * How log lines are written: `json` (one JSON object per line, for machines: CI, containers, log
+ * shippers) or `pretty` (pino-pretty's human-readable lines, for a terminal).
+ */
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * pino-pretty used as a synchronous destination, not as a worker-thread transport: nothing is lost
+ * when a process exits right after logging, and a terminal's lines stay in order.
+ */
+function prettyDestination(destination: NodeJS.WritableStream | undefined): pinoPretty.PrettyStream {
+  return pinoPretty({
+    ...(destination ? { destination } : {}),
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // The name is shown by whoever prefixes the lines (`pnpm start`); pid and host are noise here.
+    ignore: 'pid,hostname,service',
+  });
+}
+
+/**
+ * Structured logs (pino), JSON lines by default. Every line carries `service` (the process's name)
+ * and `pid`. Authorization headers and secrets are redacted by path and by pattern, in both formats.
+ * Lines go to stdout, or to `destination` when given.
+ */
+export function createLogger(
+  service: string,
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  format: LogFormat = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -95,7 +126,9 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
         method.apply(this, scrubArguments(args) as Parameters<typeof method>);
       },
     },
-  });
+  };
+  if (format === 'pretty') return pino(options, prettyDestination(destination));
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Adapts pino to Nest's LoggerService so framework messages are JSON lines too. */

@@ -1,6 +1,6 @@
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { DrainingServerNats } from './draining-server-nats.js';
 import { PinoNestLogger } from './logger.js';
@@ -12,15 +12,16 @@ export interface MicroserviceSettings {
   name: string;
   logger: Logger;
   /**
-   * When set, closing drains the subscriptions (no request already routed here is lost) and gives
-   * in-flight handlers this long to reply before the connection closes (see DrainingServerNats).
+   * Closing drains the subscriptions (no request already routed here is lost) and gives in-flight
+   * handlers this long to reply before the connection closes (see DrainingServerNats); default 0.
    */
   shutdownGraceMs?: number;
 }
 
 /**
- * Boots a NestJS NATS microservice with our logger and graceful shutdown (SIGTERM/SIGINT close
- * the app: NATS is drained, then providers' onModuleDestroy hooks close the database).
+ * Boots a NestJS NATS microservice with our logger. Closing the app drains NATS, then runs the
+ * providers' shutdown hooks (which close the database). Signals are not handled here: the process's
+ * `main.ts` owns them (see `runService`), so there is one shutdown path, not two racing.
  */
 export async function createNatsMicroservice(
   module: unknown,
@@ -34,15 +35,10 @@ export async function createNatsMicroservice(
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
   };
-  const transport: MicroserviceOptions =
-    settings.shutdownGraceMs === undefined
-      ? { transport: Transport.NATS, options }
-      : { strategy: new DrainingServerNats(options, settings.shutdownGraceMs) };
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(module as never, {
-    ...transport,
+    strategy: new DrainingServerNats(options, settings.shutdownGraceMs ?? 0),
     logger: new PinoNestLogger(settings.logger),
     bufferLogs: false,
   });
-  app.enableShutdownHooks();
   return app;
 }

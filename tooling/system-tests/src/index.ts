@@ -1,1 +1,12 @@
-export { isAlive, repoRoot, startSystem, type StartedSystem } from './start-process.js';
+export {
+  childPids,
+  isAlive,
+  nonJsonLines,
+  repoRoot,
+  startSystem,
+  worldWritable,
+  type StartedSystem,
+} from './start-process.js';
+export { createOrgWithCli, type CliOrg } from './cli.js';
+export { api, dataOf, readiness, type ApiResult } from './api.js';
+export { DataDirs, interrupt, readyStatus, waitUntilReady, type Interrupted } from './lifecycle.js';

@@ -1,40 +1,36 @@
-// `pnpm start` as a new user runs it: no DATABASE_URL (so the embedded PGlite is used), the three
+// `pnpm start` as a new user runs it: no DATABASE_URL (so the embedded Postgres is used), the three
 // services supervised, the gateway ready on PORT, and Ctrl-C leaving no process behind.
-import { mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { freePort, startIsolatedNats, waitFor, type IsolatedNats } from '@plexmcp/service-kit/testing';
-import { isAlive, startSystem, type StartedSystem } from '../src/index.js';
+import {
+  DataDirs,
+  interrupt,
+  isAlive,
+  nonJsonLines,
+  startSystem,
+  waitUntilReady,
+  worldWritable,
+  type StartedSystem,
+} from '../src/index.js';
 
 const SERVICES = ['key-service', 'usage-service', 'api-gateway'];
-/** The first PGlite initdb alone takes ~6 s; three services then run their migrations against it. */
-const READY_DEADLINE_MS = 120_000;
+/** How long Ctrl-C may take to stop everything (each service's and Postgres's own shutdown). */
+const STOP_DEADLINE_MS = 15_000;
 
 let system: StartedSystem | undefined;
 let nats: IsolatedNats | undefined;
-const dataDirs: string[] = [];
+const dataDirs = new DataDirs();
 
 afterEach(async () => {
   system?.kill();
   system = undefined;
   await nats?.stop();
   nats = undefined;
-  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  dataDirs.removeAll();
 });
-
-function newDataDir(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'plexmcp-system-'));
-  dataDirs.push(dir);
-  return dir;
-}
-
-async function readyStatus(port: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
-  await res.arrayBuffer();
-  return res.status;
-}
 
 function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -48,39 +44,26 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-async function waitUntilReady(started: StartedSystem, port: number): Promise<void> {
-  try {
-    await waitFor(async () => (await readyStatus(port)) === 200, {
-      timeoutMs: READY_DEADLINE_MS,
-      intervalMs: 250,
-      message: `GET /readyz on port ${port} to answer 200`,
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n--- output of pnpm start ---\n${started.output()}`, {
-      cause: err,
-    });
-  }
-}
-
-/** Ctrl-C, then every process the supervisor started must be gone once it has exited. */
+/** Ctrl-C: every process the supervisor started must be gone once it has exited, none killed. */
 async function interruptAndExpectAllStopped(started: StartedSystem, expected: string[]): Promise<void> {
   const pids = started.pids();
   for (const name of expected) expect(pids.has(name)).toBe(true);
-  started.process.kill('SIGINT');
-  const exit = await Promise.race([
-    started.exited,
-    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 60_000).unref()),
-  ]);
-  expect(exit).toEqual({ code: 0, signal: null });
-  const survivors = [...pids].filter(([, pid]) => isAlive(pid)).map(([name]) => name);
-  expect(survivors).toEqual([]);
+  const stopped = await interrupt(started, STOP_DEADLINE_MS);
+  expect(stopped.exit).toEqual({ code: 0, signal: null });
+  expect(stopped.survivors).toEqual([]);
+  expect(stopped.survivingPids).toEqual([]);
+  // The supervisor says when it had to kill a process after the grace period; it never did.
+  expect(started.output()).not.toContain('killing it (SIGKILL)');
+  expect(started.output()).not.toContain('killed after the grace period');
+  expect(started.output()).toContain('every process exited on its own');
+  for (const name of expected) expect(started.output()).toContain(`${name} stopped (code 0)`);
 }
 
 describe('pnpm start (scripts/start.mjs)', () => {
-  it('serves /readyz with PGlite and an existing NATS, restarts a crashed service, and stops every child on SIGINT', async () => {
+  it('serves /readyz with the embedded Postgres and an existing NATS, restarts a crashed service, and stops every child on SIGINT', async () => {
     nats = await startIsolatedNats();
     const port = await freePort();
-    const dataDir = newDataDir();
+    const dataDir = dataDirs.create();
     system = startSystem({
       PORT: String(port),
       PLEXMCP_DATA_DIR: dataDir,
@@ -91,9 +74,19 @@ describe('pnpm start (scripts/start.mjs)', () => {
     await waitUntilReady(system, port);
 
     expect(system.output()).toContain('embedded Postgres ready');
-    expect(existsSync(path.join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+    expect(statSync(path.join(dataDir, 'postgres')).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dataDir, 'postgres-password')).mode & 0o777).toBe(0o600);
+    expect(worldWritable(dataDir)).toEqual([]);
     // NATS answered, so none was started.
     expect(system.pids().has('nats-server')).toBe(false);
+    // The readiness banner tells what to do next.
+    await waitFor(() => system?.output().includes('PlexMCP is ready'), {
+      timeoutMs: 10_000,
+      message: 'the readiness banner',
+    });
+    expect(system.output()).toContain(`http://localhost:${port}/dashboard/`);
+    expect(system.output()).toContain('pnpm plexmcp org create --name');
 
     // A crashed service is started again, and the system becomes ready again.
     const crashed = system.pids().get('key-service') as number;
@@ -109,12 +102,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
 
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
     expect(await answers(nats.port)).toBe(true);
+    // Not a terminal: every line is one JSON object, the supervisor's and Postgres's included.
+    expect(nonJsonLines(system.output())).toEqual([]);
   }, 180_000);
 
   it('starts its own nats-server with JetStream when nothing answers at NATS_URL', async () => {
     const natsPort = await freePort();
     const port = await freePort();
-    const dataDir = newDataDir();
+    const dataDir = dataDirs.create();
     system = startSystem({
       PORT: String(port),
       PLEXMCP_DATA_DIR: dataDir,
@@ -126,6 +121,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
 
     expect(system.output()).toContain(`started NATS with JetStream at nats://127.0.0.1:${natsPort}`);
     expect(existsSync(path.join(dataDir, 'nats', 'jetstream'))).toBe(true);
+    expect(worldWritable(dataDir)).toEqual([]);
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres', 'nats-server']);
     expect(await answers(natsPort)).toBe(false);
   }, 180_000);
@@ -134,9 +130,9 @@ describe('pnpm start (scripts/start.mjs)', () => {
     const natsPort = await freePort();
     const started = startSystem({
       // An empty PATH directory: no nats-server to find (node itself is started by absolute path).
-      PATH: newDataDir(),
+      PATH: dataDirs.create(),
       PORT: String(await freePort()),
-      PLEXMCP_DATA_DIR: newDataDir(),
+      PLEXMCP_DATA_DIR: dataDirs.create(),
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
     });
     system = started;
@@ -148,4 +144,31 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(started.output()).toContain('set NATS_URL');
     expect(started.pids().size).toBe(0);
   });
+
+  it('writes human-readable lines prefixed with the process name when LOG_FORMAT=pretty', async () => {
+    nats = await startIsolatedNats();
+    const port = await freePort();
+    system = startSystem({
+      PORT: String(port),
+      PLEXMCP_DATA_DIR: dataDirs.create(),
+      NATS_URL: nats.url,
+      LOG_FORMAT: 'pretty',
+      LOG_LEVEL: 'info',
+    });
+
+    await waitUntilReady(system, port);
+    const started = system;
+    await waitFor(() => started.output().includes('PlexMCP is ready'), {
+      timeoutMs: 10_000,
+      message: 'the readiness banner',
+    });
+    const output = started.output();
+    expect(output).toMatch(/^plexmcp +\| PlexMCP is ready\.$/m);
+    expect(output).toMatch(/^plexmcp +\| {3}gateway: +http:\/\/localhost:\d+$/m);
+    // The services' own lines went through pino-pretty: a level word, not a JSON object.
+    expect(output).toMatch(/^key-service +\| \[[\d:.]+\] INFO: key-service ready/m);
+    expect(output).toMatch(/^api-gateway +\| \[[\d:.]+\] INFO: api-gateway listening/m);
+    expect(output).not.toMatch(/^\S+ +\| \{"level"/m);
+    await interruptAndExpectAllStopped(started, [...SERVICES, 'postgres']);
+  }, 180_000);
 });

@@ -1,46 +1,42 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { type HealthReply, Subjects } from '@plexmcp/contracts';
-import type { NatsConnection } from '@plexmcp/service-kit';
-import { DataSource } from 'typeorm';
+import { DatabaseProbe, type NatsConnection } from '@plexmcp/service-kit';
 import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
 import { EVENTS_NATS } from '../events/key-events.publisher.js';
+import { ApiKeysRepository } from '../keys/api-keys.repository.js';
 
 const DATABASE_CHECK_TIMEOUT_MS = 1_000;
+/** Not a SHA-256 in hex, so no key has it: the probe finds nothing, through the real statement. */
+const PROBE_KEY_HASH = 'health-probe';
 
 @Controller()
 export class HealthController {
+  private readonly database: DatabaseProbe;
+
   constructor(
-    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ApiKeysRepository) keys: ApiKeysRepository,
     @Inject(EVENTS_NATS) private readonly nc: NatsConnection,
     @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
-  ) {}
+  ) {
+    // The database check runs what `keys.validate` runs: the named validation statement, on the
+    // same pool. A database that answers `SELECT 1` but cannot serve validations is not healthy.
+    this.database = new DatabaseProbe(
+      () => keys.findForValidation(PROBE_KEY_HASH),
+      DATABASE_CHECK_TIMEOUT_MS,
+    );
+  }
 
   /** Answering at all proves the RPC transport; the checks cover the database and the event link. */
   @MessagePattern(Subjects.keys.health)
   async health(): Promise<HealthReply> {
-    const [database, nats] = await Promise.all([this.databaseUp(), Promise.resolve(!this.nc.isClosed())]);
+    const database = await this.database.up();
+    const nats = !this.nc.isClosed();
     return {
       service: 'key-service',
       status: database && nats ? 'ok' : 'degraded',
       instance_id: this.config.instanceId,
       checks: { database, nats },
     };
-  }
-
-  private async databaseUp(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        this.dataSource.query('SELECT 1').then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), DATABASE_CHECK_TIMEOUT_MS);
-        }),
-      ]);
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

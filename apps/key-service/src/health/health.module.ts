@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module.js';
 import { HealthController } from './health.controller.js';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [KeysModule], controllers: [HealthController] })
 export class HealthModule {}

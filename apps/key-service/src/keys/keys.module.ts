@@ -11,6 +11,6 @@ import { KeySweeper } from './key-sweeper.service.js';
   imports: [AuditModule, McpsModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysRepository, ApiKeysService, KeySweeper, KeyActivityListener],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ApiKeysRepository],
 })
 export class KeysModule {}

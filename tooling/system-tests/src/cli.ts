@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './start-process.js';
+
+/** What `plexmcp org create --json` prints. */
+export interface CliOrg {
+  organization: { id: string; name: string };
+  admin_key: { id: string; secret: string; expires_at: string };
+}
+
+/** `plexmcp org create --name <name> --json`, the real command line, over the system's NATS. */
+export function createOrgWithCli(name: string, natsUrl: string): Promise<CliOrg> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [path.join(repoRoot, 'packages/sdk/dist/cli/main.js'), 'org', 'create', '--name', name, '--json'],
+      { env: { PATH: process.env.PATH ?? '', NATS_URL: natsUrl }, timeout: 30_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`plexmcp org create failed: ${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as CliOrg);
+      },
+    );
+  });
+}
