@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ALL_SCOPES, type Scope } from './common.schema.js';
-import { type DecisionTarget, type KeyRef, decide } from './decision.js';
-import { type KeyGrant, coverageGap, grantableExpiry, isOrgAdminGrant } from './grant.js';
+import { type DecisionTarget, decide } from './decision.js';
+import { type KeyGrant, type KeyRef, coverageGap, grantableExpiry, isOrgAdminGrant } from './grant.js';
 import type { KeyPolicy } from './keys.schema.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');

@@ -1,7 +1,7 @@
 import { CidrList } from './cidr.js';
 import type { Scope } from './common.schema.js';
 import { AppError, ErrorCode } from './errors.js';
-import { type KeyGrant, coverageGap } from './grant.js';
+import { type KeyRef, coverageGap } from './grant.js';
 import type { KeyPolicy, ValidationStatus } from './keys.schema.js';
 
 /**
@@ -14,10 +14,6 @@ export interface McpRef {
   id: string;
   org_id: string;
   mode: 'live' | 'test';
-}
-
-export interface KeyRef extends KeyGrant {
-  org_id: string;
 }
 
 export type DecisionTarget =

@@ -23,6 +23,24 @@ export interface KeyGrant {
   expires_at: string;
 }
 
+/** A key's grant, as a target: which organization it belongs to. */
+export interface KeyRef extends KeyGrant {
+  org_id: string;
+}
+
+/** The key a create request asks for, in `orgId`, expiring at `expiresAt` (see `requestedExpiry`). */
+export function requestedKey(orgId: string, body: CreateKeyBody, expiresAt: number): KeyRef {
+  return {
+    org_id: orgId,
+    mode: body.mode,
+    permissions: body.permissions,
+    scopes: body.scopes,
+    rate_limit: body.rate_limit ?? null,
+    usage_limit: body.usage_limit ?? null,
+    expires_at: new Date(expiresAt).toISOString(),
+  };
+}
+
 /**
  * An organization admin key — the kind `plexmcp org create` prints: live, every scope, every MCP,
  * no rate or usage limit. It covers every key of its organization and may grant expiries up to the

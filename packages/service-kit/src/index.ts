@@ -8,4 +8,5 @@ export * from './draining-server-nats.js';
 export * from './usage-stream.js';
 export * from './outbound-guard.js';
 export * from './encryption.js';
+export * from './secret-resealing.js';
 export * from './service-main.js';

@@ -15,6 +15,7 @@ import {
   keyPageSchema,
   paginationQuerySchema,
   requestedExpiry,
+  requestedKey,
   rotateKeyBodySchema,
   rotatedKeySchema,
   updateKeyBodySchema,
@@ -51,15 +52,7 @@ export class KeysController {
       {
         kind: 'key.manage',
         key: null,
-        next: {
-          org_id: actor.org_id,
-          mode: body.mode,
-          permissions: body.permissions,
-          scopes: body.scopes,
-          rate_limit: body.rate_limit ?? null,
-          usage_limit: body.usage_limit ?? null,
-          expires_at: new Date(requestedExpiry(body, now)).toISOString(),
-        },
+        next: requestedKey(actor.org_id, body, requestedExpiry(body, now)),
       },
       now,
     );

@@ -20,6 +20,7 @@ import {
   type ValidateKeyReply,
   generateApiKey,
   grantableExpiry,
+  requestedKey,
   hashApiKey,
   keyDisplayPrefix,
   keyLast4,
@@ -73,15 +74,7 @@ export class ApiKeysService {
     this.authority.check(acting, actor, {
       kind: 'key.manage',
       key: null,
-      next: {
-        org_id: actor.org_id,
-        mode: body.mode,
-        permissions: body.permissions,
-        scopes: body.scopes,
-        rate_limit: body.rate_limit ?? null,
-        usage_limit: body.usage_limit ?? null,
-        expires_at: expiresAt.toISOString(),
-      },
+      next: requestedKey(actor.org_id, body, expiresAt.getTime()),
     });
     const checked = { ...body, expires_at: expiresAt.toISOString() };
     return this.tx.run((manager) => this.insertKey(manager, actor.org_id, actor, checked));

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
-import { DecryptionError } from '@plexmcp/service-kit';
+import type { ReencryptSecretsReply } from '@plexmcp/contracts';
+import { type ResealCount, type ResealScope, reencryptionReply, resealRows } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
 import { lockMigrations } from '../database/migration-lock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
@@ -15,17 +15,13 @@ export async function resealMcpHeaders(
   manager: EntityManager,
   repository: McpsRepository,
   cipher: McpHeadersCipher,
-  scope: 'plaintext' | 'all',
-): Promise<{ rows: number; reencrypted: number }> {
-  const rows = await repository.lockHeaders(manager, scope === 'plaintext');
-  let reencrypted = 0;
-  for (const row of rows) {
+  scope: ResealScope,
+): Promise<ResealCount> {
+  return resealRows(await repository.lockHeaders(manager, scope === 'plaintext'), async (row) => {
     const { headers, changed } = cipher.reseal(row.id, row.upstreamHeaders, scope);
-    if (!changed) continue;
-    await repository.storeHeaders(manager, row.id, headers);
-    reencrypted += 1;
-  }
-  return { rows: rows.length, reencrypted };
+    if (changed) await repository.storeHeaders(manager, row.id, headers);
+    return changed;
+  });
 }
 
 /** `plexmcp secrets reencrypt` for the key-service: MCP upstream headers under the first key. */
@@ -37,25 +33,18 @@ export class McpSecretsService {
     private readonly tx: TransactionRunner,
   ) {}
 
-  async reencrypt(): Promise<ReencryptSecretsReply> {
-    try {
-      const { rows, reencrypted } = await this.tx.run(async (manager) => {
+  reencrypt(): Promise<ReencryptSecretsReply> {
+    const what = {
+      service: 'key-service',
+      store: 'mcps.upstream_headers',
+      key_id: this.cipher.keyId,
+    } as const;
+    return reencryptionReply(what, () =>
+      this.tx.run(async (manager) => {
         // Not while a starting instance migrates or encrypts plaintext rows.
         await lockMigrations(manager);
         return resealMcpHeaders(manager, this.mcps, this.cipher, 'all');
-      });
-      return {
-        service: 'key-service',
-        store: 'mcps.upstream_headers',
-        key_id: this.cipher.keyId,
-        rows,
-        reencrypted,
-        unchanged: rows - reencrypted,
-      };
-    } catch (err) {
-      // Nothing was changed (one transaction); say which value cannot be read, never the value.
-      if (err instanceof DecryptionError) throw new AppError(ErrorCode.InternalError, err.message);
-      throw err;
-    }
+      }),
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
-import { DecryptionError } from '@plexmcp/service-kit';
+import type { ReencryptSecretsReply } from '@plexmcp/contracts';
+import { type ResealCount, type ResealScope, reencryptionReply, resealRows } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
 import type { SqlExecutor } from '../database/data-source.js';
 import { lockMigrations } from '../database/migration-lock.js';
@@ -16,17 +16,13 @@ export async function resealWebhookSecrets(
   sql: SqlExecutor,
   repository: WebhooksRepository,
   cipher: WebhookSecretCipher,
-  scope: 'plaintext' | 'all',
-): Promise<{ rows: number; reencrypted: number }> {
-  const rows = await repository.lockSecrets(sql, scope === 'plaintext');
-  let reencrypted = 0;
-  for (const row of rows) {
+  scope: ResealScope,
+): Promise<ResealCount> {
+  return resealRows(await repository.lockSecrets(sql, scope === 'plaintext'), async (row) => {
     const { value, changed } = cipher.reseal(row.id, row.secret, scope);
-    if (!changed) continue;
-    await repository.storeSecret(sql, row.id, value);
-    reencrypted += 1;
-  }
-  return { rows: rows.length, reencrypted };
+    if (changed) await repository.storeSecret(sql, row.id, value);
+    return changed;
+  });
 }
 
 /** `plexmcp secrets reencrypt` for the usage-service: webhook signing secrets under the first key. */
@@ -38,26 +34,15 @@ export class WebhookSecretsService {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
-  async reencrypt(): Promise<ReencryptSecretsReply> {
+  reencrypt(): Promise<ReencryptSecretsReply> {
     const schema = (this.dataSource.options as { schema?: string }).schema ?? 'public';
-    try {
-      const { rows, reencrypted } = await this.dataSource.transaction(async (tx) => {
+    const what = { service: 'usage-service', store: 'webhooks.secret', key_id: this.cipher.keyId } as const;
+    return reencryptionReply(what, () =>
+      this.dataSource.transaction(async (tx) => {
         // Not while a starting instance migrates or encrypts secrets stored in clear.
         await lockMigrations(tx, schema);
         return resealWebhookSecrets(tx, this.repository, this.cipher, 'all');
-      });
-      return {
-        service: 'usage-service',
-        store: 'webhooks.secret',
-        key_id: this.cipher.keyId,
-        rows,
-        reencrypted,
-        unchanged: rows - reencrypted,
-      };
-    } catch (err) {
-      // Nothing was changed (one transaction); say which secret cannot be read, never the secret.
-      if (err instanceof DecryptionError) throw new AppError(ErrorCode.InternalError, err.message);
-      throw err;
-    }
+      }),
+    );
   }
 }

@@ -1,0 +1,41 @@
+import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
+import { DecryptionError } from './encryption.js';
+
+/** Which stored values a pass rewrites: those still in clear, or also those under an older key. */
+export type ResealScope = 'plaintext' | 'all';
+
+export interface ResealCount {
+  rows: number;
+  reencrypted: number;
+}
+
+/**
+ * One re-encryption pass over rows already locked in the caller's transaction: `reseal` rewrites
+ * a row when it is not as it should be and says whether it did. Used at start-up (plaintext rows)
+ * and by `plexmcp secrets reencrypt` (every row), in every service that stores secrets.
+ */
+export async function resealRows<Row>(
+  rows: readonly Row[],
+  reseal: (row: Row) => Promise<boolean>,
+): Promise<ResealCount> {
+  let reencrypted = 0;
+  for (const row of rows) if (await reseal(row)) reencrypted += 1;
+  return { rows: rows.length, reencrypted };
+}
+
+/**
+ * The answer of a service's `secrets reencrypt`: runs the whole pass (one transaction, so nothing
+ * changes when a value cannot be read) and names the unreadable value's place, never its content.
+ */
+export async function reencryptionReply(
+  what: Pick<ReencryptSecretsReply, 'service' | 'store' | 'key_id'>,
+  pass: () => Promise<ResealCount>,
+): Promise<ReencryptSecretsReply> {
+  try {
+    const { rows, reencrypted } = await pass();
+    return { ...what, rows, reencrypted, unchanged: rows - reencrypted };
+  } catch (err) {
+    if (err instanceof DecryptionError) throw new AppError(ErrorCode.InternalError, err.message);
+    throw err;
+  }
+}
