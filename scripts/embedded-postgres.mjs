@@ -131,6 +131,10 @@ async function main() {
     rmSync(privateTmp, { recursive: true, force: true });
     // As root, initdb runs as `postgres` and must read the file: the directory is then only
     // searchable by others (its file has a random name), never listable.
+    // The supervisor runs with umask 077; as root the directory must stay searchable and the
+    // password file readable by `postgres` for initdb's moment (its random name in a non-listable
+    // directory keeps it unguessable), so both are made under umask 022.
+    const umask = process.umask(isRoot ? 0o022 : 0o077);
     mkdirSync(privateTmp, { mode: isRoot ? 0o711 : 0o700 });
     process.env.TMPDIR = privateTmp;
     try {
@@ -141,6 +145,7 @@ async function main() {
       checkReach();
       throw err;
     } finally {
+      process.umask(umask);
       rmSync(privateTmp, { recursive: true, force: true });
     }
     renameSync(partial, dataDir);
