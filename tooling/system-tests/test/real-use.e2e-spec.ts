@@ -69,7 +69,7 @@ describe('pnpm start under real use (embedded Postgres)', () => {
       const mcp = await api(baseUrl, 'POST', '/v1/mcps', admin, {
         name: 'soak-upstream',
         mode: 'live',
-        upstream_url: 'http://127.0.0.1:9/mcp',
+        upstream_url: 'https://mcp.example.com/mcp',
       });
       expect(failed([mcp])).toEqual([]);
 
