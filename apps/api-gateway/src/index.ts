@@ -20,6 +20,11 @@ import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import {
+  createClientErrorHandler,
+  createExpectationHandler,
+  createFrameworkErrorHandler,
+} from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
@@ -169,12 +174,24 @@ async function start(
   let app: NestFastifyApplication | undefined;
   let url: string;
   try {
-    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
+    const securityHeaders = await computeSecurityHeaders();
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      logger: false,
+      // Requests Node cannot parse get the envelope too (see common/client-errors.ts).
+      clientErrorHandler: createClientErrorHandler(securityHeaders),
+      frameworkErrors: createFrameworkErrorHandler(securityHeaders, logger),
+    });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
+      // Bodies are JSON only: Fastify's own JSON parser, no form or text parsers (an unsupported
+      // Content-Type is a 400 validation_error, see common/to-app-error.ts).
+      bodyParser: false,
     });
     const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
+    fastify.removeContentTypeParser('text/plain');
+    fastify.server.on('checkExpectation', createExpectationHandler(securityHeaders));
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
@@ -203,7 +220,7 @@ async function start(
         usageLimits,
         metrics,
         logger,
-        securityHeaders: await computeSecurityHeaders(),
+        securityHeaders,
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));

@@ -11,6 +11,8 @@ const NEVER_FORWARDED_UPSTREAM = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // 100-continue was answered by this gateway already (Node does it); undici cannot send it anyway.
+  'expect',
   'host',
   'authorization',
   'cookie',
