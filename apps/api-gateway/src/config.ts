@@ -52,12 +52,22 @@ export const gatewayEnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: intSchema(30, 1, 1_000_000),
   /** Largest accepted request body in bytes (REST and MCP proxy). Larger is 413. Default 1 MiB. */
   BODY_LIMIT_BYTES: intSchema(1_048_576, 1_024, 1_073_741_824),
-  /** Time allowed for an upstream MCP server to send response headers; then 504. */
+  /**
+   * Time allowed for an upstream MCP server's response headers, measured from when the gateway
+   * received the request (waiting for a pool connection included); then 504 `upstream_timeout`.
+   */
   UPSTREAM_TIMEOUT_MS: msSchema(30_000, 10, 3_600_000),
   /** Longest silence inside an upstream response body (SSE included); 0 disables. */
   UPSTREAM_BODY_TIMEOUT_MS: msSchema(0, 0, 86_400_000),
-  /** Keep-alive connections per upstream origin. */
+  /** Keep-alive connections per upstream origin, shared by every organization's MCPs on it. */
   UPSTREAM_CONNECTIONS: intSchema(128, 1, 10_000),
+  /**
+   * Most exchanges (requests in flight, open SSE streams) one organization may hold on one upstream
+   * origin (capped at UPSTREAM_CONNECTIONS); past it, 429 `rate_limited` with `Retry-After`.
+   */
+  UPSTREAM_CONNECTIONS_PER_ORG: intSchema(64, 1, 10_000),
+  /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). */
+  UPSTREAM_CONNECTIONS_PER_KEY: intSchema(32, 1, 10_000),
   /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
   /** Request-event batch messages published concurrently (awaiting JetStream acks). */

@@ -35,11 +35,17 @@ import { RequestEventPublisher } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
 import { registerMeRoute } from './keys/me.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
+import { HeaderDeadlines } from './mcps/proxy/header-deadlines.js';
+import { McpSessionIds } from './mcps/proxy/mcp-session-ids.js';
 import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
+import { OpenStreams } from './mcps/proxy/open-streams.js';
+import { UpstreamAdmission } from './mcps/proxy/upstream-admission.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
 import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
+import { createHttpsDetector } from './session/session-cookie.js';
+import { resolveSessionSecret } from './session/session-secret.js';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
@@ -170,6 +176,16 @@ async function start(
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
   });
+  // Signs dashboard sessions and, under a derived key, the MCP session ids handed to clients.
+  const sessionSecret = await resolveSessionSecret(config.SESSION_SECRET, config.PLEXMCP_DATA_DIR, logger);
+  const streams = new OpenStreams();
+  keyCache.onEviction((eviction) => {
+    if (eviction.scope === 'key') streams.closeKey(eviction.keyHash);
+    else if (eviction.scope === 'organization') streams.closeOrganization(eviction.orgId);
+    else streams.closeEvery();
+  });
+  mcpRoutes.onEviction((mcpId) => (mcpId === null ? streams.closeEvery() : streams.closeMcp(mcpId)));
+  const deadlines = new HeaderDeadlines(config.UPSTREAM_TIMEOUT_MS);
 
   let app: NestFastifyApplication | undefined;
   let url: string;
@@ -204,6 +220,7 @@ async function start(
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
+      sessionSecret,
       keyCache,
       ipResolver,
       throttle,
@@ -233,6 +250,15 @@ async function start(
       metrics,
       logger,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      sessionIds: new McpSessionIds(sessionSecret),
+      streams,
+      admission: new UpstreamAdmission({
+        perOrganization: Math.min(config.UPSTREAM_CONNECTIONS_PER_ORG, config.UPSTREAM_CONNECTIONS),
+        perKey: Math.min(config.UPSTREAM_CONNECTIONS_PER_KEY, config.UPSTREAM_CONNECTIONS),
+      }),
+      deadlines,
+      isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
     });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 
@@ -248,6 +274,7 @@ async function start(
     publisher.close();
     keyEvents.close();
     await app?.close().catch(() => undefined);
+    deadlines.close();
     await pools.close();
     throw err;
   }
@@ -257,6 +284,7 @@ async function start(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await nestApp.close();
+      deadlines.close();
       await pools.close();
       heartbeat.stop();
       clearTimeout(outageTimer);
