@@ -117,7 +117,7 @@ describe('dashboard session cookie', () => {
       expect(res.setCookie ?? '').not.toMatch(/plexmcp_session=[^;]+/);
     }
 
-    for (const headers of [
+    const accepted: Record<string, string>[] = [
       { ...type, origin: gateway.url },
       { ...type, 'sec-fetch-site': 'same-origin' },
       {
@@ -125,7 +125,8 @@ describe('dashboard session cookie', () => {
         'sec-fetch-site': 'same-origin',
         origin: gateway.url,
       },
-    ]) {
+    ];
+    for (const headers of accepted) {
       const res = await post(headers, json);
       expect(res.status).toBe(201);
       expect(res.setCookie).toMatch(/HttpOnly/);

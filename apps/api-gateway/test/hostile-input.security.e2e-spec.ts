@@ -260,7 +260,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
         headers: { authorization: `Bearer ${admin.secret}`, 'content-type': type },
         body: type.startsWith('application/x-www') ? 'name=Form' : '{"name":"Typed"}',
       });
-      const body = await res.json();
+      const body = (await res.json()) as { error: { message: string } };
       expectEnvelope({ status: res.status, headers: res.headers, body }, 400, 'validation_error');
       expect(body.error.message).toMatch(/content-type/i);
     }
