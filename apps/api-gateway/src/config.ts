@@ -84,6 +84,11 @@ export const gatewayEnvSchema = z.object({
    * the cache is dropped and every key fails closed until NATS is back.
    */
   NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  /**
+   * On shutdown, how long requests in flight may still finish; then open MCP streams and every
+   * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
+   */
+  SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
   /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */

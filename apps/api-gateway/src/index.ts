@@ -283,7 +283,15 @@ async function start(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
+      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
+      // still counts as active are cut, so a shutdown never waits for a client.
+      const grace = setTimeout(() => {
+        streams.closeEvery();
+        (nestApp.getHttpAdapter().getInstance() as FastifyInstance).server.closeAllConnections();
+      }, config.SHUTDOWN_GRACE_MS);
       await nestApp.close();
+      clearTimeout(grace);
       deadlines.close();
       await pools.close();
       heartbeat.stop();
