@@ -288,7 +288,7 @@ async function start(
       // still counts as active are cut, so a shutdown never waits for a client.
       const grace = setTimeout(() => {
         streams.closeEvery();
-        (nestApp.getHttpAdapter().getInstance() as FastifyInstance).server.closeAllConnections();
+        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
       }, config.SHUTDOWN_GRACE_MS);
       await nestApp.close();
       clearTimeout(grace);

@@ -20,10 +20,13 @@ export const noNul = z.refine<string>((s) => !s.includes('\u0000'), 'must not co
  * For URLs: no control character and no space at all. The WHATWG URL parser silently drops tabs
  * and newlines, so a URL holding one would be stored as one thing and fetched as another.
  */
-export const noControlOrSpace = z.refine<string>(
-  (s) => !/[\u0000-\u0020\u007f]/.test(s),
-  'must not contain spaces or control characters',
-);
+export const noControlOrSpace = z.refine<string>((s) => {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}, 'must not contain spaces or control characters');
 
 export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 

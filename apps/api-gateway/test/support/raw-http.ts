@@ -79,7 +79,7 @@ function parseResponse(data: Buffer, closed: boolean): RawResponse | null {
   if (chunked && !body.endsWith('0\r\n\r\n')) return null;
   if (length === undefined && !chunked && !closed) return null;
   const plain = chunked ? body.replace(/(?:^|\r\n)[0-9a-fA-F]+\r\n/g, '').replace(/\r\n$/, '') : body;
-  let json: unknown = null;
+  let json: unknown;
   try {
     json = JSON.parse(Buffer.from(plain, 'latin1').toString('utf8'));
   } catch {

@@ -23,7 +23,7 @@ export interface ExchangeParts {
   /** The upstream pool the exchange holds a place in (see UpstreamAdmission). */
   pool: object;
   /** The header deadline passed: answer 504 unless headers came. */
-  onExpire(exchange: ProxyExchange): void;
+  onExpire: (exchange: ProxyExchange) => void;
 }
 
 /**
