@@ -87,8 +87,16 @@ function rpc(base: string, mcpId: string, key: string, sessionId: string | undef
   });
 }
 
+// One world (NATS, Postgres schema, key-service) for the whole file; each part adds its gateways.
+let world: World;
+beforeAll(async () => {
+  world = await startWorld('tenants');
+});
+afterAll(async () => {
+  await world.close();
+});
+
 describe('the MCP proxy between tenants', () => {
-  let world: World;
   let gw1: GatewayHandle;
   let gw2: GatewayHandle;
   let mcpUpstream: UpstreamMcp;
@@ -100,7 +108,6 @@ describe('the MCP proxy between tenants', () => {
   let echo: McpView;
 
   beforeAll(async () => {
-    world = await startWorld('tenants');
     // Two replicas sharing the session secret, as gateways behind one load balancer do; the second
     // believes X-Forwarded-For from loopback (a trusted proxy in front of it).
     gw1 = await world.startGateway({ SESSION_SECRET });
@@ -116,7 +123,6 @@ describe('the MCP proxy between tenants', () => {
   afterAll(async () => {
     await scripted.close();
     await mcpUpstream.close();
-    await world.close();
   });
 
   describe('sessions are bound to the key that opened them', () => {
@@ -328,7 +334,6 @@ describe('the MCP proxy between tenants', () => {
 });
 
 describe('fair shares of a shared upstream, and a deadline that fires while queued', () => {
-  let world: World;
   let scripted: ScriptedUpstream;
   let orgA: CreatedOrg;
   let orgB: CreatedOrg;
@@ -338,7 +343,6 @@ describe('fair shares of a shared upstream, and a deadline that fires while queu
   let silentB: McpView;
 
   beforeAll(async () => {
-    world = await startWorld('fairness');
     scripted = await startScriptedUpstream();
     orgA = await createOrg(world, { name: 'Greedy' });
     orgB = await createOrg(world, { name: 'Patient' });
@@ -362,7 +366,6 @@ describe('fair shares of a shared upstream, and a deadline that fires while queu
   });
   afterAll(async () => {
     await scripted.close();
-    await world.close();
   });
 
   const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
