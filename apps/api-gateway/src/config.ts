@@ -51,11 +51,14 @@ export const gatewayEnvSchema = z.object({
   AUTH_FAILURES_PER_MINUTE: intSchema(30, 1, 1_000_000),
   /** Largest accepted request body in bytes (REST and MCP proxy). Larger is 413. Default 1 MiB. */
   BODY_LIMIT_BYTES: intSchema(1_048_576, 1_024, 1_073_741_824),
-  /** Time allowed for an upstream MCP server to send response headers; then 504. */
+  /**
+   * Time allowed for an upstream MCP server's response headers, measured from when the gateway
+   * received the request (waiting for a pool connection included); then 504 `upstream_timeout`.
+   */
   UPSTREAM_TIMEOUT_MS: msSchema(30_000, 10, 3_600_000),
   /** Longest silence inside an upstream response body (SSE included); 0 disables. */
   UPSTREAM_BODY_TIMEOUT_MS: msSchema(0, 0, 86_400_000),
-  /** Keep-alive connections per upstream origin. */
+  /** Keep-alive connections per upstream origin, shared by every organization's MCPs on it. */
   UPSTREAM_CONNECTIONS: intSchema(128, 1, 10_000),
   /**
    * Comma-separated CIDRs MCP upstreams may connect into although they are not public (e.g.
@@ -65,6 +68,13 @@ export const gatewayEnvSchema = z.object({
    * sent. Set the same value on the key-service, which checks upstream URLs at registration.
    */
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
+  /**
+   * Most exchanges (requests in flight, open SSE streams) one organization may hold on one upstream
+   * origin (capped at UPSTREAM_CONNECTIONS); past it, 429 `rate_limited` with `Retry-After`.
+   */
+  UPSTREAM_CONNECTIONS_PER_ORG: intSchema(64, 1, 10_000),
+  /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). */
+  UPSTREAM_CONNECTIONS_PER_KEY: intSchema(32, 1, 10_000),
   /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
   /** Request-event batch messages published concurrently (awaiting JetStream acks). */
@@ -81,6 +91,11 @@ export const gatewayEnvSchema = z.object({
    * the cache is dropped and every key fails closed until NATS is back.
    */
   NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  /**
+   * On shutdown, how long requests in flight may still finish; then open MCP streams and every
+   * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
+   */
+  SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
   /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */

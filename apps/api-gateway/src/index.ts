@@ -22,6 +22,11 @@ import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
+import {
+  createClientErrorHandler,
+  createExpectationHandler,
+  createFrameworkErrorHandler,
+} from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
@@ -32,11 +37,17 @@ import { RequestEventPublisher } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
 import { registerMeRoute } from './keys/me.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
+import { HeaderDeadlines } from './mcps/proxy/header-deadlines.js';
+import { McpSessionIds } from './mcps/proxy/mcp-session-ids.js';
 import { registerMcpProxy } from './mcps/proxy/mcp-proxy.js';
+import { OpenStreams } from './mcps/proxy/open-streams.js';
+import { UpstreamAdmission } from './mcps/proxy/upstream-admission.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
 import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
+import { createHttpsDetector } from './session/session-cookie.js';
+import { resolveSessionSecret } from './session/session-secret.js';
 
 export { gatewayEnvSchema, loadGatewayConfig, type GatewayConfig, type GatewayEnv } from './config.js';
 export { GatewayRuntime } from './gateway-runtime.js';
@@ -171,19 +182,41 @@ async function start(
     bodyTimeoutMs: config.UPSTREAM_BODY_TIMEOUT_MS,
     allowedNetworks: config.MCP_UPSTREAM_ALLOWED_NETWORKS,
   });
+  // Signs dashboard sessions and, under a derived key, the MCP session ids handed to clients.
+  const sessionSecret = await resolveSessionSecret(config.SESSION_SECRET, config.PLEXMCP_DATA_DIR, logger);
+  const streams = new OpenStreams();
+  keyCache.onEviction((eviction) => {
+    if (eviction.scope === 'key') streams.closeKey(eviction.keyHash);
+    else if (eviction.scope === 'organization') streams.closeOrganization(eviction.orgId);
+    else streams.closeEvery();
+  });
+  mcpRoutes.onEviction((mcpId) => (mcpId === null ? streams.closeEvery() : streams.closeMcp(mcpId)));
+  const deadlines = new HeaderDeadlines(config.UPSTREAM_TIMEOUT_MS);
 
   let app: NestFastifyApplication | undefined;
   let url: string;
   let routes: RouteEntry[];
   try {
-    const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, logger: false });
+    const securityHeaders = await computeSecurityHeaders();
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.BODY_LIMIT_BYTES,
+      logger: false,
+      // Requests Node cannot parse get the envelope too (see common/client-errors.ts).
+      clientErrorHandler: createClientErrorHandler(securityHeaders),
+      frameworkErrors: createFrameworkErrorHandler(securityHeaders, logger),
+    });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
+      // Bodies are JSON only: Fastify's own JSON parser, no form or text parsers (an unsupported
+      // Content-Type is a 400 validation_error, see common/to-app-error.ts).
+      bodyParser: false,
     });
     const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
     // Before any route exists: every route must say who may call it.
     routes = enforceRouteAccess(fastify);
+    fastify.removeContentTypeParser('text/plain');
+    fastify.server.on('checkExpectation', createExpectationHandler(securityHeaders));
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
@@ -196,6 +229,7 @@ async function start(
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
+      sessionSecret,
       keyCache,
       ipResolver,
       throttle,
@@ -211,7 +245,7 @@ async function start(
         rateLimiter: new KeyRateLimiter(),
         metrics,
         logger,
-        securityHeaders: await computeSecurityHeaders(),
+        securityHeaders,
       }),
     );
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
@@ -226,6 +260,15 @@ async function start(
       metrics,
       logger,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      sessionIds: new McpSessionIds(sessionSecret),
+      streams,
+      admission: new UpstreamAdmission({
+        perOrganization: Math.min(config.UPSTREAM_CONNECTIONS_PER_ORG, config.UPSTREAM_CONNECTIONS),
+        perKey: Math.min(config.UPSTREAM_CONNECTIONS_PER_KEY, config.UPSTREAM_CONNECTIONS),
+      }),
+      deadlines,
+      isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
     });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 
@@ -241,6 +284,7 @@ async function start(
     publisher.close();
     keyEvents.close();
     await app?.close().catch(() => undefined);
+    deadlines.close();
     await pools.close();
     throw err;
   }
@@ -249,7 +293,16 @@ async function start(
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
+      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
+      // still counts as active are cut, so a shutdown never waits for a client.
+      const grace = setTimeout(() => {
+        streams.closeEvery();
+        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
+      }, config.SHUTDOWN_GRACE_MS);
       await nestApp.close();
+      clearTimeout(grace);
+      deadlines.close();
       await pools.close();
       heartbeat.stop();
       clearTimeout(outageTimer);

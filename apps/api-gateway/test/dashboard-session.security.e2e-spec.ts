@@ -32,7 +32,12 @@ describe('dashboard session cookie', () => {
   });
 
   const signIn = async (key: string) => {
-    const res = await http(gateway.url, '/dashboard/api/session', { method: 'POST', body: { key } });
+    // As a browser on the dashboard's own page sends it.
+    const res = await http(gateway.url, '/dashboard/api/session', {
+      method: 'POST',
+      body: { key },
+      headers: { origin: gateway.url },
+    });
     const setCookie = res.headers.get('set-cookie') ?? '';
     return {
       res,
@@ -69,6 +74,63 @@ describe('dashboard session cookie', () => {
     const mcp = await createMcp(world, actorOf(admin));
     const proxied = await http(gateway.url, `/v1/mcps/${mcp.id}/mcp`, { method: 'POST', headers, body: {} });
     expect(proxied.status).toBe(401);
+  });
+
+  it('signs in only with a JSON body from the same origin (login CSRF)', async () => {
+    const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
+    const post = (headers: Record<string, string>, body: string) =>
+      fetch(`${gateway.url}/dashboard/api/session`, { method: 'POST', headers, body }).then(async (r) => ({
+        status: r.status,
+        setCookie: r.headers.get('set-cookie'),
+        requestId: r.headers.get('x-request-id'),
+        body: (await r.json()) as { success: boolean; error?: { code: string; request_id: string } },
+      }));
+    const json = JSON.stringify({ key: reader.secret });
+    const type = { 'content-type': 'application/json' };
+
+    const refused: [Record<string, string>, string, number, string][] = [
+      // Neither Origin nor Sec-Fetch-Site: not a browser on our page.
+      [type, json, 403, 'forbidden'],
+      [{ ...type, origin: 'https://evil.example' }, json, 403, 'forbidden'],
+      [{ ...type, origin: 'null' }, json, 403, 'forbidden'],
+      [{ ...type, 'sec-fetch-site': 'cross-site' }, json, 403, 'forbidden'],
+      [{ ...type, 'sec-fetch-site': 'same-site', origin: gateway.url }, json, 403, 'forbidden'],
+      // A cross-site HTML form can only send these bodies.
+      [
+        { 'content-type': 'application/x-www-form-urlencoded', origin: gateway.url },
+        `key=${reader.secret}`,
+        400,
+        'validation_error',
+      ],
+      [{ 'content-type': 'text/plain', origin: gateway.url }, json, 400, 'validation_error'],
+      [
+        { 'content-type': 'multipart/form-data; boundary=x', origin: gateway.url },
+        json,
+        400,
+        'validation_error',
+      ],
+    ];
+    for (const [headers, body, status, code] of refused) {
+      const res = await post(headers, body);
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status, code });
+      expect(res.body.error?.request_id).toBe(res.requestId);
+      expect(res.setCookie ?? '').not.toMatch(/plexmcp_session=[^;]+/);
+    }
+
+    const accepted: Record<string, string>[] = [
+      { ...type, origin: gateway.url },
+      { ...type, 'sec-fetch-site': 'same-origin' },
+      {
+        'content-type': 'application/json; charset=utf-8',
+        'sec-fetch-site': 'same-origin',
+        origin: gateway.url,
+      },
+    ];
+    for (const headers of accepted) {
+      const res = await post(headers, json);
+      expect(res.status).toBe(201);
+      expect(res.setCookie).toMatch(/HttpOnly/);
+    }
   });
 
   it('refuses state changes without the CSRF token, keys without scopes, and revoked keys', async () => {

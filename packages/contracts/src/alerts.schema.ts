@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorSchema, isoDateSchema, keyIdSchema, orgIdSchema, pageSchema } from './common.schema.js';
+import { actorSchema, isoDateSchema, keyIdSchema, noNul, orgIdSchema, pageSchema } from './common.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
 
 export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key_expiring'] as const;
@@ -34,7 +34,7 @@ export type AlertView = z.infer<typeof alertViewSchema>;
 
 /** Query string of GET /v1/alerts. */
 export const listAlertsQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).check(noNul).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   status: alertStatusSchema.optional(),
   type: alertTypeSchema.optional(),

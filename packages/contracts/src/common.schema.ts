@@ -8,7 +8,27 @@ export const orgIdSchema = z
 export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
 export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
 export const isoDateSchema = z.iso.datetime({ offset: true });
-export const nameSchema = z.string().trim().min(1).max(100);
+
+/**
+ * The one refinement every free-text string of a request carries (names, descriptions, cursors,
+ * URLs): no NUL character. PostgreSQL text cannot hold one (the insert fails), and no name, URL or
+ * header means anything with it; refused here it is a 400 `validation_error` at the boundary.
+ */
+export const noNul = z.refine<string>((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+
+/**
+ * For URLs: no control character and no space at all. The WHATWG URL parser silently drops tabs
+ * and newlines, so a URL holding one would be stored as one thing and fetched as another.
+ */
+export const noControlOrSpace = z.refine<string>((s) => {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return false;
+  }
+  return true;
+}, 'must not contain spaces or control characters');
+
+export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 
 export const Scope = [
   'keys:read',
@@ -36,7 +56,7 @@ export const actorSchema = z.strictObject({
 export type Actor = z.infer<typeof actorSchema>;
 
 export const paginationQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().max(200).check(noNul).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;

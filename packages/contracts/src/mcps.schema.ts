@@ -5,27 +5,85 @@ import {
   mcpIdSchema,
   modeSchema,
   nameSchema,
+  noControlOrSpace,
   orgIdSchema,
   pageSchema,
   paginationQuerySchema,
 } from './common.schema.js';
 
+/** An RFC 9110 field name: a token (`tchar`s only), at most 100 characters. */
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
-/** Headers the gateway sets itself and an upstream configuration may not override. */
-export const RESERVED_UPSTREAM_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection'];
+/**
+ * An RFC 9110 field value as the gateway sends it: visible ASCII with inner spaces or tabs, no
+ * surrounding whitespace (a parser strips it), and never CR, LF, NUL or another control character
+ * (header injection; Node and undici refuse to send them, so every call to the MCP would fail).
+ */
+const HEADER_VALUE = /^(?:[\x21-\x7e](?:[\t\x20-\x7e]*[\x21-\x7e])?)?$/;
+
+/**
+ * Header names an MCP's configuration may not set: hop-by-hop and framing headers (RFC 9110 §7.6.1,
+ * they describe one connection, not the request), and headers the gateway itself writes for the
+ * upstream (its request id, the Forwarded/X-Forwarded-* set, the upstream's own session id). An
+ * upstream credential — Authorization, a token header, even Cookie — is the point of configured
+ * headers and stays allowed.
+ */
+export const RESERVED_UPSTREAM_HEADERS = [
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'http2-settings',
+  'x-request-id',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+  'mcp-session-id',
+];
+
+function parsesAsUrl(value: string): URL | null {
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
 
 export const upstreamUrlSchema = z
   .url({ protocol: /^https?$/ })
   .max(2000)
-  .refine((u) => !/[@]/.test(new URL(u).host) && new URL(u).username === '', {
-    message: 'must not contain credentials; use upstream_headers',
-  });
+  .check(noControlOrSpace)
+  .refine(
+    (u) => {
+      const url = parsesAsUrl(u);
+      return url === null || (!url.host.includes('@') && url.username === '' && url.password === '');
+    },
+    { message: 'must not contain credentials; use upstream_headers' },
+  );
 
 export const upstreamHeadersSchema = z
-  .record(z.string().regex(HEADER_NAME, 'invalid header name'), z.string().max(4000))
+  .record(
+    z.string().regex(HEADER_NAME, 'invalid header name: must be an RFC 9110 token'),
+    z
+      .string()
+      .max(4000)
+      .regex(HEADER_VALUE, 'invalid header value: visible ASCII, spaces and tabs only, no CR/LF'),
+  )
   .refine((h) => Object.keys(h).length <= 20, { message: 'at most 20 headers' })
   .refine((h) => Object.keys(h).every((k) => !RESERVED_UPSTREAM_HEADERS.includes(k.toLowerCase())), {
     message: `may not set ${RESERVED_UPSTREAM_HEADERS.join(', ')}`,
+  })
+  .refine((h) => new Set(Object.keys(h).map((k) => k.toLowerCase())).size === Object.keys(h).length, {
+    message: 'header names must be unique, ignoring case',
   });
 
 /** An MCP as shown over the API: upstream header values are write-only. */

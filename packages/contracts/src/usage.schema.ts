@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { actorSchema, isoDateSchema, keyIdSchema, mcpIdSchema } from './common.schema.js';
+import { actorSchema, isoDateSchema, keyIdSchema, mcpIdSchema, noNul } from './common.schema.js';
 
 export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
 export const BREAKDOWNS = ['mcp', 'status_class', 'country'] as const;
@@ -13,6 +13,7 @@ export const usageQuerySchema = z.strictObject({
   breakdown: z
     .string()
     .max(100)
+    .check(noNul)
     .optional()
     .transform((s, ctx) => {
       if (!s) return [] as (typeof BREAKDOWNS)[number][];

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import {
   actorSchema,
   isoDateSchema,
+  noControlOrSpace,
+  noNul,
   orgIdSchema,
   pageSchema,
   paginationQuerySchema,
@@ -23,9 +25,12 @@ export const webhookDeliveryIdSchema = z
 
 /** Public body of POST /v1/webhooks. `events` defaults to every alert type. */
 export const createWebhookBodySchema = z.strictObject({
-  url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048),
+  url: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .max(2048)
+    .check(noControlOrSpace),
   events: z.array(webhookEventTypeSchema).min(1).max(WEBHOOK_EVENT_TYPES.length).optional(),
-  description: z.string().trim().max(200).optional(),
+  description: z.string().trim().max(200).check(noNul).optional(),
 });
 export type CreateWebhookBody = z.infer<typeof createWebhookBodySchema>;
 

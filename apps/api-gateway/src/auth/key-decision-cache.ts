@@ -29,6 +29,12 @@ export interface KeyDecisionCacheOptions {
 
 export type EvictionCause = 'key_event' | 'org_event' | 'invalid_event' | 'disconnect' | 'reconnect';
 
+/** What an eviction covered: one key, one organization's keys, or every key. */
+export type KeyEviction =
+  | { readonly scope: 'key'; readonly keyHash: string }
+  | { readonly scope: 'organization'; readonly orgId: string }
+  | { readonly scope: 'all'; readonly cause: EvictionCause };
+
 /**
  * The local decision cache keyed by key hash. A hit costs no network round trip; a miss asks the
  * key-service (`keys.validate`) once, however many requests are waiting for the same key.
@@ -41,6 +47,7 @@ export class KeyDecisionCache {
   private readonly cache: LRUCache<string, KeyDecision>;
   private readonly inflight = new Map<string, Promise<KeyDecision>>();
   private epoch = 0;
+  private readonly evictionListeners: ((eviction: KeyEviction) => void)[] = [];
   private readonly hits: { inc(): void };
   private readonly misses: { inc(): void };
 
@@ -56,6 +63,18 @@ export class KeyDecisionCache {
 
   get size(): number {
     return this.cache.size;
+  }
+
+  /**
+   * Called after every eviction, for what else the evicted decisions let through (the MCP
+   * proxy's open streams). Runs synchronously, before an event's acknowledgement is sent.
+   */
+  onEviction(listener: (eviction: KeyEviction) => void): void {
+    this.evictionListeners.push(listener);
+  }
+
+  private evicted(eviction: KeyEviction): void {
+    for (const listener of this.evictionListeners) listener(eviction);
   }
 
   /** The cached decision if still fresh; never touches the network. */
@@ -100,6 +119,7 @@ export class KeyDecisionCache {
     this.epoch += 1;
     this.inflight.delete(keyHash);
     if (this.cache.delete(keyHash)) this.metrics.cacheEvictions.inc({ cause });
+    this.evicted({ scope: 'key', keyHash });
   }
 
   evictOrganization(orgId: string): void {
@@ -113,6 +133,7 @@ export class KeyDecisionCache {
       }
     }
     if (evicted > 0) this.metrics.cacheEvictions.inc({ cause: 'org_event' }, evicted);
+    this.evicted({ scope: 'organization', orgId });
   }
 
   clear(cause: EvictionCause): void {
@@ -121,6 +142,7 @@ export class KeyDecisionCache {
     const evicted = this.cache.size;
     this.cache.clear();
     if (evicted > 0) this.metrics.cacheEvictions.inc({ cause }, evicted);
+    this.evicted({ scope: 'all', cause });
   }
 
   private toDecision(reply: ValidateKeyReply, now: number): KeyDecision {

@@ -6,24 +6,24 @@ import type { KeyDecisionCache } from '../auth/key-decision-cache.js';
 import type { GatewayConfig } from '../config.js';
 import { DashboardSessions } from '../session/dashboard-sessions.js';
 import { createHttpsDetector } from '../session/session-cookie.js';
-import { resolveSessionSecret } from '../session/session-secret.js';
 import { registerSessionRoutes } from '../session/session.routes.js';
 import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js';
 
 /**
  * Mounts the dashboard (static app under /dashboard) and its sign-in routes, and returns the
  * session verifier the auth hook uses for cookie requests; undefined when DASHBOARD_ENABLED=false.
+ * `secret` is the resolved session secret (session/session-secret.ts).
  */
 export async function registerDashboardAndSessions(
   fastify: FastifyInstance,
   config: GatewayConfig,
+  secret: Buffer,
   cache: KeyDecisionCache,
   ipResolver: ClientIpResolver,
   throttle: FailedAttemptThrottle,
   logger: Logger,
 ): Promise<DashboardSessions | undefined> {
   if (!config.DASHBOARD_ENABLED) return undefined;
-  const secret = await resolveSessionSecret(config.SESSION_SECRET, config.PLEXMCP_DATA_DIR, logger);
   const sessions = new DashboardSessions(secret, cache, config.SESSION_TTL_MS);
   registerSessionRoutes(fastify, {
     sessions,

@@ -16,6 +16,7 @@ export class McpRouteCache {
   private readonly cache = new LRUCache<string, CachedRoute>({ max: 10_000 });
   private readonly inflight = new Map<string, Promise<McpRoute | null>>();
   private epoch = 0;
+  private readonly evictionListeners: ((mcpId: string | null) => void)[] = [];
 
   constructor(
     private readonly rpc: NatsRpcClient,
@@ -47,15 +48,22 @@ export class McpRouteCache {
     return lookup;
   }
 
+  /** Called after every eviction with the MCP id, or null when every route was dropped. */
+  onEviction(listener: (mcpId: string | null) => void): void {
+    this.evictionListeners.push(listener);
+  }
+
   evict(mcpId: string): void {
     this.epoch += 1;
     this.inflight.delete(mcpId);
     this.cache.delete(mcpId);
+    for (const listener of this.evictionListeners) listener(mcpId);
   }
 
   clear(): void {
     this.epoch += 1;
     this.inflight.clear();
     this.cache.clear();
+    for (const listener of this.evictionListeners) listener(null);
   }
 }

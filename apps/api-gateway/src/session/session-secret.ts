@@ -7,7 +7,8 @@ export const SESSION_SECRET_FILE = 'session-secret';
 const MIN_SECRET_BYTES = 32;
 
 /**
- * The key that signs dashboard session cookies, so that every gateway instance accepts them:
+ * The key that signs dashboard session cookies (and, derived from it, MCP session ids), so that
+ * every gateway instance accepts them:
  *  1. `SESSION_SECRET` when set (required for gateways on several machines; at least 32 chars);
  *  2. otherwise a random secret persisted once in `<PLEXMCP_DATA_DIR>/session-secret` (mode 0600).
  *     Every instance started by `pnpm start` shares that directory, so they all read the same file;
@@ -23,7 +24,7 @@ export async function resolveSessionSecret(
   if (configured !== undefined) return Buffer.from(configured, 'utf8');
   if (dataDir === undefined) {
     logger.warn(
-      'neither SESSION_SECRET nor PLEXMCP_DATA_DIR is set: dashboard sessions are valid on this instance only, until it stops',
+      'neither SESSION_SECRET nor PLEXMCP_DATA_DIR is set: dashboard sessions and MCP session ids are valid on this instance only, until it stops',
     );
     return randomBytes(MIN_SECRET_BYTES);
   }

@@ -6,8 +6,9 @@ import { z } from 'zod';
  */
 export const sessionEnv = {
   /**
-   * Signs dashboard session cookies (HMAC-SHA256), at least 32 characters. Set the same value on
-   * every gateway when they run on several machines. Unset: a secret generated once and kept in
+   * Signs dashboard session cookies (HMAC-SHA256), at least 32 characters; the key that signs the
+   * MCP session ids handed to clients is derived from it (HKDF). Set the same value on every
+   * gateway when they run on several machines. Unset: a secret generated once and kept in
    * `<PLEXMCP_DATA_DIR>/session-secret`, shared by every instance using that directory.
    */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -8,13 +8,27 @@ import { sendError } from '../common/envelope.js';
 import type { DashboardSessions, SessionView } from './dashboard-sessions.js';
 import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
 
-function isForeignOrigin(origin: string | undefined, host: string | undefined): boolean {
+/**
+ * Whether a sign-in comes from the dashboard's own pages. Login CSRF rests on this, and a foreign
+ * page can forge neither header: `Sec-Fetch-Site` (sent by current browsers on every request)
+ * decides when present; otherwise `Origin` (sent by browsers on every POST) must name this host.
+ * A request with neither is refused — only a non-browser client omits both, and the dashboard is
+ * the only client of this route.
+ */
+function isSameOrigin(headers: FastifyRequest['headers']): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined) return site === 'same-origin';
+  const origin = headers.origin;
   if (origin === undefined) return false;
   try {
-    return new URL(origin).host !== host;
+    return new URL(origin).host === headers.host;
   } catch {
-    return true;
+    return false; // `null` (sandboxed frames, redirects) or garbage
   }
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^application\/json\s*(?:;|$)/i.test(contentType);
 }
 
 export const SESSION_PATH = '/dashboard/api/session';
@@ -31,7 +45,8 @@ export interface SessionRoutesDeps {
  * Dashboard sign-in (POST), session check (GET) and sign-out (DELETE). Outside /v1, so the auth
  * hook only stamps request ids and headers here; these handlers check keys and cookies themselves
  * through DashboardSessions. Sign-in only takes a JSON body (a cross-site HTML form cannot send
- * one) and refuses a foreign `Origin`; failures feed the same per-IP throttle as bad Bearer keys.
+ * one) and only from the same origin (`Origin` or `Sec-Fetch-Site`, see isSameOrigin); failures
+ * feed the same per-IP throttle as bad Bearer keys.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
   const { sessions, ipResolver, throttle, isHttps, logger } = deps;
@@ -74,10 +89,19 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
         request.requestId,
       );
     }
-    if (isForeignOrigin(request.headers.origin, request.headers.host)) {
+    if (!isSameOrigin(request.headers)) {
       return sendError(
         reply,
         new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'),
+        request.requestId,
+      );
+    }
+    if (!isJson(request.headers['content-type'])) {
+      return sendError(
+        reply,
+        new AppError(ErrorCode.ValidationError, 'Sign-in takes a JSON body: {"key": "pk_…"}', {
+          details: [{ field: 'key', message: 'send application/json' }],
+        }),
         request.requestId,
       );
     }

@@ -1,4 +1,4 @@
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback, Writable } from 'node:stream';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import {
   AppError,
@@ -17,6 +17,11 @@ import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { UsageLimitsService } from '../../usage-limits/usage-limits.service.js';
 import type { McpRouteCache } from '../mcp-route-cache.js';
+import type { HeaderDeadlines } from './header-deadlines.js';
+import type { McpSessionIds } from './mcp-session-ids.js';
+import type { OpenStreams } from './open-streams.js';
+import { ExchangeAbortedError, ProxyExchange } from './proxy-exchange.js';
+import type { UpstreamAdmission } from './upstream-admission.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
@@ -27,6 +32,17 @@ export interface McpProxyDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   bodyLimitBytes: number;
+  /** UPSTREAM_TIMEOUT_MS: response headers due this long after the gateway received the request. */
+  timeoutMs: number;
+  /** Signs and checks the `Mcp-Session-Id`s handed to clients (sessions bound to their key). */
+  sessionIds: McpSessionIds;
+  /** Open exchanges, closed when their key, organization or MCP is evicted. */
+  streams: OpenStreams;
+  /** Per-organization and per-key shares of each upstream pool. */
+  admission: UpstreamAdmission;
+  deadlines: HeaderDeadlines;
+  /** Whether the client reached the gateway over HTTPS (for `Forwarded: proto=`). */
+  isHttps: (request: FastifyRequest) => boolean;
 }
 
 export const MCP_PROXY_PATH = MCP_ENDPOINT_ROUTE;
@@ -51,11 +67,15 @@ class LimitedBody extends Transform {
   }
 }
 
-interface ProxyContext {
-  request: FastifyRequest;
-  reply: FastifyReply;
-  startedAt: number;
-}
+const UNKNOWN_SESSION = 'Unknown MCP session';
+
+/** Swallows what an upstream still sends after the gateway already answered the client. */
+const discard = (): Writable =>
+  new Writable({
+    write(_chunk, _encoding, callback) {
+      callback();
+    },
+  });
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
@@ -67,7 +87,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
  * body is left unparsed for streaming.
  */
 export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void {
-  const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes } = deps;
+  const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes, timeoutMs } = deps;
+  const { sessionIds, streams, admission, deadlines, isHttps } = deps;
   const usageLimitDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'usage_limit' });
   const latencyByClass = new Map<number, { observe(v: number): void }>();
   const observe = (status: number, seconds: number): void => {
@@ -80,44 +101,17 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     child.observe(seconds);
   };
 
-  const factory = ({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<ProxyContext>) => {
-    const { reply, startedAt } = opaque;
-    observe(statusCode, (performance.now() - startedAt) / 1000);
+  /** Answers the client with an error envelope, unless it has its answer already (or is gone). */
+  const answer = (exchange: ProxyExchange, error: AppError): void => {
+    const { request, reply } = exchange;
     const res = reply.raw;
-    res.writeHead(statusCode, downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders));
-    // SSE: send the head now, events follow as the upstream writes them.
-    if (
-      typeof headers['content-type'] === 'string' &&
-      headers['content-type'].startsWith('text/event-stream')
-    ) {
-      res.flushHeaders();
-    }
-    return res;
-  };
-
-  const done = (err: Error | null, data: Dispatcher.StreamData<ProxyContext>): void => {
-    if (err === null) return;
-    const { request, reply } = data.opaque;
-    const res = reply.raw;
-    if (res.headersSent) {
+    exchange.settled = true;
+    if (res.headersSent || res.destroyed) {
       res.destroy();
       return;
     }
-    let error: AppError;
-    if (err instanceof BodyTooLargeError) error = new AppError(ErrorCode.PayloadTooLarge);
-    else if (TIMEOUT_CODES.has((err as { code?: string }).code ?? ''))
-      error = new AppError(ErrorCode.UpstreamTimeout);
-    else {
-      // EBLOCKEDADDRESS: the upstream's address is outside MCP_UPSTREAM_ALLOWED_NETWORKS; nothing was sent.
-      const blocked = (err as { code?: string }).code === 'EBLOCKEDADDRESS';
-      logger.warn(
-        { err: String(err), request_id: request.requestId, mcp_id: request.mcpId },
-        blocked ? 'upstream address refused' : 'upstream request failed',
-      );
-      error = new AppError(ErrorCode.UpstreamError);
-    }
     if (error.code !== ErrorCode.PayloadTooLarge)
-      observe(error.status, (performance.now() - data.opaque.startedAt) / 1000);
+      observe(error.status, (performance.now() - exchange.startedAt) / 1000);
     request.errorCode = error.code;
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
@@ -128,35 +122,145 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     res.end(body);
   };
 
+  const expire = (exchange: ProxyExchange): void => {
+    if (exchange.settled) return;
+    exchange.abortUpstream('deadline');
+    answer(exchange, new AppError(ErrorCode.UpstreamTimeout));
+  };
+
+  const factory = ({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<ProxyExchange>) => {
+    deadlines.delete(opaque);
+    if (opaque.settled) return discard();
+    const { reply, startedAt, keyId, mcpId } = opaque;
+    observe(statusCode, (performance.now() - startedAt) / 1000);
+    const res = reply.raw;
+    res.writeHead(
+      statusCode,
+      downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders, (id) =>
+        sessionIds.wrap(id, keyId, mcpId),
+      ),
+    );
+    // SSE: send the head now, events follow as the upstream writes them.
+    if (
+      typeof headers['content-type'] === 'string' &&
+      headers['content-type'].startsWith('text/event-stream')
+    ) {
+      res.flushHeaders();
+    }
+    return res;
+  };
+
+  const done = (err: Error | null, data: Dispatcher.StreamData<ProxyExchange>): void => {
+    const exchange = data.opaque;
+    deadlines.delete(exchange);
+    if (err === null || exchange.settled) return;
+    const { request } = exchange;
+    let error: AppError;
+    if (err instanceof BodyTooLargeError) error = new AppError(ErrorCode.PayloadTooLarge);
+    else if (
+      TIMEOUT_CODES.has((err as { code?: string }).code ?? '') ||
+      (err instanceof ExchangeAbortedError && err.why === 'deadline')
+    )
+      error = new AppError(ErrorCode.UpstreamTimeout);
+    else {
+      // EBLOCKEDADDRESS: the upstream's address is outside MCP_UPSTREAM_ALLOWED_NETWORKS; nothing was sent.
+      const blocked = (err as { code?: string }).code === 'EBLOCKEDADDRESS';
+      if (!(err instanceof ExchangeAbortedError))
+        logger.warn(
+          { err: String(err), request_id: request.requestId, mcp_id: request.mcpId },
+          blocked ? 'upstream address refused' : 'upstream request failed',
+        );
+      error = new AppError(ErrorCode.UpstreamError);
+    }
+    answer(exchange, error);
+  };
+
   const forward = (request: FastifyRequest, reply: FastifyReply, route: McpRoute): void => {
     const raw: IncomingMessage = request.raw;
-    let body: IncomingMessage | LimitedBody | null = null;
-    if (request.method === 'POST') {
-      const length = raw.headers['content-length'];
-      if (length !== undefined) {
-        if (Number(length) > bodyLimitBytes) {
-          sendError(reply, new AppError(ErrorCode.PayloadTooLarge), request.requestId);
-          return;
-        }
-        body = raw;
-      } else {
-        body = raw.pipe(new LimitedBody(bodyLimitBytes));
+    const auth = request.auth!;
+    const { org_id: orgId, key_id: keyId } = auth.policy;
+
+    // A session id is only good for the key that opened it, on this MCP (see McpSessionIds).
+    const presented = raw.headers['mcp-session-id'];
+    let upstreamSessionId: string | undefined;
+    if (presented !== undefined) {
+      const unwrapped = typeof presented === 'string' ? sessionIds.unwrap(presented, keyId, route.id) : null;
+      if (unwrapped === null) {
+        sendError(reply, new AppError(ErrorCode.NotFound, UNKNOWN_SESSION), request.requestId);
+        return;
       }
+      upstreamSessionId = unwrapped;
     }
+
+    const length = request.method === 'POST' ? raw.headers['content-length'] : undefined;
+    if (length !== undefined && Number(length) > bodyLimitBytes) {
+      sendError(reply, new AppError(ErrorCode.PayloadTooLarge), request.requestId);
+      return;
+    }
+
     const target = pools.target(route.upstream_url);
+    const refused = admission.acquire(target.pool, orgId, keyId);
+    if (refused !== null) {
+      sendError(
+        reply,
+        new AppError(
+          ErrorCode.RateLimited,
+          refused === 'organization'
+            ? 'Too many open upstream connections for this organization'
+            : 'Too many open upstream connections for this API key',
+          { headers: { 'retry-after': '1' } },
+        ),
+        request.requestId,
+      );
+      return;
+    }
+
+    const exchange = new ProxyExchange({
+      request,
+      reply,
+      deadline: (request.receivedAt || Date.now()) + timeoutMs,
+      keyHash: auth.keyHash,
+      orgId,
+      keyId,
+      mcpId: route.id,
+      pool: target.pool,
+      onExpire: expire,
+    });
+    streams.add(exchange);
+    deadlines.add(exchange);
+    reply.raw.once('close', () => {
+      admission.release(exchange.pool, orgId, keyId);
+      streams.delete(exchange);
+      deadlines.delete(exchange);
+      // The client is gone (or answered): nothing upstream is still needed.
+      exchange.abortUpstream('client_gone');
+    });
+
+    let body: IncomingMessage | LimitedBody | null = null;
+    if (request.method === 'POST')
+      body = length !== undefined ? raw : raw.pipe(new LimitedBody(bodyLimitBytes));
     const path = request.url.includes('?')
       ? target.path +
         (target.path.includes('?') ? '&' : '?') +
         request.url.slice(request.url.indexOf('?') + 1)
       : target.path;
     reply.hijack();
-    target.pool.stream<ProxyContext>(
+    target.pool.stream<ProxyExchange>(
       {
         path,
         method: request.method,
-        headers: upstreamRequestHeaders(raw.headers, route.upstream_headers, request.requestId),
+        headers: upstreamRequestHeaders(raw.headers, route.upstream_headers, {
+          requestId: request.requestId,
+          forwarded: {
+            clientIp: request.clientIp,
+            proto: isHttps(request) ? 'https' : 'http',
+            host: raw.headers.host,
+          },
+          ...(upstreamSessionId === undefined ? {} : { sessionId: upstreamSessionId }),
+        }),
         body,
-        opaque: { request, reply, startedAt: performance.now() },
+        opaque: exchange,
+        signal: exchange,
       },
       factory,
       done,

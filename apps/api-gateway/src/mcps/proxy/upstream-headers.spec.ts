@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
+import { downstreamResponseHeaders, forwardedHeader, upstreamRequestHeaders } from './upstream-headers.js';
+
+const FORWARDED = { clientIp: '203.0.113.7', proto: 'https', host: 'gw.example:8443' } as const;
 
 describe('upstreamRequestHeaders', () => {
   it('drops credentials and hop-by-hop headers, keeps MCP headers, adds the MCP\u2019s own', () => {
@@ -11,27 +13,67 @@ describe('upstreamRequestHeaders', () => {
         connection: 'keep-alive, x-hop',
         'x-hop': '1',
         'transfer-encoding': 'chunked',
-        'mcp-session-id': 's1',
+        expect: '100-continue',
+        'mcp-session-id': 's1.key_x.abc.def',
         'mcp-protocol-version': '2025-06-18',
         accept: 'application/json, text/event-stream',
         'content-type': 'application/json',
       },
       { 'X-Api-Key': 'upstream-secret' },
-      'req_1',
+      { requestId: 'req_1', forwarded: FORWARDED, sessionId: 'upstream-session' },
     );
     expect(out).toEqual({
-      'mcp-session-id': 's1',
+      'mcp-session-id': 'upstream-session',
       'mcp-protocol-version': '2025-06-18',
       accept: 'application/json, text/event-stream',
       'content-type': 'application/json',
       'x-api-key': 'upstream-secret',
       'x-request-id': 'req_1',
+      forwarded: 'for=203.0.113.7;host="gw.example:8443";proto=https',
+      'x-forwarded-for': '203.0.113.7',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'gw.example:8443',
+    });
+  });
+
+  it('replaces every address claim of the client with the gateway\u2019s own', () => {
+    const out = upstreamRequestHeaders(
+      {
+        'x-forwarded-for': '6.6.6.6',
+        'x-forwarded-proto': 'gopher',
+        'x-forwarded-host': 'evil.example',
+        'x-forwarded-port': '1',
+        forwarded: 'for=6.6.6.6',
+        'x-real-ip': '6.6.6.6',
+        'true-client-ip': '6.6.6.6',
+        'mcp-session-id': 'client-supplied',
+      },
+      {},
+      { requestId: 'req_2', forwarded: { clientIp: null, proto: 'http', host: undefined } },
+    );
+    expect(out).toEqual({
+      'x-request-id': 'req_2',
+      forwarded: 'for=unknown;proto=http',
+      'x-forwarded-proto': 'http',
     });
   });
 });
 
+describe('forwardedHeader', () => {
+  it('brackets and quotes IPv6, quotes a host that is not a token', () => {
+    expect(forwardedHeader({ clientIp: '2001:db8::1', proto: 'http', host: 'a"b' })).toBe(
+      'for="[2001:db8::1]";host="a\\"b";proto=http',
+    );
+    expect(forwardedHeader({ clientIp: '192.0.2.1', proto: 'https', host: 'gw' })).toBe(
+      'for=192.0.2.1;host=gw;proto=https',
+    );
+  });
+});
+
 describe('downstreamResponseHeaders', () => {
-  it('passes the upstream\u2019s end-to-end headers and keeps the gateway\u2019s request id', () => {
+  const wrap = (id: string) => `wrapped(${id})`;
+
+  it('passes the upstream\u2019s end-to-end headers, wraps its session id, keeps the gateway\u2019s request id', () => {
     const out = downstreamResponseHeaders(
       {
         'content-type': 'text/event-stream',
@@ -40,12 +82,47 @@ describe('downstreamResponseHeaders', () => {
         'x-request-id': 'up',
       },
       { 'x-request-id': 'req_2', 'x-content-type-options': 'nosniff' },
+      wrap,
     );
     expect(out).toEqual({
       'content-type': 'text/event-stream',
-      'mcp-session-id': 's1',
+      'mcp-session-id': 'wrapped(s1)',
       'x-request-id': 'req_2',
       'x-content-type-options': 'nosniff',
+    });
+  });
+
+  it('never lets the upstream override the gateway\u2019s headers, set cookies or redirect the origin', () => {
+    const out = downstreamResponseHeaders(
+      {
+        'content-type': 'application/json',
+        'x-content-type-options': 'sniff-away',
+        'content-security-policy': "default-src *; script-src 'unsafe-inline'",
+        'x-frame-options': 'ALLOWALL',
+        'strict-transport-security': 'max-age=0',
+        'ratelimit-remaining': '999999',
+        'set-cookie': ['plexmcp_session=stolen; Path=/', 'other=1'],
+        'alt-svc': 'h2="evil.example:443"',
+        'clear-site-data': '"cookies"',
+      },
+      {
+        'x-request-id': 'req_3',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'",
+        'x-frame-options': 'SAMEORIGIN',
+        'strict-transport-security': 'max-age=31536000',
+        'ratelimit-remaining': '4',
+      },
+      wrap,
+    );
+    expect(out).toEqual({
+      'content-type': 'application/json',
+      'x-request-id': 'req_3',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': 'max-age=31536000',
+      'ratelimit-remaining': '4',
     });
   });
 });

@@ -1,6 +1,10 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 
-/** Hop-by-hop headers (RFC 9110 §7.6.1) plus credentials that belong to the gateway, not upstream. */
+/**
+ * Never sent upstream as the client wrote them: hop-by-hop headers (RFC 9110 §7.6.1), the client's
+ * credentials for the gateway, headers the gateway writes itself (request id, the upstream's own
+ * session id, the forwarding set below), and every claim a client can make about its own address.
+ */
 const NEVER_FORWARDED_UPSTREAM = new Set([
   'connection',
   'keep-alive',
@@ -11,12 +15,30 @@ const NEVER_FORWARDED_UPSTREAM = new Set([
   'trailer',
   'transfer-encoding',
   'upgrade',
+  // 100-continue was answered by this gateway already (Node does it); undici cannot send it anyway.
+  'expect',
   'host',
   'authorization',
   'cookie',
   'x-request-id',
+  'mcp-session-id',
+  'forwarded',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
 ]);
+const FORWARDED_PREFIX = 'x-forwarded-';
 
+/**
+ * Never passed from the upstream to the client: hop-by-hop headers, and what would act on the
+ * gateway's own origin rather than on the MCP exchange — cookies (an upstream must not set or
+ * clear cookies of the gateway's site, where the dashboard session lives), Alt-Svc (would send
+ * the client's later requests for this origin elsewhere), Clear-Site-Data. `Mcp-Session-Id` is
+ * replaced by the gateway's signed id.
+ */
 const NEVER_FORWARDED_DOWNSTREAM = new Set([
   'connection',
   'keep-alive',
@@ -27,6 +49,11 @@ const NEVER_FORWARDED_DOWNSTREAM = new Set([
   'transfer-encoding',
   'upgrade',
   'x-request-id',
+  'set-cookie',
+  'set-cookie2',
+  'alt-svc',
+  'clear-site-data',
+  'mcp-session-id',
 ]);
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | null {
@@ -39,33 +66,83 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | n
   return tokens.length > 0 ? new Set(tokens) : null;
 }
 
+/** Who the upstream is serving, as the gateway itself established it. */
+export interface ForwardedFor {
+  /** The client IP as resolved by ClientIpResolver (TRUSTED_PROXIES honoured); null if unknown. */
+  clientIp: string | null;
+  /** `https` when the client reached the gateway over TLS (or a trusted proxy says so). */
+  proto: 'http' | 'https';
+  /** The Host the client asked for. */
+  host: string | undefined;
+}
+
+export interface UpstreamRequestContext {
+  requestId: string;
+  forwarded: ForwardedFor;
+  /** The upstream's own session id, unwrapped from the client's signed one. */
+  sessionId?: string;
+}
+
+const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** An RFC 7239 value: a token as is, anything else as a quoted-string. */
+function forwardedValue(value: string): string {
+  return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** RFC 7239 `Forwarded`: `for=198.51.100.7;host=gw.example;proto=https`, IPv6 as `"[2001:db8::1]"`. */
+export function forwardedHeader(forwarded: ForwardedFor): string {
+  const ip = forwarded.clientIp;
+  const node = ip === null ? 'unknown' : ip.includes(':') ? `"[${ip}]"` : ip;
+  let out = `for=${node}`;
+  if (forwarded.host !== undefined && forwarded.host.length > 0)
+    out += `;host=${forwardedValue(forwarded.host)}`;
+  return `${out};proto=${forwarded.proto}`;
+}
+
 /**
- * The headers sent upstream: the client's end-to-end headers (MCP-Protocol-Version,
- * Mcp-Session-Id, Accept, Content-Type, Last-Event-ID, …) without hop-by-hop headers and without
- * the client's Authorization or Cookie, then the MCP's own configured headers on top.
+ * The headers sent upstream: the client's end-to-end headers (MCP-Protocol-Version, Accept,
+ * Content-Type, Last-Event-ID, …) without hop-by-hop headers, without the client's Authorization
+ * or Cookie, and without anything the client claims about its address (X-Forwarded-*, Forwarded,
+ * X-Real-IP, …); then the MCP's own configured headers; then what the gateway vouches for itself:
+ * its request id, `Forwarded` and `X-Forwarded-For/-Proto/-Host` with the client IP it resolved,
+ * and the upstream's own session id.
  */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
   configured: Readonly<Record<string, string>>,
-  requestId: string,
+  context: UpstreamRequestContext,
 ): Record<string, string | string[]> {
   const extra = connectionTokens(client.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in client) {
     const value = client[name];
-    if (value === undefined || NEVER_FORWARDED_UPSTREAM.has(name)) continue;
+    if (value === undefined || NEVER_FORWARDED_UPSTREAM.has(name) || name.startsWith(FORWARDED_PREFIX))
+      continue;
     if (extra !== null && extra.has(name)) continue;
     out[name] = value;
   }
   for (const name in configured) out[name.toLowerCase()] = configured[name]!;
-  out['x-request-id'] = requestId;
+  const { forwarded } = context;
+  out['x-request-id'] = context.requestId;
+  out.forwarded = forwardedHeader(forwarded);
+  if (forwarded.clientIp !== null) out['x-forwarded-for'] = forwarded.clientIp;
+  out['x-forwarded-proto'] = forwarded.proto;
+  if (forwarded.host !== undefined) out['x-forwarded-host'] = forwarded.host;
+  if (context.sessionId !== undefined) out['mcp-session-id'] = context.sessionId;
   return out;
 }
 
-/** The upstream's response headers without hop-by-hop ones, merged over the gateway's own. */
+/**
+ * The upstream's response headers without hop-by-hop ones and without those that would act on
+ * the gateway's origin, under the gateway's own: a header the gateway set (security headers,
+ * X-Request-Id, RateLimit-*) is never overridden by the upstream. The upstream's session id goes
+ * out as `wrapSessionId` makes it.
+ */
 export function downstreamResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
   own: OutgoingHttpHeaders,
+  wrapSessionId: (upstreamId: string) => string,
 ): OutgoingHttpHeaders {
   const extra = connectionTokens(upstream.connection);
   const out: OutgoingHttpHeaders = {};
@@ -77,8 +154,11 @@ export function downstreamResponseHeaders(
   }
   for (const name in own) {
     const value = own[name];
-    if (value !== undefined && out[name] === undefined) out[name] = value;
+    if (value !== undefined) out[name] = value;
   }
-  out['x-request-id'] = own['x-request-id'];
+  const session = upstream['mcp-session-id'];
+  if (session !== undefined) {
+    out['mcp-session-id'] = Array.isArray(session) ? session.map(wrapSessionId) : wrapSessionId(session);
+  }
   return out;
 }
