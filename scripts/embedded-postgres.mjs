@@ -89,6 +89,7 @@ function ensurePostgresUser() {
       `could not create the system user "${POSTGRES_USER}" that Postgres runs as under root ` +
         `(${err instanceof Error ? err.message.split('\n')[0] : String(err)}); create it, run \`pnpm start\` ` +
         'as a regular user, or set DATABASE_URL',
+      { cause: err },
     );
   }
   const created = postgresUser();

@@ -136,8 +136,9 @@ describe('authorization matrix: every route × every caller', () => {
     // 503 where the dashboard has not been built on this machine.
     'GET /dashboard/*': { path: () => '/dashboard/keys', public: [200, 503] },
     'HEAD /dashboard/*': { path: () => '/dashboard/keys', public: [200, 503] },
-    // Sign-in checks the key in its body, never the Authorization header.
-    'POST /dashboard/api/session': { path: () => '/dashboard/api/session', body: () => ({}), public: 400 },
+    // Sign-in checks the key in its body, never the Authorization header, and only from the
+    // dashboard's own origin (no Origin or Sec-Fetch-Site here: refused whoever the caller is).
+    'POST /dashboard/api/session': { path: () => '/dashboard/api/session', body: () => ({}), public: 403 },
     'GET /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'HEAD /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'DELETE /dashboard/api/session': { path: () => '/dashboard/api/session', public: 200 },
