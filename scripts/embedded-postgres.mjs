@@ -184,6 +184,16 @@ function initdb(native, target, password, user) {
 async function main() {
   const installed = binaries();
   const home = path.dirname(dataDir);
+  if (!existsSync(home)) {
+    // A cluster kept outside the data dir (see clusterLocation in start.mjs): its folder must be
+    // searchable by the postgres user, like the data dir it stands in for.
+    const umask = process.umask(0o022);
+    try {
+      mkdirSync(home, { recursive: true, mode: isRoot ? 0o711 : 0o700 });
+    } finally {
+      process.umask(umask);
+    }
+  }
   const user = isRoot ? ensurePostgresUser() : null;
   if (user && !reachableBy(user, home)) throw new Error(unreachableMessage(home));
   const native = reachableBinaries(user, installed, home);

@@ -26,6 +26,8 @@
 //   PLEXMCP_PG_PORT                  port of the embedded Postgres on 127.0.0.1 (default: any free port)
 //   NATS_SERVER_BIN                  the nats-server binary (default: nats-server on PATH)
 //   PLEXMCP_STOP_TIMEOUT_MS          grace period per process before SIGKILL (default 10000)
+//   PLEXMCP_PG_FALLBACK_DIR          as root, where the embedded cluster goes when the postgres user
+//                                    cannot reach the data dir (default /var/lib/plexmcp)
 //   PLEXMCP_ENCRYPTION_KEYS          keyring for secrets at rest (default: generated once into
 //                                    <data dir>/encryption-keys, mode 0600)
 //
@@ -434,6 +436,39 @@ function embeddedPostgresPassword(file, clusterExists) {
   return password;
 }
 
+/** Whether a user other than the owner (and the owner's group) may pass through `dir` and every directory above it. */
+function searchableByOthers(dir) {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (path.dirname(at) === at) return true;
+  }
+}
+
+/**
+ * Where the embedded cluster lives: `<data dir>/postgres`, unless PlexMCP runs as root in a data
+ * dir the `postgres` system user cannot reach (under /root, in a private temporary folder) — then
+ * under PLEXMCP_PG_FALLBACK_DIR (default /var/lib/plexmcp), in a folder of its own whose path the
+ * data dir keeps in `postgres-location`, so the same data dir always finds the same cluster.
+ */
+function clusterLocation(dataDir) {
+  const pointer = path.join(dataDir, 'postgres-location');
+  if (existsSync(pointer)) {
+    const located = readFileSync(pointer, 'utf8').trim();
+    if (!path.isAbsolute(located)) fail(`${pointer} should hold an absolute path, not "${located}"`);
+    return located;
+  }
+  const inside = path.join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0 || existsSync(inside) || searchableByOthers(dataDir)) return inside;
+  const base = path.resolve(setting('PLEXMCP_PG_FALLBACK_DIR', '/var/lib/plexmcp'));
+  const outside = path.join(base, randomBytes(9).toString('base64url'), 'postgres');
+  writeFileSync(pointer, `${outside}\n`, { mode: 0o600 });
+  warn(
+    `the postgres system user cannot reach ${dataDir}, so the embedded Postgres lives in ${outside} ` +
+      `(recorded in ${pointer}); deleting the data dir does not delete it`,
+  );
+  return outside;
+}
+
 /** Runs scripts/embedded-postgres.mjs: creates the cluster when missing; resolves how to run `postgres`. */
 function prepareEmbeddedPostgres(clusterDir, passwordFile, detached) {
   return new Promise((resolve, reject) => {
@@ -752,7 +787,7 @@ async function main() {
         1,
       );
     }
-    const clusterDir = path.join(dataDir, 'postgres');
+    const clusterDir = clusterLocation(dataDir);
     const clusterExists = existsSync(path.join(clusterDir, 'PG_VERSION'));
     const password = embeddedPostgresPassword(path.join(dataDir, 'postgres-password'), clusterExists);
     const leftover = leftoverPostmaster(clusterDir);
