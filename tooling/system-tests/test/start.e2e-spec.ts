@@ -1,6 +1,6 @@
 // `pnpm start` as a new user runs it: no DATABASE_URL (so the embedded Postgres is used), the three
 // services supervised, the gateway ready on PORT, and Ctrl-C leaving no process behind.
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -171,4 +171,43 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(output).not.toMatch(/^\S+ +\| \{"level"/m);
     await interruptAndExpectAllStopped(started, [...SERVICES, 'postgres']);
   }, 180_000);
+
+  // Postgres runs as the `postgres` system user under root; a data dir it cannot enter (a checkout
+  // under /root, a private temporary folder) must not stop a new user's first `pnpm start`.
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot(
+    'as root, keeps the cluster where the postgres user can reach it when the data dir is private',
+    async () => {
+      nats = await startIsolatedNats();
+      const port = await freePort();
+      const privateParent = dataDirs.create(); // 0700, like a fresh mktemp folder or /root
+      const dataDir = path.join(privateParent, '.plexmcp');
+      const fallback = path.join(dataDirs.create(), 'pg');
+      chmodSync(path.dirname(fallback), 0o755);
+      const env = {
+        PORT: String(port),
+        PLEXMCP_DATA_DIR: dataDir,
+        PLEXMCP_PG_FALLBACK_DIR: fallback,
+        NATS_URL: nats.url,
+        LOG_LEVEL: 'warn',
+      };
+      system = startSystem(env);
+      await waitUntilReady(system, port);
+      const location = readFileSync(path.join(dataDir, 'postgres-location'), 'utf8').trim();
+      expect(location.startsWith(`${fallback}/`)).toBe(true);
+      expect(existsSync(path.join(location, 'PG_VERSION'))).toBe(true);
+      expect(statSync(location).mode & 0o777).toBe(0o700);
+      expect(system.output()).toContain(`the embedded Postgres lives in ${location}`);
+      expect(worldWritable(fallback)).toEqual([]);
+      await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
+
+      // The next start finds the same cluster through the data dir.
+      system = startSystem(env);
+      await waitUntilReady(system, port);
+      expect(system.output()).not.toContain('the embedded Postgres lives in');
+      expect(readFileSync(path.join(dataDir, 'postgres-location'), 'utf8').trim()).toBe(location);
+      await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
+    },
+    180_000,
+  );
 });
