@@ -7,6 +7,7 @@ import {
   bootstrap as bootstrapUsageService,
   type UsageServiceHandle,
   verifyWebhook,
+  webhookHeadersOf,
 } from '@plexmcp/usage-service';
 import {
   createTestSchema,
@@ -177,17 +178,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
     expect(alerts[0]).toMatchObject({ type: 'new_location', status: 'open', details: { country: 'US' } });
 
     const delivery = await waitFor(() => received.find((r) => r.body.includes(alerts[0].id)));
-    expect(
-      verifyWebhook(
-        secret,
-        {
-          id: String(delivery.headers['webhook-id']),
-          timestamp: String(delivery.headers['webhook-timestamp']),
-          signature: String(delivery.headers['webhook-signature']),
-        },
-        delivery.body,
-      ),
-    ).toBe(true);
+    expect(verifyWebhook(secret, webhookHeadersOf(delivery.headers), delivery.body)).toBe(true);
     expect(JSON.parse(delivery.body)).toMatchObject({
       type: 'alert.new_location',
       data: { id: alerts[0].id },

@@ -7,7 +7,7 @@ import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
 import { openUsageDatabase } from './database/data-source.js';
 
 export type { BootstrapOverrides } from './config.js';
-export { verifyWebhook, signWebhook } from './webhooks/webhook-signature.js';
+export { verifyWebhook, signWebhook, webhookHeadersOf } from './webhooks/webhook-signature.js';
 
 export interface UsageServiceHandle {
   instanceId: string;

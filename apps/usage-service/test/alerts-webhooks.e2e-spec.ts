@@ -24,7 +24,7 @@ import {
   testEncryptionKeys,
   waitFor,
 } from '@plexmcp/service-kit/testing';
-import { bootstrap, type UsageServiceHandle, verifyWebhook } from '../src/index.js';
+import { bootstrap, type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
 import {
   EventPublisher,
   GERMAN_IP,
@@ -79,17 +79,7 @@ class Receiver {
 function expectSigned(secret: string, r: Received): void {
   const timestamp = Number(r.headers['webhook-timestamp']);
   expect(Math.abs(Date.now() / 1000 - timestamp)).toBeLessThan(60);
-  expect(
-    verifyWebhook(
-      secret,
-      {
-        id: String(r.headers['webhook-id']),
-        timestamp: String(r.headers['webhook-timestamp']),
-        signature: String(r.headers['webhook-signature']),
-      },
-      r.body,
-    ),
-  ).toBe(true);
+  expect(verifyWebhook(secret, webhookHeadersOf(r.headers), r.body)).toBe(true);
 }
 
 describe('limits, anomaly alerts and webhooks', () => {

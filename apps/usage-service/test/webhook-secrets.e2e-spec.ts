@@ -21,7 +21,7 @@ import {
   waitFor,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
-import { bootstrap, type UsageServiceHandle, verifyWebhook } from '../src/index.js';
+import { bootstrap, type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
 import { EventPublisher, newOrgId } from './support/fixtures.js';
 
 interface Received {
@@ -76,15 +76,7 @@ describe('webhook signing secrets at rest', () => {
   };
   const receivedFor = (deliveryId: string) => received.find((r) => r.headers['webhook-id'] === deliveryId);
   const signedWith = (secret: string, r: Received) =>
-    verifyWebhook(
-      secret,
-      {
-        id: String(r.headers['webhook-id']),
-        timestamp: String(r.headers['webhook-timestamp']),
-        signature: String(r.headers['webhook-signature']),
-      },
-      r.body,
-    );
+    verifyWebhook(secret, webhookHeadersOf(r.headers), r.body);
 
   beforeAll(async () => {
     nats = await startIsolatedNats();

@@ -25,6 +25,20 @@ export function signWebhook(
   return `v1,${mac}`;
 }
 
+/** The three Standard Webhooks headers of a received request (Node's lower-cased header names). */
+export function webhookHeadersOf(headers: Readonly<Record<string, string | string[] | undefined>>): {
+  id: string;
+  timestamp: string;
+  signature: string;
+} {
+  const one = (name: string) => String(headers[name] ?? '');
+  return {
+    id: one('webhook-id'),
+    timestamp: one('webhook-timestamp'),
+    signature: one('webhook-signature'),
+  };
+}
+
 /**
  * Receiver-side check (used by tests and documented for customers): one of the space-separated
  * signatures matches and the timestamp is within `toleranceSeconds` of now.
