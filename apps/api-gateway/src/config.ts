@@ -71,10 +71,12 @@ export const gatewayEnvSchema = z.object({
   /**
    * Most exchanges (requests in flight, open SSE streams) one organization may hold on one upstream
    * origin (capped at UPSTREAM_CONNECTIONS); past it, 429 `rate_limited` with `Retry-After`.
+   * Default: three quarters of UPSTREAM_CONNECTIONS — one organization can use most of an origin
+   * it has to itself, and another always finds a quarter free.
    */
-  UPSTREAM_CONNECTIONS_PER_ORG: intSchema(64, 1, 10_000),
-  /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). */
-  UPSTREAM_CONNECTIONS_PER_KEY: intSchema(32, 1, 10_000),
+  UPSTREAM_CONNECTIONS_PER_ORG: z.coerce.number().int().min(1).max(10_000).optional(),
+  /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). Default: half of it. */
+  UPSTREAM_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(10_000).optional(),
   /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
   /** Request-event batch messages published concurrently (awaiting JetStream acks). */

@@ -264,8 +264,14 @@ async function start(
       sessionIds: new McpSessionIds(sessionSecret),
       streams,
       admission: new UpstreamAdmission({
-        perOrganization: Math.min(config.UPSTREAM_CONNECTIONS_PER_ORG, config.UPSTREAM_CONNECTIONS),
-        perKey: Math.min(config.UPSTREAM_CONNECTIONS_PER_KEY, config.UPSTREAM_CONNECTIONS),
+        perOrganization: Math.min(
+          config.UPSTREAM_CONNECTIONS_PER_ORG ?? Math.ceil(config.UPSTREAM_CONNECTIONS * 0.75),
+          config.UPSTREAM_CONNECTIONS,
+        ),
+        perKey: Math.min(
+          config.UPSTREAM_CONNECTIONS_PER_KEY ?? Math.ceil(config.UPSTREAM_CONNECTIONS / 2),
+          config.UPSTREAM_CONNECTIONS,
+        ),
       }),
       deadlines,
       isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
