@@ -81,3 +81,19 @@ export class DatabaseProbe {
     }
   }
 }
+
+/**
+ * The advisory lock that serializes one schema's migrations, start-up passes and secret
+ * re-encryption across every instance of its service.
+ */
+export function migrationLockKey(schema: string): string {
+  return `plexmcp-migrations:${schema}`;
+}
+
+/** Takes the migration lock for the rest of the caller's transaction (waits while an instance migrates). */
+export async function lockMigrations(
+  sql: { query(sql: string, parameters?: unknown[]): Promise<unknown> },
+  schema: string,
+): Promise<void> {
+  await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [migrationLockKey(schema)]);
+}

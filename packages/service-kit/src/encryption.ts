@@ -17,6 +17,9 @@ const HOW_TO_GENERATE =
   `a comma-separated list of id:base64 entries, each a 32-byte key, e.g. ` +
   `${ENCRYPTION_KEYS_VARIABLE}="k1:$(openssl rand -base64 32)"; the first key encrypts, every key decrypts`;
 
+/** Which stored values a pass rewrites: those still in clear, or also those under an older key. */
+export type ResealScope = 'plaintext' | 'all';
+
 /** A value could not be decrypted: unknown key id, wrong key, tampered bytes or another row's value. */
 export class DecryptionError extends Error {
   constructor(message: string) {
@@ -140,6 +143,11 @@ export class Keyring {
   encryptIfPlaintext(stored: string, context: string): { value: string; changed: boolean } {
     if (isEncrypted(stored)) return { value: stored, changed: false };
     return { value: this.encrypt(stored, context), changed: true };
+  }
+
+  /** One re-encryption pass's step: `'plaintext'` → encryptIfPlaintext, `'all'` → reencrypt. */
+  reseal(stored: string, context: string, scope: ResealScope): { value: string; changed: boolean } {
+    return scope === 'all' ? this.reencrypt(stored, context) : this.encryptIfPlaintext(stored, context);
   }
 
   toJSON(): { primary_key_id: string; key_ids: string[] } {

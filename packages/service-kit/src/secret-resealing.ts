@@ -1,9 +1,6 @@
 import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
 import { DecryptionError } from './encryption.js';
 
-/** Which stored values a pass rewrites: those still in clear, or also those under an older key. */
-export type ResealScope = 'plaintext' | 'all';
-
 export interface ResealCount {
   rows: number;
   reencrypted: number;

@@ -1,13 +1,12 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { type Keyring, dataSourceOptions, ensureSchema } from '@plexmcp/service-kit';
+import { type Keyring, dataSourceOptions, ensureSchema, migrationLockKey } from '@plexmcp/service-kit';
 import { ApiKeyEntity } from '../keys/api-key.entity.js';
 import { AuditEntryEntity } from '../audit/audit-entry.entity.js';
 import { McpHeadersCipher } from '../mcps/mcp-headers-cipher.js';
 import { resealMcpHeaders } from '../mcps/mcp-secrets.service.js';
 import { McpEntity } from '../mcps/mcp.entity.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
-import { migrationLockKey } from './migration-lock.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
 

@@ -1,4 +1,4 @@
-import { type Keyring, isEncrypted } from '@plexmcp/service-kit';
+import { type Keyring, type ResealScope, isEncrypted } from '@plexmcp/service-kit';
 
 /**
  * Upstream header values at rest. Each value is encrypted on its own, bound to its MCP and header
@@ -32,14 +32,11 @@ export class McpHeadersCipher {
   reseal(
     mcpId: string,
     stored: Readonly<Record<string, string>>,
-    scope: 'plaintext' | 'all',
+    scope: ResealScope,
   ): { headers: Record<string, string>; changed: boolean } {
     let changed = false;
     const headers = mapValues(stored, (name, value) => {
-      const next =
-        scope === 'all'
-          ? this.keyring.reencrypt(value, context(mcpId, name))
-          : this.keyring.encryptIfPlaintext(value, context(mcpId, name));
+      const next = this.keyring.reseal(value, context(mcpId, name), scope);
       changed ||= next.changed;
       return next.value;
     });

@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { ReencryptSecretsReply } from '@plexmcp/contracts';
-import { type ResealCount, type ResealScope, reencryptionReply, resealRows } from '@plexmcp/service-kit';
+import {
+  type ResealCount,
+  type ResealScope,
+  lockMigrations,
+  reencryptionReply,
+  resealRows,
+} from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
-import { lockMigrations } from '../database/migration-lock.js';
 import { TransactionRunner } from '../database/transaction-runner.js';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import { McpsRepository } from './mcps.repository.js';
@@ -42,7 +47,7 @@ export class McpSecretsService {
     return reencryptionReply(what, () =>
       this.tx.run(async (manager) => {
         // Not while a starting instance migrates or encrypts plaintext rows.
-        await lockMigrations(manager);
+        await lockMigrations(manager, (manager.connection.options as { schema?: string }).schema ?? 'public');
         return resealMcpHeaders(manager, this.mcps, this.cipher, 'all');
       }),
     );

@@ -1,9 +1,8 @@
 import { DataSource } from 'typeorm';
-import { type Keyring, dataSourceOptions, ensureSchema } from '@plexmcp/service-kit';
+import { type Keyring, dataSourceOptions, ensureSchema, migrationLockKey } from '@plexmcp/service-kit';
 import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher.js';
 import { resealWebhookSecrets } from '../webhooks/webhook-secrets.service.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
-import { migrationLockKey } from './migration-lock.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
 import { WebhookDeliveriesPending1796200000000 } from './migrations/1796200000000-webhook-deliveries-pending.js';
 

@@ -1,4 +1,4 @@
-import { type Keyring, isEncrypted } from '@plexmcp/service-kit';
+import { type Keyring, type ResealScope, isEncrypted } from '@plexmcp/service-kit';
 
 /**
  * Webhook signing secrets at rest, each encrypted and bound to its webhook (a secret copied to
@@ -23,10 +23,8 @@ export class WebhookSecretCipher {
   }
 
   /** `'plaintext'` encrypts a secret still in clear; `'all'` also moves one under an older key. */
-  reseal(webhookId: string, stored: string, scope: 'plaintext' | 'all'): { value: string; changed: boolean } {
-    return scope === 'all'
-      ? this.keyring.reencrypt(stored, context(webhookId))
-      : this.keyring.encryptIfPlaintext(stored, context(webhookId));
+  reseal(webhookId: string, stored: string, scope: ResealScope): { value: string; changed: boolean } {
+    return this.keyring.reseal(stored, context(webhookId), scope);
   }
 }
 

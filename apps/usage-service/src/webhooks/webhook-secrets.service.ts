@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ReencryptSecretsReply } from '@plexmcp/contracts';
-import { type ResealCount, type ResealScope, reencryptionReply, resealRows } from '@plexmcp/service-kit';
+import {
+  type ResealCount,
+  type ResealScope,
+  lockMigrations,
+  reencryptionReply,
+  resealRows,
+} from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
 import type { SqlExecutor } from '../database/data-source.js';
-import { lockMigrations } from '../database/migration-lock.js';
 import { DATA_SOURCE } from '../tokens.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { WebhooksRepository } from './webhooks.repository.js';
