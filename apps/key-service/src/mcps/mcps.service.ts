@@ -92,12 +92,11 @@ export class McpsService {
     const acting = await this.authority.authorize(request.actor, { kind: 'authenticated' });
     const after = decodeCursor(request.page.cursor);
     const filter: { only?: string[]; mode?: 'live' | 'test' } = {};
-    const only = acting?.permissions.mcps ?? request.only;
-    if (Array.isArray(only)) {
-      filter.only = Array.isArray(request.only) ? only.filter((id) => request.only!.includes(id)) : only;
-    } else if (Array.isArray(request.only)) filter.only = request.only;
-    if (acting?.mode === 'test') filter.mode = 'test';
-    else if (request.mode) filter.mode = request.mode;
+    // The acting key's list and the caller's narrowing, both when given ('*' or absent: every MCP).
+    const lists = [acting?.permissions.mcps, request.only].filter((l): l is string[] => Array.isArray(l));
+    if (lists.length > 0) filter.only = lists.reduce((a, b) => a.filter((id) => b.includes(id)));
+    const mode = acting?.mode === 'test' ? 'test' : request.mode;
+    if (mode) filter.mode = mode;
     const rows = await this.mcps.listByOrg(request.actor.org_id, filter, after, request.page.limit);
     return toPage(rows, request.page.limit, toMcpView);
   }
