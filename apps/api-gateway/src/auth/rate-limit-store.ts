@@ -126,6 +126,8 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async close(): Promise<void> {
     this.subscriber?.disconnect();
+    // QUIT lets Redis finish what was sent (bounded by the command timeout); then the socket goes.
+    if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
     this.client.disconnect();
   }
 }

@@ -51,6 +51,7 @@ const meSchema = apiKeyViewSchema.pick({
  * Sent on every response to a key with a rate limit (success and 429): the fields of
  * draft-ietf-httpapi-ratelimit-headers-10, and the earlier draft's three fields clients may already read.
  */
+const secondsOrCount = (description: string) => ({ description, schema: { type: 'integer' } });
 const RATE_LIMIT_HEADERS = {
   'RateLimit-Policy': {
     description:
@@ -62,22 +63,10 @@ const RATE_LIMIT_HEADERS = {
       'What is left (structured-field List): `"default";r=<remaining this second>;t=<seconds until it refills>`, followed by `"burst";r=…;t=…` when the request drew on the burst. Counted across every gateway when they share Redis. Only on keys with a rate limit.',
     schema: { type: 'string', examples: ['"default";r=4;t=1'] },
   },
-  'RateLimit-Limit': {
-    description: 'Requests per second of the key (earlier draft field).',
-    schema: { type: 'integer' },
-  },
-  'RateLimit-Remaining': {
-    description: 'Requests left this second (earlier draft field).',
-    schema: { type: 'integer' },
-  },
-  'RateLimit-Reset': {
-    description: 'Seconds until the window refills (earlier draft field).',
-    schema: { type: 'integer' },
-  },
-  'Retry-After': {
-    description: 'Seconds to wait before retrying.',
-    schema: { type: 'integer' },
-  },
+  'RateLimit-Limit': secondsOrCount('Requests per second of the key (earlier draft field).'),
+  'RateLimit-Remaining': secondsOrCount('Requests left this second (earlier draft field).'),
+  'RateLimit-Reset': secondsOrCount('Seconds until the window refills (earlier draft field).'),
+  'Retry-After': secondsOrCount('Seconds to wait before retrying.'),
 };
 const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
   ['RateLimit-Policy', 'RateLimit', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'].map(
