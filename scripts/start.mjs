@@ -24,6 +24,9 @@
 //   NATS_URL, DATABASE_URL, PORT (default 3000), HOST, LOG_LEVEL (default info)
 //   LOG_FORMAT                       json or pretty (default: pretty on a terminal, else json)
 //   PLEXMCP_PG_PORT                  port of the embedded Postgres on 127.0.0.1 (default: any free port)
+//   KEY_SERVICE_OPS_PORT,            ops HTTP ports (/metrics, /healthz, /readyz) of the key-service
+//   USAGE_SERVICE_OPS_PORT           and the usage-service, passed to each as OPS_PORT (defaults
+//                                    9101 and 9102; 0: any free port)
 //   NATS_SERVER_BIN                  the nats-server binary (default: nats-server on PATH)
 //   PLEXMCP_STOP_TIMEOUT_MS          grace period per process before SIGKILL (default 10000)
 //   PLEXMCP_PG_FALLBACK_DIR          as root, where the embedded cluster goes when the postgres user
@@ -55,8 +58,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
 
 const SERVICES = [
-  { name: 'key-service', dir: 'apps/key-service' },
-  { name: 'usage-service', dir: 'apps/usage-service' },
+  {
+    name: 'key-service',
+    dir: 'apps/key-service',
+    opsPort: { variable: 'KEY_SERVICE_OPS_PORT', fallback: 9101 },
+  },
+  {
+    name: 'usage-service',
+    dir: 'apps/usage-service',
+    opsPort: { variable: 'USAGE_SERVICE_OPS_PORT', fallback: 9102 },
+  },
   { name: 'api-gateway', dir: 'apps/api-gateway' },
 ];
 const NAME_WIDTH = Math.max(...SERVICES.map((s) => s.name.length), 'nats-server'.length, 'postgres'.length);
@@ -678,6 +689,26 @@ async function main() {
     fail(`the gateway cannot listen: ${portMessage(gatewayPortProblem, port, host, 'PORT')}`);
   }
 
+  // Each NATS service's ops port: set, or picked free now, so it can be printed and checked.
+  const opsPorts = new Map();
+  for (const { name, opsPort } of SERVICES) {
+    if (!opsPort) continue;
+    let value = intSetting(opsPort.variable, opsPort.fallback, 0, 65_535);
+    if (value === 0) value = await freeLocalPort();
+    else {
+      const problem = await portProblem(value, '0.0.0.0');
+      if (problem) {
+        unlock();
+        fail(`the ${name} cannot listen: ${portMessage(problem, value, '0.0.0.0', opsPort.variable)}`);
+      }
+    }
+    if ([port, ...opsPorts.values()].includes(value)) {
+      unlock();
+      fail(`${opsPort.variable}=${value} collides with another port of PlexMCP: choose another`);
+    }
+    opsPorts.set(name, value);
+  }
+
   const infrastructure = [];
   const services = [];
   let shuttingDown = false;
@@ -892,7 +923,9 @@ async function main() {
       () =>
         spawn(process.execPath, ['dist/main.js'], {
           cwd: path.join(root, service.dir),
-          env: serviceEnv,
+          env: opsPorts.has(service.name)
+            ? { ...serviceEnv, OPS_PORT: String(opsPorts.get(service.name)) }
+            : serviceEnv,
           stdio: ['ignore', 'pipe', 'pipe'],
           detached,
         }),
@@ -908,7 +941,11 @@ async function main() {
     services.push(supervised);
     supervised.start();
   }
-  log(`PlexMCP is starting: gateway on port ${port}; press Ctrl-C to stop`);
+  const ops = [...opsPorts].map(([name, p]) => `${name} ${p}`).join(', ');
+  log(`PlexMCP is starting: gateway on port ${port}, ops ports ${ops}; press Ctrl-C to stop`, {
+    port,
+    ops_ports: Object.fromEntries(opsPorts),
+  });
   announceWhenReady(port, host, natsUrl, () => shuttingDown);
 }
 

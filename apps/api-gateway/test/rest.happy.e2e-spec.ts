@@ -233,6 +233,11 @@ describe('REST v1 (SPEC §4)', () => {
       expect(metrics.body).toContain('plexmcp_gateway_key_cache_lookups_total{result="hit"}');
       expect(metrics.body).toContain('plexmcp_gateway_event_buffer_depth');
       expect(metrics.body).toContain('plexmcp_gateway_events_dropped_total');
+      expect(metrics.body).toMatch(
+        /^http_server_request_duration_seconds_count\{route="\/v1\/me",method="GET",status_class="2xx"\} [1-9]/m,
+      );
+      expect(metrics.body).toMatch(/^process_cpu_seconds_total\{service="api-gateway"\} /m);
+      expect(metrics.body).not.toContain('plexmcp_gateway_process_');
       expect(metrics.body).not.toMatch(/pk_(live|test)_/);
       const docs = await http(gateway.url, '/docs');
       expect(docs.status).toBe(200);

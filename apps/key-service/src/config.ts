@@ -10,6 +10,7 @@ import {
   intSchema,
   loadConfig,
   msSchema,
+  opsPortSchema,
   postgresUrlSchema,
   schemaNameSchema,
 } from '@plexmcp/service-kit';
@@ -35,6 +36,8 @@ import {
  *   private, loopback or non-public address is refused when an MCP is created or updated; link-local
  *   and cloud metadata addresses always are. Set the same value on every api-gateway, which
  *   checks each upstream connection again.
+ * - `OPS_PORT` (default 9101; 0 = any free port): the ops HTTP server (`/metrics`, `/healthz`,
+ *   `/readyz`).
  * - `PLEXMCP_ENCRYPTION_KEYS` (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
  *   encrypt MCP upstream headers at rest; the first encrypts, all decrypt (see service-kit's
  *   `Keyring`). Generate a key with `openssl rand -base64 32`.
@@ -51,6 +54,7 @@ export const keyServiceEnvSchema = z.object({
   MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
+  OPS_PORT: opsPortSchema(9101),
 });
 
 export interface KeyServiceConfig {
@@ -70,6 +74,8 @@ export interface KeyServiceConfig {
   mcpUpstreamAllowedNetworks: string[];
   /** Encrypts MCP upstream headers at rest. */
   encryptionKeys: Keyring;
+  /** OPS_PORT. */
+  opsPort: number;
 }
 
 /** Settings a caller (tests, embedding) may pass instead of environment variables. */
@@ -87,6 +93,8 @@ export interface KeyServiceOverrides {
   mcpUpstreamAllowedNetworks?: readonly string[];
   /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
   encryptionKeys?: string;
+  /** OPS_PORT (tests pass 0). */
+  opsPort?: number;
 }
 
 export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
@@ -111,6 +119,7 @@ export function loadKeyServiceConfig(
   set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
   set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
   set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
+  set('OPS_PORT', overrides.opsPort);
 
   const parsed = loadConfig(
     keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
@@ -133,5 +142,6 @@ export function loadKeyServiceConfig(
     isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
     mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
     encryptionKeys: parsed.PLEXMCP_ENCRYPTION_KEYS,
+    opsPort: parsed.OPS_PORT,
   };
 }

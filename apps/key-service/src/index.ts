@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import { QueueGroups } from '@plexmcp/contracts';
 import {
   RpcReplyInterceptor,
+  RpcServerMetrics,
   connectNats,
+  createServiceRegistry,
+  readinessOf,
+  startOpsServer,
   createLogger,
   createNatsMicroservice,
   type NatsConnection,
@@ -11,6 +15,7 @@ import type { DataSource } from 'typeorm';
 import { AppModule } from './app.module.js';
 import { type KeyServiceConfig, type KeyServiceOverrides, loadKeyServiceConfig } from './config.js';
 import { createDataSource, migrate } from './database/data-source.js';
+import { HealthController } from './health/health.controller.js';
 
 export type { KeyServiceConfig, KeyServiceOverrides } from './config.js';
 export { loadKeyServiceConfig } from './config.js';
@@ -19,6 +24,8 @@ export interface KeyServiceHandle {
   /** This instance's id, as reported by `keys.health`. */
   instanceId: string;
   config: KeyServiceConfig;
+  /** The port of the ops HTTP server (`/metrics`, `/healthz`, `/readyz`). */
+  opsPort: number;
   /** Stops taking requests, lets in-flight ones finish, then closes NATS and the database. */
   close(): Promise<void>;
 }
@@ -51,13 +58,28 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
         shutdownGraceMs: config.shutdownGraceMs,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
+    const registry = createServiceRegistry('key-service');
+    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, new RpcServerMetrics(registry)));
     await app.listen();
-    logger.info({ instance_id: config.instanceId, schema: config.dbSchema }, 'key-service ready');
+    const health = app.get(HealthController);
+    const ops = await startOpsServer({
+      port: config.opsPort,
+      registry,
+      readiness: async () => readinessOf(await health.health()),
+    }).catch(async (err: unknown) => {
+      await app.close();
+      throw err;
+    });
+    logger.info(
+      { instance_id: config.instanceId, schema: config.dbSchema, ops_port: ops.port },
+      'key-service ready',
+    );
     return {
       instanceId: config.instanceId,
       config,
+      opsPort: ops.port,
       close: async () => {
+        await ops.close();
         await app.close();
       },
     };

@@ -19,6 +19,11 @@ describe('keys.health', () => {
   });
 
   const health = () => h.rpc.call(Subjects.keys.health, {}, healthReplySchema);
+  /** The ops port's `/readyz`, which runs the same checks for the orchestrator. */
+  const readyz = async () => {
+    const res = await fetch(`http://127.0.0.1:${h.service.opsPort}/readyz`);
+    return { status: res.status, body: await res.json() };
+  };
 
   it('reports the database down while validations fail, though SELECT 1 still works, and up again after', async () => {
     const org = await createOrg(h, 'Healthy');
@@ -32,11 +37,19 @@ describe('keys.health', () => {
       await expect(h.db.query('SELECT 1')).resolves.toBeDefined();
       await expect(validate(h, key.secret)).rejects.toThrow();
       expect(await health()).toMatchObject({ status: 'degraded', checks: { database: false, nats: true } });
+      expect(await readyz()).toEqual({
+        status: 503,
+        body: { status: 'degraded', checks: { database: false, nats: true } },
+      });
     } finally {
       await h.db.query('ALTER TABLE api_keys_moved_away RENAME TO api_keys');
     }
 
     expect(await health()).toMatchObject({ status: 'ok', checks: { database: true } });
+    expect(await readyz()).toEqual({
+      status: 200,
+      body: { status: 'ok', checks: { database: true, nats: true } },
+    });
     expect((await validate(h, key.secret)).status).toBe('active');
   });
 });

@@ -9,7 +9,8 @@ import { HealthModule } from './health/health.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { LimitsModule } from './limits/limits.module.js';
 import { RetentionService } from './retention.service.js';
-import { CONFIG, DATA_SOURCE, GEOIP, INSTANCE_ID, LOGGER, NATS_CONNECTION } from './tokens.js';
+import { CONFIG, DATA_SOURCE, GEOIP, INSTANCE_ID, LOGGER, METRICS, NATS_CONNECTION } from './tokens.js';
+import type { UsageMetrics } from './usage-metrics.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -20,6 +21,7 @@ export interface AppResources {
   nc: NatsConnection;
   geo: GeoIpService;
   instanceId: string;
+  metrics: UsageMetrics;
 }
 
 /** The process-wide resources, opened by bootstrap() and shared by every feature module. */
@@ -34,6 +36,7 @@ class ResourcesModule {
       { provide: NATS_CONNECTION, useValue: r.nc },
       { provide: GEOIP, useValue: r.geo },
       { provide: INSTANCE_ID, useValue: r.instanceId },
+      { provide: METRICS, useValue: r.metrics },
     ];
     return { module: ResourcesModule, providers, exports: providers.map((p) => p.provide) };
   }

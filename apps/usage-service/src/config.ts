@@ -6,6 +6,7 @@ import {
   encryptionKeysSchema,
   loadConfig,
   msSchema,
+  opsPortSchema,
   intSchema,
   postgresUrlSchema,
   schemaNameSchema,
@@ -58,6 +59,7 @@ const retryScheduleSchema = z
  *   non-public addresses are refused unless this is true; link-local and cloud metadata
  *   addresses (169.254.0.0/16, fe80::/10, fd00:ec2::254, …) are refused always.
  * - GEOIP_DATABASE_PATH: an .mmdb country database; default the bundled CC0 geo-whois-asn-country.
+ * - OPS_PORT (9102; 0 = any free port): the ops HTTP server (`/metrics`, `/healthz`, `/readyz`).
  * - PLEXMCP_ENCRYPTION_KEYS (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
  *   encrypt webhook signing secrets at rest; the first encrypts, all decrypt (see service-kit's
  *   `Keyring`). Generate a key with `openssl rand -base64 32`.
@@ -100,6 +102,7 @@ export const usageServiceEnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanSchema(false),
   GEOIP_DATABASE_PATH: z.string().min(1).optional(),
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
+  OPS_PORT: opsPortSchema(9102),
 });
 export type UsageServiceEnv = z.infer<typeof usageServiceEnvSchema>;
 
@@ -114,6 +117,8 @@ export interface BootstrapOverrides {
   dbSchema?: string;
   logLevel?: string;
   webhookAllowPrivateNetworks?: boolean;
+  /** OPS_PORT (tests pass 0). */
+  opsPort?: number;
   /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
   encryptionKeys?: string;
   /** Any other variable of `usageServiceEnvSchema`, by name, as an env string. */
@@ -129,6 +134,7 @@ export function loadUsageServiceConfig(
   if (overrides.databaseUrl !== undefined) merged.USAGE_SERVICE_DATABASE_URL = overrides.databaseUrl;
   if (overrides.dbSchema !== undefined) merged.USAGE_SERVICE_DB_SCHEMA = overrides.dbSchema;
   if (overrides.logLevel !== undefined) merged.LOG_LEVEL = overrides.logLevel;
+  if (overrides.opsPort !== undefined) merged.OPS_PORT = String(overrides.opsPort);
   if (overrides.encryptionKeys !== undefined) merged.PLEXMCP_ENCRYPTION_KEYS = overrides.encryptionKeys;
   if (overrides.webhookAllowPrivateNetworks !== undefined) {
     merged.WEBHOOK_ALLOW_PRIVATE_NETWORKS = String(overrides.webhookAllowPrivateNetworks);

@@ -1,16 +1,28 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
-import { RpcReplyInterceptor, connectNats, createLogger, createNatsMicroservice } from '@plexmcp/service-kit';
+import {
+  RpcReplyInterceptor,
+  connectNats,
+  createLogger,
+  createNatsMicroservice,
+  readinessOf,
+  startOpsServer,
+} from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
 import { AppModule } from './app.module.js';
 import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
 import { openUsageDatabase } from './database/data-source.js';
+import { HealthController } from './health/health.controller.js';
+import { IngestConsumer } from './ingest/ingest.consumer.js';
+import { UsageMetrics } from './usage-metrics.js';
 
 export type { BootstrapOverrides } from './config.js';
 export { verifyWebhook, signWebhook, webhookHeadersOf } from './webhooks/webhook-signature.js';
 
 export interface UsageServiceHandle {
   instanceId: string;
+  /** The port of the ops HTTP server (`/metrics`, `/healthz`, `/readyz`). */
+  opsPort: number;
   /** Stops consuming (unacknowledged messages go back to JetStream), then closes NATS and Postgres. */
   close(): Promise<void>;
 }
@@ -34,9 +46,10 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
   }
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
   const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
+  const metrics = new UsageMetrics();
   try {
     const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
+      AppModule.register({ config, logger, dataSource, nc, geo, instanceId, metrics }),
       {
         natsUrl: config.NATS_URL,
         queue: QueueGroups.usageService,
@@ -44,15 +57,30 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
         logger,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
+    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, metrics.rpc));
     await app.listen();
-    logger.info({ instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA }, 'usage-service started');
+    metrics.observeIngest(app.get(IngestConsumer).stats);
+    const health = app.get(HealthController);
+    const ops = await startOpsServer({
+      port: config.OPS_PORT,
+      registry: metrics.registry,
+      readiness: async () => readinessOf(await health.health()),
+    }).catch(async (err: unknown) => {
+      await app.close();
+      throw err;
+    });
+    logger.info(
+      { instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA, ops_port: ops.port },
+      'usage-service started',
+    );
 
     let closing: Promise<void> | null = null;
     return {
       instanceId,
+      opsPort: ops.port,
       close: () =>
         (closing ??= (async () => {
+          await ops.close();
           await app.close();
           await nc.drain().catch(() => undefined);
           await dataSource.destroy();

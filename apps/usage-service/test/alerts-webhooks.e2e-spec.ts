@@ -96,6 +96,7 @@ describe('limits, anomaly alerts and webhooks', () => {
   const start = () =>
     bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'warn',
@@ -178,6 +179,13 @@ describe('limits, anomaly alerts and webhooks', () => {
     const payload = JSON.parse(delivery.body) as { type: string; timestamp: string; data: unknown };
     expect(payload.type).toBe('alert.new_location');
     expect(alertViewSchema.parse(payload.data).id).toBe(alerts[0]!.id);
+
+    // The ops port counts the alert by type and the delivery by outcome.
+    const metrics = async () => (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text();
+    expect(await metrics()).toMatch(/^plexmcp_usage_alerts_raised_total\{type="new_location"\} 1$/m);
+    await waitFor(async () =>
+      /^plexmcp_usage_webhook_deliveries_total\{outcome="succeeded"\} [1-9]/m.test(await metrics()),
+    );
   });
 
   it('raises one error_spike for a burst of 5xx, however long the burst lasts', async () => {

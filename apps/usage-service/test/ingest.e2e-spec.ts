@@ -50,6 +50,7 @@ describe('usage ingest counts every request exactly once', () => {
   const start = () =>
     bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'warn',
@@ -116,6 +117,21 @@ describe('usage ingest counts every request exactly once', () => {
     expect(testOnly.billable_requests).toBe(0);
     // Another organization sees nothing of it.
     expect((await queryUsage(rpc, newOrgId(), { keyId: live })).total_requests).toBe(0);
+
+    // The ops port reports the same: every event counted once, the re-published ones dropped.
+    const metrics = await (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^plexmcp_usage_events_ingested_total 1500$/m);
+    expect(metrics).toMatch(/^plexmcp_usage_events_duplicate_total 500$/m);
+    expect(metrics).toMatch(
+      /^rpc_server_duration_seconds_count\{subject="usage\.query",outcome="ok"\} [1-9]/m,
+    );
+    expect(metrics).toMatch(/^process_cpu_seconds_total\{service="usage-service"\} /m);
+    const ready = await fetch(`http://127.0.0.1:${service.opsPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ok',
+      checks: { database: true, nats: true, ingest: true },
+    });
 
     await service.close();
     service = null;

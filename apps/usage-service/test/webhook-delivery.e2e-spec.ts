@@ -109,6 +109,7 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
   const start = () =>
     bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'warn',
@@ -254,6 +255,7 @@ describe('webhook endpoints: where deliveries may go', () => {
     rpc = publisher.rpc();
     service = await bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'silent',

@@ -46,6 +46,7 @@ describe('webhook signing secrets at rest', () => {
   const start = async () => {
     service = await bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema.schema,
       logLevel: 'silent',

@@ -23,14 +23,21 @@ export interface StartedSystem {
 }
 
 /**
- * Runs `node scripts/start.mjs` with exactly `env` (plus PATH and HOME unless given), so the
- * caller decides what is set and what is not (e.g. no DATABASE_URL, for the embedded Postgres).
+ * Runs `node scripts/start.mjs` with exactly `env` (plus PATH and HOME unless given, and free ops
+ * ports, since suites run side by side), so the caller decides what is set and what is not (e.g.
+ * no DATABASE_URL, for the embedded Postgres).
  * Its output goes to pipes, as in CI or a container: it writes JSON lines.
  */
 export function startSystem(env: Record<string, string>): StartedSystem {
   const child = spawn(process.execPath, [path.join(repoRoot, 'scripts/start.mjs')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      KEY_SERVICE_OPS_PORT: '0',
+      USAGE_SERVICE_OPS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

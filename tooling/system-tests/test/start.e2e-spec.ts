@@ -87,6 +87,22 @@ describe('pnpm start (scripts/start.mjs)', () => {
     });
     expect(system.output()).toContain(`http://localhost:${port}/dashboard/`);
     expect(system.output()).toContain('pnpm plexmcp org create --name');
+    // The ops ports it printed serve each NATS service's readiness and metrics.
+    const opsPorts = /"ops_ports":(\{[^}]*\})/.exec(system.output());
+    const ports = JSON.parse(opsPorts?.[1] ?? '{}') as Record<string, number>;
+    expect(Object.keys(ports).sort()).toEqual(['key-service', 'usage-service']);
+    for (const [service, opsPort] of Object.entries(ports)) {
+      const ready = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`).catch(() => null);
+          return res?.status === 200 ? res : null;
+        },
+        { timeoutMs: 10_000, message: `${service} /readyz on ${opsPort}` },
+      );
+      expect(ready.status).toBe(200);
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      expect(metrics).toContain(`process_cpu_seconds_total{service="${service}"}`);
+    }
 
     // A crashed service is started again, and the system becomes ready again.
     const crashed = system.pids().get('key-service') as number;

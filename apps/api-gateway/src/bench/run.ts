@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const { schema, drop } = await createTestSchema('gw_bench');
   const keyService = await bootstrapKeyService({
     natsUrl: nats.url,
+    opsPort: 0,
     databaseUrl: testDatabaseUrl(),
     dbSchema: schema,
     logLevel: 'warn',

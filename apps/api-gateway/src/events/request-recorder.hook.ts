@@ -14,7 +14,10 @@ const USER_AGENT_MAX = 512;
  */
 export function createRequestRecorderHook(publisher: RequestEventPublisher, metrics: GatewayMetrics) {
   const eventIds = new SequentialIds(IdPrefix.Event);
-  const counters = new Map<string, { inc(): void }>();
+  const observers = new Map<
+    string,
+    { count: { inc(): void }; duration: { observe(seconds: number): void } }
+  >();
 
   return function recordRequest(
     request: FastifyRequest,
@@ -24,16 +27,16 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const id = request.method + ' ' + route + ' ' + status;
-    let counter = counters.get(id);
-    if (counter === undefined) {
-      counter = metrics.tally(metrics.httpRequests, {
-        route,
-        method: request.method,
-        status: String(status),
-      });
-      counters.set(id, counter);
+    let observer = observers.get(id);
+    if (observer === undefined) {
+      observer = {
+        count: metrics.tally(metrics.httpRequests, { route, method: request.method, status: String(status) }),
+        duration: metrics.httpDuration.labels(route, request.method, `${Math.floor(status / 100)}xx`),
+      };
+      observers.set(id, observer);
     }
-    counter.inc();
+    observer.count.inc();
+    observer.duration.observe(reply.elapsedTime / 1000);
 
     const auth = request.auth;
     if (auth !== null) {

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DURATION_BUCKETS, collectServiceDefaultMetrics } from '@plexmcp/service-kit';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Something that counts by one, cheaply. */
 export interface Tally {
@@ -54,6 +55,15 @@ export class GatewayMetrics {
     labelNames: ['outcome', 'reason'] as const,
     registers: [this.registry],
     collect: (): void => this.flushTallies(this.authDecisions),
+  });
+
+  /** Observed through pre-bound children cached per label set, never with labels per request. */
+  readonly httpDuration = new Histogram({
+    name: 'http_server_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route pattern, method and status class (2xx, 4xx, …).',
+    labelNames: ['route', 'method', 'status_class'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
   });
 
   readonly cacheLookups: Counter<'result'> = new Counter({
@@ -146,7 +156,6 @@ export class GatewayMetrics {
   }
 
   constructor(options: { collectDefaults?: boolean } = {}) {
-    if (options.collectDefaults !== false)
-      collectDefaultMetrics({ register: this.registry, prefix: 'plexmcp_gateway_' });
+    if (options.collectDefaults !== false) collectServiceDefaultMetrics(this.registry, 'api-gateway');
   }
 }

@@ -66,6 +66,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
       usageSchema ??= await createTestSchema(`gw_usage_${name}`);
       world.usageService = await bootstrapUsageService({
         natsUrl: nats.url,
+        opsPort: 0,
         databaseUrl: testDatabaseUrl(),
         dbSchema: usageSchema.schema,
         logLevel: 'silent',
@@ -81,6 +82,7 @@ export async function startWorld(name: string, options: { keyService?: boolean }
     async startKeyService(overrides = {}) {
       world.keyService = await bootstrapKeyService({
         natsUrl: nats.url,
+        opsPort: 0,
         databaseUrl: testDatabaseUrl(),
         dbSchema: schema,
         logLevel: 'silent',

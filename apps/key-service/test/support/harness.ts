@@ -48,6 +48,7 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
   const startInstance = async (more: KeyServiceOverrides = {}) => {
     const handle = await bootstrap({
       natsUrl: nats.url,
+      opsPort: 0,
       databaseUrl: testDatabaseUrl(),
       dbSchema: schema,
       logLevel: 'silent',

@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { decodeCursor, encodeCursor } from '../database/cursor.js';
 import type { SqlExecutor } from '../database/data-source.js';
-import { CONFIG, LOGGER } from '../tokens.js';
+import { CONFIG, LOGGER, METRICS } from '../tokens.js';
+import type { UsageMetrics } from '../usage-metrics.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type AlertRow, AlertsRepository } from './alerts.repository.js';
 
@@ -37,6 +38,7 @@ export class AlertsService {
     private readonly webhooks: WebhooksService,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: UsageMetrics,
   ) {}
 
   /**
@@ -61,6 +63,7 @@ export class AlertsService {
     });
     const view = toAlertView(row);
     await this.webhooks.enqueueAlert(sql, view);
+    this.metrics.alertsRaised.inc({ type: view.type });
     this.logger.info(
       { alert_id: view.id, type: view.type, key_id: view.key_id, org_id: view.organization_id },
       'alert raised',

@@ -170,6 +170,7 @@ async function main(): Promise<void> {
   await publish(BACKLOG);
   const service = await bootstrap({
     natsUrl: nats.url,
+    opsPort: 0,
     databaseUrl: testDatabaseUrl(),
     dbSchema: schema,
     logLevel: 'warn',

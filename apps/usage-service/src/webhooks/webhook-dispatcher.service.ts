@@ -5,7 +5,8 @@ import { type OutboundAddressPolicy, urlHost } from '@plexmcp/contracts';
 import { assertConnectHostAllowed, guardedLookup } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER } from '../tokens.js';
+import { CONFIG, LOGGER, METRICS } from '../tokens.js';
+import type { UsageMetrics } from '../usage-metrics.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { signWebhook } from './webhook-signature.js';
@@ -61,6 +62,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly secrets: WebhookSecretCipher,
+    @Inject(METRICS) private readonly metrics: UsageMetrics,
   ) {
     this.addresses = webhookAddressPolicy(config);
     webhooks.onEnqueued(() => this.kick());
@@ -142,11 +144,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const reenable = ok && isTest && delivery.webhook_status === 'disabled' ? delivery.webhook_id : null;
     if (ok) {
-      await this.repository.recordAttempt(record, { kind: 'succeeded' }, reenable);
+      await this.recordAttempt(record, { kind: 'succeeded' }, reenable);
       return;
     }
     if (result.statusCode === 410) {
-      await this.repository.recordAttempt(
+      await this.recordAttempt(
         record,
         { kind: 'failed', disableWebhook: { id: delivery.webhook_id, reason: 'endpoint answered 410 Gone' } },
         null,
@@ -159,20 +161,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         ? retryDelayMs(this.config.WEBHOOK_RETRY_SCHEDULE_MS, attempt, this.config.WEBHOOK_RETRY_JITTER)
         : null;
     if (delay !== null) {
-      await this.repository.recordAttempt(
-        record,
-        { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) },
-        null,
-      );
+      await this.recordAttempt(record, { kind: 'retry', nextAttemptAt: new Date(Date.now() + delay) }, null);
       return;
     }
     const disable =
       !isTest && delivery.webhook_status === 'enabled'
         ? { id: delivery.webhook_id, reason: `delivery failed after ${attempt} attempts` }
         : null;
-    await this.repository.recordAttempt(record, { kind: 'failed', disableWebhook: disable }, null);
+    await this.recordAttempt(record, { kind: 'failed', disableWebhook: disable }, null);
     if (disable)
       this.logger.warn({ webhook_id: delivery.webhook_id }, 'webhook endpoint failed persistently; disabled');
+  }
+
+  private async recordAttempt(...args: Parameters<WebhooksRepository['recordAttempt']>): Promise<void> {
+    await this.repository.recordAttempt(...args);
+    this.metrics.webhookDeliveries.inc({ outcome: args[1].kind });
   }
 
   /**
