@@ -9,6 +9,7 @@ import {
   PinoNestLogger,
   connectNats,
   createLogger,
+  Tracing,
   ensureUsageStream,
 } from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
@@ -45,6 +46,7 @@ import { OpenStreams } from './mcps/proxy/open-streams.js';
 import { UpstreamAdmission } from './mcps/proxy/upstream-admission.js';
 import { UpstreamPools } from './mcps/proxy/upstream-pools.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { createTracingHooks } from './common/tracing.hook.js';
 import { UsageLimitsService } from './usage-limits/usage-limits.service.js';
 import { registerDashboardAndSessions } from './dashboard/dashboard.setup.js';
 import { createHttpsDetector } from './session/session-cookie.js';
@@ -100,7 +102,8 @@ async function start(
   metrics: GatewayMetrics,
   nc: NatsConnection,
 ): Promise<GatewayHandle> {
-  const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS);
+  const tracing = Tracing.fromEnv('api-gateway');
+  const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS, tracing);
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
   const keyCache = new KeyDecisionCache(
     rpc,
@@ -226,6 +229,7 @@ async function start(
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
+    fastify.decorateRequest('traceSpan', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore);
@@ -238,6 +242,9 @@ async function start(
       throttle,
       logger,
     );
+    const tracingHooks = createTracingHooks(tracing);
+    fastify.addHook('onRequest', tracingHooks.onRequest);
+    fastify.addHook('onResponse', tracingHooks.onResponse);
     fastify.addHook(
       'onRequest',
       createAuthHook({
@@ -296,6 +303,7 @@ async function start(
     deadlines.close();
     await pools.close();
     await limitStore.close();
+    await tracing.shutdown();
     throw err;
   }
   const nestApp = app;
@@ -328,6 +336,7 @@ async function start(
       usageLimits.close();
       keyEvents.close();
       if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+      await tracing.shutdown();
     })();
     return closing;
   };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { QueueGroups } from '@plexmcp/contracts';
 import {
   RpcReplyInterceptor,
+  Tracing,
   RpcServerMetrics,
   connectNats,
   createServiceRegistry,
@@ -59,7 +60,8 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
       },
     );
     const registry = createServiceRegistry('key-service');
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, new RpcServerMetrics(registry)));
+    const tracing = Tracing.fromEnv('key-service');
+    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, new RpcServerMetrics(registry), tracing));
     await app.listen();
     const health = app.get(HealthController);
     const ops = await startOpsServer({
@@ -81,6 +83,7 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
       close: async () => {
         await ops.close();
         await app.close();
+        await tracing.shutdown();
       },
     };
   } catch (err) {

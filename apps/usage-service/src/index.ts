@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
 import {
   RpcReplyInterceptor,
+  Tracing,
   connectNats,
   createLogger,
   createNatsMicroservice,
@@ -57,7 +58,8 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
         logger,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, metrics.rpc));
+    const tracing = Tracing.fromEnv('usage-service');
+    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, metrics.rpc, tracing));
     await app.listen();
     metrics.observeIngest(app.get(IngestConsumer).stats);
     const health = app.get(HealthController);
@@ -82,6 +84,7 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
         (closing ??= (async () => {
           await ops.close();
           await app.close();
+          await tracing.shutdown();
           await nc.drain().catch(() => undefined);
           await dataSource.destroy();
           logger.info({ instance_id: instanceId }, 'usage-service stopped');

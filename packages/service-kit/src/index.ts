@@ -12,3 +12,4 @@ export * from './secret-resealing.js';
 export * from './service-main.js';
 export * from './metrics.js';
 export * from './ops-server.js';
+export * from './tracing.js';

@@ -11,6 +11,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
+import { Tracing } from '@plexmcp/service-kit';
 import { sendError, serializeError } from '../../common/envelope.js';
 import { authorize } from '../../auth/authorize.js';
 import { AUTHENTICATED } from '../../auth/route-access.js';
@@ -257,6 +258,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
             host: raw.headers.host,
           },
           ...(upstreamSessionId === undefined ? {} : { sessionId: upstreamSessionId }),
+          ...(request.traceSpan === null ? {} : { trace: Tracing.httpHeaders(request.traceSpan) }),
         }),
         body,
         opaque: exchange,

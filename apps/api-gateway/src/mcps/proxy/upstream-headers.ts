@@ -81,6 +81,8 @@ export interface UpstreamRequestContext {
   forwarded: ForwardedFor;
   /** The upstream's own session id, unwrapped from the client's signed one. */
   sessionId?: string;
+  /** `traceparent` (and `tracestate`) of the gateway's span, when tracing records. */
+  trace?: Readonly<Record<string, string>>;
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -106,7 +108,8 @@ export function forwardedHeader(forwarded: ForwardedFor): string {
  * or Cookie, and without anything the client claims about its address (X-Forwarded-*, Forwarded,
  * X-Real-IP, …); then the MCP's own configured headers; then what the gateway vouches for itself:
  * its request id, `Forwarded` and `X-Forwarded-For/-Proto/-Host` with the client IP it resolved,
- * and the upstream's own session id.
+ * and the upstream's own session id. The client's `traceparent` passes as is unless the gateway
+ * records a span of its own, whose `trace` headers replace it.
  */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
@@ -130,6 +133,7 @@ export function upstreamRequestHeaders(
   out['x-forwarded-proto'] = forwarded.proto;
   if (forwarded.host !== undefined) out['x-forwarded-host'] = forwarded.host;
   if (context.sessionId !== undefined) out['mcp-session-id'] = context.sessionId;
+  if (context.trace !== undefined) for (const name in context.trace) out[name] = context.trace[name]!;
   return out;
 }
 

@@ -1,0 +1,45 @@
+import { type Span, SpanKind, SpanStatusCode, Tracing, context, trace } from '@plexmcp/service-kit';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** This request's server span, while tracing records; null otherwise. */
+    traceSpan: Span | null;
+  }
+}
+
+/**
+ * `onRequest` (before authentication, so its key-service calls are inside): the rest of the
+ * request runs in the trace the client's `traceparent` names. Recording, that is a server span
+ * named after the route pattern; not recording, only a request that carries a `traceparent` pays
+ * anything, and its NATS calls carry it on unchanged (the upstream gets the client's header as is).
+ */
+export function createTracingHooks(tracing: Tracing) {
+  const onRequest = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    if (!tracing.enabled) {
+      if (request.headers.traceparent === undefined) done();
+      else context.with(Tracing.extractHttp(request.headers), done);
+      return;
+    }
+    const parent = Tracing.extractHttp(request.headers);
+    const span = tracing.startSpan(
+      `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
+      SpanKind.SERVER,
+      parent,
+    )!;
+    request.traceSpan = span;
+    context.with(trace.setSpan(parent, span), done);
+  };
+
+  const onResponse = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const span = request.traceSpan;
+    if (span !== null) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
+    done();
+  };
+
+  return { onRequest, onResponse };
+}
