@@ -85,7 +85,7 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     await receiver?.close();
   });
 
-  it("the client's trace runs through the gateway's server span, its NATS client span and the key-service's server span", async () => {
+  it("the client's trace runs through the gateway's server span, its NATS client span, the key-service's server span and the upstream", async () => {
     world = await startWorld('tracing_on');
     const gateway = await world.startGateway();
     const admin = (await createOrg(world)).admin_key;
@@ -96,6 +96,11 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
       headers: { traceparent: TRACEPARENT },
     });
     expect(me.status).toBe(200);
+    const upstream = await startScriptedUpstream();
+    const mcp = await createMcp(world, actorOf(admin), { upstream_url: `${upstream.origin}/json` });
+    const proxied = await mcpRequest(gateway.url, mcp.id, admin.secret, { traceparent: TRACEPARENT });
+    expect(proxied.status).toBe(200);
+    await upstream.close();
     // Closing flushes every service's spans to the receiver.
     await world.close();
     world = null;
@@ -107,6 +112,12 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     expect(client).toMatchObject({ name: Subjects.keys.validate, parentSpanId: server!.spanId });
     const handled = trace.find((s) => s.service === 'key-service' && s.kind === 2);
     expect(handled).toMatchObject({ name: Subjects.keys.validate, parentSpanId: client!.spanId });
+    // The upstream's parent is the gateway's span of the proxied request, in the client's trace.
+    const proxySpan = trace.find(
+      (s) => s.service === 'api-gateway' && s.kind === 2 && s.name.startsWith('POST '),
+    );
+    const upstreamParent = upstream.seen[0]?.headers.traceparent;
+    expect(upstreamParent).toBe(`00-${TRACE_ID}-${proxySpan!.spanId}-01`);
   });
 });
 
