@@ -244,7 +244,8 @@ async function start(
     );
     const tracingHooks = createTracingHooks(tracing);
     fastify.addHook('onRequest', tracingHooks.onRequest);
-    fastify.addHook('onResponse', tracingHooks.onResponse);
+    // Not recording, no request has a span to end: no hook on the way out.
+    if (tracing.enabled) fastify.addHook('onResponse', tracingHooks.onResponse);
     fastify.addHook(
       'onRequest',
       createAuthHook({
