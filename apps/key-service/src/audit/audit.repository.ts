@@ -1,12 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import type { Cursor } from '../common/pagination.js';
+import { type Cursor, Tables } from '@plexmcp/service-kit';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 
 @Injectable()
 export class AuditRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(private readonly tables: Tables) {}
 
   async insert(manager: EntityManager, entry: AuditEntryEntity): Promise<void> {
     await manager.insert(AuditEntryEntity, entry as QueryDeepPartialEntity<AuditEntryEntity>);
@@ -14,8 +14,8 @@ export class AuditRepository {
 
   /** Newest first, `limit + 1` rows so the caller knows whether another page exists. */
   async listByOrg(orgId: string, after: Cursor | null, limit: number): Promise<AuditEntryEntity[]> {
-    const qb = this.dataSource
-      .getRepository(AuditEntryEntity)
+    const qb = this.tables
+      .repository(AuditEntryEntity)
       .createQueryBuilder('a')
       .where('a.org_id = :orgId', { orgId });
     if (after)

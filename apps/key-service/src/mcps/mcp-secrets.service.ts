@@ -3,12 +3,13 @@ import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
+  TransactionRunner,
   lockMigrations,
   reencryptionReply,
   resealRows,
+  schemaOf,
 } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
-import { TransactionRunner } from '../database/transaction-runner.js';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import { McpsRepository } from './mcps.repository.js';
 
@@ -47,7 +48,7 @@ export class McpSecretsService {
     return reencryptionReply(what, () =>
       this.tx.run(async (manager) => {
         // Not while a starting instance migrates or encrypts plaintext rows.
-        await lockMigrations(manager, (manager.connection.options as { schema?: string }).schema ?? 'public');
+        await lockMigrations(manager, schemaOf(manager.connection));
         return resealMcpHeaders(manager, this.mcps, this.cipher, 'all');
       }),
     );
