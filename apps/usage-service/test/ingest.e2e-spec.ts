@@ -11,6 +11,7 @@ import {
   testEncryptionKeys,
   waitFor,
 } from '@plexmcp/service-kit/testing';
+import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 import { createUsageDataSource } from '../src/database/data-source.js';
 import { bootstrap, type UsageServiceHandle } from '../src/index.js';
 import { UsageRepository } from '../src/usage/usage.repository.js';
@@ -251,7 +252,9 @@ describe('usage ingest counts every request exactly once', () => {
     }).initialize();
     try {
       const until = Date.now() + 120_000;
-      expect(await new UsageRepository(dataSource).rollup(until)).toBe(until);
+      expect(
+        await new UsageRepository(new Tables(dataSource), new TransactionRunner(dataSource)).rollup(until),
+      ).toBe(until);
     } finally {
       await dataSource.destroy();
     }

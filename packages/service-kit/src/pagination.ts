@@ -45,6 +45,11 @@ function jsonParts(raw: string): unknown[] | null {
   }
 }
 
+/** The position of a row read with its column names (raw SQL rows). */
+export function rowPosition(row: { created_at: Date; id: string }): Cursor {
+  return { createdAt: row.created_at, id: row.id };
+}
+
 /**
  * Repositories fetch `limit + 1` rows; this trims them to the page and derives the next cursor
  * from the last row shown (`position` reads its created_at and id).

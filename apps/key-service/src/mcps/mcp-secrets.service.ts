@@ -3,11 +3,10 @@ import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
+  Tables,
   TransactionRunner,
-  lockMigrations,
-  reencryptionReply,
+  reencryptUnderMigrationLock,
   resealRows,
-  schemaOf,
 } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
@@ -36,7 +35,8 @@ export class McpSecretsService {
   constructor(
     private readonly mcps: McpsRepository,
     private readonly cipher: McpHeadersCipher,
-    private readonly tx: TransactionRunner,
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   reencrypt(): Promise<ReencryptSecretsReply> {
@@ -45,12 +45,8 @@ export class McpSecretsService {
       store: 'mcps.upstream_headers',
       key_id: this.cipher.keyId,
     } as const;
-    return reencryptionReply(what, () =>
-      this.tx.run(async (manager) => {
-        // Not while a starting instance migrates or encrypts plaintext rows.
-        await lockMigrations(manager, schemaOf(manager.connection));
-        return resealMcpHeaders(manager, this.mcps, this.cipher, 'all');
-      }),
+    return reencryptUnderMigrationLock(what, this.transactions, this.tables.schema, (manager) =>
+      resealMcpHeaders(manager, this.mcps, this.cipher, 'all'),
     );
   }
 }

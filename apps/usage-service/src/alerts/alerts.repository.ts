@@ -1,10 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AlertStatus, AlertType } from '@plexmcp/contracts';
-import type { DataSource } from 'typeorm';
-import type { Cursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
-import { returnedRows } from '../database/sql-result.js';
-import { DATA_SOURCE } from '../tokens.js';
+import { Tables, type Cursor } from '@plexmcp/service-kit';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 
 export interface AlertRow {
   id: string;
@@ -28,12 +25,17 @@ export interface WindowStats {
   first_seen_at: Date | null;
 }
 
+/**
+ * Alerts and the per-key state of anomaly detection. Raw SQL throughout on purpose: every write is
+ * an atomic upsert or batch insert from arrays (`ON CONFLICT … RETURNING`), and the window
+ * statistics are one aggregate over the usage tables on the detector's periodic path.
+ */
 @Injectable()
 export class AlertsRepository {
   private readonly s: string;
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.s = `"${(dataSource.options as { schema?: string }).schema ?? 'public'}"`;
+  constructor(private readonly tables: Tables) {
+    this.s = `"${tables.schema}"`;
   }
 
   /**
@@ -74,7 +76,7 @@ export class AlertsRepository {
     limit: number,
     after: Cursor | null,
   ): Promise<AlertRow[]> {
-    return this.dataSource.query<AlertRow[]>(
+    return this.tables.manager.query<AlertRow[]>(
       `SELECT * FROM ${this.s}.alerts WHERE org_id = $1
          AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR type = $3) AND ($4::text IS NULL OR key_id = $4)
          AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::text))
@@ -92,15 +94,14 @@ export class AlertsRepository {
   }
 
   async acknowledge(orgId: string, id: string): Promise<AlertRow | null> {
-    const updated = returnedRows<AlertRow>(
-      await this.dataSource.query(
-        `UPDATE ${this.s}.alerts SET status = 'acknowledged', acknowledged_at = now()
+    const updated = await this.tables.rows<AlertRow>(
+      this.tables.manager,
+      `UPDATE ${this.s}.alerts SET status = 'acknowledged', acknowledged_at = now()
          WHERE org_id = $1 AND id = $2 AND status = 'open' RETURNING *`,
-        [orgId, id],
-      ),
+      [orgId, id],
     );
     if (updated[0]) return updated[0];
-    const rows = await this.dataSource.query<AlertRow[]>(
+    const rows = await this.tables.manager.query<AlertRow[]>(
       `SELECT * FROM ${this.s}.alerts WHERE org_id = $1 AND id = $2`,
       [orgId, id],
     );
@@ -154,7 +155,7 @@ export class AlertsRepository {
 
   /** Requests and 5xx of each key in the short window and in the baseline period before it. */
   async windowStats(keyIds: string[], windowStart: Date, baselineStart: Date): Promise<WindowStats[]> {
-    const rows = await this.dataSource.query<Record<string, string | Date | null>[]>(
+    const rows = await this.tables.manager.query<Record<string, string | Date | null>[]>(
       `SELECT u.key_id, min(u.org_id) AS org_id,
               coalesce(sum(u.requests) FILTER (WHERE u.bucket >= $2), 0) AS window_requests,
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket >= $2), 0) AS window_errors,

@@ -3,7 +3,7 @@ import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';

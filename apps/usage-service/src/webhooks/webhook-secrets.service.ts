@@ -1,15 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
-  lockMigrations,
-  reencryptionReply,
+  type SqlExecutor,
+  Tables,
+  TransactionRunner,
+  reencryptUnderMigrationLock,
   resealRows,
 } from '@plexmcp/service-kit';
-import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '../database/data-source.js';
-import { DATA_SOURCE } from '../tokens.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 
@@ -36,18 +35,14 @@ export class WebhookSecretsService {
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly cipher: WebhookSecretCipher,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   reencrypt(): Promise<ReencryptSecretsReply> {
-    const schema = (this.dataSource.options as { schema?: string }).schema ?? 'public';
     const what = { service: 'usage-service', store: 'webhooks.secret', key_id: this.cipher.keyId } as const;
-    return reencryptionReply(what, () =>
-      this.dataSource.transaction(async (tx) => {
-        // Not while a starting instance migrates or encrypts secrets stored in clear.
-        await lockMigrations(tx, schema);
-        return resealWebhookSecrets(tx, this.repository, this.cipher, 'all');
-      }),
+    return reencryptUnderMigrationLock(what, this.transactions, this.tables.schema, (manager) =>
+      resealWebhookSecrets(manager, this.repository, this.cipher, 'all'),
     );
   }
 }
