@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { migrateWithLock } from '@plexmcp/service-kit';
-import { createTestSchema, testDatabaseUrl } from '@plexmcp/service-kit/testing';
+import { createTestSchema, pendingSchemaChanges, testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import type { DataSource } from 'typeorm';
 import { createUsageDataSource } from '../src/database/data-source.js';
 
@@ -29,7 +29,6 @@ describe('usage-service entities', () => {
   });
 
   it('need no schema change after the migrations', async () => {
-    const pending = await dataSource.driver.createSchemaBuilder().log();
-    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+    expect(await pendingSchemaChanges(dataSource)).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import type { DataSource } from 'typeorm';
 import { randomBase62 } from '@plexmcp/contracts';
 
 /** The Postgres every test uses: `DATABASE_URL`, or the machine's local server. */
@@ -137,4 +138,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The statements TypeORM would run to make the database match the DataSource's entities: empty
+ * when the entities describe the tables exactly as the migrations created them (no new migration
+ * would be generated).
+ */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const log = await dataSource.driver.createSchemaBuilder().log();
+  return log.upQueries.map((q) => q.query);
 }
