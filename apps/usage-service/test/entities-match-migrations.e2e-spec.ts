@@ -20,7 +20,7 @@ describe('usage-service entities', () => {
       schema: test.schema,
       poolSize: 2,
     }).initialize();
-    await migrateWithLock(dataSource, async () => undefined);
+    await migrateWithLock(dataSource, () => Promise.resolve());
   });
 
   afterAll(async () => {

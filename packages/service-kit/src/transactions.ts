@@ -7,7 +7,7 @@ export interface TransactionHooks {
    * hooks run in the order registered. Events about the written rows are published here, so no
    * one hears of a change that was rolled back.
    */
-  afterCommit(hook: () => unknown): void;
+  readonly afterCommit: (hook: () => unknown) => void;
 }
 
 /**
