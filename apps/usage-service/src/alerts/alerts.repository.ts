@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AlertStatus, AlertType } from '@plexmcp/contracts';
 import { Tables, type Cursor } from '@plexmcp/service-kit';
+import { AlertEntity } from './alert.entity.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
 
 export interface AlertRow {
@@ -26,9 +27,10 @@ export interface WindowStats {
 }
 
 /**
- * Alerts and the per-key state of anomaly detection. Raw SQL throughout on purpose: every write is
- * an atomic upsert or batch insert from arrays (`ON CONFLICT … RETURNING`), and the window
- * statistics are one aggregate over the usage tables on the detector's periodic path.
+ * Alerts and the per-key state of anomaly detection. Pages and acknowledgements go through the
+ * entity's repository; raw SQL remains on the ingest path on purpose: every write there is an
+ * atomic upsert or a batch insert from arrays (`ON CONFLICT … RETURNING`), and the window statistics
+ * are one aggregate over the usage tables.
  */
 @Injectable()
 export class AlertsRepository {
@@ -76,36 +78,30 @@ export class AlertsRepository {
     limit: number,
     after: Cursor | null,
   ): Promise<AlertRow[]> {
-    return this.tables.manager.query<AlertRow[]>(
-      `SELECT * FROM ${this.s}.alerts WHERE org_id = $1
-         AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR type = $3) AND ($4::text IS NULL OR key_id = $4)
-         AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::text))
-       ORDER BY created_at DESC, id DESC LIMIT $7`,
-      [
-        orgId,
-        filter.status ?? null,
-        filter.type ?? null,
-        filter.keyId ?? null,
-        after?.createdAt.toISOString() ?? null,
-        after?.id ?? '',
-        limit,
-      ],
-    );
+    const qb = this.tables
+      .repository(AlertEntity)
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId', { orgId });
+    if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
+    if (filter.type) qb.andWhere('a.type = :type', { type: filter.type });
+    if (filter.keyId) qb.andWhere('a.key_id = :keyId', { keyId: filter.keyId });
+    if (after)
+      qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').limit(limit).getMany();
   }
 
+  /** Acknowledges an open alert; an alert already acknowledged is answered as it is. */
   async acknowledge(orgId: string, id: string): Promise<AlertRow | null> {
-    const updated = await this.tables.rows<AlertRow>(
-      this.tables.manager,
-      `UPDATE ${this.s}.alerts SET status = 'acknowledged', acknowledged_at = now()
-         WHERE org_id = $1 AND id = $2 AND status = 'open' RETURNING *`,
-      [orgId, id],
-    );
-    if (updated[0]) return updated[0];
-    const rows = await this.tables.manager.query<AlertRow[]>(
-      `SELECT * FROM ${this.s}.alerts WHERE org_id = $1 AND id = $2`,
-      [orgId, id],
-    );
-    return rows[0] ?? null;
+    const alerts = this.tables.repository(AlertEntity);
+    const result = await alerts
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'acknowledged', acknowledged_at: () => 'now()' })
+      .where("org_id = :orgId AND id = :id AND status = 'open'", { orgId, id })
+      .returning('*')
+      .execute();
+    const [updated] = result.raw as AlertRow[];
+    return updated ?? (await alerts.findOneBy({ org_id: orgId, id }));
   }
 
   /** Creates the profile of keys seen for the first time; returns the ids of those created. */

@@ -3,12 +3,12 @@ import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
-  type SqlExecutor,
   Tables,
   TransactionRunner,
   reencryptUnderMigrationLock,
   resealRows,
 } from '@plexmcp/service-kit';
+import type { EntityManager } from 'typeorm';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 
@@ -17,14 +17,14 @@ import { WebhooksRepository } from './webhooks.repository.js';
  * clear; `'all'`: also under an older key), in the caller's transaction with the rows locked.
  */
 export async function resealWebhookSecrets(
-  sql: SqlExecutor,
+  manager: EntityManager,
   repository: WebhooksRepository,
   cipher: WebhookSecretCipher,
   scope: ResealScope,
 ): Promise<ResealCount> {
-  return resealRows(await repository.lockSecrets(sql, scope === 'plaintext'), async (row) => {
+  return resealRows(await repository.lockSecrets(manager, scope === 'plaintext'), async (row) => {
     const { value, changed } = cipher.reseal(row.id, row.secret, scope);
-    if (changed) await repository.storeSecret(sql, row.id, value);
+    if (changed) await repository.storeSecret(manager, row.id, value);
     return changed;
   });
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import { type EntityManager, In } from 'typeorm';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entity.js';
 import { Tables, TransactionRunner, type SqlExecutor } from '@plexmcp/service-kit';
 import type { Cursor } from '@plexmcp/service-kit';
@@ -61,9 +61,10 @@ export interface NewDelivery {
 }
 
 /**
- * Webhooks, their deliveries and attempts. Single-row reads go through the entities' repositories;
- * raw SQL remains where one statement must do what TypeORM would split: batch inserts from arrays
- * (`unnest`), keyset pages, and the lease claim (CTE + UPDATE … RETURNING joined with the endpoint).
+ * Webhooks, their deliveries and attempts, through the entities' repositories. Raw SQL remains
+ * where one statement does what TypeORM cannot express: the batch insert of deliveries from arrays
+ * (`unnest`), the subscriber match on an array column, the lease claim (CTE + UPDATE … RETURNING
+ * joined with the endpoint) and the attempt bookkeeping of the dispatcher's loop.
  */
 @Injectable()
 export class WebhooksRepository {
@@ -77,21 +78,24 @@ export class WebhooksRepository {
   }
 
   async insert(row: Omit<WebhookRow, 'created_at' | 'status' | 'disabled_reason'>): Promise<WebhookRow> {
-    const [created] = await this.tables.manager.query<WebhookRow[]>(
-      `INSERT INTO ${this.s}.webhooks (id, org_id, url, description, events, secret)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [row.id, row.org_id, row.url, row.description, row.events, row.secret],
-    );
-    return created!;
+    const result = await this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder()
+      .insert()
+      .values(row)
+      .returning('*')
+      .execute();
+    return (result.raw as WebhookRow[])[0]!;
   }
 
   async list(orgId: string, limit: number, after: Cursor | null): Promise<WebhookRow[]> {
-    return this.tables.manager.query<WebhookRow[]>(
-      `SELECT * FROM ${this.s}.webhooks WHERE org_id = $1
-         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
-       ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [orgId, after?.createdAt.toISOString() ?? null, after?.id ?? '', limit],
-    );
+    const qb = this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder('w')
+      .where('w.org_id = :orgId', { orgId });
+    if (after)
+      qb.andWhere('(w.created_at, w.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb.orderBy('w.created_at', 'DESC').addOrderBy('w.id', 'DESC').limit(limit).getMany();
   }
 
   async find(orgId: string, id: string): Promise<WebhookRow | null> {
@@ -99,12 +103,14 @@ export class WebhooksRepository {
   }
 
   async delete(orgId: string, id: string): Promise<WebhookRow | null> {
-    const rows = await this.tables.rows<WebhookRow>(
-      this.tables.manager,
-      `DELETE FROM ${this.s}.webhooks WHERE org_id = $1 AND id = $2 RETURNING *`,
-      [orgId, id],
-    );
-    return rows[0] ?? null;
+    const result = await this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('org_id = :orgId AND id = :id', { orgId, id })
+      .returning('*')
+      .execute();
+    return (result.raw as WebhookRow[])[0] ?? null;
   }
 
   /** Enabled endpoints of an organization subscribed to an event type. */
@@ -131,13 +137,13 @@ export class WebhooksRepository {
   }
 
   async deliveries(webhookId: string, limit: number, after: Cursor | null): Promise<DeliveryRow[]> {
-    return this.tables.manager.query<DeliveryRow[]>(
-      `SELECT id, webhook_id, org_id, event_type, body, status, attempt_count, next_attempt_at, created_at, completed_at
-       FROM ${this.s}.webhook_deliveries WHERE webhook_id = $1
-         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
-       ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [webhookId, after?.createdAt.toISOString() ?? null, after?.id ?? '', limit],
-    );
+    const qb = this.tables
+      .repository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .where('d.webhook_id = :webhookId', { webhookId });
+    if (after)
+      qb.andWhere('(d.created_at, d.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
+    return qb.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(limit).getMany();
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | null> {
@@ -250,25 +256,35 @@ export class WebhooksRepository {
   }
 
   async nextDueAt(): Promise<Date | null> {
-    const rows = await this.tables.manager.query<{ at: Date | null }[]>(
-      `SELECT min(next_attempt_at) AS at FROM ${this.s}.webhook_deliveries WHERE status = 'pending'`,
-    );
-    return rows[0]?.at ?? null;
+    const row = await this.tables
+      .repository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .select('min(d.next_attempt_at)', 'at')
+      .where("d.status = 'pending'")
+      .getRawOne<{ at: Date | null }>();
+    return row?.at ?? null;
   }
 
   /**
    * Webhooks' ids and stored secrets, locked until the transaction ends (re-encryption): all of
    * them, or (`onlyPlaintext`) those not stored as an `enc:v1:` envelope.
    */
-  async lockSecrets(sql: SqlExecutor, onlyPlaintext: boolean): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
-    return sql.query<Pick<WebhookRow, 'id' | 'secret'>[]>(
-      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:v1:%' ORDER BY id FOR UPDATE`,
-      [onlyPlaintext],
-    );
+  async lockSecrets(
+    manager: EntityManager,
+    onlyPlaintext: boolean,
+  ): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
+    const qb = this.tables
+      .repository(WebhookEntity, manager)
+      .createQueryBuilder('w')
+      .select(['w.id', 'w.secret'])
+      .orderBy('w.id', 'ASC')
+      .setLock('pessimistic_write');
+    if (onlyPlaintext) qb.where(`w.secret NOT LIKE 'enc:v1:%'`);
+    return qb.getMany();
   }
 
   /** Rewrites a stored secret only (same secret, new ciphertext). */
-  async storeSecret(sql: SqlExecutor, id: string, secret: string): Promise<void> {
-    await sql.query(`UPDATE ${this.s}.webhooks SET secret = $2 WHERE id = $1`, [id, secret]);
+  async storeSecret(manager: EntityManager, id: string, secret: string): Promise<void> {
+    await this.tables.repository(WebhookEntity, manager).update({ id }, { secret });
   }
 }
