@@ -1,4 +1,5 @@
 import { AppError, ErrorCode, type Page } from '@plexmcp/contracts';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 
 /** Position after the last item of a page: newest first (created_at DESC, id DESC), ties broken by id. */
 export interface Cursor {
@@ -73,4 +74,24 @@ export function toPage<R, V>(
     items: items.map(view),
     next_cursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null,
   };
+}
+
+/**
+ * The query half of a page: `qb` (aliased, already filtered) newest first, starting just after
+ * `after`, at most `rows` rows — one more than the page shows, so `toPage` knows whether another
+ * page exists. The alias's table needs `created_at` and `id` columns.
+ */
+export function keysetPage<E extends ObjectLiteral>(
+  qb: SelectQueryBuilder<E>,
+  after: Cursor | null,
+  rows: number,
+): SelectQueryBuilder<E> {
+  const a = qb.alias;
+  if (after) {
+    qb.andWhere(`(${a}.created_at, ${a}.id) < (:afterCreatedAt, :afterId)`, {
+      afterCreatedAt: after.createdAt,
+      afterId: after.id,
+    });
+  }
+  return qb.orderBy(`${a}.created_at`, 'DESC').addOrderBy(`${a}.id`, 'DESC').limit(rows);
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
-import { type Cursor, Tables } from '@plexmcp/service-kit';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { AuditEntryEntity } from './audit-entry.entity.js';
 
 @Injectable()
@@ -18,12 +18,6 @@ export class AuditRepository {
       .repository(AuditEntryEntity)
       .createQueryBuilder('a')
       .where('a.org_id = :orgId', { orgId });
-    if (after)
-      qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb
-      .orderBy('a.created_at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return keysetPage(qb, after, limit + 1).getMany();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Cursor, Tables } from '@plexmcp/service-kit';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
@@ -160,13 +160,7 @@ export class ApiKeysRepository {
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
     if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
-    if (after)
-      qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb
-      .orderBy('k.created_at', 'DESC')
-      .addOrderBy('k.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return keysetPage(qb, after, limit + 1).getMany();
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, In } from 'typeorm';
-import { type Cursor, Tables } from '@plexmcp/service-kit';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
 import { McpEntity, type McpMode } from './mcp.entity.js';
 
@@ -98,13 +98,7 @@ export class McpsRepository {
       qb.andWhere('m.id IN (:...only)', { only: filter.only });
     }
     if (filter.mode) qb.andWhere('m.mode = :mode', { mode: filter.mode });
-    if (after)
-      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return keysetPage(qb, after, limit + 1).getMany();
   }
 
   /**

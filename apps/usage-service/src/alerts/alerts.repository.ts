@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AlertStatus, AlertType } from '@plexmcp/contracts';
-import { Tables, type Cursor } from '@plexmcp/service-kit';
+import { type Cursor, type SqlExecutor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { AlertEntity } from './alert.entity.js';
-import type { SqlExecutor } from '@plexmcp/service-kit';
 
 export interface AlertRow {
   id: string;
@@ -85,9 +84,7 @@ export class AlertsRepository {
     if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
     if (filter.type) qb.andWhere('a.type = :type', { type: filter.type });
     if (filter.keyId) qb.andWhere('a.key_id = :keyId', { keyId: filter.keyId });
-    if (after)
-      qb.andWhere('(a.created_at, a.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').limit(limit).getMany();
+    return keysetPage(qb, after, limit).getMany();
   }
 
   /** Acknowledges an open alert; an alert already acknowledged is answered as it is. */

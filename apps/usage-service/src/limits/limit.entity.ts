@@ -1,8 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A live-request counter of one limit period (org/month, key/day, key/month). */
-@Entity({ name: 'usage_counters' })
-export class UsageCounterEntity {
+/** A subject's limit period: the key of its counter and of its block. */
+abstract class LimitPeriodKey {
   @PrimaryColumn({ type: 'text' })
   scope!: string;
 
@@ -14,26 +13,18 @@ export class UsageCounterEntity {
 
   @PrimaryColumn({ type: 'timestamptz' })
   period_start!: Date;
+}
 
+/** A live-request counter of one limit period (org/month, key/day, key/month). */
+@Entity({ name: 'usage_counters' })
+export class UsageCounterEntity extends LimitPeriodKey {
   @Column({ type: 'bigint' })
   count!: string;
 }
 
 /** A subject over its limit until `reset_at`. Property names are the column names (`BlockRow`). */
 @Entity({ name: 'limit_blocks' })
-export class LimitBlockEntity {
-  @PrimaryColumn({ type: 'text' })
-  scope!: string;
-
-  @PrimaryColumn({ type: 'text' })
-  subject_id!: string;
-
-  @PrimaryColumn({ type: 'text' })
-  period!: string;
-
-  @PrimaryColumn({ type: 'timestamptz' })
-  period_start!: Date;
-
+export class LimitBlockEntity extends LimitPeriodKey {
   @Column({ type: 'text' })
   org_id!: string;
 

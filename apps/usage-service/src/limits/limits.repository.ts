@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Tables, type SqlExecutor } from '@plexmcp/service-kit';
+import { type SqlExecutor, Tables } from '@plexmcp/service-kit';
 import type { LimitObservation } from './limit-rules.js';
 
 export type LimitScope = 'org' | 'key';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Tables, TransactionRunner, type SqlExecutor } from '@plexmcp/service-kit';
+import { type SqlExecutor, Tables, TransactionRunner } from '@plexmcp/service-kit';
 import type { AggregateRow } from '../ingest/usage-aggregator.js';
 import { HISTOGRAM_BUCKETS, HISTOGRAM_COLUMNS } from './latency-histogram.js';
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { type EntityManager, In } from 'typeorm';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entity.js';
-import { Tables, TransactionRunner, type SqlExecutor } from '@plexmcp/service-kit';
-import type { Cursor } from '@plexmcp/service-kit';
+import { type Cursor, type SqlExecutor, Tables, TransactionRunner, keysetPage } from '@plexmcp/service-kit';
 
 export interface WebhookRow {
   id: string;
@@ -93,9 +92,7 @@ export class WebhooksRepository {
       .repository(WebhookEntity)
       .createQueryBuilder('w')
       .where('w.org_id = :orgId', { orgId });
-    if (after)
-      qb.andWhere('(w.created_at, w.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('w.created_at', 'DESC').addOrderBy('w.id', 'DESC').limit(limit).getMany();
+    return keysetPage(qb, after, limit).getMany();
   }
 
   async find(orgId: string, id: string): Promise<WebhookRow | null> {
@@ -141,9 +138,7 @@ export class WebhooksRepository {
       .repository(WebhookDeliveryEntity)
       .createQueryBuilder('d')
       .where('d.webhook_id = :webhookId', { webhookId });
-    if (after)
-      qb.andWhere('(d.created_at, d.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb.orderBy('d.created_at', 'DESC').addOrderBy('d.id', 'DESC').limit(limit).getMany();
+    return keysetPage(qb, after, limit).getMany();
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | null> {
