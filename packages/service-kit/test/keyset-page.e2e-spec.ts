@@ -1,34 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource } from 'typeorm';
-import {
-  type Cursor,
-  dataSourceOptions,
-  decodeCursor,
-  ensureSchema,
-  keysetPage,
-  toPage,
-} from '../src/index.js';
-import { createTestSchema, testDatabaseUrl } from '../src/testing/index.js';
+import type { DataSource } from 'typeorm';
+import { type Cursor, decodeCursor, keysetPage, toPage } from '../src/index.js';
+import { openTestDataSource } from '../src/testing/index.js';
 
 /** Paging through a real table with keysetPage + toPage sees every row once, newest first. */
 describe('keysetPage', () => {
   let dataSource: DataSource;
   let schema: string;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ schema, drop } = await createTestSchema('keyset'));
-    await ensureSchema(testDatabaseUrl(), schema);
-    dataSource = await new DataSource(
-      dataSourceOptions({
-        url: testDatabaseUrl(),
-        schema,
-        entities: [],
-        migrations: [],
-        poolSize: 1,
-        applicationName: 'keyset-test',
-      }),
-    ).initialize();
+    ({ dataSource, schema, close } = await openTestDataSource('keyset'));
     await dataSource.query(
       `CREATE TABLE "${schema}".items (id text PRIMARY KEY, created_at timestamptz NOT NULL)`,
     );
@@ -39,10 +21,7 @@ describe('keysetPage', () => {
     );
   });
 
-  afterAll(async () => {
-    await dataSource.destroy();
-    await drop();
-  });
+  afterAll(() => close());
 
   it('walks the pages without skipping or repeating a row', async () => {
     type Row = { id: string; created_at: Date };

@@ -1,30 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { TransactionRunner, dataSourceOptions, ensureSchema, migrateWithLock } from '../src/index.js';
-import { createTestSchema, testDatabaseUrl } from '../src/testing/index.js';
+import { TransactionRunner, dataSourceOptions, migrateWithLock } from '../src/index.js';
+import { createTestSchema, openTestDataSource, testDatabaseUrl } from '../src/testing/index.js';
 
 /** Against the real Postgres: hooks see committed data, and never run for a rolled-back transaction. */
 describe('TransactionRunner after-commit hooks', () => {
   let dataSource: DataSource;
   let observer: pg.Client;
   let schema: string;
-  let drop: () => Promise<void>;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const test = await createTestSchema('txhooks');
-    ({ schema, drop } = test);
-    await ensureSchema(testDatabaseUrl(), schema);
-    dataSource = await new DataSource(
-      dataSourceOptions({
-        url: testDatabaseUrl(),
-        schema,
-        entities: [],
-        migrations: [],
-        poolSize: 2,
-        applicationName: 'transactions-test',
-      }),
-    ).initialize();
+    ({ dataSource, schema, close } = await openTestDataSource('txhooks'));
     await dataSource.query(`CREATE TABLE "${schema}".notes (id text PRIMARY KEY)`);
     observer = new pg.Client({ connectionString: testDatabaseUrl() });
     await observer.connect();
@@ -32,8 +20,7 @@ describe('TransactionRunner after-commit hooks', () => {
 
   afterAll(async () => {
     await observer.end();
-    await dataSource.destroy();
-    await drop();
+    await close();
   });
 
   /** Whether another connection sees the row: true only once its transaction committed. */
