@@ -28,7 +28,7 @@ import {
   createFrameworkErrorHandler,
 } from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
-import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
+import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
@@ -139,7 +139,7 @@ async function start(
   const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
   // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
   // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  const outageGrace = outageGraceMs(config);
   let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
     clearTimeout(outageTimer);
@@ -147,7 +147,7 @@ async function start(
       if (lifecycle.connected) return;
       keyCache.clear('disconnect');
       mcpRoutes.clear();
-    }, outageGraceMs);
+    }, outageGrace);
     outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
