@@ -17,6 +17,7 @@ import { AppModule } from './app.module.js';
 import { createAuthHook } from './auth/auth.hook.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
+import { KeyAuthority } from './auth/key-authority.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
@@ -225,22 +226,24 @@ async function start(
     fastify.decorateRequest('errorCode', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
-    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
+    const authority = new KeyAuthority(
+      keyCache,
+      new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE),
+      logger,
+    );
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
       sessionSecret,
-      keyCache,
+      authority,
       ipResolver,
-      throttle,
       logger,
     );
     fastify.addHook(
       'onRequest',
       createAuthHook({
-        cache: keyCache,
+        authority,
         ipResolver,
-        throttle,
         sessions,
         rateLimiter: new KeyRateLimiter(),
         metrics,

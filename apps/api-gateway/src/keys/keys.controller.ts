@@ -22,7 +22,7 @@ import {
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CurrentActor } from '../auth/auth.decorators.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';

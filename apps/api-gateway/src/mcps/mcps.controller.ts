@@ -19,7 +19,7 @@ import {
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CurrentActor, CurrentAuth } from '../auth/auth.decorators.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize } from '../auth/key-authority.js';
 import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED, Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
