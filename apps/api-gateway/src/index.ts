@@ -164,19 +164,7 @@ async function start(
   await nc.flush();
   heartbeat.start();
 
-  const runtime = new GatewayRuntime(
-    config,
-    instanceId,
-    logger,
-    nc,
-    rpc,
-    lifecycle,
-    keyCache,
-    mcpRoutes,
-    usageLimits,
-    publisher,
-    metrics,
-  );
+  const runtime = new GatewayRuntime(config, instanceId, rpc, lifecycle, mcpRoutes, publisher, metrics);
   const pools = new UpstreamPools({
     connections: config.UPSTREAM_CONNECTIONS,
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,

@@ -19,7 +19,7 @@ import type { KeyRateLimiter } from './key-rate-limiter.js';
 import type { RouteAccess } from './route-access.js';
 import './request-context.js';
 
-export interface AuthHookDeps {
+interface AuthHookDeps {
   authority: KeyAuthority;
   ipResolver: ClientIpResolver;
   rateLimiter: KeyRateLimiter;

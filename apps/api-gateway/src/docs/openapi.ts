@@ -48,7 +48,7 @@ const meSchema = apiKeyViewSchema.pick({
 });
 
 /** Every public route, with the same zod schemas the handlers validate with. */
-export const ROUTES: readonly RouteDoc[] = [
+const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/me',

@@ -28,14 +28,14 @@ export interface SessionView {
   csrf_token: string;
 }
 
-export interface OpenedSession {
+interface OpenedSession {
   token: string;
   claims: SessionClaims;
   view: SessionView;
 }
 
-export const NO_SCOPES_MESSAGE = 'This key has no management scopes: sign in with an organization admin key';
-export const SESSION_ENDED_MESSAGE = 'Your dashboard session has ended: sign in again';
+const NO_SCOPES_MESSAGE = 'This key has no management scopes: sign in with an organization admin key';
+const SESSION_ENDED_MESSAGE = 'Your dashboard session has ended: sign in again';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

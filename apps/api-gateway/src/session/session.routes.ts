@@ -31,9 +31,9 @@ function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(?:;|$)/i.test(contentType);
 }
 
-export const SESSION_PATH = '/dashboard/api/session';
+const SESSION_PATH = '/dashboard/api/session';
 
-export interface SessionRoutesDeps {
+interface SessionRoutesDeps {
   sessions: DashboardSessions;
   ipResolver: ClientIpResolver;
   authority: KeyAuthority;

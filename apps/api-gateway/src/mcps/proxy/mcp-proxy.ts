@@ -25,7 +25,7 @@ import type { UpstreamAdmission } from './upstream-admission.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
-export interface McpProxyDeps {
+interface McpProxyDeps {
   routes: McpRouteCache;
   pools: UpstreamPools;
   usageLimits: UsageLimitsService;
@@ -45,7 +45,6 @@ export interface McpProxyDeps {
   isHttps: (request: FastifyRequest) => boolean;
 }
 
-export const MCP_PROXY_PATH = MCP_ENDPOINT_ROUTE;
 const MCP_ID = idPattern(IdPrefix.Mcp);
 
 class BodyTooLargeError extends Error {
@@ -309,7 +308,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     instance.addContentTypeParser('*', (_req, _payload, parsed) => parsed(null));
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
-      url: MCP_PROXY_PATH,
+      url: MCP_ENDPOINT_ROUTE,
       config: { mcpProxy: true, access: AUTHENTICATED },
       handler: (request, reply) => {
         // The auth hook ran on this route; a request without a caller is refused, never served.
