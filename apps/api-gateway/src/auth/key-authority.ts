@@ -85,7 +85,7 @@ export function refuse(
   code: ErrorCode,
   reason: string,
   options: { message?: string; challenge?: boolean } = {},
-) {
+): Refusal {
   return new Refusal(challenged(new AppError(code, options.message), options.challenge), reason);
 }
 
