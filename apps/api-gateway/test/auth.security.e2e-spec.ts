@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, type CreatedOrg, Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  startWorld,
-  suspendOrg,
-  type World,
-} from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 const UNAUTHORIZED = { code: 'unauthorized', message: 'Invalid or missing API key' };
 const FORBIDDEN = { code: 'forbidden', message: 'API key does not have permission for this resource' };
@@ -31,7 +22,7 @@ describe('authentication (seed: authentication.md)', () => {
   beforeAll(async () => {
     world = await startWorld('auth');
     gateway = await world.startGateway({ AUTH_FAILURES_PER_MINUTE: '1000' });
-    org = await createOrg(world);
+    org = await world.createOrg();
     admin = org.admin_key;
   });
   afterAll(async () => world.close());
@@ -84,7 +75,7 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('401: a well-formed key that does not exist', async () => {
-    const other = await createKey(world, actorOf(admin));
+    const other = await world.createKey(actorOf(admin));
     // Same format, unknown to this deployment: replace the random part but keep a valid checksum.
     const { generateApiKey } = await import('@plexmcp/contracts');
     expectEnvelope(await http(gateway.url, '/v1/me', { key: generateApiKey('live') }), 401, UNAUTHORIZED);
@@ -92,7 +83,7 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('401: a revoked key', async () => {
-    const victim = await createKey(world, actorOf(admin));
+    const victim = await world.createKey(actorOf(admin));
     expect((await http(gateway.url, '/v1/me', { key: victim.secret })).status).toBe(200);
     const revoked = await http(gateway.url, `/v1/keys/${victim.key.id}`, {
       method: 'DELETE',
@@ -106,7 +97,7 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('401: an expired key', async () => {
-    const soon = await createKey(world, actorOf(admin), {
+    const soon = await world.createKey(actorOf(admin), {
       expires_at: new Date(Date.now() + 1_500).toISOString(),
     });
     expect((await http(gateway.url, '/v1/me', { key: soon.secret })).status).toBe(200);
@@ -122,9 +113,9 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a key without the MCP', async () => {
-    const mcpA = await createMcp(world, actorOf(admin), { name: 'A' });
-    const mcpB = await createMcp(world, actorOf(admin), { name: 'B' });
-    const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpA.id] } });
+    const mcpA = await world.createMcp(actorOf(admin), { name: 'A' });
+    const mcpB = await world.createMcp(actorOf(admin), { name: 'B' });
+    const scoped = await world.createKey(actorOf(admin), { permissions: { mcps: [mcpA.id] } });
     expect((await http(gateway.url, `/v1/mcps/${mcpA.id}`, { key: scoped.secret })).status).toBe(200);
     expectEnvelope(await http(gateway.url, `/v1/mcps/${mcpB.id}`, { key: scoped.secret }), 403, FORBIDDEN);
     const proxied = await http(gateway.url, `/v1/mcps/${mcpB.id}/mcp`, {
@@ -137,8 +128,8 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a test key on a live MCP', async () => {
-    const live = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
-    const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
+    const live = await world.createMcp(actorOf(admin), { name: 'Live', mode: 'live' });
+    const testKey = await world.createKey(actorOf(admin), { mode: 'test' });
     expect(testKey.secret).toMatch(/^pk_test_/);
     const res = await http(gateway.url, `/v1/mcps/${live.id}/mcp`, {
       method: 'POST',
@@ -150,9 +141,9 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a key of a suspended organization', async () => {
-    const other = await createOrg(world, { name: 'Suspended Inc' });
+    const other = await world.createOrg({ name: 'Suspended Inc' });
     expect((await http(gateway.url, '/v1/me', { key: other.admin_key.secret })).status).toBe(200);
-    await suspendOrg(world, other.organization.id);
+    await world.suspendOrg(other.organization.id);
     expectEnvelope(await http(gateway.url, '/v1/me', { key: other.admin_key.secret }), 403, FORBIDDEN);
   });
 
@@ -166,7 +157,7 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('a key missing a management scope is 403 on that route', async () => {
-    const plain = await createKey(world, actorOf(admin), { scopes: [] });
+    const plain = await world.createKey(actorOf(admin), { scopes: [] });
     expectEnvelope(await http(gateway.url, '/v1/keys', { key: plain.secret }), 403, FORBIDDEN);
   });
 });

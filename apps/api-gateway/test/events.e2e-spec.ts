@@ -8,7 +8,7 @@ import {
 } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { createOrg, http, startWorld, type World } from './support/world.js';
+import { http, startWorld, type World } from './support/world.js';
 
 /** Every request event in the stream (unpacked from its batch), read with an ordered consumer. */
 async function readEvents(world: World): Promise<RequestRecordedEvent[]> {
@@ -46,7 +46,7 @@ describe('request events to JetStream', () => {
     world = await startWorld('events');
     // A long outage grace so cached keys keep working while NATS is stopped in the last test.
     gateway = await world.startGateway({ NATS_OUTAGE_CACHE_GRACE_MS: '60000' });
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
   afterAll(async () => world.close());
 

@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_SCOPES, type CreatedKey, type McpView } from '@plexmcp/contracts';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  mcpRequest,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, mcpRequest, startWorld, type World } from './support/world.js';
 
 const DAY = 86_400_000;
 
@@ -36,15 +27,15 @@ describe('the grant boundary', () => {
     gateway = await world.startGateway();
     upstream = await startUpstreamMcp({ json: true });
     elsewhere = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcpA = await createMcp(world, actorOf(admin), {
+    admin = (await world.createOrg()).admin_key;
+    mcpA = await world.createMcp(actorOf(admin), {
       name: 'A',
       upstream_url: upstream.url,
       upstream_headers: { 'X-Upstream-Token': 'customer-secret' },
     });
-    mcpB = await createMcp(world, actorOf(admin), { name: 'B', upstream_url: upstream.url });
+    mcpB = await world.createMcp(actorOf(admin), { name: 'B', upstream_url: upstream.url });
     // The attacker's keys: one MCP, 30 days, management scopes; and a test key.
-    narrow = await createKey(world, actorOf(admin), {
+    narrow = await world.createKey(actorOf(admin), {
       name: 'narrow',
       permissions: { mcps: [mcpA.id] },
       scopes: ['keys:read', 'keys:write', 'mcps:read', 'mcps:write'],
@@ -52,7 +43,7 @@ describe('the grant boundary', () => {
       rate_limit: { requests_per_second: 100, burst: 200 },
       usage_limit: { requests: 10_000, period: 'day' },
     });
-    tester = await createKey(world, actorOf(admin), {
+    tester = await world.createKey(actorOf(admin), {
       name: 'tester',
       mode: 'test',
       scopes: [...ALL_SCOPES],
@@ -88,7 +79,7 @@ describe('the grant boundary', () => {
     });
 
     it('a test key cannot rotate a live key into a pk_live_ secret', async () => {
-      const live = await createKey(world, actorOf(admin), {
+      const live = await world.createKey(actorOf(admin), {
         name: 'live worker',
         permissions: { mcps: [mcpA.id] },
       });
@@ -261,7 +252,7 @@ describe('the grant boundary', () => {
     });
 
     it('re-pointing an MCP drops its stored upstream headers: the customer secret never reaches the new address', async () => {
-      const own = await createMcp(world, actorOf(admin), {
+      const own = await world.createMcp(actorOf(admin), {
         name: 'Moving',
         upstream_url: upstream.url,
         upstream_headers: { 'X-Upstream-Token': 'customer-secret' },

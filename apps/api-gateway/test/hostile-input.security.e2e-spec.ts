@@ -7,15 +7,7 @@ import { AppError, type CreatedKey, type McpView, Subjects, createdOrgSchema } f
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
 import { rawHttp, type RawResponse } from './support/raw-http.js';
-import {
-  type HttpResult,
-  actorOf,
-  createMcp,
-  createOrg,
-  http,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { type HttpResult, actorOf, http, startWorld, type World } from './support/world.js';
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -45,8 +37,8 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
     world = await startWorld('hostile');
     gateway = await world.startGateway();
     upstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcp = await createMcp(world, actorOf(admin), { upstream_url: upstream.url });
+    admin = (await world.createOrg()).admin_key;
+    mcp = await world.createMcp(actorOf(admin), { upstream_url: upstream.url });
   });
   afterAll(async () => {
     await upstream.close();

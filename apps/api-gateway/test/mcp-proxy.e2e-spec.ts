@@ -6,7 +6,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 function connectClient(
   url: string,
@@ -35,15 +35,15 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     gateway = await world.startGateway({ UPSTREAM_TIMEOUT_MS: '300', BODY_LIMIT_BYTES: '2048' });
     upstream = await startUpstreamMcp();
     jsonUpstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcp = await createMcp(world, actorOf(admin), {
+    admin = (await world.createOrg()).admin_key;
+    mcp = await world.createMcp(actorOf(admin), {
       upstream_url: upstream.url,
       upstream_headers: { 'X-Upstream-Token': 'configured-secret' },
     });
-    jsonMcp = await createMcp(world, actorOf(admin), { name: 'Json', upstream_url: jsonUpstream.url });
-    other = await createMcp(world, actorOf(admin), { name: 'Other', upstream_url: upstream.url });
-    permitted = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id, jsonMcp.id] } });
-    scopedElsewhere = await createKey(world, actorOf(admin), { permissions: { mcps: [other.id] } });
+    jsonMcp = await world.createMcp(actorOf(admin), { name: 'Json', upstream_url: jsonUpstream.url });
+    other = await world.createMcp(actorOf(admin), { name: 'Other', upstream_url: upstream.url });
+    permitted = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id, jsonMcp.id] } });
+    scopedElsewhere = await world.createKey(actorOf(admin), { permissions: { mcps: [other.id] } });
   });
   afterAll(async () => {
     await upstream.close();
@@ -97,7 +97,7 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('502 upstream_error when the upstream is down, 504 upstream_timeout when it is too slow', async () => {
-    const down = await createMcp(world, actorOf(admin), {
+    const down = await world.createMcp(actorOf(admin), {
       name: 'Down',
       upstream_url: 'http://127.0.0.1:9/mcp',
     });
@@ -106,11 +106,11 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     });
     await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', r));
     const port = (slowServer.address() as { port: number }).port;
-    const slow = await createMcp(world, actorOf(admin), {
+    const slow = await world.createMcp(actorOf(admin), {
       name: 'Slow',
       upstream_url: `http://127.0.0.1:${port}/mcp`,
     });
-    const key = await createKey(world, actorOf(admin));
+    const key = await world.createKey(actorOf(admin));
     try {
       const a = await http(gateway.url, `/v1/mcps/${down.id}/mcp`, {
         method: 'POST',
@@ -144,11 +144,11 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     });
     await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
     const port = (sse.address() as { port: number }).port;
-    const stream = await createMcp(world, actorOf(admin), {
+    const stream = await world.createMcp(actorOf(admin), {
       name: 'Sse',
       upstream_url: `http://127.0.0.1:${port}/mcp`,
     });
-    const key = await createKey(world, actorOf(admin));
+    const key = await world.createKey(actorOf(admin));
     try {
       const res = await fetch(`${gateway.url}/v1/mcps/${stream.id}/mcp`, {
         headers: { authorization: `Bearer ${key.secret}`, accept: 'text/event-stream' },

@@ -7,7 +7,7 @@ import { testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import pg from 'pg';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createOrg, startWorld, type World } from './support/world.js';
+import { actorOf, startWorld, type World } from './support/world.js';
 
 /**
  * An MCP whose upstream headers the previous version stored in clear: once the key-service has
@@ -24,7 +24,7 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     world = await startWorld('secrets');
     gateway = await world.startGateway();
     upstream = await startUpstreamMcp();
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
     await db.query(`SET search_path TO "${world.keyService!.config.dbSchema}"`);
@@ -52,7 +52,7 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     expect(isEncrypted(rows[0]!.h['X-Upstream-Token']!)).toBe(true);
     expect(JSON.stringify(rows[0]!.h)).not.toContain('legacy-plaintext-token');
 
-    const key = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpId] } });
+    const key = await world.createKey(actorOf(admin), { permissions: { mcps: [mcpId] } });
     const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/v1/mcps/${mcpId}/mcp`), {
       requestInit: { headers: { Authorization: `Bearer ${key.secret}` } },
     });

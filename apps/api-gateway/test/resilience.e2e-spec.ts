@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, Subjects, type LimitBlock } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 const KEY_SERVICE_TIMEOUT_MS = 400;
 
@@ -19,13 +19,13 @@ describe('failure handling: fail closed, recover without restart', () => {
       READY_CHECK_TIMEOUT_MS: '300',
       AUTH_FAILURES_PER_MINUTE: '5',
     });
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
   afterAll(async () => world.close());
 
   it('key-service stopped: an uncached key is 503 within the timeout, /readyz turns 503; restarted: both recover', async () => {
-    const cached = await createKey(world, actorOf(admin));
-    const uncached = await createKey(world, actorOf(admin));
+    const cached = await world.createKey(actorOf(admin));
+    const uncached = await world.createKey(actorOf(admin));
     expect((await http(gateway.url, '/v1/me', { key: cached.secret })).status).toBe(200);
     const before = await http(gateway.url, '/readyz');
     expect(before.body.error?.details ?? []).not.toContainEqual({
@@ -101,7 +101,7 @@ describe('failure handling: fail closed, recover without restart', () => {
   });
 
   it('per-key rate limit: 429 rate_limited with Retry-After and RateLimit-* headers', async () => {
-    const limited = await createKey(world, actorOf(admin), {
+    const limited = await world.createKey(actorOf(admin), {
       rate_limit: { requests_per_second: 2, burst: 2 },
     });
     const results = [];
@@ -117,12 +117,12 @@ describe('failure handling: fail closed, recover without restart', () => {
   });
 
   it('usage limits announced on usage.events: MCP calls get 429 usage_limit_exceeded until reset; test keys ignore the org limit', async () => {
-    const org = await createOrg(world, { name: 'Limited', monthly_request_limit: 1_000 });
+    const org = await world.createOrg({ name: 'Limited', monthly_request_limit: 1_000 });
     const live = org.admin_key;
-    const testKey = await createKey(world, actorOf(live), { mode: 'test' });
+    const testKey = await world.createKey(actorOf(live), { mode: 'test' });
     // Nothing listens upstream: a call the limit lets through ends in 502 upstream_error.
-    const liveMcp = await createMcp(world, actorOf(live));
-    const testMcp = await createMcp(world, actorOf(live), { mode: 'test' });
+    const liveMcp = await world.createMcp(actorOf(live));
+    const testMcp = await world.createMcp(actorOf(live), { mode: 'test' });
     const callMcp = (mcpId: string, key: string) =>
       http(gateway.url, `/v1/mcps/${mcpId}/mcp`, { method: 'POST', key, body: {} });
     const block: LimitBlock = {

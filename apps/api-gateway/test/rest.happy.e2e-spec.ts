@@ -8,7 +8,7 @@ import {
   mcpViewSchema,
 } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 describe('REST v1 (SPEC §4)', () => {
   let world: World;
@@ -20,15 +20,15 @@ describe('REST v1 (SPEC §4)', () => {
   beforeAll(async () => {
     world = await startWorld('rest');
     gateway = await world.startGateway({ BODY_LIMIT_BYTES: '2048' });
-    admin = (await createOrg(world)).admin_key;
-    liveMcp = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
-    testMcp = await createMcp(world, actorOf(admin), { name: 'Test', mode: 'test' });
+    admin = (await world.createOrg()).admin_key;
+    liveMcp = await world.createMcp(actorOf(admin), { name: 'Live', mode: 'live' });
+    testMcp = await world.createMcp(actorOf(admin), { name: 'Test', mode: 'test' });
   });
   afterAll(async () => world.close());
 
   describe('GET /v1/mcps', () => {
     it('lists only the MCPs the key is permitted, with cursor pagination', async () => {
-      const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
+      const scoped = await world.createKey(actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
       const res = await http(gateway.url, '/v1/mcps', { key: scoped.secret });
       expect(res.status).toBe(200);
       expect(res.body.data.map((m: McpView) => m.id)).toEqual([liveMcp.id]);
@@ -49,13 +49,13 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('a test key sees only test MCPs', async () => {
-      const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
+      const testKey = await world.createKey(actorOf(admin), { mode: 'test' });
       const res = await http(gateway.url, '/v1/mcps', { key: testKey.secret });
       expect(res.body.data.map((m: McpView) => m.id)).toEqual([testMcp.id]);
     });
 
     it('GET /v1/mcps/{id} never shows upstream header values', async () => {
-      const withSecret = await createMcp(world, actorOf(admin), {
+      const withSecret = await world.createMcp(actorOf(admin), {
         name: 'S',
         upstream_headers: { 'X-Api-Key': 'hidden-value' },
       });
@@ -66,7 +66,7 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('another organization\u2019s MCP is not found', async () => {
-      const stranger = (await createOrg(world, { name: 'Stranger' })).admin_key;
+      const stranger = (await world.createOrg({ name: 'Stranger' })).admin_key;
       const res = await http(gateway.url, `/v1/mcps/${liveMcp.id}`, { key: stranger.secret });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('not_found');
@@ -95,7 +95,7 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('refuses without mcps:write, and validates the body with field details', async () => {
-      const reader = await createKey(world, actorOf(admin), { scopes: ['mcps:read'] });
+      const reader = await world.createKey(actorOf(admin), { scopes: ['mcps:read'] });
       const denied = await http(gateway.url, '/v1/mcps', {
         method: 'POST',
         key: reader.secret,
@@ -136,7 +136,7 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('patch changes permissions and the gateway applies them at once', async () => {
-      const key = await createKey(world, actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
+      const key = await world.createKey(actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
       expect((await http(gateway.url, `/v1/mcps/${liveMcp.id}`, { key: key.secret })).status).toBe(200);
       const patched = await http(gateway.url, `/v1/keys/${key.key.id}`, {
         method: 'PATCH',
@@ -148,7 +148,7 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('rotate returns a new secret; the old key stops working without a grace period', async () => {
-      const key = await createKey(world, actorOf(admin));
+      const key = await world.createKey(actorOf(admin));
       const rotated = await http(gateway.url, `/v1/keys/${key.key.id}/rotate`, {
         method: 'POST',
         key: admin.secret,
@@ -162,7 +162,7 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('keys:read cannot write; a key cannot grant scopes it lacks', async () => {
-      const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
+      const reader = await world.createKey(actorOf(admin), { scopes: ['keys:read'] });
       expect((await http(gateway.url, '/v1/keys', { key: reader.secret })).status).toBe(200);
       const write = await http(gateway.url, '/v1/keys', {
         method: 'POST',
@@ -170,7 +170,7 @@ describe('REST v1 (SPEC §4)', () => {
         body: { name: 'x' },
       });
       expect(write.status).toBe(403);
-      const writer = await createKey(world, actorOf(admin), { scopes: ['keys:write'] });
+      const writer = await world.createKey(actorOf(admin), { scopes: ['keys:write'] });
       const escalate = await http(gateway.url, '/v1/keys', {
         method: 'POST',
         key: writer.secret,

@@ -10,16 +10,7 @@ import {
 import { waitFor } from '@plexmcp/service-kit/testing';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  mcpRequest,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, mcpRequest, startWorld, type World } from './support/world.js';
 
 /**
  * The gateway with both real services behind it: readiness and usage-limit enforcement. Usage
@@ -37,8 +28,8 @@ describe('with the key-service and the usage-service', () => {
     await world.startUsageService();
     gateway = await world.startGateway({ READY_CHECK_TIMEOUT_MS: '300', USAGE_BLOCKS_RETRY_MS: '200' });
     upstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcp = await createMcp(world, actorOf(admin), { upstream_url: upstream.url });
+    admin = (await world.createOrg()).admin_key;
+    mcp = await world.createMcp(actorOf(admin), { upstream_url: upstream.url });
   });
   afterAll(async () => {
     await world.close();
@@ -85,7 +76,7 @@ describe('with the key-service and the usage-service', () => {
   });
 
   it('a key over its own usage limit gets 429 usage_limit_exceeded with Retry-After on MCP calls, announced by the usage-service', async () => {
-    const limited = await createKey(world, actorOf(admin), {
+    const limited = await world.createKey(actorOf(admin), {
       scopes: ['keys:read', 'keys:write'],
       expires_in: '30d',
       usage_limit: { requests: 3, period: 'day' },
@@ -120,7 +111,7 @@ describe('with the key-service and the usage-service', () => {
   it('a 10-per-day key is served 10 MCP calls across two gateways, then both answer 429 within a second', async () => {
     const second = await world.startGateway({ USAGE_BLOCKS_RETRY_MS: '200' });
     const gateways = [gateway, second];
-    const limited = await createKey(world, actorOf(admin), { usage_limit: { requests: 10, period: 'day' } });
+    const limited = await world.createKey(actorOf(admin), { usage_limit: { requests: 10, period: 'day' } });
 
     // The first 10 requests, alternating between the two gateways, are all within the limit.
     for (let i = 0; i < 10; i++) {
@@ -143,7 +134,7 @@ describe('with the key-service and the usage-service', () => {
   it('raising a key limit lifts its block at once on every gateway, and the raised limit blocks again when reached', async () => {
     const second = await world.startGateway({ USAGE_BLOCKS_RETRY_MS: '200' });
     const gateways = [gateway, second];
-    const limited = await createKey(world, actorOf(admin), { usage_limit: { requests: 2, period: 'day' } });
+    const limited = await world.createKey(actorOf(admin), { usage_limit: { requests: 2, period: 'day' } });
     for (let i = 0; i < 2; i++) expect((await call(gateway, limited)).status).toBe(200);
     await waitFor(
       async () => (await Promise.all(gateways.map((g) => call(g, limited)))).every((r) => r.status === 429),
@@ -173,14 +164,14 @@ describe('with the key-service and the usage-service', () => {
   });
 
   it('removing an organization limit lifts its block; the admin key revokes keys while the org is over its limit', async () => {
-    const org = await createOrg(world, { name: 'Small plan', monthly_request_limit: 2 });
-    const orgMcp = await createMcp(world, actorOf(org.admin_key), { upstream_url: upstream.url });
-    const testMcp = await createMcp(world, actorOf(org.admin_key), {
+    const org = await world.createOrg({ name: 'Small plan', monthly_request_limit: 2 });
+    const orgMcp = await world.createMcp(actorOf(org.admin_key), { upstream_url: upstream.url });
+    const testMcp = await world.createMcp(actorOf(org.admin_key), {
       mode: 'test',
       upstream_url: upstream.url,
     });
-    const leaked = await createKey(world, actorOf(org.admin_key));
-    const testKey = await createKey(world, actorOf(org.admin_key), { mode: 'test' });
+    const leaked = await world.createKey(actorOf(org.admin_key));
+    const testKey = await world.createKey(actorOf(org.admin_key), { mode: 'test' });
     await waitFor(async () => (await mcpRequest(gateway.url, orgMcp.id, leaked.secret)).status === 429, {
       timeoutMs: 15_000,
       message: 'organization blocked',
