@@ -5,10 +5,10 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
 import { testDatabaseUrl, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
 import { createUsageDataSource } from '../src/database/data-source.js';
-import { type UsageServiceHandle } from '../src/index.js';
+import type { UsageServiceHandle } from '../src/index.js';
 import { UsageRepository } from '../src/usage/usage.repository.js';
 import {
-  EventPublisher,
+  type EventPublisher,
   GERMAN_IP,
   newKeyId,
   newMcpId,

@@ -11,7 +11,7 @@ import {
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
-import { bootstrap, type UsageServiceHandle } from '../src/index.js';
+import type { UsageServiceHandle } from '../src/index.js';
 import { newOrgId, type UsageBed, startUsageBed, createWebhook } from './support/fixtures.js';
 
 const DEADLINE_MS = 3_000;

@@ -1,3 +1,6 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import type { CreatedKey, McpView } from '@plexmcp/contracts';
+import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
 import {
   type KeyServiceHandle,
@@ -11,6 +14,7 @@ import {
   type ManagementFixtures,
   createTestSchema,
   keyServiceTestOptions,
+  actorOf,
   managementFixtures,
   serviceTestOptions,
   startIsolatedNats,
@@ -104,6 +108,43 @@ export async function startWorld(name: string, options: { keyService?: boolean }
   };
   if (options.keyService !== false) await world.startKeyService();
   return world;
+}
+
+/** What an MCP-traffic suite works with; its fields are set before the suite's first test. */
+export interface McpSuite {
+  world: World;
+  gateway: GatewayHandle;
+  /** An upstream MCP server answering plain JSON. */
+  upstream: UpstreamMcp;
+  /** The admin key of the suite's organization. */
+  admin: CreatedKey;
+  /** The organization's MCP in front of `upstream`. */
+  mcp: McpView;
+}
+
+/**
+ * Registers the hooks of a suite about MCP traffic: before its tests, a world (with the
+ * usage-service when asked), one gateway with `gatewayEnv`, a JSON upstream, an organization and
+ * its MCP in front of that upstream; after them, all of it closed.
+ */
+export function mcpSuite(
+  name: string,
+  options: { usageService?: boolean; gatewayEnv?: GatewayEnv } = {},
+): McpSuite {
+  const suite = {} as McpSuite;
+  beforeAll(async () => {
+    suite.world = await startWorld(name);
+    if (options.usageService) await suite.world.startUsageService();
+    suite.gateway = await suite.world.startGateway(options.gatewayEnv);
+    suite.upstream = await startUpstreamMcp({ json: true });
+    suite.admin = (await suite.world.createOrg()).admin_key;
+    suite.mcp = await suite.world.createMcp(actorOf(suite.admin), { upstream_url: suite.upstream.url });
+  });
+  afterAll(async () => {
+    await suite.upstream?.close();
+    await suite.world?.close();
+  });
+  return suite;
 }
 
 export interface HttpResult {
