@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from '@jest/globals';
-import type { CreatedKey, McpView } from '@plexmcp/contracts';
+import type { CreatedKey, CreatedOrg, McpView } from '@plexmcp/contracts';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
 import {
@@ -110,39 +110,56 @@ export async function startWorld(name: string, options: { keyService?: boolean }
   return world;
 }
 
-/** What an MCP-traffic suite works with; its fields are set before the suite's first test. */
-export interface McpSuite {
+/** What a gateway suite works with; its fields are set before the suite's first test. */
+export interface GatewaySuite {
   world: World;
   gateway: GatewayHandle;
-  /** An upstream MCP server answering plain JSON. */
-  upstream: UpstreamMcp;
-  /** The admin key of the suite's organization. */
+  /** The suite's organization ("Acme") and its admin key. */
+  org: CreatedOrg;
   admin: CreatedKey;
-  /** The organization's MCP in front of `upstream`. */
-  mcp: McpView;
 }
 
 /**
- * Registers the hooks of a suite about MCP traffic: before its tests, a world (with the
- * usage-service when asked), one gateway with `gatewayEnv`, a JSON upstream, an organization and
- * its MCP in front of that upstream; after them, all of it closed.
+ * Registers the hooks most gateway suites begin with: before their tests, a world (with the
+ * usage-service when asked), one gateway with `gatewayEnv` and an organization; after them, the
+ * world closed. A suite's own hooks run after these and see the fields set.
  */
-export function mcpSuite(
+export function gatewaySuite(
   name: string,
   options: { usageService?: boolean; gatewayEnv?: GatewayEnv } = {},
-): McpSuite {
-  const suite = {} as McpSuite;
+): GatewaySuite {
+  const suite = {} as GatewaySuite;
   beforeAll(async () => {
     suite.world = await startWorld(name);
     if (options.usageService) await suite.world.startUsageService();
     suite.gateway = await suite.world.startGateway(options.gatewayEnv);
+    suite.org = await suite.world.createOrg();
+    suite.admin = suite.org.admin_key;
+  });
+  afterAll(async () => {
+    await suite.world?.close();
+  });
+  return suite;
+}
+
+/** A gateway suite about MCP traffic: also a JSON upstream and the organization's MCP in front of it. */
+export interface McpSuite extends GatewaySuite {
+  /** An upstream MCP server answering plain JSON. */
+  upstream: UpstreamMcp;
+  mcp: McpView;
+}
+
+export function mcpSuite(
+  name: string,
+  options: { usageService?: boolean; gatewayEnv?: GatewayEnv } = {},
+): McpSuite {
+  const suite = gatewaySuite(name, options) as McpSuite;
+  beforeAll(async () => {
     suite.upstream = await startUpstreamMcp({ json: true });
-    suite.admin = (await suite.world.createOrg()).admin_key;
     suite.mcp = await suite.world.createMcp(actorOf(suite.admin), { upstream_url: suite.upstream.url });
   });
   afterAll(async () => {
     await suite.upstream?.close();
-    await suite.world?.close();
   });
   return suite;
 }
