@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  alertPageSchema,
   alertViewSchema,
   healthReplySchema,
   limitBlocksReplySchema,
@@ -25,6 +24,7 @@ import {
   type UsageBed,
   startUsageBed,
   createWebhook,
+  listAlerts,
 } from './support/fixtures.js';
 
 function expectSigned(secret: string, r: ReceivedRequest): void {
@@ -91,11 +91,7 @@ describe('limits, anomaly alerts and webhooks', () => {
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 5);
 
     const alerts = await waitFor(async () => {
-      const page = await rpc.call(
-        UsageSubjects.alerts.list,
-        { actor, query: { limit: 50, key_id: key } },
-        alertPageSchema,
-      );
+      const page = await listAlerts(rpc, actor, { limit: 50, key_id: key });
       return page.items.length > 0 ? page.items : null;
     });
     expect(alerts).toHaveLength(1);
@@ -131,11 +127,7 @@ describe('limits, anomaly alerts and webhooks', () => {
       Array.from({ length: 40 }, () => requestEvent({ org_id: org, key_id: key, status: 500 })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).errors['5xx'] === 80);
-    const page = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key, type: 'error_spike' } },
-      alertPageSchema,
-    );
+    const page = await listAlerts(rpc, actor, { limit: 50, key_id: key, type: 'error_spike' });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]!.details).toMatchObject({ window_errors: 40, error_rate: 1 });
   });
@@ -232,11 +224,7 @@ describe('limits, anomaly alerts and webhooks', () => {
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 3);
     await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 4);
-    const page = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key } },
-      alertPageSchema,
-    );
+    const page = await listAlerts(rpc, actor, { limit: 50, key_id: key });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
       type: 'key_expiring',
@@ -251,11 +239,7 @@ describe('limits, anomaly alerts and webhooks', () => {
       }),
     ]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: farKey })).total_requests === 1);
-    const none = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: farKey } },
-      alertPageSchema,
-    );
+    const none = await listAlerts(rpc, actor, { limit: 50, key_id: farKey });
     expect(none.items).toHaveLength(0);
   });
 
@@ -272,21 +256,13 @@ describe('limits, anomaly alerts and webhooks', () => {
     );
     await bed.publisher.publish(history);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 240);
-    const quiet = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key } },
-      alertPageSchema,
-    );
+    const quiet = await listAlerts(rpc, actor, { limit: 50, key_id: key });
     expect(quiet.items).toHaveLength(0);
     await bed.publisher.publish(
       Array.from({ length: 600 }, () => requestEvent({ org_id: org, key_id: key })),
     );
     const alerts = await waitFor(async () => {
-      const page = await rpc.call(
-        UsageSubjects.alerts.list,
-        { actor, query: { limit: 50, key_id: key, type: 'request_spike' } },
-        alertPageSchema,
-      );
+      const page = await listAlerts(rpc, actor, { limit: 50, key_id: key, type: 'request_spike' });
       return page.items.length > 0 ? page.items : null;
     });
     expect(alerts).toHaveLength(1);
@@ -360,11 +336,7 @@ describe('limits, anomaly alerts and webhooks', () => {
   });
 
   it('acknowledges alerts and keeps other organizations out', async () => {
-    const open = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 1, status: 'open' } },
-      alertPageSchema,
-    );
+    const open = await listAlerts(rpc, actor, { limit: 1, status: 'open' });
     const alert = open.items[0]!;
     const stranger = { org_id: newOrgId(), key_id: null, ip: null };
     await expect(
@@ -374,17 +346,9 @@ describe('limits, anomaly alerts and webhooks', () => {
     });
     const acked = await rpc.call(UsageSubjects.alerts.ack, { actor, id: alert.id }, alertViewSchema);
     expect(acked).toMatchObject({ id: alert.id, status: 'acknowledged' });
-    const stillOpen = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 100, status: 'open' } },
-      alertPageSchema,
-    );
+    const stillOpen = await listAlerts(rpc, actor, { limit: 100, status: 'open' });
     expect(stillOpen.items.some((a) => a.id === alert.id)).toBe(false);
-    const foreign = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor: stranger, query: { limit: 100 } },
-      alertPageSchema,
-    );
+    const foreign = await listAlerts(rpc, stranger, { limit: 100 });
     expect(foreign.items).toHaveLength(0);
   });
 

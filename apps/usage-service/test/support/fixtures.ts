@@ -6,6 +6,7 @@ import {
   type CreatedWebhook,
   IdPrefix,
   UsageSubjects,
+  alertPageSchema,
   createdWebhookSchema,
   MCP_ENDPOINT_ROUTE,
   type RequestRecordedEvent,
@@ -15,6 +16,7 @@ import {
   usageReplySchema,
 } from '@plexmcp/contracts';
 import { NatsRpcClient } from '@plexmcp/service-kit';
+import type { z } from 'zod';
 import {
   type IsolatedNats,
   createTestSchema,
@@ -110,6 +112,15 @@ export function createWebhook(
   body: { url: string; events?: string[] },
 ): Promise<CreatedWebhook> {
   return rpc.call(UsageSubjects.webhooks.create, { actor, body }, createdWebhookSchema);
+}
+
+/** One page of the alerts `actor` may see, filtered by `query` (`limit`, `key_id`, `type`, `status`). */
+export function listAlerts(
+  rpc: NatsRpcClient,
+  actor: Actor,
+  query: Record<string, unknown>,
+): Promise<z.infer<typeof alertPageSchema>> {
+  return rpc.call(UsageSubjects.alerts.list, { actor, query }, alertPageSchema);
 }
 
 export async function queryUsage(
