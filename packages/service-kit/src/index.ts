@@ -10,3 +10,5 @@ export * from './outbound-guard.js';
 export * from './encryption.js';
 export * from './secret-resealing.js';
 export * from './service-main.js';
+export * from './periodic-task.js';
+export * from './json-subscriber.js';

@@ -249,8 +249,12 @@ export function createAuthHook(deps: AuthHookDeps) {
     cache.load(keyHash).then(
       (decision) => admit(request, reply, done, decision, key, keyHash, Date.now(), 'validated'),
       (err: unknown) => {
-        const error = err instanceof AppError ? err : new AppError(ErrorCode.ServiceUnavailable);
-        if (!(err instanceof AppError)) logger.error({ err, request_id: requestId }, 'key validation failed');
+        const error =
+          err instanceof AppError
+            ? err
+            : new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
+        if (error.cause !== undefined)
+          logger.error({ err: error, request_id: requestId }, 'key validation failed');
         count(
           'deny',
           error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error',
@@ -258,7 +262,9 @@ export function createAuthHook(deps: AuthHookDeps) {
         // Only a definite answer may let a request through: anything else is 503, never a pass.
         sendError(
           reply,
-          error.code === ErrorCode.ServiceUnavailable ? error : new AppError(ErrorCode.ServiceUnavailable),
+          error.code === ErrorCode.ServiceUnavailable
+            ? error
+            : new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: error }),
           requestId,
         );
       },

@@ -87,9 +87,9 @@ export class DashboardSessions {
     let decision: KeyDecision;
     try {
       decision = this.cache.peek(keyHash, now) ?? (await this.cache.load(keyHash));
-    } catch {
+    } catch (err) {
       // Only a definite answer may open a session: anything else is 503, never a pass.
-      throw new AppError(ErrorCode.ServiceUnavailable);
+      throw new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
     }
     const verdict = decide({
       status: decision.status,

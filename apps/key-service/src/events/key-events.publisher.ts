@@ -88,6 +88,7 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
       throw new AppError(
         ErrorCode.ServiceUnavailable,
         'The change was saved but gateways could not be notified; retry',
+        { cause: err },
       );
     }
   }

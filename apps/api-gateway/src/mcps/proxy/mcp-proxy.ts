@@ -324,7 +324,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         if (resolved instanceof Promise) {
           resolved.then(
             (route) => authorizeAndForward(request, reply, route),
-            () => refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable)),
+            (err: unknown) =>
+              refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err })),
           );
         } else {
           authorizeAndForward(request, reply, resolved);
