@@ -27,7 +27,7 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     admin = (await createOrg(world)).admin_key;
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
-    await db.query(`SET search_path TO "${world.keyService!.config.dbSchema}"`);
+    await db.query(`SET search_path TO "${world.keyService!.config.KEY_SERVICE_DB_SCHEMA}"`);
   });
   afterAll(async () => {
     await db?.end();

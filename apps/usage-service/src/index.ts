@@ -1,10 +1,19 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
-import { RpcReplyInterceptor, connectNats, createLogger, createNatsMicroservice } from '@plexmcp/service-kit';
+import {
+  RpcReplyInterceptor,
+  SERVICE_INSTANCE_ID,
+  SERVICE_NATS,
+  ServiceShutdown,
+  connectNats,
+  createLogger,
+  createNatsMicroservice,
+} from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
 import { AppModule } from './app.module.js';
 import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
 import { openUsageDatabase } from './database/data-source.js';
+import { DATA_SOURCE, GEOIP } from './tokens.js';
 
 export type { BootstrapOverrides } from './config.js';
 export { verifyWebhook, signWebhook, webhookHeadersOf } from './webhooks/webhook-signature.js';
@@ -35,8 +44,24 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
   const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
   try {
+    // Phase 1 (the RPC transport) is the Nest app closing; the features register their parts.
+    const shutdown = new ServiceShutdown(logger);
+    shutdown.add('close connections', 'NATS and Postgres', async () => {
+      await nc.drain().catch(() => undefined);
+      await dataSource.destroy();
+    });
     const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
+      AppModule.register({
+        config,
+        logger,
+        shutdown,
+        values: [
+          { provide: SERVICE_NATS, useValue: nc },
+          { provide: SERVICE_INSTANCE_ID, useValue: instanceId },
+          { provide: DATA_SOURCE, useValue: dataSource },
+          { provide: GEOIP, useValue: geo },
+        ],
+      }),
       {
         natsUrl: config.NATS_URL,
         queue: QueueGroups.usageService,
@@ -54,8 +79,6 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       close: () =>
         (closing ??= (async () => {
           await app.close();
-          await nc.drain().catch(() => undefined);
-          await dataSource.destroy();
           logger.info({ instance_id: instanceId }, 'usage-service stopped');
         })()),
     };

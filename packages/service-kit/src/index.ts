@@ -12,3 +12,4 @@ export * from './secret-resealing.js';
 export * from './service-main.js';
 export * from './periodic-task.js';
 export * from './json-subscriber.js';
+export * from './service-module.js';

@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { Logger } from 'pino';
+import type { KitLogger } from './periodic-task.js';
 import type { z } from 'zod';
 
 export interface JsonSubscriptionOptions<S extends z.ZodType> {
@@ -8,7 +8,7 @@ export interface JsonSubscriptionOptions<S extends z.ZodType> {
   schema: S;
   /** Instances in one queue group share the messages; without it every subscriber gets each one. */
   queue?: string;
-  logger: Pick<Logger, 'warn' | 'error'>;
+  logger: KitLogger;
   /** Called with each valid message; a rejection is logged. `close()` waits for pending calls. */
   handle: (message: z.infer<S>, msg: Msg) => unknown;
   /**
@@ -24,9 +24,11 @@ export interface JsonSubscriptionOptions<S extends z.ZodType> {
  * typed. Returned by `subscribeJson`.
  */
 export class JsonSubscription {
-  private readonly pending = new Set<Promise<void>>();
-
-  constructor(private readonly subscription: Subscription) {}
+  constructor(
+    private readonly subscription: Subscription,
+    /** Handler calls still running. */
+    private readonly pending: ReadonlySet<Promise<void>>,
+  ) {}
 
   /**
    * Stops receiving: the broker stops routing here, messages already delivered are still handled,
@@ -37,12 +39,6 @@ export class JsonSubscription {
     await this.subscription.closed.catch(() => undefined);
     await Promise.allSettled([...this.pending]);
   }
-
-  /** @internal Keeps an asynchronous handler call until it settles. */
-  track(work: Promise<void>): void {
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-  }
 }
 
 export function subscribeJson<S extends z.ZodType>(
@@ -50,7 +46,7 @@ export function subscribeJson<S extends z.ZodType>(
   options: JsonSubscriptionOptions<S>,
 ): JsonSubscription {
   const { schema, logger, handle, onInvalid } = options;
-  let subscription: JsonSubscription | undefined;
+  const pending = new Set<Promise<void>>();
   const sub = nc.subscribe(options.subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     callback: (err, msg) => {
@@ -68,14 +64,17 @@ export function subscribeJson<S extends z.ZodType>(
         logger.error({ err: error, subject: msg.subject }, 'message handler failed');
       try {
         const result = handle(parsed.data, msg);
-        if (result instanceof Promise) subscription?.track(result.then(() => undefined, failed));
+        if (result instanceof Promise) {
+          const work = result.then(() => undefined, failed);
+          pending.add(work);
+          void work.finally(() => pending.delete(work));
+        }
       } catch (error) {
         failed(error);
       }
     },
   });
-  subscription = new JsonSubscription(sub);
-  return subscription;
+  return new JsonSubscription(sub, pending);
 }
 
 function decode<S extends z.ZodType>(

@@ -1,12 +1,16 @@
-import type { Logger } from 'pino';
+/** The part of a pino logger the service-kit helpers write to. */
+export interface KitLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
 
 export interface PeriodicTaskOptions {
   /** Names the task in log lines: `key sweep`, `usage rollup`. */
   name: string;
   intervalMs: number;
   /** One tick. A rejection (or throw) is logged and the loop goes on. */
-  run: () => Promise<unknown> | unknown;
-  logger: Pick<Logger, 'warn'>;
+  run: () => unknown;
+  logger: Pick<KitLogger, 'warn'>;
   /** Tick once as soon as the task starts, not only after the first interval. Default false. */
   runOnStart?: boolean;
 }

@@ -105,9 +105,9 @@ describe('subscribeJson', () => {
       subject,
       schema: pingSchema,
       logger,
-      handle: async (ping) => {
+      handle: (ping) => {
         seen.push(ping.n);
-        if (ping.n === 1) throw new Error('boom');
+        return ping.n === 1 ? Promise.reject(new Error('boom')) : Promise.resolve();
       },
     });
     await subscriber.flush();

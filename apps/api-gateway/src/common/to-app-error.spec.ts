@@ -36,7 +36,8 @@ describe('toAppError', () => {
 
     const wire = JSON.stringify(errorEnvelope(error, 'req_7'));
     expect(wire).not.toContain('TIMEOUT');
-    expect(Object.keys(JSON.parse(wire).error).sort()).toEqual(['code', 'message', 'request_id']);
+    const envelope = JSON.parse(wire) as { error: Record<string, unknown> };
+    expect(Object.keys(envelope.error).sort()).toEqual(['code', 'message', 'request_id']);
   });
 
   it('does not log an expected typed error without a cause', () => {

@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, DATA_SOURCE, LOGGER } from '../tokens.js';
+import { DATA_SOURCE } from '../tokens.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
@@ -18,18 +19,17 @@ const KEYS_PER_QUERY = 500;
  * type per ALERT_COOLDOWN_MS even when several instances evaluate the same key.
  */
 @Injectable()
-export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AnomalyDetector implements OnApplicationBootstrap {
   private touched = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
   readonly thresholds: AnomalyThresholds;
 
   constructor(
     private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {
     this.thresholds = {
       windowMinutes: config.ANOMALY_WINDOW_MINUTES,
@@ -44,15 +44,12 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.evaluate().finally(() => (this.running = null));
-    }, this.config.ANOMALY_EVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    runPeriodicTask(this.shutdown, {
+      name: 'anomaly evaluation',
+      intervalMs: this.config.ANOMALY_EVAL_MS,
+      logger: this.logger,
+      run: () => this.evaluate(),
+    });
   }
 
   /** Called after an ingest batch commits. */
@@ -114,8 +111,9 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
         }
       }
     } catch (err) {
+      // Evaluated again on the next tick (the task logs the failure).
       for (const k of keys) this.touched.add(k);
-      this.logger.warn({ err }, 'anomaly evaluation failed; will retry');
+      throw err;
     }
   }
 }

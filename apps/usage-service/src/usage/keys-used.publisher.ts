@@ -1,9 +1,15 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type KeysUsedEvent, UsageSubjects } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+  SERVICE_NATS,
+  ServiceShutdown,
+  runPeriodicTask,
+} from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
 
 const MAX_KEYS_PER_MESSAGE = 1000;
 
@@ -13,24 +19,25 @@ const MAX_KEYS_PER_MESSAGE = 1000;
  * minute per key instead of once per request.
  */
 @Injectable()
-export class KeysUsedPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KeysUsedPublisher implements OnApplicationBootstrap {
   private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.flush(), this.config.KEYS_USED_FLUSH_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    this.flush();
+    runPeriodicTask(this.shutdown, {
+      name: 'key last-use flush',
+      intervalMs: this.config.KEYS_USED_FLUSH_MS,
+      logger: this.logger,
+      run: () => this.flush(),
+    });
+    // After ingest stopped: what the last batches recorded is published too.
+    this.shutdown.add('flush publishers', 'key last-use times', () => this.flush());
   }
 
   record(keyId: string, usedAtMs: number): void {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER } from '../tokens.js';
 import { bucketStart } from './time-buckets.js';
 import { UsageRepository } from './usage.repository.js';
 
@@ -12,33 +12,25 @@ import { UsageRepository } from './usage.repository.js';
  * fly, so the rollup delay is never visible in answers.
  */
 @Injectable()
-export class RollupService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-
+export class RollupService implements OnApplicationBootstrap {
   constructor(
     private readonly repository: UsageRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.run().finally(() => (this.running = null));
-    }, this.config.ROLLUP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    // A failed rollup is logged; the next tick rolls up the same minutes.
+    runPeriodicTask(this.shutdown, {
+      name: 'usage rollup',
+      intervalMs: this.config.ROLLUP_INTERVAL_MS,
+      logger: this.logger,
+      run: () => this.run(),
+    });
   }
 
   async run(nowMs = Date.now()): Promise<void> {
-    try {
-      await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
-    } catch (err) {
-      this.logger.warn({ err }, 'usage rollup failed; will retry');
-    }
+    await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
   }
 }

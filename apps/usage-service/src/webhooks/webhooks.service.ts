@@ -16,11 +16,10 @@ import {
   type OutboundAddressPolicy,
   newId,
 } from '@plexmcp/contracts';
-import { checkOutboundUrl } from '@plexmcp/service-kit';
+import { checkOutboundUrl, SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
 import { decodeCursor, encodeCursor } from '../database/cursor.js';
 import type { SqlExecutor } from '../database/data-source.js';
-import { CONFIG } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { generateWebhookSecret } from './webhook-signature.js';
@@ -39,7 +38,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhooksRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
