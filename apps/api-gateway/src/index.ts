@@ -259,6 +259,7 @@ async function start(
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
+    fastify.decorateRequest('errorCause', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);

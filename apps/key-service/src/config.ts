@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ConfigError,
+  requireDatabaseUrl,
   type ServiceConfigOverrides,
   baseServiceEnv,
   booleanSchema,
@@ -77,14 +77,11 @@ export const loadKeyServiceConfig = defineServiceConfig({
   schema: keyServiceEnvSchema,
   aliases: keyServiceAliases,
   derive: (env) => {
-    const databaseUrl = env.KEY_SERVICE_DATABASE_URL ?? env.DATABASE_URL;
-    if (databaseUrl === undefined) {
-      throw new ConfigError(['DATABASE_URL: DATABASE_URL or KEY_SERVICE_DATABASE_URL is required']);
-    }
+    const own = { variable: 'KEY_SERVICE_DATABASE_URL', value: env.KEY_SERVICE_DATABASE_URL };
     return {
       /** What the data source and the migrations need. */
       database: {
-        databaseUrl,
+        databaseUrl: requireDatabaseUrl(own, env.DATABASE_URL),
         dbSchema: env.KEY_SERVICE_DB_SCHEMA,
         dbPoolSize: env.KEY_SERVICE_DB_POOL_SIZE,
       },

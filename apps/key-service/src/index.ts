@@ -1,13 +1,10 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
 import {
-  RpcReplyInterceptor,
-  SERVICE_INSTANCE_ID,
-  SERVICE_NATS,
   ServiceShutdown,
   connectNats,
   createLogger,
-  createNatsMicroservice,
+  startNatsMicroservice,
   type NatsConnection,
 } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
@@ -46,22 +43,14 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
     dataSource = await createDataSource(config.database).initialize();
     const events = await connectNats(config.NATS_URL, `${instanceId}-events`);
     eventsConnection = events;
-    // Phase 1 (the RPC transport) is the Nest app closing; the data source closes after the rest.
+    // Phase 1 (the RPC transport) is the Nest app closing; the data source closes after the rest
+    // (DatabaseModule, on application shutdown).
     const shutdown = new ServiceShutdown(logger);
-    shutdown.add('close connections', 'event connection', () => events.drain());
-    const app = await createNatsMicroservice(
-      AppModule.register(
-        {
-          config,
-          logger,
-          shutdown,
-          values: [
-            { provide: SERVICE_NATS, useValue: events },
-            { provide: SERVICE_INSTANCE_ID, useValue: instanceId },
-          ],
-        },
-        dataSource,
-      ),
+    shutdown.add('close connections', 'event connection', async () => {
+      if (!events.isClosed()) await events.drain();
+    });
+    const app = await startNatsMicroservice(
+      AppModule.register({ config, logger, shutdown, instanceId, nats: events }, dataSource),
       {
         natsUrl: config.NATS_URL,
         queue: QueueGroups.keyService,
@@ -70,8 +59,6 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
         shutdownGraceMs: config.KEY_SERVICE_SHUTDOWN_GRACE_MS,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
-    await app.listen();
     logger.info({ instance_id: instanceId, schema: config.KEY_SERVICE_DB_SCHEMA }, 'key-service ready');
     return {
       instanceId,

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type ServiceResources, serviceRootModule } from '@plexmcp/service-kit';
+import { type ServiceResources, scheduledTask, serviceRootModule } from '@plexmcp/service-kit';
+import type { UsageServiceConfig } from './config.js';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
@@ -16,7 +17,15 @@ export class AppModule {
       AppModule,
       resources,
       [UsageModule, LimitsModule, WebhooksModule, AlertsModule, IngestModule, HealthModule],
-      [RetentionService],
+      [
+        RetentionService,
+        scheduledTask({
+          name: 'retention sweep',
+          on: RetentionService,
+          run: (retention) => retention.sweep(),
+          intervalMs: (config: UsageServiceConfig) => config.RETENTION_SWEEP_MS,
+        }),
+      ],
     );
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  ConfigError,
+  requireDatabaseUrl,
   baseServiceEnv,
   booleanSchema,
   encryptionKeysSchema,
@@ -121,11 +121,12 @@ const usageServiceAliases = {
 export const loadUsageServiceConfig = defineServiceConfig({
   schema: usageServiceEnvSchema,
   aliases: usageServiceAliases,
-  derive: (env) => {
-    const databaseUrl = env.USAGE_SERVICE_DATABASE_URL ?? env.DATABASE_URL;
-    if (!databaseUrl) throw new ConfigError(['DATABASE_URL: required (or USAGE_SERVICE_DATABASE_URL)']);
-    return { databaseUrl };
-  },
+  derive: (env) => ({
+    databaseUrl: requireDatabaseUrl(
+      { variable: 'USAGE_SERVICE_DATABASE_URL', value: env.USAGE_SERVICE_DATABASE_URL },
+      env.DATABASE_URL,
+    ),
+  }),
 });
 
 export type UsageServiceConfig = ReturnType<typeof loadUsageServiceConfig>;

@@ -1,14 +1,6 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
-import {
-  RpcReplyInterceptor,
-  SERVICE_INSTANCE_ID,
-  SERVICE_NATS,
-  ServiceShutdown,
-  connectNats,
-  createLogger,
-  createNatsMicroservice,
-} from '@plexmcp/service-kit';
+import { ServiceShutdown, connectNats, createLogger, startNatsMicroservice } from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
 import { AppModule } from './app.module.js';
 import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
@@ -50,14 +42,14 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       await nc.drain().catch(() => undefined);
       await dataSource.destroy();
     });
-    const app = await createNatsMicroservice(
+    const app = await startNatsMicroservice(
       AppModule.register({
         config,
         logger,
         shutdown,
+        instanceId,
+        nats: nc,
         values: [
-          { provide: SERVICE_NATS, useValue: nc },
-          { provide: SERVICE_INSTANCE_ID, useValue: instanceId },
           { provide: DATA_SOURCE, useValue: dataSource },
           { provide: GEOIP, useValue: geo },
         ],
@@ -69,8 +61,6 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
         logger,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
-    await app.listen();
     logger.info({ instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA }, 'usage-service started');
 
     let closing: Promise<void> | null = null;

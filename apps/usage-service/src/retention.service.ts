@@ -1,31 +1,19 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from './config.js';
 import { LimitsRepository } from './limits/limits.repository.js';
 import { UsageRepository } from './usage/usage.repository.js';
 
 const DAY_MS = 86_400_000;
 
-/** Drops aggregates, remembered event ids and old limit counters past their retention. */
+/** Drops aggregates, remembered event ids and old limit counters past their retention (every RETENTION_SWEEP_MS). */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap {
+export class RetentionService {
   constructor(
     private readonly usage: UsageRepository,
     private readonly limits: LimitsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
-
-  onApplicationBootstrap(): void {
-    runPeriodicTask(this.shutdown, {
-      name: 'retention sweep',
-      intervalMs: this.config.RETENTION_SWEEP_MS,
-      logger: this.logger,
-      run: () => this.sweep(),
-    });
-  }
 
   async sweep(now = Date.now()): Promise<void> {
     await this.usage.prune('minute', new Date(now - this.config.USAGE_RETENTION_MINUTE_DAYS * DAY_MS));

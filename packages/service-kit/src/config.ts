@@ -101,6 +101,19 @@ export const baseServiceEnv = {
   LOG_FORMAT: logFormatSchema,
 };
 
+/**
+ * The Postgres URL of a service: its own variable (`KEY_SERVICE_DATABASE_URL`) wins over the shared
+ * `DATABASE_URL`; one of them is required.
+ */
+export function requireDatabaseUrl(
+  own: { variable: string; value: string | undefined },
+  shared: string | undefined,
+): string {
+  const url = own.value ?? shared;
+  if (!url) throw new ConfigError([`DATABASE_URL: DATABASE_URL or ${own.variable} is required`]);
+  return url;
+}
+
 /** The names of a schema's environment variables. */
 export type ConfigVariable<S extends z.ZodObject> = Extract<keyof S['shape'], string>;
 

@@ -11,5 +11,5 @@ export * from './encryption.js';
 export * from './secret-resealing.js';
 export * from './service-main.js';
 export * from './periodic-task.js';
-export * from './json-subscriber.js';
+export * from './subscribe-json.js';
 export * from './service-module.js';

@@ -1,5 +1,6 @@
 import {
   type DynamicModule,
+  type FactoryProvider,
   Global,
   Inject,
   Injectable,
@@ -12,7 +13,7 @@ import {
 import type { Logger } from 'pino';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { type JsonSubscription, type JsonSubscriptionOptions, subscribeJson } from './json-subscriber.js';
+import { type JsonSubscription, type JsonSubscriptionOptions, subscribeJson } from './subscribe-json.js';
 import { type KitLogger, PeriodicTask, type PeriodicTaskOptions } from './periodic-task.js';
 
 /** The service's validated configuration (what its `load…Config` returned). */
@@ -88,6 +89,44 @@ export function runPeriodicTask(shutdown: ServiceShutdown, options: PeriodicTask
   return task;
 }
 
+export interface ScheduledTaskSpec<T, C> {
+  /** Names the task in log lines and shutdown steps. */
+  name: string;
+  /** The provider whose work runs on each tick. */
+  on: Type<T>;
+  run: (target: T) => unknown;
+  intervalMs: (config: C) => number;
+  runOnStart?: boolean;
+  /** Run once more after the task stopped, in the `flush publishers` phase (a batching publisher). */
+  flushOnShutdown?: boolean;
+}
+
+/**
+ * A feature module's declaration of a periodic task (`providers: [RollupService,
+ * scheduledTask({ name: 'usage rollup', on: RollupService, run: (r) => r.run(), intervalMs: (c:
+ * UsageServiceConfig) => c.ROLLUP_INTERVAL_MS })]`): it starts when the application has booted and
+ * stops, awaiting its running tick, in the `stop tasks` phase. The provider doing the work needs no
+ * timer, logger or lifecycle hook of its own.
+ */
+export function scheduledTask<T, C>(spec: ScheduledTaskSpec<T, C>): FactoryProvider {
+  return {
+    provide: Symbol(spec.name),
+    inject: [spec.on, SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown],
+    useFactory: (target: T, config: C, logger: Logger, shutdown: ServiceShutdown) => ({
+      onApplicationBootstrap: (): void => {
+        runPeriodicTask(shutdown, {
+          name: spec.name,
+          intervalMs: spec.intervalMs(config),
+          logger,
+          runOnStart: spec.runOnStart ?? false,
+          run: () => spec.run(target),
+        });
+        if (spec.flushOnShutdown) shutdown.add('flush publishers', spec.name, () => spec.run(target));
+      },
+    }),
+  };
+}
+
 /** Subscribes (see `subscribeJson`); the subscription drains in the `drain subscriptions` phase. */
 export function runSubscription<S extends z.ZodType>(
   shutdown: ServiceShutdown,
@@ -116,6 +155,10 @@ class ServiceShutdownHook implements OnModuleDestroy {
 export interface ServiceResources {
   config: unknown;
   logger: Logger;
+  /** Provided as `SERVICE_INSTANCE_ID`. */
+  instanceId?: string;
+  /** Provided as `SERVICE_NATS`. */
+  nats?: NatsConnection;
   /** Other process-wide values, by token (the event NATS connection, the instance id, …). */
   values?: ReadonlyArray<ValueProvider>;
   /**
@@ -133,6 +176,10 @@ class ServiceResourcesModule {
     const providers: Array<ValueProvider | Type> = [
       { provide: SERVICE_CONFIG, useValue: resources.config },
       { provide: SERVICE_LOGGER, useValue: resources.logger },
+      ...(resources.instanceId === undefined
+        ? []
+        : [{ provide: SERVICE_INSTANCE_ID, useValue: resources.instanceId }]),
+      ...(resources.nats === undefined ? [] : [{ provide: SERVICE_NATS, useValue: resources.nats }]),
       ...(resources.values ?? []),
     ];
     if (resources.shutdown) {

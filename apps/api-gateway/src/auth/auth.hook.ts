@@ -253,8 +253,7 @@ export function createAuthHook(deps: AuthHookDeps) {
           err instanceof AppError
             ? err
             : new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
-        if (error.cause !== undefined)
-          logger.error({ err: error, request_id: requestId }, 'key validation failed');
+        if (!(err instanceof AppError)) logger.error({ err, request_id: requestId }, 'key validation failed');
         count(
           'deny',
           error.code === ErrorCode.ServiceUnavailable ? 'key_service_unavailable' : 'validation_error',

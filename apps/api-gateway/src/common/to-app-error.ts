@@ -22,17 +22,10 @@ interface StatusCarrier {
 /**
  * Turns anything thrown into an AppError. Typed errors keep their code; framework errors (Nest
  * HttpException, Fastify's body-limit/JSON errors) keep their status class with our default
- * message; anything else is logged and becomes a 500 `internal_error` without internals. A typed
- * 5xx with a `cause` is logged with it (scrubbed by the logger) and sent without it.
+ * message; anything else is logged and becomes a 500 `internal_error` without internals.
  */
 export function toAppError(err: unknown, logger: Logger, requestId: string | undefined): AppError {
-  if (err instanceof AppError) {
-    // A 5xx that wraps a failure (a NATS timeout behind a 503) logs it; the wire gets code and message only.
-    if (err.status >= 500 && err.cause !== undefined) {
-      logger.warn({ err, request_id: requestId }, `${err.code}: ${err.message}`);
-    }
-    return err;
-  }
+  if (err instanceof AppError) return err;
   // Nest wraps Fastify's own 4xx errors (body parsing, router) in an HttpException with the
   // original as `cause`: answer from the original, which says what was wrong.
   const framework = err instanceof HttpException ? frameworkError(err.cause) : frameworkError(err);

@@ -1,34 +1,23 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { KeyEvent } from '@plexmcp/contracts';
-import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
+import { SERVICE_LOGGER } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { KeyServiceConfig } from '../config.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { ApiKeysRepository, type SweptKey } from './api-keys.repository.js';
 
 /**
  * Ends rotation grace periods (the old key is revoked) and marks expired keys, then announces
- * each change so gateways evict it. Every instance sweeps; the atomic UPDATE … RETURNING hands
- * each key to exactly one of them, so an event is never published twice.
+ * each change so gateways evict it. Every instance sweeps (every KEY_SWEEP_INTERVAL_MS, see
+ * KeysModule); the atomic UPDATE … RETURNING hands each key to exactly one of them, so an event is
+ * never published twice.
  */
 @Injectable()
-export class KeySweeper implements OnApplicationBootstrap {
+export class KeySweeper {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly events: KeyEventsPublisher,
-    @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
-
-  onApplicationBootstrap(): void {
-    runPeriodicTask(this.shutdown, {
-      name: 'key sweep',
-      intervalMs: this.config.KEY_SWEEP_INTERVAL_MS,
-      logger: this.logger,
-      run: () => this.sweepOnce(),
-    });
-  }
 
   /** One full sweep; returns what changed. */
   async sweepOnce(): Promise<{ revoked: SweptKey[]; expired: SweptKey[] }> {

@@ -1,7 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
-import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { DATA_SOURCE } from '../tokens.js';
 import { bucketStart } from '../usage/time-buckets.js';
@@ -19,7 +18,7 @@ const KEYS_PER_QUERY = 500;
  * type per ALERT_COOLDOWN_MS even when several instances evaluate the same key.
  */
 @Injectable()
-export class AnomalyDetector implements OnApplicationBootstrap {
+export class AnomalyDetector {
   private touched = new Set<string>();
   readonly thresholds: AnomalyThresholds;
 
@@ -28,8 +27,6 @@ export class AnomalyDetector implements OnApplicationBootstrap {
     private readonly alerts: AlertsService,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {
     this.thresholds = {
       windowMinutes: config.ANOMALY_WINDOW_MINUTES,
@@ -41,15 +38,6 @@ export class AnomalyDetector implements OnApplicationBootstrap {
       requestMinPerMinute: config.ANOMALY_REQUEST_MIN_PER_MINUTE,
       requestMinBaselineMinutes: config.ANOMALY_REQUEST_MIN_BASELINE_MINUTES,
     };
-  }
-
-  onApplicationBootstrap(): void {
-    runPeriodicTask(this.shutdown, {
-      name: 'anomaly evaluation',
-      intervalMs: this.config.ANOMALY_EVAL_MS,
-      logger: this.logger,
-      run: () => this.evaluate(),
-    });
   }
 
   /** Called after an ingest batch commits. */

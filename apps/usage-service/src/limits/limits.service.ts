@@ -1,15 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  SERVICE_CONFIG,
-  SERVICE_LOGGER,
-  SERVICE_NATS,
-  ServiceShutdown,
-  runPeriodicTask,
-} from '@plexmcp/service-kit';
+import { SERVICE_LOGGER, SERVICE_NATS } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '../database/data-source.js';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
@@ -19,26 +12,15 @@ import { type BlockRow, LimitsRepository } from './limits.repository.js';
  * Usage limits: the organization's monthly live-request limit and a key's optional daily or
  * monthly limit. Counting happens inside the ingest transaction, so a limit is reached exactly
  * once; the block is announced on `usage.events.limit_reached` after commit (and re-announced by
- * the sweeper if the process died in between), and cleared with `limit_cleared` at reset time.
+ * the sweep — every LIMITS_SWEEP_MS, see LimitsModule — if the process died in between), and cleared with `limit_cleared` at reset time.
  */
 @Injectable()
-export class LimitsService implements OnApplicationBootstrap {
+export class LimitsService {
   constructor(
     private readonly repository: LimitsRepository,
-    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
-
-  onApplicationBootstrap(): void {
-    runPeriodicTask(this.shutdown, {
-      name: 'limit sweep',
-      intervalMs: this.config.LIMITS_SWEEP_MS,
-      logger: this.logger,
-      run: () => this.sweep(),
-    });
-  }
 
   /**
    * Inside the ingest transaction: lifts the blocks a raised or removed limit ended, counts billable

@@ -1,44 +1,25 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type KeysUsedEvent, UsageSubjects } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  SERVICE_CONFIG,
-  SERVICE_LOGGER,
-  SERVICE_NATS,
-  ServiceShutdown,
-  runPeriodicTask,
-} from '@plexmcp/service-kit';
+import { SERVICE_LOGGER, SERVICE_NATS } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { UsageServiceConfig } from '../config.js';
 
 const MAX_KEYS_PER_MESSAGE = 1000;
 
 /**
  * Keeps the latest request time of each key seen since the last flush and publishes them in
- * batches (`UsageSubjects.keysUsed`), so the key-service updates `last_used_at` a few times a
+ * batches (`UsageSubjects.keysUsed`) every KEYS_USED_FLUSH_MS and once more at shutdown, after
+ * ingest stopped (see UsageModule), so the key-service updates `last_used_at` a few times a
  * minute per key instead of once per request.
  */
 @Injectable()
-export class KeysUsedPublisher implements OnApplicationBootstrap {
+export class KeysUsedPublisher {
   private pending = new Map<string, number>();
 
   constructor(
-    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
-
-  onApplicationBootstrap(): void {
-    runPeriodicTask(this.shutdown, {
-      name: 'key last-use flush',
-      intervalMs: this.config.KEYS_USED_FLUSH_MS,
-      logger: this.logger,
-      run: () => this.flush(),
-    });
-    // After ingest stopped: what the last batches recorded is published too.
-    this.shutdown.add('flush publishers', 'key last-use times', () => this.flush());
-  }
 
   record(keyId: string, usedAtMs: number): void {
     const current = this.pending.get(keyId);

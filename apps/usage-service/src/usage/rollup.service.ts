@@ -1,6 +1,5 @@
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { SERVICE_CONFIG, SERVICE_LOGGER, ServiceShutdown, runPeriodicTask } from '@plexmcp/service-kit';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
 import { bucketStart } from './time-buckets.js';
 import { UsageRepository } from './usage.repository.js';
@@ -12,24 +11,13 @@ import { UsageRepository } from './usage.repository.js';
  * fly, so the rollup delay is never visible in answers.
  */
 @Injectable()
-export class RollupService implements OnApplicationBootstrap {
+export class RollupService {
   constructor(
     private readonly repository: UsageRepository,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
-    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
 
-  onApplicationBootstrap(): void {
-    // A failed rollup is logged; the next tick rolls up the same minutes.
-    runPeriodicTask(this.shutdown, {
-      name: 'usage rollup',
-      intervalMs: this.config.ROLLUP_INTERVAL_MS,
-      logger: this.logger,
-      run: () => this.run(),
-    });
-  }
-
+  /** A failed rollup is logged by its task; the next tick rolls up the same minutes. */
   async run(nowMs = Date.now()): Promise<void> {
     await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
   }

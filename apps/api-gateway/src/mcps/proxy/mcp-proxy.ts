@@ -113,6 +113,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     if (error.code !== ErrorCode.PayloadTooLarge)
       observe(error.status, (performance.now() - exchange.startedAt) / 1000);
     request.errorCode = error.code;
+    request.errorCause = error.cause ?? null;
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),

@@ -10,8 +10,8 @@ let publisher: NatsConnection;
 let subscriber: NatsConnection;
 
 beforeAll(async () => {
-  publisher = await connectNats(NATS_URL, 'json-subscriber-test-pub');
-  subscriber = await connectNats(NATS_URL, 'json-subscriber-test-sub');
+  publisher = await connectNats(NATS_URL, 'subscribe-json-test-pub');
+  subscriber = await connectNats(NATS_URL, 'subscribe-json-test-sub');
 });
 
 afterAll(async () => {
@@ -36,7 +36,7 @@ function recordingLogger(): {
 
 describe('subscribeJson', () => {
   it('drops and logs invalid messages and delivers valid ones, in order', async () => {
-    const subject = `test.json-subscriber.${randomBase62(12)}`;
+    const subject = `test.subscribe-json.${randomBase62(12)}`;
     const logger = recordingLogger();
     const received: Array<z.infer<typeof pingSchema>> = [];
     const invalid: string[] = [];
@@ -62,7 +62,7 @@ describe('subscribeJson', () => {
   });
 
   it('close() stops delivery and waits for a handler still running', async () => {
-    const subject = `test.json-subscriber.${randomBase62(12)}`;
+    const subject = `test.subscribe-json.${randomBase62(12)}`;
     let finished = 0;
     let release!: () => void;
     const blocked = new Promise<void>((resolve) => (release = resolve));
@@ -98,7 +98,7 @@ describe('subscribeJson', () => {
   });
 
   it('logs a handler that fails and keeps delivering', async () => {
-    const subject = `test.json-subscriber.${randomBase62(12)}`;
+    const subject = `test.subscribe-json.${randomBase62(12)}`;
     const logger = recordingLogger();
     const seen: number[] = [];
     const subscription = subscribeJson(subscriber, {
