@@ -12,3 +12,6 @@ export * from './outbound-guard.js';
 export * from './encryption.js';
 export * from './secret-resealing.js';
 export * from './service-main.js';
+export * from './periodic-task.js';
+export * from './subscribe-json.js';
+export * from './service-module.js';

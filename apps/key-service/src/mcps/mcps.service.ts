@@ -17,7 +17,8 @@ import {
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
+import type { KeyServiceConfig } from '../config.js';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import type { EntityManager } from 'typeorm';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
@@ -50,7 +51,7 @@ export class McpsService {
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
-    @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     private readonly upstreams: UpstreamUrlPolicy,
     private readonly headers: McpHeadersCipher,
   ) {}
@@ -194,7 +195,7 @@ export class McpsService {
     upstreamUrl: string,
     exceptId?: string,
   ): Promise<void> {
-    if (!this.config.isolateTestUpstreams) return;
+    if (!this.config.MCP_ISOLATE_TEST_UPSTREAMS) return;
     const other = mode === 'test' ? 'live' : 'test';
     const origin = new URL(upstreamUrl).origin;
     const urls = await this.mcps.upstreamUrls(manager, orgId, other, exceptId);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@plexmcp/service-kit';
 import {
   type AckAlertRequest,
   AppError,
@@ -14,7 +15,6 @@ import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { decodeCursor, rowPosition, toPage } from '@plexmcp/service-kit';
 import type { SqlExecutor } from '@plexmcp/service-kit';
-import { CONFIG, LOGGER } from '../tokens.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type AlertRow, AlertsRepository } from './alerts.repository.js';
 
@@ -35,8 +35,8 @@ export class AlertsService {
   constructor(
     private readonly repository: AlertsRepository,
     private readonly webhooks: WebhooksService,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
   /**

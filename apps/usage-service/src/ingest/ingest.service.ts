@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_LOGGER } from '@plexmcp/service-kit';
 import {
   REQUEST_BATCH_MAX_EVENTS,
   type RequestRecordedEvent,
@@ -14,7 +15,7 @@ import { AlertsService } from '../alerts/alerts.service.js';
 import type { GeoIpService } from '../alerts/geoip.service.js';
 import { KeyWatchService } from '../alerts/key-watch.service.js';
 import { LimitsService } from '../limits/limits.service.js';
-import { GEOIP, LOGGER } from '../tokens.js';
+import { GEOIP } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
@@ -84,7 +85,7 @@ export class IngestService {
     private readonly keysUsed: KeysUsedPublisher,
     private readonly transactions: TransactionRunner,
     @Inject(GEOIP) private readonly geo: GeoIpService,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
   async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {

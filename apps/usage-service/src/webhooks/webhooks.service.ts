@@ -16,9 +16,15 @@ import {
   type OutboundAddressPolicy,
   newId,
 } from '@plexmcp/contracts';
-import { type SqlExecutor, checkOutboundUrl, decodeCursor, rowPosition, toPage } from '@plexmcp/service-kit';
+import {
+  type SqlExecutor,
+  SERVICE_CONFIG,
+  checkOutboundUrl,
+  decodeCursor,
+  rowPosition,
+  toPage,
+} from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { generateWebhookSecret } from './webhook-signature.js';
@@ -37,7 +43,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhooksRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
