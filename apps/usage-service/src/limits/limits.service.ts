@@ -3,7 +3,6 @@ import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { SERVICE_LOGGER, SERVICE_NATS } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
