@@ -99,6 +99,8 @@ export class KeyDecisionCache {
     const lookup = this.rpc
       .call(Subjects.keys.validate, { key_hash: keyHash }, validateKeyReplySchema, {
         timeoutMs: this.options.timeoutMs,
+        // A read: when the key-service that took it dies, another instance answers in time.
+        idempotent: true,
       })
       .then((reply) => {
         const decision = this.toDecision(reply, Date.now());

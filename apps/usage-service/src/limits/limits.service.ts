@@ -1,11 +1,13 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '../database/data-source.js';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
-import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
+import { CONFIG, DATA_SOURCE, LOGGER, NATS_CONNECTION } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 import { type BlockRow, LimitsRepository } from './limits.repository.js';
 
@@ -14,6 +16,7 @@ import { type BlockRow, LimitsRepository } from './limits.repository.js';
  * monthly limit. Counting happens inside the ingest transaction, so a limit is reached exactly
  * once; the block is announced on `usage.events.limit_reached` after commit (and re-announced by
  * the sweeper if the process died in between), and cleared with `limit_cleared` at reset time.
+ * The sweep runs on one instance at a time cluster-wide, so a block is never re-announced twice.
  */
 @Injectable()
 export class LimitsService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,6 +27,7 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
     private readonly repository: LimitsRepository,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -71,10 +75,16 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
     if (this.sweeping || this.nc.isClosed()) return;
     this.sweeping = true;
     try {
-      for (const block of await this.repository.takeExpired()) {
-        this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
-      }
-      await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+      await withClusterLock(
+        this.dataSource,
+        `${this.config.USAGE_SERVICE_DB_SCHEMA}:limits-sweep`,
+        async () => {
+          for (const block of await this.repository.takeExpired()) {
+            this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
+          }
+          await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+        },
+      );
     } catch (err) {
       this.logger.warn({ err }, 'limit sweep failed');
     } finally {
