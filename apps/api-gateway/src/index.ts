@@ -101,6 +101,16 @@ async function start(
 ): Promise<GatewayHandle> {
   const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS);
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  const heartbeat = new HeartbeatPublisher(
+    nc,
+    instanceId,
+    config.HEARTBEAT_INTERVAL_MS,
+    outageGraceMs,
+    logger,
+  );
   const keyCache = new KeyDecisionCache(
     rpc,
     {
@@ -108,6 +118,8 @@ async function start(
       negativeTtlMs: config.AUTH_NEGATIVE_CACHE_TTL_MS,
       maxEntries: config.AUTH_CACHE_MAX_ENTRIES,
       timeoutMs: config.KEY_SERVICE_TIMEOUT_MS,
+      // Stalled or cut off (no answered heartbeat within its TTL): ask the key-service every time.
+      trusted: (now) => heartbeat.trusted(now),
     },
     metrics,
   );
@@ -136,10 +148,6 @@ async function start(
     metrics,
   );
   const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
-  const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
-  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
-  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
   let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
     clearTimeout(outageTimer);

@@ -5,6 +5,7 @@ import {
   type KeyEvent,
   Subjects,
   eventAckSchema,
+  type GatewayHeartbeatAck,
   gatewayHeartbeatSchema,
 } from '@plexmcp/contracts';
 import type { NatsConnection } from '@plexmcp/service-kit';
@@ -40,8 +41,13 @@ const SUBJECT_BY_TYPE: Readonly<Record<KeyEvent['type'], string>> = {
 /**
  * Publishes cache-eviction events so every gateway forgets a changed key, organization or MCP
  * before the change is acknowledged to the caller. With live gateways the event is a scatter
- * request that returns once each of them acknowledged (or after the ack timeout); with none it is
- * published and flushed, so the broker has it before we reply.
+ * request, sent again every ack timeout, that returns once each gateway that was live either
+ * acknowledged it or let its heartbeat lapse — a gateway whose heartbeats go unanswered that long
+ * has stopped trusting its cached decisions by itself (see the gateway's heartbeat publisher). So
+ * success means "every gateway evicted, or no longer trusts its cache". A gateway that keeps
+ * heartbeating without acknowledging is waited for up to KEY_EVENT_DELIVERY_TIMEOUT_MS, then the
+ * change fails with 503 (saved, not confirmed). With no live gateway the event is published and
+ * flushed, so the broker has it before we reply.
  */
 @Injectable()
 export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -58,7 +64,12 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
         if (err) return;
         try {
           const beat = gatewayHeartbeatSchema.safeParse(msg.json());
-          if (beat.success) this.gateways.heartbeat(beat.data.instance_id, beat.data.ttl_ms);
+          if (!beat.success) return;
+          this.gateways.heartbeat(beat.data.instance_id, beat.data.ttl_ms);
+          if (msg.reply) {
+            const ack: GatewayHeartbeatAck = { instance_id: beat.data.instance_id };
+            msg.respond(JSON.stringify(ack));
+          }
         } catch {
           // Not JSON: ignore, heartbeats are best effort.
         }
@@ -95,35 +106,51 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
   private async send(event: KeyEvent): Promise<void> {
     const subject = SUBJECT_BY_TYPE[event.type];
     const payload = JSON.stringify(event);
-    const expected = this.gateways.live().length;
-    if (expected === 0) {
+    const pending = new Set(this.gateways.live());
+    if (pending.size === 0) {
       this.nc.publish(subject, payload);
       return;
     }
-    let acks = 0;
+    const deadline = Date.now() + this.config.eventDeliveryTimeoutMs;
+    for (let round = 0; ; round++) {
+      for (const id of await this.gatherAcks(subject, payload)) pending.delete(id);
+      for (const id of pending) if (!this.gateways.isLive(id)) pending.delete(id);
+      if (pending.size === 0) return;
+      if (round === 0) {
+        this.logger.warn(
+          { subject, missing: [...pending] },
+          'waiting for gateways to acknowledge a key event or let their heartbeat lapse',
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`gateways ${[...pending].join(', ')} neither acknowledged nor lapsed`);
+      }
+    }
+  }
+
+  /** Sends the event to every gateway once and returns who acknowledged it within the ack timeout. */
+  private async gatherAcks(subject: string, payload: string): Promise<string[]> {
+    const acked: string[] = [];
     try {
       const replies = await this.nc.requestMany(subject, payload, {
         strategy: 'count',
-        maxMessages: expected,
+        maxMessages: this.gateways.live().length,
         maxWait: this.config.eventAckTimeoutMs,
       });
       for await (const reply of replies) {
         if (reply.data.length === 0) continue; // a status message, not an ack
         try {
-          if (eventAckSchema.safeParse(reply.json()).success) acks++;
+          const ack = eventAckSchema.safeParse(reply.json());
+          if (ack.success) acked.push(ack.data.instance_id);
         } catch {
           // not JSON: not an ack
         }
       }
     } catch (err) {
-      // "no responders" (every gateway gone since its last heartbeat) still published the event.
+      // "no responders": every gateway is gone since its last heartbeat; the event was published.
       this.logger.warn({ err: (err as Error).message, subject }, 'key event gathering ended early');
+      await new Promise((resolve) => setTimeout(resolve, this.config.eventAckTimeoutMs));
     }
-    if (acks < expected) {
-      this.logger.warn(
-        { subject, expected, acks },
-        'not every live gateway acknowledged a key event in time',
-      );
-    }
+    return acked;
   }
 }
