@@ -30,7 +30,7 @@ import {
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
-import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
+import { HeartbeatPublisher, heartbeatTtlMs } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher } from './events/request-event.publisher.js';

@@ -2,17 +2,21 @@ import { RequestError } from '@nats-io/transport-node';
 import { type GatewayHeartbeat, Subjects, gatewayHeartbeatAckSchema } from '@plexmcp/contracts';
 import type { NatsConnection } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
 
 /** The longest heartbeat TTL the key-service accepts (`gatewayHeartbeatSchema`). */
 const MAX_TTL_MS = 60_000;
 
 /**
- * How long a heartbeat announces this instance for: three intervals, or the NATS outage grace when
- * that is longer (the key-service must keep waiting for this instance as long as it may serve
- * cached decisions), at most 60 s.
+ * How long a heartbeat announces this instance for: three intervals, or NATS_OUTAGE_CACHE_GRACE_MS
+ * when that is longer (the key-service must keep waiting for this instance as long as it may serve
+ * cached decisions), at most 60 s. Also how long a change may wait for a stalled gateway.
  */
-export function heartbeatTtlMs(intervalMs: number, outageGraceMs: number): number {
-  return Math.min(MAX_TTL_MS, Math.max(intervalMs * 3, outageGraceMs));
+export function heartbeatTtlMs(
+  config: Pick<GatewayConfig, 'HEARTBEAT_INTERVAL_MS' | 'NATS_OUTAGE_CACHE_GRACE_MS'>,
+): number {
+  const intervals = config.HEARTBEAT_INTERVAL_MS * 3;
+  return Math.min(MAX_TTL_MS, Math.max(intervals, config.NATS_OUTAGE_CACHE_GRACE_MS ?? intervals));
 }
 
 /**
@@ -40,10 +44,10 @@ export class HeartbeatPublisher {
     private readonly nc: NatsConnection,
     private readonly instanceId: string,
     private readonly intervalMs: number,
-    outageGraceMs: number,
+    ttlMs: number,
     private readonly logger: Logger,
   ) {
-    this.ttlMs = heartbeatTtlMs(intervalMs, outageGraceMs);
+    this.ttlMs = ttlMs;
     const heartbeat: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: this.ttlMs };
     this.payload = JSON.stringify(heartbeat);
   }

@@ -93,6 +93,7 @@ export class KeysController {
         Subjects.keys.update,
         { actor, id: pathId(keyIdSchema, id), body },
         apiKeyViewSchema,
+        { timeoutMs: this.runtime.changeTimeoutMs },
       ),
     );
   }
@@ -106,6 +107,7 @@ export class KeysController {
         Subjects.keys.revoke,
         { actor, id: pathId(keyIdSchema, id) },
         apiKeyViewSchema,
+        { timeoutMs: this.runtime.changeTimeoutMs },
       ),
     );
   }
@@ -122,6 +124,7 @@ export class KeysController {
       Subjects.keys.rotate,
       { actor, id: pathId(keyIdSchema, id), body },
       rotatedKeySchema,
+      { timeoutMs: this.runtime.changeTimeoutMs },
     );
     return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
   }
