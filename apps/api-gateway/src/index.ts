@@ -108,7 +108,7 @@ async function start(
     nc,
     instanceId,
     config.HEARTBEAT_INTERVAL_MS,
-    outageGraceMs,
+    heartbeatTtlMs(config),
     logger,
   );
   const keyCache = new KeyDecisionCache(

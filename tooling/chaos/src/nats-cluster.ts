@@ -12,7 +12,7 @@ interface NatsNode {
   readonly port: number;
   readonly clusterPort: number;
   readonly storeDir: string;
-  child: Child;
+  child: Child | null;
 }
 
 /**
@@ -25,7 +25,7 @@ export interface NatsCluster {
   readonly url: string;
   readonly nodes: readonly string[];
   kill(node: number): Promise<void>;
-  start(node: number): Promise<void>;
+  start(node: number): void;
   /** Creates the USAGE stream with 3 replicas before any service does (they only create it when missing). */
   createUsageStream(replicas: number): Promise<void>;
   stop(): Promise<void>;
@@ -41,7 +41,7 @@ export async function startNatsCluster(
       port: await freePort(),
       clusterPort: await freePort(),
       storeDir: mkdtempSync(path.join(tmpdir(), `plexmcp-chaos-nats-${i + 1}-`)),
-      child: undefined as unknown as Child,
+      child: null,
     });
   }
   const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`).join(',');
@@ -70,11 +70,11 @@ export async function startNatsCluster(
     nodes: nodes.map((n) => n.name),
     async kill(index) {
       const node = nodes[index]!;
-      await stopChild(node.child, 'SIGKILL');
+      if (node.child !== null) await stopChild(node.child, 'SIGKILL');
     },
-    async start(index) {
+    start(index) {
       const node = nodes[index]!;
-      if (node.child !== undefined && isRunning(node.child)) return;
+      if (node.child !== null && isRunning(node.child)) return;
       node.child = launch(node);
     },
     async createUsageStream(replicas) {
@@ -110,10 +110,10 @@ export async function startNatsCluster(
       }
     },
     async stop() {
-      await Promise.all(nodes.map((n) => (n.child ? stopChild(n.child) : undefined)));
+      await Promise.all(nodes.map((n) => (n.child === null ? Promise.resolve() : stopChild(n.child))));
       for (const n of nodes) rmSync(n.storeDir, { recursive: true, force: true });
     },
   };
-  for (let i = 0; i < nodes.length; i++) await cluster.start(i);
+  for (let i = 0; i < nodes.length; i++) cluster.start(i);
   return cluster;
 }

@@ -274,7 +274,7 @@ describe('chaos: replicas under kills and restarts', () => {
         fault('NATS node 3 SIGKILL');
         await nats.kill(2);
         await new Promise((resolve) => setTimeout(resolve, RESTART_AFTER_MS));
-        await nats.start(2);
+        nats.start(2);
         await at(base + 10_000 * scale);
         await crash('key-service 1 SIGKILL', keyServices[0]!);
         if (cycle === 0) {
