@@ -13,4 +13,21 @@ describe('gateway configuration', () => {
     );
     expect(() => loadGatewayConfig({ TRUSTED_PROXIES: '10.0.0.0/99' }, {})).toThrow(/TRUSTED_PROXIES: /);
   });
+
+  it('reads REDIS_URL (default none: limits per instance) and names it when it is not a redis URL', () => {
+    const defaults = loadGatewayConfig({}, {});
+    expect(defaults.REDIS_URL).toBeUndefined();
+    expect(defaults.REDIS_KEY_PREFIX).toBe('plexmcp:');
+    expect(defaults.REDIS_COMMAND_TIMEOUT_MS).toBe(100);
+    expect(loadGatewayConfig({ REDIS_URL: 'redis://cache:6379/2' }, {}).REDIS_URL).toBe(
+      'redis://cache:6379/2',
+    );
+    expect(loadGatewayConfig({ REDIS_URL: 'rediss://u:p@cache:6380' }, {}).REDIS_URL).toBe(
+      'rediss://u:p@cache:6380',
+    );
+    expect(() => loadGatewayConfig({ REDIS_URL: 'http://cache:6379' }, {})).toThrow(/REDIS_URL: /);
+    expect(() => loadGatewayConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' }, {})).toThrow(
+      /REDIS_COMMAND_TIMEOUT_MS: /,
+    );
+  });
 });

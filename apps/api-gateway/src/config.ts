@@ -49,6 +49,20 @@ export const gatewayEnvSchema = z.object({
   MCP_CACHE_TTL_MS: msSchema(60_000, 0, 3_600_000),
   /** Failed authentications (401) allowed per client IP per minute; then 429 for the rest of it. */
   AUTH_FAILURES_PER_MINUTE: intSchema(30, 1, 1_000_000),
+  /**
+   * Redis shared by every gateway instance, `redis://[user:password@]host:6379[/db]` (or `rediss://`).
+   * Set: per-key rate limits and the failed-authentication throttle count across all gateways; while
+   * Redis is unreachable each instance falls back to counting in its own memory (see README, Rate
+   * limits). Unset: every gateway counts for itself.
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Prefix of every Redis key and channel the gateways use, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('plexmcp:'),
+  /**
+   * Longest wait for one Redis command (a rate-limit check) before the request is decided by the
+   * instance's in-memory fallback instead.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: msSchema(100, 5, 10_000),
   /** Largest accepted request body in bytes (REST and MCP proxy). Larger is 413. Default 1 MiB. */
   BODY_LIMIT_BYTES: intSchema(1_048_576, 1_024, 1_073_741_824),
   /**

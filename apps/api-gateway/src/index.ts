@@ -19,6 +19,7 @@ import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
+import { createRateLimitStore } from './auth/rate-limit-store.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
@@ -200,6 +201,8 @@ async function start(
   });
   mcpRoutes.onEviction((mcpId) => (mcpId === null ? streams.closeEvery() : streams.closeMcp(mcpId)));
   const deadlines = new HeaderDeadlines(config.UPSTREAM_TIMEOUT_MS);
+  // Per-key rate limits and the failed-auth throttle count here: in memory, or in Redis (REDIS_URL).
+  const limitStore = createRateLimitStore(config, logger);
 
   let app: NestFastifyApplication | undefined;
   let url: string;
@@ -233,7 +236,7 @@ async function start(
     fastify.decorateRequest('errorCode', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
-    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
+    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore);
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
@@ -250,7 +253,7 @@ async function start(
         ipResolver,
         throttle,
         sessions,
-        rateLimiter: new KeyRateLimiter(),
+        rateLimiter: new KeyRateLimiter(limitStore),
         metrics,
         logger,
         securityHeaders,
@@ -300,6 +303,7 @@ async function start(
     await app?.close().catch(() => undefined);
     deadlines.close();
     await pools.close();
+    await limitStore.close();
     throw err;
   }
   const nestApp = app;
@@ -318,6 +322,7 @@ async function start(
       clearTimeout(grace);
       deadlines.close();
       await pools.close();
+      await limitStore.close();
       heartbeat.stop();
       clearTimeout(outageTimer);
       // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
