@@ -1,7 +1,7 @@
 /** One request a chaos client made, as the client saw it. */
 export interface Sample {
-  /** Which traffic stream: the counted key's REST/MCP calls, or the key being revoked. */
-  stream: 'counted' | 'victim';
+  /** Which traffic stream: the counted key's calls, the key being revoked, or the 1-per-second key. */
+  stream: 'counted' | 'victim' | 'limited';
   kind: 'rest' | 'mcp';
   /** Index of the gateway that answered (after a retry, the other one). */
   gateway: number;

@@ -2,7 +2,8 @@
 // processes) on a 3-node NATS cluster and a private Postgres, under steady REST and MCP traffic,
 // while a NATS node, a key-service, a usage-service and a gateway are SIGKILLed and Postgres is
 // restarted. CHAOS_DURATION_S sets the traffic phase (CI default 40 s; `pnpm --filter
-// @plexmcp/chaos run soak` runs 600 s, repeating the faults every 40 s).
+// @plexmcp/chaos run soak` runs 600 s, repeating the faults every 40 s). Needs Redis on
+// 127.0.0.1:6379 (per-key rate limits shared by the gateways, under a prefix of the run's own).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type CreatedKey, Subjects, createdOrgSchema } from '@plexmcp/contracts';
@@ -112,6 +113,8 @@ describe('chaos: replicas under kills and restarts', () => {
       LOG_LEVEL: 'info',
       USAGE_STREAM_REPLICAS: '3',
     };
+    // Per-key rate limits shared by both gateways, under a prefix of this run's own.
+    const redisPrefix = `plexmcp-chaos-${randomBytes(6).toString('hex')}:`;
     for (let i = 1; i <= 2; i++) {
       keyServices.push(
         new ServiceProcess(`key-service-${i}`, 'key-service', {
@@ -153,6 +156,8 @@ describe('chaos: replicas under kills and restarts', () => {
             SESSION_SECRET: sessionSecret,
             MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
             AUTH_FAILURES_PER_MINUTE: '1000000',
+            REDIS_URL: 'redis://127.0.0.1:6379',
+            REDIS_KEY_PREFIX: redisPrefix,
           },
           `http://127.0.0.1:${port}`,
         ),
@@ -209,7 +214,7 @@ describe('chaos: replicas under kills and restarts', () => {
     expect(thawed.status).toBe(401);
   });
 
-  it('counts every 2xx once, never accepts a revoked key, raises and delivers an alert once, and keeps 5xx inside the fault windows', async () => {
+  it('counts every 2xx once, never accepts a revoked key, holds a 1/s key to one success a second across gateways, raises and delivers an alert once, keeps 5xx inside the fault windows', async () => {
     const [gw1] = gateways as [ServiceProcess, ServiceProcess];
     const gatewayUrls = gateways.map((g) => g.url!);
     const mcp = await adminCall('POST', '/v1/mcps', {
@@ -231,6 +236,7 @@ describe('chaos: replicas under kills and restarts', () => {
     const counted = await createKey();
     const victim = await createKey();
     const alerting = await createKey();
+    const limited = await createKey({ rate_limit: { requests_per_second: 1, burst: 1 } });
 
     // An error spike (every call of this key fails upstream): one alert, one webhook delivery.
     const brokenTarget: Target = {
@@ -246,6 +252,7 @@ describe('chaos: replicas under kills and restarts', () => {
       mcpId: String(mcp.body.data!.id),
     };
     const victimTarget: Target = { ...countedTarget, key: victim.secret };
+    const limitedTarget: Target = { ...countedTarget, key: limited.secret };
     const samples: Sample[] = [];
     const faults: Fault[] = [];
     let revokeReturnedAt = Number.POSITIVE_INFINITY;
@@ -305,6 +312,8 @@ describe('chaos: replicas under kills and restarts', () => {
       }),
       driveTraffic(countedTarget, 'counted', { workers: 3, pauseMs: 20, until: done }, samples),
       driveTraffic(victimTarget, 'victim', { workers: 1, pauseMs: 20, until: done }, samples),
+      // Both gateways at once (one worker starts on each), ~20 calls per second in all.
+      driveTraffic(limitedTarget, 'limited', { workers: 2, pauseMs: 100, until: done }, samples),
     ]);
     const trafficMs = Date.now() - startedAt;
 
@@ -349,12 +358,21 @@ describe('chaos: replicas under kills and restarts', () => {
       (s) => s.stream === 'victim' && s.startedAt > revokeReturnedAt && s.status >= 200 && s.status < 300,
     ).length;
 
-    // 3. One alert, delivered once.
+    // 3. The 1-per-second key: a success opens a 1 s window (counted in Redis, shared by both
+    // gateways), so n successes need at least n - 1 seconds between the first start and the last end.
+    const limitedOk = samples
+      .filter((s) => s.stream === 'limited' && s.status >= 200 && s.status < 300)
+      .sort((a, b) => a.startedAt - b.startedAt);
+    const limitedSpanMs =
+      limitedOk.length === 0 ? 0 : Math.max(...limitedOk.map((s) => s.endedAt)) - limitedOk[0]!.startedAt;
+    const limitedAllowed = Math.floor(limitedSpanMs / 1_000) + 1;
+
+    // 4. One alert, delivered once.
     const alerts = await adminCall('GET', `/v1/alerts?type=error_spike&key_id=${alerting.id}`);
     const alertItems = (alerts.body.data as unknown as { id: string }[] | undefined) ?? [];
     const deliveries = receiver.received.filter((r) => r.type === 'alert.error_spike');
 
-    // 4. Every 5xx (or no answer from either gateway) within FAULT_WINDOW_MS after a fault.
+    // 5. Every 5xx (or no answer from either gateway) within FAULT_WINDOW_MS after a fault.
     const failures = samples.filter((s) => s.status >= 500 || s.status === 0);
     const outside = failures.filter(
       (s) => !faults.some((f) => s.endedAt >= f.at && s.startedAt <= f.at + FAULT_WINDOW_MS),
@@ -391,15 +409,16 @@ describe('chaos: replicas under kills and restarts', () => {
         `  after ${name}`,
         `${v.count} (last ${v.lastMs} ms after)`,
       ]),
-      [
-        'per-key 1/s limit across gateways',
-        'not asserted: limits are per gateway instance (no shared store)',
-      ],
+      ['1/s key: requests through both gateways', samples.filter((s) => s.stream === 'limited').length],
+      ['  2xx', limitedOk.length],
+      ['  at most (one per second of the span)', limitedAllowed],
     );
 
     expect(usage2xx).toBeGreaterThanOrEqual(client2xx - lostAtKill);
     expect(usage2xx).toBeLessThanOrEqual(client2xx + inFlightAtKill);
     expect(acceptedAfterRevoke).toBe(0);
+    expect(limitedOk.length).toBeGreaterThan(0);
+    expect(limitedOk.length).toBeLessThanOrEqual(limitedAllowed);
     expect(alertItems).toHaveLength(1);
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0]!.dataId).toBe(alertItems[0]!.id);
