@@ -102,11 +102,11 @@ export const gatewayEnvSchema = z.object({
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**
-   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
-   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
-   * the cache is dropped and every key fails closed until NATS is back.
+   * While NATS is away, cached decisions keep being served for this long, then the cache is dropped
+   * and every key fails closed until NATS is back. Unset: three heartbeat intervals (see
+   * `outageGraceMs`), the time the key-service keeps waiting for this instance's acknowledgements.
    */
-  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  NATS_OUTAGE_CACHE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /**
    * On shutdown, how long requests in flight may still finish; then open MCP streams and every
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
@@ -126,4 +126,13 @@ export function loadGatewayConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
   return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
+}
+
+/**
+ * How long cached decisions are trusted while NATS is away: NATS_OUTAGE_CACHE_GRACE_MS, or else
+ * the heartbeat TTL (three intervals) — as long as the key-service still counts this instance
+ * among those whose acknowledgement a revoke waits for, and not a moment longer.
+ */
+export function outageGraceMs(config: GatewayConfig): number {
+  return config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
 }

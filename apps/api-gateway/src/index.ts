@@ -17,6 +17,7 @@ import { AppModule } from './app.module.js';
 import { createAuthHook } from './auth/auth.hook.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
+import { KeyAuthority } from './auth/key-authority.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { createRateLimitStore } from './auth/rate-limit-store.js';
@@ -29,7 +30,7 @@ import {
   createFrameworkErrorHandler,
 } from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
-import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
+import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher, heartbeatTtlMs } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
@@ -104,7 +105,7 @@ async function start(
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
   // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
   // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  const outageGrace = outageGraceMs(config);
   const heartbeat = new HeartbeatPublisher(
     nc,
     instanceId,
@@ -156,7 +157,7 @@ async function start(
       if (lifecycle.connected) return;
       keyCache.clear('disconnect');
       mcpRoutes.clear();
-    }, outageGraceMs);
+    }, outageGrace);
     outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
@@ -172,19 +173,7 @@ async function start(
   await nc.flush();
   heartbeat.start();
 
-  const runtime = new GatewayRuntime(
-    config,
-    instanceId,
-    logger,
-    nc,
-    rpc,
-    lifecycle,
-    keyCache,
-    mcpRoutes,
-    usageLimits,
-    publisher,
-    metrics,
-  );
+  const runtime = new GatewayRuntime(config, instanceId, rpc, lifecycle, mcpRoutes, publisher, metrics);
   const pools = new UpstreamPools({
     connections: config.UPSTREAM_CONNECTIONS,
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -236,22 +225,24 @@ async function start(
     fastify.decorateRequest('errorCode', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
-    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore);
+    const authority = new KeyAuthority(
+      keyCache,
+      new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore),
+      logger,
+    );
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
       sessionSecret,
-      keyCache,
+      authority,
       ipResolver,
-      throttle,
       logger,
     );
     fastify.addHook(
       'onRequest',
       createAuthHook({
-        cache: keyCache,
+        authority,
         ipResolver,
-        throttle,
         sessions,
         rateLimiter: new KeyRateLimiter(limitStore),
         metrics,

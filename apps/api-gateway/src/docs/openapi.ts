@@ -75,7 +75,7 @@ const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
 );
 
 /** Every public route, with the same zod schemas the handlers validate with. */
-export const ROUTES: readonly RouteDoc[] = [
+const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/me',

@@ -2,7 +2,7 @@ import { RequestError } from '@nats-io/transport-node';
 import { type GatewayHeartbeat, Subjects, gatewayHeartbeatAckSchema } from '@plexmcp/contracts';
 import type { NatsConnection } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config.js';
+import { type GatewayConfig, outageGraceMs } from '../config.js';
 
 /** The longest heartbeat TTL the key-service accepts (`gatewayHeartbeatSchema`). */
 const MAX_TTL_MS = 60_000;
@@ -12,11 +12,8 @@ const MAX_TTL_MS = 60_000;
  * when that is longer (the key-service must keep waiting for this instance as long as it may serve
  * cached decisions), at most 60 s. Also how long a change may wait for a stalled gateway.
  */
-export function heartbeatTtlMs(
-  config: Pick<GatewayConfig, 'HEARTBEAT_INTERVAL_MS' | 'NATS_OUTAGE_CACHE_GRACE_MS'>,
-): number {
-  const intervals = config.HEARTBEAT_INTERVAL_MS * 3;
-  return Math.min(MAX_TTL_MS, Math.max(intervals, config.NATS_OUTAGE_CACHE_GRACE_MS ?? intervals));
+export function heartbeatTtlMs(config: GatewayConfig): number {
+  return Math.min(MAX_TTL_MS, Math.max(config.HEARTBEAT_INTERVAL_MS * 3, outageGraceMs(config)));
 }
 
 /**
