@@ -159,20 +159,20 @@ describe('failure handling: fail closed, recover without restart', () => {
     // key-service stops waiting for their acknowledgements 600 ms after the last beat; past that a
     // revoke would not reach them, so neither may a cached decision be served.
     const graceMs = 600;
-    const cached = await createKey(world, actorOf(admin));
-    expect((await http(gateway.url, '/v1/me', { key: cached.secret })).status).toBe(200);
+    const cached = await s.world.createKey(actorOf(s.admin));
+    expect((await http(s.gateway.url, '/v1/me', { key: cached.secret })).status).toBe(200);
 
     await new Promise<void>((resolve) => {
-      world.nats.process.once('exit', () => resolve());
-      world.nats.process.kill('SIGTERM');
+      s.world.nats.process.once('exit', () => resolve());
+      s.world.nats.process.kill('SIGTERM');
     });
-    await waitFor(() => !gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
+    await waitFor(() => !s.gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
     const downAt = performance.now();
     let refused: Awaited<ReturnType<typeof http>> | undefined;
     let sentAt = downAt;
     while (refused === undefined && performance.now() - downAt < 5_000) {
       sentAt = performance.now();
-      const res = await http(gateway.url, '/v1/me', { key: cached.secret });
+      const res = await http(s.gateway.url, '/v1/me', { key: cached.secret });
       if (res.status !== 200) refused = res;
     }
     expect(refused?.status).toBe(503);
@@ -181,8 +181,8 @@ describe('failure handling: fail closed, recover without restart', () => {
     // far from the fixed 3 s the gateway used to keep serving it.
     expect(sentAt - downAt).toBeLessThan(graceMs + 700);
 
-    await world.nats.restart();
-    await waitFor(async () => (await http(gateway.url, '/v1/me', { key: cached.secret })).status === 200, {
+    await s.world.nats.restart();
+    await waitFor(async () => (await http(s.gateway.url, '/v1/me', { key: cached.secret })).status === 200, {
       timeoutMs: 15_000,
       message: 'cached key accepted again after NATS returned',
     });
