@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type CreatedKey, Subjects, createdOrgSchema } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
-import { freePort, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
+import { WebhookReceiver, freePort, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import {
   type NatsCluster,
@@ -16,13 +16,11 @@ import {
   type Sample,
   ServiceProcess,
   type Target,
-  type WebhookReceiver,
   call,
   driveTraffic,
   startFailingUpstream,
   startNatsCluster,
   startPrivatePostgres,
-  startWebhookReceiver,
   table,
 } from '../src/index.js';
 
@@ -103,7 +101,7 @@ describe('chaos: replicas under kills and restarts', () => {
       startPrivatePostgres(),
       startUpstreamMcp({ json: true }),
       startFailingUpstream(),
-      startWebhookReceiver(),
+      WebhookReceiver.start({ status: 200 }),
     ]);
     await nats.createUsageStream(3);
     const common = {
@@ -183,7 +181,7 @@ describe('chaos: replicas under kills and restarts', () => {
       postgres?.stop(),
       upstream?.close(),
       failing?.close(),
-      receiver?.close(),
+      receiver?.stop(),
     ]);
     process.stdout.write(`\n${table('chaos figures', figures)}\n`);
   }, 60_000);
@@ -370,7 +368,9 @@ describe('chaos: replicas under kills and restarts', () => {
     // 4. One alert, delivered once.
     const alerts = await adminCall('GET', `/v1/alerts?type=error_spike&key_id=${alerting.id}`);
     const alertItems = (alerts.body.data as unknown as { id: string }[] | undefined) ?? [];
-    const deliveries = receiver.received.filter((r) => r.type === 'alert.error_spike');
+    const deliveries = receiver
+      .ofType('alert.error_spike')
+      .map((r) => (JSON.parse(r.body) as { data: { id: string } }).data);
 
     // 5. Every 5xx (or no answer from either gateway) within FAULT_WINDOW_MS after a fault.
     const failures = samples.filter((s) => s.status >= 500 || s.status === 0);
@@ -421,7 +421,7 @@ describe('chaos: replicas under kills and restarts', () => {
     expect(limitedOk.length).toBeLessThanOrEqual(limitedAllowed);
     expect(alertItems).toHaveLength(1);
     expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]!.dataId).toBe(alertItems[0]!.id);
+    expect(deliveries[0]!.id).toBe(alertItems[0]!.id);
     expect(outside).toEqual([]);
   });
 });
