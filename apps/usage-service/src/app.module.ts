@@ -12,6 +12,7 @@ import { RetentionService } from './retention.service.js';
 import { CONFIG, DATA_SOURCE, GEOIP, INSTANCE_ID, LOGGER, NATS_CONNECTION } from './tokens.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
+import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 
 export interface AppResources {
   config: UsageServiceConfig;
@@ -31,6 +32,8 @@ class ResourcesModule {
       { provide: CONFIG, useValue: r.config },
       { provide: LOGGER, useValue: r.logger },
       { provide: DATA_SOURCE, useValue: r.dataSource },
+      { provide: Tables, useValue: new Tables(r.dataSource) },
+      { provide: TransactionRunner, useValue: new TransactionRunner(r.dataSource) },
       { provide: NATS_CONNECTION, useValue: r.nc },
       { provide: GEOIP, useValue: r.geo },
       { provide: INSTANCE_ID, useValue: r.instanceId },

@@ -4,6 +4,8 @@ export * from './nats.js';
 export * from './rpc-server.js';
 export * from './database.js';
 export * from './cluster-lock.js';
+export * from './pagination.js';
+export * from './transactions.js';
 export * from './microservice.js';
 export * from './draining-server-nats.js';
 export * from './usage-stream.js';

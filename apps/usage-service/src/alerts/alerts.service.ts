@@ -12,8 +12,8 @@ import {
 } from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { decodeCursor, encodeCursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import { decodeCursor, rowPosition, toPage } from '@plexmcp/service-kit';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import { CONFIG, LOGGER } from '../tokens.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type AlertRow, AlertsRepository } from './alerts.repository.js';
@@ -83,14 +83,9 @@ export class AlertsService {
       request.actor.org_id,
       filter,
       query.limit + 1,
-      decodeCursor(query.cursor),
+      decodeCursor(query.cursor, 'cursor'),
     );
-    const shown = rows.slice(0, query.limit);
-    const last = shown[shown.length - 1];
-    return {
-      items: shown.map(toAlertView),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    return toPage(rows, query.limit, toAlertView, rowPosition);
   }
 
   async acknowledge(request: AckAlertRequest): Promise<AlertView> {

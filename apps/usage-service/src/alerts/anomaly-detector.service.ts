@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
+import { TransactionRunner } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, DATA_SOURCE, LOGGER } from '../tokens.js';
+import { CONFIG, LOGGER } from '../tokens.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
@@ -27,7 +27,7 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
     @Inject(CONFIG) private readonly config: UsageServiceConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -86,7 +86,7 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
           const requestSpike = detectRequestSpike(traffic, this.thresholds);
           if (!errorSpike && !requestSpike) continue;
           let raised = 0;
-          await this.dataSource.transaction(async (tx) => {
+          await this.transactions.run(async (tx, { afterCommit }) => {
             if (errorSpike) {
               const alert = await this.alerts.raise(tx, {
                 orgId: s.org_id,
@@ -109,8 +109,8 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
               });
               if (alert) raised += 1;
             }
+            afterCommit(() => this.alerts.alertsCommitted(raised));
           });
-          this.alerts.alertsCommitted(raised);
         }
       }
     } catch (err) {

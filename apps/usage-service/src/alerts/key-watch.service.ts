@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { UsageServiceConfig } from '../config.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { CONFIG } from '../tokens.js';
 import { AlertsRepository } from './alerts.repository.js';

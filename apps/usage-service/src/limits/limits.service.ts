@@ -5,7 +5,7 @@ import { withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from '../config.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { CONFIG, DATA_SOURCE, LOGGER, NATS_CONNECTION } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
