@@ -1,3 +1,5 @@
+import { mcpInitializeRequest } from '@plexmcp/service-kit/testing';
+
 /** One request a chaos client made, as the client saw it. */
 export interface Sample {
   /** Which traffic stream: the counted key's calls, the key being revoked, or the 1-per-second key. */
@@ -20,16 +22,7 @@ export interface Target {
   mcpId: string;
 }
 
-const MCP_INITIALIZE = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-06-18',
-    capabilities: {},
-    clientInfo: { name: 'plexmcp-chaos', version: '1.0.0' },
-  },
-});
+const MCP_INITIALIZE = JSON.stringify(mcpInitializeRequest('plexmcp-chaos'));
 
 /** One REST (`GET /v1/me`) or MCP (`initialize` through the proxy) call to one gateway; throws when it cannot connect. */
 async function send(base: string, target: Target, kind: 'rest' | 'mcp'): Promise<number> {
