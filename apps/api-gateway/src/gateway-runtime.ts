@@ -1,5 +1,6 @@
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { GatewayConfig } from './config.js';
+import { heartbeatTtlMs } from './events/heartbeat.publisher.js';
 import type { NatsLifecycle } from './events/nats-lifecycle.js';
 import type { RequestEventPublisher } from './events/request-event.publisher.js';
 import type { McpRouteCache } from './mcps/mcp-route-cache.js';
@@ -19,4 +20,13 @@ export class GatewayRuntime {
     readonly publisher: RequestEventPublisher,
     readonly metrics: GatewayMetrics,
   ) {}
+
+  /**
+   * Timeout of a change that evicts gateway caches (key update/revoke/rotate, MCP update/delete):
+   * the key-service answers once every gateway acknowledged or let its heartbeat lapse, so it may
+   * wait one heartbeat TTL for a stalled gateway before it answers.
+   */
+  get changeTimeoutMs(): number {
+    return this.config.KEY_SERVICE_TIMEOUT_MS + heartbeatTtlMs(this.config) + 1_000;
+  }
 }

@@ -33,7 +33,7 @@ import {
 import { computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
-import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
+import { HeartbeatPublisher, heartbeatTtlMs } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher } from './events/request-event.publisher.js';
@@ -104,6 +104,16 @@ async function start(
 ): Promise<GatewayHandle> {
   const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS);
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGrace = outageGraceMs(config);
+  const heartbeat = new HeartbeatPublisher(
+    nc,
+    instanceId,
+    config.HEARTBEAT_INTERVAL_MS,
+    heartbeatTtlMs(config),
+    logger,
+  );
   const keyCache = new KeyDecisionCache(
     rpc,
     {
@@ -111,6 +121,8 @@ async function start(
       negativeTtlMs: config.AUTH_NEGATIVE_CACHE_TTL_MS,
       maxEntries: config.AUTH_CACHE_MAX_ENTRIES,
       timeoutMs: config.KEY_SERVICE_TIMEOUT_MS,
+      // Stalled or cut off (no answered heartbeat within its TTL): ask the key-service every time.
+      trusted: (now) => heartbeat.trusted(now),
     },
     metrics,
   );
@@ -139,10 +151,6 @@ async function start(
     metrics,
   );
   const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
-  const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
-  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
-  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGrace = outageGraceMs(config);
   let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
     clearTimeout(outageTimer);

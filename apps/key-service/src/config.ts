@@ -22,8 +22,12 @@ import {
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
  * - `KEY_SWEEP_INTERVAL_MS` (default 5000): how often expired keys and ended rotation grace
  *   periods are swept (and their events published).
- * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long a change waits for every live gateway to
- *   acknowledge its cache-eviction event before replying anyway.
+ * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long one round of a cache-eviction event waits
+ *   for every live gateway's acknowledgement; a gateway still missing gets the event again until
+ *   it acknowledges or its heartbeat TTL lapses (it then distrusts its own cache).
+ * - `KEY_EVENT_DELIVERY_TIMEOUT_MS` (default 65000, above the longest heartbeat TTL of 60 s):
+ *   longest wait for a gateway that keeps heartbeating without acknowledging; past it the change
+ *   answers 503 (saved, gateways not confirmed).
  * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
  *   after the service stopped taking new ones.
  * - `MCP_ISOLATE_TEST_UPSTREAMS` (default false): when true, a test MCP may not share an upstream
@@ -46,6 +50,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SERVICE_DB_POOL_SIZE: intSchema(10, 1, 200),
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
+  KEY_EVENT_DELIVERY_TIMEOUT_MS: msSchema(65_000, 1, 600_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
   MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
@@ -63,6 +68,7 @@ const keyServiceAliases = {
   logLevel: 'LOG_LEVEL',
   sweepIntervalMs: 'KEY_SWEEP_INTERVAL_MS',
   eventAckTimeoutMs: 'KEY_EVENT_ACK_TIMEOUT_MS',
+  eventDeliveryTimeoutMs: 'KEY_EVENT_DELIVERY_TIMEOUT_MS',
   dbPoolSize: 'KEY_SERVICE_DB_POOL_SIZE',
   shutdownGraceMs: 'KEY_SERVICE_SHUTDOWN_GRACE_MS',
   isolateTestUpstreams: 'MCP_ISOLATE_TEST_UPSTREAMS',

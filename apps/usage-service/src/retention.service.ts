@@ -1,21 +1,39 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG } from '@plexmcp/service-kit';
+import { SERVICE_CONFIG, SERVICE_LOGGER, withClusterLock } from '@plexmcp/service-kit';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from './config.js';
 import { LimitsRepository } from './limits/limits.repository.js';
+import { DATA_SOURCE } from './tokens.js';
 import { UsageRepository } from './usage/usage.repository.js';
 
 const DAY_MS = 86_400_000;
 
-/** Drops aggregates, remembered event ids and old limit counters past their retention (every RETENTION_SWEEP_MS). */
+/**
+ * Drops aggregates, remembered event ids and old limit counters past their retention (every
+ * RETENTION_SWEEP_MS); one instance at a time cluster-wide (the others skip the round).
+ */
 @Injectable()
 export class RetentionService {
   constructor(
     private readonly usage: UsageRepository,
     private readonly limits: LimitsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
   async sweep(now = Date.now()): Promise<void> {
+    try {
+      await withClusterLock(this.dataSource, `${this.config.USAGE_SERVICE_DB_SCHEMA}:retention`, () =>
+        this.prune(now),
+      );
+    } catch (err) {
+      this.logger.warn({ err }, 'retention sweep failed');
+    }
+  }
+
+  private async prune(now: number): Promise<void> {
     await this.usage.prune('minute', new Date(now - this.config.USAGE_RETENTION_MINUTE_DAYS * DAY_MS));
     await this.usage.prune('hour', new Date(now - this.config.USAGE_RETENTION_HOUR_DAYS * DAY_MS));
     await this.usage.prune('day', new Date(now - this.config.USAGE_RETENTION_DAY_DAYS * DAY_MS));

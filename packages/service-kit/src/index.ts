@@ -3,6 +3,7 @@ export * from './logger.js';
 export * from './nats.js';
 export * from './rpc-server.js';
 export * from './database.js';
+export * from './cluster-lock.js';
 export * from './pagination.js';
 export * from './transactions.js';
 export * from './microservice.js';

@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { RequestError, TimeoutError, connect, type NatsConnection } from '@nats-io/transport-node';
 import { AppError, ErrorCode, decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
 import type { z } from 'zod';
 
@@ -17,7 +17,15 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
 }
 
 export interface RpcCallOptions {
+  /** The whole deadline of the call, a retry included. */
   timeoutMs?: number;
+  /**
+   * The handler may safely run twice (a read such as `keys.validate`): when the first attempt
+   * times out or finds no responder — the instance that took it died, or was gone — it is sent
+   * once more, which the queue group hands to another instance, within the same deadline. The
+   * first attempt then gets half of the deadline.
+   */
+  idempotent?: boolean;
 }
 
 /**
@@ -38,15 +46,31 @@ export class NatsRpcClient {
     options: RpcCallOptions = {},
   ): Promise<z.infer<T>> {
     const body = encodeRpcRequest(subject, payload, randomBase62(16));
+    const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
     let raw: string;
     try {
-      const msg = await this.nc.request(subject, body, {
-        timeout: options.timeoutMs ?? this.defaultTimeoutMs,
-      });
-      raw = msg.string();
+      raw = await this.request(subject, body, options.idempotent ? Math.ceil(timeoutMs / 2) : timeoutMs);
     } catch (err) {
-      throw new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
+      const remainingMs = deadline - Date.now();
+      if (!options.idempotent || !isLostRequest(err) || remainingMs <= 0) {
+        throw new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err });
+      }
+      try {
+        raw = await this.request(subject, body, remainingMs);
+      } catch (retryErr) {
+        throw new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: retryErr });
+      }
     }
     return decodeRpcReply(raw, replySchema);
   }
+
+  private async request(subject: string, body: string, timeoutMs: number): Promise<string> {
+    return (await this.nc.request(subject, body, { timeout: timeoutMs })).string();
+  }
+}
+
+/** A request nobody answered: it timed out, or no instance was subscribed (no responders). */
+function isLostRequest(err: unknown): boolean {
+  return err instanceof TimeoutError || (err instanceof RequestError && err.isNoResponders());
 }

@@ -118,4 +118,70 @@ describe('NatsRpcClient', () => {
     expect(logged.err.cause.message).toContain(natsMessage);
     expect(lines.join('')).not.toContain(key);
   });
+
+  describe('an idempotent call whose first attempt is lost', () => {
+    // A queue group of two instances, one of which takes a request and dies without answering
+    // (SIGKILL mid-request: the server drops its subscription), so the retry reaches the live one.
+    let dead: NatsConnection;
+    const attempts = { dead: 0, live: 0 };
+
+    beforeAll(async () => {
+      dead = await connectNats(nats.url, 'rpc-test-dead');
+      dead.subscribe('test.group', { queue: 'svc', max: 1, callback: () => void (attempts.dead += 1) });
+      server.subscribe('test.group', {
+        queue: 'svc',
+        callback: (_err, msg) => {
+          attempts.live += 1;
+          const request = msg.json<{ id: string }>();
+          msg.respond(
+            JSON.stringify({ id: request.id, response: { ok: true, data: { value: 7 } }, isDisposed: true }),
+          );
+        },
+      });
+      await dead.flush();
+      await server.flush();
+    });
+
+    afterAll(async () => {
+      await dead?.close();
+    });
+
+    it('is answered by the other instance within the same deadline', async () => {
+      // Deliveries within a queue group are random: call until the dying instance took one.
+      for (let i = 0; i < 50 && attempts.dead === 0; i++) {
+        const started = Date.now();
+        await expect(
+          rpc.call('test.group', {}, valueSchema, { timeoutMs: 400, idempotent: true }),
+        ).resolves.toEqual({ value: 7 });
+        expect(Date.now() - started).toBeLessThan(400 + 100);
+      }
+      expect(attempts.dead).toBe(1);
+    });
+
+    it('is not retried when the call is not idempotent', async () => {
+      const silent = await connectNats(nats.url, 'rpc-test-silent-member');
+      silent.subscribe('test.group', { queue: 'svc', max: 1, callback: () => undefined });
+      await silent.flush();
+      try {
+        const outcomes: PromiseSettledResult<unknown>[] = [];
+        for (let i = 0; i < 50 && !outcomes.some((o) => o.status === 'rejected'); i++) {
+          outcomes.push(
+            ...(await Promise.allSettled([rpc.call('test.group', {}, valueSchema, { timeoutMs: 200 })])),
+          );
+        }
+        expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('still fails closed when no instance answers either attempt', async () => {
+      const started = Date.now();
+      const err = await failure(
+        rpc.call('test.silent', {}, valueSchema, { timeoutMs: 300, idempotent: true }),
+      );
+      expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+      expect(Date.now() - started).toBeLessThan(300 + 150);
+    });
+  });
 });

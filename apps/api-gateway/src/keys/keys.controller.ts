@@ -20,6 +20,7 @@ import {
   updateKeyBodySchema,
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
+import type { RpcCallOptions } from '@plexmcp/service-kit';
 import type { z } from 'zod';
 import { CurrentActor } from '../auth/auth.decorators.js';
 import { authorize } from '../auth/key-authority.js';
@@ -82,14 +83,14 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateKeyBodySchema)) body: UpdateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(await this.aboutKey(Subjects.keys.update, actor, id, apiKeyViewSchema, { body }));
+    return ok(await this.aboutKey(Subjects.keys.update, actor, id, apiKeyViewSchema, { body }, this.change));
   }
 
   /** Revokes the key; returns once every running gateway has evicted it. */
   @Delete(':id')
   @Access({ scope: 'keys:write' })
   async revoke(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(await this.aboutKey(Subjects.keys.revoke, actor, id, apiKeyViewSchema));
+    return ok(await this.aboutKey(Subjects.keys.revoke, actor, id, apiKeyViewSchema, {}, this.change));
   }
 
   @Post(':id/rotate')
@@ -100,7 +101,14 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(rotateKeyBodySchema)) body: RotateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
-    const rotated = await this.aboutKey(Subjects.keys.rotate, actor, id, rotatedKeySchema, { body });
+    const rotated = await this.aboutKey(
+      Subjects.keys.rotate,
+      actor,
+      id,
+      rotatedKeySchema,
+      { body },
+      this.change,
+    );
     return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
   }
 
@@ -111,7 +119,13 @@ export class KeysController {
     id: string,
     reply: T,
     extra: { body?: UpdateKeyBody | RotateKeyBody } = {},
+    options: RpcCallOptions = {},
   ): Promise<z.infer<T>> {
-    return this.runtime.rpc.call(subject, { actor, id: pathId(keyIdSchema, id), ...extra }, reply);
+    return this.runtime.rpc.call(subject, { actor, id: pathId(keyIdSchema, id), ...extra }, reply, options);
+  }
+
+  /** A change evicts gateway caches: the key-service may wait for a stalled gateway's TTL first. */
+  private get change(): RpcCallOptions {
+    return { timeoutMs: this.runtime.changeTimeoutMs };
   }
 }

@@ -91,6 +91,7 @@ export class McpsController {
       Subjects.mcps.update,
       { actor, id: route.id, body },
       mcpViewSchema,
+      { timeoutMs: this.runtime.changeTimeoutMs },
     );
     // The key-service announces mcp.updated to every gateway; evict here too without waiting for it.
     this.runtime.mcpRoutes.evict(mcp.id);
@@ -106,7 +107,9 @@ export class McpsController {
   ): Promise<SuccessEnvelope<McpView>> {
     const route = await this.target(request, rawId);
     authorize(request, { kind: 'mcp.manage', mcp: route, mode: route.mode });
-    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: route.id }, mcpViewSchema);
+    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: route.id }, mcpViewSchema, {
+      timeoutMs: this.runtime.changeTimeoutMs,
+    });
     this.runtime.mcpRoutes.evict(mcp.id);
     return ok(mcp);
   }

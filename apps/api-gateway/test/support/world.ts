@@ -16,6 +16,7 @@ import {
   keyServiceTestOptions,
   actorOf,
   managementFixtures,
+  mcpInitializeRequest,
   serviceTestOptions,
   startIsolatedNats,
 } from '@plexmcp/service-kit/testing';
@@ -186,16 +187,7 @@ export async function mcpRequest(
     method: 'POST',
     key,
     headers: { accept: 'application/json, text/event-stream', ...headers },
-    body: {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'plexmcp-test', version: '1.0.0' },
-      },
-    },
+    body: mcpInitializeRequest(),
   });
 }
 

@@ -5,6 +5,7 @@ import {
   type KeyEvent,
   Subjects,
   eventAckSchema,
+  type GatewayHeartbeatAck,
   gatewayHeartbeatSchema,
 } from '@plexmcp/contracts';
 import {
@@ -43,8 +44,13 @@ const SUBJECT_BY_TYPE: Readonly<Record<KeyEvent['type'], string>> = {
 /**
  * Publishes cache-eviction events so every gateway forgets a changed key, organization or MCP
  * before the change is acknowledged to the caller. With live gateways the event is a scatter
- * request that returns once each of them acknowledged (or after the ack timeout); with none it is
- * published and flushed, so the broker has it before we reply.
+ * request, sent again every ack timeout, that returns once each gateway that was live either
+ * acknowledged it or let its heartbeat lapse — a gateway whose heartbeats go unanswered that long
+ * has stopped trusting its cached decisions by itself (see the gateway's heartbeat publisher). So
+ * success means "every gateway evicted, or no longer trusts its cache". A gateway that keeps
+ * heartbeating without acknowledging is waited for up to KEY_EVENT_DELIVERY_TIMEOUT_MS, then the
+ * change fails with 503 (saved, not confirmed). With no live gateway the event is published and
+ * flushed, so the broker has it before we reply.
  */
 @Injectable()
 export class KeyEventsPublisher implements OnApplicationBootstrap {
@@ -52,7 +58,7 @@ export class KeyEventsPublisher implements OnApplicationBootstrap {
 
   constructor(
     @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
-    @Inject(SERVICE_CONFIG) config: KeyServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
     private readonly gateways: GatewayRegistry,
@@ -65,7 +71,14 @@ export class KeyEventsPublisher implements OnApplicationBootstrap {
       subject: Subjects.gateway.heartbeat,
       schema: gatewayHeartbeatSchema,
       logger: this.logger,
-      handle: (beat) => this.gateways.heartbeat(beat.instance_id, beat.ttl_ms),
+      handle: (beat, msg) => {
+        this.gateways.heartbeat(beat.instance_id, beat.ttl_ms);
+        // A heartbeat sent as a request learns that a key-service counted it (see the gateway).
+        if (msg.reply) {
+          const ack: GatewayHeartbeatAck = { instance_id: beat.instance_id };
+          msg.respond(JSON.stringify(ack));
+        }
+      },
     });
   }
 
@@ -95,35 +108,51 @@ export class KeyEventsPublisher implements OnApplicationBootstrap {
   private async send(event: KeyEvent): Promise<void> {
     const subject = SUBJECT_BY_TYPE[event.type];
     const payload = JSON.stringify(event);
-    const expected = this.gateways.live().length;
-    if (expected === 0) {
+    const pending = new Set(this.gateways.live());
+    if (pending.size === 0) {
       this.nc.publish(subject, payload);
       return;
     }
-    let acks = 0;
+    const deadline = Date.now() + this.config.KEY_EVENT_DELIVERY_TIMEOUT_MS;
+    for (let round = 0; ; round++) {
+      for (const id of await this.gatherAcks(subject, payload)) pending.delete(id);
+      for (const id of pending) if (!this.gateways.isLive(id)) pending.delete(id);
+      if (pending.size === 0) return;
+      if (round === 0) {
+        this.logger.warn(
+          { subject, missing: [...pending] },
+          'waiting for gateways to acknowledge a key event or let their heartbeat lapse',
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new Error(`gateways ${[...pending].join(', ')} neither acknowledged nor lapsed`);
+      }
+    }
+  }
+
+  /** Sends the event to every gateway once and returns who acknowledged it within the ack timeout. */
+  private async gatherAcks(subject: string, payload: string): Promise<string[]> {
+    const acked: string[] = [];
     try {
       const replies = await this.nc.requestMany(subject, payload, {
         strategy: 'count',
-        maxMessages: expected,
+        maxMessages: this.gateways.live().length,
         maxWait: this.ackTimeoutMs,
       });
       for await (const reply of replies) {
         if (reply.data.length === 0) continue; // a status message, not an ack
         try {
-          if (eventAckSchema.safeParse(reply.json()).success) acks++;
+          const ack = eventAckSchema.safeParse(reply.json());
+          if (ack.success) acked.push(ack.data.instance_id);
         } catch {
           // not JSON: not an ack
         }
       }
     } catch (err) {
-      // "no responders" (every gateway gone since its last heartbeat) still published the event.
+      // "no responders": every gateway is gone since its last heartbeat; the event was published.
       this.logger.warn({ err: (err as Error).message, subject }, 'key event gathering ended early');
+      await new Promise((resolve) => setTimeout(resolve, this.ackTimeoutMs));
     }
-    if (acks < expected) {
-      this.logger.warn(
-        { subject, expected, acks },
-        'not every live gateway acknowledged a key event in time',
-      );
-    }
+    return acked;
   }
 }

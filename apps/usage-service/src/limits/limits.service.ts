@@ -1,10 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { SERVICE_LOGGER, SERVICE_NATS } from '@plexmcp/service-kit';
+import { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NATS, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import { DATA_SOURCE } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 import { type BlockRow, LimitsRepository } from './limits.repository.js';
 
@@ -12,13 +15,17 @@ import { type BlockRow, LimitsRepository } from './limits.repository.js';
  * Usage limits: the organization's monthly live-request limit and a key's optional daily or
  * monthly limit. Counting happens inside the ingest transaction, so a limit is reached exactly
  * once; the block is announced on `usage.events.limit_reached` after commit (and re-announced by
- * the sweep — every LIMITS_SWEEP_MS, see LimitsModule — if the process died in between), and cleared with `limit_cleared` at reset time.
+ * the sweep — every LIMITS_SWEEP_MS, see LimitsModule — if the process died in between), and
+ * cleared with `limit_cleared` at reset time. The sweep runs on one instance at a time
+ * cluster-wide, so a block is never re-announced twice.
  */
 @Injectable()
 export class LimitsService {
   constructor(
     private readonly repository: LimitsRepository,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -56,10 +63,17 @@ export class LimitsService {
   /** Clears the blocks whose period ended and announces those not announced yet. */
   async sweep(): Promise<void> {
     if (this.nc.isClosed()) return;
-    for (const block of await this.repository.takeExpired()) {
-      this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
-    }
-    await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+    // Single-flight per instance is the periodic task's; this lock makes it one instance cluster-wide.
+    await withClusterLock(
+      this.dataSource,
+      `${this.config.USAGE_SERVICE_DB_SCHEMA}:limits-sweep`,
+      async () => {
+        for (const block of await this.repository.takeExpired()) {
+          this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
+        }
+        await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+      },
+    );
   }
 
   private publish(event: UsageEvent): void {

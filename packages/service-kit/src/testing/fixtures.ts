@@ -56,3 +56,17 @@ export function managementFixtures(
       rpc.call(Subjects.keys.create, { actor, body: { name: 'Worker', ...body } }, createdKeySchema),
   };
 }
+
+/** An MCP `initialize` request: the first call of any MCP session, as suites send it through the proxy. */
+export function mcpInitializeRequest(clientName = 'plexmcp-test'): Record<string, unknown> {
+  return {
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-06-18',
+      capabilities: {},
+      clientInfo: { name: clientName, version: '1.0.0' },
+    },
+  };
+}

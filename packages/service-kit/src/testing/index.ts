@@ -208,5 +208,5 @@ export async function openTestDataSource(
   };
 }
 
-export { type ManagementFixtures, actorOf, managementFixtures } from './fixtures.js';
+export { type ManagementFixtures, actorOf, managementFixtures, mcpInitializeRequest } from './fixtures.js';
 export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
