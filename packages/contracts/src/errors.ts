@@ -111,7 +111,3 @@ export class AppError extends Error {
     return body;
   }
 }
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as string[]).includes(value);
-}

@@ -113,7 +113,6 @@ export type RotateKeyBody = z.infer<typeof rotateKeyBodySchema>;
 // ---- RPC requests and replies -------------------------------------------------------------
 
 export const createKeyRequestSchema = z.strictObject({ actor: actorSchema, body: createKeyBodySchema });
-export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
@@ -149,7 +148,6 @@ export type RotatedKey = z.infer<typeof rotatedKeySchema>;
 export const validateKeyRequestSchema = z.strictObject({
   key_hash: z.string().regex(KEY_HASH_PATTERN, 'must be a SHA-256 hex digest'),
 });
-export type ValidateKeyRequest = z.infer<typeof validateKeyRequestSchema>;
 
 export const keyPolicySchema = z.object({
   key_id: keyIdSchema,
@@ -163,8 +161,6 @@ export const keyPolicySchema = z.object({
   /** CIDRs; null or empty means any address. */
   ip_allowlist: z.array(z.string()).nullable(),
   org_monthly_limit: z.number().int().nullable(),
-  /** Grows on every change of the key or its organization; newer replaces older in caches. */
-  version: z.number().int(),
 });
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 

@@ -119,7 +119,6 @@ export const updateMcpBodySchema = z
 export type UpdateMcpBody = z.infer<typeof updateMcpBodySchema>;
 
 export const createMcpRequestSchema = z.strictObject({ actor: actorSchema, body: createMcpBodySchema });
-export type CreateMcpRequest = z.infer<typeof createMcpRequestSchema>;
 
 export const listMcpsRequestSchema = z.strictObject({
   actor: actorSchema,
