@@ -16,7 +16,6 @@ export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const)
 export const webhookEventTypeSchema = z.enum(
   WEBHOOK_EVENT_TYPES as [`alert.${(typeof ALERT_TYPES)[number]}`],
 );
-export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 export const webhookIdSchema = z.string().regex(idPattern(IdPrefix.Webhook), 'must be a webhook id (wh_…)');
 export const webhookDeliveryIdSchema = z
@@ -72,7 +71,6 @@ export const webhookAttemptSchema = z.object({
   error: z.string().nullable(),
   duration_ms: z.number().int(),
 });
-export type WebhookAttempt = z.infer<typeof webhookAttemptSchema>;
 
 export const webhookDeliveryViewSchema = z.object({
   id: webhookDeliveryIdSchema,
@@ -104,8 +102,10 @@ export const alertWebhookPayloadSchema = z.object({
   data: alertViewSchema,
 });
 export type AlertWebhookPayload = z.infer<typeof alertWebhookPayloadSchema>;
+/** Body of the delivery queued by POST /v1/webhooks/{id}/test. */
 export const testWebhookPayloadSchema = z.object({
   type: z.literal('webhook.test'),
   timestamp: isoDateSchema,
   data: z.object({ webhook_id: webhookIdSchema, message: z.string() }),
 });
+export type TestWebhookPayload = z.infer<typeof testWebhookPayloadSchema>;
