@@ -1,4 +1,6 @@
-// Shared Jest setup: ESM + SWC (see STACK.md pitfalls 1 and 2). Packages extend it.
+// Shared Jest setup, which packages extend. ESM, because NestJS 12 is ESM-only and Jest on Node 20
+// cannot require() it (hence `node --experimental-vm-modules`); SWC transforms TypeScript, because
+// TypeScript 7 has no compiler API for ts-jest.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 

@@ -22,7 +22,7 @@ function changeLastCharacter(key: string): string {
   return key.slice(0, -1) + (last === 'a' ? 'b' : 'a');
 }
 
-describe('authentication (seed: authentication.md)', () => {
+describe('authentication', () => {
   let world: World;
   let gateway: GatewayHandle;
   let org: CreatedOrg;

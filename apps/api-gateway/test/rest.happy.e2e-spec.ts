@@ -10,7 +10,7 @@ import {
 import type { GatewayHandle } from '../src/index.js';
 import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
 
-describe('REST v1 (SPEC §4)', () => {
+describe('REST v1', () => {
   let world: World;
   let gateway: GatewayHandle;
   let admin: CreatedKey;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BASE62_ALPHABET, randomBase62 } from './ids.js';
 
 /**
- * API-key format (SPEC §2): `pk_live_` | `pk_test_`, 32 random base62 characters, then a
+ * API-key format: `pk_live_` | `pk_test_`, 32 random base62 characters, then a
  * 6-character base62 CRC32 of everything before it. Parsing is pure and allocation-light: it runs
  * on the gateway's hot path before any network call.
  */

@@ -39,7 +39,7 @@ export const GRACE_PERIOD_MS: Readonly<Record<(typeof GRACE_PERIODS)[number], nu
   '24h': 86_400_000,
   '7d': 7 * 86_400_000,
 };
-/** Keys may not live longer than one calendar year from creation (SPEC §2). */
+/** Keys may not live longer than one calendar year from creation. */
 export function maxKeyExpiry(createdAt: Date): Date {
   const max = new Date(createdAt.getTime());
   max.setUTCFullYear(max.getUTCFullYear() + 1);

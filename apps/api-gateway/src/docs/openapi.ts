@@ -286,7 +286,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       },
       responses: {
         Error: {
-          description: 'Error envelope (SPEC §3)',
+          description: 'Error envelope',
           content: { 'application/json': { schema: errorSchema } },
         },
       },
