@@ -7,26 +7,10 @@ import {
   keyDisplayPrefix,
   keyLast4,
   parseApiKey,
+  type SessionView,
 } from '@plexmcp/contracts';
 import type { KeyDecision, KeyDecisionCache } from '../auth/key-decision-cache.js';
 import { type SessionClaims, SessionTokens } from './session-token.js';
-
-/** What the dashboard learns about its session (GET/POST /dashboard/api/session). */
-export interface SessionView {
-  key_id: string;
-  organization_id: string;
-  prefix: string;
-  last4: string;
-  mode: KeyPolicy['mode'];
-  scopes: KeyPolicy['scopes'];
-  permissions: KeyPolicy['permissions'];
-  usage_limit: KeyPolicy['usage_limit'];
-  org_monthly_limit: number | null;
-  key_expires_at: string;
-  session_expires_at: string;
-  /** Send back in `X-CSRF-Token` on every state-changing request. */
-  csrf_token: string;
-}
 
 export interface OpenedSession {
   token: string;
