@@ -61,6 +61,18 @@ export const paginationQuerySchema = z.strictObject({
 });
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
 
+/**
+ * A management call: the actor, then what the call names (`id`, `body`, `page`…). Strict at
+ * both ends, like every request.
+ */
+export function actorRequestSchema<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject({ actor: actorSchema, ...shape });
+}
+
+/** A plain list call (keys, webhooks, audit): the actor and the page it asks for. */
+export const listRequestSchema = actorRequestSchema({ page: paginationQuerySchema });
+export type ListRequest = z.infer<typeof listRequestSchema>;
+
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().nullable() });
 }

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import {
-  actorSchema,
+  actorRequestSchema,
   isoDateSchema,
   keyIdSchema,
+  type ListRequest,
+  listRequestSchema,
   mcpIdSchema,
   modeSchema,
   nameSchema,
   orgIdSchema,
   pageSchema,
-  paginationQuerySchema,
   scopeSchema,
 } from './common.schema.js';
 
@@ -112,29 +113,21 @@ export type RotateKeyBody = z.infer<typeof rotateKeyBodySchema>;
 
 // ---- RPC requests and replies -------------------------------------------------------------
 
-export const createKeyRequestSchema = z.strictObject({ actor: actorSchema, body: createKeyBodySchema });
+export const createKeyRequestSchema = actorRequestSchema({ body: createKeyBodySchema });
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
-export const listKeysRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
-export type ListKeysRequest = z.infer<typeof listKeysRequestSchema>;
+export const listKeysRequestSchema = listRequestSchema;
+export type ListKeysRequest = ListRequest;
 export const keyPageSchema = pageSchema(apiKeyViewSchema);
 
-export const keyByIdRequestSchema = z.strictObject({ actor: actorSchema, id: keyIdSchema });
+export const keyByIdRequestSchema = actorRequestSchema({ id: keyIdSchema });
 export type KeyByIdRequest = z.infer<typeof keyByIdRequestSchema>;
 
-export const updateKeyRequestSchema = z.strictObject({
-  actor: actorSchema,
-  id: keyIdSchema,
-  body: updateKeyBodySchema,
-});
+export const updateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: updateKeyBodySchema });
 export type UpdateKeyRequest = z.infer<typeof updateKeyRequestSchema>;
 
-export const rotateKeyRequestSchema = z.strictObject({
-  actor: actorSchema,
-  id: keyIdSchema,
-  body: rotateKeyBodySchema,
-});
+export const rotateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: rotateKeyBodySchema });
 export type RotateKeyRequest = z.infer<typeof rotateKeyRequestSchema>;
 export const rotatedKeySchema = z.object({
   key: apiKeyViewSchema,

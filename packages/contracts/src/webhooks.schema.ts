@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
-  actorSchema,
+  actorRequestSchema,
   isoDateSchema,
+  type ListRequest,
+  listRequestSchema,
   noControlOrSpace,
   noNul,
   orgIdSchema,
@@ -50,18 +52,15 @@ export type WebhookView = z.infer<typeof webhookViewSchema>;
 export const createdWebhookSchema = z.object({ webhook: webhookViewSchema, secret: z.string() });
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
-export const createWebhookRequestSchema = z.strictObject({
-  actor: actorSchema,
-  body: createWebhookBodySchema,
-});
+export const createWebhookRequestSchema = actorRequestSchema({ body: createWebhookBodySchema });
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;
 
-export const listWebhooksRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
-export type ListWebhooksRequest = z.infer<typeof listWebhooksRequestSchema>;
+export const listWebhooksRequestSchema = listRequestSchema;
+export type ListWebhooksRequest = ListRequest;
 export const webhookPageSchema = pageSchema(webhookViewSchema);
 
 /** Used by delete (replies with the deleted webhook) and test (replies with the queued delivery). */
-export const webhookByIdRequestSchema = z.strictObject({ actor: actorSchema, id: webhookIdSchema });
+export const webhookByIdRequestSchema = actorRequestSchema({ id: webhookIdSchema });
 export type WebhookByIdRequest = z.infer<typeof webhookByIdRequestSchema>;
 
 export const webhookAttemptSchema = z.object({
@@ -87,8 +86,7 @@ export const webhookDeliveryViewSchema = z.object({
 });
 export type WebhookDeliveryView = z.infer<typeof webhookDeliveryViewSchema>;
 
-export const listDeliveriesRequestSchema = z.strictObject({
-  actor: actorSchema,
+export const listDeliveriesRequestSchema = actorRequestSchema({
   id: webhookIdSchema,
   page: paginationQuerySchema,
 });
