@@ -20,6 +20,7 @@ export function jestConfig(dir, overrides = {}) {
     moduleNameMapper: {
       // Workspace packages are tested from source, so tests never need a build.
       '^@plexmcp/contracts$': path.join(root, 'packages/contracts/src/index.ts'),
+      '^@plexmcp/contracts/vocabulary$': path.join(root, 'packages/contracts/src/vocabulary.ts'),
       '^@plexmcp/service-kit$': path.join(root, 'packages/service-kit/src/index.ts'),
       '^@plexmcp/service-kit/testing$': path.join(root, 'packages/service-kit/src/testing/index.ts'),
       '^@plexmcp/sdk$': path.join(root, 'packages/sdk/src/index.ts'),

@@ -104,7 +104,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-restricted-imports': ['error', boundaries.app(app)] },
   })),
   {
-    // The dashboard is a browser bundle: contracts only as types (no zod, no node:crypto in it).
+    // The dashboard is a browser bundle: contracts only as types (no zod, no node:crypto in it),
+    // and values only from the import-free `@plexmcp/contracts/vocabulary`.
     files: ['apps/dashboard/src/**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -119,7 +120,7 @@ export default tseslint.config(
                 'the dashboard imports contracts as types only (`import type`), so its bundle stays small.',
             },
             {
-              regex: '^@plexmcp/(?!contracts$)',
+              regex: '^@plexmcp/(?!contracts(/vocabulary)?$)',
               message: 'the dashboard imports no other workspace package.',
             },
           ],

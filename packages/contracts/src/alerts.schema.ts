@@ -8,8 +8,9 @@ import {
   paginationQuerySchema,
 } from './common.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
+import { ALERT_TYPES } from './vocabulary.js';
 
-export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key_expiring'] as const;
+export { ALERT_TYPES };
 export const alertTypeSchema = z.enum(ALERT_TYPES);
 export type AlertType = z.infer<typeof alertTypeSchema>;
 

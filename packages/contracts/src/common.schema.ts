@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Scope } from './vocabulary.js';
 import { ERROR_CODES, type ErrorDetail } from './errors.js';
 import { IdPrefix, idPattern } from './ids.js';
 
@@ -30,19 +31,8 @@ export const noControlOrSpace = z.refine<string>((s) => {
 
 export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 
-export const Scope = [
-  'keys:read',
-  'keys:write',
-  'mcps:read',
-  'mcps:write',
-  'usage:read',
-  'alerts:read',
-  'alerts:write',
-  'webhooks:read',
-  'webhooks:write',
-] as const;
+export { Scope };
 export const scopeSchema = z.enum(Scope);
-export type Scope = z.infer<typeof scopeSchema>;
 export const ALL_SCOPES: readonly Scope[] = Scope;
 
 export const modeSchema = z.enum(['live', 'test']);

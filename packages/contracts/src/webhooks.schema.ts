@@ -10,11 +10,11 @@ import {
   pageSchema,
   paginationQuerySchema,
 } from './common.schema.js';
-import { ALERT_TYPES, alertViewSchema } from './alerts.schema.js';
+import { alertViewSchema } from './alerts.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
+import { type ALERT_TYPES, WEBHOOK_EVENT_TYPES } from './vocabulary.js';
 
-/** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
-export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
+export { WEBHOOK_EVENT_TYPES };
 export const webhookEventTypeSchema = z.enum(
   WEBHOOK_EVENT_TYPES as [`alert.${(typeof ALERT_TYPES)[number]}`],
 );

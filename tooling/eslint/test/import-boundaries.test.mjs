@@ -90,6 +90,13 @@ test('the dashboard takes contracts as types only', async () => {
     ),
     [],
   );
+  assert.deepEqual(
+    await boundaryMessages(
+      DASHBOARD,
+      "import { Scope } from '@plexmcp/contracts/vocabulary';\nexport const s = Scope;\n",
+    ),
+    [],
+  );
   const other = await boundaryMessages(
     DASHBOARD,
     "import { bootstrap } from '@plexmcp/api-gateway';\nexport const b = bootstrap;\n",

@@ -1,7 +1,7 @@
-// Shapes of the gateway's JSON (snake_case, as on the wire), from @plexmcp/contracts. Type-only
-// imports: the browser bundle carries no schema library. The two value lists the forms need are
-// written here and checked against the contract types at compile time.
-import type { AlertType, KeyMode, Scope, UsageReply } from '@plexmcp/contracts';
+// Shapes of the gateway's JSON (snake_case, as on the wire), from @plexmcp/contracts: types only,
+// so the browser bundle carries no schema library; the value lists the forms need come from
+// `@plexmcp/contracts/vocabulary`, which imports nothing.
+import type { KeyMode, UsageReply } from '@plexmcp/contracts';
 
 export type {
   AlertType,
@@ -20,29 +20,6 @@ export type Mode = KeyMode;
 export type Granularity = UsageReply['granularity'];
 
 /** Every scope, in the order the key form lists them. */
-export const SCOPES = [
-  'keys:read',
-  'keys:write',
-  'mcps:read',
-  'mcps:write',
-  'usage:read',
-  'alerts:read',
-  'alerts:write',
-  'webhooks:read',
-  'webhooks:write',
-] as const satisfies readonly Scope[];
-
+export { Scope as SCOPES } from '@plexmcp/contracts/vocabulary';
 /** Every event a webhook may subscribe to. */
-export const WEBHOOK_EVENTS = [
-  'alert.error_spike',
-  'alert.new_location',
-  'alert.request_spike',
-  'alert.key_expiring',
-] as const satisfies readonly `alert.${AlertType}`[];
-
-// Compile-time proof that the lists above name every scope and every alert type.
-type Missing<All, Listed> = Exclude<All, Listed> extends never ? true : Exclude<All, Listed>;
-const scopesComplete: Missing<Scope, (typeof SCOPES)[number]> = true;
-const eventsComplete: Missing<`alert.${AlertType}`, (typeof WEBHOOK_EVENTS)[number]> = true;
-void scopesComplete;
-void eventsComplete;
+export { WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS } from '@plexmcp/contracts/vocabulary';
