@@ -320,7 +320,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         },
         RateLimited: {
           description:
-            "Error envelope (SPEC §3): `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
+            "Error envelope: `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
           headers: {
             'Retry-After': { $ref: '#/components/headers/Retry-After' },
             ...RATE_LIMIT_HEADER_REFS,
