@@ -21,6 +21,33 @@ export function testEncryptionKeys(): string {
   return `${TEST_ENCRYPTION_KEY_ID}:${Buffer.alloc(32, 'plexmcp-test-encryption-key').toString('base64')}`;
 }
 
+/** Networks test upstream MCP servers and webhook receivers listen on: loopback. */
+export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * What a suite passes to a service's `bootstrap()` (key-service and usage-service alike): its NATS,
+ * the test Postgres in the suite's schema, quiet logs, the fixed test keyring.
+ */
+export function serviceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    natsUrl,
+    databaseUrl: testDatabaseUrl(),
+    dbSchema,
+    logLevel: 'silent',
+    encryptionKeys: testEncryptionKeys(),
+  };
+}
+
+/** The key-service's test options: small pool, quick shutdown, upstreams on loopback allowed. */
+export function keyServiceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    ...serviceTestOptions(natsUrl, dbSchema),
+    dbPoolSize: 4,
+    shutdownGraceMs: 50,
+    mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+  };
+}
+
 /** A fresh schema per suite so suites never collide; drop it in afterAll. */
 export function createTestSchema(prefix: string): Promise<{ schema: string; drop: () => Promise<void> }> {
   const schema = `t_${prefix}_${randomBase62(8).toLowerCase()}`.replace(/[^a-z0-9_]/g, '_');
@@ -75,6 +102,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
 export interface IsolatedNats {
   url: string;
   port: number;
@@ -95,19 +135,7 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
     const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: 'ignore',
     });
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const socket = new Socket();
-          socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-          });
-          socket.once('error', () => resolve(false));
-          socket.connect(port, '127.0.0.1');
-        }),
-      { timeoutMs: 10_000, message: `nats-server on ${port}` },
-    );
+    await waitFor(() => isListening(port), { timeoutMs: 10_000, message: `nats-server on ${port}` });
     return child;
   };
 
@@ -134,3 +162,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+export { type ManagementFixtures, actorOf, managementFixtures } from './fixtures.js';
+export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
