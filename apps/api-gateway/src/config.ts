@@ -3,7 +3,7 @@ import {
   booleanSchema,
   cidrListSchema,
   intSchema,
-  loadConfig,
+  defineServiceConfig,
   msSchema,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
@@ -121,11 +121,14 @@ export const gatewayEnvSchema = z.object({
 export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
 export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
 
+const loadConfiguration = defineServiceConfig({ schema: gatewayEnvSchema });
+
+/** `overrides` are variables by name (tests pass NATS_URL, PORT=0, …), applied over `env`. */
 export function loadGatewayConfig(
   overrides: GatewayEnv = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
+  return loadConfiguration({ env: overrides }, env);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   NatsRpcClient,
   PinoNestLogger,
   connectNats,
+  ServiceShutdown,
   createLogger,
   ensureUsageStream,
 } from '@plexmcp/service-kit';
@@ -186,6 +187,42 @@ async function start(
   const limitStore = createRateLimitStore(config, logger);
 
   let app: NestFastifyApplication | undefined;
+  // The one shutdown order (see ServiceShutdown); phase 1 is the HTTP server.
+  const shutdown = new ServiceShutdown(logger);
+  shutdown.add('stop accepting', 'HTTP server', async () => {
+    const nestApp = app;
+    if (nestApp !== undefined) {
+      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
+      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
+      // still counts as active are cut, so a shutdown never waits for a client.
+      const grace = setTimeout(() => {
+        streams.closeEvery();
+        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
+      }, config.SHUTDOWN_GRACE_MS);
+      await nestApp.close().finally(() => clearTimeout(grace));
+    }
+    deadlines.close();
+    await pools.close();
+  });
+  shutdown.add('drain subscriptions', 'key events', () => keyEvents.close());
+  shutdown.add('drain subscriptions', 'usage events', () => usageLimits.close());
+  shutdown.add('stop tasks', 'heartbeat', () => heartbeat.stop());
+  shutdown.add('stop tasks', 'NATS outage timer', () => clearTimeout(outageTimer));
+  shutdown.add('flush publishers', 'goodbye and request events', async () => {
+    // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
+    if (!nc.isClosed()) {
+      const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
+      nc.publish(Subjects.gateway.heartbeat, JSON.stringify(goodbye));
+    }
+    const flushed = await publisher.flush(2_000);
+    if (!flushed) logger.warn({ pending: publisher.depth }, 'closing with unpublished request events');
+    publisher.close();
+  });
+  shutdown.add('close connections', 'NATS', async () => {
+    if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+  });
+  shutdown.add('close connections', 'Redis', () => limitStore.close());
+
   let url: string;
   let routes: RouteEntry[];
   try {
@@ -197,7 +234,7 @@ async function start(
       clientErrorHandler: createClientErrorHandler(securityHeaders),
       frameworkErrors: createFrameworkErrorHandler(securityHeaders, logger),
     });
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime, logger), adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
       // Bodies are JSON only: Fastify's own JSON parser, no form or text parsers (an unsupported
@@ -215,6 +252,7 @@ async function start(
     fastify.decorateRequest('mcpId', null);
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
+    fastify.decorateRequest('errorCause', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const authority = new KeyAuthority(
@@ -279,49 +317,9 @@ async function start(
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url, instance_id: instanceId }, 'api-gateway listening');
   } catch (err) {
-    heartbeat.stop();
-    usageLimits.close();
-    publisher.close();
-    keyEvents.close();
-    await app?.close().catch(() => undefined);
-    deadlines.close();
-    await pools.close();
-    await limitStore.close();
+    await shutdown.run();
     throw err;
   }
-  const nestApp = app;
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
-      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
-      // still counts as active are cut, so a shutdown never waits for a client.
-      const grace = setTimeout(() => {
-        streams.closeEvery();
-        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
-      }, config.SHUTDOWN_GRACE_MS);
-      await nestApp.close();
-      clearTimeout(grace);
-      deadlines.close();
-      await pools.close();
-      await limitStore.close();
-      heartbeat.stop();
-      clearTimeout(outageTimer);
-      // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
-      if (!nc.isClosed()) {
-        const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
-        nc.publish(Subjects.gateway.heartbeat, JSON.stringify(goodbye));
-      }
-      const flushed = await publisher.flush(2_000);
-      if (!flushed) logger.warn({ pending: publisher.depth }, 'closing with unpublished request events');
-      publisher.close();
-      usageLimits.close();
-      keyEvents.close();
-      if (!nc.isClosed()) await nc.drain().catch(() => undefined);
-    })();
-    return closing;
-  };
-
-  return { app: nestApp, url, instanceId, runtime, routes, close };
+  return { app, url, instanceId, runtime, routes, close: () => shutdown.run() };
 }

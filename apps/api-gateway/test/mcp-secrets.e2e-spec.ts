@@ -21,7 +21,7 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     upstream = await startUpstreamMcp();
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
-    await db.query(`SET search_path TO "${s.world.keyService!.config.dbSchema}"`);
+    await db.query(`SET search_path TO "${s.world.keyService!.config.KEY_SERVICE_DB_SCHEMA}"`);
   });
   afterAll(async () => {
     await db?.end();

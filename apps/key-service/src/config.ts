@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import { randomBase62 } from '@plexmcp/contracts';
 import {
-  type Keyring,
-  type LogFormat,
+  requireDatabaseUrl,
+  type ServiceConfigOverrides,
   baseServiceEnv,
   booleanSchema,
   cidrListSchema,
   encryptionKeysSchema,
   intSchema,
-  loadConfig,
+  defineServiceConfig,
   msSchema,
   postgresUrlSchema,
   schemaNameSchema,
@@ -53,85 +52,45 @@ export const keyServiceEnvSchema = z.object({
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
 });
 
-export interface KeyServiceConfig {
-  /** Identifies this process in health answers and logs; not configurable. */
-  instanceId: string;
-  natsUrl: string;
-  logLevel: string;
-  logFormat: LogFormat;
-  databaseUrl: string;
-  dbSchema: string;
-  dbPoolSize: number;
-  sweepIntervalMs: number;
-  eventAckTimeoutMs: number;
-  shutdownGraceMs: number;
-  isolateTestUpstreams: boolean;
-  /** MCP_UPSTREAM_ALLOWED_NETWORKS. */
-  mcpUpstreamAllowedNetworks: string[];
-  /** Encrypts MCP upstream headers at rest. */
-  encryptionKeys: Keyring;
-}
+/**
+ * Settings a caller (tests, embedding) may pass instead of environment variables, and the variable
+ * each one sets; any other variable can be passed by name under `env`.
+ */
+const keyServiceAliases = {
+  natsUrl: 'NATS_URL',
+  databaseUrl: 'KEY_SERVICE_DATABASE_URL',
+  dbSchema: 'KEY_SERVICE_DB_SCHEMA',
+  logLevel: 'LOG_LEVEL',
+  sweepIntervalMs: 'KEY_SWEEP_INTERVAL_MS',
+  eventAckTimeoutMs: 'KEY_EVENT_ACK_TIMEOUT_MS',
+  dbPoolSize: 'KEY_SERVICE_DB_POOL_SIZE',
+  shutdownGraceMs: 'KEY_SERVICE_SHUTDOWN_GRACE_MS',
+  isolateTestUpstreams: 'MCP_ISOLATE_TEST_UPSTREAMS',
+  /** A list (tests run upstreams on loopback). */
+  mcpUpstreamAllowedNetworks: 'MCP_UPSTREAM_ALLOWED_NETWORKS',
+  /** `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys: 'PLEXMCP_ENCRYPTION_KEYS',
+} as const;
 
-/** Settings a caller (tests, embedding) may pass instead of environment variables. */
-export interface KeyServiceOverrides {
-  natsUrl?: string;
-  databaseUrl?: string;
-  dbSchema?: string;
-  logLevel?: string;
-  sweepIntervalMs?: number;
-  eventAckTimeoutMs?: number;
-  dbPoolSize?: number;
-  shutdownGraceMs?: number;
-  isolateTestUpstreams?: boolean;
-  /** MCP_UPSTREAM_ALLOWED_NETWORKS as a list (tests run upstreams on loopback). */
-  mcpUpstreamAllowedNetworks?: readonly string[];
-  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
-  encryptionKeys?: string;
-}
+/** Validates the environment merged with the overrides into one configuration. */
+export const loadKeyServiceConfig = defineServiceConfig({
+  schema: keyServiceEnvSchema,
+  aliases: keyServiceAliases,
+  derive: (env) => {
+    const own = { variable: 'KEY_SERVICE_DATABASE_URL', value: env.KEY_SERVICE_DATABASE_URL };
+    return {
+      /** What the data source and the migrations need. */
+      database: {
+        databaseUrl: requireDatabaseUrl(own, env.DATABASE_URL),
+        dbSchema: env.KEY_SERVICE_DB_SCHEMA,
+        dbPoolSize: env.KEY_SERVICE_DB_POOL_SIZE,
+      },
+    };
+  },
+});
 
-export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
-
-/** Merges overrides over the environment and validates the result as one configuration. */
-export function loadKeyServiceConfig(
-  overrides: KeyServiceOverrides = {},
-  env: NodeJS.ProcessEnv = process.env,
-): KeyServiceConfig {
-  const merged: NodeJS.ProcessEnv = { ...env };
-  const set = (name: string, value: string | number | undefined) => {
-    if (value !== undefined) merged[name] = String(value);
-  };
-  set('NATS_URL', overrides.natsUrl);
-  set('KEY_SERVICE_DATABASE_URL', overrides.databaseUrl);
-  set('KEY_SERVICE_DB_SCHEMA', overrides.dbSchema);
-  set('LOG_LEVEL', overrides.logLevel);
-  set('KEY_SWEEP_INTERVAL_MS', overrides.sweepIntervalMs);
-  set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
-  set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
-  set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
-  set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
-  set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
-  set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
-
-  const parsed = loadConfig(
-    keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
-      message: 'DATABASE_URL or KEY_SERVICE_DATABASE_URL is required',
-      path: ['DATABASE_URL'],
-    }),
-    merged,
-  );
-  return {
-    instanceId: `key-service-${randomBase62(10)}`,
-    natsUrl: parsed.NATS_URL,
-    logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
-    databaseUrl: (parsed.KEY_SERVICE_DATABASE_URL ?? parsed.DATABASE_URL)!,
-    dbSchema: parsed.KEY_SERVICE_DB_SCHEMA,
-    dbPoolSize: parsed.KEY_SERVICE_DB_POOL_SIZE,
-    sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
-    eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
-    shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
-    isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
-    mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
-    encryptionKeys: parsed.PLEXMCP_ENCRYPTION_KEYS,
-  };
-}
+export type KeyServiceConfig = ReturnType<typeof loadKeyServiceConfig>;
+export type KeyServiceOverrides = ServiceConfigOverrides<
+  typeof keyServiceEnvSchema,
+  keyof typeof keyServiceAliases
+>;

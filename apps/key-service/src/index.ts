@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { QueueGroups } from '@plexmcp/contracts';
+import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
 import {
-  RpcReplyInterceptor,
+  ServiceShutdown,
   connectNats,
   createLogger,
-  createNatsMicroservice,
+  startNatsMicroservice,
   type NatsConnection,
 } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
@@ -32,32 +32,38 @@ export interface KeyServiceHandle {
  */
 export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<KeyServiceHandle> {
   const config = loadKeyServiceConfig(overrides);
-  const logger = createLogger('key-service', config.logLevel, config.logFormat);
+  const logger = createLogger('key-service', config.LOG_LEVEL, config.LOG_FORMAT);
+  const instanceId = `key-service-${randomBase62(10)}`;
 
-  const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
+  const { migrations, encryptedMcps } = await migrate(config.database, config.PLEXMCP_ENCRYPTION_KEYS);
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
   if (encryptedMcps > 0) logger.info({ mcps: encryptedMcps }, 'encrypted upstream headers stored in clear');
 
   let dataSource: DataSource | undefined;
   let eventsConnection: NatsConnection | undefined;
   try {
-    dataSource = await createDataSource(config).initialize();
-    eventsConnection = await connectNats(config.natsUrl, `${config.instanceId}-events`);
-    const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, eventsConnection }),
+    dataSource = await createDataSource(config.database).initialize();
+    const events = await connectNats(config.NATS_URL, `${instanceId}-events`);
+    eventsConnection = events;
+    // Phase 1 (the RPC transport) is the Nest app closing; the data source closes after the rest
+    // (DatabaseModule, on application shutdown).
+    const shutdown = new ServiceShutdown(logger);
+    shutdown.add('close connections', 'event connection', async () => {
+      if (!events.isClosed()) await events.drain();
+    });
+    const app = await startNatsMicroservice(
+      AppModule.register({ config, logger, shutdown, instanceId, nats: events }, dataSource),
       {
-        natsUrl: config.natsUrl,
+        natsUrl: config.NATS_URL,
         queue: QueueGroups.keyService,
-        name: config.instanceId,
+        name: instanceId,
         logger,
-        shutdownGraceMs: config.shutdownGraceMs,
+        shutdownGraceMs: config.KEY_SERVICE_SHUTDOWN_GRACE_MS,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
-    await app.listen();
-    logger.info({ instance_id: config.instanceId, schema: config.dbSchema }, 'key-service ready');
+    logger.info({ instance_id: instanceId, schema: config.KEY_SERVICE_DB_SCHEMA }, 'key-service ready');
     return {
-      instanceId: config.instanceId,
+      instanceId,
       config,
       close: async () => {
         await app.close();

@@ -1,10 +1,18 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
-import { RpcReplyInterceptor, connectNats, createLogger, createNatsMicroservice } from '@plexmcp/service-kit';
+import {
+  ServiceShutdown,
+  Tables,
+  TransactionRunner,
+  connectNats,
+  createLogger,
+  startNatsMicroservice,
+} from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
 import { AppModule } from './app.module.js';
 import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
 import { openUsageDatabase } from './database/data-source.js';
+import { DATA_SOURCE, GEOIP } from './tokens.js';
 
 export type { BootstrapOverrides } from './config.js';
 export { verifyWebhook, signWebhook, webhookHeadersOf } from './webhooks/webhook-signature.js';
@@ -35,8 +43,26 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
   const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
   try {
-    const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
+    // Phase 1 (the RPC transport) is the Nest app closing; the features register their parts.
+    const shutdown = new ServiceShutdown(logger);
+    shutdown.add('close connections', 'NATS and Postgres', async () => {
+      await nc.drain().catch(() => undefined);
+      await dataSource.destroy();
+    });
+    const app = await startNatsMicroservice(
+      AppModule.register({
+        config,
+        logger,
+        shutdown,
+        instanceId,
+        nats: nc,
+        values: [
+          { provide: DATA_SOURCE, useValue: dataSource },
+          { provide: Tables, useValue: new Tables(dataSource) },
+          { provide: TransactionRunner, useValue: new TransactionRunner(dataSource) },
+          { provide: GEOIP, useValue: geo },
+        ],
+      }),
       {
         natsUrl: config.NATS_URL,
         queue: QueueGroups.usageService,
@@ -44,8 +70,6 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
         logger,
       },
     );
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger));
-    await app.listen();
     logger.info({ instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA }, 'usage-service started');
 
     let closing: Promise<void> | null = null;
@@ -54,8 +78,6 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       close: () =>
         (closing ??= (async () => {
           await app.close();
-          await nc.drain().catch(() => undefined);
-          await dataSource.destroy();
           logger.info({ instance_id: instanceId }, 'usage-service stopped');
         })()),
     };

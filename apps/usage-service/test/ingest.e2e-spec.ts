@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
 import { testDatabaseUrl, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
+import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 import { createUsageDataSource } from '../src/database/data-source.js';
 import type { UsageServiceHandle } from '../src/index.js';
 import { UsageRepository } from '../src/usage/usage.repository.js';
@@ -237,7 +238,9 @@ describe('usage ingest counts every request exactly once', () => {
     }).initialize();
     try {
       const until = Date.now() + 120_000;
-      expect(await new UsageRepository(dataSource).rollup(until)).toBe(until);
+      expect(
+        await new UsageRepository(new Tables(dataSource), new TransactionRunner(dataSource)).rollup(until),
+      ).toBe(until);
     } finally {
       await dataSource.destroy();
     }

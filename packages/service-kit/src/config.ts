@@ -100,3 +100,64 @@ export const baseServiceEnv = {
   LOG_LEVEL: logLevelSchema,
   LOG_FORMAT: logFormatSchema,
 };
+
+/**
+ * The Postgres URL of a service: its own variable (`KEY_SERVICE_DATABASE_URL`) wins over the shared
+ * `DATABASE_URL`; one of them is required.
+ */
+export function requireDatabaseUrl(
+  own: { variable: string; value: string | undefined },
+  shared: string | undefined,
+): string {
+  const url = own.value ?? shared;
+  if (!url) throw new ConfigError([`DATABASE_URL: DATABASE_URL or ${own.variable} is required`]);
+  return url;
+}
+
+/** The names of a schema's environment variables. */
+export type ConfigVariable<S extends z.ZodObject> = Extract<keyof S['shape'], string>;
+
+/** A setting passed in code instead of the environment; a list is joined with commas. */
+export type ConfigOverrideValue = string | number | boolean | readonly string[];
+
+/**
+ * What a caller (tests, embedding) may pass to a service's config loader: named settings (the
+ * service's aliases) and any variable by its name under `env`. Precedence: aliases, then `env`,
+ * then the process environment.
+ */
+export type ServiceConfigOverrides<S extends z.ZodObject, A extends string = never> = {
+  [K in A]?: ConfigOverrideValue;
+} & { env?: Partial<Record<ConfigVariable<S>, string>> };
+
+export interface ServiceConfigSpec<S extends z.ZodObject, A extends string, D extends object> {
+  /** Every variable the service reads, by name, with its validation and default. */
+  schema: S;
+  /** Named settings and the variable each sets (`natsUrl: 'NATS_URL'`). */
+  aliases?: Readonly<Record<A, ConfigVariable<S>>>;
+  /** Values computed from the valid variables (one URL falling back to another); may throw ConfigError. */
+  derive?: (env: z.infer<S>) => D;
+}
+
+/**
+ * The one way a service declares its configuration: a zod schema of its environment variables,
+ * optional aliases for code-level overrides, and derived values. Returns the loader `bootstrap()`
+ * calls once; its result is provided to the service under `SERVICE_CONFIG`.
+ */
+export function defineServiceConfig<
+  S extends z.ZodObject,
+  A extends string = never,
+  D extends object = object,
+>(
+  spec: ServiceConfigSpec<S, A, D>,
+): (overrides?: ServiceConfigOverrides<S, A>, env?: NodeJS.ProcessEnv) => z.infer<S> & D {
+  return (overrides: ServiceConfigOverrides<S, A> = {}, env = process.env) => {
+    const merged: NodeJS.ProcessEnv = { ...env, ...overrides.env };
+    const aliases = (spec.aliases ?? {}) as Record<string, string>;
+    for (const [alias, variable] of Object.entries(aliases)) {
+      const value = (overrides as Record<string, ConfigOverrideValue | undefined>)[alias];
+      if (value !== undefined) merged[variable] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+    const parsed = loadConfig(spec.schema, merged);
+    return { ...parsed, ...(spec.derive?.(parsed) ?? ({} as D)) };
+  };
+}

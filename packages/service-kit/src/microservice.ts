@@ -4,6 +4,7 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { DrainingServerNats } from './draining-server-nats.js';
 import { PinoNestLogger } from './logger.js';
+import { RpcReplyInterceptor } from './rpc-server.js';
 
 export interface MicroserviceSettings {
   natsUrl: string;
@@ -40,5 +41,20 @@ export async function createNatsMicroservice(
     logger: new PinoNestLogger(settings.logger),
     bufferLogs: false,
   });
+  return app;
+}
+
+/**
+ * Boots and starts a service's NATS microservice: every `@MessagePattern` reply wrapped in the
+ * RpcReply envelope, and serving (its queue-group subscriptions known to the broker) when it
+ * resolves.
+ */
+export async function startNatsMicroservice(
+  module: unknown,
+  settings: MicroserviceSettings,
+): Promise<INestMicroservice> {
+  const app = await createNatsMicroservice(module, settings);
+  app.useGlobalInterceptors(new RpcReplyInterceptor(settings.logger));
+  await app.listen();
   return app;
 }

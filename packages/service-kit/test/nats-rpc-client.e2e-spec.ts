@@ -2,8 +2,9 @@
 // and every transport failure fails closed as service_unavailable.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { AppError, ErrorCode } from '@plexmcp/contracts';
-import { NatsRpcClient, connectNats, type NatsConnection } from '../src/index.js';
+import { Writable } from 'node:stream';
+import { AppError, DEFAULT_MESSAGES, ErrorCode, generateApiKey } from '@plexmcp/contracts';
+import { NatsRpcClient, connectNats, createLogger, type NatsConnection } from '../src/index.js';
 import { startIsolatedNats, type IsolatedNats } from '../src/testing/index.js';
 
 let nats: IsolatedNats;
@@ -75,5 +76,46 @@ describe('NatsRpcClient', () => {
   it('fails closed with service_unavailable when the handler never answers', async () => {
     const err = await failure(rpc.call('test.silent', {}, valueSchema, { timeoutMs: 200 }));
     expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+  });
+
+  it('keeps the NATS failure as the cause: logged (scrubbed), never in the wire body', async () => {
+    const err = await failure(rpc.call('test.silent', {}, valueSchema, { timeoutMs: 100 }));
+    expect(err.cause).toBeInstanceOf(Error);
+    const natsMessage = (err.cause as Error).message;
+    expect(natsMessage).not.toBe('');
+
+    const body = JSON.stringify(err.toBody('req_1'));
+    expect(JSON.parse(body)).toEqual({
+      code: ErrorCode.ServiceUnavailable,
+      message: DEFAULT_MESSAGES[ErrorCode.ServiceUnavailable],
+      request_id: 'req_1',
+    });
+    expect(body).not.toContain(natsMessage);
+
+    const lines: string[] = [];
+    const logger = createLogger(
+      'rpc-test',
+      'info',
+      'json',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const key = generateApiKey('live');
+    logger.error(
+      {
+        err: new AppError(ErrorCode.ServiceUnavailable, undefined, {
+          cause: new Error(`${natsMessage} for ${key}`),
+        }),
+      },
+      'call failed',
+    );
+    const logged = JSON.parse(lines.join('')) as { err: { code: string; cause: { message: string } } };
+    expect(logged.err.code).toBe(ErrorCode.ServiceUnavailable);
+    expect(logged.err.cause.message).toContain(natsMessage);
+    expect(lines.join('')).not.toContain(key);
   });
 });

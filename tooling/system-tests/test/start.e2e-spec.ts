@@ -139,9 +139,10 @@ describe('pnpm start (scripts/start.mjs)', () => {
 
     await waitUntilReady(run.system, port);
     const started = run.system;
-    await waitFor(() => started.output().includes('PlexMCP is ready'), {
+    // The banner is one write, but a pipe may deliver it in pieces: wait for its last line.
+    await waitFor(() => started.output().includes('Ctrl-C stops everything.'), {
       timeoutMs: 10_000,
-      message: 'the readiness banner',
+      message: 'the whole readiness banner',
     });
     const output = started.output();
     expect(output).toMatch(/^plexmcp +\| PlexMCP is ready\.$/m);

@@ -211,7 +211,7 @@ export class KeyAuthority {
       return new Refusal(err, 'key_service_unavailable');
     }
     const reason = err instanceof AppError ? 'validation_error' : 'key_service_unavailable';
-    return new Refusal(new AppError(ErrorCode.ServiceUnavailable), reason);
+    return new Refusal(new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err }), reason);
   }
 }
 

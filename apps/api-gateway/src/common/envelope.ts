@@ -37,6 +37,7 @@ export function sendError(
   headers?: Readonly<Record<string, string>>,
 ): FastifyReply {
   reply.request.errorCode = error.code;
+  reply.request.errorCause = error.cause ?? null;
   reply.code(error.status);
   if (error.headers) reply.headers(error.headers);
   if (headers) reply.headers(headers);

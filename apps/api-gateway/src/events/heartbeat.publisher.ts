@@ -1,5 +1,5 @@
 import { type GatewayHeartbeat, Subjects } from '@plexmcp/contracts';
-import type { NatsConnection } from '@plexmcp/service-kit';
+import { type NatsConnection, PeriodicTask } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 
 /**
@@ -7,23 +7,23 @@ import type { Logger } from 'pino';
  * key-service knows how many acknowledgements a revoke must gather. The TTL is three intervals.
  */
 export class HeartbeatPublisher {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly task: PeriodicTask;
   private readonly payload: string;
 
   constructor(
     private readonly nc: NatsConnection,
     instanceId: string,
-    private readonly intervalMs: number,
+    intervalMs: number,
     private readonly logger: Logger,
   ) {
     const heartbeat: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: Math.min(60_000, intervalMs * 3) };
     this.payload = JSON.stringify(heartbeat);
+    this.task = new PeriodicTask({ name: 'heartbeat', intervalMs, logger, run: () => this.beat() });
   }
 
   start(): void {
     this.beat();
-    this.timer = setInterval(() => this.beat(), this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
   beat(): void {
@@ -35,7 +35,7 @@ export class HeartbeatPublisher {
     }
   }
 
-  stop(): void {
-    clearInterval(this.timer);
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   AppError,
   ErrorCode,
@@ -7,14 +7,17 @@ import {
   eventAckSchema,
   gatewayHeartbeatSchema,
 } from '@plexmcp/contracts';
-import type { NatsConnection } from '@plexmcp/service-kit';
+import {
+  type NatsConnection,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+  SERVICE_NATS,
+  ServiceShutdown,
+  runSubscription,
+} from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
-import { APP_LOGGER } from '../logger.token.js';
+import type { KeyServiceConfig } from '../config.js';
 import { GatewayRegistry } from './gateway-registry.js';
-
-/** The raw NATS connection used for fan-out events and heartbeats (not the RPC transport). */
-export const EVENTS_NATS = Symbol('EVENTS_NATS');
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -44,30 +47,26 @@ const SUBJECT_BY_TYPE: Readonly<Record<KeyEvent['type'], string>> = {
  * published and flushed, so the broker has it before we reply.
  */
 @Injectable()
-export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(
-    @Inject(EVENTS_NATS) private readonly nc: NatsConnection,
-    @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
-    @Inject(APP_LOGGER) private readonly logger: Logger,
-    private readonly gateways: GatewayRegistry,
-  ) {}
+export class KeyEventsPublisher implements OnApplicationBootstrap {
+  private readonly ackTimeoutMs: number;
 
-  onApplicationBootstrap(): void {
-    this.nc.subscribe(Subjects.gateway.heartbeat, {
-      callback: (err, msg) => {
-        if (err) return;
-        try {
-          const beat = gatewayHeartbeatSchema.safeParse(msg.json());
-          if (beat.success) this.gateways.heartbeat(beat.data.instance_id, beat.data.ttl_ms);
-        } catch {
-          // Not JSON: ignore, heartbeats are best effort.
-        }
-      },
-    });
+  constructor(
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_CONFIG) config: KeyServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
+    private readonly gateways: GatewayRegistry,
+  ) {
+    this.ackTimeoutMs = config.KEY_EVENT_ACK_TIMEOUT_MS;
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  onApplicationBootstrap(): void {
+    runSubscription(this.shutdown, this.nc, {
+      subject: Subjects.gateway.heartbeat,
+      schema: gatewayHeartbeatSchema,
+      logger: this.logger,
+      handle: (beat) => this.gateways.heartbeat(beat.instance_id, beat.ttl_ms),
+    });
   }
 
   /** Resolves once the event reached the broker and every live gateway acknowledged it. */
@@ -79,7 +78,7 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
     if (events.length === 0) return;
     try {
       await Promise.all(events.map((event) => this.send(event)));
-      await withTimeout(this.nc.flush(), Math.max(1_000, this.config.eventAckTimeoutMs * 4));
+      await withTimeout(this.nc.flush(), Math.max(1_000, this.ackTimeoutMs * 4));
     } catch (err) {
       this.logger.error(
         { err: (err as Error).message, events: events.map((e) => e.type) },
@@ -88,6 +87,7 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
       throw new AppError(
         ErrorCode.ServiceUnavailable,
         'The change was saved but gateways could not be notified; retry',
+        { cause: err },
       );
     }
   }
@@ -105,7 +105,7 @@ export class KeyEventsPublisher implements OnApplicationBootstrap, OnApplication
       const replies = await this.nc.requestMany(subject, payload, {
         strategy: 'count',
         maxMessages: expected,
-        maxWait: this.config.eventAckTimeoutMs,
+        maxWait: this.ackTimeoutMs,
       });
       for await (const reply of replies) {
         if (reply.data.length === 0) continue; // a status message, not an ack

@@ -16,11 +16,15 @@ import {
   type OutboundAddressPolicy,
   newId,
 } from '@plexmcp/contracts';
-import { checkOutboundUrl } from '@plexmcp/service-kit';
+import {
+  type SqlExecutor,
+  SERVICE_CONFIG,
+  checkOutboundUrl,
+  decodeCursor,
+  rowPosition,
+  toPage,
+} from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { decodeCursor, encodeCursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
-import { CONFIG } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { alertWebhookBody, testWebhookBody } from './webhook-payloads.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
@@ -40,7 +44,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhooksRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
@@ -107,9 +111,9 @@ export class WebhooksService {
     const rows = await this.repository.list(
       request.actor.org_id,
       request.page.limit + 1,
-      decodeCursor(request.page.cursor),
+      decodeCursor(request.page.cursor, 'cursor'),
     );
-    return page(rows, request.page.limit, toWebhookView);
+    return toPage(rows, request.page.limit, toWebhookView, rowPosition);
   }
 
   async delete(request: WebhookByIdRequest): Promise<WebhookView> {
@@ -124,11 +128,11 @@ export class WebhooksService {
     const rows = await this.repository.deliveries(
       webhook.id,
       request.page.limit + 1,
-      decodeCursor(request.page.cursor),
+      decodeCursor(request.page.cursor, 'cursor'),
     );
     const shown = rows.slice(0, request.page.limit);
     const attempts = groupAttempts(await this.repository.attempts(shown.map((r) => r.id)));
-    return page(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []));
+    return toPage(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []), rowPosition);
   }
 
   /** Queues a signed `webhook.test` delivery; a success re-enables a disabled endpoint. */
@@ -165,16 +169,6 @@ export class WebhooksService {
     );
     return endpoints.length;
   }
-}
-
-function page<R extends { created_at: Date; id: string }, V>(
-  rows: R[],
-  limit: number,
-  view: (r: R) => V,
-): Page<V> {
-  const shown = rows.slice(0, limit);
-  const last = shown[shown.length - 1];
-  return { items: shown.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
 function groupAttempts(rows: AttemptRow[]): Map<string, AttemptRow[]> {

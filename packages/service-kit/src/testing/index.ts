@@ -4,6 +4,8 @@ import { Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, ensureSchema } from '../database.js';
 import { randomBase62 } from '@plexmcp/contracts';
 
 /** The Postgres every test uses: `DATABASE_URL`, or the machine's local server. */
@@ -161,6 +163,45 @@ async function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The statements TypeORM would run to make the database match the DataSource's entities: empty
+ * when the entities describe the tables exactly as the migrations created them (no new migration
+ * would be generated).
+ */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const log = await dataSource.driver.createSchemaBuilder().log();
+  return log.upQueries.map((q) => q.query);
+}
+
+/**
+ * A DataSource without entities on a fresh schema of the test database, for tests of the data
+ * helpers themselves; `close()` destroys it and drops the schema.
+ */
+export async function openTestDataSource(
+  prefix: string,
+): Promise<{ dataSource: DataSource; schema: string; close: () => Promise<void> }> {
+  const { schema, drop } = await createTestSchema(prefix);
+  await ensureSchema(testDatabaseUrl(), schema);
+  const dataSource = await new DataSource(
+    dataSourceOptions({
+      url: testDatabaseUrl(),
+      schema,
+      entities: [],
+      migrations: [],
+      poolSize: 2,
+      applicationName: `${prefix}-test`,
+    }),
+  ).initialize();
+  return {
+    dataSource,
+    schema,
+    close: async () => {
+      await dataSource.destroy();
+      await drop();
+    },
+  };
 }
 
 export { type ManagementFixtures, actorOf, managementFixtures } from './fixtures.js';

@@ -112,6 +112,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     if (error.code !== ErrorCode.PayloadTooLarge)
       observe(error.status, (performance.now() - exchange.startedAt) / 1000);
     request.errorCode = error.code;
+    request.errorCause = error.cause ?? null;
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),
@@ -324,7 +325,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         if (resolved instanceof Promise) {
           resolved.then(
             (route) => authorizeAndForward(request, reply, route),
-            () => refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable)),
+            (err: unknown) =>
+              refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err })),
           );
         } else {
           authorizeAndForward(request, reply, resolved);
