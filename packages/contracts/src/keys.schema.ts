@@ -114,6 +114,7 @@ export type RotateKeyBody = z.infer<typeof rotateKeyBodySchema>;
 // ---- RPC requests and replies -------------------------------------------------------------
 
 export const createKeyRequestSchema = actorRequestSchema({ body: createKeyBodySchema });
+export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
@@ -141,6 +142,7 @@ export type RotatedKey = z.infer<typeof rotatedKeySchema>;
 export const validateKeyRequestSchema = z.strictObject({
   key_hash: z.string().regex(KEY_HASH_PATTERN, 'must be a SHA-256 hex digest'),
 });
+export type ValidateKeyRequest = z.infer<typeof validateKeyRequestSchema>;
 
 export const keyPolicySchema = z.object({
   key_id: keyIdSchema,

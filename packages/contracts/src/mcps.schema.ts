@@ -119,6 +119,7 @@ export const updateMcpBodySchema = z
 export type UpdateMcpBody = z.infer<typeof updateMcpBodySchema>;
 
 export const createMcpRequestSchema = actorRequestSchema({ body: createMcpBodySchema });
+export type CreateMcpRequest = z.infer<typeof createMcpRequestSchema>;
 
 export const listMcpsRequestSchema = actorRequestSchema({
   page: paginationQuerySchema,
