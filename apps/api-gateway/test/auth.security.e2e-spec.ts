@@ -13,7 +13,7 @@ function changeLastCharacter(key: string): string {
   return key.slice(0, -1) + (last === 'a' ? 'b' : 'a');
 }
 
-describe('authentication (seed: authentication.md)', () => {
+describe('authentication', () => {
   const s = gatewaySuite('auth', { gatewayEnv: { AUTH_FAILURES_PER_MINUTE: '1000' } });
 
   const expectEnvelope = (

@@ -14,7 +14,7 @@ import { actorOf, http, startWorld, type World } from './support/world.js';
  * Property-based fuzzing of the real gateway (with the real key-service, usage-service, NATS and
  * Postgres): arbitrary JSON bodies for every request schema, arbitrary query strings, path ids,
  * header values and request targets. Whatever comes in, the answer is a 2xx, or a 4xx in the
- * SPEC §3 envelope whose request id is the X-Request-Id — never a 5xx, never a hang — and the
+ * error envelope whose request id is the X-Request-Id — never a 5xx, never a hang — and the
  * gateway still serves afterwards. A fixed seed and bounded runs keep it deterministic and short.
  */
 const SEED = 424_242;

@@ -14,7 +14,7 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
-/** Every refusal is the SPEC §3 envelope, and its request id is the response's X-Request-Id. */
+/** Every refusal is the error envelope, and its request id is the response's X-Request-Id. */
 function expectEnvelope(res: HttpResult | RawResponse, status: number, code: string): void {
   const body = 'json' in res ? res.json : res.body;
   const requestId = 'json' in res ? res.headers['x-request-id'] : res.headers.get('x-request-id');

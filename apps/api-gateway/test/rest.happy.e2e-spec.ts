@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { type McpView, apiKeyViewSchema, auditEntrySchema, mcpViewSchema } from '@plexmcp/contracts';
 import { actorOf, http, gatewaySuite } from './support/world.js';
 
-describe('REST v1 (SPEC §4)', () => {
+describe('REST v1', () => {
   const s = gatewaySuite('rest', { gatewayEnv: { BODY_LIMIT_BYTES: '2048' } });
   let liveMcp: McpView;
   let testMcp: McpView;

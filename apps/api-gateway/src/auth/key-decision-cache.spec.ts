@@ -16,7 +16,6 @@ const policy = (expiresInMs: number): KeyPolicy => ({
   expires_at: new Date(Date.now() + expiresInMs).toISOString(),
   ip_allowlist: null,
   org_monthly_limit: null,
-  version: 1,
 });
 
 /** A key-service stand-in for unit tests: answers are released by the test, one by one. */

@@ -31,7 +31,7 @@ import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
- * The key lifecycle (SPEC §4): keys:read / keys:write, always inside the caller's organization.
+ * The key lifecycle under /v1/keys: keys:read / keys:write, always inside the caller's organization.
  * A key acts only on keys its own grant covers — create here on the fast path, and for every
  * change in the key-service, which knows the target and decides with the same rule.
  */

@@ -27,7 +27,7 @@ import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
- * MCP registry (SPEC §4). Reading needs a key that may use the MCP; registering needs mcps:write
+ * MCP registry under /v1/mcps. Reading needs a key that may use the MCP; registering needs mcps:write
  * and every MCP (`"*"`); changing or removing needs mcps:write and that MCP, and a test key
  * manages test MCPs only. The key-service decides the same again as the authority.
  */

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, type KeyPolicy } from '@plexmcp/contracts';
+import { AppError, ErrorCode, type KeyPolicy, type SessionView } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 import {
   type KeyAuthority,
@@ -10,23 +10,6 @@ import {
 } from '../auth/key-authority.js';
 import { CSRF_HEADER, sessionTokenOf } from './session-cookie.js';
 import { type SessionClaims, SessionTokens } from './session-token.js';
-
-/** What the dashboard learns about its session (GET/POST /dashboard/api/session). */
-export interface SessionView {
-  key_id: string;
-  organization_id: string;
-  prefix: string;
-  last4: string;
-  mode: KeyPolicy['mode'];
-  scopes: KeyPolicy['scopes'];
-  permissions: KeyPolicy['permissions'];
-  usage_limit: KeyPolicy['usage_limit'];
-  org_monthly_limit: number | null;
-  key_expires_at: string;
-  session_expires_at: string;
-  /** Send back in `X-CSRF-Token` on every state-changing request. */
-  csrf_token: string;
-}
 
 interface OpenedSession {
   token: string;

@@ -5,7 +5,8 @@ import type { ClientIpResolver } from '../auth/client-ip.js';
 import type { KeyAuthority } from '../auth/key-authority.js';
 import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
-import type { DashboardSessions, SessionView } from './dashboard-sessions.js';
+import type { SessionView } from '@plexmcp/contracts';
+import type { DashboardSessions } from './dashboard-sessions.js';
 import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
 
 /**

@@ -24,6 +24,11 @@ function pct(n: unknown): string {
   return typeof n === 'number' ? `${(n * 100).toFixed(1)}%` : '—';
 }
 
+/** One value of an alert's `details` as text; anything but a string or number reads as `fallback`. */
+function fact(value: unknown, fallback: string): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : fallback;
+}
+
 /** The type-specific facts of an alert, in words. */
 function AlertDetails({ alert }: { alert: Alert }) {
   const d = alert.details;
@@ -31,7 +36,7 @@ function AlertDetails({ alert }: { alert: Alert }) {
     case 'new_location':
       return (
         <>
-          Country <strong>{String(d.country ?? 'unknown')}</strong>; seen before:{' '}
+          Country <strong>{fact(d.country, 'unknown')}</strong>; seen before:{' '}
           {Array.isArray(d.known_countries) && d.known_countries.length > 0
             ? d.known_countries.join(', ')
             : 'none'}
@@ -40,15 +45,15 @@ function AlertDetails({ alert }: { alert: Alert }) {
     case 'error_spike':
       return (
         <>
-          {String(d.window_errors ?? '?')} errors in {String(d.window_requests ?? '?')} requests (
-          {pct(d.error_rate)}; baseline {pct(d.baseline_error_rate)})
+          {fact(d.window_errors, '?')} errors in {fact(d.window_requests, '?')} requests ({pct(d.error_rate)};
+          baseline {pct(d.baseline_error_rate)})
         </>
       );
     case 'request_spike':
       return (
         <>
-          {String(d.window_requests_per_minute ?? '?')} requests/min (baseline{' '}
-          {String(d.baseline_requests_per_minute ?? '?')})
+          {fact(d.window_requests_per_minute, '?')} requests/min (baseline{' '}
+          {fact(d.baseline_requests_per_minute, '?')})
         </>
       );
     case 'key_expiring':

@@ -22,8 +22,8 @@ const SWEEP_BATCH = 500;
  */
 function keyPolicySql(schema: string, where: string): string {
   return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
-                 k.expires_at, k.grace_ends_at, k.version,
-                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
+                 k.expires_at, k.grace_ends_at,
+                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit
             FROM "${schema}"."api_keys" k
             JOIN "${schema}"."organizations" o ON o.id = k.org_id
            WHERE ${where}`;
@@ -55,11 +55,9 @@ export function toValidationRow(r: Record<string, unknown>): ValidationRow {
     status: r.status as ValidationRow['status'],
     expiresAt: r.expires_at as Date,
     graceEndsAt: (r.grace_ends_at as Date | null) ?? null,
-    version: Number(r.version),
     orgStatus: r.org_status as ValidationRow['orgStatus'],
     orgIpAllowlist: (r.ip_allowlist as string[] | null) ?? null,
     orgMonthlyLimit: r.monthly_request_limit === null ? null : Number(r.monthly_request_limit),
-    orgVersion: Number(r.org_version),
   };
 }
 

@@ -26,6 +26,7 @@ import {
 } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
+import { alertWebhookBody, testWebhookBody } from './webhook-payloads.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import {
@@ -139,13 +140,9 @@ export class WebhooksService {
     const webhook = await this.repository.find(request.actor.org_id, request.id);
     if (!webhook) throw new AppError(ErrorCode.NotFound);
     const id = newId(IdPrefix.WebhookDelivery);
-    const body = JSON.stringify({
-      type: 'webhook.test',
-      timestamp: new Date().toISOString(),
-      data: { webhook_id: webhook.id, message: 'This is a test delivery from PlexMCP.' },
-    });
+    const { eventType, body } = testWebhookBody(webhook.id, new Date());
     await this.repository.insertDeliveries([
-      { id, webhookId: webhook.id, orgId: webhook.org_id, eventType: 'webhook.test', body },
+      { id, webhookId: webhook.id, orgId: webhook.org_id, eventType, body },
     ]);
     this.notifyEnqueued();
     const row = await this.repository.findDelivery(id);
@@ -157,10 +154,9 @@ export class WebhooksService {
    * The body is fixed here, so every retry sends identical bytes under the same `webhook-id`.
    */
   async enqueueAlert(sql: SqlExecutor, alert: AlertView): Promise<number> {
-    const eventType = `alert.${alert.type}`;
+    const { eventType, body } = alertWebhookBody(alert);
     const endpoints = await this.repository.subscribers(sql, alert.organization_id, eventType);
     if (endpoints.length === 0) return 0;
-    const body = JSON.stringify({ type: eventType, timestamp: alert.created_at, data: alert });
     await this.repository.insertDeliveries(
       endpoints.map((w) => ({
         id: newId(IdPrefix.WebhookDelivery),

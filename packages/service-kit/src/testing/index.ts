@@ -50,10 +50,6 @@ export function keyServiceTestOptions(natsUrl: string, dbSchema: string) {
   };
 }
 
-export function testNatsUrl(): string {
-  return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
-}
-
 /** A fresh schema per suite so suites never collide; drop it in afterAll. */
 export function createTestSchema(prefix: string): Promise<{ schema: string; drop: () => Promise<void> }> {
   const schema = `t_${prefix}_${randomBase62(8).toLowerCase()}`.replace(/[^a-z0-9_]/g, '_');

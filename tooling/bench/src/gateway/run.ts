@@ -18,8 +18,8 @@ import { Pool } from 'undici';
 import { type LoadResult, latency, load, percentile, startServer, type ServerProcess } from './measure.js';
 
 /**
- * `pnpm bench`: the gateway against baselines measured in the same run (STACK.md: compare ratios,
- * not absolute numbers). Real NATS (private nats-server), real key-service, real Postgres; every
+ * `pnpm bench`: the gateway against baselines measured in the same run (compare the ratios,
+ * not absolute numbers: the machine's load varies between runs). Real NATS (private nats-server), real key-service, real Postgres; every
  * HTTP server runs in its own process. Not part of CI.
  */
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);

@@ -1,4 +1,4 @@
-import { type GatewayEnv, bootstrap } from '../index.js';
+import { type GatewayEnv, bootstrap } from '@plexmcp/api-gateway';
 import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * End-to-end ingest benchmark: events published to JetStream → committed aggregates.
  *
- *   pnpm --filter @plexmcp/usage-service bench          (builds first)
+ *   pnpm bench:usage-service          (from the repo root; builds first)
  *
  * Starts a private nats-server (JetStream) and uses its own Postgres schema (DATABASE_URL, default
  * the local test database), dropped at the end. Phase 1 drains a backlog published before the
@@ -29,7 +29,7 @@ import {
 } from '@plexmcp/contracts';
 import { NatsRpcClient, ensureUsageStream } from '@plexmcp/service-kit';
 import { startIsolatedNats, testDatabaseUrl, testEncryptionKeys } from '@plexmcp/service-kit/testing';
-import { bootstrap } from '../index.js';
+import { bootstrap } from '@plexmcp/usage-service';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);

@@ -1,6 +1,6 @@
 /**
- * `pnpm --filter @plexmcp/key-service bench`: keys.validate round trips over NATS against 100,000
- * keys. Starts a private nats-server and a key-service process (the built `dist/main.js`) on a
+ * `pnpm bench:key-service`: keys.validate round trips over NATS against 100,000
+ * keys. Starts a private nats-server and a key-service process (the built key-service's `dist/main.js`) on a
  * fresh Postgres schema (DATABASE_URL, default the local test database), bulk-loads the keys with
  * one INSERT … SELECT, then measures sequential latency and concurrent throughput from this
  * process, as a gateway on a cache miss would see them. The schema is dropped at the end.
@@ -19,7 +19,7 @@ import {
   waitFor,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
-import { validateKeySql } from '../keys/api-keys.repository.js';
+import { validateKeySql } from '@plexmcp/key-service';
 
 const KEY_COUNT = Number(process.env.BENCH_KEYS ?? 100_000);
 const ORG_COUNT = 1_000;
@@ -80,8 +80,12 @@ async function main(): Promise<void> {
   let service: ChildProcess | undefined;
   const db = new pg.Client({ connectionString: databaseUrl });
   try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    service = spawn(process.execPath, [path.join(here, '..', 'main.js')], {
+    // The built key-service's own entry point, beside the `index.js` its package exports.
+    const main = path.join(
+      path.dirname(fileURLToPath(import.meta.resolve('@plexmcp/key-service'))),
+      'main.js',
+    );
+    service = spawn(process.execPath, [main], {
       env: {
         ...process.env,
         NATS_URL: nats.url,
