@@ -1,10 +1,12 @@
 import {
   baseServiceEnv,
   booleanSchema,
+  checkNatsAuth,
   cidrListSchema,
   intSchema,
   loadConfig,
   msSchema,
+  natsAuthEnv,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
@@ -16,6 +18,8 @@ import { sessionEnv } from './session/session.config.js';
 export const gatewayEnvSchema = z.object({
   /** NATS server(s), comma-separated: `nats://host:4222`. Default `nats://127.0.0.1:4222`. */
   NATS_URL: baseServiceEnv.NATS_URL,
+  /** Its NATS credentials: NATS_USER/NATS_PASSWORD, NATS_CREDS or NATS_TOKEN; NATS_TLS_CA/CERT/KEY. */
+  ...natsAuthEnv,
   /** pino level: fatal | error | warn | info | debug | trace | silent. Default `info`. */
   LOG_LEVEL: baseServiceEnv.LOG_LEVEL,
   /** `json` (one JSON object per line) or `pretty` (human-readable, for a terminal). Default `json`. */
@@ -111,5 +115,5 @@ export function loadGatewayConfig(
   overrides: GatewayEnv = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
+  return loadConfig(gatewayEnvSchema.superRefine(checkNatsAuth), { ...env, ...overrides });
 }

@@ -6,6 +6,7 @@ import {
   USAGE_STREAM,
   requestMessageSchema,
 } from '@plexmcp/contracts';
+import { ensureUsageStream } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
 import { createOrg, http, startWorld, type World } from './support/world.js';
@@ -44,6 +45,8 @@ describe('request events to JetStream', () => {
 
   beforeAll(async () => {
     world = await startWorld('events');
+    // The usage-service manages the stream; here, without one, the suite creates it the same way.
+    await ensureUsageStream(await jetstreamManager(world.nc));
     // A long outage grace so cached keys keep working while NATS is stopped in the last test.
     gateway = await world.startGateway({ NATS_OUTAGE_CACHE_GRACE_MS: '60000' });
     admin = (await createOrg(world)).admin_key;

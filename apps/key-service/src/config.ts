@@ -3,13 +3,16 @@ import { randomBase62 } from '@plexmcp/contracts';
 import {
   type Keyring,
   type LogFormat,
+  type NatsAuth,
   baseServiceEnv,
+  checkNatsAuth,
   booleanSchema,
   cidrListSchema,
   encryptionKeysSchema,
   intSchema,
   loadConfig,
   msSchema,
+  natsAuthOf,
   postgresUrlSchema,
   schemaNameSchema,
 } from '@plexmcp/service-kit';
@@ -17,7 +20,8 @@ import {
 /**
  * Environment of the key-service, validated once at start-up.
  *
- * - `NATS_URL`, `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
+ * - `NATS_URL`, the NATS credentials (`NATS_USER`/`NATS_PASSWORD`, `NATS_CREDS`, `NATS_TOKEN`,
+ *   `NATS_TLS_*`), `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
  * - `KEY_SERVICE_DATABASE_URL` (falls back to `DATABASE_URL`, one of them required): Postgres.
  * - `KEY_SERVICE_DB_SCHEMA` (default `key_service`): the schema this service owns.
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
@@ -57,6 +61,7 @@ export interface KeyServiceConfig {
   /** Identifies this process in health answers and logs; not configurable. */
   instanceId: string;
   natsUrl: string;
+  natsAuth: NatsAuth;
   logLevel: string;
   logFormat: LogFormat;
   databaseUrl: string;
@@ -113,15 +118,18 @@ export function loadKeyServiceConfig(
   set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
 
   const parsed = loadConfig(
-    keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
-      message: 'DATABASE_URL or KEY_SERVICE_DATABASE_URL is required',
-      path: ['DATABASE_URL'],
-    }),
+    keyServiceEnvSchema
+      .refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
+        message: 'DATABASE_URL or KEY_SERVICE_DATABASE_URL is required',
+        path: ['DATABASE_URL'],
+      })
+      .superRefine(checkNatsAuth),
     merged,
   );
   return {
     instanceId: `key-service-${randomBase62(10)}`,
     natsUrl: parsed.NATS_URL,
+    natsAuth: natsAuthOf(parsed),
     logLevel: parsed.LOG_LEVEL,
     logFormat: parsed.LOG_FORMAT,
     databaseUrl: (parsed.KEY_SERVICE_DATABASE_URL ?? parsed.DATABASE_URL)!,

@@ -40,11 +40,13 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
   let eventsConnection: NatsConnection | undefined;
   try {
     dataSource = await createDataSource(config).initialize();
-    eventsConnection = await connectNats(config.natsUrl, `${config.instanceId}-events`);
+    const nats = { auth: config.natsAuth, role: 'key-service' } as const;
+    eventsConnection = await connectNats(config.natsUrl, `${config.instanceId}-events`, nats);
     const app = await createNatsMicroservice(
       AppModule.register({ config, logger, dataSource, eventsConnection }),
       {
         natsUrl: config.natsUrl,
+        nats,
         queue: QueueGroups.keyService,
         name: config.instanceId,
         logger,

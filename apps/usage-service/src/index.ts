@@ -33,12 +33,14 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
     logger.info({ webhooks: encryptedWebhooks }, 'encrypted webhook signing secrets stored in clear');
   }
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
-  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
+  const nats = { auth: config.natsAuth, role: 'usage-service' } as const;
+  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`, nats);
   try {
     const app = await createNatsMicroservice(
       AppModule.register({ config, logger, dataSource, nc, geo, instanceId }),
       {
         natsUrl: config.NATS_URL,
+        nats,
         queue: QueueGroups.usageService,
         name: instanceId,
         logger,

@@ -4,9 +4,11 @@ import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { connect } from '@nats-io/transport-node';
 import { freePort, startIsolatedNats, waitFor, type IsolatedNats } from '@plexmcp/service-kit/testing';
 import {
   DataDirs,
+  createOrgWithCli,
   interrupt,
   isAlive,
   nonJsonLines,
@@ -122,6 +124,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(system.output()).toContain(`started NATS with JetStream at nats://127.0.0.1:${natsPort}`);
     expect(existsSync(path.join(dataDir, 'nats', 'jetstream'))).toBe(true);
     expect(worldWritable(dataDir)).toEqual([]);
+    // Secured: no anonymous client; the CLI runs as the generated ops user (found in the data dir).
+    expect(statSync(path.join(dataDir, 'nats-credentials.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dataDir, 'nats-server.conf')).mode & 0o777).toBe(0o600);
+    await expect(
+      connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false, timeout: 3_000 }),
+    ).rejects.toThrow(/authoriz/i);
+    const org = await createOrgWithCli('Secured NATS', `nats://127.0.0.1:${natsPort}`, dataDir);
+    expect(org.admin_key.secret).toMatch(/^pk_live_/);
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres', 'nats-server']);
     expect(await answers(natsPort)).toBe(false);
   }, 180_000);

@@ -68,7 +68,7 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nc);
-    await ensureUsageStream(jsm);
+    await ensureUsageStream(jsm, { replicas: this.config.USAGE_STREAM_REPLICAS });
     const batch = this.config.INGEST_BATCH_SIZE;
     const consumerConfig = {
       durable_name: USAGE_CONSUMER,

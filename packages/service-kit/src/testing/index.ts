@@ -138,3 +138,4 @@ async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+export { startSecuredNats, type SecuredNats, type SecuredNatsNode } from './nats-servers.js';
