@@ -12,14 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { NatsRoles, natsServerConfig } = await import(path.join(root, 'packages/contracts/dist/index.js'));
+const { NatsRoles, natsPasswordVariable, natsServerConfig } = await import(
+  path.join(root, 'packages/contracts/dist/index.js')
+);
 
-/** `gateway` → `NATS_GATEWAY_PASSWORD`: the variable holding a role's password. */
-export function passwordVariable(role) {
-  return `NATS_${role.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
-}
-
-const users = NatsRoles.map((role) => ({ role, password: { env: passwordVariable(role) } }));
+const users = NatsRoles.map((role) => ({ role, password: { env: natsPasswordVariable(role) } }));
 const CLUSTER_SIZE = 3;
 
 function k8sConfigMap(config) {

@@ -1,5 +1,13 @@
 import { type NatsPermissions, type NatsRole, natsPermissions } from './nats-permissions.js';
 
+/**
+ * `gateway` → `NATS_GATEWAY_PASSWORD`: the environment variable holding a role's password where the
+ * shipped configurations read it (nats-server) and the deployments set it.
+ */
+export function natsPasswordVariable(role: NatsRole): string {
+  return `NATS_${role.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+}
+
 /** A literal value, or a reference to an environment variable of the nats-server process. */
 export type NatsConfigValue = string | { env: string };
 
