@@ -678,7 +678,9 @@ async function writeLocalNatsConfig(dataDir, address, natsUrl, storeDir) {
   const users = Object.fromEntries(
     NatsRoles.map((role) => [
       role,
-      previous?.[role] ?? { user: role, password: randomBytes(24).toString('base64url') },
+      typeof previous?.[role]?.password === 'string'
+        ? { user: role, password: previous[role].password }
+        : { user: role, password: randomBytes(24).toString('base64url') },
     ]),
   );
   const configFile = path.join(dataDir, 'nats-server.conf');

@@ -75,7 +75,12 @@ beforeAll(async () => {
   drops.push(keys.drop, usage.drop);
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
-  startService('apps/key-service', { ...nats.env('key-service'), KEY_SERVICE_DB_SCHEMA: keys.schema });
+  startService('apps/key-service', {
+    ...nats.env('key-service'),
+    KEY_SERVICE_DB_SCHEMA: keys.schema,
+    // A revoke waits this long for a gateway's acknowledgement that never comes.
+    KEY_EVENT_ACK_TIMEOUT_MS: '5000',
+  });
   startService('apps/usage-service', { ...nats.env('usage-service'), USAGE_SERVICE_DB_SCHEMA: usage.schema });
   startService('apps/api-gateway', {
     ...nats.env('gateway'),
@@ -158,8 +163,11 @@ describe('NATS security boundary', () => {
     expect(created.status).toBe(201); // keys.create
     const key = dataOf<{ id: string; secret: string }>(created);
     expect((await api(baseUrl, 'GET', '/v1/me', key.secret)).status).toBe(200);
-    // Revocation: the key-service's event reaches the gateway, whose acknowledgement reaches back.
+    // Revocation: the key-service's event reaches the gateway, whose acknowledgement (a reply
+    // allowed by allow_responses) reaches back well before the 5 s the revoke would wait without.
+    const revokeStarted = Date.now();
     expect((await api(baseUrl, 'DELETE', `/v1/keys/${key.id}`, admin)).status).toBe(200);
+    expect(Date.now() - revokeStarted).toBeLessThan(2_500);
     expect((await api(baseUrl, 'GET', '/v1/me', key.secret)).status).toBe(401);
 
     // Usage events: gateway → JetStream (stream managed by the usage-service) → usage-service.

@@ -1,11 +1,16 @@
 // `pnpm start` as a new user runs it: no DATABASE_URL (so the embedded Postgres is used), the three
 // services supervised, the gateway ready on PORT, and Ctrl-C leaving no process behind.
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect } from '@nats-io/transport-node';
-import { freePort, startIsolatedNats, waitFor, type IsolatedNats } from '@plexmcp/service-kit/testing';
+import {
+  freePort,
+  portAnswers,
+  startIsolatedNats,
+  waitFor,
+  type IsolatedNats,
+} from '@plexmcp/service-kit/testing';
 import {
   DataDirs,
   createOrgWithCli,
@@ -33,18 +38,6 @@ afterEach(async () => {
   nats = undefined;
   dataDirs.removeAll();
 });
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 /** Ctrl-C: every process the supervisor started must be gone once it has exited, none killed. */
 async function interruptAndExpectAllStopped(started: StartedSystem, expected: string[]): Promise<void> {
@@ -103,7 +96,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
     await waitUntilReady(started, port);
 
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
-    expect(await answers(nats.port)).toBe(true);
+    expect(await portAnswers(nats.port)).toBe(true);
     // Not a terminal: every line is one JSON object, the supervisor's and Postgres's included.
     expect(nonJsonLines(system.output())).toEqual([]);
   }, 180_000);
@@ -133,7 +126,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
     const org = await createOrgWithCli('Secured NATS', `nats://127.0.0.1:${natsPort}`, dataDir);
     expect(org.admin_key.secret).toMatch(/^pk_live_/);
     await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres', 'nats-server']);
-    expect(await answers(natsPort)).toBe(false);
+    expect(await portAnswers(natsPort)).toBe(false);
   }, 180_000);
 
   it('says how to get NATS when nothing answers and no nats-server is installed', async () => {

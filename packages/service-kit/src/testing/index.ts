@@ -99,19 +99,7 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
     const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: 'ignore',
     });
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const socket = new Socket();
-          socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-          });
-          socket.once('error', () => resolve(false));
-          socket.connect(port, '127.0.0.1');
-        }),
-      { timeoutMs: 10_000, message: `nats-server on ${port}` },
-    );
+    await waitFor(() => portAnswers(port), { timeoutMs: 10_000, message: `nats-server on ${port}` });
     return child;
   };
 
@@ -131,7 +119,21 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
   return handle;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Whether something accepts connections on this port of 127.0.0.1. */
+export function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
+/** Stops a child process with SIGTERM and waits for its exit (at once when it already exited). */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());

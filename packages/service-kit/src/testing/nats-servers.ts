@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type NatsRole, NatsRoles, natsServerConfig } from '@plexmcp/contracts';
 import type { NatsAuth } from '../config.js';
-import { freePort, waitFor } from './index.js';
+import { freePort, portAnswers, stopChild, waitFor } from './index.js';
 
 /** One nats-server process of a secured test NATS. */
 export interface SecuredNatsNode {
@@ -31,26 +30,6 @@ export interface SecuredNats {
   /** A service's NATS variables: `NATS_URL`, `NATS_USER`, `NATS_PASSWORD`. */
   env(role: NatsRole): Record<string, string>;
   stop(): Promise<void>;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** Starts a secured NATS on free ports of loopback, JetStream in a temporary directory. */
