@@ -128,6 +128,13 @@ describe('NATS security boundary', () => {
     ).rejects.toThrow(/Authorization Violation/);
   });
 
+  it('makes the CLI say what is wrong without the ops credentials', async () => {
+    await expect(createOrgWithCli('Anonymous', nats.url)).rejects.toThrow(/refused this client/);
+    await expect(createOrgWithCli('As gateway', nats.url, undefined, nats.env('gateway'))).rejects.toThrow(
+      /may not request orgs\.create/,
+    );
+  });
+
   it('does not let the gateway create or change organizations', async () => {
     expect(await refusedRequest('gateway', Subjects.orgs.create)).toMatch(
       /Permissions Violation for Publish to "orgs.create"/,

@@ -28,7 +28,8 @@ export class RpcCaller {
       const text = describe(err);
       if (/authoriz|authentic/i.test(text)) {
         throw new UnavailableError(
-          `NATS at ${url} refused the credentials (${text}); set NATS_USER and NATS_PASSWORD (or NATS_CREDS) of the ops user.`,
+          `NATS at ${url} refused this client (${text}): set NATS_USER and NATS_PASSWORD (or NATS_CREDS) ` +
+            'of the ops user; against a `pnpm start` stack, run it from the checkout or set PLEXMCP_DATA_DIR.',
         );
       }
       throw new UnavailableError(
