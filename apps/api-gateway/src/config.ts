@@ -53,6 +53,20 @@ export const gatewayEnvSchema = z.object({
   MCP_CACHE_TTL_MS: msSchema(60_000, 0, 3_600_000),
   /** Failed authentications (401) allowed per client IP per minute; then 429 for the rest of it. */
   AUTH_FAILURES_PER_MINUTE: intSchema(30, 1, 1_000_000),
+  /**
+   * Redis shared by every gateway instance, `redis://[user:password@]host:6379[/db]` (or `rediss://`).
+   * Set: per-key rate limits and the failed-authentication throttle count across all gateways; while
+   * Redis is unreachable each instance falls back to counting in its own memory (see README, Rate
+   * limits). Unset: every gateway counts for itself.
+   */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Prefix of every Redis key and channel the gateways use, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(100).default('plexmcp:'),
+  /**
+   * Longest wait for one Redis command (a rate-limit check) before the request is decided by the
+   * instance's in-memory fallback instead.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: msSchema(100, 5, 10_000),
   /** Largest accepted request body in bytes (REST and MCP proxy). Larger is 413. Default 1 MiB. */
   BODY_LIMIT_BYTES: intSchema(1_048_576, 1_024, 1_073_741_824),
   /**
@@ -92,11 +106,11 @@ export const gatewayEnvSchema = z.object({
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**
-   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
-   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
-   * the cache is dropped and every key fails closed until NATS is back.
+   * While NATS is away, cached decisions keep being served for this long, then the cache is dropped
+   * and every key fails closed until NATS is back. Unset: three heartbeat intervals (see
+   * `outageGraceMs`), the time the key-service keeps waiting for this instance's acknowledgements.
    */
-  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  NATS_OUTAGE_CACHE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /**
    * On shutdown, how long requests in flight may still finish; then open MCP streams and every
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
@@ -116,4 +130,13 @@ export function loadGatewayConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
   return loadConfig(gatewayEnvSchema.superRefine(checkNatsAuth), { ...env, ...overrides });
+}
+
+/**
+ * How long cached decisions are trusted while NATS is away: NATS_OUTAGE_CACHE_GRACE_MS, or else
+ * the heartbeat TTL (three intervals) — as long as the key-service still counts this instance
+ * among those whose acknowledgement a revoke waits for, and not a moment longer.
+ */
+export function outageGraceMs(config: GatewayConfig): number {
+  return config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
 }

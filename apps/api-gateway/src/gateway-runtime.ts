@@ -1,12 +1,9 @@
-import type { NatsConnection, NatsRpcClient } from '@plexmcp/service-kit';
-import type { Logger } from 'pino';
-import type { KeyDecisionCache } from './auth/key-decision-cache.js';
+import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { GatewayConfig } from './config.js';
 import type { NatsLifecycle } from './events/nats-lifecycle.js';
 import type { RequestEventPublisher } from './events/request-event.publisher.js';
 import type { McpRouteCache } from './mcps/mcp-route-cache.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
-import type { UsageLimitsService } from './usage-limits/usage-limits.service.js';
 
 /**
  * The long-lived parts of one gateway instance, built by `bootstrap()` before Nest starts (the
@@ -16,13 +13,9 @@ export class GatewayRuntime {
   constructor(
     readonly config: GatewayConfig,
     readonly instanceId: string,
-    readonly logger: Logger,
-    readonly nc: NatsConnection,
     readonly rpc: NatsRpcClient,
     readonly lifecycle: NatsLifecycle,
-    readonly keyCache: KeyDecisionCache,
     readonly mcpRoutes: McpRouteCache,
-    readonly usageLimits: UsageLimitsService,
     readonly publisher: RequestEventPublisher,
     readonly metrics: GatewayMetrics,
   ) {}

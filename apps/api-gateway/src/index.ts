@@ -16,8 +16,10 @@ import { AppModule } from './app.module.js';
 import { createAuthHook } from './auth/auth.hook.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
+import { KeyAuthority } from './auth/key-authority.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
+import { createRateLimitStore } from './auth/rate-limit-store.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
@@ -27,7 +29,7 @@ import {
   createFrameworkErrorHandler,
 } from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
-import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
+import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
@@ -138,7 +140,7 @@ async function start(
   const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
   // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
   // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
+  const outageGrace = outageGraceMs(config);
   let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
     clearTimeout(outageTimer);
@@ -146,7 +148,7 @@ async function start(
       if (lifecycle.connected) return;
       keyCache.clear('disconnect');
       mcpRoutes.clear();
-    }, outageGraceMs);
+    }, outageGrace);
     outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
@@ -162,19 +164,7 @@ async function start(
   await nc.flush();
   heartbeat.start();
 
-  const runtime = new GatewayRuntime(
-    config,
-    instanceId,
-    logger,
-    nc,
-    rpc,
-    lifecycle,
-    keyCache,
-    mcpRoutes,
-    usageLimits,
-    publisher,
-    metrics,
-  );
+  const runtime = new GatewayRuntime(config, instanceId, rpc, lifecycle, mcpRoutes, publisher, metrics);
   const pools = new UpstreamPools({
     connections: config.UPSTREAM_CONNECTIONS,
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -191,6 +181,8 @@ async function start(
   });
   mcpRoutes.onEviction((mcpId) => (mcpId === null ? streams.closeEvery() : streams.closeMcp(mcpId)));
   const deadlines = new HeaderDeadlines(config.UPSTREAM_TIMEOUT_MS);
+  // Per-key rate limits and the failed-auth throttle count here: in memory, or in Redis (REDIS_URL).
+  const limitStore = createRateLimitStore(config, logger);
 
   let app: NestFastifyApplication | undefined;
   let url: string;
@@ -224,24 +216,26 @@ async function start(
     fastify.decorateRequest('errorCode', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
-    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE);
+    const authority = new KeyAuthority(
+      keyCache,
+      new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore),
+      logger,
+    );
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
       sessionSecret,
-      keyCache,
+      authority,
       ipResolver,
-      throttle,
       logger,
     );
     fastify.addHook(
       'onRequest',
       createAuthHook({
-        cache: keyCache,
+        authority,
         ipResolver,
-        throttle,
         sessions,
-        rateLimiter: new KeyRateLimiter(),
+        rateLimiter: new KeyRateLimiter(limitStore),
         metrics,
         logger,
         securityHeaders,
@@ -291,6 +285,7 @@ async function start(
     await app?.close().catch(() => undefined);
     deadlines.close();
     await pools.close();
+    await limitStore.close();
     throw err;
   }
   const nestApp = app;
@@ -309,6 +304,7 @@ async function start(
       clearTimeout(grace);
       deadlines.close();
       await pools.close();
+      await limitStore.close();
       heartbeat.stop();
       clearTimeout(outageTimer);
       // Tell the key-service this instance is leaving so revokes stop waiting for its ack.

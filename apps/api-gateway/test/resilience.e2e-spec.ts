@@ -158,4 +158,38 @@ describe('failure handling: fail closed, recover without restart', () => {
       message: 'org unblocked',
     });
   });
+
+  it('NATS gone: a cached key is refused once three heartbeat intervals have passed, accepted again when NATS is back', async () => {
+    // The world's gateways beat every 200 ms and leave NATS_OUTAGE_CACHE_GRACE_MS unset, so the
+    // key-service stops waiting for their acknowledgements 600 ms after the last beat; past that a
+    // revoke would not reach them, so neither may a cached decision be served.
+    const graceMs = 600;
+    const cached = await createKey(world, actorOf(admin));
+    expect((await http(gateway.url, '/v1/me', { key: cached.secret })).status).toBe(200);
+
+    await new Promise<void>((resolve) => {
+      world.nats.process.once('exit', () => resolve());
+      world.nats.process.kill('SIGTERM');
+    });
+    await waitFor(() => !gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
+    const downAt = performance.now();
+    let refused: Awaited<ReturnType<typeof http>> | undefined;
+    let sentAt = downAt;
+    while (refused === undefined && performance.now() - downAt < 5_000) {
+      sentAt = performance.now();
+      const res = await http(gateway.url, '/v1/me', { key: cached.secret });
+      if (res.status !== 200) refused = res;
+    }
+    expect(refused?.status).toBe(503);
+    expect(refused?.body.error.code).toBe('service_unavailable');
+    // Refused by the first request sent after the grace (plus scheduling slack on a busy machine),
+    // far from the fixed 3 s the gateway used to keep serving it.
+    expect(sentAt - downAt).toBeLessThan(graceMs + 700);
+
+    await world.nats.restart();
+    await waitFor(async () => (await http(gateway.url, '/v1/me', { key: cached.secret })).status === 200, {
+      timeoutMs: 15_000,
+      message: 'cached key accepted again after NATS returned',
+    });
+  });
 });

@@ -243,6 +243,15 @@ describe('REST v1 (SPEC §4)', () => {
       expect(
         docs.body.paths['/v1/keys'].post.requestBody.content['application/json'].schema.properties,
       ).toHaveProperty('expires_in');
+      // The rate-limit header fields are declared on successes and on 429.
+      const me = docs.body.paths['/v1/me'].get.responses;
+      expect(Object.keys(me['200'].headers)).toEqual(
+        expect.arrayContaining(['RateLimit', 'RateLimit-Policy']),
+      );
+      expect(me['429'].$ref).toBe('#/components/responses/RateLimited');
+      expect(Object.keys(docs.body.components.responses.RateLimited.headers)).toEqual(
+        expect.arrayContaining(['Retry-After', 'RateLimit', 'RateLimit-Policy']),
+      );
     });
   });
 });

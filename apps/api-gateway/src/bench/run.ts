@@ -25,8 +25,9 @@ import { type LoadResult, latency, load, percentile, startServer, type ServerPro
 const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
-/** `BENCH_ONLY=a,c` runs only those cases. */
+/** `BENCH_ONLY=a,c` runs only those cases; (e) needs a Redis and runs only when asked for. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','));
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -253,6 +254,58 @@ async function main(): Promise<void> {
       );
       log(
         `  requests accepted after a revoke returned: ${acceptedAfterRevoke} (the time above is the first post-revoke request itself: a cache miss answered "revoked" by the key-service)`,
+      );
+    }
+    if (ONLY.has('e')) {
+      // ---- (e) a rate-limited key: limits counted in memory vs in Redis (REDIS_URL) ----------
+      const limited = await rpc.call(
+        Subjects.keys.create,
+        // Never reached: every request is allowed, so both sides do the same work but the count.
+        { actor, body: { name: 'limited', rate_limit: { requests_per_second: 100_000, burst: 1_000_000 } } },
+        createdKeySchema,
+      );
+      const prefix = `plexmcp-bench:${Date.now()}:`;
+      const shared = await start('gateway', { ...gatewayEnv, REDIS_URL, REDIS_KEY_PREFIX: prefix });
+      const limitedAuth = { authorization: `Bearer ${limited.secret}` };
+      log(
+        `\n(e) GET /v1/me with a rate-limited key: limits in memory vs in Redis (${REDIS_URL}), interleaved`,
+      );
+      const e = {
+        memory: [] as number[][],
+        redis: [] as number[][],
+        memLoad: [] as LoadResult[],
+        redisLoad: [] as LoadResult[],
+      };
+      for (let round = 0; round < ROUNDS; round++) {
+        const m = await latency(gateway.url, 3_000, () => ({ path: '/v1/me', headers: limitedAuth }));
+        const r = await latency(shared.url, 3_000, () => ({ path: '/v1/me', headers: limitedAuth }));
+        e.memory.push([m.p50, m.p99]);
+        e.redis.push([r.p50, r.p99]);
+        const ml = await load({
+          url: `${gateway.url}/v1/me`,
+          headers: limitedAuth,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        const rl = await load({
+          url: `${shared.url}/v1/me`,
+          headers: limitedAuth,
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        e.memLoad.push(ml);
+        e.redisLoad.push(rl);
+        log(
+          `  round ${round + 1}: 1 connection p50/p99 memory ${m.p50.toFixed(3)}/${m.p99.toFixed(3)} ms, redis ${r.p50.toFixed(3)}/${r.p99.toFixed(3)} ms | ` +
+            `${CONNECTIONS} connections memory ${fmt(ml)} | redis ${fmt(rl)}`,
+        );
+      }
+      const p50Added = median(e.redis.map((x) => x[0]!)) - median(e.memory.map((x) => x[0]!));
+      const p99Added = median(e.redis.map((x) => x[1]!)) - median(e.memory.map((x) => x[1]!));
+      const ratio = median(e.redisLoad.map((x) => x.rps)) / median(e.memLoad.map((x) => x.rps));
+      log(
+        `  => Redis adds p50 ${p50Added.toFixed(3)} ms, p99 ${p99Added.toFixed(3)} ms on one connection; ` +
+          `req/s redis/memory ${(ratio * 100).toFixed(0)}% at ${CONNECTIONS} connections`,
       );
     }
   } finally {

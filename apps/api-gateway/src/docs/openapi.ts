@@ -47,8 +47,35 @@ const meSchema = apiKeyViewSchema.pick({
   expires_at: true,
 });
 
+/**
+ * Sent on every response to a key with a rate limit (success and 429): the fields of
+ * draft-ietf-httpapi-ratelimit-headers-10, and the earlier draft's three fields clients may already read.
+ */
+const secondsOrCount = (description: string) => ({ description, schema: { type: 'integer' } });
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': {
+    description:
+      'The key\'s quota policies (structured-field List): `"default";q=<requests per second>;w=1`, and when its burst exceeds its rate `"burst";q=<extra requests>;w=60`. Only on keys with a rate limit.',
+    schema: { type: 'string', examples: ['"default";q=5;w=1, "burst";q=5;w=60'] },
+  },
+  RateLimit: {
+    description:
+      'What is left (structured-field List): `"default";r=<remaining this second>;t=<seconds until it refills>`, followed by `"burst";r=…;t=…` when the request drew on the burst. Counted across every gateway when they share Redis. Only on keys with a rate limit.',
+    schema: { type: 'string', examples: ['"default";r=4;t=1'] },
+  },
+  'RateLimit-Limit': secondsOrCount('Requests per second of the key (earlier draft field).'),
+  'RateLimit-Remaining': secondsOrCount('Requests left this second (earlier draft field).'),
+  'RateLimit-Reset': secondsOrCount('Seconds until the window refills (earlier draft field).'),
+  'Retry-After': secondsOrCount('Seconds to wait before retrying.'),
+};
+const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
+  ['RateLimit-Policy', 'RateLimit', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'].map(
+    (name) => [name, { $ref: `#/components/headers/${name}` }],
+  ),
+);
+
 /** Every public route, with the same zod schemas the handlers validate with. */
-export const ROUTES: readonly RouteDoc[] = [
+const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/me',
@@ -265,8 +292,10 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       };
     }
     if (route.scope !== 'none') {
-      for (const code of ['401', '403', '429', '503'])
-        responses[code] = { $ref: '#/components/responses/Error' };
+      const success = responses[status] as { headers?: unknown } | undefined;
+      if (success !== undefined) success.headers = RATE_LIMIT_HEADER_REFS;
+      for (const code of ['401', '403', '503']) responses[code] = { $ref: '#/components/responses/Error' };
+      responses['429'] = { $ref: '#/components/responses/RateLimited' };
     }
     paths[route.path] ??= {};
     paths[route.path]![route.method] = operation;
@@ -289,7 +318,17 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
           description: 'Error envelope (SPEC §3)',
           content: { 'application/json': { schema: errorSchema } },
         },
+        RateLimited: {
+          description:
+            "Error envelope (SPEC §3): `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
+          headers: {
+            'Retry-After': { $ref: '#/components/headers/Retry-After' },
+            ...RATE_LIMIT_HEADER_REFS,
+          },
+          content: { 'application/json': { schema: errorSchema } },
+        },
       },
+      headers: RATE_LIMIT_HEADERS,
     },
     paths,
   };

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import {
   type Actor,
   AppError,
@@ -14,17 +14,16 @@ import {
   mcpIdSchema,
   mcpPageSchema,
   mcpViewSchema,
-  paginationQuerySchema,
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CurrentActor, CurrentAuth } from '../auth/auth.decorators.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize } from '../auth/key-authority.js';
 import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED, Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
@@ -42,7 +41,7 @@ export class McpsController {
   async list(
     @CurrentAuth() auth: AuthContext,
     @CurrentActor() actor: Actor,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<McpView[]>> {
     const { permissions, mode } = auth.policy;
     const request = {

@@ -12,7 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { sendError, serializeError } from '../../common/envelope.js';
-import { authorize } from '../../auth/authorize.js';
+import { authorize, callerOf } from '../../auth/key-authority.js';
 import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { UsageLimitsService } from '../../usage-limits/usage-limits.service.js';
@@ -25,7 +25,7 @@ import type { UpstreamAdmission } from './upstream-admission.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
-export interface McpProxyDeps {
+interface McpProxyDeps {
   routes: McpRouteCache;
   pools: UpstreamPools;
   usageLimits: UsageLimitsService;
@@ -45,7 +45,6 @@ export interface McpProxyDeps {
   isHttps: (request: FastifyRequest) => boolean;
 }
 
-export const MCP_PROXY_PATH = MCP_ENDPOINT_ROUTE;
 const MCP_ID = idPattern(IdPrefix.Mcp);
 
 class BodyTooLargeError extends Error {
@@ -267,7 +266,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     );
   };
 
-  /** Answers a refusal with the MCP authorization challenge (RFC 6750) where it applies. */
+  /** Answers a refusal (the key authority's carry the MCP authorization challenge, RFC 6750). */
   const refuse = (request: FastifyRequest, reply: FastifyReply, err: unknown): void => {
     let error: AppError;
     if (err instanceof AppError) error = err;
@@ -275,9 +274,6 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       logger.error({ err, request_id: request.requestId, mcp_id: request.mcpId }, 'MCP proxy failed');
       error = new AppError(ErrorCode.InternalError);
     }
-    if (error.code === ErrorCode.Forbidden)
-      reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
-    else if (error.code === ErrorCode.Unauthorized) reply.header('www-authenticate', 'Bearer');
     sendError(reply, error, request.requestId);
   };
 
@@ -312,11 +308,15 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     instance.addContentTypeParser('*', (_req, _payload, parsed) => parsed(null));
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
-      url: MCP_PROXY_PATH,
+      url: MCP_ENDPOINT_ROUTE,
       config: { mcpProxy: true, access: AUTHENTICATED },
       handler: (request, reply) => {
         // The auth hook ran on this route; a request without a caller is refused, never served.
-        if (request.auth === null) return refuse(request, reply, new AppError(ErrorCode.Unauthorized));
+        try {
+          callerOf(request);
+        } catch (err) {
+          return refuse(request, reply, err);
+        }
         const mcpId = request.params.id;
         if (!MCP_ID.test(mcpId)) return refuse(request, reply, new AppError(ErrorCode.NotFound));
         request.mcpId = mcpId;
