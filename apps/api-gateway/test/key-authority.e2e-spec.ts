@@ -6,7 +6,7 @@ import { MemoryRateLimitStore } from '../src/auth/rate-limit-store.js';
 import { KeyAuthority, type PresentedKey, Refusal, presentKey } from '../src/auth/key-authority.js';
 import { KeyDecisionCache } from '../src/auth/key-decision-cache.js';
 import { GatewayMetrics } from '../src/metrics/gateway-metrics.js';
-import { actorOf, createKey, createOrg, startWorld, suspendOrg, type World } from './support/world.js';
+import { actorOf, startWorld, type World } from './support/world.js';
 
 const TIMEOUT_MS = 400;
 
@@ -34,7 +34,7 @@ describe('key authority: a presented key in, the caller or a refusal out', () =>
   beforeAll(async () => {
     world = await startWorld('authority');
     authority = freshAuthority();
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
   afterAll(async () => world.close());
 
@@ -58,7 +58,7 @@ describe('key authority: a presented key in, the caller or a refusal out', () =>
     );
     expect(unknown).toMatchObject({ reason: 'unknown_key', error: { code: ErrorCode.Unauthorized } });
 
-    const doomed = await createKey(world, actorOf(admin));
+    const doomed = await world.createKey(actorOf(admin));
     await world.rpc.call(
       Subjects.keys.revoke,
       { actor: actorOf(admin), id: doomed.key.id },
@@ -68,8 +68,8 @@ describe('key authority: a presented key in, the caller or a refusal out', () =>
     expect(revoked).toMatchObject({ reason: 'revoked', error: { code: ErrorCode.Unauthorized } });
     expect((revoked as Refusal).error.message).toBe('API key has been revoked');
 
-    const other = await createOrg(world, { name: 'Suspended' });
-    await suspendOrg(world, other.organization.id);
+    const other = await world.createOrg({ name: 'Suspended' });
+    await world.suspendOrg(other.organization.id);
     const suspended = await authority.authenticate(
       presented(other.admin_key.secret),
       { clientIp: null, challenge: true },
@@ -84,7 +84,7 @@ describe('key authority: a presented key in, the caller or a refusal out', () =>
   it('a key-service that does not answer is 503 within the timeout; a cached key still passes', async () => {
     const cached = presented(admin.secret);
     await authority.caller(cached, { clientIp: null }, Date.now());
-    const uncached = await createKey(world, actorOf(admin));
+    const uncached = await world.createKey(actorOf(admin));
     await world.stopKeyService();
     try {
       const t0 = performance.now();

@@ -21,6 +21,33 @@ export function testEncryptionKeys(): string {
   return `${TEST_ENCRYPTION_KEY_ID}:${Buffer.alloc(32, 'plexmcp-test-encryption-key').toString('base64')}`;
 }
 
+/** Networks test upstream MCP servers and webhook receivers listen on: loopback. */
+export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * What a suite passes to a service's `bootstrap()` (key-service and usage-service alike): its NATS,
+ * the test Postgres in the suite's schema, quiet logs, the fixed test keyring.
+ */
+export function serviceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    natsUrl,
+    databaseUrl: testDatabaseUrl(),
+    dbSchema,
+    logLevel: 'silent',
+    encryptionKeys: testEncryptionKeys(),
+  };
+}
+
+/** The key-service's test options: small pool, quick shutdown, upstreams on loopback allowed. */
+export function keyServiceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    ...serviceTestOptions(natsUrl, dbSchema),
+    dbPoolSize: 4,
+    shutdownGraceMs: 50,
+    mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+  };
+}
+
 export function testNatsUrl(): string {
   return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 }
@@ -79,6 +106,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
 export interface IsolatedNats {
   url: string;
   port: number;
@@ -99,7 +139,7 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
     const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: 'ignore',
     });
-    await waitFor(() => portAnswers(port), { timeoutMs: 10_000, message: `nats-server on ${port}` });
+    await waitFor(() => isListening(port), { timeoutMs: 10_000, message: `nats-server on ${port}` });
     return child;
   };
 
@@ -119,19 +159,6 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
   return handle;
 }
 
-/** Whether something accepts connections on this port of 127.0.0.1. */
-export function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
-
 /** Stops a child process with SIGTERM and waits for its exit (at once when it already exited). */
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -140,4 +167,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
+
+export { type ManagementFixtures, actorOf, managementFixtures } from './fixtures.js';
+export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
 export { startSecuredNats, type SecuredNats, type SecuredNatsNode } from './nats-servers.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type NatsRole, NatsRoles, natsServerConfig } from '@plexmcp/contracts';
 import type { NatsAuth } from '../config.js';
-import { freePort, portAnswers, stopChild, waitFor } from './index.js';
+import { freePort, isListening, stopChild, waitFor } from './index.js';
 
 /** One nats-server process of a secured test NATS. */
 export interface SecuredNatsNode {
@@ -80,7 +80,7 @@ export async function startSecuredNats(options: { nodes?: number } = {}): Promis
       });
     }
     for (const node of nodes) {
-      await waitFor(() => portAnswers(node.port), {
+      await waitFor(() => isListening(node.port), {
         timeoutMs: 10_000,
         message: `nats-server on ${node.port}`,
       });
