@@ -5,6 +5,7 @@ import {
   intSchema,
   defineServiceConfig,
   msSchema,
+  natsAuthEnv,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
@@ -16,6 +17,8 @@ import { sessionEnv } from './session/session.config.js';
 export const gatewayEnvSchema = z.object({
   /** NATS server(s), comma-separated: `nats://host:4222`. Default `nats://127.0.0.1:4222`. */
   NATS_URL: baseServiceEnv.NATS_URL,
+  /** Its NATS credentials: NATS_USER/NATS_PASSWORD, NATS_CREDS or NATS_TOKEN; NATS_TLS_CA/CERT/KEY. */
+  ...natsAuthEnv,
   /** pino level: fatal | error | warn | info | debug | trace | silent. Default `info`. */
   LOG_LEVEL: baseServiceEnv.LOG_LEVEL,
   /** `json` (one JSON object per line) or `pretty` (human-readable, for a terminal). Default `json`. */
@@ -118,8 +121,9 @@ export const gatewayEnvSchema = z.object({
   ...sessionEnv,
 });
 
-export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
-export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
+/** The validated variables, and `natsAuth` (its NATS credentials). */
+export type GatewayConfig = ReturnType<typeof loadConfiguration>;
+export type GatewayEnv = Partial<Record<keyof z.infer<typeof gatewayEnvSchema>, string>>;
 
 const loadConfiguration = defineServiceConfig({ schema: gatewayEnvSchema });
 

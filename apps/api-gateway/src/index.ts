@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type GatewayHeartbeat, Subjects, USAGE_STREAM_SETTINGS, randomBase62 } from '@plexmcp/contracts';
+import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
 import {
   type NatsConnection,
   NatsRpcClient,
@@ -10,7 +9,7 @@ import {
   connectNats,
   ServiceShutdown,
   createLogger,
-  ensureUsageStream,
+  natsAuthOf,
 } from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -73,7 +72,7 @@ export interface BootstrapOptions {
 }
 
 /**
- * Starts one gateway: connects NATS, ensures the USAGE stream, subscribes to key and usage events,
+ * Starts one gateway: connects NATS, subscribes to key and usage events,
  * starts heartbeats, then serves HTTP. `overrides` are environment-style settings (tests pass
  * NATS_URL, PORT=0, …) applied over `process.env`. Used by main.ts and by the tests alike.
  */
@@ -86,7 +85,10 @@ export async function bootstrap(
   const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
   const metrics = new GatewayMetrics();
 
-  const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`);
+  const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`, {
+    auth: natsAuthOf(config),
+    role: 'gateway',
+  });
   try {
     return await start(config, logger, instanceId, metrics, nc);
   } catch (err) {
@@ -134,9 +136,6 @@ async function start(
     logger,
     metrics,
   );
-  if (await ensureUsageStream(await jetstreamManager(nc))) {
-    logger.info({ stream: USAGE_STREAM_SETTINGS.name }, 'created JetStream stream');
-  }
   const publisher = new RequestEventPublisher(
     nc,
     lifecycle,

@@ -1,6 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type RequestRecordedEvent, USAGE_STREAM, requestMessageSchema } from '@plexmcp/contracts';
+import { ensureUsageStream } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import { http, type World, gatewaySuite } from './support/world.js';
 
@@ -34,6 +35,11 @@ async function readMessages(
 describe('request events to JetStream', () => {
   // A long outage grace so cached keys keep working while NATS is stopped in the last test.
   const s = gatewaySuite('events', { gatewayEnv: { NATS_OUTAGE_CACHE_GRACE_MS: '60000' } });
+  // The usage-service manages the stream; without one here, the suite creates it the same way (the
+  // gateway's buffered events are retried until it exists).
+  beforeAll(async () => {
+    await ensureUsageStream(await jetstreamManager(s.world.nc));
+  });
 
   it('publishes one event per authenticated request, in batch messages, with the key, route, status and client', async () => {
     await http(s.gateway.url, '/v1/me', { key: s.admin.secret, headers: { 'user-agent': 'events-test/1' } });

@@ -16,7 +16,8 @@ import {
 /**
  * Environment of the key-service, validated once at start-up.
  *
- * - `NATS_URL`, `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
+ * - `NATS_URL`, the NATS credentials (`NATS_USER`/`NATS_PASSWORD`, `NATS_CREDS`, `NATS_TOKEN`,
+ *   `NATS_TLS_*`), `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
  * - `KEY_SERVICE_DATABASE_URL` (falls back to `DATABASE_URL`, one of them required): Postgres.
  * - `KEY_SERVICE_DB_SCHEMA` (default `key_service`): the schema this service owns.
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.

@@ -43,7 +43,8 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
   let eventsConnection: NatsConnection | undefined;
   try {
     dataSource = await createDataSource(config.database).initialize();
-    const events = await connectNats(config.NATS_URL, `${instanceId}-events`);
+    const nats = { auth: config.natsAuth, role: 'key-service' } as const;
+    const events = await connectNats(config.NATS_URL, `${instanceId}-events`, nats);
     eventsConnection = events;
     // Phase 1 (the RPC transport) is the Nest app closing; the data source closes after the rest
     // (DatabaseModule, on application shutdown).
@@ -55,6 +56,7 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
       AppModule.register({ config, logger, shutdown, instanceId, nats: events }, dataSource),
       {
         natsUrl: config.NATS_URL,
+        nats,
         queue: QueueGroups.keyService,
         name: instanceId,
         logger,

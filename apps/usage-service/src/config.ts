@@ -28,7 +28,9 @@ const retryScheduleSchema = z
  * Environment of the usage-service (validated once at start-up; a bad value stops the process
  * with a message naming the variable).
  *
- * - NATS_URL, LOG_LEVEL, LOG_FORMAT (`json` or `pretty`): shared by every service.
+ * - NATS_URL, the NATS credentials (NATS_USER/NATS_PASSWORD, NATS_CREDS, NATS_TOKEN, NATS_TLS_*),
+ *   LOG_LEVEL, LOG_FORMAT (`json` or `pretty`): shared by every service.
+ * - USAGE_STREAM_REPLICAS (1): replicas of the USAGE JetStream stream (1–5; 3 on a NATS cluster).
  * - DATABASE_URL / USAGE_SERVICE_DATABASE_URL: Postgres (the latter wins); USAGE_SERVICE_DB_SCHEMA
  *   the schema owning every table (default `usage_service`).
  * - INGEST_BATCH_SIZE (default 2000): events committed per transaction; INGEST_BATCH_WAIT_MS
@@ -101,6 +103,7 @@ export const usageServiceEnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanSchema(false),
   GEOIP_DATABASE_PATH: z.string().min(1).optional(),
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
+  USAGE_STREAM_REPLICAS: intSchema(1, 1, 5),
 });
 export type UsageServiceEnv = z.infer<typeof usageServiceEnvSchema>;
 

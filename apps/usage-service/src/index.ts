@@ -41,7 +41,8 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
     logger.info({ webhooks: encryptedWebhooks }, 'encrypted webhook signing secrets stored in clear');
   }
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
-  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
+  const nats = { auth: config.natsAuth, role: 'usage-service' } as const;
+  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`, nats);
   try {
     // Phase 1 (the RPC transport) is the Nest app closing; the features register their parts.
     const shutdown = new ServiceShutdown(logger);
@@ -65,6 +66,7 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       }),
       {
         natsUrl: config.NATS_URL,
+        nats,
         queue: QueueGroups.usageService,
         name: instanceId,
         logger,

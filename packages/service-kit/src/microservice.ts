@@ -5,9 +5,12 @@ import type { Logger } from 'pino';
 import { DrainingServerNats } from './draining-server-nats.js';
 import { PinoNestLogger } from './logger.js';
 import { RpcReplyInterceptor } from './rpc-server.js';
+import { type NatsClientSettings, natsConnectOptions } from './nats.js';
 
 export interface MicroserviceSettings {
   natsUrl: string;
+  /** Its NATS credentials and role (see `natsConnectOptions`). */
+  nats?: NatsClientSettings;
   /** Queue group: instances of one service share the request load. */
   queue: string;
   name: string;
@@ -29,9 +32,8 @@ export async function createNatsMicroservice(
   settings: MicroserviceSettings,
 ): Promise<INestMicroservice> {
   const options = {
-    servers: settings.natsUrl.split(','),
+    ...natsConnectOptions(settings.natsUrl, settings.name, settings.nats),
     queue: settings.queue,
-    name: settings.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,

@@ -1,14 +1,69 @@
-import { RequestError, TimeoutError, connect, type NatsConnection } from '@nats-io/transport-node';
-import { AppError, ErrorCode, decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
+import { readFileSync } from 'node:fs';
+import {
+  type ConnectionOptions,
+  RequestError,
+  TimeoutError,
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  AppError,
+  ErrorCode,
+  type NatsRole,
+  decodeRpcReply,
+  encodeRpcRequest,
+  natsInboxPrefix,
+  randomBase62,
+} from '@plexmcp/contracts';
 import type { z } from 'zod';
+import type { NatsAuth } from './config.js';
 
 export type { NatsConnection };
 
-/** Connects with unlimited reconnects; the first connect also waits for the server to appear. */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({
-    servers: url.split(','),
+/** Who connects and how: credentials (`natsAuthOf(config)`) and the role whose inboxes it uses. */
+export interface NatsClientSettings {
+  auth?: NatsAuth;
+  /** Replies arrive under `_INBOX.<role>.`, the only inboxes the role's NATS user may read. */
+  role?: NatsRole;
+}
+
+/**
+ * The one place connection options are built, for every service connection (plain, Nest
+ * microservice) and the CLI. `url` is `NATS_URL`: one server or a comma-separated cluster. The
+ * client connects to any of them in random order (`noRandomize: false`, spreading connections
+ * across the nodes), learns the rest of the cluster from the server it reaches
+ * (`ignoreClusterUpdates: false`), and on a lost connection moves to another node.
+ */
+export function natsConnectOptions(
+  url: string,
+  name: string,
+  settings: NatsClientSettings = {},
+): ConnectionOptions {
+  const { auth = {}, role } = settings;
+  const credsFile = auth.credsFile;
+  return {
+    servers: url.split(',').map((s) => s.trim()),
     name,
+    noRandomize: false,
+    ignoreClusterUpdates: false,
+    ...(role !== undefined ? { inboxPrefix: natsInboxPrefix(role) } : {}),
+    ...(auth.user !== undefined ? { user: auth.user, pass: auth.password } : {}),
+    ...(auth.token !== undefined ? { token: auth.token } : {}),
+    // Read at every (re)connect, so a rotated creds file is picked up without a restart.
+    ...(credsFile !== undefined ? { authenticator: credsAuthenticator(() => readFileSync(credsFile)) } : {}),
+    ...(auth.tls !== undefined ? { tls: { ...auth.tls } } : {}),
+  };
+}
+
+/** Connects with unlimited reconnects; the first connect also waits for the server to appear. */
+export async function connectNats(
+  url: string,
+  name: string,
+  settings: NatsClientSettings = {},
+): Promise<NatsConnection> {
+  return connect({
+    ...natsConnectOptions(url, name, settings),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,

@@ -10,3 +10,4 @@ export {
 export { createOrgWithCli, type CliOrg } from './cli.js';
 export { api, dataOf, readiness, type ApiResult } from './api.js';
 export { DataDirs, TestRun, interrupt, readyStatus, waitUntilReady, type Interrupted } from './lifecycle.js';
+export { connectAsRole, localNatsUser } from './nats.js';

@@ -3,8 +3,10 @@
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { connect } from '@nats-io/transport-node';
 import { freePort, isListening, startIsolatedNats, waitFor } from '@plexmcp/service-kit/testing';
 import {
+  createOrgWithCli,
   interrupt,
   isAlive,
   nonJsonLines,
@@ -103,6 +105,14 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(run.system.output()).toContain(`started NATS with JetStream at nats://127.0.0.1:${natsPort}`);
     expect(existsSync(path.join(dataDir, 'nats', 'jetstream'))).toBe(true);
     expect(worldWritable(dataDir)).toEqual([]);
+    // Secured: no anonymous client; the CLI runs as the generated ops user (found in the data dir).
+    expect(statSync(path.join(dataDir, 'nats-credentials.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dataDir, 'nats-server.conf')).mode & 0o777).toBe(0o600);
+    await expect(
+      connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false, timeout: 3_000 }),
+    ).rejects.toThrow(/authoriz/i);
+    const org = await createOrgWithCli('Secured NATS', `nats://127.0.0.1:${natsPort}`, dataDir);
+    expect(org.admin_key.secret).toMatch(/^pk_live_/);
     await interruptAndExpectAllStopped(run.system, [...SERVICES, 'postgres', 'nats-server']);
     expect(await isListening(natsPort)).toBe(false);
   }, 180_000);

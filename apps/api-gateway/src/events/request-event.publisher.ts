@@ -1,5 +1,5 @@
 import { type Msg, type Subscription, createInbox, headers } from '@nats-io/transport-node';
-import { type RequestRecordedEvent, Subjects } from '@plexmcp/contracts';
+import { type RequestRecordedEvent, Subjects, natsInboxPrefix } from '@plexmcp/contracts';
 import { type NatsConnection, PeriodicTask } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import { SequentialIds } from '../common/request-id.js';
@@ -90,7 +90,8 @@ export class RequestEventPublisher {
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.inbox = createInbox();
+    // Under the gateway's inbox prefix: the only inboxes its NATS user may subscribe to.
+    this.inbox = createInbox(natsInboxPrefix('gateway'));
     this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.onAck(err, msg) });
     this.sweeper = new PeriodicTask({
       name: 'request event acknowledgement sweep',

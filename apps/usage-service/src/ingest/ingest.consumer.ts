@@ -75,7 +75,7 @@ export class IngestConsumer implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     this.shutdown.add('drain subscriptions', 'usage ingest', () => this.stop());
     const jsm = await jetstreamManager(this.nc);
-    await ensureUsageStream(jsm);
+    await ensureUsageStream(jsm, { replicas: this.config.USAGE_STREAM_REPLICAS });
     const batch = this.config.INGEST_BATCH_SIZE;
     const consumerConfig = {
       durable_name: USAGE_CONSUMER,

@@ -157,7 +157,8 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
   return handle;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a child process with SIGTERM and waits for its exit (at once when it already exited). */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
@@ -206,3 +207,4 @@ export async function openTestDataSource(
 
 export { type ManagementFixtures, actorOf, managementFixtures, mcpInitializeRequest } from './fixtures.js';
 export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
+export { startSecuredNats, type SecuredNats, type SecuredNatsNode } from './nats-servers.js';
