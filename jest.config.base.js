@@ -1,4 +1,6 @@
-// Shared Jest setup: ESM + SWC (see STACK.md pitfalls 1 and 2). Packages extend it.
+// Shared Jest setup, which packages extend. ESM, because NestJS 12 is ESM-only and Jest on Node 20
+// cannot require() it (hence `node --experimental-vm-modules`); SWC transforms TypeScript, because
+// TypeScript 7 has no compiler API for ts-jest.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -18,6 +20,7 @@ export function jestConfig(dir, overrides = {}) {
     moduleNameMapper: {
       // Workspace packages are tested from source, so tests never need a build.
       '^@plexmcp/contracts$': path.join(root, 'packages/contracts/src/index.ts'),
+      '^@plexmcp/contracts/vocabulary$': path.join(root, 'packages/contracts/src/vocabulary.ts'),
       '^@plexmcp/service-kit$': path.join(root, 'packages/service-kit/src/index.ts'),
       '^@plexmcp/service-kit/testing$': path.join(root, 'packages/service-kit/src/testing/index.ts'),
       '^@plexmcp/sdk$': path.join(root, 'packages/sdk/src/index.ts'),

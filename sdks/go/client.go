@@ -109,12 +109,12 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	if c.maxRetries < 0 {
 		c.maxRetries = 0
 	}
-	c.MCPs = &MCPService{c}
-	c.Keys = &KeyService{c}
+	c.MCPs = &MCPService{collection[MCP]{c, "/v1/mcps"}}
+	c.Keys = &KeyService{collection[APIKey]{c, "/v1/keys"}}
 	c.Usage = &UsageService{c}
 	c.Alerts = &AlertService{c}
-	c.Webhooks = &WebhookService{c}
-	c.Audit = &AuditService{c}
+	c.Webhooks = &WebhookService{collection[Webhook]{c, "/v1/webhooks"}}
+	c.Audit = &AuditService{collection[AuditEntry]{c, "/v1/audit"}}
 	return c
 }
 

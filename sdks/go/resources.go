@@ -17,73 +17,73 @@ func call[T any](ctx context.Context, c *Client, method, path string, query url.
 	return &out, nil
 }
 
+// collection is what every listed resource shares: its path, List across pages and ListPage.
+// A service embeds one; its own methods reach members with at(id).
+type collection[T any] struct {
+	c    *Client
+	path string
+}
+
+// List walks the collection, across pages.
+func (s *collection[T]) List(ctx context.Context, params *ListParams) *Iter[T] {
+	return newIter(ctx, startCursor(params), fetchPage[T](s.c, s.path, params, nil))
+}
+
+// ListPage fetches one page of the collection.
+func (s *collection[T]) ListPage(ctx context.Context, params *ListParams) (*Page[T], error) {
+	return fetchPage[T](s.c, s.path, params, nil)(ctx, startCursor(params))
+}
+
+// at is the path of one member, followed by rest (e.g. "/rotate").
+func (s *collection[T]) at(id, rest string) string { return s.path + "/" + seg(id) + rest }
+
 // MCPService manages MCP servers (/v1/mcps).
-type MCPService struct{ c *Client }
-
-// List walks the MCPs this key may use, across pages.
-func (s *MCPService) List(ctx context.Context, params *ListParams) *Iter[MCP] {
-	return newIter(ctx, startCursor(params), fetchPage[MCP](s.c, "/v1/mcps", params, nil))
-}
-
-// ListPage fetches one page of MCPs.
-func (s *MCPService) ListPage(ctx context.Context, params *ListParams) (*Page[MCP], error) {
-	return fetchPage[MCP](s.c, "/v1/mcps", params, nil)(ctx, startCursor(params))
-}
+type MCPService struct{ collection[MCP] }
 
 // Get returns one MCP.
 func (s *MCPService) Get(ctx context.Context, id string) (*MCP, error) {
-	return call[MCP](ctx, s.c, http.MethodGet, "/v1/mcps/"+seg(id), nil, nil)
+	return call[MCP](ctx, s.c, http.MethodGet, s.at(id, ""), nil, nil)
 }
 
 // Create registers an MCP (scope mcps:write).
 func (s *MCPService) Create(ctx context.Context, params CreateMCPParams) (*MCP, error) {
-	return call[MCP](ctx, s.c, http.MethodPost, "/v1/mcps", nil, params)
+	return call[MCP](ctx, s.c, http.MethodPost, s.path, nil, params)
 }
 
 // Update changes an MCP (scope mcps:write).
 func (s *MCPService) Update(ctx context.Context, id string, params UpdateMCPParams) (*MCP, error) {
-	return call[MCP](ctx, s.c, http.MethodPatch, "/v1/mcps/"+seg(id), nil, params)
+	return call[MCP](ctx, s.c, http.MethodPatch, s.at(id, ""), nil, params)
 }
 
 // Delete removes an MCP and returns it (scope mcps:write).
 func (s *MCPService) Delete(ctx context.Context, id string) (*MCP, error) {
-	return call[MCP](ctx, s.c, http.MethodDelete, "/v1/mcps/"+seg(id), nil, nil)
+	return call[MCP](ctx, s.c, http.MethodDelete, s.at(id, ""), nil, nil)
 }
 
 // Endpoint is the MCP's Streamable HTTP endpoint on the gateway (send the Authorization header).
-func (s *MCPService) Endpoint(id string) string { return s.c.baseURL + "/v1/mcps/" + seg(id) + "/mcp" }
+func (s *MCPService) Endpoint(id string) string { return s.c.baseURL + s.at(id, "/mcp") }
 
 // KeyService manages API keys (/v1/keys).
-type KeyService struct{ c *Client }
+type KeyService struct{ collection[APIKey] }
 
 // Create issues a key; the result carries Secret, shown this one time only.
 func (s *KeyService) Create(ctx context.Context, params CreateKeyParams) (*CreatedKey, error) {
-	return call[CreatedKey](ctx, s.c, http.MethodPost, "/v1/keys", nil, params)
-}
-
-// List walks the organization's keys, across pages.
-func (s *KeyService) List(ctx context.Context, params *ListParams) *Iter[APIKey] {
-	return newIter(ctx, startCursor(params), fetchPage[APIKey](s.c, "/v1/keys", params, nil))
-}
-
-// ListPage fetches one page of keys.
-func (s *KeyService) ListPage(ctx context.Context, params *ListParams) (*Page[APIKey], error) {
-	return fetchPage[APIKey](s.c, "/v1/keys", params, nil)(ctx, startCursor(params))
+	return call[CreatedKey](ctx, s.c, http.MethodPost, s.path, nil, params)
 }
 
 // Get returns one key (never its secret).
 func (s *KeyService) Get(ctx context.Context, id string) (*APIKey, error) {
-	return call[APIKey](ctx, s.c, http.MethodGet, "/v1/keys/"+seg(id), nil, nil)
+	return call[APIKey](ctx, s.c, http.MethodGet, s.at(id, ""), nil, nil)
 }
 
 // Update changes a key's name, permissions, scopes or limits.
 func (s *KeyService) Update(ctx context.Context, id string, params UpdateKeyParams) (*APIKey, error) {
-	return call[APIKey](ctx, s.c, http.MethodPatch, "/v1/keys/"+seg(id), nil, params)
+	return call[APIKey](ctx, s.c, http.MethodPatch, s.at(id, ""), nil, params)
 }
 
 // Revoke revokes a key at once and returns it.
 func (s *KeyService) Revoke(ctx context.Context, id string) (*APIKey, error) {
-	return call[APIKey](ctx, s.c, http.MethodDelete, "/v1/keys/"+seg(id), nil, nil)
+	return call[APIKey](ctx, s.c, http.MethodDelete, s.at(id, ""), nil, nil)
 }
 
 // Rotate issues a replacement with the same name and permissions; params may be nil.
@@ -91,7 +91,7 @@ func (s *KeyService) Rotate(ctx context.Context, id string, params *RotateKeyPar
 	if params == nil {
 		params = &RotateKeyParams{}
 	}
-	return call[RotatedKey](ctx, s.c, http.MethodPost, "/v1/keys/"+seg(id)+"/rotate", nil, params)
+	return call[RotatedKey](ctx, s.c, http.MethodPost, s.at(id, "/rotate"), nil, params)
 }
 
 // UsageService reads usage (/v1/usage, /v1/keys/{id}/usage).
@@ -161,48 +161,28 @@ func (s *AlertService) Ack(ctx context.Context, id string) (*Alert, error) {
 }
 
 // WebhookService manages alert webhooks (/v1/webhooks).
-type WebhookService struct{ c *Client }
+type WebhookService struct{ collection[Webhook] }
 
 // Create registers an endpoint; the result carries the signing Secret once.
 func (s *WebhookService) Create(ctx context.Context, params CreateWebhookParams) (*WebhookWithSecret, error) {
-	return call[WebhookWithSecret](ctx, s.c, http.MethodPost, "/v1/webhooks", nil, params)
-}
-
-// List walks the webhooks, across pages.
-func (s *WebhookService) List(ctx context.Context, params *ListParams) *Iter[Webhook] {
-	return newIter(ctx, startCursor(params), fetchPage[Webhook](s.c, "/v1/webhooks", params, nil))
-}
-
-// ListPage fetches one page of webhooks.
-func (s *WebhookService) ListPage(ctx context.Context, params *ListParams) (*Page[Webhook], error) {
-	return fetchPage[Webhook](s.c, "/v1/webhooks", params, nil)(ctx, startCursor(params))
+	return call[WebhookWithSecret](ctx, s.c, http.MethodPost, s.path, nil, params)
 }
 
 // Delete removes a webhook and returns it.
 func (s *WebhookService) Delete(ctx context.Context, id string) (*Webhook, error) {
-	return call[Webhook](ctx, s.c, http.MethodDelete, "/v1/webhooks/"+seg(id), nil, nil)
+	return call[Webhook](ctx, s.c, http.MethodDelete, s.at(id, ""), nil, nil)
 }
 
 // Deliveries walks a webhook's delivery attempts, across pages.
 func (s *WebhookService) Deliveries(ctx context.Context, id string, params *ListParams) *Iter[WebhookDelivery] {
-	path := "/v1/webhooks/" + seg(id) + "/deliveries"
+	path := s.at(id, "/deliveries")
 	return newIter(ctx, startCursor(params), fetchPage[WebhookDelivery](s.c, path, params, nil))
 }
 
 // Test sends a test delivery now and returns its record.
 func (s *WebhookService) Test(ctx context.Context, id string) (*WebhookDelivery, error) {
-	return call[WebhookDelivery](ctx, s.c, http.MethodPost, "/v1/webhooks/"+seg(id)+"/test", nil, nil)
+	return call[WebhookDelivery](ctx, s.c, http.MethodPost, s.at(id, "/test"), nil, nil)
 }
 
 // AuditService reads the organization's audit log (/v1/audit).
-type AuditService struct{ c *Client }
-
-// List walks the audit log, across pages.
-func (s *AuditService) List(ctx context.Context, params *ListParams) *Iter[AuditEntry] {
-	return newIter(ctx, startCursor(params), fetchPage[AuditEntry](s.c, "/v1/audit", params, nil))
-}
-
-// ListPage fetches one page of the audit log.
-func (s *AuditService) ListPage(ctx context.Context, params *ListParams) (*Page[AuditEntry], error) {
-	return fetchPage[AuditEntry](s.c, "/v1/audit", params, nil)(ctx, startCursor(params))
-}
+type AuditService struct{ collection[AuditEntry] }

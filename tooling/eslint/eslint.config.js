@@ -27,6 +27,37 @@ const nodeGlobals = Object.fromEntries(
   ].map((name) => [name, 'readonly']),
 );
 
+/** Deployable processes: none may import another (they talk over NATS and HTTP only). */
+const APPS = ['api-gateway', 'key-service', 'usage-service', 'dashboard'];
+
+/**
+ * Import boundaries, as `@typescript-eslint/no-restricted-imports` options per area (the rule's
+ * options do not merge across config objects, so each area lists all its restrictions).
+ * Exported for the test that proves each one fires.
+ */
+export const boundaries = {
+  /** An app's source imports no other app, by package name or by path into its folder. */
+  app: (app) => ({
+    patterns: APPS.filter((other) => other !== app).map((other) => ({
+      regex: `^@plexmcp/${other}(/|$)|(^|/)(apps/)?${other}/(src|dist)(/|$)`,
+      message: `apps never import each other (${app} → ${other}): share code through packages/*.`,
+    })),
+  }),
+  /** Contracts are pure: schemas, types, ids, the key format. No I/O, no framework. */
+  contracts: {
+    patterns: [
+      {
+        regex:
+          '^(node:)?(fs|net|http|https|http2|dgram|dns|tls|child_process|cluster|worker_threads)(/|$)' +
+          '|^(@nats-io/|nats$|pg$|pg-|typeorm$|undici$|ioredis$|redis$|@nestjs/|pino$)' +
+          '|^@plexmcp/',
+        message:
+          'packages/contracts imports no I/O, framework or other workspace package: only zod and pure code.',
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -45,9 +76,9 @@ export default tseslint.config(
     files: ['**/*.mjs'],
     languageOptions: { ecmaVersion: 'latest', sourceType: 'module', globals: nodeGlobals },
   },
-  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts', '**/*.tsx'] })),
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: {
         projectService: true,
@@ -67,5 +98,39 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  ...APPS.filter((app) => app !== 'dashboard').map((app) => ({
+    files: [`apps/${app}/src/**/*.ts`],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', boundaries.app(app)] },
+  })),
+  {
+    // The dashboard is a browser bundle: contracts only as types (no zod, no node:crypto in it),
+    // and values only from the import-free `@plexmcp/contracts/vocabulary`.
+    files: ['apps/dashboard/src/**/*.{ts,tsx}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...boundaries.app('dashboard').patterns,
+            {
+              regex: '^@plexmcp/contracts$',
+              allowTypeImports: true,
+              message:
+                'the dashboard imports contracts as types only (`import type`), so its bundle stays small.',
+            },
+            {
+              regex: '^@plexmcp/(?!contracts(/vocabulary)?$)',
+              message: 'the dashboard imports no other workspace package.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['packages/contracts/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', boundaries.contracts] },
   },
 );

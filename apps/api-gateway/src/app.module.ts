@@ -1,4 +1,6 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { serviceRootModule } from '@plexmcp/service-kit';
+import type { Logger } from 'pino';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { DocsModule } from './docs/docs.module.js';
@@ -10,25 +12,21 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
-@Global()
-@Module({})
-class RuntimeModule {
-  static forRoot(runtime: GatewayRuntime): DynamicModule {
-    return {
-      module: RuntimeModule,
-      providers: [{ provide: GatewayRuntime, useValue: runtime }],
-      exports: [GatewayRuntime],
-    };
-  }
-}
-
+/**
+ * The gateway's Nest routes. Its runtime (built before Nest starts, shared with the Fastify hooks)
+ * is provided as `GatewayRuntime`; the process runs its own shutdown, so none is handed to Nest.
+ */
 @Module({})
 export class AppModule {
-  static forRoot(runtime: GatewayRuntime): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [
-        RuntimeModule.forRoot(runtime),
+  static forRoot(runtime: GatewayRuntime, logger: Logger): DynamicModule {
+    return serviceRootModule(
+      AppModule,
+      {
+        config: runtime.config,
+        logger,
+        values: [{ provide: GatewayRuntime, useValue: runtime }],
+      },
+      [
         KeysModule,
         McpsModule,
         AuditModule,
@@ -39,6 +37,6 @@ export class AppModule {
         MetricsModule,
         ...(runtime.config.DOCS_ENABLED ? [DocsModule] : []),
       ],
-    };
+    );
   }
 }

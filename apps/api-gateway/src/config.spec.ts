@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadGatewayConfig } from './config.js';
+import { loadGatewayConfig, outageGraceMs } from './config.js';
 
 describe('gateway configuration', () => {
   it('reads MCP_UPSTREAM_ALLOWED_NETWORKS (default none) and names it when an entry is not a CIDR', () => {
@@ -28,6 +28,22 @@ describe('gateway configuration', () => {
     expect(() => loadGatewayConfig({ REDIS_URL: 'http://cache:6379' }, {})).toThrow(/REDIS_URL: /);
     expect(() => loadGatewayConfig({ REDIS_COMMAND_TIMEOUT_MS: '0' }, {})).toThrow(
       /REDIS_COMMAND_TIMEOUT_MS: /,
+    );
+  });
+
+  it('trusts cached decisions during a NATS outage for three heartbeat intervals unless told otherwise', () => {
+    const derived = loadGatewayConfig({ HEARTBEAT_INTERVAL_MS: '200' }, {});
+    expect(derived.NATS_OUTAGE_CACHE_GRACE_MS).toBeUndefined();
+    expect(outageGraceMs(derived)).toBe(600);
+    expect(outageGraceMs(loadGatewayConfig({}, {}))).toBe(3_000);
+    expect(outageGraceMs(loadGatewayConfig({ NATS_OUTAGE_CACHE_GRACE_MS: '0' }, {}))).toBe(0);
+    expect(
+      outageGraceMs(
+        loadGatewayConfig({ HEARTBEAT_INTERVAL_MS: '200', NATS_OUTAGE_CACHE_GRACE_MS: '60000' }, {}),
+      ),
+    ).toBe(60_000);
+    expect(() => loadGatewayConfig({ NATS_OUTAGE_CACHE_GRACE_MS: '-1' }, {})).toThrow(
+      /NATS_OUTAGE_CACHE_GRACE_MS/,
     );
   });
 });

@@ -3,8 +3,9 @@ import {
   booleanSchema,
   cidrListSchema,
   intSchema,
-  loadConfig,
+  defineServiceConfig,
   msSchema,
+  natsAuthEnv,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
@@ -16,6 +17,8 @@ import { sessionEnv } from './session/session.config.js';
 export const gatewayEnvSchema = z.object({
   /** NATS server(s), comma-separated: `nats://host:4222`. Default `nats://127.0.0.1:4222`. */
   NATS_URL: baseServiceEnv.NATS_URL,
+  /** Its NATS credentials: NATS_USER/NATS_PASSWORD, NATS_CREDS or NATS_TOKEN; NATS_TLS_CA/CERT/KEY. */
+  ...natsAuthEnv,
   /** pino level: fatal | error | warn | info | debug | trace | silent. Default `info`. */
   LOG_LEVEL: baseServiceEnv.LOG_LEVEL,
   /** `json` (one JSON object per line) or `pretty` (human-readable, for a terminal). Default `json`. */
@@ -102,11 +105,11 @@ export const gatewayEnvSchema = z.object({
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**
-   * While NATS is away, cached decisions keep being served for this long (default: three heartbeat
-   * intervals, the time the key-service keeps waiting for this instance's acknowledgements), then
-   * the cache is dropped and every key fails closed until NATS is back.
+   * While NATS is away, cached decisions keep being served for this long, then the cache is dropped
+   * and every key fails closed until NATS is back. Unset: three heartbeat intervals (see
+   * `outageGraceMs`), the time the key-service keeps waiting for this instance's acknowledgements.
    */
-  NATS_OUTAGE_CACHE_GRACE_MS: msSchema(3_000, 0, 600_000).optional(),
+  NATS_OUTAGE_CACHE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).optional(),
   /**
    * On shutdown, how long requests in flight may still finish; then open MCP streams and every
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
@@ -118,12 +121,25 @@ export const gatewayEnvSchema = z.object({
   ...sessionEnv,
 });
 
-export type GatewayConfig = z.infer<typeof gatewayEnvSchema>;
-export type GatewayEnv = Partial<Record<keyof GatewayConfig, string>>;
+/** The validated variables, and `natsAuth` (its NATS credentials). */
+export type GatewayConfig = ReturnType<typeof loadConfiguration>;
+export type GatewayEnv = Partial<Record<keyof z.infer<typeof gatewayEnvSchema>, string>>;
 
+const loadConfiguration = defineServiceConfig({ schema: gatewayEnvSchema });
+
+/** `overrides` are variables by name (tests pass NATS_URL, PORT=0, …), applied over `env`. */
 export function loadGatewayConfig(
   overrides: GatewayEnv = {},
   env: NodeJS.ProcessEnv = process.env,
 ): GatewayConfig {
-  return loadConfig(gatewayEnvSchema, { ...env, ...overrides });
+  return loadConfiguration({ env: overrides }, env);
+}
+
+/**
+ * How long cached decisions are trusted while NATS is away: NATS_OUTAGE_CACHE_GRACE_MS, or else
+ * the heartbeat TTL (three intervals) — as long as the key-service still counts this instance
+ * among those whose acknowledgement a revoke waits for, and not a moment longer.
+ */
+export function outageGraceMs(config: GatewayConfig): number {
+  return config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
 }

@@ -1,16 +1,16 @@
 import 'reflect-metadata';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type GatewayHeartbeat, Subjects, USAGE_STREAM_SETTINGS, randomBase62 } from '@plexmcp/contracts';
+import { type GatewayHeartbeat, Subjects, randomBase62 } from '@plexmcp/contracts';
 import {
   type NatsConnection,
   NatsRpcClient,
   PinoNestLogger,
   connectNats,
+  ServiceShutdown,
   createLogger,
   Tracing,
-  ensureUsageStream,
+  natsAuthOf,
 } from '@plexmcp/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,6 +18,7 @@ import { AppModule } from './app.module.js';
 import { createAuthHook } from './auth/auth.hook.js';
 import { ClientIpResolver } from './auth/client-ip.js';
 import { FailedAttemptThrottle } from './auth/failed-attempt-throttle.js';
+import { KeyAuthority } from './auth/key-authority.js';
 import { KeyDecisionCache } from './auth/key-decision-cache.js';
 import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { createRateLimitStore } from './auth/rate-limit-store.js';
@@ -30,9 +31,9 @@ import {
   createFrameworkErrorHandler,
 } from './common/client-errors.js';
 import { computeSecurityHeaders } from './common/security-headers.js';
-import { type GatewayConfig, type GatewayEnv, loadGatewayConfig } from './config.js';
+import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
-import { HeartbeatPublisher } from './events/heartbeat.publisher.js';
+import { HeartbeatPublisher, heartbeatTtlMs } from './events/heartbeat.publisher.js';
 import { KeyEventsSubscriber } from './events/key-events.subscriber.js';
 import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher } from './events/request-event.publisher.js';
@@ -73,7 +74,7 @@ export interface BootstrapOptions {
 }
 
 /**
- * Starts one gateway: connects NATS, ensures the USAGE stream, subscribes to key and usage events,
+ * Starts one gateway: connects NATS, subscribes to key and usage events,
  * starts heartbeats, then serves HTTP. `overrides` are environment-style settings (tests pass
  * NATS_URL, PORT=0, …) applied over `process.env`. Used by main.ts and by the tests alike.
  */
@@ -86,7 +87,10 @@ export async function bootstrap(
   const instanceId = config.INSTANCE_ID ?? `gw_${randomBase62(12)}`;
   const metrics = new GatewayMetrics();
 
-  const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`);
+  const nc = await connectNats(config.NATS_URL, `api-gateway ${instanceId}`, {
+    auth: natsAuthOf(config),
+    role: 'gateway',
+  });
   try {
     return await start(config, logger, instanceId, metrics, nc);
   } catch (err) {
@@ -105,6 +109,16 @@ async function start(
   const tracing = Tracing.fromEnv('api-gateway');
   const rpc = new NatsRpcClient(nc, config.KEY_SERVICE_TIMEOUT_MS, tracing);
   const lifecycle = new NatsLifecycle(nc, logger, metrics);
+  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
+  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
+  const outageGrace = outageGraceMs(config);
+  const heartbeat = new HeartbeatPublisher(
+    nc,
+    instanceId,
+    config.HEARTBEAT_INTERVAL_MS,
+    heartbeatTtlMs(config),
+    logger,
+  );
   const keyCache = new KeyDecisionCache(
     rpc,
     {
@@ -112,6 +126,8 @@ async function start(
       negativeTtlMs: config.AUTH_NEGATIVE_CACHE_TTL_MS,
       maxEntries: config.AUTH_CACHE_MAX_ENTRIES,
       timeoutMs: config.KEY_SERVICE_TIMEOUT_MS,
+      // Stalled or cut off (no answered heartbeat within its TTL): ask the key-service every time.
+      trusted: (now) => heartbeat.trusted(now),
     },
     metrics,
   );
@@ -123,9 +139,6 @@ async function start(
     logger,
     metrics,
   );
-  if (await ensureUsageStream(await jetstreamManager(nc))) {
-    logger.info({ stream: USAGE_STREAM_SETTINGS.name }, 'created JetStream stream');
-  }
   const publisher = new RequestEventPublisher(
     nc,
     lifecycle,
@@ -140,10 +153,6 @@ async function start(
     metrics,
   );
   const keyEvents = new KeyEventsSubscriber(nc, instanceId, keyCache, mcpRoutes, logger);
-  const heartbeat = new HeartbeatPublisher(nc, instanceId, config.HEARTBEAT_INTERVAL_MS, logger);
-  // Revocations cannot reach this instance while NATS is away: cached decisions are trusted only for
-  // as long as the key-service still counts this instance (heartbeat TTL), then dropped.
-  const outageGraceMs = config.NATS_OUTAGE_CACHE_GRACE_MS ?? config.HEARTBEAT_INTERVAL_MS * 3;
   let outageTimer: NodeJS.Timeout | undefined;
   lifecycle.onDisconnect(() => {
     clearTimeout(outageTimer);
@@ -151,7 +160,7 @@ async function start(
       if (lifecycle.connected) return;
       keyCache.clear('disconnect');
       mcpRoutes.clear();
-    }, outageGraceMs);
+    }, outageGrace);
     outageTimer.unref();
   });
   lifecycle.onReconnect(() => {
@@ -167,19 +176,7 @@ async function start(
   await nc.flush();
   heartbeat.start();
 
-  const runtime = new GatewayRuntime(
-    config,
-    instanceId,
-    logger,
-    nc,
-    rpc,
-    lifecycle,
-    keyCache,
-    mcpRoutes,
-    usageLimits,
-    publisher,
-    metrics,
-  );
+  const runtime = new GatewayRuntime(config, instanceId, rpc, lifecycle, mcpRoutes, publisher, metrics);
   const pools = new UpstreamPools({
     connections: config.UPSTREAM_CONNECTIONS,
     headersTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
@@ -200,6 +197,43 @@ async function start(
   const limitStore = createRateLimitStore(config, logger);
 
   let app: NestFastifyApplication | undefined;
+  // The one shutdown order (see ServiceShutdown); phase 1 is the HTTP server.
+  const shutdown = new ServiceShutdown(logger);
+  shutdown.add('stop accepting', 'HTTP server', async () => {
+    const nestApp = app;
+    if (nestApp !== undefined) {
+      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
+      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
+      // still counts as active are cut, so a shutdown never waits for a client.
+      const grace = setTimeout(() => {
+        streams.closeEvery();
+        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
+      }, config.SHUTDOWN_GRACE_MS);
+      await nestApp.close().finally(() => clearTimeout(grace));
+    }
+    deadlines.close();
+    await pools.close();
+  });
+  shutdown.add('drain subscriptions', 'key events', () => keyEvents.close());
+  shutdown.add('drain subscriptions', 'usage events', () => usageLimits.close());
+  shutdown.add('stop tasks', 'heartbeat', () => heartbeat.stop());
+  shutdown.add('stop tasks', 'NATS outage timer', () => clearTimeout(outageTimer));
+  shutdown.add('flush publishers', 'goodbye and request events', async () => {
+    // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
+    if (!nc.isClosed()) {
+      const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
+      nc.publish(Subjects.gateway.heartbeat, JSON.stringify(goodbye));
+    }
+    const flushed = await publisher.flush(2_000);
+    if (!flushed) logger.warn({ pending: publisher.depth }, 'closing with unpublished request events');
+    publisher.close();
+  });
+  shutdown.add('close connections', 'NATS', async () => {
+    if (!nc.isClosed()) await nc.drain().catch(() => undefined);
+  });
+  shutdown.add('close connections', 'Redis', () => limitStore.close());
+  shutdown.add('close connections', 'tracing', () => tracing.shutdown());
+
   let url: string;
   let routes: RouteEntry[];
   try {
@@ -211,7 +245,7 @@ async function start(
       clientErrorHandler: createClientErrorHandler(securityHeaders),
       frameworkErrors: createFrameworkErrorHandler(securityHeaders, logger),
     });
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime), adapter, {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime, logger), adapter, {
       logger: new PinoNestLogger(logger),
       abortOnError: false,
       // Bodies are JSON only: Fastify's own JSON parser, no form or text parsers (an unsupported
@@ -230,16 +264,20 @@ async function start(
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
     fastify.decorateRequest('traceSpan', null);
+    fastify.decorateRequest('errorCause', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
-    const throttle = new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore);
+    const authority = new KeyAuthority(
+      keyCache,
+      new FailedAttemptThrottle(config.AUTH_FAILURES_PER_MINUTE, limitStore),
+      logger,
+    );
     const sessions = await registerDashboardAndSessions(
       fastify,
       config,
       sessionSecret,
-      keyCache,
+      authority,
       ipResolver,
-      throttle,
       logger,
     );
     const tracingHooks = createTracingHooks(tracing);
@@ -249,9 +287,8 @@ async function start(
     fastify.addHook(
       'onRequest',
       createAuthHook({
-        cache: keyCache,
+        authority,
         ipResolver,
-        throttle,
         sessions,
         rateLimiter: new KeyRateLimiter(limitStore),
         metrics,
@@ -296,51 +333,9 @@ async function start(
     url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url, instance_id: instanceId }, 'api-gateway listening');
   } catch (err) {
-    heartbeat.stop();
-    usageLimits.close();
-    publisher.close();
-    keyEvents.close();
-    await app?.close().catch(() => undefined);
-    deadlines.close();
-    await pools.close();
-    await limitStore.close();
-    await tracing.shutdown();
+    await shutdown.run();
     throw err;
   }
-  const nestApp = app;
 
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // New requests are refused at once; those in flight get SHUTDOWN_GRACE_MS to finish. Then
-      // open MCP streams (an SSE stream never ends by itself) and idle-looking connections Node
-      // still counts as active are cut, so a shutdown never waits for a client.
-      const grace = setTimeout(() => {
-        streams.closeEvery();
-        nestApp.getHttpAdapter().getInstance().server.closeAllConnections();
-      }, config.SHUTDOWN_GRACE_MS);
-      await nestApp.close();
-      clearTimeout(grace);
-      deadlines.close();
-      await pools.close();
-      await limitStore.close();
-      heartbeat.stop();
-      clearTimeout(outageTimer);
-      // Tell the key-service this instance is leaving so revokes stop waiting for its ack.
-      if (!nc.isClosed()) {
-        const goodbye: GatewayHeartbeat = { instance_id: instanceId, ttl_ms: 100 };
-        nc.publish(Subjects.gateway.heartbeat, JSON.stringify(goodbye));
-      }
-      const flushed = await publisher.flush(2_000);
-      if (!flushed) logger.warn({ pending: publisher.depth }, 'closing with unpublished request events');
-      publisher.close();
-      usageLimits.close();
-      keyEvents.close();
-      if (!nc.isClosed()) await nc.drain().catch(() => undefined);
-      await tracing.shutdown();
-    })();
-    return closing;
-  };
-
-  return { app: nestApp, url, instanceId, runtime, routes, close };
+  return { app, url, instanceId, runtime, routes, close: () => shutdown.run() };
 }

@@ -1,18 +1,9 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any -- HTTP bodies are JSON inspected field by field */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { type CreatedKey, type CreatedOrg, Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
+import { describe, expect, it } from '@jest/globals';
+import { Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  startWorld,
-  suspendOrg,
-  type World,
-} from './support/world.js';
+import { actorOf, http, gatewaySuite } from './support/world.js';
 
 const UNAUTHORIZED = { code: 'unauthorized', message: 'Invalid or missing API key' };
 const FORBIDDEN = { code: 'forbidden', message: 'API key does not have permission for this resource' };
@@ -22,19 +13,8 @@ function changeLastCharacter(key: string): string {
   return key.slice(0, -1) + (last === 'a' ? 'b' : 'a');
 }
 
-describe('authentication (seed: authentication.md)', () => {
-  let world: World;
-  let gateway: GatewayHandle;
-  let org: CreatedOrg;
-  let admin: CreatedKey;
-
-  beforeAll(async () => {
-    world = await startWorld('auth');
-    gateway = await world.startGateway({ AUTH_FAILURES_PER_MINUTE: '1000' });
-    org = await createOrg(world);
-    admin = org.admin_key;
-  });
-  afterAll(async () => world.close());
+describe('authentication', () => {
+  const s = gatewaySuite('auth', { gatewayEnv: { AUTH_FAILURES_PER_MINUTE: '1000' } });
 
   const expectEnvelope = (
     res: { status: number; body: any; headers: Headers },
@@ -47,73 +27,73 @@ describe('authentication (seed: authentication.md)', () => {
   };
 
   it('accepts a valid key and answers /v1/me with the key id', async () => {
-    const res = await http(gateway.url, '/v1/me', { key: admin.secret });
+    const res = await http(s.gateway.url, '/v1/me', { key: s.admin.secret });
     expect(res.status).toBe(200);
     expect(res.body.success).toBe(true);
-    expect(res.body.data.id).toBe(admin.key.id);
-    expect(JSON.stringify(res.body)).not.toContain(admin.secret);
+    expect(res.body.data.id).toBe(s.admin.key.id);
+    expect(JSON.stringify(res.body)).not.toContain(s.admin.secret);
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
   });
 
   it('401: no Authorization header', async () => {
-    expectEnvelope(await http(gateway.url, '/v1/me'), 401, UNAUTHORIZED);
+    expectEnvelope(await http(s.gateway.url, '/v1/me'), 401, UNAUTHORIZED);
   });
 
   it('401: Basic credentials', async () => {
-    const basic = `Basic ${Buffer.from(`user:${admin.secret}`).toString('base64')}`;
-    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: basic }), 401, UNAUTHORIZED);
+    const basic = `Basic ${Buffer.from(`user:${s.admin.secret}`).toString('base64')}`;
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { authorization: basic }), 401, UNAUTHORIZED);
   });
 
   it('401: Bearer with no key', async () => {
-    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: 'Bearer' }), 401, UNAUTHORIZED);
-    expectEnvelope(await http(gateway.url, '/v1/me', { authorization: 'Bearer ' }), 401, UNAUTHORIZED);
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { authorization: 'Bearer' }), 401, UNAUTHORIZED);
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { authorization: 'Bearer ' }), 401, UNAUTHORIZED);
   });
 
   it('401: a key with its trailing character changed (checksum), without asking the key-service', async () => {
-    const before = await cacheMisses(gateway);
+    const before = await cacheMisses(s.gateway);
     expectEnvelope(
-      await http(gateway.url, '/v1/me', { key: changeLastCharacter(admin.secret) }),
+      await http(s.gateway.url, '/v1/me', { key: changeLastCharacter(s.admin.secret) }),
       401,
       UNAUTHORIZED,
     );
-    expect(await cacheMisses(gateway)).toBe(before);
+    expect(await cacheMisses(s.gateway)).toBe(before);
   });
 
   it('401: a key with an extra trailing character', async () => {
-    expectEnvelope(await http(gateway.url, '/v1/me', { key: `${admin.secret}x` }), 401, UNAUTHORIZED);
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { key: `${s.admin.secret}x` }), 401, UNAUTHORIZED);
   });
 
   it('401: a well-formed key that does not exist', async () => {
-    const other = await createKey(world, actorOf(admin));
+    const other = await s.world.createKey(actorOf(s.admin));
     // Same format, unknown to this deployment: replace the random part but keep a valid checksum.
     const { generateApiKey } = await import('@plexmcp/contracts');
-    expectEnvelope(await http(gateway.url, '/v1/me', { key: generateApiKey('live') }), 401, UNAUTHORIZED);
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { key: generateApiKey('live') }), 401, UNAUTHORIZED);
     expect(other.secret).toMatch(/^pk_live_/);
   });
 
   it('401: a revoked key', async () => {
-    const victim = await createKey(world, actorOf(admin));
-    expect((await http(gateway.url, '/v1/me', { key: victim.secret })).status).toBe(200);
-    const revoked = await http(gateway.url, `/v1/keys/${victim.key.id}`, {
+    const victim = await s.world.createKey(actorOf(s.admin));
+    expect((await http(s.gateway.url, '/v1/me', { key: victim.secret })).status).toBe(200);
+    const revoked = await http(s.gateway.url, `/v1/keys/${victim.key.id}`, {
       method: 'DELETE',
-      key: admin.secret,
+      key: s.admin.secret,
     });
     expect(revoked.status).toBe(200);
     expect(apiKeyViewSchema.parse(revoked.body.data).status).toBe('revoked');
-    const res = await http(gateway.url, '/v1/me', { key: victim.secret });
+    const res = await http(s.gateway.url, '/v1/me', { key: victim.secret });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('unauthorized');
   });
 
   it('401: an expired key', async () => {
-    const soon = await createKey(world, actorOf(admin), {
+    const soon = await s.world.createKey(actorOf(s.admin), {
       expires_at: new Date(Date.now() + 1_500).toISOString(),
     });
-    expect((await http(gateway.url, '/v1/me', { key: soon.secret })).status).toBe(200);
+    expect((await http(s.gateway.url, '/v1/me', { key: soon.secret })).status).toBe(200);
     // The cached decision ends with the key's own expiry: no event is needed to refuse it.
     const res = await waitFor(
       async () => {
-        const r = await http(gateway.url, '/v1/me', { key: soon.secret });
+        const r = await http(s.gateway.url, '/v1/me', { key: soon.secret });
         return r.status === 401 ? r : null;
       },
       { timeoutMs: 5_000, message: 'expired key refused' },
@@ -122,12 +102,12 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a key without the MCP', async () => {
-    const mcpA = await createMcp(world, actorOf(admin), { name: 'A' });
-    const mcpB = await createMcp(world, actorOf(admin), { name: 'B' });
-    const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpA.id] } });
-    expect((await http(gateway.url, `/v1/mcps/${mcpA.id}`, { key: scoped.secret })).status).toBe(200);
-    expectEnvelope(await http(gateway.url, `/v1/mcps/${mcpB.id}`, { key: scoped.secret }), 403, FORBIDDEN);
-    const proxied = await http(gateway.url, `/v1/mcps/${mcpB.id}/mcp`, {
+    const mcpA = await s.world.createMcp(actorOf(s.admin), { name: 'A' });
+    const mcpB = await s.world.createMcp(actorOf(s.admin), { name: 'B' });
+    const scoped = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [mcpA.id] } });
+    expect((await http(s.gateway.url, `/v1/mcps/${mcpA.id}`, { key: scoped.secret })).status).toBe(200);
+    expectEnvelope(await http(s.gateway.url, `/v1/mcps/${mcpB.id}`, { key: scoped.secret }), 403, FORBIDDEN);
+    const proxied = await http(s.gateway.url, `/v1/mcps/${mcpB.id}/mcp`, {
       method: 'POST',
       key: scoped.secret,
       body: {},
@@ -137,10 +117,10 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a test key on a live MCP', async () => {
-    const live = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
-    const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
+    const live = await s.world.createMcp(actorOf(s.admin), { name: 'Live', mode: 'live' });
+    const testKey = await s.world.createKey(actorOf(s.admin), { mode: 'test' });
     expect(testKey.secret).toMatch(/^pk_test_/);
-    const res = await http(gateway.url, `/v1/mcps/${live.id}/mcp`, {
+    const res = await http(s.gateway.url, `/v1/mcps/${live.id}/mcp`, {
       method: 'POST',
       key: testKey.secret,
       body: {},
@@ -150,14 +130,14 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('403: a key of a suspended organization', async () => {
-    const other = await createOrg(world, { name: 'Suspended Inc' });
-    expect((await http(gateway.url, '/v1/me', { key: other.admin_key.secret })).status).toBe(200);
-    await suspendOrg(world, other.organization.id);
-    expectEnvelope(await http(gateway.url, '/v1/me', { key: other.admin_key.secret }), 403, FORBIDDEN);
+    const other = await s.world.createOrg({ name: 'Suspended Inc' });
+    expect((await http(s.gateway.url, '/v1/me', { key: other.admin_key.secret })).status).toBe(200);
+    await s.world.suspendOrg(other.organization.id);
+    expectEnvelope(await http(s.gateway.url, '/v1/me', { key: other.admin_key.secret }), 403, FORBIDDEN);
   });
 
   it('401 on the MCP route carries WWW-Authenticate: Bearer', async () => {
-    const res = await http(gateway.url, '/v1/mcps/mcp_0000000000000000000000/mcp', {
+    const res = await http(s.gateway.url, '/v1/mcps/mcp_0000000000000000000000/mcp', {
       method: 'POST',
       body: {},
     });
@@ -166,8 +146,8 @@ describe('authentication (seed: authentication.md)', () => {
   });
 
   it('a key missing a management scope is 403 on that route', async () => {
-    const plain = await createKey(world, actorOf(admin), { scopes: [] });
-    expectEnvelope(await http(gateway.url, '/v1/keys', { key: plain.secret }), 403, FORBIDDEN);
+    const plain = await s.world.createKey(actorOf(s.admin), { scopes: [] });
+    expectEnvelope(await http(s.gateway.url, '/v1/keys', { key: plain.secret }), 403, FORBIDDEN);
   });
 });
 

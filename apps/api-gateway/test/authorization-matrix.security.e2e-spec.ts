@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_SCOPES, type CreatedKey, type McpView, Subjects, apiKeyViewSchema } from '@plexmcp/contracts';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  type HttpResult,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, type HttpResult, startWorld, type World } from './support/world.js';
 
 /**
  * The authorization matrix: every route the gateway serves × every kind of caller → the status
@@ -64,13 +55,13 @@ describe('authorization matrix: every route × every caller', () => {
     await world.startUsageService();
     gateway = await world.startGateway({ AUTH_FAILURES_PER_MINUTE: '100000' });
     upstream = await startUpstreamMcp({ json: true });
-    const org = await createOrg(world, { name: 'Matrix' });
+    const org = await world.createOrg({ name: 'Matrix' });
     admin = org.admin_key;
     const actor = actorOf(admin);
-    mcpA = await createMcp(world, actor, { name: 'A', upstream_url: upstream.url });
-    mcpB = await createMcp(world, actor, { name: 'B', upstream_url: upstream.url });
-    await createMcp(world, actor, { name: 'Sandbox', mode: 'test', upstream_url: upstream.url });
-    const narrow = await createKey(world, actor, {
+    mcpA = await world.createMcp(actor, { name: 'A', upstream_url: upstream.url });
+    mcpB = await world.createMcp(actor, { name: 'B', upstream_url: upstream.url });
+    await world.createMcp(actor, { name: 'Sandbox', mode: 'test', upstream_url: upstream.url });
+    const narrow = await world.createKey(actor, {
       name: 'narrow',
       permissions: { mcps: [mcpA.id] },
       scopes: [...ALL_SCOPES],
@@ -78,10 +69,10 @@ describe('authorization matrix: every route × every caller', () => {
       rate_limit: { requests_per_second: 10_000, burst: 10_000 },
       usage_limit: { requests: 1_000_000, period: 'day' },
     });
-    const testKey = await createKey(world, actor, { name: 'test', mode: 'test', scopes: [...ALL_SCOPES] });
-    const revoked = await createKey(world, actor, { name: 'revoked', scopes: [...ALL_SCOPES] });
+    const testKey = await world.createKey(actor, { name: 'test', mode: 'test', scopes: [...ALL_SCOPES] });
+    const revoked = await world.createKey(actor, { name: 'revoked', scopes: [...ALL_SCOPES] });
     await world.rpc.call(Subjects.keys.revoke, { actor, id: revoked.key.id }, apiKeyViewSchema);
-    const other = (await createOrg(world, { name: 'Other' })).admin_key;
+    const other = (await world.createOrg({ name: 'Other' })).admin_key;
     keys = {
       malformed: `pk_live_${'A'.repeat(38)}`,
       revoked: revoked.secret,
@@ -105,8 +96,8 @@ describe('authorization matrix: every route × every caller', () => {
 
   /** An all-powerful key of the organization, new for each call that changes or removes it. */
   const strongKey = async () =>
-    (await createKey(world, actorOf(admin), { scopes: [...ALL_SCOPES], expires_in: '365d' })).key.id;
-  const freshMcp = async () => (await createMcp(world, actorOf(admin), { upstream_url: upstream.url })).id;
+    (await world.createKey(actorOf(admin), { scopes: [...ALL_SCOPES], expires_in: '365d' })).key.id;
+  const freshMcp = async () => (await world.createMcp(actorOf(admin), { upstream_url: upstream.url })).id;
   const freshWebhook = async () =>
     (
       await http(gateway.url, '/v1/webhooks', {

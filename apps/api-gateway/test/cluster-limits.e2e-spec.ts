@@ -6,7 +6,7 @@ import { waitFor } from '@plexmcp/service-kit/testing';
 import { parseList } from 'structured-headers';
 import type { GatewayHandle } from '../src/index.js';
 import { SHARED_REDIS_URL, type IsolatedRedis, startIsolatedRedis } from './support/isolated-redis.js';
-import { actorOf, createKey, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 const ONE_PER_SECOND = { requests_per_second: 1, burst: 1 };
 /**
@@ -51,7 +51,7 @@ describe('limits shared by every gateway through Redis (REDIS_URL)', () => {
 
   beforeAll(async () => {
     world = await startWorld('cluster_limits');
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
     // Two gateways on one key-service and the machine's Redis, under a prefix of this run.
     const shared = {
       REDIS_URL: SHARED_REDIS_URL,
@@ -65,7 +65,7 @@ describe('limits shared by every gateway through Redis (REDIS_URL)', () => {
   afterAll(async () => world.close());
 
   it('a key limited to 1 request/second hammered through two gateways gets at most one success per second in total', async () => {
-    const limited = await createKey(world, actorOf(admin), { rate_limit: ONE_PER_SECOND });
+    const limited = await world.createKey(actorOf(admin), { rate_limit: ONE_PER_SECOND });
     const { answers, elapsedMs } = await hammer(gateways, limited.secret, 2_500);
 
     expect(answers.every((a) => a.status === 200 || a.status === 429)).toBe(true);
@@ -77,7 +77,7 @@ describe('limits shared by every gateway through Redis (REDIS_URL)', () => {
   });
 
   it('RateLimit and RateLimit-Policy count one quota across gateways, burst included, and parse as structured fields', async () => {
-    const limited = await createKey(world, actorOf(admin), {
+    const limited = await world.createKey(actorOf(admin), {
       rate_limit: { requests_per_second: 2, burst: 3 },
     });
     const [a, b] = gateways as [GatewayHandle, GatewayHandle];
@@ -155,7 +155,7 @@ describe('Redis unreachable: limits degrade to per gateway, never off, never 5xx
 
   beforeAll(async () => {
     world = await startWorld('cluster_limits_outage');
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
     redis = await startIsolatedRedis();
     const env = { REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: COMMAND_TIMEOUT_MS };
     gateways = [await world.startGateway(env), await world.startGateway(env)];
@@ -167,7 +167,7 @@ describe('Redis unreachable: limits degrade to per gateway, never off, never 5xx
 
   /** True when a new key's first request through gateway 0 leaves gateway 1 nothing in that second. */
   const countedTogether = async (): Promise<boolean> => {
-    const key = await createKey(world, actorOf(admin), { rate_limit: ONE_PER_SECOND });
+    const key = await world.createKey(actorOf(admin), { rate_limit: ONE_PER_SECOND });
     const first = await http(gateways[0]!.url, '/v1/me', { key: key.secret });
     const second = await http(gateways[1]!.url, '/v1/me', { key: key.secret });
     return first.status === 200 && second.status === 429;
@@ -175,7 +175,7 @@ describe('Redis unreachable: limits degrade to per gateway, never off, never 5xx
 
   it('keeps answering with per-instance limits while Redis is down, and shares them again once it is back', async () => {
     expect(await countedTogether()).toBe(true);
-    const limited = await createKey(world, actorOf(admin), { rate_limit: ONE_PER_SECOND });
+    const limited = await world.createKey(actorOf(admin), { rate_limit: ONE_PER_SECOND });
     for (const gateway of gateways) await http(gateway.url, '/v1/me', { key: admin.secret }); // warm
 
     await redis.kill();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
-import { type World, actorOf, createKey, createMcp, createOrg, http, startWorld } from './support/world.js';
+import { type World, actorOf, http, startWorld } from './support/world.js';
 
 /** A session cookie authorizes exactly like its key: same scopes, same organization, same revocation. */
 describe('dashboard session cookie', () => {
@@ -23,7 +23,7 @@ describe('dashboard session cookie', () => {
       SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
       DASHBOARD_DIR: dist,
     });
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
 
   afterAll(async () => {
@@ -48,7 +48,7 @@ describe('dashboard session cookie', () => {
   };
 
   it('gives a reader key only what a Bearer reader gets, inside its own organization', async () => {
-    const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
+    const reader = await world.createKey(actorOf(admin), { scopes: ['keys:read'] });
     const { res, cookie, setCookie, csrf } = await signIn(reader.secret);
     expect(res.status).toBe(201);
     expect(setCookie).toMatch(/HttpOnly/);
@@ -66,18 +66,18 @@ describe('dashboard session cookie', () => {
     expect(write.status).toBe(403);
     expect((write.body as { error: { code: string } }).error.code).toBe('forbidden');
 
-    const stranger = (await createOrg(world, { name: 'Stranger' })).admin_key;
+    const stranger = (await world.createOrg({ name: 'Stranger' })).admin_key;
     const foreign = await http(gateway.url, `/v1/keys/${stranger.key.id}`, { headers });
     expect(foreign.status).toBe(404);
 
     // The MCP endpoint takes Bearer keys only.
-    const mcp = await createMcp(world, actorOf(admin));
+    const mcp = await world.createMcp(actorOf(admin));
     const proxied = await http(gateway.url, `/v1/mcps/${mcp.id}/mcp`, { method: 'POST', headers, body: {} });
     expect(proxied.status).toBe(401);
   });
 
   it('signs in only with a JSON body from the same origin (login CSRF)', async () => {
-    const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
+    const reader = await world.createKey(actorOf(admin), { scopes: ['keys:read'] });
     const post = (headers: Record<string, string>, body: string) =>
       fetch(`${gateway.url}/dashboard/api/session`, { method: 'POST', headers, body }).then(async (r) => ({
         status: r.status,
@@ -134,7 +134,7 @@ describe('dashboard session cookie', () => {
   });
 
   it('refuses state changes without the CSRF token, keys without scopes, and revoked keys', async () => {
-    const writer = await createKey(world, actorOf(admin), { scopes: ['mcps:write'] });
+    const writer = await world.createKey(actorOf(admin), { scopes: ['mcps:write'] });
     const { cookie, csrf } = await signIn(writer.secret);
     const body = { name: 'Y', upstream_url: 'http://127.0.0.1:9/mcp' };
     const noCsrf = await http(gateway.url, '/v1/mcps', { method: 'POST', headers: { cookie }, body });
@@ -146,7 +146,7 @@ describe('dashboard session cookie', () => {
     });
     expect(withCsrf.status).toBe(201);
 
-    const plain = await createKey(world, actorOf(admin));
+    const plain = await world.createKey(actorOf(admin));
     expect((await signIn(plain.secret)).res.status).toBe(403);
     expect((await signIn('pk_live_not-a-key')).res.status).toBe(401);
 

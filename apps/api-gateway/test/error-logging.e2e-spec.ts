@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateApiKey } from '@plexmcp/contracts';
 import { createLogger } from '@plexmcp/service-kit';
 import { bootstrap, type GatewayHandle } from '../src/index.js';
-import { type World, createOrg, http, startWorld } from './support/world.js';
+import { type World, http, startWorld } from './support/world.js';
 
 /**
  * Every answer with an error status is logged once, with the request id the caller was shown, so a
@@ -41,7 +41,7 @@ describe('error responses in the gateway log', () => {
   const linesFor = (requestId: string | null): Line[] => lines().filter((l) => l.request_id === requestId);
 
   it('logs 4xx at info and 5xx at error with request_id, method, route, status and code; successes not at all', async () => {
-    const org = await createOrg(world);
+    const org = await world.createOrg();
     const admin = org.admin_key.secret;
 
     const fine = await http(gateway.url, '/v1/me', { key: admin });

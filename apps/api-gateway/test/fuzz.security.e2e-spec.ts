@@ -8,13 +8,13 @@ import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import fc from 'fast-check';
 import type { GatewayHandle } from '../src/index.js';
 import { rawHttp } from './support/raw-http.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 /**
  * Property-based fuzzing of the real gateway (with the real key-service, usage-service, NATS and
  * Postgres): arbitrary JSON bodies for every request schema, arbitrary query strings, path ids,
  * header values and request targets. Whatever comes in, the answer is a 2xx, or a 4xx in the
- * SPEC §3 envelope whose request id is the X-Request-Id — never a 5xx, never a hang — and the
+ * error envelope whose request id is the X-Request-Id — never a 5xx, never a hang — and the
  * gateway still serves afterwards. A fixed seed and bounded runs keep it deterministic and short.
  */
 const SEED = 424_242;
@@ -173,10 +173,10 @@ describe('fuzzing the gateway: any input, a 2xx/4xx envelope with X-Request-Id, 
       UPSTREAM_TIMEOUT_MS: '5000',
     });
     upstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    target = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
-    proxied = await createMcp(world, actorOf(admin), { name: 'Proxied', upstream_url: upstream.url });
-    patched = await createMcp(world, actorOf(admin), { name: 'Patched', upstream_url: upstream.url });
+    admin = (await world.createOrg()).admin_key;
+    target = await world.createKey(actorOf(admin), { scopes: ['keys:read'] });
+    proxied = await world.createMcp(actorOf(admin), { name: 'Proxied', upstream_url: upstream.url });
+    patched = await world.createMcp(actorOf(admin), { name: 'Patched', upstream_url: upstream.url });
   });
   afterAll(async () => {
     await upstream.close();

@@ -2,17 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_SCOPES, type CreatedKey, type McpView } from '@plexmcp/contracts';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
-import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  mcpRequest,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, mcpRequest, gatewaySuite } from './support/world.js';
 
 const DAY = 86_400_000;
 
@@ -21,30 +11,25 @@ const DAY = 86_400_000;
  * holes an attacker found (issue: authorization boundary), tried again.
  */
 describe('the grant boundary', () => {
-  let world: World;
-  let gateway: GatewayHandle;
+  const s = gatewaySuite('grants');
   let upstream: UpstreamMcp;
   let elsewhere: UpstreamMcp;
-  let admin: CreatedKey;
   let mcpA: McpView;
   let mcpB: McpView;
   let narrow: CreatedKey;
   let tester: CreatedKey;
 
   beforeAll(async () => {
-    world = await startWorld('grants');
-    gateway = await world.startGateway();
     upstream = await startUpstreamMcp({ json: true });
     elsewhere = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcpA = await createMcp(world, actorOf(admin), {
+    mcpA = await s.world.createMcp(actorOf(s.admin), {
       name: 'A',
       upstream_url: upstream.url,
       upstream_headers: { 'X-Upstream-Token': 'customer-secret' },
     });
-    mcpB = await createMcp(world, actorOf(admin), { name: 'B', upstream_url: upstream.url });
+    mcpB = await s.world.createMcp(actorOf(s.admin), { name: 'B', upstream_url: upstream.url });
     // The attacker's keys: one MCP, 30 days, management scopes; and a test key.
-    narrow = await createKey(world, actorOf(admin), {
+    narrow = await s.world.createKey(actorOf(s.admin), {
       name: 'narrow',
       permissions: { mcps: [mcpA.id] },
       scopes: ['keys:read', 'keys:write', 'mcps:read', 'mcps:write'],
@@ -52,43 +37,42 @@ describe('the grant boundary', () => {
       rate_limit: { requests_per_second: 100, burst: 200 },
       usage_limit: { requests: 10_000, period: 'day' },
     });
-    tester = await createKey(world, actorOf(admin), {
+    tester = await s.world.createKey(actorOf(s.admin), {
       name: 'tester',
       mode: 'test',
       scopes: [...ALL_SCOPES],
     });
   });
   afterAll(async () => {
-    await world.close();
     await upstream.close();
     await elsewhere.close();
   });
 
   const as = (key: CreatedKey, path: string, init: { method?: string; body?: unknown } = {}) =>
-    http(gateway.url, path, { key: key.secret, ...init });
+    http(s.gateway.url, path, { key: key.secret, ...init });
 
   describe('a narrow key cannot act on a stronger key', () => {
-    it('cannot rotate the admin key and receive its secret, nor revoke or change it', async () => {
-      const rotated = await as(narrow, `/v1/keys/${admin.key.id}/rotate`, { method: 'POST', body: {} });
+    it('cannot rotate the s.admin key and receive its secret, nor revoke or change it', async () => {
+      const rotated = await as(narrow, `/v1/keys/${s.admin.key.id}/rotate`, { method: 'POST', body: {} });
       expect(rotated.status).toBe(403);
       expect(rotated.body.error.code).toBe('forbidden');
       expect(JSON.stringify(rotated.body)).not.toMatch(/pk_(live|test)_/);
-      expect((await as(narrow, `/v1/keys/${admin.key.id}`, { method: 'DELETE' })).status).toBe(403);
+      expect((await as(narrow, `/v1/keys/${s.admin.key.id}`, { method: 'DELETE' })).status).toBe(403);
       expect(
-        (await as(narrow, `/v1/keys/${admin.key.id}`, { method: 'PATCH', body: { name: 'mine now' } }))
+        (await as(narrow, `/v1/keys/${s.admin.key.id}`, { method: 'PATCH', body: { name: 'mine now' } }))
           .status,
       ).toBe(403);
       // The admin key still works, unchanged.
-      const me = await as(admin, '/v1/me');
+      const me = await as(s.admin, '/v1/me');
       expect(me.status).toBe(200);
-      expect((await as(admin, `/v1/keys/${admin.key.id}`)).body.data).toMatchObject({
+      expect((await as(s.admin, `/v1/keys/${s.admin.key.id}`)).body.data).toMatchObject({
         name: 'Admin key',
         status: 'active',
       });
     });
 
     it('a test key cannot rotate a live key into a pk_live_ secret', async () => {
-      const live = await createKey(world, actorOf(admin), {
+      const live = await s.world.createKey(actorOf(s.admin), {
         name: 'live worker',
         permissions: { mcps: [mcpA.id] },
       });
@@ -204,13 +188,13 @@ describe('the grant boundary', () => {
       expect(tightened.body.data.rate_limit).toEqual({ requests_per_second: 50, burst: 100 });
     });
 
-    it('the organization admin key may still issue one-year keys, though it expires in 90 days', async () => {
-      const yearly = await as(admin, '/v1/keys', {
+    it('the organization s.admin key may still issue one-year keys, though it expires in 90 days', async () => {
+      const yearly = await as(s.admin, '/v1/keys', {
         method: 'POST',
         body: { name: 'yearly', scopes: [...ALL_SCOPES], expires_in: '365d' },
       });
       expect(yearly.status).toBe(201);
-      expect(Date.parse(yearly.body.data.expires_at)).toBeGreaterThan(Date.parse(admin.key.expires_at));
+      expect(Date.parse(yearly.body.data.expires_at)).toBeGreaterThan(Date.parse(s.admin.key.expires_at));
     });
   });
 
@@ -233,7 +217,7 @@ describe('the grant boundary', () => {
           })
         ).status,
       ).toBe(403);
-      expect((await as(admin, `/v1/mcps/${mcpB.id}`)).body.data.upstream_url).toBe(upstream.url);
+      expect((await as(s.admin, `/v1/mcps/${mcpB.id}`)).body.data.upstream_url).toBe(upstream.url);
     });
 
     it('a test key manages test MCPs only, and cannot turn one live', async () => {
@@ -261,26 +245,26 @@ describe('the grant boundary', () => {
     });
 
     it('re-pointing an MCP drops its stored upstream headers: the customer secret never reaches the new address', async () => {
-      const own = await createMcp(world, actorOf(admin), {
+      const own = await s.world.createMcp(actorOf(s.admin), {
         name: 'Moving',
         upstream_url: upstream.url,
         upstream_headers: { 'X-Upstream-Token': 'customer-secret' },
       });
-      expect((await mcpRequest(gateway.url, own.id, admin.secret)).status).toBe(200);
+      expect((await mcpRequest(s.gateway.url, own.id, s.admin.secret)).status).toBe(200);
       expect(upstream.seen.at(-1)!['x-upstream-token']).toBe('customer-secret');
 
-      const moved = await as(admin, `/v1/mcps/${own.id}`, {
+      const moved = await as(s.admin, `/v1/mcps/${own.id}`, {
         method: 'PATCH',
         body: { upstream_url: elsewhere.url },
       });
       expect(moved.status).toBe(200);
       expect(moved.body.data.upstream_header_names).toEqual([]);
-      expect((await mcpRequest(gateway.url, own.id, admin.secret)).status).toBe(200);
+      expect((await mcpRequest(s.gateway.url, own.id, s.admin.secret)).status).toBe(200);
       expect(elsewhere.seen.length).toBeGreaterThan(0);
       expect(elsewhere.seen.some((h) => 'x-upstream-token' in h)).toBe(false);
 
       // Sent together, new headers go with the new address.
-      const withHeaders = await as(admin, `/v1/mcps/${own.id}`, {
+      const withHeaders = await as(s.admin, `/v1/mcps/${own.id}`, {
         method: 'PATCH',
         body: { upstream_url: upstream.url, upstream_headers: { 'X-Upstream-Token': 'rotated' } },
       });
@@ -291,36 +275,36 @@ describe('the grant boundary', () => {
   describe('test mode is not self-declared where the operator says so', () => {
     it('with MCP_ISOLATE_TEST_UPSTREAMS a test MCP may not share a live MCP’s upstream origin', async () => {
       // Default: allowed (documented trust model: test MCPs are the organization's own choice).
-      const shared = await as(admin, '/v1/mcps', {
+      const shared = await as(s.admin, '/v1/mcps', {
         method: 'POST',
         body: { name: 'Shared', mode: 'test', upstream_url: upstream.url },
       });
       expect(shared.status).toBe(201);
 
-      await world.stopKeyService();
-      await world.startKeyService({ isolateTestUpstreams: true });
-      const refused = await as(admin, '/v1/mcps', {
+      await s.world.stopKeyService();
+      await s.world.startKeyService({ isolateTestUpstreams: true });
+      const refused = await as(s.admin, '/v1/mcps', {
         method: 'POST',
         body: { name: 'Sneaky', mode: 'test', upstream_url: `${upstream.url}?as=test` },
       });
       expect(refused.status).toBe(409);
       expect(refused.body.error.message).toMatch(/MCP_ISOLATE_TEST_UPSTREAMS/);
       // Nor can a test MCP be re-pointed at a live MCP's origin, or a live MCP turned test there.
-      const sandbox = await as(admin, '/v1/mcps', {
+      const sandbox = await as(s.admin, '/v1/mcps', {
         method: 'POST',
         body: { name: 'Own sandbox', mode: 'test', upstream_url: elsewhere.url },
       });
       expect(sandbox.status).toBe(201);
       expect(
         (
-          await as(admin, `/v1/mcps/${sandbox.body.data.id}`, {
+          await as(s.admin, `/v1/mcps/${sandbox.body.data.id}`, {
             method: 'PATCH',
             body: { upstream_url: upstream.url },
           })
         ).status,
       ).toBe(409);
       expect(
-        (await as(admin, `/v1/mcps/${mcpB.id}`, { method: 'PATCH', body: { mode: 'test' } })).status,
+        (await as(s.admin, `/v1/mcps/${mcpB.id}`, { method: 'PATCH', body: { mode: 'test' } })).status,
       ).toBe(409);
     });
   });

@@ -2,20 +2,10 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AppError, type CreatedKey, type McpView, Subjects, createdOrgSchema } from '@plexmcp/contracts';
-import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
-import type { GatewayHandle } from '../src/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { AppError, Subjects, createdOrgSchema } from '@plexmcp/contracts';
 import { rawHttp, type RawResponse } from './support/raw-http.js';
-import {
-  type HttpResult,
-  actorOf,
-  createMcp,
-  createOrg,
-  http,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { type HttpResult, http, mcpSuite } from './support/world.js';
 
 const INITIALIZE = JSON.stringify({
   jsonrpc: '2.0',
@@ -24,7 +14,7 @@ const INITIALIZE = JSON.stringify({
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 });
 
-/** Every refusal is the SPEC §3 envelope, and its request id is the response's X-Request-Id. */
+/** Every refusal is the error envelope, and its request id is the response's X-Request-Id. */
 function expectEnvelope(res: HttpResult | RawResponse, status: number, code: string): void {
   const body = 'json' in res ? res.json : res.body;
   const requestId = 'json' in res ? res.headers['x-request-id'] : res.headers.get('x-request-id');
@@ -35,40 +25,24 @@ function expectEnvelope(res: HttpResult | RawResponse, status: number, code: str
 }
 
 describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () => {
-  let world: World;
-  let gateway: GatewayHandle;
-  let upstream: UpstreamMcp;
-  let admin: CreatedKey;
-  let mcp: McpView;
-
-  beforeAll(async () => {
-    world = await startWorld('hostile');
-    gateway = await world.startGateway();
-    upstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcp = await createMcp(world, actorOf(admin), { upstream_url: upstream.url });
-  });
-  afterAll(async () => {
-    await upstream.close();
-    await world.close();
-  });
+  const s = mcpSuite('hostile');
 
   const call = (method: string, path: string, body?: unknown) =>
-    http(gateway.url, path, { method, key: admin.secret, ...(body === undefined ? {} : { body }) });
+    http(s.gateway.url, path, { method, key: s.admin.secret, ...(body === undefined ? {} : { body }) });
 
   it('a NUL in a name, URL, description, cursor or query value is 400 validation_error naming the field', async () => {
     const cases: [string, string, unknown, string][] = [
       ['POST', '/v1/keys', { name: 'a\u0000b' }, 'name'],
-      ['PATCH', `/v1/keys/${admin.key.id}`, { name: '\u0000' }, 'name'],
-      ['POST', '/v1/mcps', { name: 'x\u0000', upstream_url: upstream.url }, 'name'],
-      ['POST', '/v1/mcps', { name: 'x', upstream_url: `${upstream.url}\u0000` }, 'upstream_url'],
-      ['PATCH', `/v1/mcps/${mcp.id}`, { upstream_url: 'http://127.0.0.1:9/\u0000' }, 'upstream_url'],
+      ['PATCH', `/v1/keys/${s.admin.key.id}`, { name: '\u0000' }, 'name'],
+      ['POST', '/v1/mcps', { name: 'x\u0000', upstream_url: s.upstream.url }, 'name'],
+      ['POST', '/v1/mcps', { name: 'x', upstream_url: `${s.upstream.url}\u0000` }, 'upstream_url'],
+      ['PATCH', `/v1/mcps/${s.mcp.id}`, { upstream_url: 'http://127.0.0.1:9/\u0000' }, 'upstream_url'],
       ['POST', '/v1/webhooks', { url: 'https://hooks.example/x', description: 'd\u0000' }, 'description'],
       ['POST', '/v1/webhooks', { url: 'https://hooks.example/\u0000' }, 'url'],
       ['GET', '/v1/keys?cursor=%00', undefined, 'cursor'],
       ['GET', '/v1/mcps?cursor=a%00b', undefined, 'cursor'],
       ['GET', '/v1/alerts?cursor=%00', undefined, 'cursor'],
-      ['GET', '/v1/usage?breakdown=mcp%00', undefined, 'breakdown'],
+      ['GET', '/v1/usage?breakdown=s.mcp%00', undefined, 'breakdown'],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await call(method, path, body);
@@ -76,15 +50,17 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
       expect(res.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
     }
     // The CLI's organization create (internal NATS) refuses it as well, as a typed error.
-    const refused = await world.rpc.call(Subjects.orgs.create, { name: 'Acme\u0000' }, createdOrgSchema).then(
-      () => null,
-      (err: unknown) => err,
-    );
+    const refused = await s.world.rpc
+      .call(Subjects.orgs.create, { name: 'Acme\u0000' }, createdOrgSchema)
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
     expect(refused).toBeInstanceOf(AppError);
     expect((refused as AppError).code).toBe('validation_error');
   });
 
-  it('an MCP upstream header with CR/LF, a control character, a non-token or hop-by-hop name is 400; Authorization stays allowed', async () => {
+  it('an MCP s.upstream header with CR/LF, a control character, a non-token or hop-by-hop name is 400; Authorization stays allowed', async () => {
     const refused: Record<string, string>[] = [
       { 'X-Token': 'a\r\nX-Injected: 1' },
       { 'X-Token': 'line\nbreak' },
@@ -105,36 +81,36 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
     for (const upstream_headers of refused) {
       const created = await call('POST', '/v1/mcps', {
         name: 'H',
-        upstream_url: upstream.url,
+        upstream_url: s.upstream.url,
         upstream_headers,
       });
       expectEnvelope(created, 400, 'validation_error');
       expect(JSON.stringify(created.body.error.details)).toContain('upstream_headers');
-      const patched = await call('PATCH', `/v1/mcps/${mcp.id}`, { upstream_headers });
+      const patched = await call('PATCH', `/v1/mcps/${s.mcp.id}`, { upstream_headers });
       expectEnvelope(patched, 400, 'validation_error');
     }
 
     const withCredential = await call('POST', '/v1/mcps', {
       name: 'Credentialed',
-      upstream_url: upstream.url,
+      upstream_url: s.upstream.url,
       upstream_headers: { Authorization: 'Bearer upstream-credential', 'X-Api-Key': 'k 1' },
     });
     expect(withCredential.status).toBe(201);
-    upstream.seen.length = 0;
-    const init = await http(gateway.url, `/v1/mcps/${withCredential.body.data.id}/mcp`, {
+    s.upstream.seen.length = 0;
+    const init = await http(s.gateway.url, `/v1/mcps/${withCredential.body.data.id}/mcp`, {
       method: 'POST',
-      key: admin.secret,
+      key: s.admin.secret,
       body: INITIALIZE,
       headers: { accept: 'application/json, text/event-stream' },
     });
     expect(init.status).toBe(200);
-    expect(upstream.seen.at(-1)?.authorization).toBe('Bearer upstream-credential');
-    expect(upstream.seen.at(-1)?.['x-api-key']).toBe('k 1');
+    expect(s.upstream.seen.at(-1)?.authorization).toBe('Bearer upstream-credential');
+    expect(s.upstream.seen.at(-1)?.['x-api-key']).toBe('k 1');
   });
 
   it('Expect: 100-continue on the MCP endpoint: the client gets 100 Continue and the request goes through', async () => {
-    const path = `/v1/mcps/${mcp.id}/mcp`;
-    const target = new URL(gateway.url + path);
+    const path = `/v1/mcps/${s.mcp.id}/mcp`;
+    const target = new URL(s.gateway.url + path);
     const outcome = await new Promise<{ continued: boolean; status: number; body: string }>(
       (resolve, reject) => {
         let continued = false;
@@ -145,7 +121,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
             path,
             method: 'POST',
             headers: {
-              authorization: `Bearer ${admin.secret}`,
+              authorization: `Bearer ${s.admin.secret}`,
               'content-type': 'application/json',
               accept: 'application/json, text/event-stream',
               'content-length': Buffer.byteLength(INITIALIZE),
@@ -168,7 +144,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
     );
     expect(outcome).toMatchObject({ continued: true, status: 200 });
     expect(JSON.parse(outcome.body).result.serverInfo.name).toBe('upstream-weather');
-    expect(upstream.seen.at(-1)?.expect).toBeUndefined();
+    expect(s.upstream.seen.at(-1)?.expect).toBeUndefined();
 
     // curl sends Expect: 100-continue by itself for large bodies; here it is asked explicitly.
     if (spawnSync('curl', ['--version']).status === 0) {
@@ -182,7 +158,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
           '-w',
           '\n%{http_code}',
           '-H',
-          `Authorization: Bearer ${admin.secret}`,
+          `Authorization: Bearer ${s.admin.secret}`,
           '-H',
           'Content-Type: application/json',
           '-H',
@@ -191,7 +167,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
           'Expect: 100-continue',
           '--data-binary',
           INITIALIZE,
-          gateway.url + path,
+          s.gateway.url + path,
         ],
         { encoding: 'utf8', timeout: 10_000 },
       );
@@ -202,7 +178,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
 
     // Any other expectation cannot be met: 417 in the envelope, not Node's bare answer.
     const other = await rawHttp(
-      gateway.url,
+      s.gateway.url,
       `POST ${path} HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
     );
     expectEnvelope(other, 417, 'validation_error');
@@ -210,7 +186,7 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
 
   it('oversized headers are 431 and unparsable requests 400, in the envelope with X-Request-Id', async () => {
     const big = await rawHttp(
-      gateway.url,
+      s.gateway.url,
       `GET /v1/me HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     expectEnvelope(big, 431, 'payload_too_large');
@@ -224,27 +200,27 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
       'GET /v1/me HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
     ];
     for (const text of broken) {
-      expectEnvelope(await rawHttp(gateway.url, Buffer.from(text, 'latin1')), 400, 'validation_error');
+      expectEnvelope(await rawHttp(s.gateway.url, Buffer.from(text, 'latin1')), 400, 'validation_error');
     }
     // A chunked body that breaks after the headers were parsed, on a REST route and on the proxy.
-    for (const path of ['/v1/keys', `/v1/mcps/${mcp.id}/mcp`]) {
+    for (const path of ['/v1/keys', `/v1/mcps/${s.mcp.id}/mcp`]) {
       const badChunk = await rawHttp(
-        gateway.url,
-        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin.secret}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
+        s.gateway.url,
+        `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.admin.secret}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n`,
       );
       expectEnvelope(badChunk, 400, 'validation_error');
     }
 
     // A malformed percent-encoding in the path is answered by the router: the same envelope.
     const badUrl = await rawHttp(
-      gateway.url,
-      `GET /v1/keys/%E0%A4%A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin.secret}\r\nConnection: close\r\n\r\n`,
+      s.gateway.url,
+      `GET /v1/keys/%E0%A4%A HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.admin.secret}\r\nConnection: close\r\n\r\n`,
     );
     expect([400, 404]).toContain(badUrl.status);
     expectEnvelope(badUrl, badUrl.status, badUrl.status === 400 ? 'validation_error' : 'not_found');
 
     // The gateway is still serving.
-    expect((await http(gateway.url, '/healthz')).status).toBe(200);
+    expect((await http(s.gateway.url, '/healthz')).status).toBe(200);
   });
 
   it('REST bodies are JSON only: any other content type is 400 validation_error, bad JSON too', async () => {
@@ -255,9 +231,9 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
       'multipart/form-data; boundary=x',
       'application/jsonx',
     ]) {
-      const res = await fetch(`${gateway.url}/v1/keys`, {
+      const res = await fetch(`${s.gateway.url}/v1/keys`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${admin.secret}`, 'content-type': type },
+        headers: { authorization: `Bearer ${s.admin.secret}`, 'content-type': type },
         body: type.startsWith('application/x-www') ? 'name=Form' : '{"name":"Typed"}',
       });
       const body = (await res.json()) as { error: { message: string } };
@@ -265,8 +241,8 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
       expect(body.error.message).toMatch(/content-type/i);
     }
     const noType = await rawHttp(
-      gateway.url,
-      `POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${admin.secret}\r\nContent-Length: 10\r\nConnection: close\r\n\r\n{"name":1}`,
+      s.gateway.url,
+      `POST /v1/keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.admin.secret}\r\nContent-Length: 10\r\nConnection: close\r\n\r\n{"name":1}`,
     );
     expectEnvelope(noType, 400, 'validation_error');
 
@@ -274,9 +250,9 @@ describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () =
       const res = await call('POST', '/v1/keys', body);
       expectEnvelope(res, 400, 'validation_error');
     }
-    const charset = await http(gateway.url, '/v1/keys', {
+    const charset = await http(s.gateway.url, '/v1/keys', {
       method: 'POST',
-      key: admin.secret,
+      key: s.admin.secret,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: JSON.stringify({ name: 'Charset' }),
     });

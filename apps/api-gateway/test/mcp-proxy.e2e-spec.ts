@@ -5,8 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
-import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, gatewaySuite } from './support/world.js';
 
 function connectClient(
   url: string,
@@ -18,12 +17,10 @@ function connectClient(
   return { client: new Client({ name: 'test-client', version: '1.0.0' }), transport };
 }
 
-describe('MCP proxy (Streamable HTTP through the gateway)', () => {
-  let world: World;
-  let gateway: GatewayHandle;
+describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
+  const s = gatewaySuite('proxy', { gatewayEnv: { UPSTREAM_TIMEOUT_MS: '300', BODY_LIMIT_BYTES: '2048' } });
   let upstream: UpstreamMcp;
   let jsonUpstream: UpstreamMcp;
-  let admin: CreatedKey;
   let mcp: McpView;
   let jsonMcp: McpView;
   let other: McpView;
@@ -31,28 +28,24 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   let scopedElsewhere: CreatedKey;
 
   beforeAll(async () => {
-    world = await startWorld('proxy');
-    gateway = await world.startGateway({ UPSTREAM_TIMEOUT_MS: '300', BODY_LIMIT_BYTES: '2048' });
     upstream = await startUpstreamMcp();
     jsonUpstream = await startUpstreamMcp({ json: true });
-    admin = (await createOrg(world)).admin_key;
-    mcp = await createMcp(world, actorOf(admin), {
+    mcp = await s.world.createMcp(actorOf(s.admin), {
       upstream_url: upstream.url,
       upstream_headers: { 'X-Upstream-Token': 'configured-secret' },
     });
-    jsonMcp = await createMcp(world, actorOf(admin), { name: 'Json', upstream_url: jsonUpstream.url });
-    other = await createMcp(world, actorOf(admin), { name: 'Other', upstream_url: upstream.url });
-    permitted = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id, jsonMcp.id] } });
-    scopedElsewhere = await createKey(world, actorOf(admin), { permissions: { mcps: [other.id] } });
+    jsonMcp = await s.world.createMcp(actorOf(s.admin), { name: 'Json', upstream_url: jsonUpstream.url });
+    other = await s.world.createMcp(actorOf(s.admin), { name: 'Other', upstream_url: upstream.url });
+    permitted = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [mcp.id, jsonMcp.id] } });
+    scopedElsewhere = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [other.id] } });
   });
   afterAll(async () => {
     await upstream.close();
     await jsonUpstream.close();
-    await world.close();
   });
 
   it('initialize, tools/list and tools/call work with a permitted key (SSE responses)', async () => {
-    const { client, transport } = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`, permitted.secret);
+    const { client, transport } = connectClient(`${s.gateway.url}/v1/mcps/${mcp.id}/mcp`, permitted.secret);
     await client.connect(transport);
     expect(client.getServerVersion()?.name).toBe('upstream-weather');
     expect(transport.sessionId).toEqual(expect.any(String));
@@ -75,7 +68,10 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('works with an upstream answering plain JSON', async () => {
-    const { client, transport } = connectClient(`${gateway.url}/v1/mcps/${jsonMcp.id}/mcp`, permitted.secret);
+    const { client, transport } = connectClient(
+      `${s.gateway.url}/v1/mcps/${jsonMcp.id}/mcp`,
+      permitted.secret,
+    );
     await client.connect(transport);
     const result = await client.callTool({ name: 'echo', arguments: { text: 'json' } });
     expect(result.content).toEqual([{ type: 'text', text: 'echo: json' }]);
@@ -83,12 +79,12 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('refuses an MCP client without a key (401) and with a key scoped to another MCP (403)', async () => {
-    const anonymous = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`);
+    const anonymous = connectClient(`${s.gateway.url}/v1/mcps/${mcp.id}/mcp`);
     await expect(anonymous.client.connect(anonymous.transport)).rejects.toMatchObject({
       code: 401,
       message: expect.stringContaining('"code":"unauthorized"'),
     });
-    const elsewhere = connectClient(`${gateway.url}/v1/mcps/${mcp.id}/mcp`, scopedElsewhere.secret);
+    const elsewhere = connectClient(`${s.gateway.url}/v1/mcps/${mcp.id}/mcp`, scopedElsewhere.secret);
     await expect(elsewhere.client.connect(elsewhere.transport)).rejects.toMatchObject({
       code: 403,
       message: expect.stringContaining('"code":"forbidden"'),
@@ -97,7 +93,7 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('502 upstream_error when the upstream is down, 504 upstream_timeout when it is too slow', async () => {
-    const down = await createMcp(world, actorOf(admin), {
+    const down = await s.world.createMcp(actorOf(s.admin), {
       name: 'Down',
       upstream_url: 'http://127.0.0.1:9/mcp',
     });
@@ -106,13 +102,13 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     });
     await new Promise<void>((r) => slowServer.listen(0, '127.0.0.1', r));
     const port = (slowServer.address() as { port: number }).port;
-    const slow = await createMcp(world, actorOf(admin), {
+    const slow = await s.world.createMcp(actorOf(s.admin), {
       name: 'Slow',
       upstream_url: `http://127.0.0.1:${port}/mcp`,
     });
-    const key = await createKey(world, actorOf(admin));
+    const key = await s.world.createKey(actorOf(s.admin));
     try {
-      const a = await http(gateway.url, `/v1/mcps/${down.id}/mcp`, {
+      const a = await http(s.gateway.url, `/v1/mcps/${down.id}/mcp`, {
         method: 'POST',
         key: key.secret,
         body: {},
@@ -120,7 +116,7 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
       expect(a.status).toBe(502);
       expect(a.body.error.code).toBe('upstream_error');
       expect(a.body.error.request_id).toBe(a.headers.get('x-request-id'));
-      const b = await http(gateway.url, `/v1/mcps/${slow.id}/mcp`, {
+      const b = await http(s.gateway.url, `/v1/mcps/${slow.id}/mcp`, {
         method: 'POST',
         key: key.secret,
         body: {},
@@ -144,13 +140,13 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
     });
     await new Promise<void>((r) => sse.listen(0, '127.0.0.1', r));
     const port = (sse.address() as { port: number }).port;
-    const stream = await createMcp(world, actorOf(admin), {
+    const stream = await s.world.createMcp(actorOf(s.admin), {
       name: 'Sse',
       upstream_url: `http://127.0.0.1:${port}/mcp`,
     });
-    const key = await createKey(world, actorOf(admin));
+    const key = await s.world.createKey(actorOf(s.admin));
     try {
-      const res = await fetch(`${gateway.url}/v1/mcps/${stream.id}/mcp`, {
+      const res = await fetch(`${s.gateway.url}/v1/mcps/${stream.id}/mcp`, {
         headers: { authorization: `Bearer ${key.secret}`, accept: 'text/event-stream' },
       });
       expect(res.status).toBe(200);
@@ -171,7 +167,7 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('413 payload_too_large for a body over the limit', async () => {
-    const res = await http(gateway.url, `/v1/mcps/${mcp.id}/mcp`, {
+    const res = await http(s.gateway.url, `/v1/mcps/${mcp.id}/mcp`, {
       method: 'POST',
       key: permitted.secret,
       body: { jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4096) } },
@@ -181,7 +177,7 @@ describe('MCP proxy (Streamable HTTP through the gateway)', () => {
   });
 
   it('404 for an MCP that does not exist', async () => {
-    const res = await http(gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', {
+    const res = await http(s.gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', {
       method: 'POST',
       key: permitted.secret,
       body: {},

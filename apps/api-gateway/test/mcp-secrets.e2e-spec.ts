@@ -1,38 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CreatedKey, IdPrefix, newId } from '@plexmcp/contracts';
+import { IdPrefix, newId } from '@plexmcp/contracts';
 import { isEncrypted } from '@plexmcp/service-kit';
 import { testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import pg from 'pg';
-import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createOrg, startWorld, type World } from './support/world.js';
+import { actorOf, gatewaySuite } from './support/world.js';
 
 /**
  * An MCP whose upstream headers the previous version stored in clear: once the key-service has
  * restarted they are encrypted in Postgres, and the gateway still adds them to proxied requests.
  */
 describe('MCP upstream headers stored in clear before encryption', () => {
-  let world: World;
-  let gateway: GatewayHandle;
+  const s = gatewaySuite('secrets');
   let upstream: UpstreamMcp;
-  let admin: CreatedKey;
   let db: pg.Client;
 
   beforeAll(async () => {
-    world = await startWorld('secrets');
-    gateway = await world.startGateway();
     upstream = await startUpstreamMcp();
-    admin = (await createOrg(world)).admin_key;
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
-    await db.query(`SET search_path TO "${world.keyService!.config.dbSchema}"`);
+    await db.query(`SET search_path TO "${s.world.keyService!.config.KEY_SERVICE_DB_SCHEMA}"`);
   });
   afterAll(async () => {
     await db?.end();
     await upstream?.close();
-    await world?.close();
   });
 
   it('are encrypted when the key-service restarts and still reach the upstream', async () => {
@@ -40,10 +33,10 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     await db.query(
       `INSERT INTO mcps (id, org_id, name, mode, upstream_url, upstream_headers)
        VALUES ($1, $2, 'Legacy', 'live', $3, $4)`,
-      [mcpId, admin.key.organization_id, upstream.url, { 'X-Upstream-Token': 'legacy-plaintext-token' }],
+      [mcpId, s.admin.key.organization_id, upstream.url, { 'X-Upstream-Token': 'legacy-plaintext-token' }],
     );
-    await world.stopKeyService();
-    await world.startKeyService();
+    await s.world.stopKeyService();
+    await s.world.startKeyService();
 
     const { rows } = await db.query<{ h: Record<string, string> }>(
       'SELECT upstream_headers AS h FROM mcps WHERE id = $1',
@@ -52,8 +45,8 @@ describe('MCP upstream headers stored in clear before encryption', () => {
     expect(isEncrypted(rows[0]!.h['X-Upstream-Token']!)).toBe(true);
     expect(JSON.stringify(rows[0]!.h)).not.toContain('legacy-plaintext-token');
 
-    const key = await createKey(world, actorOf(admin), { permissions: { mcps: [mcpId] } });
-    const transport = new StreamableHTTPClientTransport(new URL(`${gateway.url}/v1/mcps/${mcpId}/mcp`), {
+    const key = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [mcpId] } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${s.gateway.url}/v1/mcps/${mcpId}/mcp`), {
       requestInit: { headers: { Authorization: `Bearer ${key.secret}` } },
     });
     const client = new Client({ name: 'test-client', version: '1.0.0' });

@@ -11,16 +11,7 @@ import {
   startScriptedUpstream,
   type ScriptedUpstream,
 } from './support/scripted-upstream.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  startWorld,
-  suspendOrg,
-  type World,
-} from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 const SESSION_SECRET = 'a-test-secret-that-is-long-enough-000';
 const PROTOCOL = '2025-06-18';
@@ -114,11 +105,11 @@ describe('the MCP proxy between tenants', () => {
     gw2 = await world.startGateway({ SESSION_SECRET, TRUSTED_PROXIES: '127.0.0.1/32' });
     mcpUpstream = await startUpstreamMcp();
     scripted = await startScriptedUpstream();
-    acme = await createOrg(world);
+    acme = await world.createOrg();
     admin = acme.admin_key;
-    mcp = await createMcp(world, actorOf(admin), { upstream_url: mcpUpstream.url });
-    hold = await createMcp(world, actorOf(admin), { name: 'Hold', upstream_url: `${scripted.origin}/hold` });
-    echo = await createMcp(world, actorOf(admin), { name: 'Echo', upstream_url: `${scripted.origin}/echo` });
+    mcp = await world.createMcp(actorOf(admin), { upstream_url: mcpUpstream.url });
+    hold = await world.createMcp(actorOf(admin), { name: 'Hold', upstream_url: `${scripted.origin}/hold` });
+    echo = await world.createMcp(actorOf(admin), { name: 'Echo', upstream_url: `${scripted.origin}/echo` });
   });
   afterAll(async () => {
     await scripted.close();
@@ -127,7 +118,7 @@ describe('the MCP proxy between tenants', () => {
 
   describe('sessions are bound to the key that opened them', () => {
     it('the client gets a signed id, the upstream only its own; any replica accepts it for that key', async () => {
-      const key = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id] } });
+      const key = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id] } });
       const transport = new StreamableHTTPClientTransport(new URL(`${gw1.url}/v1/mcps/${mcp.id}/mcp`), {
         requestInit: { headers: { Authorization: `Bearer ${key.secret}` } },
       });
@@ -156,8 +147,8 @@ describe('the MCP proxy between tenants', () => {
     });
 
     it('another key, a revoked key\u2019s id, a tampered id or the raw upstream id: 404, and the upstream never sees it', async () => {
-      const owner = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id] } });
-      const thief = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id] } });
+      const owner = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id] } });
+      const thief = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id] } });
       const init = await rpc(gw1.url, mcp.id, owner.secret, undefined, {
         jsonrpc: '2.0',
         id: 1,
@@ -202,8 +193,8 @@ describe('the MCP proxy between tenants', () => {
 
   describe('open streams end with the decision that admitted them', () => {
     it('revoking a key closes its open SSE streams on every replica, upstream included; other keys keep theirs', async () => {
-      const doomed = await createKey(world, actorOf(admin), { permissions: { mcps: [hold.id] } });
-      const bystander = await createKey(world, actorOf(admin), { permissions: { mcps: [hold.id] } });
+      const doomed = await world.createKey(actorOf(admin), { permissions: { mcps: [hold.id] } });
+      const bystander = await world.createKey(actorOf(admin), { permissions: { mcps: [hold.id] } });
       const before = scripted.holding.size;
       const s1 = await openStream(gw1.url, hold.id, doomed.secret);
       const s2 = await openStream(gw2.url, hold.id, doomed.secret);
@@ -225,13 +216,13 @@ describe('the MCP proxy between tenants', () => {
     });
 
     it('changing a key, suspending its organization or changing the MCP closes the streams too', async () => {
-      const org = await createOrg(world, { name: 'Suspended Soon' });
-      const orgHold = await createMcp(world, actorOf(org.admin_key), {
+      const org = await world.createOrg({ name: 'Suspended Soon' });
+      const orgHold = await world.createMcp(actorOf(org.admin_key), {
         name: 'Hold',
         upstream_url: `${scripted.origin}/hold`,
       });
-      const k1 = await createKey(world, actorOf(org.admin_key), { permissions: { mcps: [orgHold.id] } });
-      const k2 = await createKey(world, actorOf(org.admin_key), { permissions: { mcps: [orgHold.id] } });
+      const k1 = await world.createKey(actorOf(org.admin_key), { permissions: { mcps: [orgHold.id] } });
+      const k2 = await world.createKey(actorOf(org.admin_key), { permissions: { mcps: [orgHold.id] } });
       const before = scripted.holding.size;
 
       const changed = await openStream(gw1.url, orgHold.id, k1.secret);
@@ -259,7 +250,7 @@ describe('the MCP proxy between tenants', () => {
       const b = await openStream(gw2.url, orgHold.id, k2.secret);
       const elsewhere = await openStream(gw1.url, hold.id, admin.secret);
       expect([a.status, b.status, elsewhere.status]).toEqual([200, 200, 200]);
-      await suspendOrg(world, org.organization.id);
+      await world.suspendOrg(org.organization.id);
       expect(await a.endsWithin(2_000)).toBe(true);
       expect(await b.endsWithin(2_000)).toBe(true);
       expect(await elsewhere.endsWithin(300)).toBe(false);
@@ -344,22 +335,22 @@ describe('fair shares of a shared upstream, and a deadline that fires while queu
 
   beforeAll(async () => {
     scripted = await startScriptedUpstream();
-    orgA = await createOrg(world, { name: 'Greedy' });
-    orgB = await createOrg(world, { name: 'Patient' });
+    orgA = await world.createOrg({ name: 'Greedy' });
+    orgB = await world.createOrg({ name: 'Patient' });
     // Every MCP here is on one upstream origin, so they share one connection pool.
-    holdA = await createMcp(world, actorOf(orgA.admin_key), {
+    holdA = await world.createMcp(actorOf(orgA.admin_key), {
       name: 'A',
       upstream_url: `${scripted.origin}/hold`,
     });
-    jsonB = await createMcp(world, actorOf(orgB.admin_key), {
+    jsonB = await world.createMcp(actorOf(orgB.admin_key), {
       name: 'B',
       upstream_url: `${scripted.origin}/json`,
     });
-    holdB = await createMcp(world, actorOf(orgB.admin_key), {
+    holdB = await world.createMcp(actorOf(orgB.admin_key), {
       name: 'BH',
       upstream_url: `${scripted.origin}/hold`,
     });
-    silentB = await createMcp(world, actorOf(orgB.admin_key), {
+    silentB = await world.createMcp(actorOf(orgB.admin_key), {
       name: 'BS',
       upstream_url: `${scripted.origin}/silent`,
     });
@@ -377,9 +368,9 @@ describe('fair shares of a shared upstream, and a deadline that fires while queu
       UPSTREAM_CONNECTIONS_PER_KEY: '1',
       UPSTREAM_TIMEOUT_MS: '5000',
     });
-    const a1 = await createKey(world, actorOf(orgA.admin_key));
-    const a2 = await createKey(world, actorOf(orgA.admin_key));
-    const a3 = await createKey(world, actorOf(orgA.admin_key));
+    const a1 = await world.createKey(actorOf(orgA.admin_key));
+    const a2 = await world.createKey(actorOf(orgA.admin_key));
+    const a3 = await world.createKey(actorOf(orgA.admin_key));
     const before = scripted.holding.size;
 
     const first = await openStream(gateway.url, holdA.id, a1.secret);

@@ -7,7 +7,7 @@ import type { CreatedKey } from '@plexmcp/contracts';
 import { pino } from 'pino';
 import { bootstrap, type GatewayHandle } from '../src/index.js';
 import { UpstreamPools } from '../src/mcps/proxy/upstream-pools.js';
-import { LOOPBACK_NETWORKS, createOrg, http, startWorld, type World } from './support/world.js';
+import { LOOPBACK_NETWORKS, http, startWorld, type World } from './support/world.js';
 
 /** An upstream on loopback that counts every TCP connection and request it gets. */
 class CountingUpstream {
@@ -78,7 +78,7 @@ describe('MCP upstream addresses (SSRF), through the gateway', () => {
     world = await startWorld('upstream_ssrf', { keyService: false });
     await world.startKeyService({ mcpUpstreamAllowedNetworks: [] });
     gateway = await world.startGateway();
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
   afterAll(async () => {
     await world?.close();

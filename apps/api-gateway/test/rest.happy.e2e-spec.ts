@@ -1,47 +1,34 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- HTTP bodies are JSON inspected field by field */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  type CreatedKey,
-  type McpView,
-  apiKeyViewSchema,
-  auditEntrySchema,
-  mcpViewSchema,
-} from '@plexmcp/contracts';
-import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createMcp, createOrg, http, startWorld, type World } from './support/world.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { type McpView, apiKeyViewSchema, auditEntrySchema, mcpViewSchema } from '@plexmcp/contracts';
+import { actorOf, http, gatewaySuite } from './support/world.js';
 
-describe('REST v1 (SPEC §4)', () => {
-  let world: World;
-  let gateway: GatewayHandle;
-  let admin: CreatedKey;
+describe('REST v1', () => {
+  const s = gatewaySuite('rest', { gatewayEnv: { BODY_LIMIT_BYTES: '2048' } });
   let liveMcp: McpView;
   let testMcp: McpView;
 
   beforeAll(async () => {
-    world = await startWorld('rest');
-    gateway = await world.startGateway({ BODY_LIMIT_BYTES: '2048' });
-    admin = (await createOrg(world)).admin_key;
-    liveMcp = await createMcp(world, actorOf(admin), { name: 'Live', mode: 'live' });
-    testMcp = await createMcp(world, actorOf(admin), { name: 'Test', mode: 'test' });
+    liveMcp = await s.world.createMcp(actorOf(s.admin), { name: 'Live', mode: 'live' });
+    testMcp = await s.world.createMcp(actorOf(s.admin), { name: 'Test', mode: 'test' });
   });
-  afterAll(async () => world.close());
 
   describe('GET /v1/mcps', () => {
     it('lists only the MCPs the key is permitted, with cursor pagination', async () => {
-      const scoped = await createKey(world, actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
-      const res = await http(gateway.url, '/v1/mcps', { key: scoped.secret });
+      const scoped = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [liveMcp.id] } });
+      const res = await http(s.gateway.url, '/v1/mcps', { key: scoped.secret });
       expect(res.status).toBe(200);
       expect(res.body.data.map((m: McpView) => m.id)).toEqual([liveMcp.id]);
       expect(res.body.pagination).toEqual({ next_cursor: null });
 
-      const all = await http(gateway.url, '/v1/mcps?limit=1', { key: admin.secret });
+      const all = await http(s.gateway.url, '/v1/mcps?limit=1', { key: s.admin.secret });
       expect(all.body.data).toHaveLength(1);
       expect(all.body.pagination.next_cursor).toEqual(expect.any(String));
       const next = await http(
-        gateway.url,
+        s.gateway.url,
         `/v1/mcps?limit=1&cursor=${encodeURIComponent(all.body.pagination.next_cursor)}`,
         {
-          key: admin.secret,
+          key: s.admin.secret,
         },
       );
       expect(next.body.data).toHaveLength(1);
@@ -49,25 +36,25 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('a test key sees only test MCPs', async () => {
-      const testKey = await createKey(world, actorOf(admin), { mode: 'test' });
-      const res = await http(gateway.url, '/v1/mcps', { key: testKey.secret });
+      const testKey = await s.world.createKey(actorOf(s.admin), { mode: 'test' });
+      const res = await http(s.gateway.url, '/v1/mcps', { key: testKey.secret });
       expect(res.body.data.map((m: McpView) => m.id)).toEqual([testMcp.id]);
     });
 
     it('GET /v1/mcps/{id} never shows upstream header values', async () => {
-      const withSecret = await createMcp(world, actorOf(admin), {
+      const withSecret = await s.world.createMcp(actorOf(s.admin), {
         name: 'S',
         upstream_headers: { 'X-Api-Key': 'hidden-value' },
       });
-      const res = await http(gateway.url, `/v1/mcps/${withSecret.id}`, { key: admin.secret });
+      const res = await http(s.gateway.url, `/v1/mcps/${withSecret.id}`, { key: s.admin.secret });
       expect(res.status).toBe(200);
       expect(mcpViewSchema.parse(res.body.data).upstream_header_names).toEqual(['X-Api-Key']);
       expect(JSON.stringify(res.body)).not.toContain('hidden-value');
     });
 
     it('another organization\u2019s MCP is not found', async () => {
-      const stranger = (await createOrg(world, { name: 'Stranger' })).admin_key;
-      const res = await http(gateway.url, `/v1/mcps/${liveMcp.id}`, { key: stranger.secret });
+      const stranger = (await s.world.createOrg({ name: 'Stranger' })).admin_key;
+      const res = await http(s.gateway.url, `/v1/mcps/${liveMcp.id}`, { key: stranger.secret });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('not_found');
     });
@@ -75,36 +62,36 @@ describe('REST v1 (SPEC §4)', () => {
 
   describe('MCP registration (mcps:write)', () => {
     it('creates, updates and deletes an MCP', async () => {
-      const created = await http(gateway.url, '/v1/mcps', {
+      const created = await http(s.gateway.url, '/v1/mcps', {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { name: 'Calendar', upstream_url: 'https://calendar.example.com/mcp' },
       });
       expect(created.status).toBe(201);
       const id = mcpViewSchema.parse(created.body.data).id;
-      const updated = await http(gateway.url, `/v1/mcps/${id}`, {
+      const updated = await http(s.gateway.url, `/v1/mcps/${id}`, {
         method: 'PATCH',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { name: 'Cal' },
       });
       expect(updated.status).toBe(200);
       expect(updated.body.data.name).toBe('Cal');
-      const removed = await http(gateway.url, `/v1/mcps/${id}`, { method: 'DELETE', key: admin.secret });
+      const removed = await http(s.gateway.url, `/v1/mcps/${id}`, { method: 'DELETE', key: s.admin.secret });
       expect(removed.status).toBe(200);
-      expect((await http(gateway.url, `/v1/mcps/${id}`, { key: admin.secret })).status).toBe(404);
+      expect((await http(s.gateway.url, `/v1/mcps/${id}`, { key: s.admin.secret })).status).toBe(404);
     });
 
     it('refuses without mcps:write, and validates the body with field details', async () => {
-      const reader = await createKey(world, actorOf(admin), { scopes: ['mcps:read'] });
-      const denied = await http(gateway.url, '/v1/mcps', {
+      const reader = await s.world.createKey(actorOf(s.admin), { scopes: ['mcps:read'] });
+      const denied = await http(s.gateway.url, '/v1/mcps', {
         method: 'POST',
         key: reader.secret,
         body: { name: 'X', upstream_url: 'https://x.example.com' },
       });
       expect(denied.status).toBe(403);
-      const invalid = await http(gateway.url, '/v1/mcps', {
+      const invalid = await http(s.gateway.url, '/v1/mcps', {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { name: '', upstream_url: 'ftp://nope', extra: 1 },
       });
       expect(invalid.status).toBe(400);
@@ -116,62 +103,62 @@ describe('REST v1 (SPEC §4)', () => {
 
   describe('key lifecycle', () => {
     it('create returns the secret once; get/list never do', async () => {
-      const created = await http(gateway.url, '/v1/keys', {
+      const created = await http(s.gateway.url, '/v1/keys', {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { name: 'ci', permissions: { mcps: [liveMcp.id] }, expires_in: '30d' },
       });
       expect(created.status).toBe(201);
       expect(created.body.data.secret).toMatch(/^pk_live_/);
       const id = created.body.data.id as string;
       const secret = created.body.data.secret as string;
-      expect((await http(gateway.url, '/v1/me', { key: secret })).body.data.id).toBe(id);
+      expect((await http(s.gateway.url, '/v1/me', { key: secret })).body.data.id).toBe(id);
 
-      const got = await http(gateway.url, `/v1/keys/${id}`, { key: admin.secret });
+      const got = await http(s.gateway.url, `/v1/keys/${id}`, { key: s.admin.secret });
       expect(apiKeyViewSchema.parse(got.body.data).name).toBe('ci');
       expect(JSON.stringify(got.body)).not.toContain(secret);
-      const listed = await http(gateway.url, '/v1/keys?limit=100', { key: admin.secret });
+      const listed = await http(s.gateway.url, '/v1/keys?limit=100', { key: s.admin.secret });
       expect(listed.body.data.some((k: { id: string }) => k.id === id)).toBe(true);
       expect(JSON.stringify(listed.body)).not.toContain(secret);
     });
 
-    it('patch changes permissions and the gateway applies them at once', async () => {
-      const key = await createKey(world, actorOf(admin), { permissions: { mcps: [liveMcp.id] } });
-      expect((await http(gateway.url, `/v1/mcps/${liveMcp.id}`, { key: key.secret })).status).toBe(200);
-      const patched = await http(gateway.url, `/v1/keys/${key.key.id}`, {
+    it('patch changes permissions and the s.gateway applies them at once', async () => {
+      const key = await s.world.createKey(actorOf(s.admin), { permissions: { mcps: [liveMcp.id] } });
+      expect((await http(s.gateway.url, `/v1/mcps/${liveMcp.id}`, { key: key.secret })).status).toBe(200);
+      const patched = await http(s.gateway.url, `/v1/keys/${key.key.id}`, {
         method: 'PATCH',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { permissions: { mcps: [testMcp.id] } },
       });
       expect(patched.status).toBe(200);
-      expect((await http(gateway.url, `/v1/mcps/${liveMcp.id}`, { key: key.secret })).status).toBe(403);
+      expect((await http(s.gateway.url, `/v1/mcps/${liveMcp.id}`, { key: key.secret })).status).toBe(403);
     });
 
     it('rotate returns a new secret; the old key stops working without a grace period', async () => {
-      const key = await createKey(world, actorOf(admin));
-      const rotated = await http(gateway.url, `/v1/keys/${key.key.id}/rotate`, {
+      const key = await s.world.createKey(actorOf(s.admin));
+      const rotated = await http(s.gateway.url, `/v1/keys/${key.key.id}/rotate`, {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: {},
       });
       expect(rotated.status).toBe(201);
       expect(rotated.body.data.secret).toMatch(/^pk_live_/);
       expect(rotated.body.data.id).not.toBe(key.key.id);
-      expect((await http(gateway.url, '/v1/me', { key: rotated.body.data.secret })).status).toBe(200);
-      expect((await http(gateway.url, '/v1/me', { key: key.secret })).status).toBe(401);
+      expect((await http(s.gateway.url, '/v1/me', { key: rotated.body.data.secret })).status).toBe(200);
+      expect((await http(s.gateway.url, '/v1/me', { key: key.secret })).status).toBe(401);
     });
 
     it('keys:read cannot write; a key cannot grant scopes it lacks', async () => {
-      const reader = await createKey(world, actorOf(admin), { scopes: ['keys:read'] });
-      expect((await http(gateway.url, '/v1/keys', { key: reader.secret })).status).toBe(200);
-      const write = await http(gateway.url, '/v1/keys', {
+      const reader = await s.world.createKey(actorOf(s.admin), { scopes: ['keys:read'] });
+      expect((await http(s.gateway.url, '/v1/keys', { key: reader.secret })).status).toBe(200);
+      const write = await http(s.gateway.url, '/v1/keys', {
         method: 'POST',
         key: reader.secret,
         body: { name: 'x' },
       });
       expect(write.status).toBe(403);
-      const writer = await createKey(world, actorOf(admin), { scopes: ['keys:write'] });
-      const escalate = await http(gateway.url, '/v1/keys', {
+      const writer = await s.world.createKey(actorOf(s.admin), { scopes: ['keys:write'] });
+      const escalate = await http(s.gateway.url, '/v1/keys', {
         method: 'POST',
         key: writer.secret,
         body: { name: 'x', scopes: ['keys:write', 'mcps:write'] },
@@ -182,14 +169,14 @@ describe('REST v1 (SPEC §4)', () => {
 
     it('an unknown or malformed key id is 404', async () => {
       expect(
-        (await http(gateway.url, '/v1/keys/key_unknown00000000000000', { key: admin.secret })).status,
+        (await http(s.gateway.url, '/v1/keys/key_unknown00000000000000', { key: s.admin.secret })).status,
       ).toBe(404);
-      expect((await http(gateway.url, '/v1/keys/not-an-id', { key: admin.secret })).status).toBe(404);
+      expect((await http(s.gateway.url, '/v1/keys/not-an-id', { key: s.admin.secret })).status).toBe(404);
     });
   });
 
   it('GET /v1/audit lists management actions (keys:read)', async () => {
-    const res = await http(gateway.url, '/v1/audit?limit=5', { key: admin.secret });
+    const res = await http(s.gateway.url, '/v1/audit?limit=5', { key: s.admin.secret });
     expect(res.status).toBe(200);
     expect(res.body.data.length).toBeGreaterThan(0);
     for (const entry of res.body.data) auditEntrySchema.parse(entry);
@@ -198,16 +185,16 @@ describe('REST v1 (SPEC §4)', () => {
 
   describe('envelopes and protocol details', () => {
     it('413 payload_too_large and 400 for a malformed JSON body', async () => {
-      const big = await http(gateway.url, '/v1/keys', {
+      const big = await http(s.gateway.url, '/v1/keys', {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: { name: 'x'.repeat(5000) },
       });
       expect(big.status).toBe(413);
       expect(big.body.error.code).toBe('payload_too_large');
-      const bad = await http(gateway.url, '/v1/keys', {
+      const bad = await http(s.gateway.url, '/v1/keys', {
         method: 'POST',
-        key: admin.secret,
+        key: s.admin.secret,
         body: '{"name":',
       });
       expect(bad.status).toBe(400);
@@ -215,18 +202,18 @@ describe('REST v1 (SPEC §4)', () => {
     });
 
     it('unknown routes are 404 with the envelope; every response has X-Request-Id and security headers', async () => {
-      const res = await http(gateway.url, '/v1/nothing-here', { key: admin.secret });
+      const res = await http(s.gateway.url, '/v1/nothing-here', { key: s.admin.secret });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe('not_found');
       expect(res.body.error.request_id).toBe(res.headers.get('x-request-id'));
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      const health = await http(gateway.url, '/healthz');
+      const health = await http(s.gateway.url, '/healthz');
       expect(health.status).toBe(200);
       expect(health.headers.get('x-request-id')).toMatch(/^req_/);
     });
 
     it('/metrics exposes request, auth and cache counters; /docs is an OpenAPI document of these routes', async () => {
-      const metrics = await http(gateway.url, '/metrics');
+      const metrics = await http(s.gateway.url, '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain('plexmcp_gateway_http_requests_total{route="/v1/me"');
       expect(metrics.body).toContain('plexmcp_gateway_auth_decisions_total');
@@ -239,7 +226,7 @@ describe('REST v1 (SPEC §4)', () => {
       expect(metrics.body).toMatch(/^process_cpu_seconds_total\{service="api-gateway"\} /m);
       expect(metrics.body).not.toContain('plexmcp_gateway_process_');
       expect(metrics.body).not.toMatch(/pk_(live|test)_/);
-      const docs = await http(gateway.url, '/docs');
+      const docs = await http(s.gateway.url, '/docs');
       expect(docs.status).toBe(200);
       expect(docs.body.openapi).toBe('3.1.0');
       expect(Object.keys(docs.body.paths)).toEqual(

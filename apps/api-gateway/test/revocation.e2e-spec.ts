@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey } from '@plexmcp/contracts';
 import { Agent, request } from 'undici';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, createKey, createOrg, http, startWorld, type World } from './support/world.js';
+import { actorOf, http, startWorld, type World } from './support/world.js';
 
 interface Sample {
   startedAt: number;
@@ -19,7 +19,7 @@ describe('revocation under load across gateway instances', () => {
     world = await startWorld('revoke');
     const settings = { AUTH_FAILURES_PER_MINUTE: '1000000' };
     gateways = [await world.startGateway(settings), await world.startGateway(settings)];
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
   });
   afterAll(async () => {
     await agent.close();
@@ -27,7 +27,7 @@ describe('revocation under load across gateway instances', () => {
   });
 
   it('no request that starts after the revoke call returned succeeds, on either instance', async () => {
-    const victim = await createKey(world, actorOf(admin));
+    const victim = await world.createKey(actorOf(admin));
     // Warm both caches so the key is served locally, the case eviction must beat.
     for (const g of gateways) expect((await http(g.url, '/v1/me', { key: victim.secret })).status).toBe(200);
 

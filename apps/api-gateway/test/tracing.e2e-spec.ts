@@ -3,16 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { Subjects } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import { type ScriptedUpstream, startScriptedUpstream } from './support/scripted-upstream.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  mcpRequest,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, mcpRequest, startWorld, type World } from './support/world.js';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CLIENT_SPAN_ID = '00f067aa0ba902b7';
@@ -88,7 +79,7 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
   it("the client's trace runs through the gateway's server span, its NATS client span, the key-service's server span and the upstream", async () => {
     world = await startWorld('tracing_on');
     const gateway = await world.startGateway();
-    const admin = (await createOrg(world)).admin_key;
+    const admin = (await world.createOrg()).admin_key;
 
     // A key the gateway has not seen: it asks the key-service over NATS.
     const me = await http(gateway.url, '/v1/me', {
@@ -97,7 +88,7 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     });
     expect(me.status).toBe(200);
     const upstream = await startScriptedUpstream();
-    const mcp = await createMcp(world, actorOf(admin), { upstream_url: `${upstream.origin}/json` });
+    const mcp = await world.createMcp(actorOf(admin), { upstream_url: `${upstream.origin}/json` });
     const proxied = await mcpRequest(gateway.url, mcp.id, admin.secret, { traceparent: TRACEPARENT });
     expect(proxied.status).toBe(200);
     await upstream.close();
@@ -139,9 +130,9 @@ describe('tracing not recorded (no OTLP endpoint)', () => {
 
   it("passes a client's traceparent unchanged to the key-service over NATS and to the upstream MCP", async () => {
     const gateway = await world.startGateway();
-    const admin = (await createOrg(world)).admin_key;
-    const mcp = await createMcp(world, actorOf(admin), { upstream_url: `${upstream.origin}/json` });
-    const key = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id] } });
+    const admin = (await world.createOrg()).admin_key;
+    const mcp = await world.createMcp(actorOf(admin), { upstream_url: `${upstream.origin}/json` });
+    const key = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id] } });
     // A plain (non-queue) subscriber sees every key validation the gateway sends.
     const validations = world.nc.subscribe(Subjects.keys.validate);
     const seenOnNats: (string | undefined)[] = [];
@@ -159,9 +150,9 @@ describe('tracing not recorded (no OTLP endpoint)', () => {
 
   it('sends no trace header where the client sent none', async () => {
     const gateway = world.gateways[0]!;
-    const admin = (await createOrg(world)).admin_key;
-    const mcp = await createMcp(world, actorOf(admin), { upstream_url: `${upstream.origin}/json` });
-    const key = await createKey(world, actorOf(admin), { permissions: { mcps: [mcp.id] } });
+    const admin = (await world.createOrg()).admin_key;
+    const mcp = await world.createMcp(actorOf(admin), { upstream_url: `${upstream.origin}/json` });
+    const key = await world.createKey(actorOf(admin), { permissions: { mcps: [mcp.id] } });
     const res = await mcpRequest(gateway.url, mcp.id, key.secret);
     expect(res.status).toBe(200);
     expect(upstream.seen.map((s) => s.headers.traceparent)).toEqual([undefined]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
-import { actorOf, createKey, createMcp, createOrg, startWorld, type World } from './support/world.js';
+import { actorOf, startWorld, type World } from './support/world.js';
 
 const GATEWAY_MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -59,9 +59,9 @@ describe('every spelling of a protected URL, without a key', () => {
 
   beforeAll(async () => {
     world = await startWorld('spellings');
-    const admin = (await createOrg(world)).admin_key;
-    mcpId = (await createMcp(world, actorOf(admin))).id;
-    keyId = (await createKey(world, actorOf(admin))).key.id;
+    const admin = (await world.createOrg()).admin_key;
+    mcpId = (await world.createMcp(actorOf(admin))).id;
+    keyId = (await world.createKey(actorOf(admin))).key.id;
     gateway = spawn(process.execPath, [GATEWAY_MAIN], {
       cwd: path.dirname(GATEWAY_MAIN),
       env: {

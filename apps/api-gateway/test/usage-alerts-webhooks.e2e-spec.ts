@@ -1,5 +1,4 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
@@ -9,24 +8,9 @@ import {
   verifyWebhook,
   webhookHeadersOf,
 } from '@plexmcp/usage-service';
-import {
-  createTestSchema,
-  freePort,
-  testDatabaseUrl,
-  testEncryptionKeys,
-  waitFor,
-} from '@plexmcp/service-kit/testing';
+import { createTestSchema, waitFor, serviceTestOptions, WebhookReceiver } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import {
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  http,
-  mcpRequest,
-  startWorld,
-  type World,
-} from './support/world.js';
+import { actorOf, http, mcpRequest, startWorld, type World } from './support/world.js';
 
 const GERMAN_IP = '193.99.144.80';
 const US_IP = '8.8.8.8';
@@ -38,51 +22,34 @@ describe('usage, alerts and webhooks through the gateway', () => {
   let usage: UsageServiceHandle;
   let usageSchema: Awaited<ReturnType<typeof createTestSchema>>;
   let admin: CreatedKey;
-  let receiver: Server;
-  let receiverUrl: string;
+  const receiver = new WebhookReceiver();
   let upstream: UpstreamMcp;
   let liveMcp: McpView;
   let testMcp: McpView;
-  const received: { headers: IncomingMessage['headers']; body: string }[] = [];
 
   beforeAll(async () => {
     world = await startWorld('usage_routes');
     usageSchema = await createTestSchema('gw_usage_routes');
     // The customer endpoint below listens on loopback, so private networks are allowed here.
     usage = await bootstrapUsageService({
-      natsUrl: world.nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: usageSchema.schema,
-      logLevel: 'silent',
+      ...serviceTestOptions(world.nats.url, usageSchema.schema),
       webhookAllowPrivateNetworks: true,
-      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', ANOMALY_EVAL_MS: '100' },
     });
     gateway = await world.startGateway({ TRUSTED_PROXIES: '127.0.0.1/32' });
-    admin = (await createOrg(world)).admin_key;
+    admin = (await world.createOrg()).admin_key;
     upstream = await startUpstreamMcp({ json: true });
-    liveMcp = await createMcp(world, actorOf(admin), { upstream_url: upstream.url });
-    testMcp = await createMcp(world, actorOf(admin), {
+    liveMcp = await world.createMcp(actorOf(admin), { upstream_url: upstream.url });
+    testMcp = await world.createMcp(actorOf(admin), {
       name: 'Sandbox',
       mode: 'test',
       upstream_url: upstream.url,
     });
-    const port = await freePort();
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${port}/hooks`;
+    await receiver.start();
   });
 
   afterAll(async () => {
-    receiver?.closeAllConnections();
-    await new Promise((resolve) => receiver?.close(resolve));
+    await receiver.stop();
     await usage?.close();
     await world?.close();
     await usageSchema?.drop();
@@ -98,8 +65,8 @@ describe('usage, alerts and webhooks through the gateway', () => {
     });
 
   it('counts each authenticated request of a key, by country; bills live MCP calls only, never a test key', async () => {
-    const worker = await createKey(world, actorOf(admin));
-    const tester = await createKey(world, actorOf(admin), { mode: 'test' });
+    const worker = await world.createKey(actorOf(admin));
+    const tester = await world.createKey(actorOf(admin), { mode: 'test' });
     const mcpCall = (mcpId: string, key: CreatedKey, ip: string) =>
       mcpRequest(gateway.url, mcpId, key.secret, { 'x-forwarded-for': ip });
     for (let i = 0; i < 4; i++) expect((await mcpCall(liveMcp.id, worker, US_IP)).status).toBe(200);
@@ -137,12 +104,12 @@ describe('usage, alerts and webhooks through the gateway', () => {
   });
 
   it('needs usage:read, and hides other organizations’ keys', async () => {
-    const plain = await createKey(world, actorOf(admin));
+    const plain = await world.createKey(actorOf(admin));
     const denied = await call('/v1/usage', plain);
     expect(denied.status).toBe(403);
     expect(denied.body.error.code).toBe('forbidden');
 
-    const stranger = (await createOrg(world, { name: 'Stranger' })).admin_key;
+    const stranger = (await world.createOrg({ name: 'Stranger' })).admin_key;
     const foreign = await call(`/v1/keys/${admin.key.id}/usage`, stranger);
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('not_found');
@@ -154,7 +121,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
   it('creates a webhook (secret once), raises new_location for a key used from Germany then the US, delivers it signed, and acknowledges it', async () => {
     const created = await call('/v1/webhooks', admin, {
       method: 'POST',
-      body: { url: receiverUrl, events: ['alert.new_location'] },
+      body: { url: receiver.url, events: ['alert.new_location'] },
     });
     expect(created.status).toBe(201);
     const secret: string = created.body.data.secret;
@@ -163,7 +130,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
     expect(listed.body.data.map((w: { id: string }) => w.id)).toContain(created.body.data.id);
     expect(JSON.stringify(listed.body)).not.toContain(secret);
 
-    const traveller = await createKey(world, actorOf(admin));
+    const traveller = await world.createKey(actorOf(admin));
     expect((await call('/v1/me', traveller, { ip: GERMAN_IP })).status).toBe(200);
     await waitFor(
       async () => (await call(`/v1/keys/${traveller.key.id}/usage`, admin)).body.data.total_requests === 1,
@@ -177,7 +144,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ type: 'new_location', status: 'open', details: { country: 'US' } });
 
-    const delivery = await waitFor(() => received.find((r) => r.body.includes(alerts[0].id)));
+    const delivery = await waitFor(() => receiver.received.find((r) => r.body.includes(alerts[0].id)));
     expect(verifyWebhook(secret, webhookHeadersOf(delivery.headers), delivery.body)).toBe(true);
     expect(JSON.parse(delivery.body)).toMatchObject({
       type: 'alert.new_location',
@@ -198,7 +165,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
 
     const test = await call(`/v1/webhooks/${created.body.data.id}/test`, admin, { method: 'POST' });
     expect(test.status).toBe(202);
-    await waitFor(() => received.find((r) => JSON.parse(r.body).type === 'webhook.test'));
+    await waitFor(() => receiver.received.find((r) => JSON.parse(r.body).type === 'webhook.test'));
 
     const deleted = await call(`/v1/webhooks/${created.body.data.id}`, admin, { method: 'DELETE' });
     expect(deleted.status).toBe(200);
@@ -206,10 +173,10 @@ describe('usage, alerts and webhooks through the gateway', () => {
   });
 
   it('needs the alerts and webhooks scopes', async () => {
-    const reader = await createKey(world, actorOf(admin), { scopes: ['alerts:read', 'webhooks:read'] });
+    const reader = await world.createKey(actorOf(admin), { scopes: ['alerts:read', 'webhooks:read'] });
     expect((await call('/v1/alerts', reader)).status).toBe(200);
     expect((await call('/v1/webhooks', reader)).status).toBe(200);
-    const post = await call('/v1/webhooks', reader, { method: 'POST', body: { url: receiverUrl } });
+    const post = await call('/v1/webhooks', reader, { method: 'POST', body: { url: receiver.url } });
     expect(post.status).toBe(403);
     expect((await call('/v1/alerts/alert_doesnotexist1/ack', reader, { method: 'POST' })).status).toBe(403);
     expect((await call('/v1/alerts/alert_doesnotexist1/ack', admin, { method: 'POST' })).status).toBe(404);
@@ -218,7 +185,7 @@ describe('usage, alerts and webhooks through the gateway', () => {
   });
 
   it('does not bill requests the gateway refuses for the usage limit', async () => {
-    const limited = await createKey(world, actorOf(admin), { usage_limit: { requests: 2, period: 'day' } });
+    const limited = await world.createKey(actorOf(admin), { usage_limit: { requests: 2, period: 'day' } });
     const callMcp = () => mcpRequest(gateway.url, liveMcp.id, limited.secret);
     await waitFor(async () => (await callMcp()).status === 429, { timeoutMs: 15_000 });
     for (let i = 0; i < 3; i++) expect((await callMcp()).status).toBe(429);

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, waitFor } from '@plexmcp/service-kit/testing';
+import { waitFor, WebhookReceiver } from '@plexmcp/service-kit/testing';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   SCREENSHOT_DIR,
@@ -25,8 +24,7 @@ describe('dashboard in Chromium', () => {
   let chromium: Awaited<ReturnType<typeof launchChromium>>;
   let context: BrowserContext;
   let page: Page;
-  let receiver: Server;
-  let receiverUrl: string;
+  const receiver = new WebhookReceiver();
   let adminKey: string;
   let base: string;
   let createdSecret: string;
@@ -59,21 +57,12 @@ describe('dashboard in Chromium', () => {
     context = chromium.context;
     page = context.pages()[0] ?? (await context.newPage());
     page.setDefaultTimeout(10_000);
-    const port = await freePort();
-    receiver = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(204).end());
-    });
-    await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${port}/hooks`;
+    await receiver.start();
   }, 120_000);
 
   afterAll(async () => {
     await chromium?.close();
-    if (receiver) {
-      receiver.closeAllConnections();
-      await new Promise((resolve) => receiver.close(resolve));
-    }
+    await receiver.stop();
     await system?.close();
   });
 
@@ -226,7 +215,7 @@ describe('dashboard in Chromium', () => {
   it('adds a webhook (secret shown once), sends a test and lists its delivery', async () => {
     await goTo('Webhooks');
     await page.getByRole('button', { name: 'Add webhook' }).click();
-    await page.getByLabel('Endpoint URL').fill(receiverUrl);
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
     await page.getByRole('dialog').getByRole('button', { name: 'Add webhook' }).click();
     const secret = await page.getByTestId('one-time-secret').inputValue();
     expect(secret).toMatch(/^whsec_/);

@@ -12,11 +12,10 @@ describe('key-service configuration', () => {
       { ...KEYS, DATABASE_URL: 'postgres://a@h/db', KEY_SERVICE_DATABASE_URL: 'postgres://b@h/keys' },
     );
     expect(config).toMatchObject({
-      databaseUrl: 'postgres://b@h/keys',
-      dbSchema: 'key_service',
-      natsUrl: 'nats://127.0.0.1:4222',
-      sweepIntervalMs: 5_000,
-      eventAckTimeoutMs: 250,
+      database: { databaseUrl: 'postgres://b@h/keys', dbSchema: 'key_service' },
+      NATS_URL: 'nats://127.0.0.1:4222',
+      KEY_SWEEP_INTERVAL_MS: 5_000,
+      KEY_EVENT_ACK_TIMEOUT_MS: 250,
     });
   });
 
@@ -25,7 +24,7 @@ describe('key-service configuration', () => {
       { dbSchema: 'k2', sweepIntervalMs: 100 },
       { ...KEYS, DATABASE_URL: 'postgres://a@h/db' },
     );
-    expect(config).toMatchObject({ dbSchema: 'k2', sweepIntervalMs: 100 });
+    expect(config).toMatchObject({ database: { dbSchema: 'k2' }, KEY_SWEEP_INTERVAL_MS: 100 });
   });
 
   it('names the variable that is missing or wrong', () => {
@@ -41,13 +40,13 @@ describe('key-service configuration', () => {
 
   it('reads MCP_UPSTREAM_ALLOWED_NETWORKS, naming it when an entry is not a CIDR', () => {
     const env = { ...KEYS, DATABASE_URL: 'postgres://a@h/db' };
-    expect(loadKeyServiceConfig({}, env).mcpUpstreamAllowedNetworks).toEqual([]);
+    expect(loadKeyServiceConfig({}, env).MCP_UPSTREAM_ALLOWED_NETWORKS).toEqual([]);
     expect(
       loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8, ::1/128' })
-        .mcpUpstreamAllowedNetworks,
+        .MCP_UPSTREAM_ALLOWED_NETWORKS,
     ).toEqual(['127.0.0.0/8', '::1/128']);
     expect(
-      loadKeyServiceConfig({ mcpUpstreamAllowedNetworks: ['10.0.0.0/8'] }, env).mcpUpstreamAllowedNetworks,
+      loadKeyServiceConfig({ mcpUpstreamAllowedNetworks: ['10.0.0.0/8'] }, env).MCP_UPSTREAM_ALLOWED_NETWORKS,
     ).toEqual(['10.0.0.0/8']);
     expect(() => loadKeyServiceConfig({}, { ...env, MCP_UPSTREAM_ALLOWED_NETWORKS: 'localhost' })).toThrow(
       /MCP_UPSTREAM_ALLOWED_NETWORKS: .*not a CIDR: "localhost"/,
@@ -65,6 +64,6 @@ describe('key-service configuration', () => {
       { encryptionKeys: testEncryptionKeys() },
       { DATABASE_URL: 'postgres://a@h/db' },
     );
-    expect(config.encryptionKeys.primaryKeyId).toBe('test');
+    expect(config.PLEXMCP_ENCRYPTION_KEYS.primaryKeyId).toBe('test');
   });
 });

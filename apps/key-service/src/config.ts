@@ -1,14 +1,13 @@
 import { z } from 'zod';
-import { randomBase62 } from '@plexmcp/contracts';
 import {
-  type Keyring,
-  type LogFormat,
+  requireDatabaseUrl,
+  type ServiceConfigOverrides,
   baseServiceEnv,
   booleanSchema,
   cidrListSchema,
   encryptionKeysSchema,
   intSchema,
-  loadConfig,
+  defineServiceConfig,
   msSchema,
   opsPortSchema,
   postgresUrlSchema,
@@ -18,14 +17,19 @@ import {
 /**
  * Environment of the key-service, validated once at start-up.
  *
- * - `NATS_URL`, `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
+ * - `NATS_URL`, the NATS credentials (`NATS_USER`/`NATS_PASSWORD`, `NATS_CREDS`, `NATS_TOKEN`,
+ *   `NATS_TLS_*`), `LOG_LEVEL`, `LOG_FORMAT` (`json` or `pretty`): shared by every service.
  * - `KEY_SERVICE_DATABASE_URL` (falls back to `DATABASE_URL`, one of them required): Postgres.
  * - `KEY_SERVICE_DB_SCHEMA` (default `key_service`): the schema this service owns.
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
  * - `KEY_SWEEP_INTERVAL_MS` (default 5000): how often expired keys and ended rotation grace
  *   periods are swept (and their events published).
- * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long a change waits for every live gateway to
- *   acknowledge its cache-eviction event before replying anyway.
+ * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long one round of a cache-eviction event waits
+ *   for every live gateway's acknowledgement; a gateway still missing gets the event again until
+ *   it acknowledges or its heartbeat TTL lapses (it then distrusts its own cache).
+ * - `KEY_EVENT_DELIVERY_TIMEOUT_MS` (default 65000, above the longest heartbeat TTL of 60 s):
+ *   longest wait for a gateway that keeps heartbeating without acknowledging; past it the change
+ *   answers 503 (saved, gateways not confirmed).
  * - `KEY_SERVICE_SHUTDOWN_GRACE_MS` (default 500): on shutdown, time given to in-flight requests
  *   after the service stopped taking new ones.
  * - `MCP_ISOLATE_TEST_UPSTREAMS` (default false): when true, a test MCP may not share an upstream
@@ -50,6 +54,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SERVICE_DB_POOL_SIZE: intSchema(10, 1, 200),
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
+  KEY_EVENT_DELIVERY_TIMEOUT_MS: msSchema(65_000, 1, 600_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
   MCP_ISOLATE_TEST_UPSTREAMS: booleanSchema(false),
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
@@ -57,91 +62,48 @@ export const keyServiceEnvSchema = z.object({
   OPS_PORT: opsPortSchema(9101),
 });
 
-export interface KeyServiceConfig {
-  /** Identifies this process in health answers and logs; not configurable. */
-  instanceId: string;
-  natsUrl: string;
-  logLevel: string;
-  logFormat: LogFormat;
-  databaseUrl: string;
-  dbSchema: string;
-  dbPoolSize: number;
-  sweepIntervalMs: number;
-  eventAckTimeoutMs: number;
-  shutdownGraceMs: number;
-  isolateTestUpstreams: boolean;
-  /** MCP_UPSTREAM_ALLOWED_NETWORKS. */
-  mcpUpstreamAllowedNetworks: string[];
-  /** Encrypts MCP upstream headers at rest. */
-  encryptionKeys: Keyring;
-  /** OPS_PORT. */
-  opsPort: number;
-}
+/**
+ * Settings a caller (tests, embedding) may pass instead of environment variables, and the variable
+ * each one sets; any other variable can be passed by name under `env`.
+ */
+const keyServiceAliases = {
+  natsUrl: 'NATS_URL',
+  databaseUrl: 'KEY_SERVICE_DATABASE_URL',
+  dbSchema: 'KEY_SERVICE_DB_SCHEMA',
+  logLevel: 'LOG_LEVEL',
+  sweepIntervalMs: 'KEY_SWEEP_INTERVAL_MS',
+  eventAckTimeoutMs: 'KEY_EVENT_ACK_TIMEOUT_MS',
+  eventDeliveryTimeoutMs: 'KEY_EVENT_DELIVERY_TIMEOUT_MS',
+  dbPoolSize: 'KEY_SERVICE_DB_POOL_SIZE',
+  shutdownGraceMs: 'KEY_SERVICE_SHUTDOWN_GRACE_MS',
+  isolateTestUpstreams: 'MCP_ISOLATE_TEST_UPSTREAMS',
+  /** A list (tests run upstreams on loopback). */
+  mcpUpstreamAllowedNetworks: 'MCP_UPSTREAM_ALLOWED_NETWORKS',
+  /** `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys: 'PLEXMCP_ENCRYPTION_KEYS',
+  /** Tests pass 0. */
+  opsPort: 'OPS_PORT',
+} as const;
 
-/** Settings a caller (tests, embedding) may pass instead of environment variables. */
-export interface KeyServiceOverrides {
-  natsUrl?: string;
-  databaseUrl?: string;
-  dbSchema?: string;
-  logLevel?: string;
-  sweepIntervalMs?: number;
-  eventAckTimeoutMs?: number;
-  dbPoolSize?: number;
-  shutdownGraceMs?: number;
-  isolateTestUpstreams?: boolean;
-  /** MCP_UPSTREAM_ALLOWED_NETWORKS as a list (tests run upstreams on loopback). */
-  mcpUpstreamAllowedNetworks?: readonly string[];
-  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
-  encryptionKeys?: string;
-  /** OPS_PORT (tests pass 0). */
-  opsPort?: number;
-}
+/** Validates the environment merged with the overrides into one configuration. */
+export const loadKeyServiceConfig = defineServiceConfig({
+  schema: keyServiceEnvSchema,
+  aliases: keyServiceAliases,
+  derive: (env) => {
+    const own = { variable: 'KEY_SERVICE_DATABASE_URL', value: env.KEY_SERVICE_DATABASE_URL };
+    return {
+      /** What the data source and the migrations need. */
+      database: {
+        databaseUrl: requireDatabaseUrl(own, env.DATABASE_URL),
+        dbSchema: env.KEY_SERVICE_DB_SCHEMA,
+        dbPoolSize: env.KEY_SERVICE_DB_POOL_SIZE,
+      },
+    };
+  },
+});
 
-export const KEY_SERVICE_CONFIG = Symbol('KEY_SERVICE_CONFIG');
-
-/** Merges overrides over the environment and validates the result as one configuration. */
-export function loadKeyServiceConfig(
-  overrides: KeyServiceOverrides = {},
-  env: NodeJS.ProcessEnv = process.env,
-): KeyServiceConfig {
-  const merged: NodeJS.ProcessEnv = { ...env };
-  const set = (name: string, value: string | number | undefined) => {
-    if (value !== undefined) merged[name] = String(value);
-  };
-  set('NATS_URL', overrides.natsUrl);
-  set('KEY_SERVICE_DATABASE_URL', overrides.databaseUrl);
-  set('KEY_SERVICE_DB_SCHEMA', overrides.dbSchema);
-  set('LOG_LEVEL', overrides.logLevel);
-  set('KEY_SWEEP_INTERVAL_MS', overrides.sweepIntervalMs);
-  set('KEY_EVENT_ACK_TIMEOUT_MS', overrides.eventAckTimeoutMs);
-  set('KEY_SERVICE_DB_POOL_SIZE', overrides.dbPoolSize);
-  set('KEY_SERVICE_SHUTDOWN_GRACE_MS', overrides.shutdownGraceMs);
-  set('MCP_ISOLATE_TEST_UPSTREAMS', overrides.isolateTestUpstreams?.toString());
-  set('MCP_UPSTREAM_ALLOWED_NETWORKS', overrides.mcpUpstreamAllowedNetworks?.join(','));
-  set('PLEXMCP_ENCRYPTION_KEYS', overrides.encryptionKeys);
-  set('OPS_PORT', overrides.opsPort);
-
-  const parsed = loadConfig(
-    keyServiceEnvSchema.refine((e) => e.KEY_SERVICE_DATABASE_URL ?? e.DATABASE_URL, {
-      message: 'DATABASE_URL or KEY_SERVICE_DATABASE_URL is required',
-      path: ['DATABASE_URL'],
-    }),
-    merged,
-  );
-  return {
-    instanceId: `key-service-${randomBase62(10)}`,
-    natsUrl: parsed.NATS_URL,
-    logLevel: parsed.LOG_LEVEL,
-    logFormat: parsed.LOG_FORMAT,
-    databaseUrl: (parsed.KEY_SERVICE_DATABASE_URL ?? parsed.DATABASE_URL)!,
-    dbSchema: parsed.KEY_SERVICE_DB_SCHEMA,
-    dbPoolSize: parsed.KEY_SERVICE_DB_POOL_SIZE,
-    sweepIntervalMs: parsed.KEY_SWEEP_INTERVAL_MS,
-    eventAckTimeoutMs: parsed.KEY_EVENT_ACK_TIMEOUT_MS,
-    shutdownGraceMs: parsed.KEY_SERVICE_SHUTDOWN_GRACE_MS,
-    isolateTestUpstreams: parsed.MCP_ISOLATE_TEST_UPSTREAMS,
-    mcpUpstreamAllowedNetworks: parsed.MCP_UPSTREAM_ALLOWED_NETWORKS,
-    encryptionKeys: parsed.PLEXMCP_ENCRYPTION_KEYS,
-    opsPort: parsed.OPS_PORT,
-  };
-}
+export type KeyServiceConfig = ReturnType<typeof loadKeyServiceConfig>;
+export type KeyServiceOverrides = ServiceConfigOverrides<
+  typeof keyServiceEnvSchema,
+  keyof typeof keyServiceAliases
+>;

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { QueueGroups } from '@plexmcp/contracts';
+import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
 import {
-  RpcReplyInterceptor,
-  Tracing,
   RpcServerMetrics,
+  ServiceShutdown,
+  Tracing,
   connectNats,
   createServiceRegistry,
   readinessOf,
   startOpsServer,
   createLogger,
-  createNatsMicroservice,
+  startNatsMicroservice,
   type NatsConnection,
 } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
@@ -20,6 +20,8 @@ import { HealthController } from './health/health.controller.js';
 
 export type { KeyServiceConfig, KeyServiceOverrides } from './config.js';
 export { loadKeyServiceConfig } from './config.js';
+/** The `keys.validate` statement, for the benchmark's bare-SQL baseline. */
+export { validateKeySql } from './keys/api-keys.repository.js';
 
 export interface KeyServiceHandle {
   /** This instance's id, as reported by `keys.health`. */
@@ -38,53 +40,62 @@ export interface KeyServiceHandle {
  */
 export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<KeyServiceHandle> {
   const config = loadKeyServiceConfig(overrides);
-  const logger = createLogger('key-service', config.logLevel, config.logFormat);
+  const logger = createLogger('key-service', config.LOG_LEVEL, config.LOG_FORMAT);
+  const instanceId = `key-service-${randomBase62(10)}`;
 
-  const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
+  const { migrations, encryptedMcps } = await migrate(config.database, config.PLEXMCP_ENCRYPTION_KEYS);
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
   if (encryptedMcps > 0) logger.info({ mcps: encryptedMcps }, 'encrypted upstream headers stored in clear');
 
   let dataSource: DataSource | undefined;
   let eventsConnection: NatsConnection | undefined;
   try {
-    dataSource = await createDataSource(config).initialize();
-    eventsConnection = await connectNats(config.natsUrl, `${config.instanceId}-events`);
-    const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, eventsConnection }),
-      {
-        natsUrl: config.natsUrl,
-        queue: QueueGroups.keyService,
-        name: config.instanceId,
-        logger,
-        shutdownGraceMs: config.shutdownGraceMs,
-      },
-    );
+    dataSource = await createDataSource(config.database).initialize();
+    const nats = { auth: config.natsAuth, role: 'key-service' } as const;
+    const events = await connectNats(config.NATS_URL, `${instanceId}-events`, nats);
+    eventsConnection = events;
+    // Phase 1 (the RPC transport) is the Nest app closing; the data source closes after the rest
+    // (DatabaseModule, on application shutdown).
+    const shutdown = new ServiceShutdown(logger);
+    shutdown.add('close connections', 'event connection', async () => {
+      if (!events.isClosed()) await events.drain();
+    });
     const registry = createServiceRegistry('key-service');
     const tracing = Tracing.fromEnv('key-service');
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, new RpcServerMetrics(registry), tracing));
-    await app.listen();
+    shutdown.add('close connections', 'tracing', () => tracing.shutdown());
+    const app = await startNatsMicroservice(
+      AppModule.register({ config, logger, shutdown, instanceId, nats: events }, dataSource),
+      {
+        natsUrl: config.NATS_URL,
+        nats,
+        queue: QueueGroups.keyService,
+        name: instanceId,
+        logger,
+        shutdownGraceMs: config.KEY_SERVICE_SHUTDOWN_GRACE_MS,
+        metrics: new RpcServerMetrics(registry),
+        tracing,
+      },
+    );
     const health = app.get(HealthController);
     const ops = await startOpsServer({
-      port: config.opsPort,
+      port: config.OPS_PORT,
       registry,
       readiness: async () => readinessOf(await health.health()),
     }).catch(async (err: unknown) => {
       await app.close();
       throw err;
     });
+    // Scraped and probed until the service is gone: it closes with the connections.
+    shutdown.add('close connections', 'ops server', () => ops.close());
     logger.info(
-      { instance_id: config.instanceId, schema: config.dbSchema, ops_port: ops.port },
+      { instance_id: instanceId, schema: config.KEY_SERVICE_DB_SCHEMA, ops_port: ops.port },
       'key-service ready',
     );
     return {
-      instanceId: config.instanceId,
+      instanceId,
       config,
       opsPort: ops.port,
-      close: async () => {
-        await ops.close();
-        await app.close();
-        await tracing.shutdown();
-      },
+      close: () => app.close(),
     };
   } catch (err) {
     if (eventsConnection && !eventsConnection.isClosed()) await eventsConnection.close();

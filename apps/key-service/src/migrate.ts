@@ -5,7 +5,7 @@ import { migrate } from './database/data-source.js';
 /** `pnpm --filter @plexmcp/key-service migrate`: applies pending migrations and exits. */
 async function main(): Promise<void> {
   const config = loadKeyServiceConfig();
-  const { migrations, encryptedMcps } = await migrate(config, config.encryptionKeys);
+  const { migrations, encryptedMcps } = await migrate(config.database, config.PLEXMCP_ENCRYPTION_KEYS);
   process.stdout.write(
     migrations.length === 0
       ? 'key-service: schema is up to date\n'

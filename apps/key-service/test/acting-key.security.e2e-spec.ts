@@ -11,15 +11,7 @@ import {
   mcpViewSchema,
   rotatedKeySchema,
 } from '@plexmcp/contracts';
-import {
-  type Harness,
-  actorOf,
-  createKey,
-  createMcp,
-  createOrg,
-  rejection,
-  startHarness,
-} from './support/harness.js';
+import { type Harness, actorOf, rejection, startHarness } from './support/harness.js';
 
 /**
  * The key-service is the authority, not only the gateway: a NATS caller that names an acting key
@@ -36,16 +28,16 @@ describe('management RPCs decide on the acting key itself', () => {
 
   beforeAll(async () => {
     h = await startHarness('acting');
-    admin = (await createOrg(h, 'Acting')).admin_key;
+    admin = (await h.createOrg({ name: 'Acting' })).admin_key;
     adminActor = actorOf(admin);
-    mcpA = await createMcp(h, adminActor, { name: 'A' });
-    mcpB = await createMcp(h, adminActor, { name: 'B' });
-    narrow = await createKey(h, adminActor, {
+    mcpA = await h.createMcp(adminActor, { name: 'A' });
+    mcpB = await h.createMcp(adminActor, { name: 'B' });
+    narrow = await h.createKey(adminActor, {
       permissions: { mcps: [mcpA.id] },
       scopes: ['keys:read', 'keys:write', 'mcps:write'],
       expires_in: '30d',
     });
-    tester = await createKey(h, adminActor, { mode: 'test', scopes: [...ALL_SCOPES] });
+    tester = await h.createKey(adminActor, { mode: 'test', scopes: [...ALL_SCOPES] });
   });
   afterAll(async () => h.close());
 
@@ -106,15 +98,15 @@ describe('management RPCs decide on the acting key itself', () => {
   });
 
   it('an acting key that was revoked, or named in another organization, acts no more', async () => {
-    const gone = await createKey(h, adminActor, { scopes: ['keys:write'], expires_in: '30d' });
+    const gone = await h.createKey(adminActor, { scopes: ['keys:write'], expires_in: '30d' });
     await h.rpc.call(Subjects.keys.revoke, { actor: adminActor, id: gone.key.id }, apiKeyViewSchema);
-    const err = await rejection(createKey(h, actorOf(gone), { expires_in: '30d' }));
+    const err = await rejection(h.createKey(actorOf(gone), { expires_in: '30d' }));
     expect(err.code).toBe('unauthorized');
     expect(err.message).toBe('API key has been revoked');
 
     // The admin key of this organization, claimed for another one, is no key there.
-    const other = (await createOrg(h, 'Elsewhere')).admin_key;
+    const other = (await h.createOrg({ name: 'Elsewhere' })).admin_key;
     const forged: Actor = { ...adminActor, org_id: other.key.organization_id };
-    expect((await rejection(createKey(h, forged))).code).toBe('unauthorized');
+    expect((await rejection(h.createKey(forged))).code).toBe('unauthorized');
   });
 });

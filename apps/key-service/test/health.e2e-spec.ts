@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, healthReplySchema } from '@plexmcp/contracts';
-import { type Harness, createKey, createOrg, actorOf, startHarness, validate } from './support/harness.js';
+import { type Harness, actorOf, startHarness } from './support/harness.js';
 
 /**
  * `keys.health` checks the database the way `keys.validate` uses it: the named validation statement
@@ -26,16 +26,16 @@ describe('keys.health', () => {
   };
 
   it('reports the database down while validations fail, though SELECT 1 still works, and up again after', async () => {
-    const org = await createOrg(h, 'Healthy');
-    const key = await createKey(h, actorOf(org.admin_key));
+    const org = await h.createOrg({ name: 'Healthy' });
+    const key = await h.createKey(actorOf(org.admin_key));
     // The validation statement is prepared on the pool's connections by real traffic first.
-    expect((await validate(h, key.secret)).status).toBe('active');
+    expect((await h.validate(key.secret)).status).toBe('active');
     expect(await health()).toMatchObject({ status: 'ok', checks: { database: true, nats: true } });
 
     await h.db.query('ALTER TABLE api_keys RENAME TO api_keys_moved_away');
     try {
       await expect(h.db.query('SELECT 1')).resolves.toBeDefined();
-      await expect(validate(h, key.secret)).rejects.toThrow();
+      await expect(h.validate(key.secret)).rejects.toThrow();
       expect(await health()).toMatchObject({ status: 'degraded', checks: { database: false, nats: true } });
       expect(await readyz()).toEqual({
         status: 503,
@@ -50,6 +50,6 @@ describe('keys.health', () => {
       status: 200,
       body: { status: 'ok', checks: { database: true, nats: true } },
     });
-    expect((await validate(h, key.secret)).status).toBe('active');
+    expect((await h.validate(key.secret)).status).toBe('active');
   });
 });

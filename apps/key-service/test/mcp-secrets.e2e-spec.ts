@@ -9,7 +9,7 @@ import {
 } from '@plexmcp/contracts';
 import { Keyring, encryptionKeyIdOf, isEncrypted } from '@plexmcp/service-kit';
 import { TEST_ENCRYPTION_KEY_ID, testEncryptionKeys } from '@plexmcp/service-kit/testing';
-import { type Harness, createAdmin, createMcp, rejection, startHarness } from './support/harness.js';
+import { type Harness, rejection, startHarness } from './support/harness.js';
 
 /** MCP upstream headers at rest: encrypted, bound to their row, and readable only through mcps.resolve. */
 describe('MCP upstream headers at rest', () => {
@@ -32,9 +32,9 @@ describe('MCP upstream headers at rest', () => {
     (await h.rpc.call(Subjects.mcps.resolve, { id }, resolveMcpReplySchema)).route;
 
   it('stores every header value encrypted and gives the gateway the values in clear', async () => {
-    const admin = await createAdmin(h, 'Cipher Co');
+    const admin = await h.createAdmin('Cipher Co');
     const headers = { Authorization: 'Bearer upstream-token-1a2b3c', 'X-Api-Key': 'k-998877' };
-    const mcp = await createMcp(h, admin, { upstream_headers: headers });
+    const mcp = await h.createMcp(admin, { upstream_headers: headers });
 
     const stored = await storedHeaders(mcp.id);
     expect(Object.keys(stored).sort()).toEqual(['Authorization', 'X-Api-Key']);
@@ -63,9 +63,9 @@ describe('MCP upstream headers at rest', () => {
   });
 
   it('refuses a ciphertext copied from another MCP or another header instead of serving it', async () => {
-    const admin = await createAdmin(h, 'Copy Cat');
-    const victim = await createMcp(h, admin, { upstream_headers: { Authorization: 'Bearer victim-secret' } });
-    const attacker = await createMcp(h, admin, { upstream_headers: { Authorization: 'Bearer mine' } });
+    const admin = await h.createAdmin('Copy Cat');
+    const victim = await h.createMcp(admin, { upstream_headers: { Authorization: 'Bearer victim-secret' } });
+    const attacker = await h.createMcp(admin, { upstream_headers: { Authorization: 'Bearer mine' } });
     const sealed = (await storedHeaders(victim.id)).Authorization!;
     await h.db.query('UPDATE mcps SET upstream_headers = $2 WHERE id = $1', [
       attacker.id,
@@ -84,7 +84,7 @@ describe('MCP upstream headers at rest', () => {
   });
 
   it('encrypts header values stored in clear by the previous version when an instance starts', async () => {
-    const admin = await createAdmin(h, 'Legacy Ltd');
+    const admin = await h.createAdmin('Legacy Ltd');
     const legacy = { Authorization: 'Bearer stored-before-encryption', 'X-Tenant': 'tenant-42' };
     // Exactly what the previous version wrote: the JSON object of plaintext values.
     await h.db.query(
@@ -147,8 +147,8 @@ describe('MCP upstream headers at rest', () => {
   });
 
   it('re-encrypts values under an old key and in clear with the first key of a rotated keyring', async () => {
-    const admin = await createAdmin(h, 'Rotate Inc');
-    const mcp = await createMcp(h, admin, { upstream_headers: { Authorization: 'Bearer before-rotation' } });
+    const admin = await h.createAdmin('Rotate Inc');
+    const mcp = await h.createMcp(admin, { upstream_headers: { Authorization: 'Bearer before-rotation' } });
     await h.db.query(
       `INSERT INTO mcps (id, org_id, name, mode, upstream_url, upstream_headers)
        VALUES ('mcp_legacy0003', $1, 'Plain', 'live', 'https://mcp.example.com/p', '{"X-Plain": "in-clear"}')`,

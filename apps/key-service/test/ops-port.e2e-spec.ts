@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError, IdPrefix, Subjects, apiKeyViewSchema, healthReplySchema, newId } from '@plexmcp/contracts';
-import { type Harness, actorOf, createOrg, startHarness } from './support/harness.js';
+import { type Harness, actorOf, startHarness } from './support/harness.js';
 
 /** The key-service's ops HTTP server: Prometheus metrics and the orchestrator's probes. */
 describe('key-service ops port', () => {
@@ -26,7 +26,7 @@ describe('key-service ops port', () => {
 
   it('/metrics times every RPC by subject and outcome, beside the standard process metrics', async () => {
     await h.rpc.call(Subjects.keys.health, {}, healthReplySchema);
-    const org = await createOrg(h, 'Metrics');
+    const org = await h.createOrg({ name: 'Metrics' });
     const actor = actorOf(org.admin_key);
     await expect(
       h.rpc.call(Subjects.keys.get, { actor, id: newId(IdPrefix.Key) }, apiKeyViewSchema),

@@ -11,17 +11,7 @@ import {
   mcpViewSchema,
   rotatedKeySchema,
 } from '@plexmcp/contracts';
-import {
-  type Harness,
-  actorOf,
-  createKey,
-  createMcp,
-  createAdmin,
-  createOrg,
-  rejection,
-  startHarness,
-  validate,
-} from './support/harness.js';
+import { type Harness, actorOf, rejection, startHarness } from './support/harness.js';
 
 /** A management call is confined to the acting key's organization: other orgs' things do not exist. */
 describe('organization isolation', () => {
@@ -33,11 +23,11 @@ describe('organization isolation', () => {
 
   beforeAll(async () => {
     h = await startHarness('isolation');
-    adminA = await createAdmin(h, 'Org A');
-    const orgB = await createOrg(h, 'Org B');
+    adminA = await h.createAdmin('Org A');
+    const orgB = await h.createOrg({ name: 'Org B' });
     adminB = actorOf(orgB.admin_key);
-    keyB = await createKey(h, adminB, { name: 'B worker' });
-    mcpB = await createMcp(h, adminB, { name: 'B tools' });
+    keyB = await h.createKey(adminB, { name: 'B worker' });
+    mcpB = await h.createMcp(adminB, { name: 'B tools' });
   });
   afterAll(async () => {
     await h?.close();
@@ -57,7 +47,7 @@ describe('organization isolation', () => {
     for (const call of calls) expect((await rejection(call)).code).toBe('not_found');
     const own = await h.rpc.call(Subjects.keys.get, { actor: adminB, id: keyB.key.id }, apiKeyViewSchema);
     expect(own).toMatchObject({ name: 'B worker', status: 'active', rotated_to: null });
-    expect((await validate(h, keyB.secret)).status).toBe('active');
+    expect((await h.validate(keyB.secret)).status).toBe('active');
   });
 
   it("org A cannot get, update or delete org B's MCP", async () => {
@@ -91,7 +81,7 @@ describe('organization isolation', () => {
   });
 
   it("org A cannot grant its keys org B's MCP", async () => {
-    const err = await rejection(createKey(h, adminA, { permissions: { mcps: [mcpB.id] } }));
+    const err = await rejection(h.createKey(adminA, { permissions: { mcps: [mcpB.id] } }));
     expect(err.code).toBe('validation_error');
     expect(err.details).toEqual([
       { field: 'body.permissions.mcps.0', message: 'no such MCP in this organization' },
@@ -99,17 +89,17 @@ describe('organization isolation', () => {
   });
 
   it('a key cannot hand out more than it holds', async () => {
-    const limited = await createKey(h, adminA, { scopes: ['keys:write'], mode: 'test' });
+    const limited = await h.createKey(adminA, { scopes: ['keys:write'], mode: 'test' });
     const actor = actorOf(limited);
     expect(
-      (await rejection(createKey(h, actor, { scopes: ['keys:write', 'mcps:write'], mode: 'test' }))).code,
+      (await rejection(h.createKey(actor, { scopes: ['keys:write', 'mcps:write'], mode: 'test' }))).code,
     ).toBe('forbidden');
-    expect((await rejection(createKey(h, actor, { mode: 'live' }))).code).toBe('forbidden');
+    expect((await rejection(h.createKey(actor, { mode: 'live' }))).code).toBe('forbidden');
     // Nor a key that outlives it (it has the default 90 days; a child asking for 90 more is refused).
-    expect((await rejection(createKey(h, actor, { scopes: ['keys:write'], mode: 'test' }))).message).toMatch(
+    expect((await rejection(h.createKey(actor, { scopes: ['keys:write'], mode: 'test' }))).message).toMatch(
       /expires after the calling key/,
     );
-    const created = await createKey(h, actor, { scopes: ['keys:write'], mode: 'test', expires_in: '30d' });
+    const created = await h.createKey(actor, { scopes: ['keys:write'], mode: 'test', expires_in: '30d' });
     expect(created.key.scopes).toEqual(['keys:write']);
   });
 });

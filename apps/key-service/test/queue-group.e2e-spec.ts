@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Subjects, healthReplySchema } from '@plexmcp/contracts';
 import type { KeyServiceHandle } from '../src/index.js';
-import { type Harness, createOrg, startHarness, validate } from './support/harness.js';
+import { type Harness, startHarness } from './support/harness.js';
 
 /** Instances share the `key-service` queue group: each request goes to exactly one of them. */
 describe('several key-service instances', () => {
@@ -12,7 +12,7 @@ describe('several key-service instances', () => {
   beforeAll(async () => {
     h = await startHarness('queue');
     second = await h.startInstance();
-    secret = (await createOrg(h, 'Queue')).admin_key.secret;
+    secret = (await h.createOrg({ name: 'Queue' })).admin_key.secret;
   });
   afterAll(async () => {
     await h?.close();
@@ -33,7 +33,7 @@ describe('several key-service instances', () => {
     const worker = async () => {
       while (!stop) {
         try {
-          expect((await validate(h, secret)).status).toBe('active');
+          expect((await h.validate(secret)).status).toBe('active');
           answered++;
         } catch (err) {
           failures.push(err);
@@ -45,7 +45,7 @@ describe('several key-service instances', () => {
     await h.service.close();
     const afterStop = answered;
     // Keep the load on until the survivor has answered a good number of requests on its own.
-    while (answered < afterStop + 200) await validate(h, secret).then(() => answered++);
+    while (answered < afterStop + 200) await h.validate(secret).then(() => answered++);
     stop = true;
     await Promise.all(workers);
     expect(failures).toEqual([]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Actor, Subjects, mcpViewSchema } from '@plexmcp/contracts';
-import { type Harness, createAdmin, createMcp, rejection, startHarness } from './support/harness.js';
+import { type Harness, rejection, startHarness } from './support/harness.js';
 
 /** Loopback, private and metadata forms of upstream URLs, as an attacker would write them. */
 const LOOPBACK_URLS = [
@@ -42,8 +42,8 @@ describe('MCP upstream URLs (key-service over NATS)', () => {
   beforeAll(async () => {
     closed = await startHarness('upstream_closed', { mcpUpstreamAllowedNetworks: [] });
     open = await startHarness('upstream_open');
-    closedAdmin = await createAdmin(closed, 'Closed');
-    openAdmin = await createAdmin(open, 'Open');
+    closedAdmin = await closed.createAdmin('Closed');
+    openAdmin = await open.createAdmin('Open');
   });
   afterAll(async () => {
     await closed?.close();
@@ -57,7 +57,7 @@ describe('MCP upstream URLs (key-service over NATS)', () => {
     const before = await countMcps(closed);
     for (const url of [...LOOPBACK_URLS, ...PRIVATE_URLS]) {
       const err = await rejection(
-        createMcp(closed, closedAdmin, { upstream_url: url }),
+        closed.createMcp(closedAdmin, { upstream_url: url }),
         `${url} was accepted`,
       );
       expect([url, err.code]).toEqual([url, 'validation_error']);
@@ -75,7 +75,7 @@ describe('MCP upstream URLs (key-service over NATS)', () => {
       [open, openAdmin],
     ] as const) {
       for (const url of METADATA_URLS) {
-        const err = await rejection(createMcp(h, admin, { upstream_url: url }), `${url} was accepted`);
+        const err = await rejection(h.createMcp(admin, { upstream_url: url }), `${url} was accepted`);
         expect([url, err.code]).toEqual([url, 'validation_error']);
         expect(err.message).toContain('MCP_UPSTREAM_ALLOWED_NETWORKS cannot allow');
       }
@@ -84,20 +84,20 @@ describe('MCP upstream URLs (key-service over NATS)', () => {
 
   it('accepts loopback upstreams inside MCP_UPSTREAM_ALLOWED_NETWORKS, and public ones anywhere', async () => {
     for (const url of LOOPBACK_URLS) {
-      const mcp = await createMcp(open, openAdmin, { upstream_url: url });
+      const mcp = await open.createMcp(openAdmin, { upstream_url: url });
       expect(mcp.upstream_url).toBe(url);
     }
-    expect((await createMcp(closed, closedAdmin, { upstream_url: 'https://8.8.8.8/mcp' })).id).toMatch(
+    expect((await closed.createMcp(closedAdmin, { upstream_url: 'https://8.8.8.8/mcp' })).id).toMatch(
       /^mcp_/,
     );
     // A name that does not resolve here is left to the gateway, which checks each connection.
-    expect((await createMcp(closed, closedAdmin, { upstream_url: 'https://mcp.invalid/mcp' })).id).toMatch(
+    expect((await closed.createMcp(closedAdmin, { upstream_url: 'https://mcp.invalid/mcp' })).id).toMatch(
       /^mcp_/,
     );
   });
 
   it('refuses an update that points an existing MCP at a private address, and keeps the old one', async () => {
-    const mcp = await createMcp(closed, closedAdmin, { upstream_url: 'https://8.8.4.4/mcp' });
+    const mcp = await closed.createMcp(closedAdmin, { upstream_url: 'https://8.8.4.4/mcp' });
     for (const url of ['http://127.0.0.1:3000/metrics', 'http://169.254.169.254/']) {
       const err = await rejection(
         closed.rpc.call(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateApiKey, hashApiKey } from '@plexmcp/contracts';
 import { validateKeySql } from '../src/keys/api-keys.repository.js';
-import { type Harness, createOrg, startHarness } from './support/harness.js';
+import { type Harness, startHarness } from './support/harness.js';
 
 interface PlanNode {
   'Node Type': string;
@@ -20,7 +20,7 @@ describe('keys.validate query plan', () => {
 
   beforeAll(async () => {
     h = await startHarness('plan');
-    await createOrg(h, 'Planned');
+    await h.createOrg({ name: 'Planned' });
     // A realistic population: 2,000 organizations with 10 keys each, then fresh statistics.
     await h.db.query(`
       INSERT INTO organizations (id, name)

@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type Actor, type AppError, Subjects } from '@plexmcp/contracts';
 import { z } from 'zod';
-import {
-  type Harness,
-  createAdmin,
-  createKey,
-  createMcp,
-  rejection,
-  startHarness,
-} from './support/harness.js';
+import { type Harness, rejection, startHarness } from './support/harness.js';
 
 /** Bad input is refused at the boundary with the offending field named, and writes nothing. */
 describe('input validation', () => {
@@ -33,9 +26,9 @@ describe('input validation', () => {
 
   beforeAll(async () => {
     h = await startHarness('validation');
-    admin = await createAdmin(h, 'Validation');
-    keyId = (await createKey(h, admin)).key.id;
-    mcpId = (await createMcp(h, admin)).id;
+    admin = await h.createAdmin('Validation');
+    keyId = (await h.createKey(admin)).key.id;
+    mcpId = (await h.createMcp(admin)).id;
   });
   afterAll(async () => {
     await h?.close();

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import {
-  ConfigError,
+  requireDatabaseUrl,
   baseServiceEnv,
   booleanSchema,
   encryptionKeysSchema,
-  loadConfig,
+  defineServiceConfig,
+  type ServiceConfigOverrides,
   msSchema,
   opsPortSchema,
   intSchema,
@@ -28,7 +29,9 @@ const retryScheduleSchema = z
  * Environment of the usage-service (validated once at start-up; a bad value stops the process
  * with a message naming the variable).
  *
- * - NATS_URL, LOG_LEVEL, LOG_FORMAT (`json` or `pretty`): shared by every service.
+ * - NATS_URL, the NATS credentials (NATS_USER/NATS_PASSWORD, NATS_CREDS, NATS_TOKEN, NATS_TLS_*),
+ *   LOG_LEVEL, LOG_FORMAT (`json` or `pretty`): shared by every service.
+ * - USAGE_STREAM_REPLICAS (1): replicas of the USAGE JetStream stream (1–5; 3 on a NATS cluster).
  * - DATABASE_URL / USAGE_SERVICE_DATABASE_URL: Postgres (the latter wins); USAGE_SERVICE_DB_SCHEMA
  *   the schema owning every table (default `usage_service`).
  * - INGEST_BATCH_SIZE (default 2000): events committed per transaction; INGEST_BATCH_WAIT_MS
@@ -103,46 +106,39 @@ export const usageServiceEnvSchema = z.object({
   GEOIP_DATABASE_PATH: z.string().min(1).optional(),
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
   OPS_PORT: opsPortSchema(9102),
+  USAGE_STREAM_REPLICAS: intSchema(1, 1, 5),
 });
 export type UsageServiceEnv = z.infer<typeof usageServiceEnvSchema>;
 
-export interface UsageServiceConfig extends UsageServiceEnv {
-  databaseUrl: string;
-}
+/**
+ * Settings tests (and embedders) pass instead of environment variables, and the variable each one
+ * sets; any other variable of `usageServiceEnvSchema` can be passed by name under `env`.
+ */
+const usageServiceAliases = {
+  natsUrl: 'NATS_URL',
+  databaseUrl: 'USAGE_SERVICE_DATABASE_URL',
+  dbSchema: 'USAGE_SERVICE_DB_SCHEMA',
+  logLevel: 'LOG_LEVEL',
+  webhookAllowPrivateNetworks: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+  /** `id:base64,…` (tests use `testEncryptionKeys()`). */
+  encryptionKeys: 'PLEXMCP_ENCRYPTION_KEYS',
+  /** Tests pass 0. */
+  opsPort: 'OPS_PORT',
+} as const;
 
-/** Settings tests (and embedders) pass instead of environment variables. */
-export interface BootstrapOverrides {
-  natsUrl?: string;
-  databaseUrl?: string;
-  dbSchema?: string;
-  logLevel?: string;
-  webhookAllowPrivateNetworks?: boolean;
-  /** OPS_PORT (tests pass 0). */
-  opsPort?: number;
-  /** `PLEXMCP_ENCRYPTION_KEYS`: `id:base64,…` (tests use `testEncryptionKeys()`). */
-  encryptionKeys?: string;
-  /** Any other variable of `usageServiceEnvSchema`, by name, as an env string. */
-  env?: Partial<Record<keyof UsageServiceEnv, string>>;
-}
+export const loadUsageServiceConfig = defineServiceConfig({
+  schema: usageServiceEnvSchema,
+  aliases: usageServiceAliases,
+  derive: (env) => ({
+    databaseUrl: requireDatabaseUrl(
+      { variable: 'USAGE_SERVICE_DATABASE_URL', value: env.USAGE_SERVICE_DATABASE_URL },
+      env.DATABASE_URL,
+    ),
+  }),
+});
 
-export function loadUsageServiceConfig(
-  overrides: BootstrapOverrides = {},
-  env: NodeJS.ProcessEnv = process.env,
-): UsageServiceConfig {
-  const merged: NodeJS.ProcessEnv = { ...env, ...overrides.env };
-  if (overrides.natsUrl !== undefined) merged.NATS_URL = overrides.natsUrl;
-  if (overrides.databaseUrl !== undefined) merged.USAGE_SERVICE_DATABASE_URL = overrides.databaseUrl;
-  if (overrides.dbSchema !== undefined) merged.USAGE_SERVICE_DB_SCHEMA = overrides.dbSchema;
-  if (overrides.logLevel !== undefined) merged.LOG_LEVEL = overrides.logLevel;
-  if (overrides.opsPort !== undefined) merged.OPS_PORT = String(overrides.opsPort);
-  if (overrides.encryptionKeys !== undefined) merged.PLEXMCP_ENCRYPTION_KEYS = overrides.encryptionKeys;
-  if (overrides.webhookAllowPrivateNetworks !== undefined) {
-    merged.WEBHOOK_ALLOW_PRIVATE_NETWORKS = String(overrides.webhookAllowPrivateNetworks);
-  }
-  const config = loadConfig(usageServiceEnvSchema, merged);
-  const databaseUrl = config.USAGE_SERVICE_DATABASE_URL ?? config.DATABASE_URL;
-  if (!databaseUrl) {
-    throw new ConfigError(['DATABASE_URL: required (or USAGE_SERVICE_DATABASE_URL)']);
-  }
-  return { ...config, databaseUrl };
-}
+export type UsageServiceConfig = ReturnType<typeof loadUsageServiceConfig>;
+export type BootstrapOverrides = ServiceConfigOverrides<
+  typeof usageServiceEnvSchema,
+  keyof typeof usageServiceAliases
+>;

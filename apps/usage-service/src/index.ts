@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { QueueGroups, randomBase62 } from '@plexmcp/contracts';
 import {
-  RpcReplyInterceptor,
+  ServiceShutdown,
+  Tables,
+  TransactionRunner,
   Tracing,
   connectNats,
   createLogger,
-  createNatsMicroservice,
   readinessOf,
+  startNatsMicroservice,
   startOpsServer,
 } from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
@@ -15,6 +17,7 @@ import { type BootstrapOverrides, loadUsageServiceConfig } from './config.js';
 import { openUsageDatabase } from './database/data-source.js';
 import { HealthController } from './health/health.controller.js';
 import { IngestConsumer } from './ingest/ingest.consumer.js';
+import { DATA_SOURCE, GEOIP, METRICS } from './tokens.js';
 import { UsageMetrics } from './usage-metrics.js';
 
 export type { BootstrapOverrides } from './config.js';
@@ -46,21 +49,43 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
     logger.info({ webhooks: encryptedWebhooks }, 'encrypted webhook signing secrets stored in clear');
   }
   const geo = await GeoIpService.open(config.GEOIP_DATABASE_PATH);
-  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`);
+  const nats = { auth: config.natsAuth, role: 'usage-service' } as const;
+  const nc = await connectNats(config.NATS_URL, `${instanceId}-jetstream`, nats);
   const metrics = new UsageMetrics();
+  const tracing = Tracing.fromEnv('usage-service');
   try {
-    const app = await createNatsMicroservice(
-      AppModule.register({ config, logger, dataSource, nc, geo, instanceId, metrics }),
+    // Phase 1 (the RPC transport) is the Nest app closing; the features register their parts.
+    const shutdown = new ServiceShutdown(logger);
+    shutdown.add('close connections', 'NATS and Postgres', async () => {
+      await nc.drain().catch(() => undefined);
+      await dataSource.destroy();
+    });
+    shutdown.add('close connections', 'tracing', () => tracing.shutdown());
+    const app = await startNatsMicroservice(
+      AppModule.register({
+        config,
+        logger,
+        shutdown,
+        instanceId,
+        nats: nc,
+        values: [
+          { provide: DATA_SOURCE, useValue: dataSource },
+          { provide: Tables, useValue: new Tables(dataSource) },
+          { provide: TransactionRunner, useValue: new TransactionRunner(dataSource) },
+          { provide: GEOIP, useValue: geo },
+          { provide: METRICS, useValue: metrics },
+        ],
+      }),
       {
         natsUrl: config.NATS_URL,
+        nats,
         queue: QueueGroups.usageService,
         name: instanceId,
         logger,
+        metrics: metrics.rpc,
+        tracing,
       },
     );
-    const tracing = Tracing.fromEnv('usage-service');
-    app.useGlobalInterceptors(new RpcReplyInterceptor(logger, metrics.rpc, tracing));
-    await app.listen();
     metrics.observeIngest(app.get(IngestConsumer).stats);
     const health = app.get(HealthController);
     const ops = await startOpsServer({
@@ -71,6 +96,8 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       await app.close();
       throw err;
     });
+    // Scraped and probed until the service is gone: it closes with the connections.
+    shutdown.add('close connections', 'ops server', () => ops.close());
     logger.info(
       { instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA, ops_port: ops.port },
       'usage-service started',
@@ -82,17 +109,13 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
       opsPort: ops.port,
       close: () =>
         (closing ??= (async () => {
-          await ops.close();
           await app.close();
-          await tracing.shutdown();
-          await nc.drain().catch(() => undefined);
-          await dataSource.destroy();
           logger.info({ instance_id: instanceId }, 'usage-service stopped');
         })()),
     };
   } catch (err) {
     await nc.close().catch(() => undefined);
-    await dataSource.destroy();
+    if (dataSource.isInitialized) await dataSource.destroy();
     throw err;
   }
 }

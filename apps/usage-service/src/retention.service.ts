@@ -1,43 +1,44 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from './config.js';
 import { LimitsRepository } from './limits/limits.repository.js';
-import { CONFIG, LOGGER } from './tokens.js';
+import { DATA_SOURCE } from './tokens.js';
 import { UsageRepository } from './usage/usage.repository.js';
 
 const DAY_MS = 86_400_000;
 
-/** Drops aggregates, remembered event ids and old limit counters past their retention. */
+/**
+ * Drops aggregates, remembered event ids and old limit counters past their retention (every
+ * RETENTION_SWEEP_MS); one instance at a time cluster-wide (the others skip the round).
+ */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-
+export class RetentionService {
   constructor(
     private readonly usage: UsageRepository,
     private readonly limits: LimitsRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.RETENTION_SWEEP_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
 
   async sweep(now = Date.now()): Promise<void> {
     try {
-      await this.usage.prune('minute', new Date(now - this.config.USAGE_RETENTION_MINUTE_DAYS * DAY_MS));
-      await this.usage.prune('hour', new Date(now - this.config.USAGE_RETENTION_HOUR_DAYS * DAY_MS));
-      await this.usage.prune('day', new Date(now - this.config.USAGE_RETENTION_DAY_DAYS * DAY_MS));
-      const before = new Date(now - this.config.DEDUP_RETENTION_HOURS * 3_600_000);
-      while ((await this.usage.pruneEventIds(before, 50_000)) === 50_000);
-      await this.limits.pruneCounters(new Date(now - 62 * DAY_MS));
+      await withClusterLock(this.dataSource, `${this.config.USAGE_SERVICE_DB_SCHEMA}:retention`, () =>
+        this.prune(now),
+      );
     } catch (err) {
       this.logger.warn({ err }, 'retention sweep failed');
     }
+  }
+
+  private async prune(now: number): Promise<void> {
+    await this.usage.prune('minute', new Date(now - this.config.USAGE_RETENTION_MINUTE_DAYS * DAY_MS));
+    await this.usage.prune('hour', new Date(now - this.config.USAGE_RETENTION_HOUR_DAYS * DAY_MS));
+    await this.usage.prune('day', new Date(now - this.config.USAGE_RETENTION_DAY_DAYS * DAY_MS));
+    const before = new Date(now - this.config.DEDUP_RETENTION_HOURS * 3_600_000);
+    while ((await this.usage.pruneEventIds(before, 50_000)) === 50_000);
+    await this.limits.pruneCounters(new Date(now - 62 * DAY_MS));
   }
 }

@@ -1,8 +1,7 @@
-/** Injection tokens of the process-wide resources bootstrap() opens before Nest starts. */
-export const CONFIG = 'USAGE_SERVICE_CONFIG';
-export const LOGGER = 'USAGE_SERVICE_LOGGER';
-export const DATA_SOURCE = 'USAGE_SERVICE_DATA_SOURCE';
-export const NATS_CONNECTION = 'USAGE_SERVICE_NATS_CONNECTION';
-export const GEOIP = 'USAGE_SERVICE_GEOIP';
-export const INSTANCE_ID = 'USAGE_SERVICE_INSTANCE_ID';
-export const METRICS = 'USAGE_SERVICE_METRICS';
+/**
+ * Injection tokens of the usage-service's own process-wide resources, opened by bootstrap() before
+ * Nest starts. Config, logger, NATS connection and instance id use service-kit's `SERVICE_*`.
+ */
+export const DATA_SOURCE = Symbol('USAGE_SERVICE_DATA_SOURCE');
+export const GEOIP = Symbol('USAGE_SERVICE_GEOIP');
+export const METRICS = Symbol('USAGE_SERVICE_METRICS');

@@ -1,9 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  alertPageSchema,
   alertViewSchema,
-  createdWebhookSchema,
   healthReplySchema,
   limitBlocksReplySchema,
   Subjects,
@@ -15,93 +12,40 @@ import {
   webhookPageSchema,
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
+import { freePort, waitFor, type ReceivedRequest, WebhookReceiver } from '@plexmcp/service-kit/testing';
+import { type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
 import {
-  createTestSchema,
-  freePort,
-  type IsolatedNats,
-  startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
-  waitFor,
-} from '@plexmcp/service-kit/testing';
-import { bootstrap, type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
-import {
-  EventPublisher,
   GERMAN_IP,
   US_IP,
   newKeyId,
   newOrgId,
   queryUsage,
   requestEvent,
+  type UsageBed,
+  startUsageBed,
+  createWebhook,
+  listAlerts,
 } from './support/fixtures.js';
 
-interface Received {
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A customer's webhook endpoint on a free local port; `status` decides the answer. */
-class Receiver {
-  readonly received: Received[] = [];
-  status = 200;
-  private server: Server | null = null;
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hooks`;
-  }
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, body });
-        res.writeHead(this.status).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = null;
-  }
-
-  ofType(type: string): Received[] {
-    return this.received.filter((r) => (JSON.parse(r.body) as { type: string }).type === type);
-  }
-}
-
-function expectSigned(secret: string, r: Received): void {
+function expectSigned(secret: string, r: ReceivedRequest): void {
   const timestamp = Number(r.headers['webhook-timestamp']);
   expect(Math.abs(Date.now() / 1000 - timestamp)).toBeLessThan(60);
   expect(verifyWebhook(secret, webhookHeadersOf(r.headers), r.body)).toBe(true);
 }
 
 describe('limits, anomaly alerts and webhooks', () => {
-  let nats: IsolatedNats;
-  let schema: Awaited<ReturnType<typeof createTestSchema>>;
-  let publisher: EventPublisher;
+  let bed: UsageBed;
   let rpc: NatsRpcClient;
   let service: UsageServiceHandle;
-  const receiver = new Receiver(0);
+  const receiver = new WebhookReceiver({ status: 200 });
   let secret: string;
   const org = newOrgId();
   const actor = { org_id: org, key_id: null, ip: null };
 
   const start = () =>
-    bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema.schema,
+    bed.start({
       logLevel: 'warn',
       webhookAllowPrivateNetworks: true,
-      encryptionKeys: testEncryptionKeys(),
       env: {
         ANOMALY_EVAL_MS: '100',
         LIMITS_SWEEP_MS: '100',
@@ -111,27 +55,18 @@ describe('limits, anomaly alerts and webhooks', () => {
     });
 
   beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_alerts');
-    publisher = await EventPublisher.connect(nats.url);
-    rpc = publisher.rpc();
-    (receiver as { port: number }).port = await freePort();
+    bed = await startUsageBed('usage_alerts');
+    rpc = bed.rpc;
     await receiver.start();
     service = await start();
-    const created = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: receiver.url } },
-      createdWebhookSchema,
-    );
+    const created = await createWebhook(rpc, actor, { url: receiver.url });
     secret = created.secret;
   });
 
   afterAll(async () => {
     await service?.close();
     await receiver.stop();
-    await publisher?.close();
-    await nats?.stop();
-    await schema?.drop();
+    await bed?.close();
   });
 
   it('returns the signing secret once, in the Standard Webhooks format', async () => {
@@ -147,20 +82,16 @@ describe('limits, anomaly alerts and webhooks', () => {
 
   it('raises exactly one new_location alert when a key used from Germany is then used from the US, and delivers it signed', async () => {
     const key = newKeyId();
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 1);
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 3 }, () => requestEvent({ org_id: org, key_id: key, client_ip: US_IP })),
     );
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 5);
 
     const alerts = await waitFor(async () => {
-      const page = await rpc.call(
-        UsageSubjects.alerts.list,
-        { actor, query: { limit: 50, key_id: key } },
-        alertPageSchema,
-      );
+      const page = await listAlerts(rpc, actor, { limit: 50, key_id: key });
       return page.items.length > 0 ? page.items : null;
     });
     expect(alerts).toHaveLength(1);
@@ -190,7 +121,7 @@ describe('limits, anomaly alerts and webhooks', () => {
 
   it('raises one error_spike for a burst of 5xx, however long the burst lasts', async () => {
     const key = newKeyId();
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 40 }, () => requestEvent({ org_id: org, key_id: key, status: 503 })),
     );
     const delivery = await waitFor(() =>
@@ -199,15 +130,11 @@ describe('limits, anomaly alerts and webhooks', () => {
         .find((r) => (JSON.parse(r.body) as { data: { key_id: string } }).data.key_id === key),
     );
     expectSigned(secret, delivery);
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 40 }, () => requestEvent({ org_id: org, key_id: key, status: 500 })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).errors['5xx'] === 80);
-    const page = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key, type: 'error_spike' } },
-      alertPageSchema,
-    );
+    const page = await listAlerts(rpc, actor, { limit: 50, key_id: key, type: 'error_spike' });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]!.details).toMatchObject({ window_errors: 40, error_rate: 1 });
   });
@@ -216,25 +143,25 @@ describe('limits, anomaly alerts and webhooks', () => {
     const key = newKeyId();
     const testKey = newKeyId();
     const seen: UsageEvent[] = [];
-    const sub = publisher.nc.subscribe(Subjects.usageEvents.wildcard, {
+    const sub = bed.publisher.nc.subscribe(Subjects.usageEvents.wildcard, {
       callback: (_err, msg) => {
         seen.push(usageEventSchema.parse(msg.json()));
       },
     });
     const limited = { usage_limit: { requests: 10, period: 'day' as const } };
     // A test key with the same limit is tracked, never billed, never blocked.
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 15 }, () =>
         requestEvent({ org_id: org, key_id: testKey, mode: 'test', ...limited }),
       ),
     );
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 9 }, () => requestEvent({ org_id: org, key_id: key, ...limited })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 9);
     expect(seen).toHaveLength(0);
 
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, ...limited })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, ...limited })]);
     const reached = await waitFor(() =>
       seen.find((e) => e.type === 'usage.limit_reached' && e.block.key_id === key),
     );
@@ -259,23 +186,23 @@ describe('limits, anomaly alerts and webhooks', () => {
 
   it('counts requests made before a limit was set, and blocks an organization at its monthly limit', async () => {
     const seen: UsageEvent[] = [];
-    const sub = publisher.nc.subscribe(Subjects.usageEvents.limitReached, {
+    const sub = bed.publisher.nc.subscribe(Subjects.usageEvents.limitReached, {
       callback: (_err, msg) => {
         seen.push(usageEventSchema.parse(msg.json()));
       },
     });
     const key = newKeyId();
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 5 }, () => requestEvent({ org_id: org, key_id: key, usage_limit: null })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 5);
     const limit = { usage_limit: { requests: 8, period: 'month' as const } };
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 2 }, () => requestEvent({ org_id: org, key_id: key, ...limit })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 7);
     expect(seen.filter((e) => e.block.key_id === key)).toHaveLength(0);
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, ...limit })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, ...limit })]);
     const keyBlock = await waitFor(() => seen.find((e) => e.block.key_id === key));
     const now = new Date();
     expect(keyBlock.block.reset_at).toBe(
@@ -284,12 +211,12 @@ describe('limits, anomaly alerts and webhooks', () => {
 
     const otherOrg = newOrgId();
     const orgLimited = { org_monthly_limit: 20 };
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 19 }, () => requestEvent({ org_id: otherOrg, key_id: newKeyId(), ...orgLimited })),
     );
     await waitFor(async () => (await queryUsage(rpc, otherOrg)).total_requests === 19);
     expect(seen.filter((e) => e.block.org_id === otherOrg)).toHaveLength(0);
-    await publisher.publish([requestEvent({ org_id: otherOrg, key_id: newKeyId(), ...orgLimited })]);
+    await bed.publisher.publish([requestEvent({ org_id: otherOrg, key_id: newKeyId(), ...orgLimited })]);
     const orgBlock = await waitFor(() => seen.find((e) => e.block.org_id === otherOrg));
     expect(orgBlock.block).toMatchObject({ scope: 'org', key_id: null });
     sub.unsubscribe();
@@ -298,24 +225,20 @@ describe('limits, anomaly alerts and webhooks', () => {
   it('warns once that a key expires within 7 days', async () => {
     const key = newKeyId();
     const expiresAt = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    await publisher.publish(
+    await bed.publisher.publish(
       Array.from({ length: 3 }, () => requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })),
     );
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 3);
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, expires_at: expiresAt })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 4);
-    const page = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key } },
-      alertPageSchema,
-    );
+    const page = await listAlerts(rpc, actor, { limit: 50, key_id: key });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({
       type: 'key_expiring',
       details: { expires_at: expiresAt, days_left: 2 },
     });
     const farKey = newKeyId();
-    await publisher.publish([
+    await bed.publisher.publish([
       requestEvent({
         org_id: org,
         key_id: farKey,
@@ -323,11 +246,7 @@ describe('limits, anomaly alerts and webhooks', () => {
       }),
     ]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: farKey })).total_requests === 1);
-    const none = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: farKey } },
-      alertPageSchema,
-    );
+    const none = await listAlerts(rpc, actor, { limit: 50, key_id: farKey });
     expect(none.items).toHaveLength(0);
   });
 
@@ -342,21 +261,15 @@ describe('limits, anomaly alerts and webhooks', () => {
         occurred_at: new Date(now - 10 * 60_000 - i * 30_000).toISOString(),
       }),
     );
-    await publisher.publish(history);
+    await bed.publisher.publish(history);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 240);
-    const quiet = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 50, key_id: key } },
-      alertPageSchema,
-    );
+    const quiet = await listAlerts(rpc, actor, { limit: 50, key_id: key });
     expect(quiet.items).toHaveLength(0);
-    await publisher.publish(Array.from({ length: 600 }, () => requestEvent({ org_id: org, key_id: key })));
+    await bed.publisher.publish(
+      Array.from({ length: 600 }, () => requestEvent({ org_id: org, key_id: key })),
+    );
     const alerts = await waitFor(async () => {
-      const page = await rpc.call(
-        UsageSubjects.alerts.list,
-        { actor, query: { limit: 50, key_id: key, type: 'request_spike' } },
-        alertPageSchema,
-      );
+      const page = await listAlerts(rpc, actor, { limit: 50, key_id: key, type: 'request_spike' });
       return page.items.length > 0 ? page.items : null;
     });
     expect(alerts).toHaveLength(1);
@@ -364,16 +277,12 @@ describe('limits, anomaly alerts and webhooks', () => {
   });
 
   it('keeps retrying a receiver that is down and delivers once it is back', async () => {
-    const down = new Receiver(await freePort());
-    const created = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: down.url, events: ['alert.new_location'] } },
-      createdWebhookSchema,
-    );
+    const down = new WebhookReceiver({ port: await freePort(), status: 200 });
+    const created = await createWebhook(rpc, actor, { url: down.url, events: ['alert.new_location'] });
     const key = newKeyId();
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: US_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: US_IP })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 1);
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
 
     const failing = await waitFor(async () => {
       const page = await rpc.call(
@@ -407,15 +316,11 @@ describe('limits, anomaly alerts and webhooks', () => {
   });
 
   it('disables an endpoint that answers 410 Gone', async () => {
-    const gone = new Receiver(await freePort());
+    const gone = new WebhookReceiver({ port: await freePort(), status: 200 });
     gone.status = 410;
     await gone.start();
     try {
-      const created = await rpc.call(
-        UsageSubjects.webhooks.create,
-        { actor, body: { url: gone.url } },
-        createdWebhookSchema,
-      );
+      const created = await createWebhook(rpc, actor, { url: gone.url });
       const queued = await rpc.call(
         UsageSubjects.webhooks.test,
         { actor, id: created.webhook.id },
@@ -438,11 +343,7 @@ describe('limits, anomaly alerts and webhooks', () => {
   });
 
   it('acknowledges alerts and keeps other organizations out', async () => {
-    const open = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 1, status: 'open' } },
-      alertPageSchema,
-    );
+    const open = await listAlerts(rpc, actor, { limit: 1, status: 'open' });
     const alert = open.items[0]!;
     const stranger = { org_id: newOrgId(), key_id: null, ip: null };
     await expect(
@@ -452,31 +353,19 @@ describe('limits, anomaly alerts and webhooks', () => {
     });
     const acked = await rpc.call(UsageSubjects.alerts.ack, { actor, id: alert.id }, alertViewSchema);
     expect(acked).toMatchObject({ id: alert.id, status: 'acknowledged' });
-    const stillOpen = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor, query: { limit: 100, status: 'open' } },
-      alertPageSchema,
-    );
+    const stillOpen = await listAlerts(rpc, actor, { limit: 100, status: 'open' });
     expect(stillOpen.items.some((a) => a.id === alert.id)).toBe(false);
-    const foreign = await rpc.call(
-      UsageSubjects.alerts.list,
-      { actor: stranger, query: { limit: 100 } },
-      alertPageSchema,
-    );
+    const foreign = await listAlerts(rpc, stranger, { limit: 100 });
     expect(foreign.items).toHaveLength(0);
   });
 
   it('delivers a pending delivery after the service restarts', async () => {
-    const later = new Receiver(await freePort());
-    const created = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: later.url, events: ['alert.new_location'] } },
-      createdWebhookSchema,
-    );
+    const later = new WebhookReceiver({ port: await freePort(), status: 200 });
+    const created = await createWebhook(rpc, actor, { url: later.url, events: ['alert.new_location'] });
     const key = newKeyId();
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: GERMAN_IP })]);
     await waitFor(async () => (await queryUsage(rpc, org, { keyId: key })).total_requests === 1);
-    await publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: US_IP })]);
+    await bed.publisher.publish([requestEvent({ org_id: org, key_id: key, client_ip: US_IP })]);
     await waitFor(async () => {
       const page = await rpc.call(
         UsageSubjects.webhooks.deliveries,

@@ -3,58 +3,43 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
-import {
-  createTestSchema,
-  type IsolatedNats,
-  startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
-  waitFor,
-} from '@plexmcp/service-kit/testing';
+import { testDatabaseUrl, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
+import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 import { createUsageDataSource } from '../src/database/data-source.js';
-import { bootstrap, type UsageServiceHandle } from '../src/index.js';
+import type { UsageServiceHandle } from '../src/index.js';
 import { UsageRepository } from '../src/usage/usage.repository.js';
 import {
-  EventPublisher,
+  type EventPublisher,
   GERMAN_IP,
   newKeyId,
   newMcpId,
   newOrgId,
   queryUsage,
   requestEvent,
+  type UsageBed,
+  startUsageBed,
 } from './support/fixtures.js';
 
 const appDir = path.resolve(import.meta.dirname, '..');
 
 describe('usage ingest counts every request exactly once', () => {
-  let nats: IsolatedNats;
-  let schema: Awaited<ReturnType<typeof createTestSchema>>;
-  let publisher: EventPublisher;
+  let bed: UsageBed;
   let service: UsageServiceHandle | null = null;
   let child: ChildProcess | null = null;
 
   beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_ingest');
-    publisher = await EventPublisher.connect(nats.url);
+    bed = await startUsageBed('usage_ingest');
   });
 
   afterAll(async () => {
     child?.kill('SIGKILL');
     await service?.close();
-    await publisher?.close();
-    await nats?.stop();
-    await schema?.drop();
+    await bed?.close();
   });
 
   const start = () =>
-    bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema.schema,
+    bed.start({
       logLevel: 'warn',
-      encryptionKeys: testEncryptionKeys(),
       env: { INGEST_ACK_WAIT_MS: '2000' },
     });
 
@@ -78,17 +63,17 @@ describe('usage ingest counts every request exactly once', () => {
         requestEvent({ org_id: org, key_id: test, mode: 'test', status: 404, client_ip: GERMAN_IP }),
       ),
     ];
-    await publisher.publish(events);
+    await bed.publisher.publish(events);
     // The same events again: once with the same msgID (JetStream drops them), once without (the
     // stream stores them again, as after a publisher restart outside the duplicate window).
-    await publisher.publish(events.slice(0, 400));
-    await publisher.publish(events.slice(200, 700), { withMsgId: false });
+    await bed.publisher.publish(events.slice(0, 400));
+    await bed.publisher.publish(events.slice(200, 700), { withMsgId: false });
 
-    const rpc = publisher.rpc();
+    const rpc = bed.publisher.rpc();
     const usage = await waitFor(
       async () => {
         const u = await queryUsage(rpc, org, { breakdown: ['mcp', 'status_class', 'country'] });
-        return u.total_requests >= 1500 && (await consumerIdle(publisher)) ? u : null;
+        return u.total_requests >= 1500 && (await consumerIdle(bed.publisher)) ? u : null;
       },
       { timeoutMs: 20_000, message: '1500 events counted' },
     );
@@ -145,16 +130,16 @@ describe('usage ingest counts every request exactly once', () => {
       requestEvent({ org_id: org, key_id: key, status: i % 5 === 0 ? 500 : 200 }),
     );
     // As the gateway sends them: batches of 200 (more than one ingest batch of 2000 events in all).
-    await publisher.publishBatches(events, 200, 'first');
+    await bed.publisher.publishBatches(events, 200, 'first');
     // A batch re-sent with the same id (lost acknowledgement): JetStream drops it.
-    await publisher.publishBatches(events.slice(0, 200), 200, 'first');
+    await bed.publisher.publishBatches(events.slice(0, 200), 200, 'first');
     // The same events re-batched under new ids, and some as single messages (an older gateway):
     // the stream stores them, the usage-service drops them on event_id.
-    await publisher.publishBatches(events.slice(100, 1_100), 1_000, 'second');
-    await publisher.publish(events.slice(2_400));
+    await bed.publisher.publishBatches(events.slice(100, 1_100), 1_000, 'second');
+    await bed.publisher.publish(events.slice(2_400));
     // A batch that is not valid is terminated without holding back the others; an invalid event
     // inside a sound batch is dropped alone.
-    publisher.nc.publish(
+    bed.publisher.nc.publish(
       Subjects.usageRequests.recorded,
       JSON.stringify({ type: 'request.batch', batch_id: 'empty', events: [] }),
     );
@@ -163,17 +148,17 @@ describe('usage ingest counts every request exactly once', () => {
       { ...requestEvent({ org_id: org, key_id: key }), status: 42 },
       requestEvent({ org_id: org, key_id: key }),
     ];
-    publisher.nc.publish(
+    bed.publisher.nc.publish(
       Subjects.usageRequests.recorded,
       JSON.stringify({ type: 'request.batch', batch_id: 'mixed', events: mixed }),
     );
-    await publisher.nc.flush();
+    await bed.publisher.nc.flush();
 
-    const rpc = publisher.rpc();
+    const rpc = bed.publisher.rpc();
     const usage = await waitFor(
       async () => {
         const u = await queryUsage(rpc, org);
-        return u.total_requests >= 2_502 && (await consumerIdle(publisher)) ? u : null;
+        return u.total_requests >= 2_502 && (await consumerIdle(bed.publisher)) ? u : null;
       },
       { timeoutMs: 20_000, message: '2502 events counted' },
     );
@@ -191,23 +176,23 @@ describe('usage ingest counts every request exactly once', () => {
     const events = Array.from({ length: total }, (_, i) =>
       requestEvent({ org_id: org, key_id: keys[i % keys.length]! }),
     );
-    await publisher.publish(events);
+    await bed.publisher.publish(events);
 
     child = spawn(process.execPath, ['--import', './test/support/register-ts.mjs', 'src/main.ts'], {
       cwd: appDir,
       stdio: 'ignore',
       env: {
         ...process.env,
-        NATS_URL: nats.url,
+        NATS_URL: bed.nats.url,
         USAGE_SERVICE_DATABASE_URL: testDatabaseUrl(),
-        USAGE_SERVICE_DB_SCHEMA: schema.schema,
+        USAGE_SERVICE_DB_SCHEMA: bed.schema,
         PLEXMCP_ENCRYPTION_KEYS: testEncryptionKeys(),
         LOG_LEVEL: 'warn',
         INGEST_BATCH_SIZE: '500',
         INGEST_ACK_WAIT_MS: '2000',
       },
     });
-    const rpc = publisher.rpc();
+    const rpc = bed.publisher.rpc();
     const partial = await waitFor(
       async () => {
         const n = (await queryUsage(rpc, org)).total_requests;
@@ -223,7 +208,8 @@ describe('usage ingest counts every request exactly once', () => {
 
     service = await start();
     await waitFor(
-      async () => (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(publisher)),
+      async () =>
+        (await queryUsage(rpc, org)).total_requests === total && (await consumerIdle(bed.publisher)),
       {
         timeoutMs: 60_000,
         intervalMs: 100,
@@ -238,13 +224,13 @@ describe('usage ingest counts every request exactly once', () => {
     const org = newOrgId();
     const key = newKeyId();
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
-    await publisher.publish([
+    await bed.publisher.publish([
       ...Array.from({ length: 50 }, () =>
         requestEvent({ org_id: org, key_id: key, occurred_at: twoHoursAgo, status: 500 }),
       ),
       ...Array.from({ length: 70 }, () => requestEvent({ org_id: org, key_id: key })),
     ]);
-    const rpc = publisher.rpc();
+    const rpc = bed.publisher.rpc();
     await waitFor(async () => (await queryUsage(rpc, org)).total_requests === 120, { message: '120 events' });
     const totals = async () =>
       Promise.all(
@@ -262,12 +248,14 @@ describe('usage ingest counts every request exactly once', () => {
     // Roll every minute up to two minutes from now; events for those minutes are then "late".
     const dataSource = await createUsageDataSource({
       url: testDatabaseUrl(),
-      schema: schema.schema,
+      schema: bed.schema,
       poolSize: 1,
     }).initialize();
     try {
       const until = Date.now() + 120_000;
-      expect(await new UsageRepository(dataSource).rollup(until)).toBe(until);
+      expect(
+        await new UsageRepository(new Tables(dataSource), new TransactionRunner(dataSource)).rollup(until),
+      ).toBe(until);
     } finally {
       await dataSource.destroy();
     }
@@ -276,7 +264,7 @@ describe('usage ingest counts every request exactly once', () => {
       [120, 50, 120],
       [120, 50, 120],
     ]);
-    await publisher.publish(Array.from({ length: 30 }, () => requestEvent({ org_id: org, key_id: key })));
+    await bed.publisher.publish(Array.from({ length: 30 }, () => requestEvent({ org_id: org, key_id: key })));
     await waitFor(async () => (await queryUsage(rpc, org, { granularity: 'minute' })).total_requests === 150);
     expect(await totals()).toEqual([
       [150, 50, 150],

@@ -2,7 +2,6 @@ import { createServer, type IncomingHttpHeaders, type Server, type ServerRespons
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type CreatedWebhook,
-  createdWebhookSchema,
   healthReplySchema,
   Subjects,
   UsageSubjects,
@@ -11,16 +10,9 @@ import {
   webhookDeliveryViewSchema,
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
-import {
-  createTestSchema,
-  type IsolatedNats,
-  startIsolatedNats,
-  testDatabaseUrl,
-  waitFor,
-  testEncryptionKeys,
-} from '@plexmcp/service-kit/testing';
-import { bootstrap, type UsageServiceHandle } from '../src/index.js';
-import { EventPublisher, newOrgId } from './support/fixtures.js';
+import { waitFor } from '@plexmcp/service-kit/testing';
+import type { UsageServiceHandle } from '../src/index.js';
+import { newOrgId, type UsageBed, startUsageBed, createWebhook } from './support/fixtures.js';
 
 const DEADLINE_MS = 3_000;
 
@@ -94,9 +86,7 @@ class Receiver {
 }
 
 describe('webhook delivery: a total deadline per attempt, endpoints served independently', () => {
-  let nats: IsolatedNats;
-  let schema: Awaited<ReturnType<typeof createTestSchema>>;
-  let publisher: EventPublisher;
+  let bed: UsageBed;
   let rpc: NatsRpcClient;
   const services: UsageServiceHandle[] = [];
   const dripping = new Receiver(true);
@@ -107,13 +97,8 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
   let healthyHook: CreatedWebhook;
 
   const start = () =>
-    bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema.schema,
+    bed.start({
       logLevel: 'warn',
-      encryptionKeys: testEncryptionKeys(),
       webhookAllowPrivateNetworks: true,
       env: {
         WEBHOOK_POLL_MS: '100',
@@ -133,43 +118,27 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
     ).items;
 
   beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_webhook_delivery');
-    publisher = await EventPublisher.connect(nats.url);
-    rpc = publisher.rpc();
+    bed = await startUsageBed('usage_webhook_delivery');
+    rpc = bed.rpc;
     await dripping.start();
     await healthy.start();
     // Two instances on one database, as a scaled deployment runs them.
     services.push(await start(), await start());
     await answering(rpc);
-    slowHook = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor: slowOrg, body: { url: dripping.url } },
-      createdWebhookSchema,
-    );
-    healthyHook = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor: otherOrg, body: { url: healthy.url } },
-      createdWebhookSchema,
-    );
+    slowHook = await createWebhook(rpc, slowOrg, { url: dripping.url });
+    healthyHook = await createWebhook(rpc, otherOrg, { url: healthy.url });
   });
 
   afterAll(async () => {
     await Promise.allSettled(services.map((s) => s.close()));
     await dripping.stop();
     await healthy.stop();
-    await publisher?.close();
-    await nats?.stop();
-    await schema?.drop();
+    await bed?.close();
   });
 
   it('refuses metadata endpoints even with private networks allowed', async () => {
     await expect(
-      rpc.call(
-        UsageSubjects.webhooks.create,
-        { actor: slowOrg, body: { url: 'http://169.254.169.254/latest/meta-data' } },
-        createdWebhookSchema,
-      ),
+      createWebhook(rpc, slowOrg, { url: 'http://169.254.169.254/latest/meta-data' }),
     ).rejects.toMatchObject({ code: 'validation_error' });
   });
 
@@ -241,38 +210,24 @@ describe('webhook delivery: a total deadline per attempt, endpoints served indep
 });
 
 describe('webhook endpoints: where deliveries may go', () => {
-  let nats: IsolatedNats;
-  let schema: Awaited<ReturnType<typeof createTestSchema>>;
-  let publisher: EventPublisher;
+  let bed: UsageBed;
   let rpc: NatsRpcClient;
   let service: UsageServiceHandle;
   const actor = { org_id: newOrgId(), key_id: null, ip: null };
 
   beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_webhook_targets');
-    publisher = await EventPublisher.connect(nats.url);
-    rpc = publisher.rpc();
-    service = await bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema.schema,
-      logLevel: 'silent',
-      encryptionKeys: testEncryptionKeys(),
-    });
+    bed = await startUsageBed('usage_webhook_targets');
+    rpc = bed.rpc;
+    service = await bed.start();
     await answering(rpc);
   });
 
   afterAll(async () => {
     await service?.close();
-    await publisher?.close();
-    await nats?.stop();
-    await schema?.drop();
+    await bed?.close();
   });
 
-  const create = (url: string) =>
-    rpc.call(UsageSubjects.webhooks.create, { actor, body: { url } }, createdWebhookSchema);
+  const create = (url: string) => createWebhook(rpc, actor, { url });
 
   it('refuses private and loopback endpoints, in any spelling, naming the setting that allows them', async () => {
     for (const url of [

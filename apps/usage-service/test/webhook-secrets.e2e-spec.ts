@@ -1,11 +1,9 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AppError,
   ErrorCode,
   SecretsSubjects,
   UsageSubjects,
-  createdWebhookSchema,
   reencryptSecretsReplySchema,
   webhookDeliveryPageSchema,
   webhookDeliveryViewSchema,
@@ -13,45 +11,28 @@ import {
 import { type NatsRpcClient, encryptionKeyIdOf, isEncrypted } from '@plexmcp/service-kit';
 import {
   TEST_ENCRYPTION_KEY_ID,
-  createTestSchema,
-  type IsolatedNats,
-  startIsolatedNats,
   testDatabaseUrl,
-  testEncryptionKeys,
   waitFor,
+  type ReceivedRequest,
+  WebhookReceiver,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
-import { bootstrap, type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
-import { EventPublisher, newOrgId } from './support/fixtures.js';
-
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+import { type UsageServiceHandle, verifyWebhook, webhookHeadersOf } from '../src/index.js';
+import { newOrgId, type UsageBed, startUsageBed, createWebhook } from './support/fixtures.js';
 
 /** Webhook signing secrets at rest: encrypted, bound to their webhook, and still signing deliveries. */
 describe('webhook signing secrets at rest', () => {
-  let nats: IsolatedNats;
-  let schema: Awaited<ReturnType<typeof createTestSchema>>;
-  let publisher: EventPublisher;
+  let bed: UsageBed;
   let rpc: NatsRpcClient;
   let service: UsageServiceHandle | null = null;
   let db: pg.Client;
-  let server: Server;
-  let receiverUrl: string;
-  const received: Received[] = [];
+  const receiver = new WebhookReceiver({ status: 200 });
   const org = newOrgId();
   const actor = { org_id: org, key_id: null, ip: null };
 
   const start = async () => {
-    service = await bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema.schema,
-      logLevel: 'silent',
+    service = await bed.start({
       webhookAllowPrivateNetworks: true,
-      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_SCHEDULE_MS: '100,100' },
     });
   };
@@ -75,47 +56,30 @@ describe('webhook signing secrets at rest', () => {
       return delivery && delivery.status !== 'pending' ? delivery : null;
     });
   };
-  const receivedFor = (deliveryId: string) => received.find((r) => r.headers['webhook-id'] === deliveryId);
-  const signedWith = (secret: string, r: Received) =>
+  const receivedFor = (deliveryId: string) =>
+    receiver.received.find((r) => r.headers['webhook-id'] === deliveryId);
+  const signedWith = (secret: string, r: ReceivedRequest) =>
     verifyWebhook(secret, webhookHeadersOf(r.headers), r.body);
 
   beforeAll(async () => {
-    nats = await startIsolatedNats();
-    schema = await createTestSchema('usage_secrets');
-    publisher = await EventPublisher.connect(nats.url);
-    rpc = publisher.rpc();
-    server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`;
+    bed = await startUsageBed('usage_secrets');
+    rpc = bed.rpc;
+    await receiver.start();
     await start();
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
-    await db.query(`SET search_path TO "${schema.schema}"`);
+    await db.query(`SET search_path TO "${bed.schema}"`);
   });
 
   afterAll(async () => {
     await stop();
     await db?.end();
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await publisher?.close();
-    await nats?.stop();
-    await schema?.drop();
+    await receiver.stop();
+    await bed?.close();
   });
 
   it('stores a new secret encrypted and signs deliveries with the secret it returned', async () => {
-    const created = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: receiverUrl } },
-      createdWebhookSchema,
-    );
+    const created = await createWebhook(rpc, actor, { url: receiver.url });
     const stored = await storedSecret(created.webhook.id);
     expect(isEncrypted(stored)).toBe(true);
     expect(encryptionKeyIdOf(stored)).toBe(TEST_ENCRYPTION_KEY_ID);
@@ -132,7 +96,7 @@ describe('webhook signing secrets at rest', () => {
     await db.query(
       `INSERT INTO webhooks (id, org_id, url, description, events, secret)
        VALUES ('wh_legacy00001', $1, $2, NULL, $3, $4)`,
-      [org, receiverUrl, ['alert.new_location'], legacySecret],
+      [org, receiver.url, ['alert.new_location'], legacySecret],
     );
     // Until an instance restarts, it is served as it is (a rolling upgrade keeps delivering).
     const before = await sendTest('wh_legacy00001');
@@ -155,16 +119,8 @@ describe('webhook signing secrets at rest', () => {
   });
 
   it('never signs with a secret copied from another webhook, and says nothing about it to the receiver', async () => {
-    const victim = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: receiverUrl } },
-      createdWebhookSchema,
-    );
-    const attacker = await rpc.call(
-      UsageSubjects.webhooks.create,
-      { actor, body: { url: receiverUrl } },
-      createdWebhookSchema,
-    );
+    const victim = await createWebhook(rpc, actor, { url: receiver.url });
+    const attacker = await createWebhook(rpc, actor, { url: receiver.url });
     await db.query('UPDATE webhooks SET secret = $2 WHERE id = $1', [
       attacker.webhook.id,
       await storedSecret(victim.webhook.id),

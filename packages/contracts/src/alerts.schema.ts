@@ -1,8 +1,16 @@
 import { z } from 'zod';
-import { actorSchema, isoDateSchema, keyIdSchema, noNul, orgIdSchema, pageSchema } from './common.schema.js';
+import {
+  actorRequestSchema,
+  isoDateSchema,
+  keyIdSchema,
+  orgIdSchema,
+  pageSchema,
+  paginationQuerySchema,
+} from './common.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
+import { ALERT_TYPES } from './vocabulary.js';
 
-export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key_expiring'] as const;
+export { ALERT_TYPES };
 export const alertTypeSchema = z.enum(ALERT_TYPES);
 export type AlertType = z.infer<typeof alertTypeSchema>;
 
@@ -33,19 +41,17 @@ export const alertViewSchema = z.object({
 export type AlertView = z.infer<typeof alertViewSchema>;
 
 /** Query string of GET /v1/alerts. */
-export const listAlertsQuerySchema = z.strictObject({
-  cursor: z.string().max(200).check(noNul).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+export const listAlertsQuerySchema = paginationQuerySchema.extend({
   status: alertStatusSchema.optional(),
   type: alertTypeSchema.optional(),
   key_id: keyIdSchema.optional(),
 });
 export type ListAlertsQuery = z.infer<typeof listAlertsQuerySchema>;
 
-export const listAlertsRequestSchema = z.strictObject({ actor: actorSchema, query: listAlertsQuerySchema });
+export const listAlertsRequestSchema = actorRequestSchema({ query: listAlertsQuerySchema });
 export type ListAlertsRequest = z.infer<typeof listAlertsRequestSchema>;
 export const alertPageSchema = pageSchema(alertViewSchema);
 
 /** Acknowledging an already acknowledged alert is a no-op that returns it unchanged. */
-export const ackAlertRequestSchema = z.strictObject({ actor: actorSchema, id: alertIdSchema });
+export const ackAlertRequestSchema = actorRequestSchema({ id: alertIdSchema });
 export type AckAlertRequest = z.infer<typeof ackAlertRequestSchema>;

@@ -2,12 +2,11 @@ import { createHash } from 'node:crypto';
 import { BASE62_ALPHABET, randomBase62 } from './ids.js';
 
 /**
- * API-key format (SPEC §2): `pk_live_` | `pk_test_`, 32 random base62 characters, then a
+ * API-key format: `pk_live_` | `pk_test_`, 32 random base62 characters, then a
  * 6-character base62 CRC32 of everything before it. Parsing is pure and allocation-light: it runs
  * on the gateway's hot path before any network call.
  */
 export type KeyMode = 'live' | 'test';
-export const KEY_MODES: readonly KeyMode[] = ['live', 'test'];
 
 export const KEY_PREFIXES: Readonly<Record<KeyMode, string>> = { live: 'pk_live_', test: 'pk_test_' };
 export const KEY_PREFIX_LENGTH = 8;
@@ -37,7 +36,7 @@ export function crc32(text: string): number {
 }
 
 /** Fixed-width base62 (most significant digit first); 62^6 > 2^32, so CRC32 always fits. */
-export function toBase62(value: number, width: number): string {
+function toBase62(value: number, width: number): string {
   let out = '';
   let rest = value;
   for (let i = 0; i < width; i++) {
@@ -91,11 +90,6 @@ export function keyDisplayPrefix(key: string): string {
 
 export function keyLast4(key: string): string {
   return key.slice(-4);
-}
-
-/** The shape shown to humans: `pk_live_AbCd…wxyz`. */
-export function maskApiKey(prefix: string, last4: string): string {
-  return `${prefix}…${last4}`;
 }
 
 export const KEY_HASH_PATTERN = /^[0-9a-f]{64}$/;

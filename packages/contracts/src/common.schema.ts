@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Scope } from './vocabulary.js';
 import { ERROR_CODES, type ErrorDetail } from './errors.js';
 import { IdPrefix, idPattern } from './ids.js';
 
@@ -30,19 +31,8 @@ export const noControlOrSpace = z.refine<string>((s) => {
 
 export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 
-export const Scope = [
-  'keys:read',
-  'keys:write',
-  'mcps:read',
-  'mcps:write',
-  'usage:read',
-  'alerts:read',
-  'alerts:write',
-  'webhooks:read',
-  'webhooks:write',
-] as const;
+export { Scope };
 export const scopeSchema = z.enum(Scope);
-export type Scope = z.infer<typeof scopeSchema>;
 export const ALL_SCOPES: readonly Scope[] = Scope;
 
 export const modeSchema = z.enum(['live', 'test']);
@@ -60,6 +50,18 @@ export const paginationQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export type PaginationQuery = z.infer<typeof paginationQuerySchema>;
+
+/**
+ * A management call: the actor, then what the call names (`id`, `body`, `page`…). Strict at
+ * both ends, like every request.
+ */
+export function actorRequestSchema<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject({ actor: actorSchema, ...shape });
+}
+
+/** A plain list call (keys, webhooks, audit): the actor and the page it asks for. */
+export const listRequestSchema = actorRequestSchema({ page: paginationQuerySchema });
+export type ListRequest = z.infer<typeof listRequestSchema>;
 
 export function pageSchema<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), next_cursor: z.string().nullable() });

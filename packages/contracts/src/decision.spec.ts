@@ -22,7 +22,6 @@ const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy => ({
   expires_at: new Date(NOW + 90 * DAY).toISOString(),
   ip_allowlist: null,
   org_monthly_limit: null,
-  version: 1,
   ...over,
 });
 
@@ -69,6 +68,35 @@ describe('decide: the key itself', () => {
     expect(run(walled, target, '192.0.2.1')).toMatchObject({ status: 403, reason: 'ip_not_allowed' });
     // No known address is no pass.
     expect(run(walled, target, null)).toMatchObject({ status: 403, reason: 'ip_not_allowed' });
+  });
+});
+
+describe('decide: every target kind', () => {
+  // A Record over the kinds: a new kind of target does not compile until it is listed here.
+  const everyKind: Record<DecisionTarget['kind'], DecisionTarget> = {
+    authenticated: { kind: 'authenticated' },
+    scope: { kind: 'scope', scope: 'keys:read', live: true },
+    mcp: { kind: 'mcp', mcp: { id: MCP_A, org_id: ORG, mode: 'live' } },
+    'mcp.manage': { kind: 'mcp.manage', mcp: null, mode: 'live' },
+    'key.read': { kind: 'key.read', key: { org_id: ORG, mode: 'live' } },
+    'key.manage': { kind: 'key.manage', key: key(), next: key({ scopes: ['keys:read'] }) },
+  };
+
+  it('the organization admin key may act on each; a key that is not active on none', () => {
+    for (const target of Object.values(everyKind)) {
+      expect({ kind: target.kind, verdict: run(policy(), target) }).toEqual({
+        kind: target.kind,
+        verdict: { allow: true },
+      });
+      for (const status of ['unknown', 'revoked', 'expired', 'org_suspended'] as const) {
+        const verdict = decide({ status, policy: policy(), target, clientIp: null, now: NOW });
+        expect({ kind: target.kind, status, allow: verdict.allow }).toEqual({
+          kind: target.kind,
+          status,
+          allow: false,
+        });
+      }
+    }
   });
 });
 

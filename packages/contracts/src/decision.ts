@@ -151,7 +151,7 @@ function mayUseMcp(policy: KeyPolicy, mcp: McpRef): Decision {
 /**
  * The error a refusal answers with: 401 for the key itself (its message may say revoked or
  * expired), 404 for a target outside the caller's organization, 403 for everything else (the
- * seed's exact message unless the rule has a more precise one).
+ * code's default message, word for word, unless the rule has a more precise one).
  */
 export function refusalError(decision: Extract<Decision, { allow: false }>): AppError {
   switch (decision.status) {

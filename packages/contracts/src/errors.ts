@@ -1,5 +1,5 @@
 /**
- * The closed set of wire error codes (SPEC §3) and the one map from code to HTTP status.
+ * The closed set of wire error codes (the `code` of the error envelope) and the one map from code to HTTP status.
  * Services throw `AppError`; each app's exception filter turns it into the error envelope.
  */
 export const ErrorCode = {
@@ -35,7 +35,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   internal_error: 500,
 };
 
-/** Messages the seed fixes word for word, and sensible defaults for the rest. */
+/** The default message of each code; clients may quote them, so they are fixed word for word. */
 export const DEFAULT_MESSAGES: Readonly<Record<ErrorCode, string>> = {
   validation_error: 'Request validation failed',
   unauthorized: 'Invalid or missing API key',
@@ -110,8 +110,4 @@ export class AppError extends Error {
     if (this.details !== undefined) body.details = this.details;
     return body;
   }
-}
-
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as string[]).includes(value);
 }

@@ -34,6 +34,14 @@ export const gatewayHeartbeatSchema = z.object({
 export type GatewayHeartbeat = z.infer<typeof gatewayHeartbeatSchema>;
 
 /**
+ * A key-service's answer to a heartbeat sent as a request: it counts `instance_id` as live (and
+ * waits for its acknowledgements) until the heartbeat's TTL lapses. The gateway trusts its cached
+ * decisions only while its heartbeats are answered.
+ */
+export const gatewayHeartbeatAckSchema = z.object({ instance_id: z.string() });
+export type GatewayHeartbeatAck = z.infer<typeof gatewayHeartbeatAckSchema>;
+
+/**
  * One per authenticated gateway request. Published to JetStream inside a `request.batch` message
  * (older gateways published each event alone with `event_id` as msgID).
  */
@@ -102,7 +110,6 @@ export const requestMessageSchema = z.discriminatedUnion('type', [
   requestRecordedEventSchema,
   requestBatchSchema,
 ]);
-export type RequestMessage = z.infer<typeof requestMessageSchema>;
 
 /** Usage-limit blocks announced by the usage-service; every gateway enforces them. */
 export const limitBlockSchema = z.object({
@@ -133,6 +140,5 @@ export const healthReplySchema = z.object({
   checks: z.record(z.string(), z.boolean()),
 });
 export type HealthReply = z.infer<typeof healthReplySchema>;
-export const healthRequestSchema = z.object({}).passthrough();
 
 export { isoDateSchema };

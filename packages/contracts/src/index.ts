@@ -18,3 +18,6 @@ export * from './keys-used.schema.js';
 export * from './alerts.schema.js';
 export * from './webhooks.schema.js';
 export * from './secrets.schema.js';
+export * from './session.js';
+export * from './nats-permissions.js';
+export * from './nats-server-config.js';

@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import {
-  actorSchema,
+  actorRequestSchema,
   isoDateSchema,
   keyIdSchema,
+  type ListRequest,
+  listRequestSchema,
   mcpIdSchema,
   modeSchema,
   nameSchema,
   orgIdSchema,
   pageSchema,
-  paginationQuerySchema,
   scopeSchema,
 } from './common.schema.js';
 
@@ -39,7 +40,7 @@ export const GRACE_PERIOD_MS: Readonly<Record<(typeof GRACE_PERIODS)[number], nu
   '24h': 86_400_000,
   '7d': 7 * 86_400_000,
 };
-/** Keys may not live longer than one calendar year from creation (SPEC §2). */
+/** Keys may not live longer than one calendar year from creation. */
 export function maxKeyExpiry(createdAt: Date): Date {
   const max = new Date(createdAt.getTime());
   max.setUTCFullYear(max.getUTCFullYear() + 1);
@@ -112,30 +113,22 @@ export type RotateKeyBody = z.infer<typeof rotateKeyBodySchema>;
 
 // ---- RPC requests and replies -------------------------------------------------------------
 
-export const createKeyRequestSchema = z.strictObject({ actor: actorSchema, body: createKeyBodySchema });
+export const createKeyRequestSchema = actorRequestSchema({ body: createKeyBodySchema });
 export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
-export const listKeysRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
-export type ListKeysRequest = z.infer<typeof listKeysRequestSchema>;
+export const listKeysRequestSchema = listRequestSchema;
+export type ListKeysRequest = ListRequest;
 export const keyPageSchema = pageSchema(apiKeyViewSchema);
 
-export const keyByIdRequestSchema = z.strictObject({ actor: actorSchema, id: keyIdSchema });
+export const keyByIdRequestSchema = actorRequestSchema({ id: keyIdSchema });
 export type KeyByIdRequest = z.infer<typeof keyByIdRequestSchema>;
 
-export const updateKeyRequestSchema = z.strictObject({
-  actor: actorSchema,
-  id: keyIdSchema,
-  body: updateKeyBodySchema,
-});
+export const updateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: updateKeyBodySchema });
 export type UpdateKeyRequest = z.infer<typeof updateKeyRequestSchema>;
 
-export const rotateKeyRequestSchema = z.strictObject({
-  actor: actorSchema,
-  id: keyIdSchema,
-  body: rotateKeyBodySchema,
-});
+export const rotateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: rotateKeyBodySchema });
 export type RotateKeyRequest = z.infer<typeof rotateKeyRequestSchema>;
 export const rotatedKeySchema = z.object({
   key: apiKeyViewSchema,
@@ -163,8 +156,6 @@ export const keyPolicySchema = z.object({
   /** CIDRs; null or empty means any address. */
   ip_allowlist: z.array(z.string()).nullable(),
   org_monthly_limit: z.number().int().nullable(),
-  /** Grows on every change of the key or its organization; newer replaces older in caches. */
-  version: z.number().int(),
 });
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 

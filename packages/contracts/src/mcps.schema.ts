@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  actorSchema,
+  actorRequestSchema,
   isoDateSchema,
   mcpIdSchema,
   modeSchema,
@@ -118,11 +118,10 @@ export const updateMcpBodySchema = z
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type UpdateMcpBody = z.infer<typeof updateMcpBodySchema>;
 
-export const createMcpRequestSchema = z.strictObject({ actor: actorSchema, body: createMcpBodySchema });
+export const createMcpRequestSchema = actorRequestSchema({ body: createMcpBodySchema });
 export type CreateMcpRequest = z.infer<typeof createMcpRequestSchema>;
 
-export const listMcpsRequestSchema = z.strictObject({
-  actor: actorSchema,
+export const listMcpsRequestSchema = actorRequestSchema({
   page: paginationQuerySchema,
   /** When set, only these MCPs (a key's permission list); `'*'` or absent means all. */
   only: z.union([z.literal('*'), z.array(mcpIdSchema)]).optional(),
@@ -131,14 +130,10 @@ export const listMcpsRequestSchema = z.strictObject({
 export type ListMcpsRequest = z.infer<typeof listMcpsRequestSchema>;
 export const mcpPageSchema = pageSchema(mcpViewSchema);
 
-export const mcpByIdRequestSchema = z.strictObject({ actor: actorSchema, id: mcpIdSchema });
+export const mcpByIdRequestSchema = actorRequestSchema({ id: mcpIdSchema });
 export type McpByIdRequest = z.infer<typeof mcpByIdRequestSchema>;
 
-export const updateMcpRequestSchema = z.strictObject({
-  actor: actorSchema,
-  id: mcpIdSchema,
-  body: updateMcpBodySchema,
-});
+export const updateMcpRequestSchema = actorRequestSchema({ id: mcpIdSchema, body: updateMcpBodySchema });
 export type UpdateMcpRequest = z.infer<typeof updateMcpRequestSchema>;
 
 /** Internal routing record: includes the secret upstream headers. Never sent to clients. */

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { createdKeySchema } from './keys.schema.js';
 import {
-  actorSchema,
   isoDateSchema,
+  type ListRequest,
+  listRequestSchema,
   nameSchema,
   orgIdSchema,
   pageSchema,
-  paginationQuerySchema,
 } from './common.schema.js';
 import { isValidCidr } from './cidr.js';
 
@@ -65,6 +65,6 @@ export const auditEntrySchema = z.object({
   created_at: isoDateSchema,
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
-export const listAuditRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
-export type ListAuditRequest = z.infer<typeof listAuditRequestSchema>;
+export const listAuditRequestSchema = listRequestSchema;
+export type ListAuditRequest = ListRequest;
 export const auditPageSchema = pageSchema(auditEntrySchema);

@@ -13,7 +13,6 @@ export const SecretsSubjects = {
 } as const;
 
 export const reencryptSecretsRequestSchema = z.strictObject({});
-export type ReencryptSecretsRequest = z.infer<typeof reencryptSecretsRequestSchema>;
 
 const countSchema = z.number().int().min(0);
 

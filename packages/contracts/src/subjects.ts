@@ -75,8 +75,8 @@ export const USAGE_STREAM = 'USAGE';
 export const USAGE_CONSUMER = 'usage-service';
 
 /**
- * The JetStream stream both the gateway (publisher) and the usage-service (consumer) ensure at
- * start-up with identical settings. The duplicate window is what makes a re-published message (same
+ * The JetStream stream the usage-service (consumer) ensures at start-up with these settings (and
+ * `USAGE_STREAM_REPLICAS` copies); gateways only publish into it. The duplicate window is what makes a re-published message (same
  * msgID = batch_id, or event_id for a single event) a no-op; the usage-service also de-duplicates on event_id in Postgres.
  */
 export const USAGE_STREAM_SETTINGS = {

@@ -1,22 +1,23 @@
 import { z } from 'zod';
 import {
-  actorSchema,
+  actorRequestSchema,
   isoDateSchema,
+  type ListRequest,
+  listRequestSchema,
   noControlOrSpace,
   noNul,
   orgIdSchema,
   pageSchema,
   paginationQuerySchema,
 } from './common.schema.js';
-import { ALERT_TYPES, alertViewSchema } from './alerts.schema.js';
+import { alertViewSchema } from './alerts.schema.js';
 import { IdPrefix, idPattern } from './ids.js';
+import { type ALERT_TYPES, WEBHOOK_EVENT_TYPES } from './vocabulary.js';
 
-/** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
-export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
+export { WEBHOOK_EVENT_TYPES };
 export const webhookEventTypeSchema = z.enum(
   WEBHOOK_EVENT_TYPES as [`alert.${(typeof ALERT_TYPES)[number]}`],
 );
-export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
 
 export const webhookIdSchema = z.string().regex(idPattern(IdPrefix.Webhook), 'must be a webhook id (wh_…)');
 export const webhookDeliveryIdSchema = z
@@ -51,18 +52,15 @@ export type WebhookView = z.infer<typeof webhookViewSchema>;
 export const createdWebhookSchema = z.object({ webhook: webhookViewSchema, secret: z.string() });
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
 
-export const createWebhookRequestSchema = z.strictObject({
-  actor: actorSchema,
-  body: createWebhookBodySchema,
-});
+export const createWebhookRequestSchema = actorRequestSchema({ body: createWebhookBodySchema });
 export type CreateWebhookRequest = z.infer<typeof createWebhookRequestSchema>;
 
-export const listWebhooksRequestSchema = z.strictObject({ actor: actorSchema, page: paginationQuerySchema });
-export type ListWebhooksRequest = z.infer<typeof listWebhooksRequestSchema>;
+export const listWebhooksRequestSchema = listRequestSchema;
+export type ListWebhooksRequest = ListRequest;
 export const webhookPageSchema = pageSchema(webhookViewSchema);
 
 /** Used by delete (replies with the deleted webhook) and test (replies with the queued delivery). */
-export const webhookByIdRequestSchema = z.strictObject({ actor: actorSchema, id: webhookIdSchema });
+export const webhookByIdRequestSchema = actorRequestSchema({ id: webhookIdSchema });
 export type WebhookByIdRequest = z.infer<typeof webhookByIdRequestSchema>;
 
 export const webhookAttemptSchema = z.object({
@@ -72,7 +70,6 @@ export const webhookAttemptSchema = z.object({
   error: z.string().nullable(),
   duration_ms: z.number().int(),
 });
-export type WebhookAttempt = z.infer<typeof webhookAttemptSchema>;
 
 export const webhookDeliveryViewSchema = z.object({
   id: webhookDeliveryIdSchema,
@@ -89,8 +86,7 @@ export const webhookDeliveryViewSchema = z.object({
 });
 export type WebhookDeliveryView = z.infer<typeof webhookDeliveryViewSchema>;
 
-export const listDeliveriesRequestSchema = z.strictObject({
-  actor: actorSchema,
+export const listDeliveriesRequestSchema = actorRequestSchema({
   id: webhookIdSchema,
   page: paginationQuerySchema,
 });
@@ -104,8 +100,10 @@ export const alertWebhookPayloadSchema = z.object({
   data: alertViewSchema,
 });
 export type AlertWebhookPayload = z.infer<typeof alertWebhookPayloadSchema>;
+/** Body of the delivery queued by POST /v1/webhooks/{id}/test. */
 export const testWebhookPayloadSchema = z.object({
   type: z.literal('webhook.test'),
   timestamp: isoDateSchema,
   data: z.object({ webhook_id: webhookIdSchema, message: z.string() }),
 });
+export type TestWebhookPayload = z.infer<typeof testWebhookPayloadSchema>;

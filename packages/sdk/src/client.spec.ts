@@ -76,7 +76,7 @@ describe('PlexMCP construction', () => {
     }
   });
 
-  it('reads the key and base URL from the environment, as the seed snippet does', async () => {
+  it('reads the key and base URL from the environment, as the README quickstart does', async () => {
     const key = generateApiKey('test');
     process.env.PLEXMCP_API_KEY = key;
     process.env.PLEXMCP_BASE_URL = baseUrl;

@@ -1,5 +1,5 @@
 /**
- * Typed errors, one class per wire code (SPEC §3). Messages come from the server's envelope and
+ * Typed errors, one class per wire code (`ErrorCode` in `@plexmcp/contracts`). Messages come from the server's envelope and
  * never contain the API key.
  */
 export class PlexMCPError extends Error {

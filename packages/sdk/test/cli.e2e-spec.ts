@@ -7,10 +7,9 @@ import {
   createTestSchema,
   freePort,
   startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
+  keyServiceTestOptions,
 } from '@plexmcp/service-kit/testing';
-import { runCli } from '../src/cli/run.js';
+import { cli } from './support/cli.js';
 
 interface CreatedJson {
   organization: { id: string; name: string };
@@ -18,23 +17,6 @@ interface CreatedJson {
 }
 interface OrgJson {
   organization: Record<string, unknown>;
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(natsUrl: string, ...argv: string[]): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { NATS_URL: natsUrl },
-  });
-  return { code, stdout, stderr };
 }
 
 /** The CLI against a real key-service over a private NATS, as `pnpm plexmcp …` runs it. */
@@ -52,15 +34,7 @@ describe('plexmcp CLI', () => {
     nats = await startIsolatedNats();
     const { schema, drop } = await createTestSchema('cli');
     dropSchema = drop;
-    service = await bootstrap({
-      natsUrl: nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema,
-      logLevel: 'silent',
-      shutdownGraceMs: 50,
-      mcpUpstreamAllowedNetworks: ['127.0.0.0/8', '::1/128'],
-      encryptionKeys: testEncryptionKeys(),
-    });
+    service = await bootstrap(keyServiceTestOptions(nats.url, schema));
     nc = await connectNats(nats.url, 'cli-test');
     rpc = new NatsRpcClient(nc, 5_000);
   });
@@ -101,45 +75,26 @@ describe('plexmcp CLI', () => {
     const id = created.organization.id;
     const secret = created.admin_key.secret;
 
-    const suspended = await cli(nats.url, 'org', 'update', '--id', id, '--status', 'suspended', '--json');
-    expect(suspended.code).toBe(0);
-    expect((JSON.parse(suspended.stdout) as OrgJson).organization).toMatchObject({ id, status: 'suspended' });
+    /** `org update --id <id> <flags> --json`: it succeeds and prints the organization. */
+    const update = async (...flags: string[]) => {
+      const out = await cli(nats.url, 'org', 'update', '--id', id, ...flags, '--json');
+      expect(out.code).toBe(0);
+      return (JSON.parse(out.stdout) as OrgJson).organization;
+    };
+
+    expect(await update('--status', 'suspended')).toMatchObject({ id, status: 'suspended' });
     expect(await statusOf(secret)).toBe('org_suspended');
 
-    const changed = await cli(
-      nats.url,
-      'org',
-      'update',
-      '--id',
-      id,
-      '--status',
-      'active',
-      '--monthly-limit',
-      '5000',
-      '--ip-allowlist',
-      '10.0.0.0/8,192.0.2.1',
-      '--json',
-    );
-    expect((JSON.parse(changed.stdout) as OrgJson).organization).toMatchObject({
+    expect(
+      await update('--status', 'active', '--monthly-limit', '5000', '--ip-allowlist', '10.0.0.0/8,192.0.2.1'),
+    ).toMatchObject({
       status: 'active',
       monthly_request_limit: 5000,
       ip_allowlist: ['10.0.0.0/8', '192.0.2.1'],
     });
     expect(await statusOf(secret)).toBe('active');
 
-    const cleared = await cli(
-      nats.url,
-      'org',
-      'update',
-      '--id',
-      id,
-      '--ip-allowlist',
-      'none',
-      '--monthly-limit',
-      'none',
-      '--json',
-    );
-    expect((JSON.parse(cleared.stdout) as OrgJson).organization).toMatchObject({
+    expect(await update('--ip-allowlist', 'none', '--monthly-limit', 'none')).toMatchObject({
       ip_allowlist: null,
       monthly_request_limit: null,
     });

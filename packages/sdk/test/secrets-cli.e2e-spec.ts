@@ -1,4 +1,3 @@
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type Actor,
@@ -25,6 +24,8 @@ import {
   startIsolatedNats,
   testDatabaseUrl,
   waitFor,
+  WebhookReceiver,
+  serviceTestOptions,
 } from '@plexmcp/service-kit/testing';
 import {
   bootstrap as bootstrapUsageService,
@@ -33,18 +34,7 @@ import {
   webhookHeadersOf,
 } from '@plexmcp/usage-service';
 import pg from 'pg';
-import { runCli } from '../src/cli/run.js';
-
-async function cli(natsUrl: string, ...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { NATS_URL: natsUrl },
-  });
-  return { code, stdout, stderr };
-}
+import { cli } from './support/cli.js';
 
 /**
  * Key rotation as an operator does it, end to end: services running with key k1; the keyring
@@ -63,9 +53,7 @@ describe('plexmcp secrets reencrypt', () => {
   let nc: NatsConnection;
   let rpc: NatsRpcClient;
   let db: pg.Client;
-  let receiver: Server;
-  let receiverUrl: string;
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const receiver = new WebhookReceiver();
 
   let actor: Actor;
   let mcpId: string;
@@ -75,10 +63,7 @@ describe('plexmcp secrets reencrypt', () => {
 
   const startKeyService = async (encryptionKeys: string) => {
     keyService = await bootstrapKeyService({
-      natsUrl: nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: keySchema.schema,
-      logLevel: 'silent',
+      ...serviceTestOptions(nats.url, keySchema.schema),
       dbPoolSize: 2,
       shutdownGraceMs: 50,
       encryptionKeys,
@@ -86,10 +71,7 @@ describe('plexmcp secrets reencrypt', () => {
   };
   const startUsageService = async (encryptionKeys: string) => {
     usageService = await bootstrapUsageService({
-      natsUrl: nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: usageSchema.schema,
-      logLevel: 'silent',
+      ...serviceTestOptions(nats.url, usageSchema.schema),
       webhookAllowPrivateNetworks: true,
       encryptionKeys,
       env: { DB_POOL_SIZE: '3', WEBHOOK_POLL_MS: '100', WEBHOOK_RETRY_SCHEDULE_MS: '100,100' },
@@ -118,16 +100,7 @@ describe('plexmcp secrets reencrypt', () => {
     nats = await startIsolatedNats();
     keySchema = await createTestSchema('cli_secrets_keys');
     usageSchema = await createTestSchema('cli_secrets_usage');
-    receiver = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
+    await receiver.start();
     await startKeyService(k1);
     await startUsageService(k1);
     nc = await connectNats(nats.url, 'secrets-cli-test');
@@ -153,7 +126,7 @@ describe('plexmcp secrets reencrypt', () => {
     mcpId = mcp.id;
     const webhook = await rpc.call(
       UsageSubjects.webhooks.create,
-      { actor, body: { url: receiverUrl } },
+      { actor, body: { url: receiver.url } },
       createdWebhookSchema,
     );
     webhookId = webhook.webhook.id;
@@ -165,8 +138,7 @@ describe('plexmcp secrets reencrypt', () => {
     await usageService?.close();
     await nc?.close();
     await db?.end();
-    receiver?.closeAllConnections();
-    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+    await receiver.stop();
     await keySchema?.drop();
     await usageSchema?.drop();
     await nats?.stop();
@@ -242,7 +214,9 @@ describe('plexmcp secrets reencrypt', () => {
       { actor, id: webhookId },
       webhookDeliveryViewSchema,
     );
-    const arrived = await waitFor(() => received.find((r) => r.headers['webhook-id'] === delivery.id));
+    const arrived = await waitFor(() =>
+      receiver.received.find((r) => r.headers['webhook-id'] === delivery.id),
+    );
     expect(verifyWebhook(webhookSecret, webhookHeadersOf(arrived.headers), arrived.body)).toBe(true);
   });
 

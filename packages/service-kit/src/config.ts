@@ -94,9 +94,156 @@ export const cidrListSchema = z
  */
 export const logFormatSchema = z.enum(['json', 'pretty']).default('json');
 
-/** The settings every NATS-connected service shares. */
+const nonEmpty = z.string().min(1);
+
+/**
+ * How a process authenticates to NATS (see `natsAuthOf`): `NATS_USER` + `NATS_PASSWORD`, or
+ * `NATS_CREDS` (path of a `.creds` file: user JWT and nkey seed), or `NATS_TOKEN`; at most one of
+ * them. TLS: `NATS_TLS_CA` (CA bundle to trust), `NATS_TLS_CERT` + `NATS_TLS_KEY` (client
+ * certificate). All unset: an anonymous plain connection, as a local development NATS allows.
+ */
+export const natsAuthEnv = {
+  NATS_USER: nonEmpty.optional(),
+  NATS_PASSWORD: nonEmpty.optional(),
+  NATS_TOKEN: nonEmpty.optional(),
+  NATS_CREDS: nonEmpty.optional(),
+  NATS_TLS_CA: nonEmpty.optional(),
+  NATS_TLS_CERT: nonEmpty.optional(),
+  NATS_TLS_KEY: nonEmpty.optional(),
+};
+
+type NatsAuthVariables = { [K in keyof typeof natsAuthEnv]?: string | undefined };
+
+/** The NATS credentials and TLS files of one process, from the `natsAuthEnv` variables. */
+export interface NatsAuth {
+  user?: string;
+  password?: string;
+  token?: string;
+  /** Path of a `.creds` file (decorated user JWT and nkey seed), read at every (re)connect. */
+  credsFile?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+/** Everything wrong with a combination of the NATS auth variables (empty when it is usable). */
+export function natsAuthProblems(env: NatsAuthVariables): string[] {
+  const problems: string[] = [];
+  const methods = [
+    env.NATS_USER !== undefined || env.NATS_PASSWORD !== undefined ? 'NATS_USER/NATS_PASSWORD' : null,
+    env.NATS_CREDS !== undefined ? 'NATS_CREDS' : null,
+    env.NATS_TOKEN !== undefined ? 'NATS_TOKEN' : null,
+  ].filter((m) => m !== null);
+  if (methods.length > 1) problems.push(`NATS_USER: set only one of ${methods.join(', ')}`);
+  if ((env.NATS_USER === undefined) !== (env.NATS_PASSWORD === undefined)) {
+    problems.push(
+      `${env.NATS_USER === undefined ? 'NATS_USER' : 'NATS_PASSWORD'}: required with the other one`,
+    );
+  }
+  if ((env.NATS_TLS_CERT === undefined) !== (env.NATS_TLS_KEY === undefined)) {
+    problems.push(
+      `${env.NATS_TLS_CERT === undefined ? 'NATS_TLS_CERT' : 'NATS_TLS_KEY'}: required with the other one`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * A zod refinement for a schema that spreads `natsAuthEnv`: an unusable combination (a user
+ * without password, two methods at once, a certificate without key) is reported per variable.
+ */
+export function checkNatsAuth(env: NatsAuthVariables, ctx: z.RefinementCtx): void {
+  for (const problem of natsAuthProblems(env)) {
+    const [variable, ...rest] = problem.split(': ');
+    ctx.addIssue({ code: 'custom', path: [variable!], message: rest.join(': ') });
+  }
+}
+
+/** The NATS auth settings of validated variables (see `natsAuthEnv`; `checkNatsAuth` ran). */
+export function natsAuthOf(env: NatsAuthVariables): NatsAuth {
+  const problems = natsAuthProblems(env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const tls =
+    env.NATS_TLS_CA !== undefined || env.NATS_TLS_CERT !== undefined
+      ? { caFile: env.NATS_TLS_CA, certFile: env.NATS_TLS_CERT, keyFile: env.NATS_TLS_KEY }
+      : undefined;
+  return {
+    ...(env.NATS_USER !== undefined ? { user: env.NATS_USER, password: env.NATS_PASSWORD } : {}),
+    ...(env.NATS_TOKEN !== undefined ? { token: env.NATS_TOKEN } : {}),
+    ...(env.NATS_CREDS !== undefined ? { credsFile: env.NATS_CREDS } : {}),
+    ...(tls ? { tls } : {}),
+  };
+}
+
+/** The settings every NATS-connected service shares (spread it, then `.superRefine(checkNatsAuth)`). */
 export const baseServiceEnv = {
   NATS_URL: natsUrlSchema,
+  ...natsAuthEnv,
   LOG_LEVEL: logLevelSchema,
   LOG_FORMAT: logFormatSchema,
 };
+
+/**
+ * The Postgres URL of a service: its own variable (`KEY_SERVICE_DATABASE_URL`) wins over the shared
+ * `DATABASE_URL`; one of them is required.
+ */
+export function requireDatabaseUrl(
+  own: { variable: string; value: string | undefined },
+  shared: string | undefined,
+): string {
+  const url = own.value ?? shared;
+  if (!url) throw new ConfigError([`DATABASE_URL: DATABASE_URL or ${own.variable} is required`]);
+  return url;
+}
+
+/** The names of a schema's environment variables. */
+export type ConfigVariable<S extends z.ZodObject> = Extract<keyof S['shape'], string>;
+
+/** A setting passed in code instead of the environment; a list is joined with commas. */
+export type ConfigOverrideValue = string | number | boolean | readonly string[];
+
+/**
+ * What a caller (tests, embedding) may pass to a service's config loader: named settings (the
+ * service's aliases) and any variable by its name under `env`. Precedence: aliases, then `env`,
+ * then the process environment.
+ */
+export type ServiceConfigOverrides<S extends z.ZodObject, A extends string = never> = {
+  [K in A]?: ConfigOverrideValue;
+} & { env?: Partial<Record<ConfigVariable<S>, string>> };
+
+export interface ServiceConfigSpec<S extends z.ZodObject, A extends string, D extends object> {
+  /** Every variable the service reads, by name, with its validation and default. */
+  schema: S;
+  /** Named settings and the variable each sets (`natsUrl: 'NATS_URL'`). */
+  aliases?: Readonly<Record<A, ConfigVariable<S>>>;
+  /** Values computed from the valid variables (one URL falling back to another); may throw ConfigError. */
+  derive?: (env: z.infer<S>) => D;
+}
+
+/**
+ * The one way a service declares its configuration: a zod schema of its environment variables,
+ * optional aliases for code-level overrides, and derived values (and `natsAuth`, its NATS
+ * credentials). Returns the loader `bootstrap()`
+ * calls once; its result is provided to the service under `SERVICE_CONFIG`.
+ */
+export function defineServiceConfig<
+  S extends z.ZodObject,
+  A extends string = never,
+  D extends object = object,
+>(
+  spec: ServiceConfigSpec<S, A, D>,
+): (
+  overrides?: ServiceConfigOverrides<S, A>,
+  env?: NodeJS.ProcessEnv,
+) => z.infer<S> & { natsAuth: NatsAuth } & D {
+  return (overrides: ServiceConfigOverrides<S, A> = {}, env = process.env) => {
+    const merged: NodeJS.ProcessEnv = { ...env, ...overrides.env };
+    const aliases = (spec.aliases ?? {}) as Record<string, string>;
+    for (const [alias, variable] of Object.entries(aliases)) {
+      const value = (overrides as Record<string, ConfigOverrideValue | undefined>)[alias];
+      if (value !== undefined) merged[variable] = Array.isArray(value) ? value.join(',') : String(value);
+    }
+    const parsed = loadConfig(spec.schema, merged);
+    // Every service connects to NATS with the credentials of `natsAuthEnv` (checked here, by name).
+    const natsAuth = natsAuthOf(parsed);
+    return { ...parsed, natsAuth, ...(spec.derive?.(parsed) ?? ({} as D)) };
+  };
+}

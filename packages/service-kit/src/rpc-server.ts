@@ -1,7 +1,22 @@
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import { AppError, ErrorCode, type RpcReply, zodDetails } from '@plexmcp/contracts';
+import {
+  type CallHandler,
+  Controller,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+  type Type,
+} from '@nestjs/common';
+import { MessagePattern, type NatsContext } from '@nestjs/microservices';
 import type { MsgHdrs } from '@nats-io/transport-node';
-import type { NatsContext } from '@nestjs/microservices';
+import {
+  AppError,
+  ErrorCode,
+  type ReencryptSecretsReply,
+  type RpcReply,
+  reencryptSecretsRequestSchema,
+  zodDetails,
+} from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import { type Observable, catchError, map, of, tap } from 'rxjs';
 import type { z } from 'zod';
@@ -17,6 +32,53 @@ export function parseRpc<T extends z.ZodType>(schema: T, payload: unknown): z.in
     });
   }
   return result.data;
+}
+
+/**
+ * A NATS RPC handler: `@RpcHandler(Subjects.keys.list, listKeysRequestSchema)` on a controller
+ * method makes it the `@MessagePattern` handler of the subject and hands it the payload already
+ * validated against its contract schema (a payload that does not match is a `validation_error`
+ * reply, and the method is not called).
+ */
+export function RpcHandler<S extends z.ZodType>(subject: string, schema: S) {
+  return <M extends (request: z.infer<S>) => unknown>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    const handle = descriptor.value;
+    if (handle === undefined) throw new Error(`@RpcHandler(${subject}) must decorate a method`);
+    const validated = function (this: unknown, payload: unknown): unknown {
+      return handle.call(this, parseRpc(schema, payload));
+    };
+    // Unhandled errors are logged by handler name (see RpcReplyInterceptor).
+    Object.defineProperty(validated, 'name', { value: handle.name });
+    descriptor.value = validated as M;
+    MessagePattern(subject)(target, key, descriptor);
+  };
+}
+
+/** A service that stores secrets at rest and can re-encrypt them under the current first key. */
+export interface SecretsReencrypter {
+  reencrypt(): Promise<ReencryptSecretsReply>;
+}
+
+/**
+ * The controller of one internal `secrets reencrypt` subject (the CLI's, not the gateway's): runs
+ * the service's re-encryption pass. `class McpSecretsController extends
+ * ReencryptSecretsController(SecretsSubjects.mcpHeaders, McpSecretsService) {}`.
+ */
+export function ReencryptSecretsController(subject: string, service: Type<SecretsReencrypter>): Type {
+  @Controller()
+  class ReencryptController {
+    constructor(@Inject(service) private readonly secrets: SecretsReencrypter) {}
+
+    @RpcHandler(subject, reencryptSecretsRequestSchema)
+    reencrypt(): Promise<ReencryptSecretsReply> {
+      return this.secrets.reencrypt();
+    }
+  }
+  return ReencryptController;
 }
 
 /**

@@ -1,5 +1,8 @@
 import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
+import type { EntityManager } from 'typeorm';
+import { lockMigrations } from './database.js';
 import { DecryptionError } from './encryption.js';
+import type { TransactionRunner } from './transactions.js';
 
 export interface ResealCount {
   rows: number;
@@ -35,4 +38,23 @@ export async function reencryptionReply(
     if (err instanceof DecryptionError) throw new AppError(ErrorCode.InternalError, err.message);
     throw err;
   }
+}
+
+/**
+ * `secrets reencrypt` of one store: `pass` re-encrypts every row (scope `'all'`) in one
+ * transaction, under the schema's migration lock so it never runs while a starting instance
+ * migrates or encrypts values still stored in clear.
+ */
+export function reencryptUnderMigrationLock(
+  what: Pick<ReencryptSecretsReply, 'service' | 'store' | 'key_id'>,
+  transactions: TransactionRunner,
+  schema: string,
+  pass: (manager: EntityManager) => Promise<ResealCount>,
+): Promise<ReencryptSecretsReply> {
+  return reencryptionReply(what, () =>
+    transactions.run(async (manager) => {
+      await lockMigrations(manager, schema);
+      return pass(manager);
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { createLogger, dataSourceOptions, ensureSchema } from '../src/index.js';
+import { createLogger, dataSourceOptions, ensureSchema, schemaOf } from '../src/index.js';
 import { createTestSchema, testDatabaseUrl } from '../src/testing/index.js';
 
 /**
@@ -45,7 +45,7 @@ describe('logging a failed query', () => {
 
   /** Runs the insert and returns what TypeORM threw. */
   async function failingInsert(sql: string, parameters: unknown[]): Promise<QueryFailedError> {
-    const schema = (dataSource.options as { schema: string }).schema;
+    const schema = schemaOf(dataSource);
     try {
       await dataSource.query(sql.replace('$schema', `"${schema}"`), parameters);
     } catch (err) {

@@ -2,8 +2,9 @@
 // and every transport failure fails closed as service_unavailable.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { AppError, ErrorCode } from '@plexmcp/contracts';
-import { NatsRpcClient, connectNats, type NatsConnection } from '../src/index.js';
+import { Writable } from 'node:stream';
+import { AppError, DEFAULT_MESSAGES, ErrorCode, generateApiKey } from '@plexmcp/contracts';
+import { NatsRpcClient, connectNats, createLogger, type NatsConnection } from '../src/index.js';
 import { startIsolatedNats, type IsolatedNats } from '../src/testing/index.js';
 
 let nats: IsolatedNats;
@@ -75,5 +76,112 @@ describe('NatsRpcClient', () => {
   it('fails closed with service_unavailable when the handler never answers', async () => {
     const err = await failure(rpc.call('test.silent', {}, valueSchema, { timeoutMs: 200 }));
     expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+  });
+
+  it('keeps the NATS failure as the cause: logged (scrubbed), never in the wire body', async () => {
+    const err = await failure(rpc.call('test.silent', {}, valueSchema, { timeoutMs: 100 }));
+    expect(err.cause).toBeInstanceOf(Error);
+    const natsMessage = (err.cause as Error).message;
+    expect(natsMessage).not.toBe('');
+
+    const body = JSON.stringify(err.toBody('req_1'));
+    expect(JSON.parse(body)).toEqual({
+      code: ErrorCode.ServiceUnavailable,
+      message: DEFAULT_MESSAGES[ErrorCode.ServiceUnavailable],
+      request_id: 'req_1',
+    });
+    expect(body).not.toContain(natsMessage);
+
+    const lines: string[] = [];
+    const logger = createLogger(
+      'rpc-test',
+      'info',
+      'json',
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const key = generateApiKey('live');
+    logger.error(
+      {
+        err: new AppError(ErrorCode.ServiceUnavailable, undefined, {
+          cause: new Error(`${natsMessage} for ${key}`),
+        }),
+      },
+      'call failed',
+    );
+    const logged = JSON.parse(lines.join('')) as { err: { code: string; cause: { message: string } } };
+    expect(logged.err.code).toBe(ErrorCode.ServiceUnavailable);
+    expect(logged.err.cause.message).toContain(natsMessage);
+    expect(lines.join('')).not.toContain(key);
+  });
+
+  describe('an idempotent call whose first attempt is lost', () => {
+    // A queue group of two instances, one of which takes a request and dies without answering
+    // (SIGKILL mid-request: the server drops its subscription), so the retry reaches the live one.
+    let dead: NatsConnection;
+    const attempts = { dead: 0, live: 0 };
+
+    beforeAll(async () => {
+      dead = await connectNats(nats.url, 'rpc-test-dead');
+      dead.subscribe('test.group', { queue: 'svc', max: 1, callback: () => void (attempts.dead += 1) });
+      server.subscribe('test.group', {
+        queue: 'svc',
+        callback: (_err, msg) => {
+          attempts.live += 1;
+          const request = msg.json<{ id: string }>();
+          msg.respond(
+            JSON.stringify({ id: request.id, response: { ok: true, data: { value: 7 } }, isDisposed: true }),
+          );
+        },
+      });
+      await dead.flush();
+      await server.flush();
+    });
+
+    afterAll(async () => {
+      await dead?.close();
+    });
+
+    it('is answered by the other instance within the same deadline', async () => {
+      // Deliveries within a queue group are random: call until the dying instance took one.
+      for (let i = 0; i < 50 && attempts.dead === 0; i++) {
+        const started = Date.now();
+        await expect(
+          rpc.call('test.group', {}, valueSchema, { timeoutMs: 400, idempotent: true }),
+        ).resolves.toEqual({ value: 7 });
+        expect(Date.now() - started).toBeLessThan(400 + 100);
+      }
+      expect(attempts.dead).toBe(1);
+    });
+
+    it('is not retried when the call is not idempotent', async () => {
+      const silent = await connectNats(nats.url, 'rpc-test-silent-member');
+      silent.subscribe('test.group', { queue: 'svc', max: 1, callback: () => undefined });
+      await silent.flush();
+      try {
+        const outcomes: PromiseSettledResult<unknown>[] = [];
+        for (let i = 0; i < 50 && !outcomes.some((o) => o.status === 'rejected'); i++) {
+          outcomes.push(
+            ...(await Promise.allSettled([rpc.call('test.group', {}, valueSchema, { timeoutMs: 200 })])),
+          );
+        }
+        expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+      } finally {
+        await silent.close();
+      }
+    });
+
+    it('still fails closed when no instance answers either attempt', async () => {
+      const started = Date.now();
+      const err = await failure(
+        rpc.call('test.silent', {}, valueSchema, { timeoutMs: 300, idempotent: true }),
+      );
+      expect(err.code).toBe(ErrorCode.ServiceUnavailable);
+      expect(Date.now() - started).toBeLessThan(300 + 150);
+    });
   });
 });

@@ -114,30 +114,27 @@ class Mcps(_Resource):
         return self._http.url(f"/v1/mcps/{_seg(mcp_id)}/mcp")
 
 
-class Usage(_Resource):
-    def get(
-        self,
-        *,
-        from_: Optional[str] = None,
-        to: Optional[str] = None,
-        granularity: Optional[str] = None,
-        breakdown: Optional[str] = None,
-    ) -> APIObject:
-        """Organization-wide usage (``from_`` because ``from`` is a Python keyword)."""
-        query = {"from": from_, "to": to, "granularity": granularity, "breakdown": breakdown}
-        return self._http.request("GET", "/v1/usage", query=query)["data"]
+def _usage_query(
+    *,
+    from_: Optional[str] = None,
+    to: Optional[str] = None,
+    granularity: Optional[str] = None,
+    breakdown: Optional[str] = None,
+) -> Dict[str, Optional[str]]:
+    """The query of a usage read (``from_`` because ``from`` is a Python keyword); any other
+    keyword is a TypeError."""
+    return {"from": from_, "to": to, "granularity": granularity, "breakdown": breakdown}
 
-    def for_key(
-        self,
-        key_id: str,
-        *,
-        from_: Optional[str] = None,
-        to: Optional[str] = None,
-        granularity: Optional[str] = None,
-        breakdown: Optional[str] = None,
-    ) -> APIObject:
-        query = {"from": from_, "to": to, "granularity": granularity, "breakdown": breakdown}
-        return self._http.request("GET", f"/v1/keys/{_seg(key_id)}/usage", query=query)["data"]
+
+class Usage(_Resource):
+    def get(self, **query: Optional[str]) -> APIObject:
+        """Organization-wide usage; keywords ``from_``, ``to``, ``granularity``, ``breakdown``."""
+        return self._http.request("GET", "/v1/usage", query=_usage_query(**query))["data"]
+
+    def for_key(self, key_id: str, **query: Optional[str]) -> APIObject:
+        """One key's usage; the same keywords as ``get``."""
+        path = f"/v1/keys/{_seg(key_id)}/usage"
+        return self._http.request("GET", path, query=_usage_query(**query))["data"]
 
 
 class Alerts(_Resource):

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -10,7 +9,7 @@ import {
   WebhookVerificationError,
   verifyWebhook,
 } from '@plexmcp/sdk';
-import { waitFor } from '@plexmcp/service-kit/testing';
+import { waitFor, WebhookReceiver } from '@plexmcp/service-kit/testing';
 import { type System, startSystem } from '@plexmcp/test-harness';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
 import { REPO, SDKS, expectSuccess, goEnv, run } from './support/processes.js';
@@ -28,44 +27,10 @@ interface CliOrg {
   admin_key: { id: string; secret: string; expires_at: string };
 }
 
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A webhook endpoint on loopback that keeps every raw body and header it received. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      received.push({
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/plexmcp`,
-    received,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 describe('SDKs against the running system', () => {
   let system: System;
   let upstream: UpstreamMcp;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: WebhookReceiver;
   let baseUrl: string;
   let scratch: string;
 
@@ -87,13 +52,13 @@ describe('SDKs against the running system', () => {
     [system, upstream, receiver] = await Promise.all([
       startSystem({ prefix: 'sdk', name: 'live', usageEnv: { DB_POOL_SIZE: '4' } }),
       startUpstreamMcp(),
-      startReceiver(),
+      WebhookReceiver.start({ path: '/hooks/plexmcp' }),
     ]);
     baseUrl = system.gateway.url;
   }, 120_000);
 
   afterAll(async () => {
-    await receiver?.close();
+    await receiver?.stop();
     await upstream?.close();
     await system?.close();
     if (scratch) rmSync(scratch, { recursive: true, force: true });

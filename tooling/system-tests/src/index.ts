@@ -9,4 +9,5 @@ export {
 } from './start-process.js';
 export { createOrgWithCli, type CliOrg } from './cli.js';
 export { api, dataOf, readiness, type ApiResult } from './api.js';
-export { DataDirs, interrupt, readyStatus, waitUntilReady, type Interrupted } from './lifecycle.js';
+export { DataDirs, TestRun, interrupt, readyStatus, waitUntilReady, type Interrupted } from './lifecycle.js';
+export { connectAsRole, localNatsUser } from './nats.js';

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from '@plexmcp/service-kit/testing';
+import { type IsolatedNats, waitFor } from '@plexmcp/service-kit/testing';
 import { isAlive, type StartedSystem } from './start-process.js';
 
 /** Fresh data directories for one test file; `removeAll()` in afterEach/afterAll. */
@@ -16,6 +16,24 @@ export class DataDirs {
 
   removeAll(): void {
     for (const dir of this.dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What one test of `pnpm start` started: the supervised system, a private nats-server and data
+ * directories. `undo()`, after each test, kills, stops and removes all of it.
+ */
+export class TestRun {
+  system: StartedSystem | undefined;
+  nats: IsolatedNats | undefined;
+  readonly dataDirs = new DataDirs();
+
+  async undo(): Promise<void> {
+    this.system?.kill();
+    this.system = undefined;
+    await this.nats?.stop();
+    this.nats = undefined;
+    this.dataDirs.removeAll();
   }
 }
 

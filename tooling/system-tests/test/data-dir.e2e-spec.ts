@@ -12,9 +12,9 @@ import {
   mcpViewSchema,
   resolveMcpReplySchema,
 } from '@plexmcp/contracts';
-import { Keyring, NatsRpcClient, connectNats } from '@plexmcp/service-kit';
+import { Keyring, NatsRpcClient } from '@plexmcp/service-kit';
 import { createTestSchema, freePort, testDatabaseUrl, waitFor } from '@plexmcp/service-kit/testing';
-import { startSystem, type StartedSystem } from '../src/index.js';
+import { connectAsRole, startSystem, type StartedSystem } from '../src/index.js';
 
 const READY_DEADLINE_MS = 60_000;
 
@@ -102,10 +102,17 @@ describe('pnpm start: the data dir', () => {
     expect(system.output()).not.toContain(keyring.trim().slice(3));
 
     // An MCP with a secret header, stored under that key.
-    const nc = await connectNats(env.NATS_URL!, 'data-dir-test');
+    // As the operator (organizations) and as a gateway (MCPs), with the credentials it generated.
+    const opsNc = await connectAsRole(env.NATS_URL!, dataDir, 'ops', 'data-dir-test-ops');
+    cleanups.push(() => opsNc.close());
+    const nc = await connectAsRole(env.NATS_URL!, dataDir, 'gateway', 'data-dir-test');
     cleanups.push(() => nc.close());
     const rpc = new NatsRpcClient(nc, 5_000);
-    const org: CreatedOrg = await rpc.call(Subjects.orgs.create, { name: 'Data Dir' }, createdOrgSchema);
+    const org: CreatedOrg = await new NatsRpcClient(opsNc, 5_000).call(
+      Subjects.orgs.create,
+      { name: 'Data Dir' },
+      createdOrgSchema,
+    );
     const mcp = await rpc.call(
       Subjects.mcps.create,
       {
@@ -121,7 +128,14 @@ describe('pnpm start: the data dir', () => {
     );
 
     const written = modes(dataDir);
-    for (const name of ['encryption-keys', 'session-secret', 'supervisor.pid', 'nats']) {
+    for (const name of [
+      'encryption-keys',
+      'session-secret',
+      'supervisor.pid',
+      'nats',
+      'nats-server.conf',
+      'nats-credentials.json',
+    ]) {
       expect(written.map((w) => path.relative(dataDir, w.path))).toContain(name);
     }
     expect(written.filter((w) => (w.mode & 0o077) !== 0)).toEqual([]);

@@ -5,22 +5,16 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { freePort, startIsolatedNats, type IsolatedNats } from '@plexmcp/service-kit/testing';
-import { DataDirs, isAlive, repoRoot, startSystem, type StartedSystem } from '../src/index.js';
+import { freePort, startIsolatedNats } from '@plexmcp/service-kit/testing';
+import { isAlive, repoRoot, startSystem, type StartedSystem, TestRun } from '../src/index.js';
 
-let system: StartedSystem | undefined;
-let nats: IsolatedNats | undefined;
+const run = new TestRun();
 let blocker: Server | undefined;
-const dataDirs = new DataDirs();
 
 afterEach(async () => {
-  system?.kill();
-  system = undefined;
-  await nats?.stop();
-  nats = undefined;
+  await run.undo();
   await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
   blocker = undefined;
-  dataDirs.removeAll();
 });
 
 /** Something else listening on `port`, as an earlier `pnpm start` or another program would. */
@@ -42,82 +36,90 @@ async function exitWithin(started: StartedSystem, ms: number) {
 
 describe('pnpm start refuses to run into a wall', () => {
   it('stops with a message naming the port when PORT is taken, starting nothing', async () => {
-    nats = await startIsolatedNats();
+    run.nats = await startIsolatedNats();
     const port = await freePort();
     blocker = await occupy(port);
-    system = startSystem({ PORT: String(port), PLEXMCP_DATA_DIR: dataDirs.create(), NATS_URL: nats.url });
+    run.system = startSystem({
+      PORT: String(port),
+      PLEXMCP_DATA_DIR: run.dataDirs.create(),
+      NATS_URL: run.nats.url,
+    });
 
-    const exit = await exitWithin(system, 30_000);
+    const exit = await exitWithin(run.system, 30_000);
 
     expect(exit).not.toBe('still running');
     expect(exit).toMatchObject({ code: 1 });
-    expect(system.output()).toContain(`port ${port} on 0.0.0.0 (PORT) is already in use`);
-    expect(system.pids().size).toBe(0);
+    expect(run.system.output()).toContain(`port ${port} on 0.0.0.0 (PORT) is already in use`);
+    expect(run.system.pids().size).toBe(0);
   });
 
   it('stops with a message naming the port when PLEXMCP_PG_PORT is taken', async () => {
-    nats = await startIsolatedNats();
+    run.nats = await startIsolatedNats();
     const pgPort = await freePort();
     blocker = await occupy(pgPort, '127.0.0.1');
-    const dataDir = dataDirs.create();
-    system = startSystem({
+    const dataDir = run.dataDirs.create();
+    run.system = startSystem({
       PORT: String(await freePort()),
       PLEXMCP_DATA_DIR: dataDir,
-      NATS_URL: nats.url,
+      NATS_URL: run.nats.url,
       PLEXMCP_PG_PORT: String(pgPort),
     });
 
-    const exit = await exitWithin(system, 30_000);
+    const exit = await exitWithin(run.system, 30_000);
 
     expect(exit).toMatchObject({ code: 1 });
-    expect(system.output()).toContain(`port ${pgPort} on 127.0.0.1 (PLEXMCP_PG_PORT) is already in use`);
-    expect(system.pids().size).toBe(0);
+    expect(run.system.output()).toContain(`port ${pgPort} on 127.0.0.1 (PLEXMCP_PG_PORT) is already in use`);
+    expect(run.system.pids().size).toBe(0);
   });
 
   it('stops everything instead of restarting a service that cannot start (invalid configuration)', async () => {
-    nats = await startIsolatedNats();
-    system = startSystem({
+    run.nats = await startIsolatedNats();
+    run.system = startSystem({
       PORT: String(await freePort()),
-      PLEXMCP_DATA_DIR: dataDirs.create(),
-      NATS_URL: nats.url,
+      PLEXMCP_DATA_DIR: run.dataDirs.create(),
+      NATS_URL: run.nats.url,
       KEY_SERVICE_DB_POOL_SIZE: '0',
     });
 
-    const exit = await exitWithin(system, 60_000);
+    const exit = await exitWithin(run.system, 60_000);
 
     expect(exit).toMatchObject({ code: 1 });
-    const output = system.output();
+    const output = run.system.output();
     expect(output).toContain('KEY_SERVICE_DB_POOL_SIZE');
     expect(output).toContain('key-service exited (code 78)');
     expect(output).not.toContain('restarting in');
-    expect(system.allPids().filter(isAlive)).toEqual([]);
+    expect(run.system.allPids().filter(isAlive)).toEqual([]);
   }, 90_000);
 
   it('refuses a data directory holding the PGlite database of an earlier version, touching nothing', async () => {
-    nats = await startIsolatedNats();
-    const dataDir = dataDirs.create();
+    run.nats = await startIsolatedNats();
+    const dataDir = run.dataDirs.create();
     const pglite = path.join(dataDir, 'pglite');
     mkdirSync(pglite);
     writeFileSync(path.join(pglite, 'PG_VERSION'), '17\n');
-    system = startSystem({ PORT: String(await freePort()), PLEXMCP_DATA_DIR: dataDir, NATS_URL: nats.url });
+    run.system = startSystem({
+      PORT: String(await freePort()),
+      PLEXMCP_DATA_DIR: dataDir,
+      NATS_URL: run.nats.url,
+    });
 
-    const exit = await exitWithin(system, 30_000);
+    const exit = await exitWithin(run.system, 30_000);
 
     expect(exit).toMatchObject({ code: 1 });
-    expect(system.output()).toContain('(PGlite)');
-    expect(system.output()).toContain(`rm -rf ${pglite}`);
+    expect(run.system.output()).toContain('(PGlite)');
+    expect(run.system.output()).toContain(`rm -rf ${pglite}`);
     expect(readdirSync(pglite)).toEqual(['PG_VERSION']);
     expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
-    expect(system.pids().size).toBe(0);
+    expect(run.system.pids().size).toBe(0);
   });
 
   it('the gateway alone exits 78 with the port in its message when its port is taken', async () => {
-    nats = await startIsolatedNats();
+    run.nats = await startIsolatedNats();
     const port = await freePort();
     blocker = await occupy(port, '127.0.0.1');
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: path.join(repoRoot, 'apps/api-gateway'),
-      env: { PATH: process.env.PATH ?? '', NATS_URL: nats.url, PORT: String(port), HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH ?? '', NATS_URL: run.nats.url, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

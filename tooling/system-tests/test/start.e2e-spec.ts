@@ -1,12 +1,12 @@
 // `pnpm start` as a new user runs it: no DATABASE_URL (so the embedded Postgres is used), the three
 // services supervised, the gateway ready on PORT, and Ctrl-C leaving no process behind.
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
-import { Socket } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { freePort, startIsolatedNats, waitFor, type IsolatedNats } from '@plexmcp/service-kit/testing';
+import { connect } from '@nats-io/transport-node';
+import { freePort, isListening, startIsolatedNats, waitFor } from '@plexmcp/service-kit/testing';
 import {
-  DataDirs,
+  createOrgWithCli,
   interrupt,
   isAlive,
   nonJsonLines,
@@ -14,35 +14,18 @@ import {
   waitUntilReady,
   worldWritable,
   type StartedSystem,
+  TestRun,
 } from '../src/index.js';
 
 const SERVICES = ['key-service', 'usage-service', 'api-gateway'];
 /** How long Ctrl-C may take to stop everything (each service's and Postgres's own shutdown). */
 const STOP_DEADLINE_MS = 15_000;
 
-let system: StartedSystem | undefined;
-let nats: IsolatedNats | undefined;
-const dataDirs = new DataDirs();
+const run = new TestRun();
 
 afterEach(async () => {
-  system?.kill();
-  system = undefined;
-  await nats?.stop();
-  nats = undefined;
-  dataDirs.removeAll();
+  await run.undo();
 });
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 /** Ctrl-C: every process the supervisor started must be gone once it has exited, none killed. */
 async function interruptAndExpectAllStopped(started: StartedSystem, expected: string[]): Promise<void> {
@@ -61,34 +44,34 @@ async function interruptAndExpectAllStopped(started: StartedSystem, expected: st
 
 describe('pnpm start (scripts/start.mjs)', () => {
   it('serves /readyz with the embedded Postgres and an existing NATS, restarts a crashed service, and stops every child on SIGINT', async () => {
-    nats = await startIsolatedNats();
+    run.nats = await startIsolatedNats();
     const port = await freePort();
-    const dataDir = dataDirs.create();
-    system = startSystem({
+    const dataDir = run.dataDirs.create();
+    run.system = startSystem({
       PORT: String(port),
       PLEXMCP_DATA_DIR: dataDir,
-      NATS_URL: nats.url,
+      NATS_URL: run.nats.url,
       LOG_LEVEL: 'warn',
     });
 
-    await waitUntilReady(system, port);
+    await waitUntilReady(run.system, port);
 
-    expect(system.output()).toContain('embedded Postgres ready');
+    expect(run.system.output()).toContain('embedded Postgres ready');
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
     expect(statSync(path.join(dataDir, 'postgres')).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(dataDir, 'postgres-password')).mode & 0o777).toBe(0o600);
     expect(worldWritable(dataDir)).toEqual([]);
     // NATS answered, so none was started.
-    expect(system.pids().has('nats-server')).toBe(false);
+    expect(run.system.pids().has('nats-server')).toBe(false);
     // The readiness banner tells what to do next.
-    await waitFor(() => system?.output().includes('PlexMCP is ready'), {
+    await waitFor(() => run.system?.output().includes('PlexMCP is ready'), {
       timeoutMs: 10_000,
       message: 'the readiness banner',
     });
-    expect(system.output()).toContain(`http://localhost:${port}/dashboard/`);
-    expect(system.output()).toContain('pnpm plexmcp org create --name');
+    expect(run.system.output()).toContain(`http://localhost:${port}/dashboard/`);
+    expect(run.system.output()).toContain('pnpm plexmcp org create --name');
     // The ops ports it printed serve each NATS service's readiness and metrics.
-    const opsPorts = /"ops_ports":(\{[^}]*\})/.exec(system.output());
+    const opsPorts = /"ops_ports":(\{[^}]*\})/.exec(run.system.output());
     const ports = JSON.parse(opsPorts?.[1] ?? '{}') as Record<string, number>;
     expect(Object.keys(ports).sort()).toEqual(['key-service', 'usage-service']);
     for (const [service, opsPort] of Object.entries(ports)) {
@@ -105,9 +88,9 @@ describe('pnpm start (scripts/start.mjs)', () => {
     }
 
     // A crashed service is started again, and the system becomes ready again.
-    const crashed = system.pids().get('key-service') as number;
+    const crashed = run.system.pids().get('key-service') as number;
     process.kill(crashed, 'SIGKILL');
-    const started = system;
+    const started = run.system;
     await waitFor(() => started.pids().get('key-service') !== crashed, {
       timeoutMs: 30_000,
       message: 'key-service to be restarted',
@@ -116,42 +99,50 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(isAlive(crashed)).toBe(false);
     await waitUntilReady(started, port);
 
-    await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
-    expect(await answers(nats.port)).toBe(true);
+    await interruptAndExpectAllStopped(run.system, [...SERVICES, 'postgres']);
+    expect(await isListening(run.nats.port)).toBe(true);
     // Not a terminal: every line is one JSON object, the supervisor's and Postgres's included.
-    expect(nonJsonLines(system.output())).toEqual([]);
+    expect(nonJsonLines(run.system.output())).toEqual([]);
   }, 180_000);
 
   it('starts its own nats-server with JetStream when nothing answers at NATS_URL', async () => {
     const natsPort = await freePort();
     const port = await freePort();
-    const dataDir = dataDirs.create();
-    system = startSystem({
+    const dataDir = run.dataDirs.create();
+    run.system = startSystem({
       PORT: String(port),
       PLEXMCP_DATA_DIR: dataDir,
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
       LOG_LEVEL: 'warn',
     });
 
-    await waitUntilReady(system, port);
+    await waitUntilReady(run.system, port);
 
-    expect(system.output()).toContain(`started NATS with JetStream at nats://127.0.0.1:${natsPort}`);
+    expect(run.system.output()).toContain(`started NATS with JetStream at nats://127.0.0.1:${natsPort}`);
     expect(existsSync(path.join(dataDir, 'nats', 'jetstream'))).toBe(true);
     expect(worldWritable(dataDir)).toEqual([]);
-    await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres', 'nats-server']);
-    expect(await answers(natsPort)).toBe(false);
+    // Secured: no anonymous client; the CLI runs as the generated ops user (found in the data dir).
+    expect(statSync(path.join(dataDir, 'nats-credentials.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dataDir, 'nats-server.conf')).mode & 0o777).toBe(0o600);
+    await expect(
+      connect({ servers: `nats://127.0.0.1:${natsPort}`, reconnect: false, timeout: 3_000 }),
+    ).rejects.toThrow(/authoriz/i);
+    const org = await createOrgWithCli('Secured NATS', `nats://127.0.0.1:${natsPort}`, dataDir);
+    expect(org.admin_key.secret).toMatch(/^pk_live_/);
+    await interruptAndExpectAllStopped(run.system, [...SERVICES, 'postgres', 'nats-server']);
+    expect(await isListening(natsPort)).toBe(false);
   }, 180_000);
 
   it('says how to get NATS when nothing answers and no nats-server is installed', async () => {
     const natsPort = await freePort();
     const started = startSystem({
       // An empty PATH directory: no nats-server to find (node itself is started by absolute path).
-      PATH: dataDirs.create(),
+      PATH: run.dataDirs.create(),
       PORT: String(await freePort()),
-      PLEXMCP_DATA_DIR: dataDirs.create(),
+      PLEXMCP_DATA_DIR: run.dataDirs.create(),
       NATS_URL: `nats://127.0.0.1:${natsPort}`,
     });
-    system = started;
+    run.system = started;
 
     const exit = await started.exited;
 
@@ -162,21 +153,22 @@ describe('pnpm start (scripts/start.mjs)', () => {
   });
 
   it('writes human-readable lines prefixed with the process name when LOG_FORMAT=pretty', async () => {
-    nats = await startIsolatedNats();
+    run.nats = await startIsolatedNats();
     const port = await freePort();
-    system = startSystem({
+    run.system = startSystem({
       PORT: String(port),
-      PLEXMCP_DATA_DIR: dataDirs.create(),
-      NATS_URL: nats.url,
+      PLEXMCP_DATA_DIR: run.dataDirs.create(),
+      NATS_URL: run.nats.url,
       LOG_FORMAT: 'pretty',
       LOG_LEVEL: 'info',
     });
 
-    await waitUntilReady(system, port);
-    const started = system;
-    await waitFor(() => started.output().includes('PlexMCP is ready'), {
+    await waitUntilReady(run.system, port);
+    const started = run.system;
+    // The banner is one write, but a pipe may deliver it in pieces: wait for its last line.
+    await waitFor(() => started.output().includes('Ctrl-C stops everything.'), {
       timeoutMs: 10_000,
-      message: 'the readiness banner',
+      message: 'the whole readiness banner',
     });
     const output = started.output();
     expect(output).toMatch(/^plexmcp +\| PlexMCP is ready\.$/m);
@@ -194,35 +186,35 @@ describe('pnpm start (scripts/start.mjs)', () => {
   asRoot(
     'as root, keeps the cluster where the postgres user can reach it when the data dir is private',
     async () => {
-      nats = await startIsolatedNats();
+      run.nats = await startIsolatedNats();
       const port = await freePort();
-      const privateParent = dataDirs.create(); // 0700, like a fresh mktemp folder or /root
+      const privateParent = run.dataDirs.create(); // 0700, like a fresh mktemp folder or /root
       const dataDir = path.join(privateParent, '.plexmcp');
-      const fallback = path.join(dataDirs.create(), 'pg');
+      const fallback = path.join(run.dataDirs.create(), 'pg');
       chmodSync(path.dirname(fallback), 0o755);
       const env = {
         PORT: String(port),
         PLEXMCP_DATA_DIR: dataDir,
         PLEXMCP_PG_FALLBACK_DIR: fallback,
-        NATS_URL: nats.url,
+        NATS_URL: run.nats.url,
         LOG_LEVEL: 'warn',
       };
-      system = startSystem(env);
-      await waitUntilReady(system, port);
+      run.system = startSystem(env);
+      await waitUntilReady(run.system, port);
       const location = readFileSync(path.join(dataDir, 'postgres-location'), 'utf8').trim();
       expect(location.startsWith(`${fallback}/`)).toBe(true);
       expect(existsSync(path.join(location, 'PG_VERSION'))).toBe(true);
       expect(statSync(location).mode & 0o777).toBe(0o700);
-      expect(system.output()).toContain(`the embedded Postgres lives in ${location}`);
+      expect(run.system.output()).toContain(`the embedded Postgres lives in ${location}`);
       expect(worldWritable(fallback)).toEqual([]);
-      await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
+      await interruptAndExpectAllStopped(run.system, [...SERVICES, 'postgres']);
 
       // The next start finds the same cluster through the data dir.
-      system = startSystem(env);
-      await waitUntilReady(system, port);
-      expect(system.output()).not.toContain('the embedded Postgres lives in');
+      run.system = startSystem(env);
+      await waitUntilReady(run.system, port);
+      expect(run.system.output()).not.toContain('the embedded Postgres lives in');
       expect(readFileSync(path.join(dataDir, 'postgres-location'), 'utf8').trim()).toBe(location);
-      await interruptAndExpectAllStopped(system, [...SERVICES, 'postgres']);
+      await interruptAndExpectAllStopped(run.system, [...SERVICES, 'postgres']);
     },
     180_000,
   );

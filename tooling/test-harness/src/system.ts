@@ -6,10 +6,11 @@ import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@pl
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
   type IsolatedNats,
+  LOOPBACK_NETWORKS,
   createTestSchema,
+  keyServiceTestOptions,
+  serviceTestOptions,
   startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
 } from '@plexmcp/service-kit/testing';
 
 export interface SystemOptions {
@@ -37,9 +38,6 @@ export interface System {
   close(): Promise<void>;
 }
 
-/** Networks the system's upstream MCP servers may be on: loopback, where the suites run them. */
-export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
-
 export async function startSystem(options: SystemOptions): Promise<System> {
   const { prefix, name } = options;
   const nats = await startIsolatedNats();
@@ -59,23 +57,10 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     await nats.stop();
   };
   try {
-    keyService = await bootstrapKeyService({
-      natsUrl: nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: keySchema.schema,
-      logLevel: 'silent',
-      dbPoolSize: 4,
-      shutdownGraceMs: 50,
-      mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
-      encryptionKeys: testEncryptionKeys(),
-    });
+    keyService = await bootstrapKeyService(keyServiceTestOptions(nats.url, keySchema.schema));
     usageService = await bootstrapUsageService({
-      natsUrl: nats.url,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: usageSchema.schema,
-      logLevel: 'silent',
+      ...serviceTestOptions(nats.url, usageSchema.schema),
       webhookAllowPrivateNetworks: true,
-      encryptionKeys: testEncryptionKeys(),
       env: { WEBHOOK_POLL_MS: '100', ...options.usageEnv },
     });
     gateway = await bootstrapGateway({

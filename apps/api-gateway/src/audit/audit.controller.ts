@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import {
   type Actor,
   type AuditEntry,
@@ -6,12 +6,11 @@ import {
   Subjects,
   type SuccessEnvelope,
   auditPageSchema,
-  paginationQuerySchema,
 } from '@plexmcp/contracts';
 import { CurrentActor } from '../auth/auth.decorators.js';
 import { Access } from '../auth/route-access.js';
 import { page } from '../common/envelope.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { PageQuery } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /** `GET /v1/audit`: the organization's management audit log, newest first (keys:read; live data). */
@@ -23,7 +22,7 @@ export class AuditController {
   @Access({ scope: 'keys:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<AuditEntry[]>> {
     return page(await this.runtime.rpc.call(Subjects.audit.list, { actor, page: query }, auditPageSchema));
   }

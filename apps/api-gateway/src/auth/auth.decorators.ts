@@ -1,7 +1,7 @@
 import { type ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { Actor } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
-import { callerOf } from './authorize.js';
+import { callerOf } from './key-authority.js';
 import type { AuthContext } from './request-context.js';
 
 /** The authenticated caller. */

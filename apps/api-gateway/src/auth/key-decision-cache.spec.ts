@@ -16,7 +16,6 @@ const policy = (expiresInMs: number): KeyPolicy => ({
   expires_at: new Date(Date.now() + expiresInMs).toISOString(),
   ip_allowlist: null,
   org_monthly_limit: null,
-  version: 1,
 });
 
 /** A key-service stand-in for unit tests: answers are released by the test, one by one. */
@@ -34,10 +33,14 @@ class ScriptedValidator {
   }
 }
 
-function cacheWith(validator: ScriptedValidator, ttl = 60_000): KeyDecisionCache {
+function cacheWith(
+  validator: ScriptedValidator,
+  ttl = 60_000,
+  trusted?: (now: number) => boolean,
+): KeyDecisionCache {
   return new KeyDecisionCache(
     validator as unknown as NatsRpcClient,
-    { positiveTtlMs: ttl, negativeTtlMs: 1_000, maxEntries: 100, timeoutMs: 100 },
+    { positiveTtlMs: ttl, negativeTtlMs: 1_000, maxEntries: 100, timeoutMs: 100, trusted },
     new GatewayMetrics({ collectDefaults: false }),
   );
 }
@@ -53,6 +56,35 @@ describe('KeyDecisionCache', () => {
     expect(await b).toBe(await a);
     expect(v.calls).toBe(1);
     expect(cache.peek(HASH, Date.now())?.status).toBe('active');
+  });
+
+  it('while its heartbeats go unanswered it serves nothing from memory and caches nothing; trusted again, it caches', async () => {
+    const v = new ScriptedValidator();
+    let trusted = true;
+    const cache = cacheWith(v, 60_000, () => trusted);
+    const evictions: string[] = [];
+    cache.onEviction((e) => evictions.push(e.scope));
+    const first = cache.load(HASH);
+    v.answer({ status: 'active', policy: policy(3_600_000) });
+    await first;
+    expect(cache.peek(HASH, Date.now())?.status).toBe('active');
+
+    trusted = false; // stalled or cut off from the key-service: a revoke may have been missed
+    expect(cache.peek(HASH, Date.now())).toBeUndefined();
+    expect(cache.size).toBe(0);
+    expect(evictions).toEqual(['all']); // open streams of cached keys are closed too
+    const asked = cache.load(HASH);
+    v.answer({ status: 'revoked', policy: policy(3_600_000) });
+    expect((await asked).status).toBe('revoked');
+    expect(cache.size).toBe(0);
+    expect(cache.peek(HASH, Date.now())).toBeUndefined();
+    expect(evictions).toEqual(['all']);
+
+    trusted = true;
+    const again = cache.load(HASH);
+    v.answer({ status: 'revoked', policy: policy(3_600_000) });
+    await again;
+    expect(cache.peek(HASH, Date.now())?.status).toBe('revoked');
   });
 
   it('never stores an answer that raced an eviction, and later requests do not join the old lookup', async () => {

@@ -25,9 +25,16 @@ export interface KeyDecisionCacheOptions {
   maxEntries: number;
   /** Timeout of one `keys.validate` call; past it the request fails closed. */
   timeoutMs: number;
+  /**
+   * Whether cached decisions may be served at `now` (the heartbeat publisher's view: the
+   * key-service still answers this instance). While false every lookup asks the key-service and
+   * nothing is cached. Default: always.
+   */
+  trusted?: (now: number) => boolean;
 }
 
-export type EvictionCause = 'key_event' | 'org_event' | 'invalid_event' | 'disconnect' | 'reconnect';
+export type EvictionCause =
+  'key_event' | 'org_event' | 'invalid_event' | 'disconnect' | 'reconnect' | 'unacknowledged';
 
 /** What an eviction covered: one key, one organization's keys, or every key. */
 export type KeyEviction =
@@ -77,8 +84,16 @@ export class KeyDecisionCache {
     for (const listener of this.evictionListeners) listener(eviction);
   }
 
-  /** The cached decision if still fresh; never touches the network. */
+  /**
+   * The cached decision if still fresh; never touches the network. Once cached decisions are no
+   * longer trusted (see `trusted`), the cache is dropped and every lookup misses.
+   */
   peek(keyHash: string, now: number): KeyDecision | undefined {
+    if (!this.isTrusted(now)) {
+      if (this.cache.size > 0) this.clear('unacknowledged');
+      this.misses.inc();
+      return undefined;
+    }
     const hit = this.cache.get(keyHash);
     if (hit !== undefined) {
       if (hit.expiresAt > now) {
@@ -99,12 +114,14 @@ export class KeyDecisionCache {
     const lookup = this.rpc
       .call(Subjects.keys.validate, { key_hash: keyHash }, validateKeyReplySchema, {
         timeoutMs: this.options.timeoutMs,
+        // A read: when the key-service that took it dies, another instance answers in time.
+        idempotent: true,
       })
       .then((reply) => {
         const decision = this.toDecision(reply, Date.now());
         if (this.inflight.get(keyHash) === lookup) this.inflight.delete(keyHash);
         // An eviction happened while we waited: the answer may predate it, use it once only.
-        if (epoch === this.epoch) this.cache.set(keyHash, decision);
+        if (epoch === this.epoch && this.isTrusted(Date.now())) this.cache.set(keyHash, decision);
         return decision;
       })
       .catch((err: unknown) => {
@@ -143,6 +160,10 @@ export class KeyDecisionCache {
     this.cache.clear();
     if (evicted > 0) this.metrics.cacheEvictions.inc({ cause }, evicted);
     this.evicted({ scope: 'all', cause });
+  }
+
+  private isTrusted(now: number): boolean {
+    return this.options.trusted?.(now) ?? true;
   }
 
   private toDecision(reply: ValidateKeyReply, now: number): KeyDecision {

@@ -21,6 +21,8 @@ declare module 'fastify' {
     receivedAt: number;
     /** The code of the error envelope the gateway itself answered with, for the usage event. */
     errorCode: ErrorCode | null;
+    /** What lay behind that error (a NATS timeout behind a 503): logged, never sent. */
+    errorCause: unknown;
   }
   interface FastifyContextConfig {
     /** The MCP Streamable HTTP route: 401/403 carry `WWW-Authenticate`. */

@@ -4,7 +4,10 @@ import type { Logger } from 'pino';
 import { sendError } from './envelope.js';
 import { toAppError } from './to-app-error.js';
 
-/** The one place a Nest route's failure becomes the SPEC §3 error envelope. */
+/**
+ * The one place a Nest route's failure becomes the error envelope
+ * (`{"success": false, "error": {code, message, request_id}}`; see `@plexmcp/contracts` errors).
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   constructor(private readonly logger: Logger) {}

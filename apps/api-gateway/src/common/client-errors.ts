@@ -17,11 +17,11 @@ interface ClientErrorAnswer {
 }
 
 /**
- * What the SPEC §3 envelope says for an error Node's HTTP parser raised before any request
+ * What the error envelope says for an error Node's HTTP parser raised before any request
  * existed. Node's own answers (431, 400, 408, 413) are kept as statuses; the code is the closest
  * wire code (a 431 is a `payload_too_large`: the headers, not the body, are over the limit).
  */
-export function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
+function clientErrorAnswer(code: string | undefined): ClientErrorAnswer {
   switch (code) {
     case 'HPE_HEADER_OVERFLOW':
       return {

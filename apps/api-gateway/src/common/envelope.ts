@@ -1,9 +1,7 @@
 import {
-  AppError,
-  DEFAULT_MESSAGES,
+  type AppError,
   type ErrorCode,
   type ErrorEnvelope,
-  HTTP_STATUS_BY_CODE,
   type Page,
   type SuccessEnvelope,
 } from '@plexmcp/contracts';
@@ -39,15 +37,12 @@ export function sendError(
   headers?: Readonly<Record<string, string>>,
 ): FastifyReply {
   reply.request.errorCode = error.code;
+  reply.request.errorCause = error.cause ?? null;
   reply.code(error.status);
   if (error.headers) reply.headers(error.headers);
   if (headers) reply.headers(headers);
   reply.type('application/json; charset=utf-8');
   return reply.send(serializeError(error, requestId));
-}
-
-export function appError(code: ErrorCode, message?: string, headers?: Record<string, string>): AppError {
-  return new AppError(code, message ?? DEFAULT_MESSAGES[code], headers ? { headers } : {});
 }
 
 /** The wire code for an HTTP status coming from the framework (Fastify/Nest built-in errors). */
@@ -78,5 +73,3 @@ export function codeForStatus(status: number): ErrorCode {
       return status >= 400 && status < 500 ? 'validation_error' : 'internal_error';
   }
 }
-
-export { HTTP_STATUS_BY_CODE };

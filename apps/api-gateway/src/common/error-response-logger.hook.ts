@@ -9,7 +9,8 @@ const READINESS_ROUTE = '/readyz';
  * the caller saw in the envelope and `X-Request-Id`, so a reported id can be found in the logs.
  * 4xx at info, 5xx at error; a not-ready `/readyz` at warn (it reports a dependency's state, and
  * probes ask often). Only ids and the route template are logged: never headers, bodies or query
- * strings, so no key or credential can reach the line.
+ * strings, so no key or credential can reach the line. A 5xx the gateway answered itself carries
+ * the failure behind it as `err` (a NATS timeout behind a 503), scrubbed like every logged error.
  */
 export function createErrorResponseLogger(logger: Logger) {
   return function logErrorResponse(
@@ -31,6 +32,7 @@ export function createErrorResponseLogger(logger: Logger) {
         key_id: request.auth?.policy.key_id ?? null,
         mcp_id: request.mcpId,
         latency_ms: Math.round(reply.elapsedTime * 1000) / 1000,
+        err: status >= 500 && request.errorCause !== null ? request.errorCause : undefined,
       };
       if (status < 500) logger.info(entry, 'request answered with an error');
       else if (route === READINESS_ROUTE) logger.warn(entry, 'not ready');

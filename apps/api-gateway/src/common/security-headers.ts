@@ -3,7 +3,7 @@ import Fastify from 'fastify';
 import { request } from 'undici';
 
 /** The helmet policy of this API: it serves JSON only, never HTML. */
-export const HELMET_OPTIONS: FastifyHelmetOptions = {
+const HELMET_OPTIONS: FastifyHelmetOptions = {
   contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
   crossOriginResourcePolicy: { policy: 'same-site' },
 };

@@ -1,5 +1,5 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
-import { AppError, ErrorCode, zodDetails } from '@plexmcp/contracts';
+import { Injectable, type PipeTransform, Query } from '@nestjs/common';
+import { AppError, ErrorCode, paginationQuerySchema, zodDetails } from '@plexmcp/contracts';
 import type { z } from 'zod';
 
 /** Validates a body or query against its contract schema; failures are 400 `validation_error`. */
@@ -15,3 +15,6 @@ export class ZodValidationPipe<T extends z.ZodType> implements PipeTransform<unk
     return result.data;
   }
 }
+
+/** The `limit` / `cursor` query of a list route, validated (the parameter is a `PaginationQuery`). */
+export const PageQuery = (): ParameterDecorator => Query(new ZodValidationPipe(paginationQuerySchema));

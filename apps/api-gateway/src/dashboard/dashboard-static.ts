@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 
-export const DASHBOARD_PREFIX = '/dashboard';
+const DASHBOARD_PREFIX = '/dashboard';
 
 /** Where `pnpm build` puts the dashboard, relative to this file in src/ or dist/. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/dist', import.meta.url));
@@ -18,7 +18,7 @@ export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboard/d
  * The dashboard page's own policy (the API's is `default-src 'none'`): its scripts, styles and
  * fetches come from this origin only; inline style attributes are allowed for the charts' SVG.
  */
-export const DASHBOARD_CSP = [
+const DASHBOARD_CSP = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClientIpResolver } from '../auth/client-ip.js';
-import type { FailedAttemptThrottle } from '../auth/failed-attempt-throttle.js';
-import type { KeyDecisionCache } from '../auth/key-decision-cache.js';
+import type { KeyAuthority } from '../auth/key-authority.js';
 import type { GatewayConfig } from '../config.js';
 import { DashboardSessions } from '../session/dashboard-sessions.js';
 import { createHttpsDetector } from '../session/session-cookie.js';
@@ -11,24 +10,23 @@ import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js'
 
 /**
  * Mounts the dashboard (static app under /dashboard) and its sign-in routes, and returns the
- * session verifier the auth hook uses for cookie requests; undefined when DASHBOARD_ENABLED=false.
+ * sessions, which present the key of a cookie request to the auth hook; undefined when DASHBOARD_ENABLED=false.
  * `secret` is the resolved session secret (session/session-secret.ts).
  */
 export async function registerDashboardAndSessions(
   fastify: FastifyInstance,
   config: GatewayConfig,
   secret: Buffer,
-  cache: KeyDecisionCache,
+  authority: KeyAuthority,
   ipResolver: ClientIpResolver,
-  throttle: FailedAttemptThrottle,
   logger: Logger,
 ): Promise<DashboardSessions | undefined> {
   if (!config.DASHBOARD_ENABLED) return undefined;
-  const sessions = new DashboardSessions(secret, cache, config.SESSION_TTL_MS);
+  const sessions = new DashboardSessions(secret, authority, config.SESSION_TTL_MS);
   registerSessionRoutes(fastify, {
     sessions,
     ipResolver,
-    throttle,
+    authority,
     isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
     logger,
   });

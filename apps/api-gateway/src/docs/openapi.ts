@@ -75,7 +75,7 @@ const RATE_LIMIT_HEADER_REFS = Object.fromEntries(
 );
 
 /** Every public route, with the same zod schemas the handlers validate with. */
-export const ROUTES: readonly RouteDoc[] = [
+const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/me',
@@ -315,12 +315,12 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       },
       responses: {
         Error: {
-          description: 'Error envelope (SPEC §3)',
+          description: 'Error envelope',
           content: { 'application/json': { schema: errorSchema } },
         },
         RateLimited: {
           description:
-            "Error envelope (SPEC §3): `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
+            "Error envelope: `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
           headers: {
             'Retry-After': { $ref: '#/components/headers/Retry-After' },
             ...RATE_LIMIT_HEADER_REFS,

@@ -1,6 +1,6 @@
-import { type EventAck, Subjects, keyEventSchema } from '@plexmcp/contracts';
-import type { NatsConnection } from '@plexmcp/service-kit';
-import type { Subscription } from '@nats-io/transport-node';
+import type { Msg } from '@nats-io/transport-node';
+import { type EventAck, type KeyEvent, Subjects, keyEventSchema } from '@plexmcp/contracts';
+import { type JsonSubscription, type NatsConnection, subscribeJson } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { KeyDecisionCache } from '../auth/key-decision-cache.js';
 import type { McpRouteCache } from '../mcps/mcp-route-cache.js';
@@ -12,7 +12,7 @@ import type { McpRouteCache } from '../mcps/mcp-route-cache.js';
  * that cannot be understood drops the whole cache: unsure means fail closed.
  */
 export class KeyEventsSubscriber {
-  private subscription: Subscription | undefined;
+  private subscription: JsonSubscription | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -23,38 +23,29 @@ export class KeyEventsSubscriber {
   ) {}
 
   start(): void {
-    this.subscription = this.nc.subscribe(Subjects.keyEvents.wildcard, {
-      callback: (err, msg) => {
-        if (err) return;
-        const evicted = this.handle(msg.data);
-        if (msg.reply) {
-          const ack: EventAck = { instance_id: this.instanceId, evicted };
-          msg.respond(JSON.stringify(ack));
-        }
+    this.subscription = subscribeJson(this.nc, {
+      subject: Subjects.keyEvents.wildcard,
+      schema: keyEventSchema,
+      logger: this.logger,
+      handle: (event, msg) => {
+        this.apply(event);
+        this.acknowledge(msg);
+      },
+      onInvalid: (msg) => {
+        this.logger.warn('dropping the whole cache after a key event it could not understand');
+        this.keys.clear('invalid_event');
+        this.mcps.clear();
+        this.acknowledge(msg);
       },
     });
   }
 
-  close(): void {
-    this.subscription?.unsubscribe();
+  /** Stops listening once the events already delivered are applied. */
+  async close(): Promise<void> {
+    await this.subscription?.close();
   }
 
-  /** Applies one event; returns whether the cache reflects it (always true: unknown → clear). */
-  handle(data: Uint8Array): boolean {
-    let payload: unknown;
-    try {
-      payload = JSON.parse(new TextDecoder().decode(data));
-    } catch {
-      payload = undefined;
-    }
-    const parsed = keyEventSchema.safeParse(payload);
-    if (!parsed.success) {
-      this.logger.warn('key event did not match its contract: dropping the whole cache');
-      this.keys.clear('invalid_event');
-      this.mcps.clear();
-      return true;
-    }
-    const event = parsed.data;
+  private apply(event: KeyEvent): void {
     switch (event.type) {
       case 'key.revoked':
       case 'key.updated':
@@ -69,6 +60,12 @@ export class KeyEventsSubscriber {
         this.mcps.evict(event.mcp_id);
         break;
     }
-    return true;
+  }
+
+  /** The cache reflects the event (an unknown one cleared it): tell a revoke that is waiting. */
+  private acknowledge(msg: Msg): void {
+    if (!msg.reply) return;
+    const ack: EventAck = { instance_id: this.instanceId, evicted: true };
+    msg.respond(JSON.stringify(ack));
   }
 }

@@ -1,6 +1,6 @@
 import { type Msg, type Subscription, createInbox, headers } from '@nats-io/transport-node';
-import { type RequestRecordedEvent, Subjects } from '@plexmcp/contracts';
-import type { NatsConnection } from '@plexmcp/service-kit';
+import { type RequestRecordedEvent, Subjects, natsInboxPrefix } from '@plexmcp/contracts';
+import { type NatsConnection, PeriodicTask } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import { SequentialIds } from '../common/request-id.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
@@ -78,7 +78,7 @@ export class RequestEventPublisher {
   private waitTimer: NodeJS.Timeout | undefined;
   /** The oldest pending event has waited `batchWaitMs` (or a flush asked): send partial batches. */
   private overdue = false;
-  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly sweeper: PeriodicTask;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly idle: Array<() => void> = [];
@@ -90,10 +90,16 @@ export class RequestEventPublisher {
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
   ) {
-    this.inbox = createInbox();
+    // Under the gateway's inbox prefix: the only inboxes its NATS user may subscribe to.
+    this.inbox = createInbox(natsInboxPrefix('gateway'));
     this.subscription = nc.subscribe(`${this.inbox}.*`, { callback: (err, msg) => this.onAck(err, msg) });
-    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
-    this.sweepTimer.unref();
+    this.sweeper = new PeriodicTask({
+      name: 'request event acknowledgement sweep',
+      intervalMs: SWEEP_INTERVAL_MS,
+      logger,
+      run: () => this.sweep(),
+    });
+    this.sweeper.start();
     metrics.eventBufferDepthSource = () => this.depth;
     lifecycle.onReconnect(() => this.schedulePump());
   }
@@ -138,7 +144,7 @@ export class RequestEventPublisher {
 
   close(): void {
     this.closed = true;
-    clearInterval(this.sweepTimer);
+    void this.sweeper.stop(); // the sweep is synchronous: never one in flight here
     clearTimeout(this.retryTimer);
     clearTimeout(this.waitTimer);
     this.subscription.unsubscribe();

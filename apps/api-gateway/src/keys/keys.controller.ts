@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import {
   type Actor,
   type ApiKeyView,
@@ -13,7 +13,6 @@ import {
   createdKeySchema,
   keyIdSchema,
   keyPageSchema,
-  paginationQuerySchema,
   requestedExpiry,
   requestedKey,
   rotateKeyBodySchema,
@@ -21,16 +20,18 @@ import {
   updateKeyBodySchema,
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
+import type { RpcCallOptions } from '@plexmcp/service-kit';
+import type { z } from 'zod';
 import { CurrentActor } from '../auth/auth.decorators.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
- * The key lifecycle (SPEC §4): keys:read / keys:write, always inside the caller's organization.
+ * The key lifecycle under /v1/keys: keys:read / keys:write, always inside the caller's organization.
  * A key acts only on keys its own grant covers — create here on the fast path, and for every
  * change in the key-service, which knows the target and decides with the same rule.
  */
@@ -64,7 +65,7 @@ export class KeysController {
   @Access({ scope: 'keys:read' })
   async list(
     @CurrentActor() actor: Actor,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<ApiKeyView[]>> {
     return page(await this.runtime.rpc.call(Subjects.keys.list, { actor, page: query }, keyPageSchema));
   }
@@ -72,13 +73,7 @@ export class KeysController {
   @Get(':id')
   @Access({ scope: 'keys:read' })
   async get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(
-      await this.runtime.rpc.call(
-        Subjects.keys.get,
-        { actor, id: pathId(keyIdSchema, id) },
-        apiKeyViewSchema,
-      ),
-    );
+    return ok(await this.aboutKey(Subjects.keys.get, actor, id, apiKeyViewSchema));
   }
 
   @Patch(':id')
@@ -88,26 +83,14 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(updateKeyBodySchema)) body: UpdateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(
-      await this.runtime.rpc.call(
-        Subjects.keys.update,
-        { actor, id: pathId(keyIdSchema, id), body },
-        apiKeyViewSchema,
-      ),
-    );
+    return ok(await this.aboutKey(Subjects.keys.update, actor, id, apiKeyViewSchema, { body }, this.change));
   }
 
   /** Revokes the key; returns once every running gateway has evicted it. */
   @Delete(':id')
   @Access({ scope: 'keys:write' })
   async revoke(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<ApiKeyView>> {
-    return ok(
-      await this.runtime.rpc.call(
-        Subjects.keys.revoke,
-        { actor, id: pathId(keyIdSchema, id) },
-        apiKeyViewSchema,
-      ),
-    );
+    return ok(await this.aboutKey(Subjects.keys.revoke, actor, id, apiKeyViewSchema, {}, this.change));
   }
 
   @Post(':id/rotate')
@@ -118,11 +101,31 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(rotateKeyBodySchema)) body: RotateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
-    const rotated = await this.runtime.rpc.call(
+    const rotated = await this.aboutKey(
       Subjects.keys.rotate,
-      { actor, id: pathId(keyIdSchema, id), body },
+      actor,
+      id,
       rotatedKeySchema,
+      { body },
+      this.change,
     );
     return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
+  }
+
+  /** A call about the key the path names: an id that cannot name a key is 404 before any call. */
+  private aboutKey<T extends z.ZodType>(
+    subject: string,
+    actor: Actor,
+    id: string,
+    reply: T,
+    extra: { body?: UpdateKeyBody | RotateKeyBody } = {},
+    options: RpcCallOptions = {},
+  ): Promise<z.infer<T>> {
+    return this.runtime.rpc.call(subject, { actor, id: pathId(keyIdSchema, id), ...extra }, reply, options);
+  }
+
+  /** A change evicts gateway caches: the key-service may wait for a stalled gateway's TTL first. */
+  private get change(): RpcCallOptions {
+    return { timeoutMs: this.runtime.changeTimeoutMs };
   }
 }

@@ -4,7 +4,7 @@ import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 
-export interface MeView {
+interface MeView {
   id: string;
   object: 'api_key';
   organization_id: string;
@@ -18,7 +18,7 @@ export interface MeView {
   expires_at: string;
 }
 
-export function meView(auth: AuthContext): MeView {
+function meView(auth: AuthContext): MeView {
   const p = auth.policy;
   return {
     id: p.key_id,

@@ -32,7 +32,10 @@ export class McpRouteCache {
     if (pending !== undefined) return pending;
     const epoch = this.epoch;
     const lookup = this.rpc
-      .call(Subjects.mcps.resolve, { id: mcpId }, resolveMcpReplySchema, { timeoutMs: this.timeoutMs })
+      .call(Subjects.mcps.resolve, { id: mcpId }, resolveMcpReplySchema, {
+        timeoutMs: this.timeoutMs,
+        idempotent: true,
+      })
       .then(
         ({ route }) => {
           if (this.inflight.get(mcpId) === lookup) this.inflight.delete(mcpId);

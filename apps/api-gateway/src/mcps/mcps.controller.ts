@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
 import {
   type Actor,
   AppError,
@@ -14,21 +14,20 @@ import {
   mcpIdSchema,
   mcpPageSchema,
   mcpViewSchema,
-  paginationQuerySchema,
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 import { CurrentActor, CurrentAuth } from '../auth/auth.decorators.js';
-import { authorize } from '../auth/authorize.js';
+import { authorize } from '../auth/key-authority.js';
 import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED, Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
- * MCP registry (SPEC §4). Reading needs a key that may use the MCP; registering needs mcps:write
+ * MCP registry under /v1/mcps. Reading needs a key that may use the MCP; registering needs mcps:write
  * and every MCP (`"*"`); changing or removing needs mcps:write and that MCP, and a test key
  * manages test MCPs only. The key-service decides the same again as the authority.
  */
@@ -42,7 +41,7 @@ export class McpsController {
   async list(
     @CurrentAuth() auth: AuthContext,
     @CurrentActor() actor: Actor,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<McpView[]>> {
     const { permissions, mode } = auth.policy;
     const request = {
@@ -92,6 +91,7 @@ export class McpsController {
       Subjects.mcps.update,
       { actor, id: route.id, body },
       mcpViewSchema,
+      { timeoutMs: this.runtime.changeTimeoutMs },
     );
     // The key-service announces mcp.updated to every gateway; evict here too without waiting for it.
     this.runtime.mcpRoutes.evict(mcp.id);
@@ -107,7 +107,9 @@ export class McpsController {
   ): Promise<SuccessEnvelope<McpView>> {
     const route = await this.target(request, rawId);
     authorize(request, { kind: 'mcp.manage', mcp: route, mode: route.mode });
-    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: route.id }, mcpViewSchema);
+    const mcp = await this.runtime.rpc.call(Subjects.mcps.delete, { actor, id: route.id }, mcpViewSchema, {
+      timeoutMs: this.runtime.changeTimeoutMs,
+    });
     this.runtime.mcpRoutes.evict(mcp.id);
     return ok(mcp);
   }

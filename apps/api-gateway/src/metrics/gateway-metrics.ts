@@ -41,21 +41,17 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly tallies = new Map<Counter, Map<string, BufferedTally>>();
 
-  readonly httpRequests: Counter<'route' | 'method' | 'status'> = new Counter({
-    name: 'plexmcp_gateway_http_requests_total',
-    help: 'HTTP requests answered, by route pattern, method and status.',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [this.registry],
-    collect: (): void => this.flushTallies(this.httpRequests),
-  });
+  readonly httpRequests = this.tallied(
+    'plexmcp_gateway_http_requests_total',
+    'HTTP requests answered, by route pattern, method and status.',
+    ['route', 'method', 'status'] as const,
+  );
 
-  readonly authDecisions: Counter<'outcome' | 'reason'> = new Counter({
-    name: 'plexmcp_gateway_auth_decisions_total',
-    help: 'Authentication/authorization decisions, by outcome and reason.',
-    labelNames: ['outcome', 'reason'] as const,
-    registers: [this.registry],
-    collect: (): void => this.flushTallies(this.authDecisions),
-  });
+  readonly authDecisions = this.tallied(
+    'plexmcp_gateway_auth_decisions_total',
+    'Authentication/authorization decisions, by outcome and reason.',
+    ['outcome', 'reason'] as const,
+  );
 
   /** Observed through pre-bound children cached per label set, never with labels per request. */
   readonly httpDuration = new Histogram({
@@ -66,13 +62,11 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly cacheLookups: Counter<'result'> = new Counter({
-    name: 'plexmcp_gateway_key_cache_lookups_total',
-    help: 'Key decision cache lookups, by result (hit or miss).',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-    collect: (): void => this.flushTallies(this.cacheLookups),
-  });
+  readonly cacheLookups = this.tallied(
+    'plexmcp_gateway_key_cache_lookups_total',
+    'Key decision cache lookups, by result (hit or miss).',
+    ['result'] as const,
+  );
 
   readonly cacheEvictions = new Counter({
     name: 'plexmcp_gateway_key_cache_evictions_total',
@@ -101,35 +95,27 @@ export class GatewayMetrics {
     },
   });
 
-  readonly eventsPublished = new Counter({
-    name: 'plexmcp_gateway_events_published_total',
-    help: 'Request events acknowledged by JetStream.',
-    registers: [this.registry],
-  });
+  readonly eventsPublished = this.counter(
+    'plexmcp_gateway_events_published_total',
+    'Request events acknowledged by JetStream.',
+  );
 
-  readonly eventsDropped = new Counter({
-    name: 'plexmcp_gateway_events_dropped_total',
-    help: 'Request events dropped because the buffer was full (NATS away for too long).',
-    registers: [this.registry],
-  });
+  readonly eventsDropped = this.counter(
+    'plexmcp_gateway_events_dropped_total',
+    'Request events dropped because the buffer was full (NATS away for too long).',
+  );
 
-  readonly eventPublishFailures = new Counter({
-    name: 'plexmcp_gateway_event_publish_failures_total',
-    help: 'Request-event batch publishes that failed and were retried.',
-    registers: [this.registry],
-  });
+  readonly eventPublishFailures = this.counter(
+    'plexmcp_gateway_event_publish_failures_total',
+    'Request-event batch publishes that failed and were retried.',
+  );
 
-  readonly natsConnected = new Gauge({
-    name: 'plexmcp_gateway_nats_connected',
-    help: '1 while the NATS connection is up.',
-    registers: [this.registry],
-  });
+  readonly natsConnected = this.gauge('plexmcp_gateway_nats_connected', '1 while the NATS connection is up.');
 
-  readonly usageBlocks = new Gauge({
-    name: 'plexmcp_gateway_usage_limit_blocks',
-    help: 'Organizations and keys currently blocked by a usage limit.',
-    registers: [this.registry],
-  });
+  readonly usageBlocks = this.gauge(
+    'plexmcp_gateway_usage_limit_blocks',
+    'Organizations and keys currently blocked by a usage limit.',
+  );
 
   /**
    * A cheap per-request counter for one label combination of `counter` (one of httpRequests,
@@ -148,6 +134,26 @@ export class GatewayMetrics {
       byLabels.set(id, tally);
     }
     return tally;
+  }
+
+  /** A counter incremented through `tally()`: its tallies are handed over when Prometheus scrapes. */
+  private tallied<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    const counter: Counter<L> = new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect: (): void => this.flushTallies(counter),
+    });
+    return counter;
+  }
+
+  private counter(name: string, help: string): Counter {
+    return new Counter({ name, help, registers: [this.registry] });
+  }
+
+  private gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, registers: [this.registry] });
   }
 
   private flushTallies(counter: Counter<string>): void {

@@ -1,53 +1,38 @@
+import { AppError, ErrorCode, type KeyPolicy, type SessionView } from '@plexmcp/contracts';
+import type { FastifyRequest } from 'fastify';
 import {
-  AppError,
-  ErrorCode,
-  type KeyPolicy,
-  decide,
-  hashApiKey,
-  keyDisplayPrefix,
-  keyLast4,
-  parseApiKey,
-} from '@plexmcp/contracts';
-import type { KeyDecision, KeyDecisionCache } from '../auth/key-decision-cache.js';
+  type KeyAuthority,
+  type KeySource,
+  type PresentedKey,
+  type Refusal,
+  presentKey,
+  refuse,
+} from '../auth/key-authority.js';
+import { CSRF_HEADER, sessionTokenOf } from './session-cookie.js';
 import { type SessionClaims, SessionTokens } from './session-token.js';
 
-/** What the dashboard learns about its session (GET/POST /dashboard/api/session). */
-export interface SessionView {
-  key_id: string;
-  organization_id: string;
-  prefix: string;
-  last4: string;
-  mode: KeyPolicy['mode'];
-  scopes: KeyPolicy['scopes'];
-  permissions: KeyPolicy['permissions'];
-  usage_limit: KeyPolicy['usage_limit'];
-  org_monthly_limit: number | null;
-  key_expires_at: string;
-  session_expires_at: string;
-  /** Send back in `X-CSRF-Token` on every state-changing request. */
-  csrf_token: string;
-}
-
-export interface OpenedSession {
+interface OpenedSession {
   token: string;
   claims: SessionClaims;
   view: SessionView;
 }
 
-export const NO_SCOPES_MESSAGE = 'This key has no management scopes: sign in with an organization admin key';
-export const SESSION_ENDED_MESSAGE = 'Your dashboard session has ended: sign in again';
+const NO_SCOPES_MESSAGE = 'This key has no management scopes: sign in with an organization admin key';
+const SESSION_ENDED_MESSAGE = 'Your dashboard session has ended: sign in again';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Dashboard sign-in: an admin key is exchanged for a signed session token naming the key's hash.
- * The key is checked exactly like a Bearer key (the same cache, the same `decide()`), and so is the
- * session on every later request (see auth.hook.ts), so revocation and expiry end it.
+ * The key is checked by the key authority exactly like a Bearer key, and so is the session on every
+ * later request (`presentedBy`, used by the auth hook), so revocation and expiry end it.
  */
-export class DashboardSessions {
+export class DashboardSessions implements KeySource {
   readonly tokens: SessionTokens;
 
   constructor(
     secret: Buffer,
-    private readonly cache: KeyDecisionCache,
+    private readonly authority: KeyAuthority,
     private readonly ttlMs: number,
   ) {
     this.tokens = new SessionTokens(secret);
@@ -60,15 +45,12 @@ export class DashboardSessions {
         details: [{ field: 'key', message: 'required' }],
       });
     }
-    const trimmed = key.trim();
-    if (parseApiKey(trimmed) === null) throw new AppError(ErrorCode.Unauthorized);
-    const keyHash = hashApiKey(trimmed);
-    const policy = await this.check(keyHash, clientIp, now);
+    const presented = presentKey(key.trim());
+    if (presented === null) throw new AppError(ErrorCode.Unauthorized);
+    const { policy } = await this.authority.caller(presented, { clientIp }, now);
     if (policy.scopes.length === 0) throw new AppError(ErrorCode.Forbidden, NO_SCOPES_MESSAGE);
     const claims: SessionClaims = {
-      keyHash,
-      keyPrefix: keyDisplayPrefix(trimmed),
-      keyLast4: keyLast4(trimmed),
+      ...presented,
       expiresAt: Math.min(now + this.ttlMs, Date.parse(policy.expires_at)),
     };
     const token = this.tokens.sign(claims);
@@ -79,32 +61,28 @@ export class DashboardSessions {
   async resume(token: string, clientIp: string | null, now: number): Promise<SessionView> {
     const claims = this.tokens.verify(token, now);
     if (claims === null) throw new AppError(ErrorCode.Unauthorized, SESSION_ENDED_MESSAGE);
-    const policy = await this.check(claims.keyHash, clientIp, now);
+    const { policy } = await this.authority.caller(claims, { clientIp }, now);
     return this.view(token, claims, policy);
   }
 
-  private async check(keyHash: string, clientIp: string | null, now: number): Promise<KeyPolicy> {
-    let decision: KeyDecision;
-    try {
-      decision = this.cache.peek(keyHash, now) ?? (await this.cache.load(keyHash));
-    } catch {
-      // Only a definite answer may open a session: anything else is 503, never a pass.
-      throw new AppError(ErrorCode.ServiceUnavailable);
+  /**
+   * The key a request's session cookie names (null without the cookie). The MCP endpoint takes
+   * Bearer keys only, and a state-changing request must carry the session's CSRF token.
+   */
+  presentedBy(request: FastifyRequest, now: number): PresentedKey | Refusal | null {
+    const token = sessionTokenOf(request.headers.cookie);
+    if (token === null) return null;
+    if (request.routeOptions.config.mcpProxy === true) {
+      return refuse(ErrorCode.Unauthorized, 'missing_or_malformed_header', { challenge: true });
     }
-    const verdict = decide({
-      status: decision.status,
-      policy: decision.policy,
-      target: { kind: 'authenticated' },
-      clientIp,
-      now,
-    });
-    if (!verdict.allow) {
-      throw new AppError(
-        verdict.status === 401 ? ErrorCode.Unauthorized : ErrorCode.Forbidden,
-        verdict.message,
-      );
+    const claims = this.tokens.verify(token, now);
+    if (claims === null) {
+      return refuse(ErrorCode.Unauthorized, 'invalid_session', { message: SESSION_ENDED_MESSAGE });
     }
-    return decision.policy!;
+    if (!SAFE_METHODS.has(request.method) && !this.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
+      return refuse(ErrorCode.Forbidden, 'csrf', { message: 'Missing or invalid CSRF token' });
+    }
+    return claims;
   }
 
   private view(token: string, claims: SessionClaims, policy: KeyPolicy): SessionView {

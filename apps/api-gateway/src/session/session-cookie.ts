@@ -1,7 +1,7 @@
 import { CidrList } from '@plexmcp/contracts';
 import type { FastifyRequest } from 'fastify';
 
-export const SESSION_COOKIE = 'plexmcp_session';
+const SESSION_COOKIE = 'plexmcp_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** The value of the session cookie in a `Cookie` header, or null. */

@@ -2,10 +2,11 @@ import { AppError, ErrorCode } from '@plexmcp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { ClientIpResolver } from '../auth/client-ip.js';
-import type { FailedAttemptThrottle } from '../auth/failed-attempt-throttle.js';
+import type { KeyAuthority } from '../auth/key-authority.js';
 import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
-import type { DashboardSessions, SessionView } from './dashboard-sessions.js';
+import type { SessionView } from '@plexmcp/contracts';
+import type { DashboardSessions } from './dashboard-sessions.js';
 import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
 
 /**
@@ -31,12 +32,12 @@ function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(?:;|$)/i.test(contentType);
 }
 
-export const SESSION_PATH = '/dashboard/api/session';
+const SESSION_PATH = '/dashboard/api/session';
 
-export interface SessionRoutesDeps {
+interface SessionRoutesDeps {
   sessions: DashboardSessions;
   ipResolver: ClientIpResolver;
-  throttle: FailedAttemptThrottle;
+  authority: KeyAuthority;
   isHttps: (request: FastifyRequest) => boolean;
   logger: Logger;
 }
@@ -44,12 +45,12 @@ export interface SessionRoutesDeps {
 /**
  * Dashboard sign-in (POST), session check (GET) and sign-out (DELETE). Outside /v1, so the auth
  * hook only stamps request ids and headers here; these handlers check keys and cookies themselves
- * through DashboardSessions. Sign-in only takes a JSON body (a cross-site HTML form cannot send
+ * through DashboardSessions (and so the key authority). Sign-in only takes a JSON body (a cross-site HTML form cannot send
  * one) and only from the same origin (`Origin` or `Sec-Fetch-Site`, see isSameOrigin); failures
  * feed the same per-IP throttle as bad Bearer keys.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
-  const { sessions, ipResolver, throttle, isHttps, logger } = deps;
+  const { sessions, ipResolver, authority, isHttps, logger } = deps;
 
   const clientIp = (request: FastifyRequest): string | null =>
     ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
@@ -63,8 +64,8 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
     if (!(err instanceof AppError))
       logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
+    authority.failed(error, ip);
     if (error.code === ErrorCode.Unauthorized) {
-      throttle.recordFailure(ip);
       reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
     }
     return sendError(reply, error, request.requestId);
@@ -79,16 +80,8 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     reply.header('cache-control', 'no-store');
     const ip = clientIp(request);
     const now = Date.now();
-    const blockedMs = throttle.blockedFor(ip, now);
-    if (blockedMs > 0) {
-      return sendError(
-        reply,
-        new AppError(ErrorCode.RateLimited, 'Too many failed authentication attempts', {
-          headers: { 'retry-after': String(Math.max(1, Math.ceil(blockedMs / 1000))) },
-        }),
-        request.requestId,
-      );
-    }
+    const throttled = authority.throttled(ip, now);
+    if (throttled !== null) return sendError(reply, throttled.error, request.requestId);
     if (!isSameOrigin(request.headers)) {
       return sendError(
         reply,

@@ -7,7 +7,12 @@ import {
   limitBlocksReplySchema,
   usageEventSchema,
 } from '@plexmcp/contracts';
-import type { NatsConnection, NatsRpcClient } from '@plexmcp/service-kit';
+import {
+  type JsonSubscription,
+  type NatsConnection,
+  type NatsRpcClient,
+  subscribeJson,
+} from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 
@@ -29,6 +34,7 @@ export class UsageLimitsService {
   private readonly orgBlocks = new Map<string, LimitBlock>();
   private readonly keyBlocks = new Map<string, LimitBlock>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private subscription: JsonSubscription | undefined;
   private closed = false;
   private loaded = false;
 
@@ -46,26 +52,13 @@ export class UsageLimitsService {
   }
 
   start(): void {
-    this.nc.subscribe(Subjects.usageEvents.wildcard, {
-      callback: (err, msg) => {
-        if (err) return;
-        let payload: unknown;
-        try {
-          payload = msg.json();
-        } catch {
-          this.logger.warn({ subject: msg.subject }, 'ignoring a usage event that is not JSON');
-          return;
-        }
-        const parsed = usageEventSchema.safeParse(payload);
-        if (!parsed.success) {
-          this.logger.warn(
-            { subject: msg.subject },
-            'ignoring a usage event that does not match its contract',
-          );
-          return;
-        }
-        if (parsed.data.type === 'usage.limit_reached') this.add(parsed.data.block);
-        else this.remove(parsed.data.block);
+    this.subscription = subscribeJson(this.nc, {
+      subject: Subjects.usageEvents.wildcard,
+      schema: usageEventSchema,
+      logger: this.logger,
+      handle: (event) => {
+        if (event.type === 'usage.limit_reached') this.add(event.block);
+        else this.remove(event.block);
       },
     });
     void this.reload();
@@ -116,9 +109,10 @@ export class UsageLimitsService {
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    await this.subscription?.close();
   }
 
   private active(map: Map<string, LimitBlock>, id: string, now: number): LimitBlock | null {

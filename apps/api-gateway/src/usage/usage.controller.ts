@@ -25,7 +25,7 @@ const DEFAULT_RANGE_MS: Readonly<Record<UsageQuery['granularity'], number>> = {
 };
 
 /**
- * Usage of the organization or of one of its keys (SPEC §5), answered by the usage-service. The
+ * Usage of the organization or of one of its keys (root README "Usage, limits and alerts"), answered by the usage-service. The
  * organization's usage is live data (never for a test key); one key's usage follows the key's own
  * read rule, decided by the key-service when the key is looked up.
  */

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   type Actor,
   type CreateWebhookBody,
@@ -9,18 +9,18 @@ import {
   type WebhookView,
   createWebhookBodySchema,
   createdWebhookSchema,
-  paginationQuerySchema,
   webhookDeliveryPageSchema,
   webhookDeliveryViewSchema,
   webhookIdSchema,
   webhookPageSchema,
   webhookViewSchema,
 } from '@plexmcp/contracts';
+import type { z } from 'zod';
 import { CurrentActor } from '../auth/auth.decorators.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
@@ -51,7 +51,7 @@ export class WebhooksController {
   @Access({ scope: 'webhooks:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<WebhookView[]>> {
     return page(
       await this.runtime.rpc.call(UsageSubjects.webhooks.list, { actor, page: query }, webhookPageSchema),
@@ -61,13 +61,7 @@ export class WebhooksController {
   @Delete(':id')
   @Access({ scope: 'webhooks:write', live: true })
   async delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<SuccessEnvelope<WebhookView>> {
-    return ok(
-      await this.runtime.rpc.call(
-        UsageSubjects.webhooks.delete,
-        { actor, id: pathId(webhookIdSchema, id) },
-        webhookViewSchema,
-      ),
-    );
+    return ok(await this.aboutWebhook(UsageSubjects.webhooks.delete, actor, id, webhookViewSchema));
   }
 
   @Get(':id/deliveries')
@@ -75,14 +69,12 @@ export class WebhooksController {
   async deliveries(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Query(new ZodValidationPipe(paginationQuerySchema)) query: PaginationQuery,
+    @PageQuery() query: PaginationQuery,
   ): Promise<SuccessEnvelope<WebhookDeliveryView[]>> {
     return page(
-      await this.runtime.rpc.call(
-        UsageSubjects.webhooks.deliveries,
-        { actor, id: pathId(webhookIdSchema, id), page: query },
-        webhookDeliveryPageSchema,
-      ),
+      await this.aboutWebhook(UsageSubjects.webhooks.deliveries, actor, id, webhookDeliveryPageSchema, {
+        page: query,
+      }),
     );
   }
 
@@ -94,12 +86,17 @@ export class WebhooksController {
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
   ): Promise<SuccessEnvelope<WebhookDeliveryView>> {
-    return ok(
-      await this.runtime.rpc.call(
-        UsageSubjects.webhooks.test,
-        { actor, id: pathId(webhookIdSchema, id) },
-        webhookDeliveryViewSchema,
-      ),
-    );
+    return ok(await this.aboutWebhook(UsageSubjects.webhooks.test, actor, id, webhookDeliveryViewSchema));
+  }
+
+  /** A call about the webhook the path names: an id that cannot name one is 404 before any call. */
+  private aboutWebhook<T extends z.ZodType>(
+    subject: string,
+    actor: Actor,
+    id: string,
+    reply: T,
+    extra: { page?: PaginationQuery } = {},
+  ): Promise<z.infer<T>> {
+    return this.runtime.rpc.call(subject, { actor, id: pathId(webhookIdSchema, id), ...extra }, reply);
   }
 }

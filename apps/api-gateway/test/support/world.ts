@@ -1,38 +1,35 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import type { CreatedKey, CreatedOrg, McpView } from '@plexmcp/contracts';
+import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
+import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
 import {
-  type Actor,
-  type CreatedKey,
-  type CreatedOrg,
-  type McpView,
-  Subjects,
-  createdKeySchema,
-  createdOrgSchema,
-  mcpViewSchema,
-  organizationViewSchema,
-} from '@plexmcp/contracts';
-import {
-  bootstrap as bootstrapKeyService,
   type KeyServiceHandle,
   type KeyServiceOverrides,
+  bootstrap as bootstrapKeyService,
 } from '@plexmcp/key-service';
-import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
-  createTestSchema,
-  startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
   type IsolatedNats,
+  LOOPBACK_NETWORKS,
+  type ManagementFixtures,
+  createTestSchema,
+  keyServiceTestOptions,
+  actorOf,
+  managementFixtures,
+  mcpInitializeRequest,
+  serviceTestOptions,
+  startIsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import { bootstrap, type GatewayEnv, type GatewayHandle } from '../../src/index.js';
 
-/** Test upstream MCP servers listen on loopback, which upstreams may only reach when allowed. */
-export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
+export { LOOPBACK_NETWORKS, actorOf } from '@plexmcp/service-kit/testing';
 
 /**
  * One suite's world, all real: a private nats-server, a private Postgres schema, the key-service
- * booted through its own bootstrap(), and as many gateways as the suite asks for.
+ * booted through its own bootstrap(), and as many gateways as the suite asks for. Its management
+ * fixtures register MCPs at a closed port of loopback unless told otherwise.
  */
-export interface World {
+export interface World extends ManagementFixtures {
   nats: IsolatedNats;
   nc: NatsConnection;
   rpc: NatsRpcClient;
@@ -54,23 +51,20 @@ export async function startWorld(name: string, options: { keyService?: boolean }
   const nats = await startIsolatedNats();
   const { schema, drop } = await createTestSchema(`gw_${name}`);
   const nc = await connectNats(nats.url, `test-${name}`);
+  const rpc = new NatsRpcClient(nc, 5_000);
   let usageSchema: { schema: string; drop: () => Promise<void> } | null = null;
   const world: World = {
+    ...managementFixtures(rpc, { upstreamUrl: 'http://127.0.0.1:9/mcp' }),
     nats,
     nc,
-    rpc: new NatsRpcClient(nc, 5_000),
+    rpc,
     keyService: null,
     usageService: null,
     gateways: [],
     async startUsageService() {
       usageSchema ??= await createTestSchema(`gw_usage_${name}`);
       world.usageService = await bootstrapUsageService({
-        natsUrl: nats.url,
-        opsPort: 0,
-        databaseUrl: testDatabaseUrl(),
-        dbSchema: usageSchema.schema,
-        logLevel: 'silent',
-        encryptionKeys: testEncryptionKeys(),
+        ...serviceTestOptions(nats.url, usageSchema.schema),
         env: { LIMITS_SWEEP_MS: '100' },
       });
       return world.usageService;
@@ -81,16 +75,8 @@ export async function startWorld(name: string, options: { keyService?: boolean }
     },
     async startKeyService(overrides = {}) {
       world.keyService = await bootstrapKeyService({
-        natsUrl: nats.url,
-        opsPort: 0,
-        databaseUrl: testDatabaseUrl(),
-        dbSchema: schema,
-        logLevel: 'silent',
-        dbPoolSize: 4,
-        shutdownGraceMs: 50,
-        mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+        ...keyServiceTestOptions(nats.url, schema),
         ...overrides,
-        encryptionKeys: testEncryptionKeys(),
       });
       return world.keyService;
     },
@@ -125,40 +111,58 @@ export async function startWorld(name: string, options: { keyService?: boolean }
   return world;
 }
 
-export function actorOf(created: CreatedKey, ip: string | null = null): Actor {
-  return { org_id: created.key.organization_id, key_id: created.key.id, ip };
+/** What a gateway suite works with; its fields are set before the suite's first test. */
+export interface GatewaySuite {
+  world: World;
+  gateway: GatewayHandle;
+  /** The suite's organization ("Acme") and its admin key. */
+  org: CreatedOrg;
+  admin: CreatedKey;
 }
 
-export async function createOrg(world: World, extra: Record<string, unknown> = {}): Promise<CreatedOrg> {
-  return world.rpc.call(Subjects.orgs.create, { name: 'Acme', ...extra }, createdOrgSchema);
+/**
+ * Registers the hooks most gateway suites begin with: before their tests, a world (with the
+ * usage-service when asked), one gateway with `gatewayEnv` and an organization; after them, the
+ * world closed. A suite's own hooks run after these and see the fields set.
+ */
+export function gatewaySuite(
+  name: string,
+  options: { usageService?: boolean; gatewayEnv?: GatewayEnv } = {},
+): GatewaySuite {
+  const suite = {} as GatewaySuite;
+  beforeAll(async () => {
+    suite.world = await startWorld(name);
+    if (options.usageService) await suite.world.startUsageService();
+    suite.gateway = await suite.world.startGateway(options.gatewayEnv);
+    suite.org = await suite.world.createOrg();
+    suite.admin = suite.org.admin_key;
+  });
+  afterAll(async () => {
+    await suite.world?.close();
+  });
+  return suite;
 }
 
-export async function suspendOrg(world: World, orgId: string): Promise<void> {
-  await world.rpc.call(
-    Subjects.orgs.update,
-    { id: orgId, body: { status: 'suspended' } },
-    organizationViewSchema,
-  );
+/** A gateway suite about MCP traffic: also a JSON upstream and the organization's MCP in front of it. */
+export interface McpSuite extends GatewaySuite {
+  /** An upstream MCP server answering plain JSON. */
+  upstream: UpstreamMcp;
+  mcp: McpView;
 }
 
-export async function createMcp(
-  world: World,
-  actor: Actor,
-  body: Record<string, unknown> = {},
-): Promise<McpView> {
-  return world.rpc.call(
-    Subjects.mcps.create,
-    { actor, body: { name: 'Weather', mode: 'live', upstream_url: 'http://127.0.0.1:9/mcp', ...body } },
-    mcpViewSchema,
-  );
-}
-
-export async function createKey(
-  world: World,
-  actor: Actor,
-  body: Record<string, unknown> = {},
-): Promise<CreatedKey> {
-  return world.rpc.call(Subjects.keys.create, { actor, body: { name: 'Worker', ...body } }, createdKeySchema);
+export function mcpSuite(
+  name: string,
+  options: { usageService?: boolean; gatewayEnv?: GatewayEnv } = {},
+): McpSuite {
+  const suite = gatewaySuite(name, options) as McpSuite;
+  beforeAll(async () => {
+    suite.upstream = await startUpstreamMcp({ json: true });
+    suite.mcp = await suite.world.createMcp(actorOf(suite.admin), { upstream_url: suite.upstream.url });
+  });
+  afterAll(async () => {
+    await suite.upstream?.close();
+  });
+  return suite;
 }
 
 export interface HttpResult {
@@ -183,16 +187,7 @@ export async function mcpRequest(
     method: 'POST',
     key,
     headers: { accept: 'application/json, text/event-stream', ...headers },
-    body: {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'plexmcp-test', version: '1.0.0' },
-      },
-    },
+    body: mcpInitializeRequest(),
   });
 }
 

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { listAll } from '../api/client';
 
 /** Loads data on mount and on `reload()`, keeping the last value while reloading. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -21,4 +22,9 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
     void reload();
   }, [reload]);
   return { data, error, loading, reload };
+}
+
+/** Every record of a list endpoint, loaded on mount and again when `path` changes. */
+export function useList<T>(path: string, max?: number) {
+  return useAsync(() => listAll<T>(path, max), [path, max]);
 }

@@ -1,11 +1,12 @@
-import { type FormEvent, useMemo, useState } from 'react';
-import { api, listAll } from '../api/client';
+import { useMemo, useState } from 'react';
+import { api } from '../api/client';
 import { type ApiKey, type Mcp, type Mode, SCOPES, type Scope } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
+import { CheckList, NameField, SelectField, TextField } from '../components/fields';
 import { FormActions } from '../components/form-actions';
 import { Modal } from '../components/modal';
-import { useAction } from '../components/use-action';
-import { useAsync } from '../components/use-async';
+import { useSubmit } from '../components/use-action';
+import { useList } from '../components/use-async';
 
 type Expiration = '30d' | '90d' | '365d' | 'date';
 
@@ -28,8 +29,7 @@ export function CreateKeyForm({
   const [allMcps, setAllMcps] = useState(true);
   const [mcpIds, setMcpIds] = useState<string[]>([]);
   const [scopes, setScopes] = useState<Scope[]>([]);
-  const create = useAction();
-  const mcps = useAsync(() => listAll<Mcp>('/v1/mcps'), []);
+  const mcps = useList<Mcp>('/v1/mcps');
   const [minDate, maxDate] = useMemo(() => {
     const now = new Date();
     const max = new Date(now);
@@ -38,39 +38,26 @@ export function CreateKeyForm({
     return [isoDay(new Date(now.getTime() + 86_400_000)), isoDay(max)];
   }, []);
 
-  const toggle = <T,>(list: T[], item: T): T[] =>
-    list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void create.run(async () => {
-      const body = {
-        name,
-        mode,
-        permissions: { mcps: allMcps ? '*' : mcpIds },
-        scopes,
-        ...(expiration === 'date'
-          ? { expires_at: new Date(`${date}T23:59:59Z`).toISOString() }
-          : { expires_in: expiration }),
-      };
-      const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
-      onCreated(created.data);
-    });
-  };
+  const create = useSubmit(async () => {
+    const body = {
+      name,
+      mode,
+      permissions: { mcps: allMcps ? '*' : mcpIds },
+      scopes,
+      ...(expiration === 'date'
+        ? { expires_at: new Date(`${date}T23:59:59Z`).toISOString() }
+        : { expires_in: expiration }),
+    };
+    const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
+    onCreated(created.data);
+  });
 
   const eligible = (mcps.data ?? []).filter((m) => mode === 'live' || m.mode === 'test');
 
   return (
     <Modal title="Create API Key" onClose={onClose}>
-      <form onSubmit={submit} className="form">
-        <label htmlFor="key-name">Name</label>
-        <input
-          id="key-name"
-          required
-          maxLength={100}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
+      <form onSubmit={create.onSubmit} className="form">
+        <NameField id="key-name" value={name} onChange={setName} />
 
         <fieldset>
           <legend>Mode</legend>
@@ -84,30 +71,23 @@ export function CreateKeyForm({
           </label>
         </fieldset>
 
-        <label htmlFor="key-expiration">Expiration</label>
-        <select
-          id="key-expiration"
-          value={expiration}
-          onChange={(e) => setExpiration(e.target.value as Expiration)}
-        >
+        <SelectField id="key-expiration" label="Expiration" value={expiration} onChange={setExpiration}>
           <option value="30d">30 days</option>
           <option value="90d">90 days</option>
           <option value="365d">1 year</option>
           <option value="date">On a date…</option>
-        </select>
+        </SelectField>
         {expiration === 'date' ? (
-          <>
-            <label htmlFor="key-expiry-date">Expiry date (at most one year from today)</label>
-            <input
-              id="key-expiry-date"
-              type="date"
-              required
-              min={minDate}
-              max={maxDate}
-              value={date}
-              onChange={(e) => setDate(e.target.value)}
-            />
-          </>
+          <TextField
+            id="key-expiry-date"
+            label="Expiry date (at most one year from today)"
+            type="date"
+            required
+            min={minDate}
+            max={maxDate}
+            value={date}
+            onChange={(e) => setDate(e.target.value)}
+          />
         ) : null}
 
         <fieldset>
@@ -121,40 +101,36 @@ export function CreateKeyForm({
             these MCPs:
           </label>
           {!allMcps ? (
-            <div className="checklist" role="group" aria-label="MCPs this key may use">
+            <CheckList
+              label="MCPs this key may use"
+              options={eligible.map((m) => ({
+                value: m.id,
+                label: (
+                  <>
+                    {m.name}{' '}
+                    <span className="muted">
+                      ({m.id}, {m.mode})
+                    </span>
+                  </>
+                ),
+              }))}
+              selected={mcpIds}
+              onChange={setMcpIds}
+            >
               {eligible.length === 0 ? <p className="muted">No MCPs available for this mode.</p> : null}
-              {eligible.map((m) => (
-                <label key={m.id}>
-                  <input
-                    type="checkbox"
-                    checked={mcpIds.includes(m.id)}
-                    onChange={() => setMcpIds(toggle(mcpIds, m.id))}
-                  />{' '}
-                  {m.name}{' '}
-                  <span className="muted">
-                    ({m.id}, {m.mode})
-                  </span>
-                </label>
-              ))}
-            </div>
+            </CheckList>
           ) : null}
           <ErrorMessage error={mcps.error} />
         </fieldset>
 
         <fieldset>
           <legend>Management scopes (none for a key that only calls MCPs)</legend>
-          <div className="checklist columns">
-            {SCOPES.map((s) => (
-              <label key={s}>
-                <input
-                  type="checkbox"
-                  checked={scopes.includes(s)}
-                  onChange={() => setScopes(toggle(scopes, s))}
-                />{' '}
-                {s}
-              </label>
-            ))}
-          </div>
+          <CheckList
+            className="checklist columns"
+            options={SCOPES.map((s) => ({ value: s, label: s }))}
+            selected={scopes}
+            onChange={setScopes}
+          />
         </fieldset>
 
         <FormActions

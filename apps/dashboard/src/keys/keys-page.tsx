@@ -1,12 +1,14 @@
 import { useState } from 'react';
-import { api, listAll } from '../api/client';
+import { api } from '../api/client';
 import type { ApiKey, Session } from '../api/types';
-import { ErrorMessage } from '../components/error-message';
+import { DataTable } from '../components/data-table';
+import { Options, SelectField } from '../components/fields';
 import { EXPIRY_WARNING_DAYS, daysUntil, formatDate, maskedKey } from '../components/format';
 import { ConfirmModal } from '../components/modal';
+import { Page } from '../components/page';
 import { SecretReveal } from '../components/secret-reveal';
-import { useAction } from '../components/use-action';
-import { useAsync } from '../components/use-async';
+import { useAction, useConfirm } from '../components/use-action';
+import { useList } from '../components/use-async';
 import { CreateKeyForm } from './create-key-form';
 
 const GRACE = [
@@ -29,95 +31,75 @@ function Expiry({ apiKey }: { apiKey: ApiKey }) {
 
 /** API Keys: list, create (one-time reveal), revoke, rotate. */
 export function KeysPage({ session }: { session: Session }) {
-  const keys = useAsync(() => listAll<ApiKey>('/v1/keys'), []);
+  const keys = useList<ApiKey>('/v1/keys');
   const [creating, setCreating] = useState(false);
   const [revealed, setRevealed] = useState<{ title: string; secret: string } | null>(null);
-  const [revoking, setRevoking] = useState<ApiKey | null>(null);
-  const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [grace, setGrace] = useState<string>('0');
   const [status, setStatus] = useState('');
   const action = useAction();
-
-  const act = (work: () => Promise<void>) =>
-    action.run(work, async () => {
-      setRevoking(null);
-      setRotating(null);
-      await keys.reload();
-    });
+  const revoking = useConfirm<ApiKey>(action, keys.reload);
+  const rotating = useConfirm<ApiKey>(action, keys.reload);
 
   return (
-    <section aria-labelledby="keys-title">
-      <div className="page-head">
-        <h1 id="keys-title">API Keys</h1>
+    <Page
+      name="keys"
+      title="API Keys"
+      action={
         <button type="button" className="primary" onClick={() => setCreating(true)}>
           Create API Key
         </button>
-      </div>
-      <p role="status" aria-live="polite" className="muted">
-        {status}
-      </p>
-      <ErrorMessage error={action.error ?? keys.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">API keys of this organization</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Mode</th>
-              <th scope="col">MCPs</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(keys.data ?? []).map((k) => (
-              <tr key={k.id} data-key-id={k.id}>
-                <td>
-                  {k.name}
-                  {k.id === session.key_id ? <span className="badge">this session</span> : null}
-                </td>
-                <td>
-                  <code>{maskedKey(k.prefix, k.last4)}</code>
-                </td>
-                <td>{k.mode}</td>
-                <td>{k.permissions.mcps === '*' ? 'All MCPs' : k.permissions.mcps.join(', ') || 'none'}</td>
-                <td>{k.scopes.length ? k.scopes.join(', ') : <span className="muted">none</span>}</td>
-                <td>
-                  <Expiry apiKey={k} />
-                </td>
-                <td>{formatDate(k.last_used_at)}</td>
-                <td>
-                  <span className={`badge status-${k.status}`}>{k.status}</span>
-                </td>
-                <td className="row-actions">
-                  {k.status === 'active' ? (
-                    <>
-                      <button type="button" onClick={() => setRotating(k)} aria-label={`Rotate ${k.name}`}>
-                        Rotate
-                      </button>
-                      <button
-                        type="button"
-                        className="danger"
-                        onClick={() => setRevoking(k)}
-                        aria-label={`Revoke ${k.name}`}
-                      >
-                        Revoke
-                      </button>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {keys.data?.length === 0 ? <p className="muted">No keys yet.</p> : null}
-      </div>
+      }
+      status={status}
+      error={action.error ?? keys.error}
+    >
+      <DataTable
+        caption="API keys of this organization"
+        rows={keys.data}
+        rowKey={(k) => k.id}
+        rowProps={(k) => ({ 'data-key-id': k.id })}
+        empty="No keys yet."
+        columns={[
+          {
+            header: 'Name',
+            cell: (k) => (
+              <>
+                {k.name}
+                {k.id === session.key_id ? <span className="badge">this session</span> : null}
+              </>
+            ),
+          },
+          { header: 'Key', cell: (k) => <code>{maskedKey(k.prefix, k.last4)}</code> },
+          { header: 'Mode', cell: (k) => k.mode },
+          {
+            header: 'MCPs',
+            cell: (k) => (k.permissions.mcps === '*' ? 'All MCPs' : k.permissions.mcps.join(', ') || 'none'),
+          },
+          {
+            header: 'Scopes',
+            cell: (k) => (k.scopes.length ? k.scopes.join(', ') : <span className="muted">none</span>),
+          },
+          { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
+          { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
+          { header: 'Status', cell: (k) => <span className={`badge status-${k.status}`}>{k.status}</span> },
+        ]}
+        actions={(k) =>
+          k.status === 'active' ? (
+            <>
+              <button type="button" onClick={() => rotating.ask(k)} aria-label={`Rotate ${k.name}`}>
+                Rotate
+              </button>
+              <button
+                type="button"
+                className="danger"
+                onClick={() => revoking.ask(k)}
+                aria-label={`Revoke ${k.name}`}
+              >
+                Revoke
+              </button>
+            </>
+          ) : null
+        }
+      />
 
       {creating ? (
         <CreateKeyForm
@@ -138,48 +120,44 @@ export function KeysPage({ session }: { session: Session }) {
           onDone={() => setRevealed(null)}
         />
       ) : null}
-      {revoking ? (
+      {revoking.target ? (
         <ConfirmModal
-          title={`Revoke “${revoking.name}”?`}
-          message={`Every request with ${maskedKey(revoking.prefix, revoking.last4)} will be refused from now on. This cannot be undone.`}
+          title={`Revoke “${revoking.target.name}”?`}
+          message={`Every request with ${maskedKey(revoking.target.prefix, revoking.target.last4)} will be refused from now on. This cannot be undone.`}
           confirmLabel="Revoke key"
           busy={action.busy}
-          onClose={() => setRevoking(null)}
-          onConfirm={() =>
-            void act(async () => {
-              await api.delete(`/v1/keys/${revoking.id}`);
-              setStatus(`Revoked ${revoking.name}.`);
-            })
-          }
+          onClose={revoking.cancel}
+          onConfirm={revoking.confirm(async (k) => {
+            await api.delete(`/v1/keys/${k.id}`);
+            setStatus(`Revoked ${k.name}.`);
+          })}
         />
       ) : null}
-      {rotating ? (
+      {rotating.target ? (
         <ConfirmModal
-          title={`Rotate “${rotating.name}”?`}
+          title={`Rotate “${rotating.target.name}”?`}
           message="A new key with the same name and permissions is created and shown once. The old key keeps working for the grace period, then is revoked."
           confirmLabel="Rotate key"
           busy={action.busy}
-          onClose={() => setRotating(null)}
-          onConfirm={() =>
-            void act(async () => {
-              const rotated = await api.post<ApiKey & { secret: string }>(`/v1/keys/${rotating.id}/rotate`, {
-                grace_period: grace,
-              });
-              setRevealed({ title: `API key “${rotated.data.name}” rotated`, secret: rotated.data.secret });
-              setStatus(`Rotated ${rotating.name}.`);
-            })
-          }
+          onClose={rotating.cancel}
+          onConfirm={rotating.confirm(async (k) => {
+            const rotated = await api.post<ApiKey & { secret: string }>(`/v1/keys/${k.id}/rotate`, {
+              grace_period: grace,
+            });
+            setRevealed({ title: `API key “${rotated.data.name}” rotated`, secret: rotated.data.secret });
+            setStatus(`Rotated ${k.name}.`);
+          })}
         >
-          <label htmlFor="grace-period">Grace period for the old key</label>
-          <select id="grace-period" value={grace} onChange={(e) => setGrace(e.target.value)}>
-            {GRACE.map((g) => (
-              <option key={g.value} value={g.value}>
-                {g.label}
-              </option>
-            ))}
-          </select>
+          <SelectField
+            id="grace-period"
+            label="Grace period for the old key"
+            value={grace}
+            onChange={setGrace}
+          >
+            <Options of={GRACE} />
+          </SelectField>
         </ConfirmModal>
       ) : null}
-    </section>
+    </Page>
   );
 }

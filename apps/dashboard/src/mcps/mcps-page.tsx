@@ -1,12 +1,14 @@
-import { type FormEvent, useState } from 'react';
-import { api, listAll } from '../api/client';
+import { useState } from 'react';
+import { api } from '../api/client';
 import type { Mcp, Mode } from '../api/types';
-import { ErrorMessage } from '../components/error-message';
+import { DataTable } from '../components/data-table';
+import { NameField, SelectField, TextField } from '../components/fields';
 import { formatDate } from '../components/format';
 import { FormActions } from '../components/form-actions';
 import { ConfirmModal, Modal } from '../components/modal';
-import { useAction } from '../components/use-action';
-import { useAsync } from '../components/use-async';
+import { Page } from '../components/page';
+import { useAction, useConfirm, useSubmit } from '../components/use-action';
+import { useList } from '../components/use-async';
 
 /** `Name: value` lines into a header map (values are write-only: never shown back). */
 function parseHeaders(text: string): Record<string, string> {
@@ -26,42 +28,30 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
   const [url, setUrl] = useState(mcp?.upstream_url ?? '');
   const [replaceHeaders, setReplaceHeaders] = useState(mcp === null);
   const [headers, setHeaders] = useState('');
-  const save = useAction();
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void save.run(async () => {
-      const body = {
-        name,
-        mode,
-        upstream_url: url,
-        ...(replaceHeaders ? { upstream_headers: parseHeaders(headers) } : {}),
-      };
-      if (mcp === null) await api.post('/v1/mcps', body);
-      else await api.patch(`/v1/mcps/${mcp.id}`, body);
-      onSaved();
-    });
-  };
+  const save = useSubmit(async () => {
+    const body = {
+      name,
+      mode,
+      upstream_url: url,
+      ...(replaceHeaders ? { upstream_headers: parseHeaders(headers) } : {}),
+    };
+    if (mcp === null) await api.post('/v1/mcps', body);
+    else await api.patch(`/v1/mcps/${mcp.id}`, body);
+    onSaved();
+  });
 
   return (
     <Modal title={mcp === null ? 'Register an MCP' : `Edit ${mcp.name}`} onClose={onClose}>
-      <form className="form" onSubmit={submit}>
-        <label htmlFor="mcp-name">Name</label>
-        <input
-          id="mcp-name"
-          required
-          maxLength={100}
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-        />
-        <label htmlFor="mcp-mode">Mode</label>
-        <select id="mcp-mode" value={mode} onChange={(e) => setMode(e.target.value as Mode)}>
+      <form className="form" onSubmit={save.onSubmit}>
+        <NameField id="mcp-name" value={name} onChange={setName} />
+        <SelectField id="mcp-mode" label="Mode" value={mode} onChange={setMode}>
           <option value="live">live</option>
           <option value="test">test (reachable by test keys)</option>
-        </select>
-        <label htmlFor="mcp-url">Upstream URL</label>
-        <input
+        </SelectField>
+        <TextField
           id="mcp-url"
+          label="Upstream URL"
           type="url"
           required
           placeholder="https://mcp.example.com/mcp"
@@ -104,66 +94,54 @@ function McpForm({ mcp, onSaved, onClose }: { mcp: Mcp | null; onSaved: () => vo
 
 /** MCPs: register, edit, remove. */
 export function McpsPage() {
-  const mcps = useAsync(() => listAll<Mcp>('/v1/mcps'), []);
+  const mcps = useList<Mcp>('/v1/mcps');
   const [editing, setEditing] = useState<Mcp | 'new' | null>(null);
-  const [removing, setRemoving] = useState<Mcp | null>(null);
   const remove = useAction();
+  const removing = useConfirm<Mcp>(remove, mcps.reload);
 
   return (
-    <section aria-labelledby="mcps-title">
-      <div className="page-head">
-        <h1 id="mcps-title">MCPs</h1>
+    <Page
+      name="mcps"
+      title="MCPs"
+      action={
         <button type="button" className="primary" onClick={() => setEditing('new')}>
           Register MCP
         </button>
-      </div>
-      <ErrorMessage error={remove.error ?? mcps.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">MCP servers of this organization</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Id</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Upstream URL</th>
-              <th scope="col">Upstream headers</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(mcps.data ?? []).map((m) => (
-              <tr key={m.id}>
-                <td>{m.name}</td>
-                <td>
-                  <code>{m.id}</code>
-                </td>
-                <td>{m.mode}</td>
-                <td className="wrap">{m.upstream_url}</td>
-                <td>{m.upstream_header_names.join(', ') || <span className="muted">none</span>}</td>
-                <td>{formatDate(m.updated_at)}</td>
-                <td className="row-actions">
-                  <button type="button" onClick={() => setEditing(m)} aria-label={`Edit ${m.name}`}>
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="danger"
-                    onClick={() => setRemoving(m)}
-                    aria-label={`Remove ${m.name}`}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {mcps.data?.length === 0 ? <p className="muted">No MCPs registered yet.</p> : null}
-      </div>
+      }
+      error={remove.error ?? mcps.error}
+    >
+      <DataTable
+        caption="MCP servers of this organization"
+        rows={mcps.data}
+        rowKey={(m) => m.id}
+        empty="No MCPs registered yet."
+        columns={[
+          { header: 'Name', cell: (m) => m.name },
+          { header: 'Id', cell: (m) => <code>{m.id}</code> },
+          { header: 'Mode', cell: (m) => m.mode },
+          { header: 'Upstream URL', cell: (m) => m.upstream_url, className: 'wrap' },
+          {
+            header: 'Upstream headers',
+            cell: (m) => m.upstream_header_names.join(', ') || <span className="muted">none</span>,
+          },
+          { header: 'Updated', cell: (m) => formatDate(m.updated_at) },
+        ]}
+        actions={(m) => (
+          <>
+            <button type="button" onClick={() => setEditing(m)} aria-label={`Edit ${m.name}`}>
+              Edit
+            </button>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => removing.ask(m)}
+              aria-label={`Remove ${m.name}`}
+            >
+              Remove
+            </button>
+          </>
+        )}
+      />
       {editing !== null ? (
         <McpForm
           mcp={editing === 'new' ? null : editing}
@@ -174,26 +152,18 @@ export function McpsPage() {
           }}
         />
       ) : null}
-      {removing ? (
+      {removing.target ? (
         <ConfirmModal
-          title={`Remove ${removing.name}?`}
+          title={`Remove ${removing.target.name}?`}
           message="Keys lose access to it at once; requests to it are refused."
           confirmLabel="Remove MCP"
           busy={remove.busy}
-          onClose={() => setRemoving(null)}
-          onConfirm={() =>
-            void remove.run(
-              async () => {
-                await api.delete(`/v1/mcps/${removing.id}`);
-              },
-              () => {
-                setRemoving(null);
-                void mcps.reload();
-              },
-            )
-          }
+          onClose={removing.cancel}
+          onConfirm={removing.confirm(async (m) => {
+            await api.delete(`/v1/mcps/${m.id}`);
+          })}
         />
       ) : null}
-    </section>
+    </Page>
   );
 }

@@ -1,8 +1,8 @@
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { ApiError, request } from '../api/client';
 import type { Session } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
-import { useAction } from '../components/use-action';
+import { useSubmit } from '../components/use-action';
 
 /**
  * Sign-in with an organization admin key. The key goes to the gateway once, which answers with an
@@ -16,36 +16,32 @@ export function SignInPage({
   onSignedIn: (s: Session) => void;
 }) {
   const [key, setKey] = useState('');
-  const signIn = useAction();
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void signIn.run(async () => {
-      try {
-        const session = await request<Session>(
-          'POST',
-          '/dashboard/api/session',
-          { key },
-          { quietUnauthorized: true },
-        );
-        setKey('');
-        onSignedIn(session.data);
-      } catch (err) {
-        setKey('');
-        throw err instanceof ApiError && err.status === 401
-          ? new ApiError(401, {
-              ...err.body,
-              message: `${err.body.message}. Check that the whole key was pasted.`,
-            })
-          : err;
-      }
-    });
-  };
+  const signIn = useSubmit(async () => {
+    try {
+      const session = await request<Session>(
+        'POST',
+        '/dashboard/api/session',
+        { key },
+        { quietUnauthorized: true },
+      );
+      setKey('');
+      onSignedIn(session.data);
+    } catch (err) {
+      setKey('');
+      throw err instanceof ApiError && err.status === 401
+        ? new ApiError(401, {
+            ...err.body,
+            message: `${err.body.message}. Check that the whole key was pasted.`,
+          })
+        : err;
+    }
+  });
 
   return (
     <main className="sign-in">
       <h1>PlexMCP dashboard</h1>
-      <form onSubmit={submit} aria-describedby="sign-in-help">
+      <form onSubmit={signIn.onSubmit} aria-describedby="sign-in-help">
         <label htmlFor="admin-key">Organization admin API key</label>
         <input
           id="admin-key"

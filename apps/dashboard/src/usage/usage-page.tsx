@@ -11,11 +11,14 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { api, listAll } from '../api/client';
+import { api } from '../api/client';
 import type { ApiKey, Granularity, Session, Usage, UsageLimit } from '../api/types';
+import { DataTable } from '../components/data-table';
 import { ErrorMessage } from '../components/error-message';
+import { Filter, Options } from '../components/fields';
 import { formatMs, formatNumber, maskedKey } from '../components/format';
-import { useAsync } from '../components/use-async';
+import { Page } from '../components/page';
+import { useAsync, useList } from '../components/use-async';
 
 const RANGES = [
   { value: '1h', label: 'Last hour', ms: 3_600_000, granularity: 'minute' },
@@ -66,7 +69,7 @@ export function UsagePage({ session }: { session: Session }) {
   const [range, setRange] = useState<(typeof RANGES)[number]['value']>('24h');
   const [granularity, setGranularity] = useState<Granularity>('hour');
   const [tick, setTick] = useState(0);
-  const keys = useAsync(() => listAll<ApiKey>('/v1/keys'), []);
+  const keys = useList<ApiKey>('/v1/keys');
   const usage = useAsync(async () => {
     const span = RANGES.find((r) => r.value === range)!;
     const now = Date.now();
@@ -102,57 +105,45 @@ export function UsagePage({ session }: { session: Session }) {
     : [];
 
   return (
-    <section aria-labelledby="usage-title">
-      <div className="page-head">
-        <h1 id="usage-title">Usage</h1>
+    <Page
+      name="usage"
+      title="Usage"
+      action={
         <button type="button" onClick={() => setTick(tick + 1)}>
           Refresh
         </button>
-      </div>
-      <div className="filters">
-        <div>
-          <label htmlFor="usage-key">Show</label>
-          <select id="usage-key" value={keyId} onChange={(e) => setKeyId(e.target.value)}>
+      }
+      filters={
+        <>
+          <Filter id="usage-key" label="Show" value={keyId} onChange={setKeyId}>
             <option value="org">Whole organization</option>
             {(keys.data ?? []).map((k) => (
               <option key={k.id} value={k.id}>
                 {k.name} ({maskedKey(k.prefix, k.last4)}){k.status === 'active' ? '' : ` — ${k.status}`}
               </option>
             ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="usage-range">Period</label>
-          <select
+          </Filter>
+          <Filter
             id="usage-range"
+            label="Period"
             value={range}
-            onChange={(e) => {
-              const next = RANGES.find((r) => r.value === e.target.value)!;
+            onChange={(value) => {
+              const next = RANGES.find((r) => r.value === value)!;
               setRange(next.value);
               setGranularity(next.granularity);
             }}
           >
-            {RANGES.map((r) => (
-              <option key={r.value} value={r.value}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="usage-granularity">Per</label>
-          <select
-            id="usage-granularity"
-            value={granularity}
-            onChange={(e) => setGranularity(e.target.value as Granularity)}
-          >
+            <Options of={RANGES} />
+          </Filter>
+          <Filter id="usage-granularity" label="Per" value={granularity} onChange={setGranularity}>
             <option value="minute">minute</option>
             <option value="hour">hour</option>
             <option value="day">day</option>
-          </select>
-        </div>
-      </div>
-      <ErrorMessage error={usage.error ?? keys.error} />
+          </Filter>
+        </>
+      }
+      error={usage.error ?? keys.error}
+    >
       <LimitMeter
         limit={limit}
         keyId={keyId}
@@ -227,47 +218,33 @@ export function UsagePage({ session }: { session: Session }) {
             </div>
             <div>
               <h2>Countries</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Country</th>
-                    <th scope="col">Requests</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {(u.by_country ?? []).map((c) => (
-                    <tr key={c.country ?? 'unknown'}>
-                      <td>{c.country ?? 'unknown'}</td>
-                      <td>{formatNumber(c.requests)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                wrapped={false}
+                rows={u.by_country ?? []}
+                rowKey={(c) => c.country ?? 'unknown'}
+                columns={[
+                  { header: 'Country', cell: (c) => c.country ?? 'unknown' },
+                  { header: 'Requests', cell: (c) => formatNumber(c.requests) },
+                ]}
+              />
             </div>
             <div>
               <h2>By MCP</h2>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">MCP</th>
-                    <th scope="col">Requests</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {(u.by_mcp ?? []).map((m) => (
-                    <tr key={m.mcp_id ?? 'none'}>
-                      <td>{m.mcp_id ?? 'REST API (no MCP)'}</td>
-                      <td>{formatNumber(m.requests)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <DataTable
+                wrapped={false}
+                rows={u.by_mcp ?? []}
+                rowKey={(m) => m.mcp_id ?? 'none'}
+                columns={[
+                  { header: 'MCP', cell: (m) => m.mcp_id ?? 'REST API (no MCP)' },
+                  { header: 'Requests', cell: (m) => formatNumber(m.requests) },
+                ]}
+              />
             </div>
           </div>
         </>
       ) : usage.loading ? (
         <p>Loading…</p>
       ) : null}
-    </section>
+    </Page>
   );
 }

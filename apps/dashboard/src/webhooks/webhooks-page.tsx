@@ -1,13 +1,16 @@
-import { type FormEvent, useState } from 'react';
-import { api, listAll } from '../api/client';
+import { useState } from 'react';
+import { api } from '../api/client';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookDelivery } from '../api/types';
+import { DataTable } from '../components/data-table';
 import { ErrorMessage } from '../components/error-message';
+import { CheckList, TextField } from '../components/fields';
 import { formatDate } from '../components/format';
 import { FormActions } from '../components/form-actions';
 import { ConfirmModal, Modal } from '../components/modal';
+import { Page } from '../components/page';
 import { SecretReveal } from '../components/secret-reveal';
-import { useAction } from '../components/use-action';
-import { useAsync } from '../components/use-async';
+import { useAction, useConfirm, useSubmit } from '../components/use-action';
+import { useAsync, useList } from '../components/use-async';
 
 function AddWebhookForm({
   onCreated,
@@ -19,51 +22,50 @@ function AddWebhookForm({
   const [url, setUrl] = useState('');
   const [description, setDescription] = useState('');
   const [events, setEvents] = useState<string[]>([...WEBHOOK_EVENTS]);
-  const add = useAction();
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void add.run(async () => {
-      const created = await api.post<Webhook & { secret: string }>('/v1/webhooks', {
-        url,
-        events,
-        ...(description ? { description } : {}),
-      });
-      onCreated(created.data.secret);
+  const add = useSubmit(async () => {
+    const created = await api.post<Webhook & { secret: string }>('/v1/webhooks', {
+      url,
+      events,
+      ...(description ? { description } : {}),
     });
-  };
+    onCreated(created.data.secret);
+  });
   return (
     <Modal title="Add a webhook" onClose={onClose}>
-      <form className="form" onSubmit={submit}>
-        <label htmlFor="webhook-url">Endpoint URL</label>
-        <input id="webhook-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
-        <label htmlFor="webhook-description">Description (optional)</label>
-        <input
+      <form className="form" onSubmit={add.onSubmit}>
+        <TextField
+          id="webhook-url"
+          label="Endpoint URL"
+          type="url"
+          required
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+        />
+        <TextField
           id="webhook-description"
+          label="Description (optional)"
           maxLength={200}
           value={description}
           onChange={(e) => setDescription(e.target.value)}
         />
         <fieldset>
           <legend>Events</legend>
-          <div className="checklist">
-            {WEBHOOK_EVENTS.map((ev) => (
-              <label key={ev}>
-                <input
-                  type="checkbox"
-                  checked={events.includes(ev)}
-                  onChange={() =>
-                    setEvents(events.includes(ev) ? events.filter((x) => x !== ev) : [...events, ev])
-                  }
-                />{' '}
-                {ev}
-              </label>
-            ))}
-          </div>
+          <CheckList
+            options={WEBHOOK_EVENTS.map((ev) => ({ value: ev, label: ev }))}
+            selected={events}
+            onChange={setEvents}
+          />
         </fieldset>
         <FormActions error={add.error} busy={add.busy} submitLabel="Add webhook" onCancel={onClose} />
       </form>
     </Modal>
   );
+}
+
+function lastResult(d: WebhookDelivery): string {
+  const last = d.attempts[d.attempts.length - 1];
+  if (last) return `${last.status_code ?? last.error ?? '—'} in ${last.duration_ms} ms`;
+  return d.next_attempt_at ? `next try ${formatDate(d.next_attempt_at)}` : '—';
 }
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
@@ -78,51 +80,32 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         Refresh deliveries
       </button>
       <ErrorMessage error={deliveries.error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Event</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(deliveries.data ?? []).map((d) => {
-            const last = d.attempts[d.attempts.length - 1];
-            return (
-              <tr key={d.id}>
-                <td>{formatDate(d.created_at)}</td>
-                <td>{d.event_type}</td>
-                <td>{d.status}</td>
-                <td>{d.attempts.length}</td>
-                <td>
-                  {last
-                    ? `${last.status_code ?? last.error ?? '—'} in ${last.duration_ms} ms`
-                    : d.next_attempt_at
-                      ? `next try ${formatDate(d.next_attempt_at)}`
-                      : '—'}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      {deliveries.data?.length === 0 ? <p className="muted">No deliveries yet.</p> : null}
+      <DataTable
+        wrapped={false}
+        rows={deliveries.data}
+        rowKey={(d) => d.id}
+        empty="No deliveries yet."
+        columns={[
+          { header: 'Created', cell: (d) => formatDate(d.created_at) },
+          { header: 'Event', cell: (d) => d.event_type },
+          { header: 'Status', cell: (d) => d.status },
+          { header: 'Attempts', cell: (d) => d.attempts.length },
+          { header: 'Last result', cell: lastResult },
+        ]}
+      />
     </div>
   );
 }
 
 /** Webhooks: add (secret shown once), delete, send a test, recent deliveries. */
 export function WebhooksPage() {
-  const webhooks = useAsync(() => listAll<Webhook>('/v1/webhooks'), []);
+  const webhooks = useList<Webhook>('/v1/webhooks');
   const [adding, setAdding] = useState(false);
   const [secret, setSecret] = useState<string | null>(null);
-  const [deleting, setDeleting] = useState<Webhook | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const action = useAction();
+  const deleting = useConfirm<Webhook>(action, webhooks.reload);
 
   const sendTest = (w: Webhook) =>
     action.run(async () => {
@@ -133,65 +116,63 @@ export function WebhooksPage() {
     });
 
   return (
-    <section aria-labelledby="webhooks-title">
-      <div className="page-head">
-        <h1 id="webhooks-title">Webhooks</h1>
+    <Page
+      name="webhooks"
+      title="Webhooks"
+      action={
         <button type="button" className="primary" onClick={() => setAdding(true)}>
           Add webhook
         </button>
-      </div>
-      <p role="status" aria-live="polite" className="muted">
-        {status}
-      </p>
-      <ErrorMessage error={action.error ?? webhooks.error} />
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Webhook endpoints</caption>
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Events</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(webhooks.data ?? []).map((w) => (
-              <tr key={w.id}>
-                <td className="wrap">
-                  {w.url}
-                  {w.description ? <div className="muted">{w.description}</div> : null}
-                </td>
-                <td>{w.events.join(', ')}</td>
-                <td>
-                  {w.status}
-                  {w.disabled_reason ? <div className="muted">{w.disabled_reason}</div> : null}
-                </td>
-                <td>{formatDate(w.created_at)}</td>
-                <td className="row-actions">
-                  <button type="button" onClick={() => void sendTest(w)}>
-                    Send test
-                  </button>
-                  <button
-                    type="button"
-                    aria-expanded={open === w.id}
-                    onClick={() => setOpen(open === w.id ? null : w.id)}
-                  >
-                    Deliveries
-                  </button>
-                  <button type="button" className="danger" onClick={() => setDeleting(w)}>
-                    Delete
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {webhooks.data?.length === 0 ? <p className="muted">No webhooks.</p> : null}
-      </div>
+      }
+      status={status}
+      error={action.error ?? webhooks.error}
+    >
+      <DataTable
+        caption="Webhook endpoints"
+        rows={webhooks.data}
+        rowKey={(w) => w.id}
+        empty="No webhooks."
+        columns={[
+          {
+            header: 'URL',
+            className: 'wrap',
+            cell: (w) => (
+              <>
+                {w.url}
+                {w.description ? <div className="muted">{w.description}</div> : null}
+              </>
+            ),
+          },
+          { header: 'Events', cell: (w) => w.events.join(', ') },
+          {
+            header: 'Status',
+            cell: (w) => (
+              <>
+                {w.status}
+                {w.disabled_reason ? <div className="muted">{w.disabled_reason}</div> : null}
+              </>
+            ),
+          },
+          { header: 'Created', cell: (w) => formatDate(w.created_at) },
+        ]}
+        actions={(w) => (
+          <>
+            <button type="button" onClick={() => void sendTest(w)}>
+              Send test
+            </button>
+            <button
+              type="button"
+              aria-expanded={open === w.id}
+              onClick={() => setOpen(open === w.id ? null : w.id)}
+            >
+              Deliveries
+            </button>
+            <button type="button" className="danger" onClick={() => deleting.ask(w)}>
+              Delete
+            </button>
+          </>
+        )}
+      />
       {open !== null && webhooks.data?.find((w) => w.id === open) ? (
         <Deliveries key={`${open}-${status}`} webhook={webhooks.data.find((w) => w.id === open)!} />
       ) : null}
@@ -213,26 +194,18 @@ export function WebhooksPage() {
           onDone={() => setSecret(null)}
         />
       ) : null}
-      {deleting ? (
+      {deleting.target ? (
         <ConfirmModal
           title="Delete this webhook?"
-          message={`No more alerts will be sent to ${deleting.url}.`}
+          message={`No more alerts will be sent to ${deleting.target.url}.`}
           confirmLabel="Delete webhook"
           busy={action.busy}
-          onClose={() => setDeleting(null)}
-          onConfirm={() =>
-            void action.run(
-              async () => {
-                await api.delete(`/v1/webhooks/${deleting.id}`);
-              },
-              () => {
-                setDeleting(null);
-                void webhooks.reload();
-              },
-            )
-          }
+          onClose={deleting.cancel}
+          onConfirm={deleting.confirm(async (w) => {
+            await api.delete(`/v1/webhooks/${w.id}`);
+          })}
         />
       ) : null}
-    </section>
+    </Page>
   );
 }

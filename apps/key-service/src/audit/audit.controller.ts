@@ -1,15 +1,20 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { type AuditEntry, type Page, Subjects, listAuditRequestSchema } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import {
+  type AuditEntry,
+  type ListAuditRequest,
+  type Page,
+  Subjects,
+  listAuditRequestSchema,
+} from '@plexmcp/contracts';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { AuditService } from './audit.service.js';
 
 @Controller()
 export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
-  @MessagePattern(Subjects.audit.list)
-  list(@Payload() payload: unknown): Promise<Page<AuditEntry>> {
-    return this.audit.list(parseRpc(listAuditRequestSchema, payload));
+  @RpcHandler(Subjects.audit.list, listAuditRequestSchema)
+  list(request: ListAuditRequest): Promise<Page<AuditEntry>> {
+    return this.audit.list(request);
   }
 }

@@ -7,9 +7,9 @@ import {
   type Page,
   newId,
 } from '@plexmcp/contracts';
+import { decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
-import { decodeCursor, toPage } from '../common/pagination.js';
 import type { AuditEntryEntity, AuditTargetType } from './audit-entry.entity.js';
 import { AuditRepository } from './audit.repository.js';
 

@@ -7,6 +7,7 @@ import {
   decide,
   refusalError,
 } from '@plexmcp/contracts';
+import { schemaOf } from '@plexmcp/service-kit';
 import { DataSource } from 'typeorm';
 import { actingKeySql, toValidationRow } from '../keys/api-keys.repository.js';
 import { toValidateReply } from '../keys/key-lifecycle.js';
@@ -29,7 +30,7 @@ export class ActorAuthority {
   private readonly sql: string;
 
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.sql = actingKeySql((dataSource.options as { schema?: string }).schema ?? 'public');
+    this.sql = actingKeySql(schemaOf(dataSource));
   }
 
   /** The acting key's current state, or null for an internal caller. */

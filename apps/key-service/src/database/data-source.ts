@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { type Keyring, dataSourceOptions, ensureSchema, migrationLockKey } from '@plexmcp/service-kit';
+import { type Keyring, Tables, dataSourceOptions, migrateWithLock } from '@plexmcp/service-kit';
 import { ApiKeyEntity } from '../keys/api-key.entity.js';
 import { AuditEntryEntity } from '../audit/audit-entry.entity.js';
 import { McpHeadersCipher } from '../mcps/mcp-headers-cipher.js';
@@ -41,29 +40,23 @@ export interface MigrationOutcome {
 
 /**
  * Creates the schema, runs pending migrations, then encrypts header values still stored in clear
- * (rows written before encryption at rest; idempotent, one transaction). Several instances may
- * start at once, so all of it is serialized with a Postgres advisory lock on its own connection.
+ * (rows written before encryption at rest; idempotent, one transaction), all under the migration
+ * lock: several instances may start at once.
  */
 export async function migrate(config: DatabaseConfig, keyring: Keyring): Promise<MigrationOutcome> {
-  await ensureSchema(config.databaseUrl, config.dbSchema);
-  const lock = new pg.Client({ connectionString: config.databaseUrl });
-  await lock.connect();
   const dataSource = createDataSource({ ...config, dbPoolSize: 1 });
   try {
-    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [migrationLockKey(config.dbSchema)]);
     await dataSource.initialize();
-    const ran = await dataSource.runMigrations({ transaction: 'each' });
-    const { reencrypted } = await dataSource.transaction((manager) =>
-      resealMcpHeaders(manager, new McpsRepository(dataSource), new McpHeadersCipher(keyring), 'plaintext'),
+    const { migrations, after } = await migrateWithLock(dataSource, (manager) =>
+      resealMcpHeaders(
+        manager,
+        new McpsRepository(new Tables(dataSource)),
+        new McpHeadersCipher(keyring),
+        'plaintext',
+      ),
     );
-    return { migrations: ran.map((m) => m.name), encryptedMcps: reencrypted };
+    return { migrations, encryptedMcps: after.reencrypted };
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
-    await lock.end();
   }
-}
-
-/** The pg pool behind TypeORM, for the hot path's named prepared statement. */
-export function pgPool(dataSource: DataSource): pg.Pool {
-  return (dataSource.driver as unknown as { master: pg.Pool }).master;
 }

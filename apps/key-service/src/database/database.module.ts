@@ -6,8 +6,8 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 import { DataSource } from 'typeorm';
-import { TransactionRunner } from './transaction-runner.js';
 
 /** Closes the pool after the transport stopped, so in-flight handlers finish their queries. */
 @Injectable()
@@ -19,15 +19,20 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** Provides the initialized, migrated DataSource to every repository. */
+/** Provides the initialized, migrated DataSource, its tables and its transactions to every repository and service. */
 @Global()
 @Module({})
 export class DatabaseModule {
   static forDataSource(dataSource: DataSource): DynamicModule {
     return {
       module: DatabaseModule,
-      providers: [{ provide: DataSource, useValue: dataSource }, DataSourceCloser, TransactionRunner],
-      exports: [DataSource, TransactionRunner],
+      providers: [
+        { provide: DataSource, useValue: dataSource },
+        { provide: TransactionRunner, useValue: new TransactionRunner(dataSource) },
+        { provide: Tables, useValue: new Tables(dataSource) },
+        DataSourceCloser,
+      ],
+      exports: [DataSource, TransactionRunner, Tables],
     };
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Keys, organizations and MCPs take their `version` from one sequence on every change, so any two
- * versions compare: a cached answer older than an eviction event has a smaller version.
+ * Keys, organizations and MCPs take their `version` from one sequence on every change; change
+ * events carry it. Drawn when a row is written, not when its transaction commits, so versions do
+ * not order what readers see: caches evict on every event rather than compare them.
  */
 export function nextVersionSql(schema: string): string {
   return `nextval('"${schema}"."policy_version_seq"'::regclass)`;

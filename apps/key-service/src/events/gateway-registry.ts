@@ -12,6 +12,11 @@ export class GatewayRegistry {
     this.expiries.set(instanceId, now + ttlMs);
   }
 
+  /** Whether `instanceId`'s last heartbeat is still within its TTL. */
+  isLive(instanceId: string, now = Date.now()): boolean {
+    return (this.expiries.get(instanceId) ?? 0) > now;
+  }
+
   /** Live instance ids; instances whose heartbeat lapsed are forgotten. */
   live(now = Date.now()): string[] {
     const ids: string[] = [];

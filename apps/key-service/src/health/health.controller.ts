@@ -1,9 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { type HealthReply, Subjects } from '@plexmcp/contracts';
-import { DatabaseProbe, type NatsConnection } from '@plexmcp/service-kit';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
-import { EVENTS_NATS } from '../events/key-events.publisher.js';
+import { DatabaseProbe, type NatsConnection, SERVICE_INSTANCE_ID, SERVICE_NATS } from '@plexmcp/service-kit';
 import { ApiKeysRepository } from '../keys/api-keys.repository.js';
 
 const DATABASE_CHECK_TIMEOUT_MS = 1_000;
@@ -16,8 +14,8 @@ export class HealthController {
 
   constructor(
     @Inject(ApiKeysRepository) keys: ApiKeysRepository,
-    @Inject(EVENTS_NATS) private readonly nc: NatsConnection,
-    @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_INSTANCE_ID) private readonly instanceId: string,
   ) {
     // The database check runs what `keys.validate` runs: the named validation statement, on the
     // same pool. A database that answers `SELECT 1` but cannot serve validations is not healthy.
@@ -35,7 +33,7 @@ export class HealthController {
     return {
       service: 'key-service',
       status: database && nats ? 'ok' : 'degraded',
-      instance_id: this.config.instanceId,
+      instance_id: this.instanceId,
       checks: { database, nats },
     };
   }

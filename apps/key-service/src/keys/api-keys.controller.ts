@@ -1,12 +1,17 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   type ApiKeyView,
+  type CreateKeyRequest,
   type CreatedKey,
+  type KeyByIdRequest,
+  type ListKeysRequest,
   type Page,
+  type RotateKeyRequest,
   type RotatedKey,
   Subjects,
+  type UpdateKeyRequest,
   type ValidateKeyReply,
+  type ValidateKeyRequest,
   createKeyRequestSchema,
   keyByIdRequestSchema,
   listKeysRequestSchema,
@@ -14,46 +19,45 @@ import {
   updateKeyRequestSchema,
   validateKeyRequestSchema,
 } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { ApiKeysService } from './api-keys.service.js';
 
 @Controller()
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
-  @MessagePattern(Subjects.keys.validate)
-  validate(@Payload() payload: unknown): Promise<ValidateKeyReply> {
-    return this.keys.validate(parseRpc(validateKeyRequestSchema, payload).key_hash);
+  @RpcHandler(Subjects.keys.validate, validateKeyRequestSchema)
+  validate(request: ValidateKeyRequest): Promise<ValidateKeyReply> {
+    return this.keys.validate(request.key_hash);
   }
 
-  @MessagePattern(Subjects.keys.create)
-  create(@Payload() payload: unknown): Promise<CreatedKey> {
-    const { actor, body } = parseRpc(createKeyRequestSchema, payload);
+  @RpcHandler(Subjects.keys.create, createKeyRequestSchema)
+  create({ actor, body }: CreateKeyRequest): Promise<CreatedKey> {
     return this.keys.create(actor, body);
   }
 
-  @MessagePattern(Subjects.keys.list)
-  list(@Payload() payload: unknown): Promise<Page<ApiKeyView>> {
-    return this.keys.list(parseRpc(listKeysRequestSchema, payload));
+  @RpcHandler(Subjects.keys.list, listKeysRequestSchema)
+  list(request: ListKeysRequest): Promise<Page<ApiKeyView>> {
+    return this.keys.list(request);
   }
 
-  @MessagePattern(Subjects.keys.get)
-  get(@Payload() payload: unknown): Promise<ApiKeyView> {
-    return this.keys.get(parseRpc(keyByIdRequestSchema, payload));
+  @RpcHandler(Subjects.keys.get, keyByIdRequestSchema)
+  get(request: KeyByIdRequest): Promise<ApiKeyView> {
+    return this.keys.get(request);
   }
 
-  @MessagePattern(Subjects.keys.update)
-  update(@Payload() payload: unknown): Promise<ApiKeyView> {
-    return this.keys.update(parseRpc(updateKeyRequestSchema, payload));
+  @RpcHandler(Subjects.keys.update, updateKeyRequestSchema)
+  update(request: UpdateKeyRequest): Promise<ApiKeyView> {
+    return this.keys.update(request);
   }
 
-  @MessagePattern(Subjects.keys.revoke)
-  revoke(@Payload() payload: unknown): Promise<ApiKeyView> {
-    return this.keys.revoke(parseRpc(keyByIdRequestSchema, payload));
+  @RpcHandler(Subjects.keys.revoke, keyByIdRequestSchema)
+  revoke(request: KeyByIdRequest): Promise<ApiKeyView> {
+    return this.keys.revoke(request);
   }
 
-  @MessagePattern(Subjects.keys.rotate)
-  rotate(@Payload() payload: unknown): Promise<RotatedKey> {
-    return this.keys.rotate(parseRpc(rotateKeyRequestSchema, payload));
+  @RpcHandler(Subjects.keys.rotate, rotateKeyRequestSchema)
+  rotate(request: RotateKeyRequest): Promise<RotatedKey> {
+    return this.keys.rotate(request);
   }
 }

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import type pg from 'pg';
-import type { Cursor } from '../common/pagination.js';
-import { pgPool } from '../database/data-source.js';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
+import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import type { ValidationRow } from './key-lifecycle.js';
 
@@ -23,8 +22,8 @@ const SWEEP_BATCH = 500;
  */
 function keyPolicySql(schema: string, where: string): string {
   return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
-                 k.expires_at, k.grace_ends_at, k.version,
-                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit, o.version AS org_version
+                 k.expires_at, k.grace_ends_at,
+                 o.status AS org_status, o.ip_allowlist, o.monthly_request_limit
             FROM "${schema}"."api_keys" k
             JOIN "${schema}"."organizations" o ON o.id = k.org_id
            WHERE ${where}`;
@@ -56,37 +55,27 @@ export function toValidationRow(r: Record<string, unknown>): ValidationRow {
     status: r.status as ValidationRow['status'],
     expiresAt: r.expires_at as Date,
     graceEndsAt: (r.grace_ends_at as Date | null) ?? null,
-    version: Number(r.version),
     orgStatus: r.org_status as ValidationRow['orgStatus'],
     orgIpAllowlist: (r.ip_allowlist as string[] | null) ?? null,
     orgMonthlyLimit: r.monthly_request_limit === null ? null : Number(r.monthly_request_limit),
-    orgVersion: Number(r.org_version),
   };
 }
 
 @Injectable()
 export class ApiKeysRepository {
-  private readonly pool: pg.Pool;
-  private readonly schema: string;
   private readonly validateStatement: { name: string; text: string };
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.pool = pgPool(dataSource);
-    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  constructor(private readonly tables: Tables) {
     // A named statement is parsed and planned once per connection.
     this.validateStatement = {
-      name: `plexmcp_validate_key_${this.schema}`,
-      text: validateKeySql(this.schema),
+      name: `plexmcp_validate_key_${this.tables.schema}`,
+      text: validateKeySql(this.tables.schema),
     };
   }
 
-  private table(name: string): string {
-    return `"${this.schema}"."${name}"`;
-  }
-
   async findForValidation(keyHash: string): Promise<ValidationRow | null> {
-    const result = await this.pool.query({ ...this.validateStatement, values: [keyHash] });
-    const r = result.rows[0] as Record<string, unknown> | undefined;
+    // Raw SQL on purpose: the measured hot path of every gateway cache miss (validate-query-plan).
+    const [r] = await this.tables.prepared<Record<string, unknown>>(this.validateStatement, [keyHash]);
     return r === undefined ? null : toValidationRow(r);
   }
 
@@ -96,7 +85,7 @@ export class ApiKeysRepository {
       .createQueryBuilder()
       .insert()
       .into(ApiKeyEntity)
-      .values({ ...key, version: () => nextVersionSql(this.schema) })
+      .values({ ...key, version: () => nextVersionSql(this.tables.schema) })
       .returning(['version'])
       .execute();
     return Number((result.raw as { version: string }[])[0]!.version);
@@ -105,7 +94,7 @@ export class ApiKeysRepository {
   async findInOrg(
     orgId: string,
     id: string,
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.tables.manager,
   ): Promise<ApiKeyEntity | null> {
     return manager.findOne(ApiKeyEntity, { where: { id, orgId } });
   }
@@ -125,7 +114,7 @@ export class ApiKeysRepository {
     const result = await manager
       .createQueryBuilder()
       .update(ApiKeyEntity)
-      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.tables.schema) })
       .where('id = :id', { id: key.id })
       .returning(['version'])
       .execute();
@@ -135,11 +124,11 @@ export class ApiKeysRepository {
 
   /** The organization's version, read inside the change's transaction (see `policyVersion`). */
   async orgVersion(manager: EntityManager, orgId: string): Promise<number> {
-    const rows = await manager.query<{ version: string }[]>(
-      `SELECT version FROM ${this.table('organizations')} WHERE id = $1`,
-      [orgId],
-    );
-    return Number(rows[0]?.version ?? 0);
+    const org = await manager.findOne(OrganizationEntity, {
+      select: { version: true },
+      where: { id: orgId },
+    });
+    return org?.version ?? 0;
   }
 
   /**
@@ -148,8 +137,9 @@ export class ApiKeysRepository {
    */
   async recordLastUsed(entries: readonly { keyId: string; at: Date }[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE ${this.table('api_keys')} k
+    // Raw SQL: a batch update of many keys from arrays in one statement.
+    await this.tables.manager.query(
+      `UPDATE ${this.tables.name('api_keys')} k
           SET last_used_at = u.at
          FROM unnest($1::text[], $2::timestamptz[]) AS u(id, at)
         WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
@@ -163,18 +153,12 @@ export class ApiKeysRepository {
     limit: number,
     mode?: 'live' | 'test',
   ): Promise<ApiKeyEntity[]> {
-    const qb = this.dataSource
-      .getRepository(ApiKeyEntity)
+    const qb = this.tables
+      .repository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
     if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
-    if (after)
-      qb.andWhere('(k.created_at, k.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb
-      .orderBy('k.created_at', 'DESC')
-      .addOrderBy('k.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return keysetPage(qb, after, limit + 1).getMany();
   }
 
   /**
@@ -204,26 +188,27 @@ export class ApiKeysRepository {
     action: string,
     metadata: Record<string, unknown>,
   ): Promise<SweptKey[]> {
-    const keys = this.table('api_keys');
+    const keys = this.tables.name('api_keys');
     const swept: SweptKey[] = [];
     for (;;) {
-      const rows = await this.dataSource.query<
+      // Raw SQL: claim, update, audit and answer a batch in one statement (SKIP LOCKED).
+      const rows = await this.tables.manager.query<
         { id: string; org_id: string; key_hash: string; policy_version: string }[]
       >(
         `WITH due AS (
            SELECT id FROM ${keys} WHERE ${condition} ORDER BY id LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED
          ), changed AS (
            UPDATE ${keys} k
-              SET ${assignments}, version = ${nextVersionSql(this.schema)}, updated_at = date_trunc('milliseconds', now())
+              SET ${assignments}, version = ${nextVersionSql(this.tables.schema)}, updated_at = date_trunc('milliseconds', now())
              FROM due WHERE k.id = due.id
            RETURNING k.id, k.org_id, k.key_hash, k.version
          ), audited AS (
-           INSERT INTO ${this.table('audit_log')} (id, org_id, actor_key_id, action, target_type, target_id, ip, metadata)
+           INSERT INTO ${this.tables.name('audit_log')} (id, org_id, actor_key_id, action, target_type, target_id, ip, metadata)
            SELECT 'aud_' || replace(gen_random_uuid()::text, '-', ''), c.org_id, NULL, $1, 'api_key', c.id, NULL, $2::jsonb
              FROM changed c
          )
          SELECT c.id, c.org_id, c.key_hash, greatest(c.version, o.version) AS policy_version
-           FROM changed c JOIN ${this.table('organizations')} o ON o.id = c.org_id`,
+           FROM changed c JOIN ${this.tables.name('organizations')} o ON o.id = c.org_id`,
         [action, JSON.stringify(metadata)],
       );
       for (const r of rows) {

@@ -26,11 +26,10 @@ import {
   keyLast4,
   newId,
 } from '@plexmcp/contracts';
+import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
-import { decodeCursor, toPage } from '../common/pagination.js';
-import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
@@ -116,7 +115,7 @@ export class ApiKeysService {
   /** Changes a key the acting key covers, into a key it still covers (its own limits included). */
   async update({ actor, id, body }: UpdateKeyRequest): Promise<ApiKeyView> {
     const acting = await this.authority.actingKey(actor);
-    const { key, orgVersion } = await this.tx.run(async (manager) => {
+    const key = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const now = new Date();
@@ -149,14 +148,17 @@ export class ApiKeysService {
         targetId: id,
         metadata: { fields: Object.keys(body) },
       });
-      return { key: updated, orgVersion: await this.keys.orgVersion(manager, actor.org_id) };
-    });
-    await this.events.publish({
-      type: 'key.updated',
-      key_id: key.id,
-      key_hash: key.keyHash,
-      org_id: key.orgId,
-      version: policyVersion(key.version, orgVersion),
+      const orgVersion = await this.keys.orgVersion(manager, actor.org_id);
+      afterCommit(() =>
+        this.events.publish({
+          type: 'key.updated',
+          key_id: updated.id,
+          key_hash: updated.keyHash,
+          org_id: updated.orgId,
+          version: policyVersion(updated.version, orgVersion),
+        }),
+      );
+      return updated;
     });
     return toKeyView(key, new Date());
   }
@@ -167,12 +169,24 @@ export class ApiKeysService {
    */
   async revoke({ actor, id }: KeyByIdRequest): Promise<ApiKeyView> {
     const acting = await this.authority.actingKey(actor);
-    const { key, orgVersion } = await this.tx.run(async (manager) => {
+    const key = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       this.authority.check(acting, actor, { kind: 'key.manage', key: keyRef(current), next: null });
       const orgVersion = await this.keys.orgVersion(manager, actor.org_id);
-      if (current.status === 'revoked') return { key: current, orgVersion };
+      const announced = (key: ApiKeyEntity): ApiKeyEntity => {
+        afterCommit(() =>
+          this.events.publish({
+            type: 'key.revoked',
+            key_id: key.id,
+            key_hash: key.keyHash,
+            org_id: key.orgId,
+            version: policyVersion(key.version, orgVersion),
+          }),
+        );
+        return key;
+      };
+      if (current.status === 'revoked') return announced(current);
       const now = new Date();
       const revoked = await this.keys.update(
         manager,
@@ -188,14 +202,7 @@ export class ApiKeysService {
         targetId: id,
         metadata: { reason: 'revoked' },
       });
-      return { key: revoked, orgVersion };
-    });
-    await this.events.publish({
-      type: 'key.revoked',
-      key_id: key.id,
-      key_hash: key.keyHash,
-      org_id: key.orgId,
-      version: policyVersion(key.version, orgVersion),
+      return announced(revoked);
     });
     return toKeyView(key, new Date());
   }
@@ -209,7 +216,7 @@ export class ApiKeysService {
    */
   async rotate({ actor, id, body }: RotateKeyRequest): Promise<RotatedKey> {
     const acting = await this.authority.actingKey(actor);
-    const result = await this.tx.run(async (manager) => {
+    const { created, previous } = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const now = new Date();
@@ -272,16 +279,18 @@ export class ApiKeysService {
           metadata: { reason: 'rotated' },
         });
       }
-      return { created, previous, orgVersion: await this.keys.orgVersion(manager, actor.org_id) };
-    });
-    const { created, previous, orgVersion } = result;
-    await this.events.publish({
-      type: 'key.rotated',
-      key_id: previous.id,
-      key_hash: previous.keyHash,
-      org_id: previous.orgId,
-      version: policyVersion(previous.version, orgVersion),
-      new_key_id: created.key.id,
+      const orgVersion = await this.keys.orgVersion(manager, actor.org_id);
+      afterCommit(() =>
+        this.events.publish({
+          type: 'key.rotated',
+          key_id: previous.id,
+          key_hash: previous.keyHash,
+          org_id: previous.orgId,
+          version: policyVersion(previous.version, orgVersion),
+          new_key_id: created.key.id,
+        }),
+      );
+      return { created, previous };
     });
     return { key: created.key, secret: created.secret, previous: toKeyView(previous, new Date()) };
   }

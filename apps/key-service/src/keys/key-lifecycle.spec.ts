@@ -87,19 +87,17 @@ describe('toValidateReply', () => {
     status: 'active',
     expiresAt: at(DAY),
     graceEndsAt: null,
-    version: 3,
     orgStatus: 'active',
     orgIpAllowlist: ['10.0.0.0/8'],
     orgMonthlyLimit: 1000,
-    orgVersion: 2,
   };
   it('answers unknown without a policy for a missing key', () => {
     expect(toValidateReply(null, now)).toEqual({ status: 'unknown', policy: null });
   });
-  it('carries the organization policy and the newer of the two versions', () => {
+  it('carries the organization policy', () => {
     const reply = toValidateReply(row, now);
     expect(reply.status).toBe('active');
-    expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000, version: 3 });
+    expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000 });
   });
   it('a revoked or expired key says so even in a suspended organization', () => {
     expect(toValidateReply({ ...row, status: 'revoked', orgStatus: 'suspended' }, now).status).toBe(

@@ -103,17 +103,15 @@ export interface ValidationRow extends Pick<
   | 'status'
   | 'expiresAt'
   | 'graceEndsAt'
-  | 'version'
 > {
   orgStatus: 'active' | 'suspended';
   orgIpAllowlist: string[] | null;
   orgMonthlyLimit: number | null;
-  orgVersion: number;
 }
 
 /**
- * Policy version: key and organization versions come from one sequence, so the greater of the two
- * grows on any change of either and compares with the version carried by any change event.
+ * The version a key's change event carries: key and organization versions come from one sequence,
+ * so the greater of the two grows on any change of either.
  */
 export function policyVersion(keyVersion: number, orgVersion: number): number {
   return Math.max(keyVersion, orgVersion);
@@ -132,7 +130,6 @@ export function toValidateReply(row: ValidationRow | null, now: Date): ValidateK
     expires_at: validUntil(row).toISOString(),
     ip_allowlist: row.orgIpAllowlist,
     org_monthly_limit: row.orgMonthlyLimit,
-    version: policyVersion(row.version, row.orgVersion),
   };
   const keyStatus = effectiveKeyStatus(row, now);
   if (keyStatus !== 'active') return { status: keyStatus, policy };

@@ -3,12 +3,12 @@ import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
-  lockMigrations,
-  reencryptionReply,
+  Tables,
+  TransactionRunner,
+  reencryptUnderMigrationLock,
   resealRows,
 } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
-import { TransactionRunner } from '../database/transaction-runner.js';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import { McpsRepository } from './mcps.repository.js';
 
@@ -35,7 +35,8 @@ export class McpSecretsService {
   constructor(
     private readonly mcps: McpsRepository,
     private readonly cipher: McpHeadersCipher,
-    private readonly tx: TransactionRunner,
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   reencrypt(): Promise<ReencryptSecretsReply> {
@@ -44,12 +45,8 @@ export class McpSecretsService {
       store: 'mcps.upstream_headers',
       key_id: this.cipher.keyId,
     } as const;
-    return reencryptionReply(what, () =>
-      this.tx.run(async (manager) => {
-        // Not while a starting instance migrates or encrypts plaintext rows.
-        await lockMigrations(manager, (manager.connection.options as { schema?: string }).schema ?? 'public');
-        return resealMcpHeaders(manager, this.mcps, this.cipher, 'all');
-      }),
+    return reencryptUnderMigrationLock(what, this.transactions, this.tables.schema, (manager) =>
+      resealMcpHeaders(manager, this.mcps, this.cipher, 'all'),
     );
   }
 }

@@ -1,51 +1,53 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  type CreateMcpRequest,
+  type ListMcpsRequest,
+  type McpByIdRequest,
   type McpView,
   type Page,
   type ResolveMcpReply,
   Subjects,
+  type UpdateMcpRequest,
   createMcpRequestSchema,
   listMcpsRequestSchema,
   mcpByIdRequestSchema,
   resolveMcpRequestSchema,
   updateMcpRequestSchema,
 } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { McpsService } from './mcps.service.js';
 
 @Controller()
 export class McpsController {
   constructor(private readonly mcps: McpsService) {}
 
-  @MessagePattern(Subjects.mcps.create)
-  create(@Payload() payload: unknown): Promise<McpView> {
-    const { actor, body } = parseRpc(createMcpRequestSchema, payload);
+  @RpcHandler(Subjects.mcps.create, createMcpRequestSchema)
+  create({ actor, body }: CreateMcpRequest): Promise<McpView> {
     return this.mcps.create(actor, body);
   }
 
-  @MessagePattern(Subjects.mcps.list)
-  list(@Payload() payload: unknown): Promise<Page<McpView>> {
-    return this.mcps.list(parseRpc(listMcpsRequestSchema, payload));
+  @RpcHandler(Subjects.mcps.list, listMcpsRequestSchema)
+  list(request: ListMcpsRequest): Promise<Page<McpView>> {
+    return this.mcps.list(request);
   }
 
-  @MessagePattern(Subjects.mcps.get)
-  get(@Payload() payload: unknown): Promise<McpView> {
-    return this.mcps.get(parseRpc(mcpByIdRequestSchema, payload));
+  @RpcHandler(Subjects.mcps.get, mcpByIdRequestSchema)
+  get(request: McpByIdRequest): Promise<McpView> {
+    return this.mcps.get(request);
   }
 
-  @MessagePattern(Subjects.mcps.update)
-  update(@Payload() payload: unknown): Promise<McpView> {
-    return this.mcps.update(parseRpc(updateMcpRequestSchema, payload));
+  @RpcHandler(Subjects.mcps.update, updateMcpRequestSchema)
+  update(request: UpdateMcpRequest): Promise<McpView> {
+    return this.mcps.update(request);
   }
 
-  @MessagePattern(Subjects.mcps.delete)
-  delete(@Payload() payload: unknown): Promise<McpView> {
-    return this.mcps.delete(parseRpc(mcpByIdRequestSchema, payload));
+  @RpcHandler(Subjects.mcps.delete, mcpByIdRequestSchema)
+  delete(request: McpByIdRequest): Promise<McpView> {
+    return this.mcps.delete(request);
   }
 
-  @MessagePattern(Subjects.mcps.resolve)
-  async resolve(@Payload() payload: unknown): Promise<ResolveMcpReply> {
-    return { route: await this.mcps.resolve(parseRpc(resolveMcpRequestSchema, payload).id) };
+  @RpcHandler(Subjects.mcps.resolve, resolveMcpRequestSchema)
+  async resolve({ id }: { id: string }): Promise<ResolveMcpReply> {
+    return { route: await this.mcps.resolve(id) };
   }
 }

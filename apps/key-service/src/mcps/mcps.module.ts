@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
+import type { KeyServiceConfig } from '../config.js';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import { McpSecretsController } from './mcp-secrets.controller.js';
 import { McpSecretsService } from './mcp-secrets.service.js';
@@ -19,8 +20,8 @@ import { UpstreamUrlPolicy } from './upstream-url.policy.js';
     UpstreamUrlPolicy,
     {
       provide: McpHeadersCipher,
-      useFactory: (config: KeyServiceConfig) => new McpHeadersCipher(config.encryptionKeys),
-      inject: [KEY_SERVICE_CONFIG],
+      useFactory: (config: KeyServiceConfig) => new McpHeadersCipher(config.PLEXMCP_ENCRYPTION_KEYS),
+      inject: [SERVICE_CONFIG],
     },
   ],
   exports: [McpsRepository],

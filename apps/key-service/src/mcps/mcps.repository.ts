@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager, In } from 'typeorm';
-import type { Cursor } from '../common/pagination.js';
+import { Injectable } from '@nestjs/common';
+import { type EntityManager, In } from 'typeorm';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
 import { McpEntity, type McpMode } from './mcp.entity.js';
 
@@ -11,11 +11,7 @@ export interface McpListFilter {
 
 @Injectable()
 export class McpsRepository {
-  private readonly schema: string;
-
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
-  }
+  constructor(private readonly tables: Tables) {}
 
   /** Stores a new MCP; its version is drawn from the shared sequence and returned. */
   async insert(manager: EntityManager, mcp: Omit<McpEntity, 'version'>): Promise<number> {
@@ -23,18 +19,18 @@ export class McpsRepository {
       .createQueryBuilder()
       .insert()
       .into(McpEntity)
-      .values({ ...mcp, version: () => nextVersionSql(this.schema) })
+      .values({ ...mcp, version: () => nextVersionSql(this.tables.schema) })
       .returning(['version'])
       .execute();
     return Number((result.raw as { version: string }[])[0]!.version);
   }
 
   async findById(id: string): Promise<McpEntity | null> {
-    return this.dataSource.manager.findOne(McpEntity, { where: { id } });
+    return this.tables.manager.findOne(McpEntity, { where: { id } });
   }
 
   async findInOrg(orgId: string, id: string): Promise<McpEntity | null> {
-    return this.dataSource.manager.findOne(McpEntity, { where: { id, orgId } });
+    return this.tables.manager.findOne(McpEntity, { where: { id, orgId } });
   }
 
   async lockInOrg(manager: EntityManager, orgId: string, id: string): Promise<McpEntity | null> {
@@ -50,7 +46,7 @@ export class McpsRepository {
     const result = await manager
       .createQueryBuilder()
       .update(McpEntity)
-      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.tables.schema) })
       .where('id = :id', { id: mcp.id })
       .returning(['version'])
       .execute();
@@ -80,7 +76,7 @@ export class McpsRepository {
   async existingIds(
     orgId: string,
     ids: readonly string[],
-    manager: EntityManager = this.dataSource.manager,
+    manager: EntityManager = this.tables.manager,
   ): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
     const rows = await manager.find(McpEntity, { select: { id: true }, where: { orgId, id: In([...ids]) } });
@@ -93,8 +89,8 @@ export class McpsRepository {
     after: Cursor | null,
     limit: number,
   ): Promise<McpEntity[]> {
-    const qb = this.dataSource
-      .getRepository(McpEntity)
+    const qb = this.tables
+      .repository(McpEntity)
       .createQueryBuilder('m')
       .where('m.org_id = :orgId', { orgId });
     if (filter.only) {
@@ -102,13 +98,7 @@ export class McpsRepository {
       qb.andWhere('m.id IN (:...only)', { only: filter.only });
     }
     if (filter.mode) qb.andWhere('m.mode = :mode', { mode: filter.mode });
-    if (after)
-      qb.andWhere('(m.created_at, m.id) < (:createdAt, :id)', { createdAt: after.createdAt, id: after.id });
-    return qb
-      .orderBy('m.created_at', 'DESC')
-      .addOrderBy('m.id', 'DESC')
-      .limit(limit + 1)
-      .getMany();
+    return keysetPage(qb, after, limit + 1).getMany();
   }
 
   /**

@@ -14,11 +14,11 @@ import {
   type UpdateMcpRequest,
   newId,
 } from '@plexmcp/contracts';
+import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
-import { decodeCursor, toPage } from '../common/pagination.js';
-import { TransactionRunner } from '../database/transaction-runner.js';
+import type { KeyServiceConfig } from '../config.js';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import type { EntityManager } from 'typeorm';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
@@ -51,7 +51,7 @@ export class McpsService {
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
-    @Inject(KEY_SERVICE_CONFIG) private readonly config: KeyServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     private readonly upstreams: UpstreamUrlPolicy,
     private readonly headers: McpHeadersCipher,
   ) {}
@@ -117,7 +117,7 @@ export class McpsService {
   async update({ actor, id, body }: UpdateMcpRequest): Promise<McpView> {
     const acting = await this.authority.actingKey(actor);
     if (body.upstream_url !== undefined) await this.upstreams.assertAllowed(body.upstream_url);
-    const updated = await this.tx.run(async (manager) => {
+    const updated = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const mode = body.mode ?? current.mode;
@@ -154,16 +154,16 @@ export class McpsService {
             : {}),
         },
       });
+      afterCommit(() => this.events.publish({ type: 'mcp.updated', mcp_id: next.id, org_id: next.orgId }));
       return next;
     });
-    await this.events.publish({ type: 'mcp.updated', mcp_id: updated.id, org_id: updated.orgId });
     return toMcpView(updated);
   }
 
   /** Removes the MCP; gateways drop its route before this returns. Answers the removed MCP. */
   async delete({ actor, id }: McpByIdRequest): Promise<McpView> {
     const acting = await this.authority.actingKey(actor);
-    const removed = await this.tx.run(async (manager) => {
+    const removed = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.mcps.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       this.authority.check(acting, actor, { kind: 'mcp.manage', mcp: mcpRef(current), mode: current.mode });
@@ -176,9 +176,11 @@ export class McpsService {
         targetId: id,
         metadata: { name: current.name },
       });
+      afterCommit(() =>
+        this.events.publish({ type: 'mcp.updated', mcp_id: current.id, org_id: current.orgId }),
+      );
       return current;
     });
-    await this.events.publish({ type: 'mcp.updated', mcp_id: removed.id, org_id: removed.orgId });
     return toMcpView(removed);
   }
 
@@ -193,7 +195,7 @@ export class McpsService {
     upstreamUrl: string,
     exceptId?: string,
   ): Promise<void> {
-    if (!this.config.isolateTestUpstreams) return;
+    if (!this.config.MCP_ISOLATE_TEST_UPSTREAMS) return;
     const other = mode === 'test' ? 'live' : 'test';
     const origin = new URL(upstreamUrl).origin;
     const urls = await this.mcps.upstreamUrls(manager, orgId, other, exceptId);

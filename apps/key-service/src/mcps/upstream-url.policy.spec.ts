@@ -1,12 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import type { KeyServiceConfig } from '../config.js';
 import { UpstreamUrlPolicy } from './upstream-url.policy.js';
 
-const policy = (networks: string[]) =>
-  new UpstreamUrlPolicy({ mcpUpstreamAllowedNetworks: networks } as Pick<
-    KeyServiceConfig,
-    'mcpUpstreamAllowedNetworks'
-  > as KeyServiceConfig);
+const policy = (networks: string[]) => new UpstreamUrlPolicy({ MCP_UPSTREAM_ALLOWED_NETWORKS: networks });
 
 describe('MCP upstream URL policy', () => {
   it('never allows link-local or metadata addresses, even when their network is allowed', async () => {

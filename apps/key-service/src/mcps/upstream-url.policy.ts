@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppError, ErrorCode, OutboundAddressPolicy } from '@plexmcp/contracts';
-import { checkOutboundUrl } from '@plexmcp/service-kit';
-import { KEY_SERVICE_CONFIG, type KeyServiceConfig } from '../config.js';
+import { SERVICE_CONFIG, checkOutboundUrl } from '@plexmcp/service-kit';
+import type { KeyServiceConfig } from '../config.js';
 
 const PRIVATE =
   'upstream_url resolves to a private or loopback address; allow it with MCP_UPSTREAM_ALLOWED_NETWORKS';
@@ -19,8 +19,8 @@ const FORBIDDEN =
 export class UpstreamUrlPolicy {
   private readonly addresses: OutboundAddressPolicy;
 
-  constructor(@Inject(KEY_SERVICE_CONFIG) config: KeyServiceConfig) {
-    this.addresses = new OutboundAddressPolicy(config.mcpUpstreamAllowedNetworks);
+  constructor(@Inject(SERVICE_CONFIG) config: Pick<KeyServiceConfig, 'MCP_UPSTREAM_ALLOWED_NETWORKS'>) {
+    this.addresses = new OutboundAddressPolicy(config.MCP_UPSTREAM_ALLOWED_NETWORKS);
   }
 
   /** Throws a 400 `validation_error` naming MCP_UPSTREAM_ALLOWED_NETWORKS for a refused URL. */

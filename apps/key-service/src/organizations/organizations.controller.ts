@@ -1,14 +1,15 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  type CreateOrgRequest,
   type CreatedOrg,
   type OrganizationView,
   Subjects,
+  type UpdateOrgRequest,
   createOrgRequestSchema,
   getOrgRequestSchema,
   updateOrgRequestSchema,
 } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { OrganizationsService } from './organizations.service.js';
 
 /** Internal subjects: reachable on the service network only (the CLI), not through the gateway. */
@@ -16,18 +17,18 @@ import { OrganizationsService } from './organizations.service.js';
 export class OrganizationsController {
   constructor(private readonly orgs: OrganizationsService) {}
 
-  @MessagePattern(Subjects.orgs.create)
-  create(@Payload() payload: unknown): Promise<CreatedOrg> {
-    return this.orgs.create(parseRpc(createOrgRequestSchema, payload));
+  @RpcHandler(Subjects.orgs.create, createOrgRequestSchema)
+  create(request: CreateOrgRequest): Promise<CreatedOrg> {
+    return this.orgs.create(request);
   }
 
-  @MessagePattern(Subjects.orgs.get)
-  get(@Payload() payload: unknown): Promise<OrganizationView> {
-    return this.orgs.get(parseRpc(getOrgRequestSchema, payload).id);
+  @RpcHandler(Subjects.orgs.get, getOrgRequestSchema)
+  get({ id }: { id: string }): Promise<OrganizationView> {
+    return this.orgs.get(id);
   }
 
-  @MessagePattern(Subjects.orgs.update)
-  update(@Payload() payload: unknown): Promise<OrganizationView> {
-    return this.orgs.update(parseRpc(updateOrgRequestSchema, payload));
+  @RpcHandler(Subjects.orgs.update, updateOrgRequestSchema)
+  update(request: UpdateOrgRequest): Promise<OrganizationView> {
+    return this.orgs.update(request);
   }
 }

@@ -1,15 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { Tables } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
 import { OrganizationEntity } from './organization.entity.js';
 
 @Injectable()
 export class OrganizationsRepository {
-  private readonly schema: string;
-
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
-    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
-  }
+  constructor(private readonly tables: Tables) {}
 
   /** Stores a new organization; its version is drawn from the shared sequence and returned. */
   async insert(manager: EntityManager, org: Omit<OrganizationEntity, 'version'>): Promise<number> {
@@ -17,14 +14,14 @@ export class OrganizationsRepository {
       .createQueryBuilder()
       .insert()
       .into(OrganizationEntity)
-      .values({ ...org, version: () => nextVersionSql(this.schema) })
+      .values({ ...org, version: () => nextVersionSql(this.tables.schema) })
       .returning(['version'])
       .execute();
     return Number((result.raw as { version: string }[])[0]!.version);
   }
 
   async findById(id: string): Promise<OrganizationEntity | null> {
-    return this.dataSource.manager.findOne(OrganizationEntity, { where: { id } });
+    return this.tables.manager.findOne(OrganizationEntity, { where: { id } });
   }
 
   async lock(manager: EntityManager, id: string): Promise<OrganizationEntity | null> {
@@ -40,7 +37,7 @@ export class OrganizationsRepository {
     const result = await manager
       .createQueryBuilder()
       .update(OrganizationEntity)
-      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.schema) })
+      .set({ ...patch, updatedAt: now, version: () => nextVersionSql(this.tables.schema) })
       .where('id = :id', { id: org.id })
       .returning(['version'])
       .execute();

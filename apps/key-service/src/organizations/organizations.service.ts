@@ -9,8 +9,8 @@ import {
   type UpdateOrgRequest,
   newId,
 } from '@plexmcp/contracts';
+import { TransactionRunner } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
-import { TransactionRunner } from '../database/transaction-runner.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { ApiKeysService } from '../keys/api-keys.service.js';
 import type { OrganizationEntity } from './organization.entity.js';
@@ -74,7 +74,7 @@ export class OrganizationsService {
 
   /** Suspension, limits and allowlist apply to every key of the org: gateways evict them all first. */
   async update({ id, body }: UpdateOrgRequest): Promise<OrganizationView> {
-    const updated = await this.tx.run(async (manager) => {
+    const updated = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.orgs.lock(manager, id);
       if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
       const patch: Partial<
@@ -93,9 +93,9 @@ export class OrganizationsService {
         targetId: id,
         metadata: { changes: body },
       });
+      afterCommit(() => this.events.publish({ type: 'org.updated', org_id: next.id, version: next.version }));
       return next;
     });
-    await this.events.publish({ type: 'org.updated', org_id: updated.id, version: updated.version });
     return toOrganizationView(updated);
   }
 }

@@ -58,7 +58,9 @@ export class FakeGateway {
     await this.nc.flush();
   }
 
+  /** Leaves like a real gateway: a last heartbeat with a 100 ms TTL, so changes stop waiting for it. */
   async stop(): Promise<void> {
+    await this.heartbeat(100);
     await this.nc.close();
   }
 }

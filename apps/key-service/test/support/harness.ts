@@ -1,36 +1,31 @@
 import {
   type Actor,
   AppError,
-  type CreatedKey,
-  type CreatedOrg,
-  type McpView,
   Subjects,
-  createdKeySchema,
-  createdOrgSchema,
   hashApiKey,
-  mcpViewSchema,
   validateKeyReplySchema,
   type ValidateKeyReply,
 } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
+  type IsolatedNats,
+  type ManagementFixtures,
+  actorOf as actorOfKey,
   createTestSchema,
+  keyServiceTestOptions,
+  managementFixtures,
   startIsolatedNats,
   testDatabaseUrl,
-  testEncryptionKeys,
-  type IsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import { bootstrap, type KeyServiceHandle, type KeyServiceOverrides } from '../../src/index.js';
 
-/** Test upstream MCP servers listen on loopback, which an MCP may only point to when allowed. */
-export const LOOPBACK_NETWORKS = ['127.0.0.0/8', '::1/128'];
-
 /**
  * One suite's world: a private nats-server, a private Postgres schema, one key-service instance
- * (more on demand) and a plain NATS client calling it the way the gateway and the CLI do.
+ * (more on demand) and a plain NATS client calling it the way the gateway and the CLI do. Its
+ * management fixtures register MCPs at https://mcp.example.com/weather unless told otherwise.
  */
-export interface Harness {
+export interface Harness extends ManagementFixtures {
   nats: IsolatedNats;
   schema: string;
   service: KeyServiceHandle;
@@ -38,6 +33,10 @@ export interface Harness {
   rpc: NatsRpcClient;
   db: pg.Client;
   startInstance(overrides?: KeyServiceOverrides): Promise<KeyServiceHandle>;
+  /** A new organization's admin key, as the actor of management calls. */
+  createAdmin(orgName: string): Promise<Actor>;
+  /** What the gateway learns of a presented secret. */
+  validate(secret: string): Promise<ValidateKeyReply>;
   close(): Promise<void>;
 }
 
@@ -46,35 +45,29 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
   const { schema, drop } = await createTestSchema(name);
   const instances: KeyServiceHandle[] = [];
   const startInstance = async (more: KeyServiceOverrides = {}) => {
-    const handle = await bootstrap({
-      natsUrl: nats.url,
-      opsPort: 0,
-      databaseUrl: testDatabaseUrl(),
-      dbSchema: schema,
-      logLevel: 'silent',
-      dbPoolSize: 4,
-      shutdownGraceMs: 50,
-      mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
-      encryptionKeys: testEncryptionKeys(),
-      ...overrides,
-      ...more,
-    });
+    const handle = await bootstrap({ ...keyServiceTestOptions(nats.url, schema), ...overrides, ...more });
     instances.push(handle);
     return handle;
   };
   const service = await startInstance();
   const nc = await connectNats(nats.url, `test-${name}`);
+  const rpc = new NatsRpcClient(nc, 5_000);
   const db = new pg.Client({ connectionString: testDatabaseUrl() });
   await db.connect();
   await db.query(`SET search_path TO "${schema}"`);
+  const fixtures = managementFixtures(rpc, { upstreamUrl: 'https://mcp.example.com/weather' });
   return {
+    ...fixtures,
     nats,
     schema,
     service,
     nc,
-    rpc: new NatsRpcClient(nc, 5_000),
+    rpc,
     db,
     startInstance,
+    createAdmin: async (orgName) => actorOf((await fixtures.createOrg({ name: orgName })).admin_key),
+    validate: (secret) =>
+      rpc.call(Subjects.keys.validate, { key_hash: hashApiKey(secret) }, validateKeyReplySchema),
     async close() {
       await Promise.allSettled(instances.map((i) => i.close()));
       await nc.close();
@@ -85,51 +78,12 @@ export async function startHarness(name: string, overrides: KeyServiceOverrides 
   };
 }
 
+/** The acting key of a management call, from a documentation address unless `ip` is given. */
 export function actorOf(
   created: { key: { id: string; organization_id: string } },
   ip: string | null = '203.0.113.7',
 ): Actor {
-  return { org_id: created.key.organization_id, key_id: created.key.id, ip };
-}
-
-export async function createOrg(
-  h: Harness,
-  name = 'Acme',
-  extra: Record<string, unknown> = {},
-): Promise<CreatedOrg> {
-  return h.rpc.call(Subjects.orgs.create, { name, ...extra }, createdOrgSchema);
-}
-
-/** A new organization's admin key, as the actor of management calls. */
-export async function createAdmin(h: Harness, orgName: string): Promise<Actor> {
-  return actorOf((await createOrg(h, orgName)).admin_key);
-}
-
-export async function createMcp(
-  h: Harness,
-  actor: Actor,
-  body: Record<string, unknown> = {},
-): Promise<McpView> {
-  return h.rpc.call(
-    Subjects.mcps.create,
-    {
-      actor,
-      body: { name: 'Weather', mode: 'live', upstream_url: 'https://mcp.example.com/weather', ...body },
-    },
-    mcpViewSchema,
-  );
-}
-
-export async function createKey(
-  h: Harness,
-  actor: Actor,
-  body: Record<string, unknown> = {},
-): Promise<CreatedKey> {
-  return h.rpc.call(Subjects.keys.create, { actor, body: { name: 'Worker', ...body } }, createdKeySchema);
-}
-
-export async function validate(h: Harness, secret: string): Promise<ValidateKeyReply> {
-  return h.rpc.call(Subjects.keys.validate, { key_hash: hashApiKey(secret) }, validateKeyReplySchema);
+  return actorOfKey(created, ip);
 }
 
 /** The AppError a call fails with; any other error, or success, fails the test. */

@@ -1,26 +1,27 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  ackAlertRequestSchema,
+  type AckAlertRequest,
   type AlertView,
-  listAlertsRequestSchema,
+  type ListAlertsRequest,
   type Page,
   UsageSubjects,
+  ackAlertRequestSchema,
+  listAlertsRequestSchema,
 } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { AlertsService } from './alerts.service.js';
 
 @Controller()
 export class AlertsController {
   constructor(private readonly alerts: AlertsService) {}
 
-  @MessagePattern(UsageSubjects.alerts.list)
-  list(@Payload() payload: unknown): Promise<Page<AlertView>> {
-    return this.alerts.list(parseRpc(listAlertsRequestSchema, payload));
+  @RpcHandler(UsageSubjects.alerts.list, listAlertsRequestSchema)
+  list(request: ListAlertsRequest): Promise<Page<AlertView>> {
+    return this.alerts.list(request);
   }
 
-  @MessagePattern(UsageSubjects.alerts.ack)
-  ack(@Payload() payload: unknown): Promise<AlertView> {
-    return this.alerts.acknowledge(parseRpc(ackAlertRequestSchema, payload));
+  @RpcHandler(UsageSubjects.alerts.ack, ackAlertRequestSchema)
+  ack(request: AckAlertRequest): Promise<AlertView> {
+    return this.alerts.acknowledge(request);
   }
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { scheduledTask } from '@plexmcp/service-kit';
+import type { UsageServiceConfig } from '../config.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { AlertsController } from './alerts.controller.js';
 import { AlertsRepository } from './alerts.repository.js';
@@ -9,7 +11,18 @@ import { KeyWatchService } from './key-watch.service.js';
 @Module({
   imports: [WebhooksModule],
   controllers: [AlertsController],
-  providers: [AlertsRepository, AlertsService, AnomalyDetector, KeyWatchService],
+  providers: [
+    AlertsRepository,
+    AlertsService,
+    AnomalyDetector,
+    KeyWatchService,
+    scheduledTask({
+      name: 'anomaly evaluation',
+      on: AnomalyDetector,
+      run: (detector) => detector.evaluate(),
+      intervalMs: (config: UsageServiceConfig) => config.ANOMALY_EVAL_MS,
+    }),
+  ],
   exports: [AlertsService, AnomalyDetector, KeyWatchService],
 })
 export class AlertsModule {}

@@ -1,10 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AlertStatus, AlertType } from '@plexmcp/contracts';
-import type { DataSource } from 'typeorm';
-import type { Cursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
-import { returnedRows } from '../database/sql-result.js';
-import { DATA_SOURCE } from '../tokens.js';
+import { type Cursor, type SqlExecutor, Tables, keysetPage } from '@plexmcp/service-kit';
+import { AlertEntity } from './alert.entity.js';
 
 export interface AlertRow {
   id: string;
@@ -28,12 +25,18 @@ export interface WindowStats {
   first_seen_at: Date | null;
 }
 
+/**
+ * Alerts and the per-key state of anomaly detection. Pages and acknowledgements go through the
+ * entity's repository; raw SQL remains on the ingest path on purpose: every write there is an
+ * atomic upsert or a batch insert from arrays (`ON CONFLICT … RETURNING`), and the window statistics
+ * are one aggregate over the usage tables.
+ */
 @Injectable()
 export class AlertsRepository {
   private readonly s: string;
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.s = `"${(dataSource.options as { schema?: string }).schema ?? 'public'}"`;
+  constructor(private readonly tables: Tables) {
+    this.s = `"${tables.schema}"`;
   }
 
   /**
@@ -74,37 +77,28 @@ export class AlertsRepository {
     limit: number,
     after: Cursor | null,
   ): Promise<AlertRow[]> {
-    return this.dataSource.query<AlertRow[]>(
-      `SELECT * FROM ${this.s}.alerts WHERE org_id = $1
-         AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR type = $3) AND ($4::text IS NULL OR key_id = $4)
-         AND ($5::timestamptz IS NULL OR (created_at, id) < ($5::timestamptz, $6::text))
-       ORDER BY created_at DESC, id DESC LIMIT $7`,
-      [
-        orgId,
-        filter.status ?? null,
-        filter.type ?? null,
-        filter.keyId ?? null,
-        after?.createdAt.toISOString() ?? null,
-        after?.id ?? '',
-        limit,
-      ],
-    );
+    const qb = this.tables
+      .repository(AlertEntity)
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId', { orgId });
+    if (filter.status) qb.andWhere('a.status = :status', { status: filter.status });
+    if (filter.type) qb.andWhere('a.type = :type', { type: filter.type });
+    if (filter.keyId) qb.andWhere('a.key_id = :keyId', { keyId: filter.keyId });
+    return keysetPage(qb, after, limit).getMany();
   }
 
+  /** Acknowledges an open alert; an alert already acknowledged is answered as it is. */
   async acknowledge(orgId: string, id: string): Promise<AlertRow | null> {
-    const updated = returnedRows<AlertRow>(
-      await this.dataSource.query(
-        `UPDATE ${this.s}.alerts SET status = 'acknowledged', acknowledged_at = now()
-         WHERE org_id = $1 AND id = $2 AND status = 'open' RETURNING *`,
-        [orgId, id],
-      ),
-    );
-    if (updated[0]) return updated[0];
-    const rows = await this.dataSource.query<AlertRow[]>(
-      `SELECT * FROM ${this.s}.alerts WHERE org_id = $1 AND id = $2`,
-      [orgId, id],
-    );
-    return rows[0] ?? null;
+    const alerts = this.tables.repository(AlertEntity);
+    const result = await alerts
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'acknowledged', acknowledged_at: () => 'now()' })
+      .where("org_id = :orgId AND id = :id AND status = 'open'", { orgId, id })
+      .returning('*')
+      .execute();
+    const [updated] = result.raw as AlertRow[];
+    return updated ?? (await alerts.findOneBy({ org_id: orgId, id }));
   }
 
   /** Creates the profile of keys seen for the first time; returns the ids of those created. */
@@ -154,7 +148,7 @@ export class AlertsRepository {
 
   /** Requests and 5xx of each key in the short window and in the baseline period before it. */
   async windowStats(keyIds: string[], windowStart: Date, baselineStart: Date): Promise<WindowStats[]> {
-    const rows = await this.dataSource.query<Record<string, string | Date | null>[]>(
+    const rows = await this.tables.manager.query<Record<string, string | Date | null>[]>(
       `SELECT u.key_id, min(u.org_id) AS org_id,
               coalesce(sum(u.requests) FILTER (WHERE u.bucket >= $2), 0) AS window_requests,
               coalesce(sum(u.s5xx) FILTER (WHERE u.bucket >= $2), 0) AS window_errors,

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG, SERVICE_LOGGER } from '@plexmcp/service-kit';
 import {
   type AckAlertRequest,
   AppError,
@@ -12,9 +13,9 @@ import {
 } from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { decodeCursor, encodeCursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
-import { CONFIG, LOGGER, METRICS } from '../tokens.js';
+import { decodeCursor, rowPosition, toPage } from '@plexmcp/service-kit';
+import type { SqlExecutor } from '@plexmcp/service-kit';
+import { METRICS } from '../tokens.js';
 import type { UsageMetrics } from '../usage-metrics.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 import { type AlertRow, AlertsRepository } from './alerts.repository.js';
@@ -36,8 +37,8 @@ export class AlertsService {
   constructor(
     private readonly repository: AlertsRepository,
     private readonly webhooks: WebhooksService,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(METRICS) private readonly metrics: UsageMetrics,
   ) {}
 
@@ -86,14 +87,9 @@ export class AlertsService {
       request.actor.org_id,
       filter,
       query.limit + 1,
-      decodeCursor(query.cursor),
+      decodeCursor(query.cursor, 'cursor'),
     );
-    const shown = rows.slice(0, query.limit);
-    const last = shown[shown.length - 1];
-    return {
-      items: shown.map(toAlertView),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    };
+    return toPage(rows, query.limit, toAlertView, rowPosition);
   }
 
   async acknowledge(request: AckAlertRequest): Promise<AlertView> {

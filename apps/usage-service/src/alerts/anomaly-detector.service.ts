@@ -1,8 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG, TransactionRunner } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, DATA_SOURCE, LOGGER } from '../tokens.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
@@ -18,18 +16,15 @@ const KEYS_PER_QUERY = 500;
  * type per ALERT_COOLDOWN_MS even when several instances evaluate the same key.
  */
 @Injectable()
-export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AnomalyDetector {
   private touched = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
   readonly thresholds: AnomalyThresholds;
 
   constructor(
     private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly transactions: TransactionRunner,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
   ) {
     this.thresholds = {
       windowMinutes: config.ANOMALY_WINDOW_MINUTES,
@@ -41,18 +36,6 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
       requestMinPerMinute: config.ANOMALY_REQUEST_MIN_PER_MINUTE,
       requestMinBaselineMinutes: config.ANOMALY_REQUEST_MIN_BASELINE_MINUTES,
     };
-  }
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) this.running = this.evaluate().finally(() => (this.running = null));
-    }, this.config.ANOMALY_EVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
   }
 
   /** Called after an ingest batch commits. */
@@ -86,7 +69,7 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
           const requestSpike = detectRequestSpike(traffic, this.thresholds);
           if (!errorSpike && !requestSpike) continue;
           let raised = 0;
-          await this.dataSource.transaction(async (tx) => {
+          await this.transactions.run(async (tx, { afterCommit }) => {
             if (errorSpike) {
               const alert = await this.alerts.raise(tx, {
                 orgId: s.org_id,
@@ -109,13 +92,14 @@ export class AnomalyDetector implements OnApplicationBootstrap, OnApplicationShu
               });
               if (alert) raised += 1;
             }
+            afterCommit(() => this.alerts.alertsCommitted(raised));
           });
-          this.alerts.alertsCommitted(raised);
         }
       }
     } catch (err) {
+      // Evaluated again on the next tick (the task logs the failure).
       for (const k of keys) this.touched.add(k);
-      this.logger.warn({ err }, 'anomaly evaluation failed; will retry');
+      throw err;
     }
   }
 }

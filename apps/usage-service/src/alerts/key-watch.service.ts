@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
-import { CONFIG } from '../tokens.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
 
@@ -24,7 +24,7 @@ export class KeyWatchService {
   constructor(
     private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
   ) {}
 
   /** Returns the number of alerts raised, plus what to remember once the transaction commits. */

@@ -1,5 +1,26 @@
 import { DataSource } from 'typeorm';
-import { type Keyring, dataSourceOptions, ensureSchema, migrationLockKey } from '@plexmcp/service-kit';
+import {
+  type Keyring,
+  Tables,
+  TransactionRunner,
+  dataSourceOptions,
+  migrateWithLock,
+} from '@plexmcp/service-kit';
+import {
+  AlertCooldownEntity,
+  AlertEntity,
+  KeyCountryEntity,
+  KeyProfileEntity,
+} from '../alerts/alert.entity.js';
+import { LimitBlockEntity, UsageCounterEntity } from '../limits/limit.entity.js';
+import {
+  ProcessedEventEntity,
+  RollupStateEntity,
+  UsageDayEntity,
+  UsageHourEntity,
+  UsageMinuteEntity,
+} from '../usage/usage-aggregate.entity.js';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../webhooks/webhook.entity.js';
 import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher.js';
 import { resealWebhookSecrets } from '../webhooks/webhook-secrets.service.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
@@ -8,10 +29,23 @@ import { WebhookDeliveriesPending1796200000000 } from './migrations/179620000000
 
 export const MIGRATIONS = [InitialSchema1764100000000, WebhookDeliveriesPending1796200000000];
 
-/** Anything that runs SQL: the DataSource itself or a transaction's EntityManager. */
-export interface SqlExecutor {
-  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
-}
+/** Every table of the usage-service, exactly as the migrations create them. */
+export const ENTITIES = [
+  ProcessedEventEntity,
+  UsageMinuteEntity,
+  UsageHourEntity,
+  UsageDayEntity,
+  RollupStateEntity,
+  UsageCounterEntity,
+  LimitBlockEntity,
+  KeyProfileEntity,
+  KeyCountryEntity,
+  AlertEntity,
+  AlertCooldownEntity,
+  WebhookEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
+];
 
 export interface UsageDatabaseSettings {
   url: string;
@@ -29,7 +63,7 @@ export function createUsageDataSource(settings: UsageDatabaseSettings): DataSour
     dataSourceOptions({
       url: settings.url,
       schema: settings.schema,
-      entities: [],
+      entities: ENTITIES,
       migrations: MIGRATIONS,
       poolSize: settings.poolSize,
       applicationName: 'usage-service',
@@ -45,32 +79,14 @@ export function createUsageDataSource(settings: UsageDatabaseSettings): DataSour
 export async function openUsageDatabase(
   settings: OpenDatabaseSettings,
 ): Promise<{ dataSource: DataSource; encryptedWebhooks: number }> {
-  await ensureSchema(settings.url, settings.schema);
   const dataSource = await createUsageDataSource(settings).initialize();
   try {
-    // Instances starting together take turns: the first migrates, the others find nothing to do.
-    const runner = dataSource.createQueryRunner();
-    await runner.connect();
-    const lockKey = migrationLockKey(settings.schema);
-    try {
-      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-      await dataSource.runMigrations({ transaction: 'each' });
-      // On the connection holding the lock, so a pool of one connection suffices.
-      await runner.startTransaction();
-      try {
-        const cipher = new WebhookSecretCipher(settings.keyring);
-        const repository = new WebhooksRepository(dataSource);
-        const { reencrypted } = await resealWebhookSecrets(runner, repository, cipher, 'plaintext');
-        await runner.commitTransaction();
-        return { dataSource, encryptedWebhooks: reencrypted };
-      } catch (err) {
-        await runner.rollbackTransaction();
-        throw err;
-      }
-    } finally {
-      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
-      await runner.release();
-    }
+    const cipher = new WebhookSecretCipher(settings.keyring);
+    const repository = new WebhooksRepository(new Tables(dataSource), new TransactionRunner(dataSource));
+    const { after } = await migrateWithLock(dataSource, (manager) =>
+      resealWebhookSecrets(manager, repository, cipher, 'plaintext'),
+    );
+    return { dataSource, encryptedWebhooks: after.reencrypted };
   } catch (err) {
     await dataSource.destroy();
     throw err;

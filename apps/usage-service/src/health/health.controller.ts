@@ -2,10 +2,10 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { type HealthReply, Subjects } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DatabaseProbe } from '@plexmcp/service-kit';
+import { DatabaseProbe, SERVICE_INSTANCE_ID, SERVICE_NATS } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
 import { IngestConsumer } from '../ingest/ingest.consumer.js';
-import { DATA_SOURCE, INSTANCE_ID, NATS_CONNECTION } from '../tokens.js';
+import { DATA_SOURCE } from '../tokens.js';
 
 const DATABASE_CHECK_TIMEOUT_MS = 1_000;
 
@@ -16,8 +16,8 @@ export class HealthController {
   constructor(
     private readonly consumer: IngestConsumer,
     @Inject(DATA_SOURCE) dataSource: DataSource,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_INSTANCE_ID) private readonly instanceId: string,
   ) {
     // A query on this service's own pool, bounded so a hung database cannot hang the answer.
     this.database = new DatabaseProbe(() => dataSource.query('SELECT 1'), DATABASE_CHECK_TIMEOUT_MS);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   AckPolicy,
   type Consumer,
@@ -12,8 +12,13 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { USAGE_CONSUMER, USAGE_STREAM_SETTINGS, Subjects } from '@plexmcp/contracts';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { ensureUsageStream } from '@plexmcp/service-kit';
-import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
+import {
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+  SERVICE_NATS,
+  ServiceShutdown,
+  ensureUsageStream,
+} from '@plexmcp/service-kit';
 import { IngestService, type ParsedMessage, parseEvent } from './ingest.service.js';
 
 export interface IngestStats {
@@ -43,7 +48,7 @@ interface Buffered {
  * negatively acknowledged and redelivered. Reading pauses while two batches' worth of events wait.
  */
 @Injectable()
-export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class IngestConsumer implements OnApplicationBootstrap {
   private messages: ConsumerMessages | null = null;
   /** Messages parsed as they arrive (while the previous batch's transaction is in flight). */
   private buffer: Buffered[] = [];
@@ -57,9 +62,10 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly ingest: IngestService,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
   ) {}
 
   get running(): boolean {
@@ -67,8 +73,9 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.shutdown.add('drain subscriptions', 'usage ingest', () => this.stop());
     const jsm = await jetstreamManager(this.nc);
-    await ensureUsageStream(jsm);
+    await ensureUsageStream(jsm, { replicas: this.config.USAGE_STREAM_REPLICAS });
     const batch = this.config.INGEST_BATCH_SIZE;
     const consumerConfig = {
       durable_name: USAGE_CONSUMER,
@@ -102,7 +109,8 @@ export class IngestConsumer implements OnApplicationBootstrap, OnApplicationShut
     this.reading = this.read(this.messages);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops consuming: batches in flight commit, messages not yet processed go back to JetStream. */
+  private async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.waitTimer);
     this.resume();

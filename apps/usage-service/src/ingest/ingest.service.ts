@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_LOGGER } from '@plexmcp/service-kit';
 import {
   REQUEST_BATCH_MAX_EVENTS,
   type RequestRecordedEvent,
@@ -7,14 +8,14 @@ import {
   requestRecordedEventSchema,
 } from '@plexmcp/contracts';
 import { z } from 'zod';
-import type { DataSource } from 'typeorm';
+import { TransactionRunner } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import { AnomalyDetector } from '../alerts/anomaly-detector.service.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import type { GeoIpService } from '../alerts/geoip.service.js';
 import { KeyWatchService } from '../alerts/key-watch.service.js';
 import { LimitsService } from '../limits/limits.service.js';
-import { DATA_SOURCE, GEOIP, LOGGER } from '../tokens.js';
+import { GEOIP } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
@@ -82,9 +83,9 @@ export class IngestService {
     private readonly alerts: AlertsService,
     private readonly anomalies: AnomalyDetector,
     private readonly keysUsed: KeysUsedPublisher,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
     @Inject(GEOIP) private readonly geo: GeoIpService,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
   async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {
@@ -92,7 +93,7 @@ export class IngestService {
     for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
     if (unique.size === 0) return { counted: 0, duplicates: events.length };
 
-    const outcome = await this.dataSource.transaction(async (tx) => {
+    const counted = await this.transactions.run(async (tx, { afterCommit }) => {
       // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
       const fresh = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
       const located: LocatedEvent[] = [];
@@ -104,9 +105,7 @@ export class IngestService {
           country: this.geo.country(event.client_ip),
         });
       }
-      if (located.length === 0) {
-        return { located, blocks: { started: [], lifted: [] }, raised: 0, commit: () => undefined };
-      }
+      if (located.length === 0) return 0;
       located.sort((a, b) => a.occurredAt - b.occurredAt);
       // Minutes after the rollup watermark reach hours and days through the rollup; a late event
       // for a minute already rolled up goes to all three tables directly.
@@ -119,22 +118,22 @@ export class IngestService {
       }
       const blocks = await this.limits.count(tx, located, nowMs);
       const watched = await this.keyWatch.inspect(tx, located, nowMs);
-      return { located, blocks, raised: watched.raised, commit: watched.commit };
+      afterCommit(() => {
+        watched.commit();
+        this.alerts.alertsCommitted(watched.raised);
+      });
+      afterCommit(() => this.limits.announce(blocks));
+      afterCommit(() => {
+        const keys = new Set<string>();
+        for (const { event, occurredAt } of located) {
+          keys.add(event.key_id);
+          this.keysUsed.record(event.key_id, occurredAt);
+        }
+        this.anomalies.touch(keys);
+      });
+      return located.length;
     });
-
-    outcome.commit();
-    this.alerts.alertsCommitted(outcome.raised);
-    await this.limits.announce(outcome.blocks);
-    const keys = new Set<string>();
-    for (const { event, occurredAt } of outcome.located) {
-      keys.add(event.key_id);
-      this.keysUsed.record(event.key_id, occurredAt);
-    }
-    this.anomalies.touch(keys);
-    return {
-      counted: outcome.located.length,
-      duplicates: events.length - outcome.located.length,
-    };
+    return { counted, duplicates: events.length - counted };
   }
 
   logInvalid(error: string, subject: string, events?: number): void {

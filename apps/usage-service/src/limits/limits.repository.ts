@@ -1,8 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '../database/data-source.js';
-import { returnedRows } from '../database/sql-result.js';
-import { DATA_SOURCE } from '../tokens.js';
+import { Injectable } from '@nestjs/common';
+import { type SqlExecutor, Tables } from '@plexmcp/service-kit';
 import type { LimitObservation } from './limit-rules.js';
 
 export type LimitScope = 'org' | 'key';
@@ -46,12 +43,17 @@ export interface NewBlock {
 const PERIOD_END = `((c.period_start AT TIME ZONE 'UTC')
   + CASE c.period WHEN 'day' THEN interval '1 day' ELSE interval '1 month' END) AT TIME ZONE 'UTC'`;
 
+/**
+ * Live-request counters and limit blocks. Raw SQL on purpose: the ingest hot path adds a whole
+ * batch to the counters in one upsert from arrays, and blocks are inserted, lifted and expired
+ * set-wise with `RETURNING` so each change is announced exactly once.
+ */
 @Injectable()
 export class LimitsRepository {
   private readonly schema: string;
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  constructor(private readonly tables: Tables) {
+    this.schema = tables.schema;
   }
 
   /** Adds to the live-request counters and returns their new totals. */
@@ -88,9 +90,9 @@ export class LimitsRepository {
     if (created.length > 0) {
       // A new counter (new period, or a limit just set) starts from the exact aggregates — days
       // before the rollup watermark plus minutes after it — which already include this batch.
-      const seeded = returnedRows<Row>(
-        await sql.query(
-          `UPDATE "${this.schema}".usage_counters c SET count = (
+      const seeded = await this.tables.rows<Row>(
+        sql,
+        `UPDATE "${this.schema}".usage_counters c SET count = (
              SELECT coalesce(sum(d.billable), 0) FROM "${this.schema}".usage_day d
              WHERE (CASE c.scope WHEN 'org' THEN d.org_id ELSE d.key_id END) = c.subject_id
                AND d.bucket >= c.period_start AND d.bucket < ${PERIOD_END}
@@ -103,13 +105,12 @@ export class LimitsRepository {
            WHERE (c.scope, c.subject_id, c.period, c.period_start) IN
                  (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]))
            RETURNING scope, subject_id, period, period_start, count`,
-          [
-            created.map((r) => r.scope),
-            created.map((r) => r.subject_id),
-            created.map((r) => r.period),
-            created.map((r) => r.period_start.toISOString()),
-          ],
-        ),
+        [
+          created.map((r) => r.scope),
+          created.map((r) => r.subject_id),
+          created.map((r) => r.period),
+          created.map((r) => r.period_start.toISOString()),
+        ],
       );
       const id = (r: Row) => `${r.scope}|${r.subject_id}|${r.period}|${r.period_start.getTime()}`;
       const bySubject = new Map(seeded.map((r) => [id(r), r.count]));
@@ -153,28 +154,27 @@ export class LimitsRepository {
    */
   async deleteLifted(sql: SqlExecutor, observed: readonly LimitObservation[]): Promise<BlockRow[]> {
     if (observed.length === 0) return [];
-    return returnedRows<BlockRow>(
-      await sql.query(
-        `DELETE FROM "${this.schema}".limit_blocks b
+    return await this.tables.rows<BlockRow>(
+      sql,
+      `DELETE FROM "${this.schema}".limit_blocks b
           USING unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[])
                 AS o(scope, subject_id, period, lim, seen_at)
           WHERE b.scope = o.scope AND b.subject_id = o.subject_id AND b.period = o.period
             AND (o.lim IS NULL OR o.lim > b.limit_value) AND o.seen_at > b.created_at
           RETURNING b.*`,
-        [
-          observed.map((o) => o.scope),
-          observed.map((o) => o.subjectId),
-          observed.map((o) => o.period),
-          observed.map((o) => o.limit),
-          observed.map((o) => new Date(o.seenAt).toISOString()),
-        ],
-      ),
+      [
+        observed.map((o) => o.scope),
+        observed.map((o) => o.subjectId),
+        observed.map((o) => o.period),
+        observed.map((o) => o.limit),
+        observed.map((o) => new Date(o.seenAt).toISOString()),
+      ],
     );
   }
 
   async markAnnounced(blocks: BlockRow[]): Promise<void> {
     if (blocks.length === 0) return;
-    await this.dataSource.query(
+    await this.tables.manager.query(
       `UPDATE "${this.schema}".limit_blocks SET announced = true
        WHERE (scope, subject_id, period, period_start) IN
              (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]))`,
@@ -189,7 +189,7 @@ export class LimitsRepository {
 
   /** Blocks committed but not yet announced for a while (their announcer died in between). */
   async unannounced(olderThanMs: number): Promise<BlockRow[]> {
-    return this.dataSource.query<BlockRow[]>(
+    return this.tables.manager.query<BlockRow[]>(
       `SELECT * FROM "${this.schema}".limit_blocks
        WHERE NOT announced AND created_at < now() - make_interval(secs => $1) AND reset_at > now()`,
       [olderThanMs / 1000],
@@ -198,21 +198,20 @@ export class LimitsRepository {
 
   /** Removes blocks whose period has ended; each is returned to exactly one caller. */
   async takeExpired(): Promise<BlockRow[]> {
-    return returnedRows<BlockRow>(
-      await this.dataSource.query(
-        `DELETE FROM "${this.schema}".limit_blocks WHERE reset_at <= now() RETURNING *`,
-      ),
+    return await this.tables.rows<BlockRow>(
+      this.tables.manager,
+      `DELETE FROM "${this.schema}".limit_blocks WHERE reset_at <= now() RETURNING *`,
     );
   }
 
   async active(): Promise<BlockRow[]> {
-    return this.dataSource.query<BlockRow[]>(
+    return this.tables.manager.query<BlockRow[]>(
       `SELECT * FROM "${this.schema}".limit_blocks WHERE reset_at > now() ORDER BY created_at`,
     );
   }
 
   async pruneCounters(before: Date): Promise<void> {
-    await this.dataSource.query(`DELETE FROM "${this.schema}".usage_counters WHERE period_start < $1`, [
+    await this.tables.manager.query(`DELETE FROM "${this.schema}".usage_counters WHERE period_start < $1`, [
       before.toISOString(),
     ]);
   }

@@ -1,11 +1,13 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NATS, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from '../config.js';
-import type { SqlExecutor } from '../database/data-source.js';
+import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
-import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
+import { DATA_SOURCE } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 import { type BlockRow, LimitsRepository } from './limits.repository.js';
 
@@ -13,28 +15,19 @@ import { type BlockRow, LimitsRepository } from './limits.repository.js';
  * Usage limits: the organization's monthly live-request limit and a key's optional daily or
  * monthly limit. Counting happens inside the ingest transaction, so a limit is reached exactly
  * once; the block is announced on `usage.events.limit_reached` after commit (and re-announced by
- * the sweeper if the process died in between), and cleared with `limit_cleared` at reset time.
+ * the sweep — every LIMITS_SWEEP_MS, see LimitsModule — if the process died in between), and
+ * cleared with `limit_cleared` at reset time. The sweep runs on one instance at a time
+ * cluster-wide, so a block is never re-announced twice.
  */
 @Injectable()
-export class LimitsService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping = false;
-
+export class LimitsService {
   constructor(
     private readonly repository: LimitsRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), this.config.LIMITS_SWEEP_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-  }
 
   /**
    * Inside the ingest transaction: lifts the blocks a raised or removed limit ended, counts billable
@@ -67,19 +60,20 @@ export class LimitsService implements OnApplicationBootstrap, OnApplicationShutd
     return (await this.repository.active()).map(toLimitBlock);
   }
 
+  /** Clears the blocks whose period ended and announces those not announced yet. */
   async sweep(): Promise<void> {
-    if (this.sweeping || this.nc.isClosed()) return;
-    this.sweeping = true;
-    try {
-      for (const block of await this.repository.takeExpired()) {
-        this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
-      }
-      await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
-    } catch (err) {
-      this.logger.warn({ err }, 'limit sweep failed');
-    } finally {
-      this.sweeping = false;
-    }
+    if (this.nc.isClosed()) return;
+    // Single-flight per instance is the periodic task's; this lock makes it one instance cluster-wide.
+    await withClusterLock(
+      this.dataSource,
+      `${this.config.USAGE_SERVICE_DB_SCHEMA}:limits-sweep`,
+      async () => {
+        for (const block of await this.repository.takeExpired()) {
+          this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
+        }
+        await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+      },
+    );
   }
 
   private publish(event: UsageEvent): void {

@@ -1,37 +1,25 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { type KeysUsedEvent, UsageSubjects } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { SERVICE_LOGGER, SERVICE_NATS } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER, NATS_CONNECTION } from '../tokens.js';
 
 const MAX_KEYS_PER_MESSAGE = 1000;
 
 /**
  * Keeps the latest request time of each key seen since the last flush and publishes them in
- * batches (`UsageSubjects.keysUsed`), so the key-service updates `last_used_at` a few times a
+ * batches (`UsageSubjects.keysUsed`) every KEYS_USED_FLUSH_MS and once more at shutdown, after
+ * ingest stopped (see UsageModule), so the key-service updates `last_used_at` a few times a
  * minute per key instead of once per request.
  */
 @Injectable()
-export class KeysUsedPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class KeysUsedPublisher {
   private pending = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.flush(), this.config.KEYS_USED_FLUSH_MS);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
-    this.flush();
-  }
 
   record(keyId: string, usedAtMs: number): void {
     const current = this.pending.get(keyId);

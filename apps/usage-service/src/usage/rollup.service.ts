@@ -1,7 +1,6 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER } from '../tokens.js';
 import { bucketStart } from './time-buckets.js';
 import { UsageRepository } from './usage.repository.js';
 
@@ -12,33 +11,14 @@ import { UsageRepository } from './usage.repository.js';
  * fly, so the rollup delay is never visible in answers.
  */
 @Injectable()
-export class RollupService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-
+export class RollupService {
   constructor(
     private readonly repository: UsageRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.run().finally(() => (this.running = null));
-    }, this.config.ROLLUP_INTERVAL_MS);
-    this.timer.unref();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
+  /** A failed rollup is logged by its task; the next tick rolls up the same minutes. */
   async run(nowMs = Date.now()): Promise<void> {
-    try {
-      await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
-    } catch (err) {
-      this.logger.warn({ err }, 'usage rollup failed; will retry');
-    }
+    await this.repository.rollup(bucketStart(nowMs - this.config.ROLLUP_DELAY_MS, 'minute'));
   }
 }

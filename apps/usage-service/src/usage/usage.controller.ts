@@ -1,15 +1,14 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
-import { Subjects, type UsageReply, usageRequestSchema } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { Subjects, type UsageReply, type UsageRequest, usageRequestSchema } from '@plexmcp/contracts';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { UsageService } from './usage.service.js';
 
 @Controller()
 export class UsageController {
   constructor(private readonly usage: UsageService) {}
 
-  @MessagePattern(Subjects.usage.query)
-  query(@Payload() payload: unknown): Promise<UsageReply> {
-    return this.usage.query(parseRpc(usageRequestSchema, payload));
+  @RpcHandler(Subjects.usage.query, usageRequestSchema)
+  query(request: UsageRequest): Promise<UsageReply> {
+    return this.usage.query(request);
   }
 }

@@ -1,8 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '../database/data-source.js';
+import { Injectable } from '@nestjs/common';
+import { type SqlExecutor, Tables, TransactionRunner } from '@plexmcp/service-kit';
 import type { AggregateRow } from '../ingest/usage-aggregator.js';
-import { DATA_SOURCE } from '../tokens.js';
 import { HISTOGRAM_BUCKETS, HISTOGRAM_COLUMNS } from './latency-histogram.js';
 
 const BASE_COLUMNS = [
@@ -46,13 +44,20 @@ export interface SeriesRow {
   s5xx: number;
 }
 
-/** Aggregated usage tables (one per granularity); the only code that writes or reads them. */
+/**
+ * Aggregated usage tables (one per granularity); the only code that writes or reads them. Raw SQL
+ * on purpose: the ingest hot path upserts a batch from arrays in one statement, the rollup adds
+ * minutes into hours and days set-wise, and the reads are aggregates (`sum … GROUP BY`).
+ */
 @Injectable()
 export class UsageRepository {
   private readonly schema: string;
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.schema = (dataSource.options as { schema?: string }).schema ?? 'public';
+  constructor(
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
+  ) {
+    this.schema = tables.schema;
   }
 
   private table(granularity: Granularity): string {
@@ -164,7 +169,7 @@ export class UsageRepository {
    * rows go where), so no minute is rolled up twice or missed. Returns the new watermark.
    */
   async rollup(untilMs: number): Promise<number> {
-    return this.dataSource.transaction(async (tx) => {
+    return this.transactions.run(async (tx) => {
       const rows = await tx.query<{ watermark: Date }[]>(
         `SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1 FOR UPDATE`,
       );
@@ -195,7 +200,7 @@ export class UsageRepository {
 
   async series(filter: UsageFilter): Promise<SeriesRow[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.dataSource.query<Record<string, string | Date>[]>(
+    const rows = await this.tables.manager.query<Record<string, string | Date>[]>(
       `SELECT bucket, sum(requests) AS requests, sum(billable) AS billable, sum(s2xx) AS s2xx,
               sum(s3xx) AS s3xx, sum(s4xx) AS s4xx, sum(s5xx) AS s5xx
        FROM ${from} GROUP BY bucket ORDER BY bucket`,
@@ -214,7 +219,7 @@ export class UsageRepository {
 
   async latencyHistogram(filter: UsageFilter): Promise<number[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.dataSource.query<Record<string, string | null>[]>(
+    const rows = await this.tables.manager.query<Record<string, string | null>[]>(
       `SELECT ${HISTOGRAM_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
        FROM ${from}`,
       params,
@@ -228,7 +233,7 @@ export class UsageRepository {
     column: 'mcp_id' | 'country',
   ): Promise<{ value: string; requests: number }[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.dataSource.query<{ value: string; requests: string }[]>(
+    const rows = await this.tables.manager.query<{ value: string; requests: string }[]>(
       `SELECT ${column} AS value, sum(requests) AS requests FROM ${from}
        GROUP BY ${column} ORDER BY sum(requests) DESC, ${column}`,
       params,
@@ -239,7 +244,7 @@ export class UsageRepository {
   /** Deletes aggregate rows older than the retention of their granularity. */
   async prune(granularity: Granularity, before: Date): Promise<number> {
     // Minutes not rolled up yet are kept whatever their age.
-    const result = await this.dataSource.query<[unknown[], number]>(
+    const result = await this.tables.manager.query<[unknown[], number]>(
       `DELETE FROM ${this.table(granularity)} WHERE bucket < $1
          AND bucket < (SELECT watermark FROM "${this.schema}".rollup_state WHERE id = 1)`,
       [before.toISOString()],
@@ -248,7 +253,7 @@ export class UsageRepository {
   }
 
   async pruneEventIds(before: Date, limit: number): Promise<number> {
-    const result = await this.dataSource.query<[unknown[], number]>(
+    const result = await this.tables.manager.query<[unknown[], number]>(
       `DELETE FROM "${this.schema}".processed_events WHERE ctid = ANY (ARRAY(
          SELECT ctid FROM "${this.schema}".processed_events WHERE processed_at < $1 LIMIT $2))`,
       [before.toISOString(), limit],

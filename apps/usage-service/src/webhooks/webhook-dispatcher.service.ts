@@ -1,11 +1,18 @@
 import { type ClientRequest, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { type OutboundAddressPolicy, urlHost } from '@plexmcp/contracts';
-import { assertConnectHostAllowed, guardedLookup } from '@plexmcp/service-kit';
+import {
+  PeriodicTask,
+  SERVICE_CONFIG,
+  SERVICE_LOGGER,
+  ServiceShutdown,
+  assertConnectHostAllowed,
+  guardedLookup,
+} from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG, LOGGER, METRICS } from '../tokens.js';
+import { METRICS } from '../tokens.js';
 import type { UsageMetrics } from '../usage-metrics.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
@@ -46,11 +53,9 @@ export function retryDelayMs(
  * that long and never delays deliveries to other endpoints.
  */
 @Injectable()
-export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  /** The claim loop, while it runs; kicks meanwhile set `again`. */
-  private claiming: Promise<void> | null = null;
-  private again = false;
+export class WebhookDispatcher implements OnApplicationBootstrap {
+  /** The claim loop: every WEBHOOK_POLL_MS, and at once when kicked (a kick while it runs queues one more pass). */
+  private readonly poll: PeriodicTask;
   private stopped = false;
   /** Attempts in flight, by delivery id (the claim gives each endpoint at most one). */
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -59,56 +64,45 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   constructor(
     private readonly repository: WebhooksRepository,
     webhooks: WebhooksService,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     private readonly secrets: WebhookSecretCipher,
+    @Inject(ServiceShutdown) private readonly shutdown: ServiceShutdown,
     @Inject(METRICS) private readonly metrics: UsageMetrics,
   ) {
     this.addresses = webhookAddressPolicy(config);
+    this.poll = new PeriodicTask({
+      name: 'webhook dispatch',
+      intervalMs: config.WEBHOOK_POLL_MS,
+      runOnStart: true,
+      logger,
+      run: () => this.claim(),
+    });
     webhooks.onEnqueued(() => this.kick());
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.config.WEBHOOK_POLL_MS);
-    this.timer.unref();
-    this.kick();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.claiming;
-    // Each attempt ends by its deadline.
-    await Promise.all(this.inFlight.values());
+    this.poll.start();
+    this.shutdown.add('stop tasks', 'webhook dispatch', async () => {
+      this.stopped = true;
+      await this.poll.stop();
+      // Each attempt ends by its deadline.
+      await Promise.all(this.inFlight.values());
+    });
   }
 
   kick(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    this.claiming = this.claim().finally(() => {
-      this.claiming = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.poll.trigger();
   }
 
   /** Fills the free slots with due deliveries; returns once nothing more is due or no slot is free. */
   private async claim(): Promise<void> {
-    try {
-      for (;;) {
-        const free = this.config.WEBHOOK_CONCURRENCY - this.inFlight.size;
-        if (this.stopped || free <= 0) return;
-        const claimed = await this.repository.claimDue(free, this.config.WEBHOOK_TIMEOUT_MS + 30_000);
-        for (const delivery of claimed) this.start(delivery);
-        if (claimed.length < free) return;
-      }
-    } catch (err) {
-      this.logger.warn({ err }, 'webhook dispatch failed');
+    for (;;) {
+      const free = this.config.WEBHOOK_CONCURRENCY - this.inFlight.size;
+      if (this.stopped || free <= 0) return;
+      const claimed = await this.repository.claimDue(free, this.config.WEBHOOK_TIMEOUT_MS + 30_000);
+      for (const delivery of claimed) this.start(delivery);
+      if (claimed.length < free) return;
     }
   }
 

@@ -1,15 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ReencryptSecretsReply } from '@plexmcp/contracts';
 import {
   type ResealCount,
   type ResealScope,
-  lockMigrations,
-  reencryptionReply,
+  Tables,
+  TransactionRunner,
+  reencryptUnderMigrationLock,
   resealRows,
 } from '@plexmcp/service-kit';
-import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '../database/data-source.js';
-import { DATA_SOURCE } from '../tokens.js';
+import type { EntityManager } from 'typeorm';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 
@@ -18,14 +17,14 @@ import { WebhooksRepository } from './webhooks.repository.js';
  * clear; `'all'`: also under an older key), in the caller's transaction with the rows locked.
  */
 export async function resealWebhookSecrets(
-  sql: SqlExecutor,
+  manager: EntityManager,
   repository: WebhooksRepository,
   cipher: WebhookSecretCipher,
   scope: ResealScope,
 ): Promise<ResealCount> {
-  return resealRows(await repository.lockSecrets(sql, scope === 'plaintext'), async (row) => {
+  return resealRows(await repository.lockSecrets(manager, scope === 'plaintext'), async (row) => {
     const { value, changed } = cipher.reseal(row.id, row.secret, scope);
-    if (changed) await repository.storeSecret(sql, row.id, value);
+    if (changed) await repository.storeSecret(manager, row.id, value);
     return changed;
   });
 }
@@ -36,18 +35,14 @@ export class WebhookSecretsService {
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly cipher: WebhookSecretCipher,
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   reencrypt(): Promise<ReencryptSecretsReply> {
-    const schema = (this.dataSource.options as { schema?: string }).schema ?? 'public';
     const what = { service: 'usage-service', store: 'webhooks.secret', key_id: this.cipher.keyId } as const;
-    return reencryptionReply(what, () =>
-      this.dataSource.transaction(async (tx) => {
-        // Not while a starting instance migrates or encrypts secrets stored in clear.
-        await lockMigrations(tx, schema);
-        return resealWebhookSecrets(tx, this.repository, this.cipher, 'all');
-      }),
+    return reencryptUnderMigrationLock(what, this.transactions, this.tables.schema, (manager) =>
+      resealWebhookSecrets(manager, this.repository, this.cipher, 'all'),
     );
   }
 }

@@ -1,45 +1,48 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  type CreateWebhookRequest,
   type CreatedWebhook,
+  type ListDeliveriesRequest,
+  type ListWebhooksRequest,
+  type Page,
+  UsageSubjects,
+  type WebhookByIdRequest,
+  type WebhookDeliveryView,
+  type WebhookView,
   createWebhookRequestSchema,
   listDeliveriesRequestSchema,
   listWebhooksRequestSchema,
-  type Page,
-  UsageSubjects,
   webhookByIdRequestSchema,
-  type WebhookDeliveryView,
-  type WebhookView,
 } from '@plexmcp/contracts';
-import { parseRpc } from '@plexmcp/service-kit';
+import { RpcHandler } from '@plexmcp/service-kit';
 import { WebhooksService } from './webhooks.service.js';
 
 @Controller()
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
-  @MessagePattern(UsageSubjects.webhooks.create)
-  create(@Payload() payload: unknown): Promise<CreatedWebhook> {
-    return this.webhooks.create(parseRpc(createWebhookRequestSchema, payload));
+  @RpcHandler(UsageSubjects.webhooks.create, createWebhookRequestSchema)
+  create(request: CreateWebhookRequest): Promise<CreatedWebhook> {
+    return this.webhooks.create(request);
   }
 
-  @MessagePattern(UsageSubjects.webhooks.list)
-  list(@Payload() payload: unknown): Promise<Page<WebhookView>> {
-    return this.webhooks.list(parseRpc(listWebhooksRequestSchema, payload));
+  @RpcHandler(UsageSubjects.webhooks.list, listWebhooksRequestSchema)
+  list(request: ListWebhooksRequest): Promise<Page<WebhookView>> {
+    return this.webhooks.list(request);
   }
 
-  @MessagePattern(UsageSubjects.webhooks.delete)
-  delete(@Payload() payload: unknown): Promise<WebhookView> {
-    return this.webhooks.delete(parseRpc(webhookByIdRequestSchema, payload));
+  @RpcHandler(UsageSubjects.webhooks.delete, webhookByIdRequestSchema)
+  delete(request: WebhookByIdRequest): Promise<WebhookView> {
+    return this.webhooks.delete(request);
   }
 
-  @MessagePattern(UsageSubjects.webhooks.deliveries)
-  deliveries(@Payload() payload: unknown): Promise<Page<WebhookDeliveryView>> {
-    return this.webhooks.deliveries(parseRpc(listDeliveriesRequestSchema, payload));
+  @RpcHandler(UsageSubjects.webhooks.deliveries, listDeliveriesRequestSchema)
+  deliveries(request: ListDeliveriesRequest): Promise<Page<WebhookDeliveryView>> {
+    return this.webhooks.deliveries(request);
   }
 
-  @MessagePattern(UsageSubjects.webhooks.test)
-  test(@Payload() payload: unknown): Promise<WebhookDeliveryView> {
-    return this.webhooks.test(parseRpc(webhookByIdRequestSchema, payload));
+  @RpcHandler(UsageSubjects.webhooks.test, webhookByIdRequestSchema)
+  test(request: WebhookByIdRequest): Promise<WebhookDeliveryView> {
+    return this.webhooks.test(request);
   }
 }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
+import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { CONFIG } from '../tokens.js';
 import { WebhookDispatcher } from './webhook-dispatcher.service.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { WebhookSecretsController } from './webhook-secrets.controller.js';
@@ -19,7 +19,7 @@ import { WebhooksService } from './webhooks.service.js';
     {
       provide: WebhookSecretCipher,
       useFactory: (config: UsageServiceConfig) => new WebhookSecretCipher(config.PLEXMCP_ENCRYPTION_KEYS),
-      inject: [CONFIG],
+      inject: [SERVICE_CONFIG],
     },
   ],
   exports: [WebhooksService],

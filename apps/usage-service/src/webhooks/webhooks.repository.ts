@@ -1,9 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
-import type { SqlExecutor } from '../database/data-source.js';
-import type { Cursor } from '../database/cursor.js';
-import { returnedRows } from '../database/sql-result.js';
-import { DATA_SOURCE } from '../tokens.js';
+import { Injectable } from '@nestjs/common';
+import { type EntityManager, In } from 'typeorm';
+import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from './webhook.entity.js';
+import { type Cursor, type SqlExecutor, Tables, TransactionRunner, keysetPage } from '@plexmcp/service-kit';
 
 export interface WebhookRow {
   id: string;
@@ -61,48 +59,55 @@ export interface NewDelivery {
   body: string;
 }
 
+/**
+ * Webhooks, their deliveries and attempts, through the entities' repositories. Raw SQL remains
+ * where one statement does what TypeORM cannot express: the batch insert of deliveries from arrays
+ * (`unnest`), the subscriber match on an array column, the lease claim (CTE + UPDATE … RETURNING
+ * joined with the endpoint) and the attempt bookkeeping of the dispatcher's loop.
+ */
 @Injectable()
 export class WebhooksRepository {
   private readonly s: string;
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
-    this.s = `"${(dataSource.options as { schema?: string }).schema ?? 'public'}"`;
+  constructor(
+    private readonly tables: Tables,
+    private readonly transactions: TransactionRunner,
+  ) {
+    this.s = `"${tables.schema}"`;
   }
 
   async insert(row: Omit<WebhookRow, 'created_at' | 'status' | 'disabled_reason'>): Promise<WebhookRow> {
-    const [created] = await this.dataSource.query<WebhookRow[]>(
-      `INSERT INTO ${this.s}.webhooks (id, org_id, url, description, events, secret)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [row.id, row.org_id, row.url, row.description, row.events, row.secret],
-    );
-    return created!;
+    const result = await this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder()
+      .insert()
+      .values(row)
+      .returning('*')
+      .execute();
+    return (result.raw as WebhookRow[])[0]!;
   }
 
   async list(orgId: string, limit: number, after: Cursor | null): Promise<WebhookRow[]> {
-    return this.dataSource.query<WebhookRow[]>(
-      `SELECT * FROM ${this.s}.webhooks WHERE org_id = $1
-         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
-       ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [orgId, after?.createdAt.toISOString() ?? null, after?.id ?? '', limit],
-    );
+    const qb = this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder('w')
+      .where('w.org_id = :orgId', { orgId });
+    return keysetPage(qb, after, limit).getMany();
   }
 
   async find(orgId: string, id: string): Promise<WebhookRow | null> {
-    const rows = await this.dataSource.query<WebhookRow[]>(
-      `SELECT * FROM ${this.s}.webhooks WHERE org_id = $1 AND id = $2`,
-      [orgId, id],
-    );
-    return rows[0] ?? null;
+    return this.tables.repository(WebhookEntity).findOneBy({ org_id: orgId, id });
   }
 
   async delete(orgId: string, id: string): Promise<WebhookRow | null> {
-    const rows = returnedRows<WebhookRow>(
-      await this.dataSource.query(
-        `DELETE FROM ${this.s}.webhooks WHERE org_id = $1 AND id = $2 RETURNING *`,
-        [orgId, id],
-      ),
-    );
-    return rows[0] ?? null;
+    const result = await this.tables
+      .repository(WebhookEntity)
+      .createQueryBuilder()
+      .delete()
+      .where('org_id = :orgId AND id = :id', { orgId, id })
+      .returning('*')
+      .execute();
+    return (result.raw as WebhookRow[])[0] ?? null;
   }
 
   /** Enabled endpoints of an organization subscribed to an event type. */
@@ -113,7 +118,7 @@ export class WebhooksRepository {
     );
   }
 
-  async insertDeliveries(deliveries: NewDelivery[], sql: SqlExecutor = this.dataSource): Promise<void> {
+  async insertDeliveries(deliveries: NewDelivery[], sql: SqlExecutor = this.tables.manager): Promise<void> {
     if (deliveries.length === 0) return;
     await sql.query(
       `INSERT INTO ${this.s}.webhook_deliveries (id, webhook_id, org_id, event_type, body, next_attempt_at)
@@ -129,29 +134,23 @@ export class WebhooksRepository {
   }
 
   async deliveries(webhookId: string, limit: number, after: Cursor | null): Promise<DeliveryRow[]> {
-    return this.dataSource.query<DeliveryRow[]>(
-      `SELECT id, webhook_id, org_id, event_type, body, status, attempt_count, next_attempt_at, created_at, completed_at
-       FROM ${this.s}.webhook_deliveries WHERE webhook_id = $1
-         AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::text))
-       ORDER BY created_at DESC, id DESC LIMIT $4`,
-      [webhookId, after?.createdAt.toISOString() ?? null, after?.id ?? '', limit],
-    );
+    const qb = this.tables
+      .repository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .where('d.webhook_id = :webhookId', { webhookId });
+    return keysetPage(qb, after, limit).getMany();
   }
 
   async findDelivery(id: string): Promise<DeliveryRow | null> {
-    const rows = await this.dataSource.query<DeliveryRow[]>(
-      `SELECT * FROM ${this.s}.webhook_deliveries WHERE id = $1`,
-      [id],
-    );
-    return rows[0] ?? null;
+    return this.tables.repository(WebhookDeliveryEntity).findOneBy({ id });
   }
 
   async attempts(deliveryIds: string[]): Promise<AttemptRow[]> {
     if (deliveryIds.length === 0) return [];
-    return this.dataSource.query<AttemptRow[]>(
-      `SELECT * FROM ${this.s}.webhook_attempts WHERE delivery_id = ANY($1::text[]) ORDER BY delivery_id, attempt`,
-      [deliveryIds],
-    );
+    return this.tables.repository(WebhookAttemptEntity).find({
+      where: { delivery_id: In(deliveryIds) },
+      order: { delivery_id: 'ASC', attempt: 'ASC' },
+    });
   }
 
   /**
@@ -163,9 +162,9 @@ export class WebhooksRepository {
    * dispatcher's lease simply runs out.
    */
   async claimDue(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    return returnedRows<ClaimedDelivery>(
-      await this.dataSource.query(
-        `WITH due AS (
+    return await this.tables.rows<ClaimedDelivery>(
+      this.tables.manager,
+      `WITH due AS (
            SELECT DISTINCT ON (p.webhook_id) p.id, p.next_attempt_at
            FROM ${this.s}.webhook_deliveries p
            WHERE p.status = 'pending' AND p.next_attempt_at <= now()
@@ -185,8 +184,7 @@ export class WebhooksRepository {
            AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now())
          RETURNING d.id, d.webhook_id, d.event_type, d.body, d.attempt_count, w.url, w.secret,
                    w.status AS webhook_status`,
-        [limit, leaseMs / 1000],
-      ),
+      [limit, leaseMs / 1000],
     );
   }
 
@@ -199,7 +197,7 @@ export class WebhooksRepository {
       | { kind: 'failed'; disableWebhook: { id: string; reason: string } | null },
     reenableWebhookId: string | null,
   ): Promise<void> {
-    await this.dataSource.transaction(async (tx) => {
+    await this.transactions.run(async (tx) => {
       await tx.query(
         `INSERT INTO ${this.s}.webhook_attempts (delivery_id, attempt, attempted_at, status_code, error, duration_ms)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
@@ -253,25 +251,35 @@ export class WebhooksRepository {
   }
 
   async nextDueAt(): Promise<Date | null> {
-    const rows = await this.dataSource.query<{ at: Date | null }[]>(
-      `SELECT min(next_attempt_at) AS at FROM ${this.s}.webhook_deliveries WHERE status = 'pending'`,
-    );
-    return rows[0]?.at ?? null;
+    const row = await this.tables
+      .repository(WebhookDeliveryEntity)
+      .createQueryBuilder('d')
+      .select('min(d.next_attempt_at)', 'at')
+      .where("d.status = 'pending'")
+      .getRawOne<{ at: Date | null }>();
+    return row?.at ?? null;
   }
 
   /**
    * Webhooks' ids and stored secrets, locked until the transaction ends (re-encryption): all of
    * them, or (`onlyPlaintext`) those not stored as an `enc:v1:` envelope.
    */
-  async lockSecrets(sql: SqlExecutor, onlyPlaintext: boolean): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
-    return sql.query<Pick<WebhookRow, 'id' | 'secret'>[]>(
-      `SELECT id, secret FROM ${this.s}.webhooks WHERE NOT $1 OR secret NOT LIKE 'enc:v1:%' ORDER BY id FOR UPDATE`,
-      [onlyPlaintext],
-    );
+  async lockSecrets(
+    manager: EntityManager,
+    onlyPlaintext: boolean,
+  ): Promise<Pick<WebhookRow, 'id' | 'secret'>[]> {
+    const qb = this.tables
+      .repository(WebhookEntity, manager)
+      .createQueryBuilder('w')
+      .select(['w.id', 'w.secret'])
+      .orderBy('w.id', 'ASC')
+      .setLock('pessimistic_write');
+    if (onlyPlaintext) qb.where(`w.secret NOT LIKE 'enc:v1:%'`);
+    return qb.getMany();
   }
 
   /** Rewrites a stored secret only (same secret, new ciphertext). */
-  async storeSecret(sql: SqlExecutor, id: string, secret: string): Promise<void> {
-    await sql.query(`UPDATE ${this.s}.webhooks SET secret = $2 WHERE id = $1`, [id, secret]);
+  async storeSecret(manager: EntityManager, id: string, secret: string): Promise<void> {
+    await this.tables.repository(WebhookEntity, manager).update({ id }, { secret });
   }
 }

@@ -16,12 +16,17 @@ import {
   type OutboundAddressPolicy,
   newId,
 } from '@plexmcp/contracts';
-import { checkOutboundUrl } from '@plexmcp/service-kit';
+import {
+  type SqlExecutor,
+  SERVICE_CONFIG,
+  checkOutboundUrl,
+  decodeCursor,
+  rowPosition,
+  toPage,
+} from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
-import { decodeCursor, encodeCursor } from '../database/cursor.js';
-import type { SqlExecutor } from '../database/data-source.js';
-import { CONFIG } from '../tokens.js';
 import { webhookAddressPolicy } from './webhook-address-policy.js';
+import { alertWebhookBody, testWebhookBody } from './webhook-payloads.js';
 import { WebhookSecretCipher } from './webhook-secret-cipher.js';
 import { generateWebhookSecret } from './webhook-signature.js';
 import {
@@ -39,7 +44,7 @@ export class WebhooksService {
 
   constructor(
     private readonly repository: WebhooksRepository,
-    @Inject(CONFIG) private readonly config: UsageServiceConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     private readonly secrets: WebhookSecretCipher,
   ) {
     this.addresses = webhookAddressPolicy(config);
@@ -106,9 +111,9 @@ export class WebhooksService {
     const rows = await this.repository.list(
       request.actor.org_id,
       request.page.limit + 1,
-      decodeCursor(request.page.cursor),
+      decodeCursor(request.page.cursor, 'cursor'),
     );
-    return page(rows, request.page.limit, toWebhookView);
+    return toPage(rows, request.page.limit, toWebhookView, rowPosition);
   }
 
   async delete(request: WebhookByIdRequest): Promise<WebhookView> {
@@ -123,11 +128,11 @@ export class WebhooksService {
     const rows = await this.repository.deliveries(
       webhook.id,
       request.page.limit + 1,
-      decodeCursor(request.page.cursor),
+      decodeCursor(request.page.cursor, 'cursor'),
     );
     const shown = rows.slice(0, request.page.limit);
     const attempts = groupAttempts(await this.repository.attempts(shown.map((r) => r.id)));
-    return page(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []));
+    return toPage(rows, request.page.limit, (r) => toDeliveryView(r, attempts.get(r.id) ?? []), rowPosition);
   }
 
   /** Queues a signed `webhook.test` delivery; a success re-enables a disabled endpoint. */
@@ -135,13 +140,9 @@ export class WebhooksService {
     const webhook = await this.repository.find(request.actor.org_id, request.id);
     if (!webhook) throw new AppError(ErrorCode.NotFound);
     const id = newId(IdPrefix.WebhookDelivery);
-    const body = JSON.stringify({
-      type: 'webhook.test',
-      timestamp: new Date().toISOString(),
-      data: { webhook_id: webhook.id, message: 'This is a test delivery from PlexMCP.' },
-    });
+    const { eventType, body } = testWebhookBody(webhook.id, new Date());
     await this.repository.insertDeliveries([
-      { id, webhookId: webhook.id, orgId: webhook.org_id, eventType: 'webhook.test', body },
+      { id, webhookId: webhook.id, orgId: webhook.org_id, eventType, body },
     ]);
     this.notifyEnqueued();
     const row = await this.repository.findDelivery(id);
@@ -153,10 +154,9 @@ export class WebhooksService {
    * The body is fixed here, so every retry sends identical bytes under the same `webhook-id`.
    */
   async enqueueAlert(sql: SqlExecutor, alert: AlertView): Promise<number> {
-    const eventType = `alert.${alert.type}`;
+    const { eventType, body } = alertWebhookBody(alert);
     const endpoints = await this.repository.subscribers(sql, alert.organization_id, eventType);
     if (endpoints.length === 0) return 0;
-    const body = JSON.stringify({ type: eventType, timestamp: alert.created_at, data: alert });
     await this.repository.insertDeliveries(
       endpoints.map((w) => ({
         id: newId(IdPrefix.WebhookDelivery),
@@ -169,16 +169,6 @@ export class WebhooksService {
     );
     return endpoints.length;
   }
-}
-
-function page<R extends { created_at: Date; id: string }, V>(
-  rows: R[],
-  limit: number,
-  view: (r: R) => V,
-): Page<V> {
-  const shown = rows.slice(0, limit);
-  const last = shown[shown.length - 1];
-  return { items: shown.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last) : null };
 }
 
 function groupAttempts(rows: AttemptRow[]): Map<string, AttemptRow[]> {

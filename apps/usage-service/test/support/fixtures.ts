@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
+  type Actor,
+  type CreatedWebhook,
   IdPrefix,
+  UsageSubjects,
+  alertPageSchema,
+  createdWebhookSchema,
   MCP_ENDPOINT_ROUTE,
   type RequestRecordedEvent,
   Subjects,
@@ -11,6 +16,14 @@ import {
   usageReplySchema,
 } from '@plexmcp/contracts';
 import { NatsRpcClient } from '@plexmcp/service-kit';
+import type { z } from 'zod';
+import {
+  type IsolatedNats,
+  createTestSchema,
+  serviceTestOptions,
+  startIsolatedNats,
+} from '@plexmcp/service-kit/testing';
+import { type BootstrapOverrides, type UsageServiceHandle, bootstrap } from '../../src/index.js';
 
 export const GERMAN_IP = '193.99.144.80';
 export const US_IP = '8.8.8.8';
@@ -92,6 +105,24 @@ export class EventPublisher {
   }
 }
 
+/** A webhook endpoint of `actor`'s organization, as the gateway registers one; the answer holds its secret once. */
+export function createWebhook(
+  rpc: NatsRpcClient,
+  actor: Actor,
+  body: { url: string; events?: string[] },
+): Promise<CreatedWebhook> {
+  return rpc.call(UsageSubjects.webhooks.create, { actor, body }, createdWebhookSchema);
+}
+
+/** One page of the alerts `actor` may see, filtered by `query` (`limit`, `key_id`, `type`, `status`). */
+export function listAlerts(
+  rpc: NatsRpcClient,
+  actor: Actor,
+  query: Record<string, unknown>,
+): Promise<z.infer<typeof alertPageSchema>> {
+  return rpc.call(UsageSubjects.alerts.list, { actor, query }, alertPageSchema);
+}
+
 export async function queryUsage(
   rpc: NatsRpcClient,
   orgId: string,
@@ -115,4 +146,36 @@ export async function queryUsage(
     },
     usageReplySchema,
   );
+}
+
+/**
+ * One suite's usage-service bed: a private nats-server and Postgres schema, an EventPublisher (the
+ * gateway's side) with its RPC client, and `start()`, which boots the real service on them through
+ * bootstrap() (quiet logs unless `overrides` say otherwise; the suite closes what it started).
+ */
+export interface UsageBed {
+  nats: IsolatedNats;
+  schema: string;
+  publisher: EventPublisher;
+  rpc: NatsRpcClient;
+  start(overrides?: BootstrapOverrides): Promise<UsageServiceHandle>;
+  close(): Promise<void>;
+}
+
+export async function startUsageBed(name: string): Promise<UsageBed> {
+  const nats = await startIsolatedNats();
+  const schema = await createTestSchema(name);
+  const publisher = await EventPublisher.connect(nats.url);
+  return {
+    nats,
+    schema: schema.schema,
+    publisher,
+    rpc: publisher.rpc(),
+    start: (overrides = {}) => bootstrap({ ...serviceTestOptions(nats.url, schema.schema), ...overrides }),
+    async close() {
+      await publisher.close();
+      await nats.stop();
+      await schema.drop();
+    },
+  };
 }

@@ -1,9 +1,9 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
+import { natsConnectOptions } from '@plexmcp/service-kit/nats';
 import type { z } from 'zod';
 import { UnavailableError } from './errors.js';
-
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+import type { CliNatsSettings } from './nats-credentials.js';
 const CONNECT_TIMEOUT_MS = 3_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -15,19 +15,25 @@ export class RpcCaller {
   ) {}
 
   /** Connects once, without retrying: a CLI reports an unreachable broker instead of waiting. */
-  static async connect(url: string): Promise<RpcCaller> {
+  static async connect({ url, auth }: CliNatsSettings): Promise<RpcCaller> {
     try {
       const nc = await connect({
-        servers: url.split(','),
-        name: 'plexmcp-cli',
+        ...natsConnectOptions(url, 'plexmcp-cli', { auth, role: 'ops' }),
         timeout: CONNECT_TIMEOUT_MS,
         maxReconnectAttempts: 0,
         reconnect: false,
       });
       return new RpcCaller(nc, url);
     } catch (err) {
+      const text = describe(err);
+      if (/authoriz|authentic/i.test(text)) {
+        throw new UnavailableError(
+          `NATS at ${url} refused this client (${text}): set NATS_USER and NATS_PASSWORD (or NATS_CREDS) ` +
+            'of the ops user; against a `pnpm start` stack, run it from the checkout or set PLEXMCP_DATA_DIR.',
+        );
+      }
       throw new UnavailableError(
-        `cannot reach NATS at ${url} (${describe(err)}); is it running? Set NATS_URL to point elsewhere.`,
+        `cannot reach NATS at ${url} (${text}); is it running? Set NATS_URL to point elsewhere.`,
       );
     }
   }
@@ -47,6 +53,9 @@ export class RpcCaller {
       raw = msg.string();
     } catch (err) {
       const text = describe(err);
+      if (/permission/i.test(text)) {
+        throw new UnavailableError(`this NATS user may not request ${subject} (${text}); use the ops user`);
+      }
       if (/no responders|503/i.test(text)) {
         throw new UnavailableError(
           `the ${service} is not running: nothing answers ${subject} on ${this.url}`,

@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { AppError } from '@plexmcp/contracts';
 import { ExitCode, UnavailableError, UsageError } from './errors.js';
 import { createOrganization, getOrganization, updateOrganization } from './org-commands.js';
-import { DEFAULT_NATS_URL, RpcCaller } from './rpc.js';
+import { DEFAULT_NATS_URL, cliNatsSettings } from './nats-credentials.js';
+import { RpcCaller } from './rpc.js';
 import { describeReencryption, reencryptSecrets } from './secrets-commands.js';
 
 export const USAGE = `Usage: plexmcp <command> [options]
 
-Commands (over internal NATS; NATS_URL, default ${DEFAULT_NATS_URL}):
+Commands (over internal NATS; NATS_URL, default ${DEFAULT_NATS_URL}; as the ops user: NATS_USER and
+NATS_PASSWORD, NATS_CREDS or NATS_TOKEN, NATS_TLS_CA/CERT/KEY; unset, the credentials that
+\`pnpm start\` generated in $PLEXMCP_DATA_DIR, default ./.plexmcp):
   org create --name <name> [--monthly-limit <n>] [--ip-allowlist <cidr,cidr>] [--json]
       Create an organization and its first admin key (live, all scopes, every MCP, 90 days).
       The key's secret is printed once and cannot be shown again.
@@ -64,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   let rpc: RpcCaller | undefined;
   try {
-    rpc = await RpcCaller.connect(io.env.NATS_URL || DEFAULT_NATS_URL);
+    rpc = await RpcCaller.connect(cliNatsSettings(io.env));
     switch (command) {
       case 'org create': {
         const created = await createOrganization(rpc, {

@@ -40,55 +40,75 @@ async function data<T>(promise: Promise<{ data: T }>): Promise<T> {
   return (await promise).data;
 }
 
-export class Keys {
-  constructor(private readonly http: HttpClient) {}
-  create(params: CreateKeyParams): Promise<KeyWithSecret> {
-    return data(this.http.request('POST', '/v1/keys', { body: params }));
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/**
+ * What every listed resource shares: its path, `list` across pages, and requests to the
+ * collection or to one member (`/<path>/<id><rest>`) that answer with the envelope's `data`.
+ */
+abstract class Collection<T> {
+  constructor(
+    protected readonly http: HttpClient,
+    private readonly path: string,
+  ) {}
+  list(params: ListParams = {}): PagePromise<T> {
+    return list(this.http, this.path, { ...params });
   }
-  list(params: ListParams = {}): PagePromise<ApiKey> {
-    return list(this.http, '/v1/keys', { ...params });
+  protected at(id: string, rest = ''): string {
+    return `${this.path}/${seg(id)}${rest}`;
   }
-  get(id: string): Promise<ApiKey> {
-    return data(this.http.request('GET', `/v1/keys/${seg(id)}`));
-  }
-  update(id: string, params: UpdateKeyParams): Promise<ApiKey> {
-    return data(this.http.request('PATCH', `/v1/keys/${seg(id)}`, { body: params }));
-  }
-  revoke(id: string): Promise<ApiKey> {
-    return data(this.http.request('DELETE', `/v1/keys/${seg(id)}`));
-  }
-  rotate(id: string, params: RotateKeyParams = {}): Promise<RotatedKeyResult> {
-    return data(this.http.request('POST', `/v1/keys/${seg(id)}/rotate`, { body: params }));
+  protected send<R = T>(method: Method, path: string | null, body?: unknown): Promise<R> {
+    return data(this.http.request<R>(method, path ?? this.path, body === undefined ? {} : { body }));
   }
 }
 
-export class Mcps {
+export class Keys extends Collection<ApiKey> {
+  constructor(http: HttpClient) {
+    super(http, '/v1/keys');
+  }
+  create(params: CreateKeyParams): Promise<KeyWithSecret> {
+    return this.send('POST', null, params);
+  }
+  get(id: string): Promise<ApiKey> {
+    return this.send('GET', this.at(id));
+  }
+  update(id: string, params: UpdateKeyParams): Promise<ApiKey> {
+    return this.send('PATCH', this.at(id), params);
+  }
+  revoke(id: string): Promise<ApiKey> {
+    return this.send('DELETE', this.at(id));
+  }
+  rotate(id: string, params: RotateKeyParams = {}): Promise<RotatedKeyResult> {
+    return this.send('POST', this.at(id, '/rotate'), params);
+  }
+}
+
+export class Mcps extends Collection<Mcp> {
   constructor(
-    private readonly http: HttpClient,
+    http: HttpClient,
     private readonly connector: (mcpId: string) => Promise<McpClient>,
-  ) {}
+  ) {
+    super(http, '/v1/mcps');
+  }
   /** A connected MCP client (from @modelcontextprotocol/sdk) that goes through the gateway. */
   connect(mcpId: string): Promise<McpClient> {
     return this.connector(mcpId);
   }
-  list(params: ListParams = {}): PagePromise<Mcp> {
-    return list(this.http, '/v1/mcps', { ...params });
-  }
   get(id: string): Promise<Mcp> {
-    return data(this.http.request('GET', `/v1/mcps/${seg(id)}`));
+    return this.send('GET', this.at(id));
   }
   create(params: CreateMcpParams): Promise<Mcp> {
-    return data(this.http.request('POST', '/v1/mcps', { body: params }));
+    return this.send('POST', null, params);
   }
   update(id: string, params: UpdateMcpParams): Promise<Mcp> {
-    return data(this.http.request('PATCH', `/v1/mcps/${seg(id)}`, { body: params }));
+    return this.send('PATCH', this.at(id), params);
   }
   delete(id: string): Promise<Mcp> {
-    return data(this.http.request('DELETE', `/v1/mcps/${seg(id)}`));
+    return this.send('DELETE', this.at(id));
   }
   /** The MCP's Streamable HTTP endpoint on the gateway. */
   endpoint(id: string): string {
-    return this.http.url(`/v1/mcps/${seg(id)}/mcp`);
+    return this.http.url(this.at(id, '/mcp'));
   }
 }
 
@@ -103,38 +123,40 @@ export class UsageResource {
   }
 }
 
-export class Alerts {
-  constructor(private readonly http: HttpClient) {}
-  list(params: ListParams & { status?: string; key_id?: string; type?: string } = {}): PagePromise<Alert> {
-    return list(this.http, '/v1/alerts', { ...params });
+export class Alerts extends Collection<Alert> {
+  constructor(http: HttpClient) {
+    super(http, '/v1/alerts');
+  }
+  override list(
+    params: ListParams & { status?: string; key_id?: string; type?: string } = {},
+  ): PagePromise<Alert> {
+    return super.list(params);
   }
   ack(id: string): Promise<Alert> {
-    return data(this.http.request('POST', `/v1/alerts/${seg(id)}/ack`));
+    return this.send('POST', this.at(id, '/ack'));
   }
 }
 
-export class Webhooks {
-  constructor(private readonly http: HttpClient) {}
-  create(params: CreateWebhookParams): Promise<WebhookWithSecret> {
-    return data(this.http.request('POST', '/v1/webhooks', { body: params }));
+export class Webhooks extends Collection<Webhook> {
+  constructor(http: HttpClient) {
+    super(http, '/v1/webhooks');
   }
-  list(params: ListParams = {}): PagePromise<Webhook> {
-    return list(this.http, '/v1/webhooks', { ...params });
+  create(params: CreateWebhookParams): Promise<WebhookWithSecret> {
+    return this.send('POST', null, params);
   }
   delete(id: string): Promise<Webhook> {
-    return data(this.http.request('DELETE', `/v1/webhooks/${seg(id)}`));
+    return this.send('DELETE', this.at(id));
   }
   deliveries(id: string, params: ListParams = {}): PagePromise<WebhookDelivery> {
-    return list(this.http, `/v1/webhooks/${seg(id)}/deliveries`, { ...params });
+    return list(this.http, this.at(id, '/deliveries'), { ...params });
   }
   test(id: string): Promise<WebhookDelivery> {
-    return data(this.http.request('POST', `/v1/webhooks/${seg(id)}/test`));
+    return this.send('POST', this.at(id, '/test'));
   }
 }
 
-export class Audit {
-  constructor(private readonly http: HttpClient) {}
-  list(params: ListParams = {}): PagePromise<AuditEntry> {
-    return list(this.http, '/v1/audit', { ...params });
+export class Audit extends Collection<AuditEntry> {
+  constructor(http: HttpClient) {
+    super(http, '/v1/audit');
   }
 }

@@ -4,6 +4,8 @@ import { Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, ensureSchema } from '../database.js';
 import { randomBase62 } from '@plexmcp/contracts';
 
 /** The Postgres every test uses: `DATABASE_URL`, or the machine's local server. */
@@ -21,8 +23,33 @@ export function testEncryptionKeys(): string {
   return `${TEST_ENCRYPTION_KEY_ID}:${Buffer.alloc(32, 'plexmcp-test-encryption-key').toString('base64')}`;
 }
 
-export function testNatsUrl(): string {
-  return process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+/** Networks test upstream MCP servers and webhook receivers listen on: loopback. */
+export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * What a suite passes to a service's `bootstrap()` (key-service and usage-service alike): its NATS,
+ * the test Postgres in the suite's schema, quiet logs, the fixed test keyring, an ops port of its
+ * own (0: any free one, so instances in one process do not collide).
+ */
+export function serviceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    natsUrl,
+    opsPort: 0,
+    databaseUrl: testDatabaseUrl(),
+    dbSchema,
+    logLevel: 'silent',
+    encryptionKeys: testEncryptionKeys(),
+  };
+}
+
+/** The key-service's test options: small pool, quick shutdown, upstreams on loopback allowed. */
+export function keyServiceTestOptions(natsUrl: string, dbSchema: string) {
+  return {
+    ...serviceTestOptions(natsUrl, dbSchema),
+    dbPoolSize: 4,
+    shutdownGraceMs: 50,
+    mcpUpstreamAllowedNetworks: LOOPBACK_NETWORKS,
+  };
 }
 
 /** A fresh schema per suite so suites never collide; drop it in afterAll. */
@@ -79,6 +106,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Whether something accepts TCP connections on `port` of 127.0.0.1. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.connect(port, '127.0.0.1');
+  });
+}
+
 export interface IsolatedNats {
   url: string;
   port: number;
@@ -99,19 +139,7 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
     const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
       stdio: 'ignore',
     });
-    await waitFor(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const socket = new Socket();
-          socket.once('connect', () => {
-            socket.destroy();
-            resolve(true);
-          });
-          socket.once('error', () => resolve(false));
-          socket.connect(port, '127.0.0.1');
-        }),
-      { timeoutMs: 10_000, message: `nats-server on ${port}` },
-    );
+    await waitFor(() => isListening(port), { timeoutMs: 10_000, message: `nats-server on ${port}` });
     return child;
   };
 
@@ -131,10 +159,54 @@ export async function startIsolatedNats(): Promise<IsolatedNats> {
   return handle;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** Stops a child process with SIGTERM and waits for its exit (at once when it already exited). */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
 }
+
+/**
+ * The statements TypeORM would run to make the database match the DataSource's entities: empty
+ * when the entities describe the tables exactly as the migrations created them (no new migration
+ * would be generated).
+ */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const log = await dataSource.driver.createSchemaBuilder().log();
+  return log.upQueries.map((q) => q.query);
+}
+
+/**
+ * A DataSource without entities on a fresh schema of the test database, for tests of the data
+ * helpers themselves; `close()` destroys it and drops the schema.
+ */
+export async function openTestDataSource(
+  prefix: string,
+): Promise<{ dataSource: DataSource; schema: string; close: () => Promise<void> }> {
+  const { schema, drop } = await createTestSchema(prefix);
+  await ensureSchema(testDatabaseUrl(), schema);
+  const dataSource = await new DataSource(
+    dataSourceOptions({
+      url: testDatabaseUrl(),
+      schema,
+      entities: [],
+      migrations: [],
+      poolSize: 2,
+      applicationName: `${prefix}-test`,
+    }),
+  ).initialize();
+  return {
+    dataSource,
+    schema,
+    close: async () => {
+      await dataSource.destroy();
+      await drop();
+    },
+  };
+}
+
+export { type ManagementFixtures, actorOf, managementFixtures, mcpInitializeRequest } from './fixtures.js';
+export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
+export { startSecuredNats, type SecuredNats, type SecuredNatsNode } from './nats-servers.js';

@@ -13,7 +13,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { Tracing } from '@plexmcp/service-kit';
 import { sendError, serializeError } from '../../common/envelope.js';
-import { authorize } from '../../auth/authorize.js';
+import { authorize, callerOf } from '../../auth/key-authority.js';
 import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { UsageLimitsService } from '../../usage-limits/usage-limits.service.js';
@@ -26,7 +26,7 @@ import type { UpstreamAdmission } from './upstream-admission.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
 
-export interface McpProxyDeps {
+interface McpProxyDeps {
   routes: McpRouteCache;
   pools: UpstreamPools;
   usageLimits: UsageLimitsService;
@@ -46,7 +46,6 @@ export interface McpProxyDeps {
   isHttps: (request: FastifyRequest) => boolean;
 }
 
-export const MCP_PROXY_PATH = MCP_ENDPOINT_ROUTE;
 const MCP_ID = idPattern(IdPrefix.Mcp);
 
 class BodyTooLargeError extends Error {
@@ -114,6 +113,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     if (error.code !== ErrorCode.PayloadTooLarge)
       observe(error.status, (performance.now() - exchange.startedAt) / 1000);
     request.errorCode = error.code;
+    request.errorCause = error.cause ?? null;
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),
@@ -269,7 +269,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     );
   };
 
-  /** Answers a refusal with the MCP authorization challenge (RFC 6750) where it applies. */
+  /** Answers a refusal (the key authority's carry the MCP authorization challenge, RFC 6750). */
   const refuse = (request: FastifyRequest, reply: FastifyReply, err: unknown): void => {
     let error: AppError;
     if (err instanceof AppError) error = err;
@@ -277,9 +277,6 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       logger.error({ err, request_id: request.requestId, mcp_id: request.mcpId }, 'MCP proxy failed');
       error = new AppError(ErrorCode.InternalError);
     }
-    if (error.code === ErrorCode.Forbidden)
-      reply.header('www-authenticate', 'Bearer error="insufficient_scope"');
-    else if (error.code === ErrorCode.Unauthorized) reply.header('www-authenticate', 'Bearer');
     sendError(reply, error, request.requestId);
   };
 
@@ -314,11 +311,15 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     instance.addContentTypeParser('*', (_req, _payload, parsed) => parsed(null));
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
-      url: MCP_PROXY_PATH,
+      url: MCP_ENDPOINT_ROUTE,
       config: { mcpProxy: true, access: AUTHENTICATED },
       handler: (request, reply) => {
         // The auth hook ran on this route; a request without a caller is refused, never served.
-        if (request.auth === null) return refuse(request, reply, new AppError(ErrorCode.Unauthorized));
+        try {
+          callerOf(request);
+        } catch (err) {
+          return refuse(request, reply, err);
+        }
         const mcpId = request.params.id;
         if (!MCP_ID.test(mcpId)) return refuse(request, reply, new AppError(ErrorCode.NotFound));
         request.mcpId = mcpId;
@@ -326,7 +327,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         if (resolved instanceof Promise) {
           resolved.then(
             (route) => authorizeAndForward(request, reply, route),
-            () => refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable)),
+            (err: unknown) =>
+              refuse(request, reply, new AppError(ErrorCode.ServiceUnavailable, undefined, { cause: err })),
           );
         } else {
           authorizeAndForward(request, reply, resolved);
