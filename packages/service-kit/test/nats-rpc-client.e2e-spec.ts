@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { Writable } from 'node:stream';
 import { AppError, DEFAULT_MESSAGES, ErrorCode, generateApiKey } from '@plexmcp/contracts';
-import { NatsRpcClient, connectNats, createLogger, type NatsConnection } from '../src/index.js';
+import {
+  NatsRpcClient,
+  Tracing,
+  connectNats,
+  context,
+  createLogger,
+  trace,
+  type NatsConnection,
+} from '../src/index.js';
 import { startIsolatedNats, type IsolatedNats } from '../src/testing/index.js';
 
 let nats: IsolatedNats;
@@ -172,6 +180,39 @@ describe('NatsRpcClient', () => {
         expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
       } finally {
         await silent.close();
+      }
+    });
+
+    it("carries the caller's traceparent in both attempts", async () => {
+      const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const seen: (string | undefined)[] = [];
+      const sub = server.subscribe('test.traced', {
+        callback: (_err, msg) => {
+          seen.push(msg.headers?.get('traceparent'));
+          if (seen.length === 1) return; // the first attempt is lost
+          const request = msg.json<{ id: string }>();
+          msg.respond(
+            JSON.stringify({ id: request.id, response: { ok: true, data: { value: 1 } }, isDisposed: true }),
+          );
+        },
+      });
+      await server.flush();
+      try {
+        // Tracing not recording (no OTLP endpoint): the incoming trace is passed on as it came.
+        const traced = new NatsRpcClient(client, 1_000, Tracing.fromEnv('rpc-test', {}));
+        const incoming = trace.setSpanContext(context.active(), {
+          traceId: TRACE_ID,
+          spanId: '00f067aa0ba902b7',
+          traceFlags: 1,
+        });
+        await expect(
+          context.with(incoming, () =>
+            traced.call('test.traced', {}, valueSchema, { timeoutMs: 400, idempotent: true }),
+          ),
+        ).resolves.toEqual({ value: 1 });
+        expect(seen).toEqual([`00-${TRACE_ID}-00f067aa0ba902b7-01`, `00-${TRACE_ID}-00f067aa0ba902b7-01`]);
+      } finally {
+        sub.unsubscribe();
       }
     });
 
