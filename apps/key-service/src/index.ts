@@ -6,8 +6,7 @@ import {
   Tracing,
   connectNats,
   createServiceRegistry,
-  readinessOf,
-  startOpsServer,
+  startServiceOpsServer,
   createLogger,
   startNatsMicroservice,
   type NatsConnection,
@@ -77,16 +76,11 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
       },
     );
     const health = app.get(HealthController);
-    const ops = await startOpsServer({
+    const ops = await startServiceOpsServer(app, shutdown, {
       port: config.OPS_PORT,
-      registry,
-      readiness: async () => readinessOf(await health.health()),
-    }).catch(async (err: unknown) => {
-      await app.close();
-      throw err;
+      registry: registry,
+      health: () => health.health(),
     });
-    // Scraped and probed until the service is gone: it closes with the connections.
-    shutdown.add('close connections', 'ops server', () => ops.close());
     logger.info(
       { instance_id: instanceId, schema: config.KEY_SERVICE_DB_SCHEMA, ops_port: ops.port },
       'key-service ready',

@@ -7,9 +7,8 @@ import {
   Tracing,
   connectNats,
   createLogger,
-  readinessOf,
   startNatsMicroservice,
-  startOpsServer,
+  startServiceOpsServer,
 } from '@plexmcp/service-kit';
 import { GeoIpService } from './alerts/geoip.service.js';
 import { AppModule } from './app.module.js';
@@ -88,16 +87,11 @@ export async function bootstrap(overrides: BootstrapOverrides = {}): Promise<Usa
     );
     metrics.observeIngest(app.get(IngestConsumer).stats);
     const health = app.get(HealthController);
-    const ops = await startOpsServer({
+    const ops = await startServiceOpsServer(app, shutdown, {
       port: config.OPS_PORT,
       registry: metrics.registry,
-      readiness: async () => readinessOf(await health.health()),
-    }).catch(async (err: unknown) => {
-      await app.close();
-      throw err;
+      health: () => health.health(),
     });
-    // Scraped and probed until the service is gone: it closes with the connections.
-    shutdown.add('close connections', 'ops server', () => ops.close());
     logger.info(
       { instance_id: instanceId, schema: config.USAGE_SERVICE_DB_SCHEMA, ops_port: ops.port },
       'usage-service started',

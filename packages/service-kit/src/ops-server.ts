@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { intSchema } from './config.js';
+import type { ServiceShutdown } from './service-module.js';
 
 /** `OPS_PORT`: the port of a service's ops HTTP server; `0` picks a free one (tests). */
 export const opsPortSchema = (defaultPort: number) => intSchema(defaultPort, 0, 65_535);
@@ -89,4 +90,33 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
         server.closeAllConnections();
       }),
   };
+}
+
+export interface ServiceOpsSettings {
+  port: number;
+  registry: Registry;
+  /** The service's NATS health handler (its reply's `status` and `checks` make `/readyz`). */
+  health: () => Promise<unknown>;
+}
+
+/**
+ * Starts the ops server of a booted NATS service. It is scraped and probed until the service is
+ * gone: it closes in the `close connections` phase of `shutdown`. When it cannot listen, the
+ * service (`app`) is closed and the error rethrown.
+ */
+export async function startServiceOpsServer(
+  app: { close(): Promise<void> },
+  shutdown: ServiceShutdown,
+  settings: ServiceOpsSettings,
+): Promise<OpsServer> {
+  const ops = await startOpsServer({
+    port: settings.port,
+    registry: settings.registry,
+    readiness: async () => readinessOf(await settings.health()),
+  }).catch(async (err: unknown) => {
+    await app.close();
+    throw err;
+  });
+  shutdown.add('close connections', 'ops server', () => ops.close());
+  return ops;
 }
