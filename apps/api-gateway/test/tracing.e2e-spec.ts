@@ -139,6 +139,8 @@ describe('tracing not recorded (no OTLP endpoint)', () => {
     void (async () => {
       for await (const msg of validations) seenOnNats.push(msg.headers?.get('traceparent'));
     })();
+    // The subscription is known to the server before the gateway sends anything.
+    await world.nc.flush();
 
     const res = await mcpRequest(gateway.url, mcp.id, key.secret, { traceparent: TRACEPARENT });
     expect(res.status).toBe(200);
