@@ -243,7 +243,7 @@ export function defineServiceConfig<
     }
     const parsed = loadConfig(spec.schema, merged);
     // Every service connects to NATS with the credentials of `natsAuthEnv` (checked here, by name).
-    const natsAuth = natsAuthOf(parsed as NatsAuthVariables);
+    const natsAuth = natsAuthOf(parsed);
     return { ...parsed, natsAuth, ...(spec.derive?.(parsed) ?? ({} as D)) };
   };
 }
