@@ -65,7 +65,8 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const { natsUrl, databaseUrl, schema, encryptionKeys, stop } = await startBenchInfra('bench');
+  const infra = await startBenchInfra('bench');
+  const { natsUrl, databaseUrl, schema, encryptionKeys } = infra;
   let service: ChildProcess | undefined;
   const db = new pg.Client({ connectionString: databaseUrl });
   try {
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
       });
     }
     await db.end().catch(() => undefined);
-    await stop();
+    await infra.stop();
   }
 }
 
