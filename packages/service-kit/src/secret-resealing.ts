@@ -1,7 +1,8 @@
 import { AppError, ErrorCode, type ReencryptSecretsReply } from '@plexmcp/contracts';
 import type { EntityManager } from 'typeorm';
 import { lockMigrations } from './database.js';
-import { DecryptionError } from './encryption.js';
+import { DecryptionError, type ResealScope } from './encryption.js';
+import type { SecretsReencrypter } from './rpc-server.js';
 import type { TransactionRunner } from './transactions.js';
 
 export interface ResealCount {
@@ -57,4 +58,57 @@ export function reencryptUnderMigrationLock(
       return pass(manager);
     }),
   );
+}
+
+/**
+ * One column of secrets encrypted at rest, described once by the service that owns it: where it
+ * lives, its cipher, and how its repository locks, reads and writes it. `resealColumn` and
+ * `SecretsResealer` do the rest, the same way for every store.
+ */
+export interface SealedColumn<Row extends { id: string }, Value> {
+  /** `table.column`, as the `secrets reencrypt` reply names it. */
+  readonly store: string;
+  readonly cipher: {
+    /** The key values are encrypted under now. */
+    readonly keyId: string;
+    /** The row's value as it should be stored now, and whether that differs from `stored`. */
+    reseal(id: string, stored: Value, scope: ResealScope): { value: Value; changed: boolean };
+  };
+  /** Every row (only those with a value still in clear when `onlyPlaintext`), locked for update. */
+  lock(manager: EntityManager, onlyPlaintext: boolean): Promise<readonly Row[]>;
+  read(row: Row): Value;
+  write(manager: EntityManager, id: string, value: Value): Promise<void>;
+}
+
+/**
+ * Rewrites every value of the column that is not as it should be (`'plaintext'`: still in clear;
+ * `'all'`: also under an older key), in the caller's transaction with the rows locked.
+ */
+export async function resealColumn<Row extends { id: string }, Value>(
+  manager: EntityManager,
+  column: SealedColumn<Row, Value>,
+  scope: ResealScope,
+): Promise<ResealCount> {
+  return resealRows(await column.lock(manager, scope === 'plaintext'), async (row) => {
+    const { value, changed } = column.cipher.reseal(row.id, column.read(row), scope);
+    if (changed) await column.write(manager, row.id, value);
+    return changed;
+  });
+}
+
+/** `plexmcp secrets reencrypt` of one service's column: every value under the first key. */
+export class SecretsResealer<Row extends { id: string }, Value> implements SecretsReencrypter {
+  constructor(
+    private readonly service: ReencryptSecretsReply['service'],
+    private readonly column: SealedColumn<Row, Value>,
+    private readonly transactions: TransactionRunner,
+    private readonly schema: string,
+  ) {}
+
+  reencrypt(): Promise<ReencryptSecretsReply> {
+    const what = { service: this.service, store: this.column.store, key_id: this.column.cipher.keyId };
+    return reencryptUnderMigrationLock(what, this.transactions, this.schema, (manager) =>
+      resealColumn(manager, this.column, 'all'),
+    );
+  }
 }

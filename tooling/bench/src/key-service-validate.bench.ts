@@ -11,29 +11,20 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Subjects, healthReplySchema, validateKeyReplySchema } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import {
-  createTestSchema,
-  startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
-  waitFor,
-} from '@plexmcp/service-kit/testing';
+import { waitFor } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import { validateKeySql } from '@plexmcp/key-service';
+import { benchNumber, percentile, startBenchInfra } from './bench-helpers.js';
 
-const KEY_COUNT = Number(process.env.BENCH_KEYS ?? 100_000);
+const KEY_COUNT = benchNumber('BENCH_KEYS', 100_000);
 const ORG_COUNT = 1_000;
 const WARMUP = 2_000;
 const SEQUENTIAL = 5_000;
 const CONCURRENT_TOTAL = 20_000;
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32);
 
 const benchHash = (n: number) => createHash('sha256').update(`bench-key-${n}`).digest('hex');
 const randomKey = () => 1 + Math.floor(Math.random() * KEY_COUNT);
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 interface Result {
   name: string;
@@ -74,9 +65,8 @@ async function run(
 }
 
 async function main(): Promise<void> {
-  const databaseUrl = testDatabaseUrl();
-  const nats = await startIsolatedNats();
-  const { schema, drop } = await createTestSchema('bench');
+  const infra = await startBenchInfra('bench');
+  const { natsUrl, databaseUrl, schema, encryptionKeys } = infra;
   let service: ChildProcess | undefined;
   const db = new pg.Client({ connectionString: databaseUrl });
   try {
@@ -88,16 +78,16 @@ async function main(): Promise<void> {
     service = spawn(process.execPath, [main], {
       env: {
         ...process.env,
-        NATS_URL: nats.url,
+        NATS_URL: natsUrl,
         KEY_SERVICE_DATABASE_URL: databaseUrl,
         KEY_SERVICE_DB_SCHEMA: schema,
-        PLEXMCP_ENCRYPTION_KEYS: testEncryptionKeys(),
+        PLEXMCP_ENCRYPTION_KEYS: encryptionKeys,
         LOG_LEVEL: 'warn',
         OPS_PORT: '0',
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const nc = await connectNats(nats.url, 'validate-bench');
+    const nc = await connectNats(natsUrl, 'validate-bench');
     const rpc = new NatsRpcClient(nc, 5_000);
     await waitFor(() => rpc.call(Subjects.keys.health, {}, healthReplySchema), {
       timeoutMs: 30_000,
@@ -166,8 +156,7 @@ async function main(): Promise<void> {
       });
     }
     await db.end().catch(() => undefined);
-    await drop();
-    await nats.stop();
+    await infra.stop();
   }
 }
 

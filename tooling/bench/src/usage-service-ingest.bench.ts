@@ -16,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
-import pg from 'pg';
 import {
   IdPrefix,
   type RequestBatch,
@@ -28,14 +27,14 @@ import {
   usageReplySchema,
 } from '@plexmcp/contracts';
 import { NatsRpcClient, ensureUsageStream } from '@plexmcp/service-kit';
-import { startIsolatedNats, testDatabaseUrl, testEncryptionKeys } from '@plexmcp/service-kit/testing';
 import { bootstrap } from '@plexmcp/usage-service';
+import { benchNumber, percentile, startBenchInfra } from './bench-helpers.js';
 
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
-const RATE = Number(process.env.BENCH_RATE ?? 20_000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const BACKLOG = benchNumber('BENCH_BACKLOG', 200_000);
+const RATE = benchNumber('BENCH_RATE', 20_000);
+const SECONDS = benchNumber('BENCH_SECONDS', 15);
 /** Events per JetStream message: 200 is what a busy gateway sends (`request.batch`); 1 = one each. */
-const PER_MESSAGE = Math.max(1, Math.min(1_000, Number(process.env.BENCH_EVENTS_PER_MESSAGE ?? 200)));
+const PER_MESSAGE = Math.max(1, Math.min(1_000, benchNumber('BENCH_EVENTS_PER_MESSAGE', 200)));
 
 const IPS = ['8.8.8.8', '193.99.144.80', '212.58.244.20', '1.1.1.1', '133.11.0.1', '200.160.2.3', '41.0.0.1'];
 interface Population {
@@ -121,9 +120,8 @@ function message(first: number, count: number): { id: string; payload: string } 
 }
 
 async function main(): Promise<void> {
-  const nats = await startIsolatedNats();
-  const schema = `bench_usage_${Date.now()}`;
-  const nc = await connect({ servers: nats.url });
+  const infra = await startBenchInfra('bench_usage');
+  const nc = await connect({ servers: infra.natsUrl });
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureUsageStream(jsm);
@@ -168,14 +166,7 @@ async function main(): Promise<void> {
 
   console.log(`publishing a backlog of ${BACKLOG} events…`);
   await publish(BACKLOG);
-  const service = await bootstrap({
-    natsUrl: nats.url,
-    opsPort: 0,
-    databaseUrl: testDatabaseUrl(),
-    dbSchema: schema,
-    logLevel: 'warn',
-    encryptionKeys: testEncryptionKeys(),
-  });
+  const service = await bootstrap(infra.serviceOptions);
   const t0 = performance.now();
   while ((await lag()) > 0) await new Promise((r) => setTimeout(r, 50));
   const drainSeconds = (performance.now() - t0) / 1000;
@@ -189,7 +180,7 @@ async function main(): Promise<void> {
   const sampler = setInterval(() => void lag().then((l) => lags.push(l)), 250);
   const child = spawn(
     process.execPath,
-    [fileURLToPath(import.meta.url), 'publish', nats.url, String(RATE), String(SECONDS)],
+    [fileURLToPath(import.meta.url), 'publish', infra.natsUrl, String(RATE), String(SECONDS)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, BENCH_KEYS: JSON.stringify({ orgs, keys, mcps }) },
@@ -206,10 +197,10 @@ async function main(): Promise<void> {
   const total = await counted();
   const sustained = RATE * SECONDS;
   lags.sort((a, b) => a - b);
-  const pct = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? 0;
+  const pct = (p: number) => (lags.length === 0 ? 0 : percentile(lags, p));
   console.log(
     `phase 2: offered ${Math.round(sustained / publishSeconds)} events/s for ${publishSeconds.toFixed(1)} s; ` +
-      `lag (messages not yet committed) p50 ${pct(0.5)}, p95 ${pct(0.95)}, max ${lags.at(-1) ?? 0}; ` +
+      `lag (messages not yet committed) p50 ${pct(50)}, p95 ${pct(95)}, max ${lags.at(-1) ?? 0}; ` +
       `caught up ${Math.round(catchUpMs)} ms after the last publish ` +
       `(ingest ${Math.round(sustained / (publishSeconds + catchUpMs / 1000))} events/s over the phase); ` +
       `counted ${total - afterBacklog} of ${sustained} (${total - afterBacklog === sustained ? 'exact' : 'MISMATCH'})`,
@@ -217,11 +208,7 @@ async function main(): Promise<void> {
 
   await service.close();
   await nc.drain();
-  await nats.stop();
-  const client = new pg.Client({ connectionString: testDatabaseUrl() });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
+  await infra.stop();
   if (total !== BACKLOG + sustained) process.exitCode = 1;
 }
 

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, nanos } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { USAGE_STREAM_SETTINGS } from '@plexmcp/contracts';
+import { ensureUsageStream } from '@plexmcp/service-kit';
 import { freePort, waitFor } from '@plexmcp/service-kit/testing';
 import { type Child, isRunning, spawnChild, stopChild } from './child-process.js';
 
@@ -90,13 +91,7 @@ export async function startNatsCluster(
         );
         await waitFor(
           async () => {
-            await jsm.streams.add({
-              name: USAGE_STREAM_SETTINGS.name,
-              subjects: [...USAGE_STREAM_SETTINGS.subjects],
-              duplicate_window: nanos(USAGE_STREAM_SETTINGS.duplicateWindowMs),
-              max_age: nanos(USAGE_STREAM_SETTINGS.maxAgeMs),
-              num_replicas: replicas,
-            });
+            await ensureUsageStream(jsm, { replicas });
             return true;
           },
           {

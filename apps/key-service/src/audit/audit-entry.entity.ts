@@ -1,13 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { RecordedRow } from '../database/base.entity.js';
 
 export type AuditTargetType = 'api_key' | 'mcp' | 'organization';
 
 /** Who did what to which key, MCP or organization, when and from where. Append-only. */
 @Entity({ name: 'audit_log' })
-export class AuditEntryEntity {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
+export class AuditEntryEntity extends RecordedRow {
   @Column({ name: 'org_id', type: 'text' })
   orgId!: string;
 
@@ -28,7 +26,4 @@ export class AuditEntryEntity {
 
   @Column({ type: 'jsonb' })
   metadata!: Record<string, unknown>;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
 }

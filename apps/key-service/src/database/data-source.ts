@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
-import { type Keyring, Tables, dataSourceOptions, migrateWithLock } from '@plexmcp/service-kit';
+import { type Keyring, Tables, dataSourceOptions, migrateWithLock, resealColumn } from '@plexmcp/service-kit';
 import { ApiKeyEntity } from '../keys/api-key.entity.js';
 import { AuditEntryEntity } from '../audit/audit-entry.entity.js';
 import { McpHeadersCipher } from '../mcps/mcp-headers-cipher.js';
-import { resealMcpHeaders } from '../mcps/mcp-secrets.service.js';
+import { mcpHeadersColumn } from '../mcps/mcp-secrets.service.js';
 import { McpEntity } from '../mcps/mcp.entity.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
@@ -48,10 +48,9 @@ export async function migrate(config: DatabaseConfig, keyring: Keyring): Promise
   try {
     await dataSource.initialize();
     const { migrations, after } = await migrateWithLock(dataSource, (manager) =>
-      resealMcpHeaders(
+      resealColumn(
         manager,
-        new McpsRepository(new Tables(dataSource)),
-        new McpHeadersCipher(keyring),
+        mcpHeadersColumn(new McpsRepository(new Tables(dataSource)), new McpHeadersCipher(keyring)),
         'plaintext',
       ),
     );

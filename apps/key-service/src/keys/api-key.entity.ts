@@ -1,18 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import type { Permissions, RateLimit, Scope, UsageLimit } from '@plexmcp/contracts';
-import { bigintToNumber } from '../database/column-transformers.js';
+import { OrgOwnedRow } from '../database/base.entity.js';
 
 export type StoredKeyStatus = 'active' | 'revoked' | 'expired';
 
 /** An API key. Only the SHA-256 of the secret is stored, plus a display prefix and last 4. */
 @Entity({ name: 'api_keys' })
-export class ApiKeyEntity {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  @Column({ name: 'org_id', type: 'text' })
-  orgId!: string;
-
+export class ApiKeyEntity extends OrgOwnedRow {
   @Column({ type: 'text' })
   name!: string;
 
@@ -59,13 +53,4 @@ export class ApiKeyEntity {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
-
-  @Column({ type: 'bigint', transformer: bigintToNumber })
-  version!: number;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

@@ -33,14 +33,14 @@ export class McpHeadersCipher {
     mcpId: string,
     stored: Readonly<Record<string, string>>,
     scope: ResealScope,
-  ): { headers: Record<string, string>; changed: boolean } {
+  ): { value: Record<string, string>; changed: boolean } {
     let changed = false;
-    const headers = mapValues(stored, (name, value) => {
+    const value = mapValues(stored, (name, value) => {
       const next = this.keyring.reseal(value, context(mcpId, name), scope);
       changed ||= next.changed;
       return next.value;
     });
-    return { headers, changed };
+    return { value, changed };
   }
 }
 

@@ -1,16 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintToNumber } from '../database/column-transformers.js';
+import { Column, Entity } from 'typeorm';
+import { OrgOwnedRow } from '../database/base.entity.js';
 
 export type McpMode = 'live' | 'test';
 
 @Entity({ name: 'mcps' })
-export class McpEntity {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  @Column({ name: 'org_id', type: 'text' })
-  orgId!: string;
-
+export class McpEntity extends OrgOwnedRow {
   @Column({ type: 'text' })
   name!: string;
 
@@ -26,13 +20,4 @@ export class McpEntity {
    */
   @Column({ name: 'upstream_headers', type: 'jsonb' })
   upstreamHeaders!: Record<string, string>;
-
-  @Column({ type: 'bigint', transformer: bigintToNumber })
-  version!: number;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

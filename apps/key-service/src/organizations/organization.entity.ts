@@ -1,13 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
 import { bigintToNumber } from '../database/column-transformers.js';
+import { VersionedRow } from '../database/base.entity.js';
 
 export type OrganizationStatus = 'active' | 'suspended';
 
 @Entity({ name: 'organizations' })
-export class OrganizationEntity {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
+export class OrganizationEntity extends VersionedRow {
   @Column({ type: 'text' })
   name!: string;
 
@@ -19,13 +17,4 @@ export class OrganizationEntity {
 
   @Column({ name: 'ip_allowlist', type: 'text', array: true, nullable: true })
   ipAllowlist!: string[] | null;
-
-  @Column({ type: 'bigint', transformer: bigintToNumber })
-  version!: number;
-
-  @Column({ name: 'created_at', type: 'timestamptz' })
-  createdAt!: Date;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt!: Date;
 }

@@ -5,6 +5,7 @@ import {
   TransactionRunner,
   dataSourceOptions,
   migrateWithLock,
+  resealColumn,
 } from '@plexmcp/service-kit';
 import {
   AlertCooldownEntity,
@@ -22,7 +23,7 @@ import {
 } from '../usage/usage-aggregate.entity.js';
 import { WebhookAttemptEntity, WebhookDeliveryEntity, WebhookEntity } from '../webhooks/webhook.entity.js';
 import { WebhookSecretCipher } from '../webhooks/webhook-secret-cipher.js';
-import { resealWebhookSecrets } from '../webhooks/webhook-secrets.service.js';
+import { webhookSecretsColumn } from '../webhooks/webhook-secrets.service.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
 import { WebhookDeliveriesPending1796200000000 } from './migrations/1796200000000-webhook-deliveries-pending.js';
@@ -84,7 +85,7 @@ export async function openUsageDatabase(
     const cipher = new WebhookSecretCipher(settings.keyring);
     const repository = new WebhooksRepository(new Tables(dataSource), new TransactionRunner(dataSource));
     const { after } = await migrateWithLock(dataSource, (manager) =>
-      resealWebhookSecrets(manager, repository, cipher, 'plaintext'),
+      resealColumn(manager, webhookSecretsColumn(repository, cipher), 'plaintext'),
     );
     return { dataSource, encryptedWebhooks: after.reencrypted };
   } catch (err) {

@@ -16,8 +16,18 @@ export function isBillable(event: RequestRecordedEvent): boolean {
   );
 }
 
+/** Request counts of an aggregate row or of a series point: in all, billable, per status class. */
+export interface UsageCounts {
+  requests: number;
+  billable: number;
+  s2xx: number;
+  s3xx: number;
+  s4xx: number;
+  s5xx: number;
+}
+
 /** One aggregate row: the counts of one key × MCP × country in one time bucket. */
-export interface AggregateRow {
+export interface AggregateRow extends UsageCounts {
   orgId: string;
   bucket: number;
   keyId: string;
@@ -25,12 +35,6 @@ export interface AggregateRow {
   mcpId: string;
   /** '' when the client's location is unknown. */
   country: string;
-  requests: number;
-  billable: number;
-  s2xx: number;
-  s3xx: number;
-  s4xx: number;
-  s5xx: number;
   latencySum: number;
   hist: number[];
 }

@@ -1,30 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { MCP_ENDPOINT_ROUTE, type RequestRecordedEvent } from '@plexmcp/contracts';
+import type { RequestRecordedEvent } from '@plexmcp/contracts';
+import { locatedEvent } from '../ingest/located-event.fixture.js';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 
 const NOW = Date.parse('2026-03-31T22:00:00.000Z');
-const ev = (e: Partial<RequestRecordedEvent>, occurredAt = NOW): LocatedEvent => ({
-  occurredAt,
-  country: null,
-  event: {
-    type: 'request.recorded',
-    event_id: 'evt_x',
-    key_id: 'key_aaaaaaaaaa',
-    org_id: 'org_aaaaaaaaaa',
-    mcp_id: 'mcp_aaaaaaaaaa',
-    mode: 'live',
-    method: 'POST',
-    route: MCP_ENDPOINT_ROUTE,
-    status: 200,
-    latency_ms: 1,
-    client_ip: null,
-    user_agent: null,
-    occurred_at: new Date(occurredAt).toISOString(),
-    ...e,
-  },
-});
+const ev = (e: Partial<RequestRecordedEvent>, occurredAt = NOW): LocatedEvent =>
+  locatedEvent({ occurred_at: new Date(occurredAt).toISOString(), ...e }, null);
 
 describe('limit periods', () => {
   it('reset at the start of the next UTC day or month', () => {

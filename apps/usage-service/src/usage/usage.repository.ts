@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { type SqlExecutor, Tables, TransactionRunner } from '@plexmcp/service-kit';
-import type { AggregateRow } from '../ingest/usage-aggregator.js';
+import type { AggregateRow, UsageCounts } from '../ingest/usage-aggregator.js';
 import { HISTOGRAM_BUCKETS, HISTOGRAM_COLUMNS } from './latency-histogram.js';
 
 const BASE_COLUMNS = [
@@ -34,14 +34,8 @@ export interface UsageFilter {
   granularity: Granularity;
 }
 
-export interface SeriesRow {
+export interface SeriesRow extends UsageCounts {
   bucket: Date;
-  requests: number;
-  billable: number;
-  s2xx: number;
-  s3xx: number;
-  s4xx: number;
-  s5xx: number;
 }
 
 /**

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { READY_MARKER } from './bench-servers.js';
+import { percentile } from '../bench-helpers.js';
 
 export interface ServerProcess {
   url: string;
@@ -77,11 +78,6 @@ export interface LatencyResult {
   p50: number;
   p99: number;
   samples: number;
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 /**

@@ -8,22 +8,17 @@ import {
 } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import {
-  createTestSchema,
-  startIsolatedNats,
-  testDatabaseUrl,
-  testEncryptionKeys,
-} from '@plexmcp/service-kit/testing';
 import { Pool } from 'undici';
-import { type LoadResult, latency, load, percentile, startServer, type ServerProcess } from './measure.js';
+import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import { type LoadResult, latency, load, startServer, type ServerProcess } from './measure.js';
 
 /**
  * `pnpm bench`: the gateway against baselines measured in the same run (compare the ratios,
  * not absolute numbers: the machine's load varies between runs). Real NATS (private nats-server), real key-service, real Postgres; every
  * HTTP server runs in its own process. Not part of CI.
  */
-const DURATION = Number(process.env.BENCH_DURATION_S ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const DURATION = benchNumber('BENCH_DURATION_S', 5);
+const ROUNDS = benchNumber('BENCH_ROUNDS', 3);
 const CONNECTIONS = 50;
 /** `BENCH_ONLY=a,c` runs only those cases; (e) needs a Redis and runs only when asked for. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','));
@@ -40,19 +35,13 @@ const median = (values: number[]): number =>
   );
 
 async function main(): Promise<void> {
-  const nats = await startIsolatedNats();
-  const { schema, drop } = await createTestSchema('gw_bench');
+  const infra = await startBenchInfra('gw_bench');
   const keyService = await bootstrapKeyService({
-    natsUrl: nats.url,
-    opsPort: 0,
-    databaseUrl: testDatabaseUrl(),
-    dbSchema: schema,
-    logLevel: 'warn',
+    ...infra.serviceOptions,
     // The benchmark's upstreams listen on loopback.
     mcpUpstreamAllowedNetworks: ['127.0.0.0/8'],
-    encryptionKeys: testEncryptionKeys(),
   });
-  const nc = await connectNats(nats.url, 'bench');
+  const nc = await connectNats(infra.natsUrl, 'bench');
   const rpc = new NatsRpcClient(nc, 5_000);
   const servers: ServerProcess[] = [];
   const start = async (kind: string, options: unknown = {}): Promise<ServerProcess> => {
@@ -61,7 +50,7 @@ async function main(): Promise<void> {
     return server;
   };
   const gatewayEnv = {
-    NATS_URL: nats.url,
+    NATS_URL: infra.natsUrl,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
@@ -313,8 +302,7 @@ async function main(): Promise<void> {
     await Promise.allSettled(servers.map((s) => s.stop()));
     await nc.close();
     await keyService.close();
-    await drop();
-    await nats.stop();
+    await infra.stop();
   }
 }
 

@@ -1,0 +1,63 @@
+import {
+  createTestSchema,
+  startIsolatedNats,
+  testDatabaseUrl,
+  testEncryptionKeys,
+} from '@plexmcp/service-kit/testing';
+
+/** What every bench shares: its knobs, the percentiles it reports, the NATS and schema it runs on. */
+
+/** A numeric knob of a bench: the environment variable `name` (e.g. `BENCH_ROUNDS`), else `fallback`. */
+export function benchNumber(name: string, fallback: number): number {
+  return Number(process.env[name] ?? fallback);
+}
+
+/** The `p`th percentile (0–100) of values sorted ascending; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** What a bench runs its services on: a private nats-server and a fresh schema of the test database. */
+export interface BenchInfra {
+  readonly natsUrl: string;
+  readonly databaseUrl: string;
+  readonly schema: string;
+  readonly encryptionKeys: string;
+  /** The options of a service's `bootstrap()` started in the bench's own process (any free ops port). */
+  readonly serviceOptions: {
+    natsUrl: string;
+    opsPort: 0;
+    databaseUrl: string;
+    dbSchema: string;
+    logLevel: 'warn';
+    encryptionKeys: string;
+  };
+  /** Drops the schema and stops the nats-server. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchInfra(schemaPrefix: string): Promise<BenchInfra> {
+  const nats = await startIsolatedNats();
+  const { schema, drop } = await createTestSchema(schemaPrefix);
+  const databaseUrl = testDatabaseUrl();
+  const encryptionKeys = testEncryptionKeys();
+  return {
+    natsUrl: nats.url,
+    databaseUrl,
+    schema,
+    encryptionKeys,
+    serviceOptions: {
+      natsUrl: nats.url,
+      opsPort: 0,
+      databaseUrl,
+      dbSchema: schema,
+      logLevel: 'warn',
+      encryptionKeys,
+    },
+    async stop() {
+      await drop();
+      await nats.stop();
+    },
+  };
+}
