@@ -7,7 +7,8 @@ import {
   mcpViewSchema,
 } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
-import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { NatsRpcClient, connectNats, ensureUsageStream } from '@plexmcp/service-kit';
 import { Pool } from 'undici';
 import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
 import { type LoadResult, latency, load, startServer, type ServerProcess } from './measure.js';
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
     mcpUpstreamAllowedNetworks: ['127.0.0.0/8'],
   });
   const nc = await connectNats(infra.natsUrl, 'bench');
+  // In a deployment the usage-service creates the USAGE stream; the gateways only publish to it.
+  // Without it every request event is refused and retried, which the gateway would pay for here.
+  await ensureUsageStream(await jetstreamManager(nc));
   const rpc = new NatsRpcClient(nc, 5_000);
   const servers: ServerProcess[] = [];
   const start = async (kind: string, options: unknown = {}): Promise<ServerProcess> => {
