@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG, SERVICE_LOGGER, withClusterLock } from '@plexmcp/service-kit';
-import type { Logger } from 'pino';
+import { SERVICE_CONFIG, withClusterLock } from '@plexmcp/service-kit';
 import type { DataSource } from 'typeorm';
 import type { UsageServiceConfig } from './config.js';
 import { LimitsRepository } from './limits/limits.repository.js';
@@ -20,17 +19,11 @@ export class RetentionService {
     private readonly limits: LimitsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** A failure is the periodic task's to log; the next round tries again. */
   async sweep(now = Date.now()): Promise<void> {
-    try {
-      await withClusterLock(this.dataSource, `${this.config.USAGE_SERVICE_DB_SCHEMA}:retention`, () =>
-        this.prune(now),
-      );
-    } catch (err) {
-      this.logger.warn({ err }, 'retention sweep failed');
-    }
+    await withClusterLock(this.dataSource, 'retention', () => this.prune(now));
   }
 
   private async prune(now: number): Promise<void> {

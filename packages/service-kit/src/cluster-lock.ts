@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { schemaOf } from './database.js';
 
 /** What `withClusterLock` did: ran `fn` (with its result) or skipped it, another instance holding the lock. */
 export type ClusterLockOutcome<T> = { readonly ran: true; readonly value: T } | { readonly ran: false };
@@ -9,8 +10,8 @@ export type ClusterLockOutcome<T> = { readonly ran: true; readonly value: T } | 
  * The lock is a Postgres transaction-level advisory lock, taken without waiting: an instance that
  * finds it held skips this round. It lives in a transaction held open on one pooled connection
  * while `fn` runs (`fn` uses its own connections), and ends with it — on return, on error, or
- * when the holder's connection dies with its process. Include the schema in `name` when several
- * deployments (or test suites) share one database.
+ * when the holder's connection dies with its process. The lock is per schema (the data source's),
+ * so deployments or test suites sharing one database do not block each other.
  */
 export async function withClusterLock<T>(
   dataSource: DataSource,
@@ -20,14 +21,14 @@ export async function withClusterLock<T>(
   return dataSource.transaction(async (tx): Promise<ClusterLockOutcome<T>> => {
     const rows = await tx.query<{ locked: boolean }[]>(
       'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
-      [clusterLockKey(name)],
+      [clusterLockKey(schemaOf(dataSource), name)],
     );
     if (rows[0]?.locked !== true) return { ran: false };
     return { ran: true, value: await fn() };
   });
 }
 
-/** The advisory-lock key of a cluster-once job (distinct from the migration lock's). */
-export function clusterLockKey(name: string): string {
-  return `plexmcp-cluster-job:${name}`;
+/** The advisory-lock key of a cluster-once job in a schema (distinct from the migration lock's). */
+function clusterLockKey(schema: string, name: string): string {
+  return `plexmcp-cluster-job:${schema}:${name}`;
 }

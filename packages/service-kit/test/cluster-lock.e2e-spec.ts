@@ -38,7 +38,7 @@ afterAll(async () => {
 describe('withClusterLock', () => {
   it('runs a job on one instance while the other skips it, then lets the other run it', async () => {
     const [a, b] = instances as [DataSource, DataSource];
-    const job = `${schema}:sweep`;
+    const job = 'sweep';
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let started!: () => void;
@@ -51,7 +51,7 @@ describe('withClusterLock', () => {
     await running;
     await expect(withClusterLock(b, job, () => Promise.resolve('second'))).resolves.toEqual({ ran: false });
     // Another job name is not blocked by it.
-    await expect(withClusterLock(b, `${schema}:other`, () => Promise.resolve(1))).resolves.toEqual({
+    await expect(withClusterLock(b, 'other', () => Promise.resolve(1))).resolves.toEqual({
       ran: true,
       value: 1,
     });
@@ -65,7 +65,7 @@ describe('withClusterLock', () => {
 
   it('releases the lock when the job throws', async () => {
     const [a, b] = instances as [DataSource, DataSource];
-    const job = `${schema}:failing`;
+    const job = 'failing';
     await expect(withClusterLock(a, job, () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(withClusterLock(b, job, () => Promise.resolve(true))).resolves.toEqual({
       ran: true,

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type LimitBlock, Subjects, type UsageEvent } from '@plexmcp/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { SERVICE_CONFIG, SERVICE_LOGGER, SERVICE_NATS, withClusterLock } from '@plexmcp/service-kit';
+import { SERVICE_LOGGER, SERVICE_NATS, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedEvent } from '../ingest/usage-aggregator.js';
 import { DATA_SOURCE } from '../tokens.js';
@@ -23,7 +22,6 @@ import { type BlockRow, LimitsRepository } from './limits.repository.js';
 export class LimitsService {
   constructor(
     private readonly repository: LimitsRepository,
-    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(SERVICE_NATS) private readonly nc: NatsConnection,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
@@ -64,16 +62,12 @@ export class LimitsService {
   async sweep(): Promise<void> {
     if (this.nc.isClosed()) return;
     // Single-flight per instance is the periodic task's; this lock makes it one instance cluster-wide.
-    await withClusterLock(
-      this.dataSource,
-      `${this.config.USAGE_SERVICE_DB_SCHEMA}:limits-sweep`,
-      async () => {
-        for (const block of await this.repository.takeExpired()) {
-          this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
-        }
-        await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
-      },
-    );
+    await withClusterLock(this.dataSource, 'limits-sweep', async () => {
+      for (const block of await this.repository.takeExpired()) {
+        this.publish({ type: 'usage.limit_cleared', block: toLimitBlock(block) });
+      }
+      await this.announce({ started: await this.repository.unannounced(5_000), lifted: [] });
+    });
   }
 
   private publish(event: UsageEvent): void {
