@@ -40,6 +40,8 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
 
 export interface LoadResult {
   rps: number;
+  /** Responses received. */
+  total: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -53,6 +55,18 @@ export interface LoadOptions {
   body?: string;
   connections: number;
   durationSeconds: number;
+  /** Stop after this many requests instead of after `durationSeconds`. */
+  amount?: number;
+  /** Headers of the i-th request (overriding `headers`), e.g. a different key each time. */
+  headersOf?: (i: number) => Record<string, string>;
+}
+
+function rotate(headersOf: (i: number) => Record<string, string>) {
+  let i = 0;
+  return (request: { headers: Record<string, string> }) => {
+    request.headers = { ...request.headers, ...headersOf(i++) };
+    return request;
+  };
 }
 
 /** Throughput at N connections (autocannon; its latencies have 1 ms resolution). */
@@ -64,9 +78,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     ...(options.body !== undefined ? { body: options.body } : {}),
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.amount !== undefined ? { amount: options.amount } : {}),
+    ...(options.headersOf !== undefined ? { requests: [{ setupRequest: rotate(options.headersOf) }] } : {}),
   });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
