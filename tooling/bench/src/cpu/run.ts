@@ -43,8 +43,12 @@ interface Sample {
   perRequest: Map<string, number>;
 }
 
+/** Idle CPU measured before each load, subtracted from its figures. */
+const IDLE_MS = benchNumber('BENCH_IDLE_MS', 2_000);
+
 async function measure(sources: CpuSource[], options: LoadOptions, settleMs: number): Promise<Sample> {
   const meter = new CpuMeter(sources);
+  await meter.calibrateIdle(IDLE_MS);
   await meter.start();
   const result = await load(options);
   await new Promise((r) => setTimeout(r, settleMs));
@@ -104,7 +108,9 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
     0,
   );
   const gatewayUs = gw.perRequest.get('gateway') ?? 0;
-  log(`\n${c.title} — ${CONNECTIONS} connections, ${DURATION} s, ${ROUNDS} round(s), medians`);
+  log(
+    `\n${c.title} — ${CONNECTIONS} connections, ${DURATION} s, ${ROUNDS} round(s), medians; idle CPU subtracted`,
+  );
   log(`  gateway      ${httpFigures(gw.load)}`);
   log(`  ${c.baselineName.padEnd(12)} ${httpFigures(base.load)}`);
   log(
