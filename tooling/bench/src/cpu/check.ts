@@ -4,7 +4,13 @@ import { Subjects, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
 import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
-import { type LoadOptions, type ServerProcess, load, startServer } from '../gateway/measure.js';
+import {
+  type LoadOptions,
+  ServerGroup,
+  type ServerProcess,
+  benchGatewayEnv,
+  load,
+} from '../gateway/measure.js';
 import { CpuMeter, fixedPids } from './process-cpu.js';
 
 /**
@@ -45,12 +51,8 @@ const elapsed = () => `${((performance.now() - startedAt) / 1000).toFixed(0)} s`
 
 async function main(): Promise<void> {
   const infra = await startBenchInfra('cpu_check');
-  const servers: ServerProcess[] = [];
-  const start = async (kind: string, options: unknown = {}): Promise<ServerProcess> => {
-    const server = await startServer(kind, options);
-    servers.push(server);
-    return server;
-  };
+  const servers = new ServerGroup();
+  const start = (kind: string, options: unknown = {}): Promise<ServerProcess> => servers.start(kind, options);
   const nc = await connectNats(infra.natsUrl, 'cpu-check');
   // Started side by side: start-up is most of this check's time on a busy machine.
   const [keyService, usage, upstream] = await Promise.all([
@@ -74,14 +76,7 @@ async function main(): Promise<void> {
       mcpViewSchema,
     );
     const [gateway, hand] = await Promise.all([
-      start('gateway', {
-        NATS_URL: infra.natsUrl,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        AUTH_FAILURES_PER_MINUTE: '1000000',
-        MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
-      }),
+      start('gateway', benchGatewayEnv(infra.natsUrl)),
       start('hand-proxy', { keys: [org.admin_key.secret], upstream: upstream.url }),
     ]);
     const meBody: unknown = await (await fetch(`${gateway.url}/v1/me`, { headers: auth })).json();
@@ -146,7 +141,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.allSettled(servers.reverse().map((s) => s.stop()));
+    await servers.stopAll();
     await nc.close();
     await keyService.close();
     await infra.stop();

@@ -27,7 +27,10 @@ export interface CpuSource {
   pids(): Promise<number[]>;
 }
 
-export const fixedPids = (name: string, ...pids: number[]): CpuSource => ({ name, pids: async () => pids });
+export const fixedPids = (name: string, ...pids: number[]): CpuSource => ({
+  name,
+  pids: () => Promise.resolve(pids),
+});
 
 /** The local TCP ports of the sockets `pid` holds open (from /proc/<pid>/fd and /proc/net/tcp). */
 function localPorts(pid: number): Set<number> {
@@ -46,7 +49,7 @@ function localPorts(pid: number): Set<number> {
   }
   const ports = new Set<number>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(table, 'utf8');
     } catch {

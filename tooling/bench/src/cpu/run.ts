@@ -4,9 +4,10 @@ import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   type LoadResult,
+  ServerGroup,
   type ServerProcess,
+  benchGatewayEnv,
   load,
-  startServer,
 } from '../gateway/measure.js';
 import { CpuMeter, type CpuSource, fixedPids, postgresBackends } from './process-cpu.js';
 
@@ -131,13 +132,11 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
 
 async function main(): Promise<void> {
   const infra = await startBenchInfra('cpu_bench');
-  const servers: ServerProcess[] = [];
-  const start = async (kind: string, options: unknown = {}): Promise<ServerProcess> => {
-    const server = await startServer(kind, options);
-    servers.push(server);
-    return server;
-  };
-  const postgres = postgresBackends(infra.databaseUrl, () => servers.map((server) => server.child.pid ?? 0));
+  const servers = new ServerGroup();
+  const start = (kind: string, options: unknown = {}): Promise<ServerProcess> => servers.start(kind, options);
+  const postgres = postgresBackends(infra.databaseUrl, () =>
+    servers.list.map((server) => server.child.pid ?? 0),
+  );
   const nc = await connectNats(infra.natsUrl, 'cpu-bench');
   const rpc = new NatsRpcClient(nc, 10_000);
   try {
@@ -233,7 +232,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.allSettled(servers.reverse().map((s) => s.stop()));
+    await servers.stopAll();
     await nc.close();
     await postgres.close();
     await infra.stop();

@@ -38,6 +38,34 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
   };
 }
 
+/** Servers started one by one (each in its own process), remembered so they can all be stopped. */
+export class ServerGroup {
+  readonly list: ServerProcess[] = [];
+
+  async start(kind: string, options: unknown = {}): Promise<ServerProcess> {
+    const server = await startServer(kind, options);
+    this.list.push(server);
+    return server;
+  }
+
+  /** Stops them, the latest started first. */
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.list].reverse().map((s) => s.stop()));
+  }
+}
+
+/** The environment of a benchmarked gateway: loopback upstreams, no failed-attempt throttling. */
+export function benchGatewayEnv(natsUrl: string): Record<string, string> {
+  return {
+    NATS_URL: natsUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
+  };
+}
+
 export interface LoadResult {
   rps: number;
   /** Responses received. */
