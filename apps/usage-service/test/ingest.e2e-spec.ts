@@ -217,9 +217,8 @@ describe('usage ingest counts every request exactly once', () => {
     const { series: eventSeries, from: _f1, to: _t1, ...eventTotals } = fromEvents;
     const { series: tallySeries, from: _f2, to: _t2, ...tallyTotals } = fromTallies;
     expect(tallyTotals).toEqual(eventTotals);
-    expect(tallySeries.length).toBe(eventSeries.length);
-    const strip = (s: typeof eventSeries) => JSON.parse(JSON.stringify(s).replaceAll(eventsKey, 'key'));
-    expect(JSON.parse(JSON.stringify(tallySeries).replaceAll(talliesKey, 'key'))).toEqual(strip(eventSeries));
+    expect(tallySeries.length).toBeGreaterThan(0);
+    expect(tallySeries).toEqual(eventSeries);
 
     const metrics = await (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text();
     expect(metrics).toMatch(/^plexmcp_usage_events_invalid_total [1-9]/m);

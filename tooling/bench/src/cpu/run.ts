@@ -145,14 +145,7 @@ async function main(): Promise<void> {
     });
     // The usage-service creates the USAGE stream the gateways publish to.
     const usageService = await start('usage-service', { service: infra.serviceOptions });
-    const gatewayEnv = {
-      NATS_URL: infra.natsUrl,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      AUTH_FAILURES_PER_MINUTE: '1000000',
-      MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
-    };
+    const gatewayEnv = benchGatewayEnv(infra.natsUrl);
     const org = await rpc.call(Subjects.orgs.create, { name: 'CPU bench' }, createdOrgSchema);
     const admin = org.admin_key;
     const actor: Actor = { org_id: admin.key.organization_id, key_id: admin.key.id, ip: null };
