@@ -5,6 +5,7 @@ const MINUTE_MS = 60_000;
 /** A tally being counted: the wire shape's counters plus the times as numbers. */
 interface OpenTally {
   policy: KeyPolicy;
+  minute: number;
   mcpId: string | null;
   route: string;
   clientIp: string | null;
@@ -27,6 +28,8 @@ interface OpenTally {
  */
 export class UsageTallies {
   private open = new Map<string, OpenTally>();
+  /** The tally each key counted into last: a key's next request nearly always belongs to it too. */
+  private lastOfKey = new Map<string, OpenTally>();
   /** Requests counted since the last take(). */
   requests = 0;
 
@@ -46,27 +49,19 @@ export class UsageTallies {
     /** False: only an already open tally may count the request (the caller's memory bound). */
     mayOpen: boolean,
   ): boolean {
-    const id = `${policy.key_id} ${Math.floor(at / MINUTE_MS)} ${mcpId} ${route} ${clientIp} ${errorCode}`;
-    let t = this.open.get(id);
-    if (t === undefined) {
-      if (!mayOpen) return false;
-      t = {
-        policy,
-        mcpId,
-        route,
-        clientIp,
-        errorCode,
-        firstAt: at,
-        lastAt: at,
-        requests: 0,
-        s2xx: 0,
-        s3xx: 0,
-        s4xx: 0,
-        s5xx: 0,
-        latencySum: 0,
-        hist: new Array<number>(HISTOGRAM_BUCKETS).fill(0),
-      };
-      this.open.set(id, t);
+    const minute = Math.floor(at / MINUTE_MS);
+    let t = this.lastOfKey.get(policy.key_id);
+    if (
+      t === undefined ||
+      t.minute !== minute ||
+      t.route !== route ||
+      t.mcpId !== mcpId ||
+      t.clientIp !== clientIp ||
+      t.errorCode !== errorCode
+    ) {
+      t = this.find(policy, minute, mcpId, route, clientIp, at, errorCode, mayOpen);
+      if (t === undefined) return false;
+      this.lastOfKey.set(policy.key_id, t);
     }
     // The newest request's settings (limits, expiry) win, as they would for single events.
     if (at >= t.lastAt) {
@@ -84,6 +79,43 @@ export class UsageTallies {
     t.hist[bucketIndex(latencyMs)]! += 1;
     this.requests += 1;
     return true;
+  }
+
+  /** The open tally of these attributes, opened if `mayOpen` (else undefined). */
+  private find(
+    policy: KeyPolicy,
+    minute: number,
+    mcpId: string | null,
+    route: string,
+    clientIp: string | null,
+    at: number,
+    errorCode: RequestTally['error_code'],
+    mayOpen: boolean,
+  ): OpenTally | undefined {
+    const id = `${policy.key_id} ${minute} ${mcpId} ${route} ${clientIp} ${errorCode}`;
+    let t = this.open.get(id);
+    if (t === undefined) {
+      if (!mayOpen) return undefined;
+      t = {
+        policy,
+        minute,
+        mcpId,
+        route,
+        clientIp,
+        errorCode,
+        firstAt: at,
+        lastAt: at,
+        requests: 0,
+        s2xx: 0,
+        s3xx: 0,
+        s4xx: 0,
+        s5xx: 0,
+        latencySum: 0,
+        hist: new Array<number>(HISTOGRAM_BUCKETS).fill(0),
+      };
+      this.open.set(id, t);
+    }
+    return t;
   }
 
   /** The interval's tallies in their wire shape (each with its request count); empties the set. */
@@ -117,6 +149,7 @@ export class UsageTallies {
       });
     }
     this.open = new Map();
+    this.lastOfKey = new Map();
     this.requests = 0;
     return out;
   }
