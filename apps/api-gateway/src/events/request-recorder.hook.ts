@@ -17,9 +17,9 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
   const observers = new Map<string, Map<string, Map<number, Observer>>>();
   const observerOf = (route: string, method: string, status: number): Observer => {
     let byMethod = observers.get(route);
-    if (byMethod === undefined) observers.set(route, (byMethod = new Map()));
+    if (byMethod === undefined) observers.set(route, (byMethod = new Map<string, Map<number, Observer>>()));
     let byStatus = byMethod.get(method);
-    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, Observer>()));
     let observer = byStatus.get(status);
     if (observer === undefined) {
       observer = {
