@@ -1,3 +1,4 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
 import type { Session } from './api/types';
@@ -30,6 +31,7 @@ export function App() {
   const [page, setPage] = useState<PagePath>(currentPage);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const queries = useQueryClient();
 
   const signedIn = useCallback((s: Session) => {
     setCsrfToken(s.csrf_token);
@@ -40,6 +42,7 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler((err: ApiError) => {
       setCsrfToken(null);
+      queries.clear();
       setNotice(`${err.body.message}. Sign in again.`);
       setSession(null);
     });
@@ -53,7 +56,7 @@ export function App() {
     const onPop = () => setPage(currentPage());
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
-  }, [signedIn]);
+  }, [signedIn, queries]);
 
   useEffect(() => {
     const label = PAGES.find((p) => p.path === page)?.label ?? '';
@@ -73,6 +76,7 @@ export function App() {
       return;
     }
     setCsrfToken(null);
+    queries.clear();
     setNotice('You are signed out.');
     setSession(null);
   };

@@ -64,7 +64,7 @@ export async function request<T>(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   path: string,
   body?: unknown,
-  options: { quietUnauthorized?: boolean } = {},
+  options: { quietUnauthorized?: boolean; signal?: AbortSignal } = {},
 ): Promise<Envelope<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -76,11 +76,15 @@ export async function request<T>(
       headers,
       credentials: 'same-origin',
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: options.signal,
     });
-  } catch {
+  } catch (err) {
+    // A request its caller gave up on (a newer one replaced it) is no failure to show.
+    if (options.signal?.aborted) throw err;
     throw new ApiError(0, { code: 'network_error', message: 'The gateway could not be reached' });
   }
   const parsed: unknown = await response.json().catch(() => null);
+  options.signal?.throwIfAborted();
   const envelope = parsed as { success?: boolean; error?: ErrorBody } | null;
   if (response.ok && envelope?.success === true) return envelope as Envelope<T>;
   const error = new ApiError(
@@ -92,20 +96,21 @@ export async function request<T>(
 }
 
 export const api = {
-  get: <T>(path: string) => request<T>('GET', path),
+  get: <T>(path: string, signal?: AbortSignal) => request<T>('GET', path, undefined, { signal }),
   post: <T>(path: string, body: unknown = {}) => request<T>('POST', path, body),
   patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, body),
   delete: <T>(path: string) => request<T>('DELETE', path),
 };
 
 /** Every page of a list endpoint (the dashboard shows whole, small lists). */
-export async function listAll<T>(path: string, max = 1000): Promise<T[]> {
+export async function listAll<T>(path: string, max = 1000, signal?: AbortSignal): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') ? '&' : '?';
     const page: Envelope<T[]> = await api.get<T[]>(
       `${path}${sep}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      signal,
     );
     out.push(...page.data);
     cursor = page.pagination?.next_cursor ?? null;

@@ -6,7 +6,7 @@ import { CheckList, NameField, SelectField, TextField } from '../components/fiel
 import { FormActions } from '../components/form-actions';
 import { Modal } from '../components/modal';
 import { useSubmit } from '../components/use-action';
-import { useList } from '../components/use-async';
+import { useList } from '../components/queries';
 
 type Expiration = '30d' | '90d' | '365d' | 'date';
 

@@ -8,7 +8,7 @@ import { ConfirmModal } from '../components/modal';
 import { Page } from '../components/page';
 import { SecretReveal } from '../components/secret-reveal';
 import { useAction, useConfirm } from '../components/use-action';
-import { useList } from '../components/use-async';
+import { useInvalidate, useList } from '../components/queries';
 import { CreateKeyForm } from './create-key-form';
 
 const GRACE = [
@@ -37,8 +37,10 @@ export function KeysPage({ session }: { session: Session }) {
   const [grace, setGrace] = useState<string>('0');
   const [status, setStatus] = useState('');
   const action = useAction();
-  const revoking = useConfirm<ApiKey>(action, keys.reload);
-  const rotating = useConfirm<ApiKey>(action, keys.reload);
+  const invalidate = useInvalidate();
+  const changed = () => invalidate('/v1/keys');
+  const revoking = useConfirm<ApiKey>(action, changed);
+  const rotating = useConfirm<ApiKey>(action, changed);
 
   return (
     <Page
@@ -51,6 +53,7 @@ export function KeysPage({ session }: { session: Session }) {
       }
       status={status}
       error={action.error ?? keys.error}
+      refreshError={keys.refreshError}
     >
       <DataTable
         caption="API keys of this organization"
@@ -108,7 +111,7 @@ export function KeysPage({ session }: { session: Session }) {
             setCreating(false);
             setRevealed({ title: `API key “${created.name}” created`, secret: created.secret });
             setStatus(`Created ${created.name}.`);
-            void keys.reload();
+            void changed();
           }}
         />
       ) : null}
