@@ -3,6 +3,8 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiError, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
 import type { Session } from './api/types';
 import { AlertsPage } from './alerts/alerts-page';
+import { AuditPage } from './audit/audit-page';
+import { OrganizationSummary } from './components/organization-summary';
 import { ErrorMessage } from './components/error-message';
 import { maskedKey } from './components/format';
 import { KeysPage } from './keys/keys-page';
@@ -18,6 +20,7 @@ const PAGES = [
   { path: 'usage', label: 'Usage' },
   { path: 'alerts', label: 'Alerts' },
   { path: 'webhooks', label: 'Webhooks' },
+  { path: 'audit', label: 'Audit' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -98,8 +101,9 @@ export function App() {
       </a>
       <header className="topbar">
         <span className="brand">PlexMCP</span>
+        <OrganizationSummary session={session} />
         <span className="muted" data-testid="signed-in-as">
-          {session.organization_id} · {maskedKey(session.prefix, session.last4)}
+          {maskedKey(session.prefix, session.last4)}
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
@@ -131,6 +135,7 @@ export function App() {
         {page === 'usage' && <UsagePage session={session} />}
         {page === 'alerts' && <AlertsPage />}
         {page === 'webhooks' && <WebhooksPage />}
+        {page === 'audit' && <AuditPage />}
       </main>
     </div>
   );

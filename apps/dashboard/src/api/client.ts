@@ -20,9 +20,35 @@ export class ApiError extends Error {
   get readable(): string {
     const title = TITLES[this.body.code] ?? 'Error';
     const details = (this.body.details ?? [])
+      .filter((d) => d.message !== this.body.message)
       .map((d) => `${d.field ?? d.path ?? 'request'}: ${d.message}`)
       .join('; ');
     return `${title}: ${this.body.message}${details ? ` (${details})` : ''}`;
+  }
+}
+
+/**
+ * What to do about a failure, where we know it: the operator's setting an answer names, or what a
+ * person can change here. Null when there is nothing better to say than the message itself.
+ */
+export function remedyOf(error: ApiError): string | null {
+  const text = [error.body.message, ...(error.body.details ?? []).map((d) => d.message)].join(' ');
+  if (text.includes('MCP_UPSTREAM_ALLOWED_NETWORKS')) {
+    return "An operator can allow the upstream's network with MCP_UPSTREAM_ALLOWED_NETWORKS (comma-separated CIDRs, on the key-service and every gateway); link-local and metadata addresses stay refused.";
+  }
+  if (text.includes('WEBHOOK_ALLOW_PRIVATE_NETWORKS')) {
+    return 'An operator can allow receivers on private networks with WEBHOOK_ALLOW_PRIVATE_NETWORKS=true on the usage-service; otherwise use a public https URL.';
+  }
+  switch (error.body.code) {
+    case 'usage_limit_exceeded':
+      return "Raise or remove the key's usage limit (API Keys → Edit), or wait until the period resets (UTC).";
+    case 'rate_limited':
+      return "Slow down, or raise the key's rate limit (API Keys → Edit).";
+    case 'network_error':
+    case 'service_unavailable':
+      return 'Try again in a moment; if it persists, check that the gateway and its services are running.';
+    default:
+      return null;
   }
 }
 

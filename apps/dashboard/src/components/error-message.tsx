@@ -1,4 +1,4 @@
-import { ApiError } from '../api/client';
+import { ApiError, remedyOf } from '../api/client';
 
 /** Any failure as one sentence. */
 export function errorText(error: unknown): string {
@@ -15,10 +15,12 @@ export function errorText(error: unknown): string {
 export function ErrorMessage({ error }: { error: unknown }) {
   if (error === null || error === undefined) return null;
   const requestId = error instanceof ApiError ? error.body.request_id : undefined;
+  const remedy = error instanceof ApiError ? remedyOf(error) : null;
   return (
     <div className="error" role="alert">
       {errorText(error)}
       {requestId ? <span className="muted"> — request {requestId}</span> : null}
+      {remedy ? <p className="remedy">How to fix: {remedy}</p> : null}
     </div>
   );
 }

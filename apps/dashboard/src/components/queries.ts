@@ -2,10 +2,11 @@ import {
   QueryClient,
   type QueryKey,
   keepPreviousData,
+  useInfiniteQuery,
   useQuery,
   useQueryClient,
 } from '@tanstack/react-query';
-import { ApiError, listAll } from '../api/client';
+import { ApiError, api, listAll } from '../api/client';
 
 /** Failures worth a second try: the gateway unreachable or briefly unavailable, never a 4xx. */
 function retryable(error: unknown): boolean {
@@ -14,16 +15,16 @@ function retryable(error: unknown): boolean {
 
 /**
  * The one cache every page reads through: a list loaded on the Keys page is the list the Usage page
- * shows, refetched when the window regains focus, and a request whose answer nobody waits for any
- * more (its filter changed, its page closed) is aborted.
+ * shows at once (and revalidates in the background), refetched when the window regains focus, and a
+ * request whose answer nobody waits for any more (its filter changed, its page closed) is aborted.
  */
 export function createQueryClient(): QueryClient {
   return new QueryClient({
     defaultOptions: {
       queries: {
-        staleTime: 5_000,
         refetchOnWindowFocus: true,
         retry: (failures, error) => failures < 2 && retryable(error),
+        retryDelay: (failures) => Math.min(500 * 2 ** failures, 4_000),
       },
       mutations: { retry: false },
     },
@@ -54,13 +55,14 @@ export interface Loaded<T> {
 export function useLoad<T>(
   key: QueryKey,
   load: (signal: AbortSignal) => Promise<T>,
-  options: { enabled?: boolean; refetchInterval?: number; keepPrevious?: boolean } = {},
+  options: { enabled?: boolean; refetchInterval?: number; keepPrevious?: boolean; staleTime?: number } = {},
 ): Loaded<T> {
   const query = useQuery({
     queryKey: key,
     queryFn: ({ signal }) => load(signal),
     enabled: options.enabled,
     refetchInterval: options.refetchInterval,
+    staleTime: options.staleTime,
     placeholderData: options.keepPrevious ? keepPreviousData : undefined,
   });
   const hasData = query.data !== undefined && !query.isPlaceholderData;
@@ -83,6 +85,33 @@ export function useList<T>(path: string, max?: number, options: { refetchInterva
     ...options,
     keepPrevious: true,
   });
+}
+
+/** A list read page by page (`loadMore` follows the cursor), newest first, through the shared cache. */
+export function usePagedList<T>(path: string, pageSize = 50) {
+  const query = useInfiniteQuery({
+    queryKey: pathKey(path, 'paged', pageSize),
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam, signal }) => {
+      const sep = path.includes('?') ? '&' : '?';
+      const cursor = pageParam === null ? '' : `&cursor=${encodeURIComponent(pageParam)}`;
+      return api.get<T[]>(`${path}${sep}limit=${pageSize}${cursor}`, signal);
+    },
+    getNextPageParam: (last) => last.pagination?.next_cursor ?? null,
+    placeholderData: keepPreviousData,
+  });
+  const hasData = query.data !== undefined && !query.isPlaceholderData;
+  return {
+    data: query.data ? query.data.pages.flatMap((p) => p.data) : null,
+    error: hasData ? null : query.error,
+    refreshError: hasData ? query.error : null,
+    loading: query.isFetching,
+    hasMore: query.hasNextPage,
+    loadMore: () => void query.fetchNextPage(),
+    reload: async () => {
+      await query.refetch({ cancelRefetch: true });
+    },
+  };
 }
 
 /** After a change: every cached read of these resources (e.g. `'/v1/keys'`) is refetched. */

@@ -118,6 +118,7 @@ export function McpsPage() {
         caption="MCP servers of this organization"
         rows={mcps.data}
         rowKey={(m) => m.id}
+        rowProps={(m) => ({ 'data-mcp-id': m.id })}
         empty="No MCPs registered yet."
         columns={[
           { header: 'Name', cell: (m) => m.name },
