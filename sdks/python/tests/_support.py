@@ -7,6 +7,7 @@ import os
 import secrets
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
 
@@ -30,10 +31,21 @@ def generate_key(mode: str = "live") -> str:
 
 
 class Reply:
-    def __init__(self, status: int, body: Any, headers: Optional[Dict[str, str]] = None) -> None:
+    """A scripted answer: JSON ``body`` (or ``raw`` bytes as they are), after ``delay`` seconds."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Any,
+        headers: Optional[Dict[str, str]] = None,
+        raw: Optional[bytes] = None,
+        delay: float = 0,
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = headers or {}
+        self.raw = raw
+        self.delay = delay
 
 
 def ok(data: Any, next_cursor: Any = ..., status: int = 200) -> Reply:
@@ -75,9 +87,12 @@ class ScriptedServer:
                 body = self.rfile.read(length) if length else b""
                 outer.seen.append(Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 reply = outer.replies.pop(0) if outer.replies else Reply(500, {"success": False})
-                payload = json.dumps(reply.body).encode("utf-8")
+                if reply.delay:
+                    time.sleep(reply.delay)
+                payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode("utf-8")
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                if "Content-Type" not in reply.headers:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("X-Request-Id", "req_header")
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -86,6 +101,12 @@ class ScriptedServer:
                 self.wfile.write(payload)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
+
+            def handle_one_request(self) -> None:
+                try:
+                    super().handle_one_request()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test): nothing to answer
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass

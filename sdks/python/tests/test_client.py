@@ -65,7 +65,7 @@ class ConstructionTest(Base):
         with mock.patch.dict(os.environ, env, clear=True):
             me = PlexMCP().me()
         self.assertEqual(me.id, "key_abc12345")
-        self.assertEqual(me["object"], "api_key")
+        self.assertEqual(me.object, "api_key")
         self.assertEqual(server.seen[0].path, "/v1/me")
         self.assertEqual(server.seen[0].headers["authorization"], f"Bearer {self.key}")
         self.assertTrue(server.seen[0].headers["user-agent"].startswith("plexmcp-sdk-python/"))
