@@ -90,10 +90,7 @@ class McpSession:
     def request(self, method: str, params: Optional[JsonObject] = None, *, timeout: Optional[float] = None) -> JsonObject:
         """Any JSON-RPC request; returns its ``result``."""
         request_id = next(self._ids)
-        message: JsonObject = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        body = json.dumps(message).encode("utf-8")
+        body = _message(method, params, request_id)
 
         def attempt(allowed: float) -> JsonObject:
             with self._http.open("POST", self.url, self._headers(), body, allowed) as response:
@@ -109,10 +106,7 @@ class McpSession:
 
     def notify(self, method: str, params: Optional[JsonObject] = None, *, timeout: Optional[float] = None) -> None:
         """A JSON-RPC notification (no answer expected)."""
-        message: JsonObject = {"jsonrpc": "2.0", "method": method}
-        if params is not None:
-            message["params"] = params
-        body = json.dumps(message).encode("utf-8")
+        body = _message(method, params)
 
         def attempt(allowed: float) -> None:
             with self._http.open("POST", self.url, self._headers(), body, allowed) as response:
@@ -172,6 +166,16 @@ class McpSession:
         if found is None:
             raise APIError(response.status, {"message": "Unexpected MCP response shape"}, response.headers)
         return found
+
+
+def _message(method: str, params: Optional[JsonObject], request_id: Optional[int] = None) -> bytes:
+    """A JSON-RPC request (with an id) or notification (without), encoded."""
+    message: JsonObject = {"jsonrpc": "2.0", "method": method}
+    if request_id is not None:
+        message["id"] = request_id
+    if params is not None:
+        message["params"] = params
+    return json.dumps(message).encode("utf-8")
 
 
 def _matching(message: Any, request_id: int) -> Optional[JsonObject]:

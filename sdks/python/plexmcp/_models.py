@@ -83,22 +83,11 @@ class CurrentKey(Model):
 
 
 @dataclasses.dataclass
-class APIKey(Model):
+class APIKey(CurrentKey):
     """A key as shown to its organization: never the secret."""
 
-    id: str
-    object: str
-    organization_id: str
     name: str
-    mode: str
-    prefix: str
-    last4: str
-    permissions: Permissions
-    scopes: List[str]
-    rate_limit: Optional[RateLimit]
-    usage_limit: Optional[UsageLimit]
     status: str
-    expires_at: str
     created_at: str
     revoked_at: Optional[str]
     last_used_at: Optional[str]

@@ -8,6 +8,7 @@ import secrets
 import sys
 import threading
 import time
+import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
 
@@ -16,6 +17,7 @@ TESTDATA = os.path.join(os.path.dirname(SDK_DIR), "testdata")
 if SDK_DIR not in sys.path:
     sys.path.insert(0, SDK_DIR)
 
+from plexmcp import PlexMCP  # noqa: E402
 from plexmcp._keyformat import BASE62_ALPHABET, key_checksum  # noqa: E402
 
 
@@ -131,3 +133,26 @@ class ScriptedServer:
 
 def no_sleep(record: List[float]) -> Callable[[float], None]:
     return record.append
+
+
+class ScriptedTestCase(unittest.TestCase):
+    """A test case with its own scripted server, a fresh key, and recorded (never slept) waits."""
+
+    server: ScriptedServer
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = ScriptedServer().start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def setUp(self) -> None:
+        self.server.reset()
+        self.delays: List[float] = []
+        self.key = generate_key("live")
+
+    def client(self, **kwargs: Any) -> "PlexMCP":
+        kwargs.setdefault("base_url", self.server.base_url)
+        return PlexMCP(api_key=self.key, _sleep=self.delays.append, **kwargs)

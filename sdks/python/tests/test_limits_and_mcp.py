@@ -1,12 +1,12 @@
 """Retry policy (usage limits, Retry-After cap), per-call timeouts, typed models and the MCP session,
-against a local scripted HTTP server."""
+against a local scripted HTTP self.server."""
 
 import json
 import time
 import unittest
 from email.utils import formatdate
 
-from _support import Reply, ScriptedServer, fail, generate_key, ok
+from _support import ScriptedTestCase, Reply, ScriptedServer, fail, generate_key, ok
 
 from plexmcp import (
     APITimeoutError,
@@ -20,74 +20,54 @@ from plexmcp import (
     UsageLimitExceededError,
 )
 
-server: ScriptedServer
-
-
-def setUpModule() -> None:
-    global server
-    server = ScriptedServer().start()
-
-
-def tearDownModule() -> None:
-    server.stop()
-
-
-class Base(unittest.TestCase):
-    def setUp(self) -> None:
-        server.reset()
-        self.delays = []
-        self.key = generate_key("live")
-
-    def client(self, **kwargs) -> PlexMCP:
-        kwargs.setdefault("base_url", server.base_url)
-        return PlexMCP(api_key=self.key, _sleep=self.delays.append, **kwargs)
+Base = ScriptedTestCase
 
 
 class RetryPolicyTest(Base):
     def test_a_usage_limit_is_never_retried_even_on_an_idempotent_request(self) -> None:
-        server.reset(
+        self.server.reset(
             fail(429, "usage_limit_exceeded", "Daily limit reached", {"Retry-After": "2"}),
             ok({"id": "mcp_1"}),
         )
         with self.assertRaises(UsageLimitExceededError) as caught:
             self.client(max_retries=5).mcps.delete("mcp_1")
         self.assertEqual(caught.exception.retry_after, 2)
-        self.assertEqual((len(server.seen), self.delays), (1, []))
+        self.assertEqual((len(self.server.seen), self.delays), (1, []))
 
     def test_retry_after_is_waited_up_to_the_cap_and_a_longer_one_raises_at_once(self) -> None:
-        server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "5"}), ok({"id": "key_1"}))
+        self.server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "5"}), ok({"id": "key_1"}))
         self.assertEqual(self.client(max_retry_wait=5).me().id, "key_1")
         self.assertEqual(self.delays, [5.0])
 
         self.delays.clear()
-        server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "6"}), ok({"id": "key_1"}))
+        self.server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "6"}), ok({"id": "key_1"}))
         with self.assertRaises(RateLimitError) as caught:
             self.client(max_retry_wait=5).me()
-        self.assertEqual((caught.exception.retry_after, len(server.seen), self.delays), (6.0, 1, []))
+        self.assertEqual((caught.exception.retry_after, len(self.server.seen), self.delays), (6.0, 1, []))
 
     def test_retry_after_as_an_http_date(self) -> None:
-        server.reset(fail(429, "rate_limited", "slow", {"Retry-After": formatdate(time.time() + 30, usegmt=True)}))
+        self.server.reset(fail(429, "rate_limited", "slow", {"Retry-After": formatdate(time.time() + 30, usegmt=True)}))
         with self.assertRaises(RateLimitError) as caught:
             self.client(max_retries=0).me()
         self.assertTrue(25 <= caught.exception.retry_after <= 31, caught.exception.retry_after)
 
     def test_a_wait_past_the_call_deadline_is_not_started(self) -> None:
-        server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "3"}), ok({"id": "key_1"}))
+        self.server.reset(fail(429, "rate_limited", "slow", {"Retry-After": "3"}), ok({"id": "key_1"}))
         with self.assertRaises(RateLimitError):
             self.client().me(timeout=2)
-        self.assertEqual((len(server.seen), self.delays), (1, []))
+        self.assertEqual((len(self.server.seen), self.delays), (1, []))
 
 
 class TimeoutTest(Base):
     def test_every_call_takes_a_timeout_that_bounds_the_whole_call(self) -> None:
-        server.reset(Reply(200, {"success": True, "data": {}}, delay=2))
+        self.server.reset(Reply(200, {"success": True, "data": {}}, delay=2))
         started = time.monotonic()
         with self.assertRaises(APITimeoutError):
             self.client(max_retries=0).mcps.get("mcp_1", timeout=0.3)
         self.assertLess(time.monotonic() - started, 1.5)
 
     def test_the_client_timeout_bounds_each_attempt(self) -> None:
-        server.reset(Reply(200, {"success": True, "data": {}}, delay=2))
+        self.server.reset(Reply(200, {"success": True, "data": {}}, delay=2))
         started = time.monotonic()
         with self.assertRaises(APITimeoutError):
             self.client(timeout=0.3, max_retries=0).keys.create(name="x")
@@ -97,7 +77,7 @@ class TimeoutTest(Base):
 class ModelsTest(Base):
     def test_answers_are_typed_models_and_secrets_stay_out_of_repr(self) -> None:
         secret = generate_key("live")
-        server.reset(ok({"id": "key_1", "name": "ci", "permissions": {"mcps": "*"}, "secret": secret, "extra": 1}))
+        self.server.reset(ok({"id": "key_1", "name": "ci", "permissions": {"mcps": "*"}, "secret": secret, "extra": 1}))
         created = self.client().keys.create(name="ci")
         self.assertIsInstance(created, CreatedKey)
         self.assertEqual((created.id, created.secret, created.permissions), ("key_1", secret, {"mcps": "*"}))
@@ -111,7 +91,7 @@ class ModelsTest(Base):
             "series": [{"start": "2026-01-01T00:00:00Z", "requests": 3, "billable_requests": 2, "errors": 0}],
             "by_mcp": [{"mcp_id": "mcp_1", "requests": 3}],
         }
-        server.reset(ok(usage))
+        self.server.reset(ok(usage))
         got = self.client().usage.get()
         self.assertIsInstance(got, Usage)
         self.assertEqual((got.from_, got.latency_ms.p50, got.series[0].billable_requests), (usage["from"], 1.5, 2))
@@ -128,7 +108,7 @@ INIT = {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverI
 
 class McpSessionTest(Base):
     def test_initialize_list_and_call_over_json_and_sse_then_close(self) -> None:
-        server.reset(
+        self.server.reset(
             Reply(200, {"jsonrpc": "2.0", "id": 1, "result": INIT}, {"Mcp-Session-Id": "sess-1"}),
             Reply(202, None, raw=b""),
             Reply(
@@ -158,8 +138,8 @@ class McpSessionTest(Base):
             self.assertIsInstance(result, CallToolResult)
             self.assertEqual((result.content, result.is_error), ([{"type": "text", "text": "echo: hi"}], False))
 
-        self.assertEqual([(s.method, s.path) for s in server.seen], [("POST", "/v1/mcps/mcp_1/mcp")] * 4 + [("DELETE", "/v1/mcps/mcp_1/mcp")])
-        first, later = server.seen[0], server.seen[1:]
+        self.assertEqual([(s.method, s.path) for s in self.server.seen], [("POST", "/v1/mcps/mcp_1/mcp")] * 4 + [("DELETE", "/v1/mcps/mcp_1/mcp")])
+        first, later = self.server.seen[0], self.server.seen[1:]
         self.assertEqual(first.json()["method"], "initialize")
         self.assertEqual(first.headers["authorization"], f"Bearer {self.key}")
         self.assertIn("text/event-stream", first.headers["accept"])
@@ -170,11 +150,11 @@ class McpSessionTest(Base):
         self.assertEqual(later[2].json()["params"], {"name": "echo", "arguments": {"text": "hi"}})
 
     def test_gateway_refusals_are_typed_and_json_rpc_errors_raise_mcp_error(self) -> None:
-        server.reset(fail(403, "forbidden", "API key does not have permission for this resource"))
+        self.server.reset(fail(403, "forbidden", "API key does not have permission for this resource"))
         with self.assertRaises(PermissionDeniedError):
             self.client().mcps.connect("mcp_1")
 
-        server.reset(
+        self.server.reset(
             Reply(200, {"jsonrpc": "2.0", "id": 1, "result": INIT}),
             Reply(202, None, raw=b""),
             Reply(200, {"jsonrpc": "2.0", "id": 2, "error": {"code": -32602, "message": "Unknown tool: nope"}}),
@@ -186,7 +166,7 @@ class McpSessionTest(Base):
         self.assertEqual((caught.exception.code, caught.exception.message), (-32602, "Unknown tool: nope"))
         with self.assertRaises(UsageLimitExceededError):
             mcp.list_tools()
-        self.assertEqual((len(server.seen), self.delays), (4, []))
+        self.assertEqual((len(self.server.seen), self.delays), (4, []))
 
 
 if __name__ == "__main__":
