@@ -167,7 +167,8 @@ def error_from_response(status: int, body: Any, headers: Mapping[str, str]) -> A
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = None
-    cls = (error and _BY_CODE.get(str(error.get("code")))) or _BY_STATUS.get(status)
+    cls: Optional[Type[APIError]] = _BY_CODE.get(str(error.get("code"))) if error is not None else None
+    cls = cls or _BY_STATUS.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIError
     return cls(status, error, headers)

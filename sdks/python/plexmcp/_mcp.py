@@ -189,7 +189,8 @@ def _matching(message: Any, request_id: int) -> Optional[JsonObject]:
 
 def _sse_messages(stream: IO[bytes]) -> Iterator[Any]:
     """The JSON payloads of the ``message`` events of a Server-Sent Events stream, as they arrive."""
-    event, data = "message", []  # type: str, List[str]
+    event: str = "message"
+    data: List[str] = []
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8").rstrip("\r\n")
         if line == "":
