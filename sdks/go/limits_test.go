@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -202,7 +203,7 @@ func TestMCPRefusalsAreTypedAndJSONRPCErrorsAreMCPErrors(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 
-	calls := 0
+	var calls atomic.Int32
 	s := newMCPServer(t, func(w http.ResponseWriter, method string, id json.RawMessage) {
 		w.Header().Set("Content-Type", "application/json")
 		switch method {
@@ -213,7 +214,7 @@ func TestMCPRefusalsAreTypedAndJSONRPCErrorsAreMCPErrors(t *testing.T) {
 		case "tools/call":
 			_, _ = io.WriteString(w, `{"jsonrpc":"2.0","id":`+string(id)+`,"error":{"code":-32602,"message":"Unknown tool: nope"}}`)
 		default:
-			calls++
+			calls.Add(1)
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(429)
 			_, _ = io.WriteString(w, `{"success":false,"error":{"code":"usage_limit_exceeded","message":"Usage limit reached","request_id":"req_1"}}`)
@@ -229,7 +230,7 @@ func TestMCPRefusalsAreTypedAndJSONRPCErrorsAreMCPErrors(t *testing.T) {
 	if !errors.As(err, &mcpErr) || mcpErr.Code != -32602 || mcpErr.Message != "Unknown tool: nope" {
 		t.Fatalf("got %v", err)
 	}
-	if _, err := mcp.ListTools(context.Background(), ""); !errors.Is(err, ErrUsageLimitExceeded) || calls != 1 {
-		t.Fatalf("got %v after %d calls", err, calls)
+	if _, err := mcp.ListTools(context.Background(), ""); !errors.Is(err, ErrUsageLimitExceeded) || calls.Load() != 1 {
+		t.Fatalf("got %v after %d calls", err, calls.Load())
 	}
 }
