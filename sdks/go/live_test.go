@@ -256,27 +256,41 @@ func TestLiveRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 		return 0
 	}
 
-	// A Retry-After over the cap returns at once instead of waiting.
-	if retryAfter := exhaust(); retryAfter < time.Second {
-		t.Fatalf("Retry-After %v", retryAfter)
-	}
+	// A Retry-After over the cap returns at once instead of waiting. (Each scenario is tried
+	// again if the one-second window happened to roll over between exhausting it and the call.)
 	capped := NewClient(key.Secret, WithMaxRetries(3), WithMaxRetryWait(500*time.Millisecond))
-	started := time.Now()
-	_, err := capped.Me(l.ctx)
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || !errors.Is(err, ErrRateLimited) || apiErr.RetryAfter < time.Second || time.Since(started) >= 500*time.Millisecond {
-		t.Fatalf("capped: %v after %v", err, time.Since(started))
+	for i := 0; ; i++ {
+		if retryAfter := exhaust(); retryAfter < time.Second {
+			t.Fatalf("Retry-After %v", retryAfter)
+		}
+		started := time.Now()
+		_, err := capped.Me(l.ctx)
+		if err == nil && i < 2 {
+			continue
+		}
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || !errors.Is(err, ErrRateLimited) || apiErr.RetryAfter < time.Second || time.Since(started) >= 500*time.Millisecond {
+			t.Fatalf("capped: %v after %v", err, time.Since(started))
+		}
+		break
 	}
 
 	// Within the cap, the wait is what the server asked for, and then the call succeeds.
-	retryAfter := exhaust()
 	patient := NewClient(key.Secret, WithMaxRetries(3), WithMaxRetryWait(5*time.Second))
-	started = time.Now()
-	if me, err := patient.Me(l.ctx); err != nil || me.ID != key.ID {
-		t.Fatalf("Me = %+v, %v", me, err)
-	}
-	if elapsed := time.Since(started); elapsed < retryAfter-50*time.Millisecond {
-		t.Fatalf("succeeded after %v, before the Retry-After of %v", elapsed, retryAfter)
+	for i := 0; ; i++ {
+		retryAfter := exhaust()
+		started := time.Now()
+		if me, err := patient.Me(l.ctx); err != nil || me.ID != key.ID {
+			t.Fatalf("Me = %+v, %v", me, err)
+		}
+		elapsed := time.Since(started)
+		if elapsed < 100*time.Millisecond && i < 2 {
+			continue // not refused: the window rolled over
+		}
+		if elapsed < retryAfter-50*time.Millisecond {
+			t.Fatalf("succeeded after %v, before the Retry-After of %v", elapsed, retryAfter)
+		}
+		break
 	}
 }
 

@@ -173,22 +173,33 @@ class LiveTest(unittest.TestCase):
                     return error.retry_after
             self.fail("a 1-per-second key was never rate limited")
 
-        # A Retry-After over the cap raises at once instead of waiting.
-        retry_after = exhaust()
-        self.assertGreaterEqual(retry_after, 1)
+        # A Retry-After over the cap raises at once instead of waiting. (Each scenario is tried
+        # again if the one-second window happened to roll over between exhausting it and the call.)
         capped = PlexMCP(api_key=key.secret, max_retries=3, max_retry_wait=0.5)
-        started = time.monotonic()
-        with self.assertRaises(RateLimitError) as caught:
-            capped.me(timeout=10)
-        self.assertLess(time.monotonic() - started, 0.5)
-        self.assertGreaterEqual(caught.exception.retry_after, 1)
+        for _ in range(3):
+            self.assertGreaterEqual(exhaust(), 1)
+            started = time.monotonic()
+            try:
+                capped.me(timeout=10)
+            except RateLimitError as caught:
+                self.assertLess(time.monotonic() - started, 0.5)
+                self.assertGreaterEqual(caught.retry_after, 1)
+                break
+        else:
+            self.fail("the capped call was never refused")
 
         # Within the cap, the wait is what the server asked for, and then the call succeeds.
-        retry_after = exhaust()
         patient = PlexMCP(api_key=key.secret, max_retries=3, max_retry_wait=5)
-        started = time.monotonic()
-        self.assertEqual(patient.me(timeout=10).id, key.id)
-        self.assertGreaterEqual(time.monotonic() - started, retry_after - 0.05)
+        for _ in range(3):
+            retry_after = exhaust()
+            started = time.monotonic()
+            self.assertEqual(patient.me(timeout=10).id, key.id)
+            elapsed = time.monotonic() - started
+            if elapsed >= 0.1:  # it was refused, then waited
+                self.assertGreaterEqual(elapsed, retry_after - 0.05)
+                break
+        else:
+            self.fail("the patient call was never refused")
 
     def test_a_call_times_out_when_the_upstream_never_answers(self) -> None:
         with Tarpit() as tarpit:
