@@ -94,14 +94,20 @@ export const gatewayEnvSchema = z.object({
   UPSTREAM_CONNECTIONS_PER_ORG: z.coerce.number().int().min(1).max(10_000).optional(),
   /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). Default: half of it. */
   UPSTREAM_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(10_000).optional(),
-  /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
+  /**
+   * Usage tallies held (open, or published but not yet acknowledged, e.g. while NATS/JetStream is
+   * away); a request that would need one more is counted as dropped instead.
+   */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
-  /** Request-event batch messages published concurrently (awaiting JetStream acks). */
+  /** Usage report messages published concurrently (awaiting JetStream acks). */
   EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
-  /** Most request events in one JetStream message (`request.batch`). */
+  /** Most usage tallies in one JetStream message (`request.tally`). */
   EVENT_BATCH_SIZE: intSchema(200, 1, 1_000),
-  /** Longest wait for a batch to fill before a partial batch is published. */
-  EVENT_BATCH_WAIT_MS: msSchema(5, 1, 1_000),
+  /**
+   * How often the usage tallies of the requests served are published: the most usage a gateway
+   * crash (SIGKILL) can lose, plus reports not yet acknowledged. A graceful stop loses nothing.
+   */
+  USAGE_REPORT_INTERVAL_MS: msSchema(250, 5, 5_000),
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**

@@ -147,7 +147,7 @@ async function start(
       concurrency: config.EVENT_PUBLISH_CONCURRENCY,
       publishTimeoutMs: config.KEY_SERVICE_TIMEOUT_MS * 5,
       batchSize: config.EVENT_BATCH_SIZE,
-      batchWaitMs: config.EVENT_BATCH_WAIT_MS,
+      reportIntervalMs: config.USAGE_REPORT_INTERVAL_MS,
     },
     logger,
     metrics,

@@ -9,6 +9,7 @@ export * from './keys.schema.js';
 export * from './mcps.schema.js';
 export * from './orgs.schema.js';
 export * from './events.schema.js';
+export * from './latency-histogram.js';
 export * from './usage.schema.js';
 export * from './grant.js';
 export * from './decision.js';
