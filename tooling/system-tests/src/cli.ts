@@ -22,7 +22,7 @@ export function createOrgWithCli(
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [path.join(repoRoot, 'packages/sdk/dist/cli/main.js'), 'org', 'create', '--name', name, '--json'],
+      [path.join(repoRoot, 'packages/cli/dist/main.js'), 'org', 'create', '--name', name, '--json'],
       {
         env: {
           PATH: process.env.PATH ?? '',
