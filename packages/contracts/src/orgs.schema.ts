@@ -39,6 +39,11 @@ export type CreatedOrg = z.infer<typeof createdOrgSchema>;
 
 export const getOrgRequestSchema = z.strictObject({ id: orgIdSchema });
 
+/** Internal (CLI over NATS): every organization, newest first, a page at a time. */
+export const listOrgsRequestSchema = z.strictObject({ page: paginationQuerySchema });
+export type ListOrgsRequest = z.infer<typeof listOrgsRequestSchema>;
+export const orgPageSchema = pageSchema(organizationViewSchema);
+
 /** Internal (CLI over NATS): suspend/reactivate, change limit or allowlist. */
 export const updateOrgRequestSchema = z.strictObject({
   id: orgIdSchema,

@@ -27,6 +27,7 @@ export const Subjects = {
     create: 'orgs.create',
     get: 'orgs.get',
     update: 'orgs.update',
+    list: 'orgs.list',
   },
   audit: {
     list: 'audit.list',
