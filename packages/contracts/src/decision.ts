@@ -1,7 +1,7 @@
 import { CidrList } from './cidr.js';
 import type { Scope } from './common.schema.js';
 import { AppError, ErrorCode } from './errors.js';
-import { type KeyRef, coverageGap } from './grant.js';
+import { type KeyRef, coverageGap, permittedTools } from './grant.js';
 import type { KeyPolicy, ValidationStatus } from './keys.schema.js';
 
 /**
@@ -28,6 +28,11 @@ export type DecisionTarget =
   /** Use one MCP: call it through the gateway, or read it. */
   | { kind: 'mcp'; mcp: McpRef }
   /**
+   * Call one tool of an MCP (`tools/call`): the MCP as for `mcp`, and the tool must be in the
+   * key's list for that MCP when it has one (`permissions.tools`).
+   */
+  | { kind: 'mcp.tool'; mcp: McpRef; tool: string }
+  /**
    * Register (`mcp` null), change or remove an MCP; `mode` is the MCP's mode after the change.
    * The caller must be permitted the MCP (a new one only with `"*"`, which covers every future
    * MCP), and a test key manages test MCPs only.
@@ -52,6 +57,7 @@ export type DenyReason =
   | 'ip_not_allowed'
   | 'missing_scope'
   | 'mcp_not_permitted'
+  | 'tool_not_permitted'
   | 'test_key_on_live_mcp'
   | 'test_key_on_live_resource'
   | 'not_found'
@@ -98,6 +104,12 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
 const ALLOW: Decision = { allow: true };
 const MISSING_SCOPE: Decision = { allow: false, status: 403, reason: 'missing_scope' };
 const NOT_FOUND: Decision = { allow: false, status: 404, reason: 'not_found' };
+const TOOL_NOT_PERMITTED: Decision = {
+  allow: false,
+  status: 403,
+  reason: 'tool_not_permitted',
+  message: 'API key does not have permission for this tool',
+};
 const TEST_ON_LIVE: Decision = { allow: false, status: 403, reason: 'test_key_on_live_resource' };
 
 /** What an active key may do; `decide` has already checked the key itself. */
@@ -110,6 +122,12 @@ function authorize(policy: KeyPolicy, target: DecisionTarget, now: number): Deci
       return target.live === true && policy.mode === 'test' ? TEST_ON_LIVE : ALLOW;
     case 'mcp':
       return mayUseMcp(policy, target.mcp);
+    case 'mcp.tool': {
+      const use = mayUseMcp(policy, target.mcp);
+      if (!use.allow) return use;
+      const tools = permittedTools(policy.permissions, target.mcp.id);
+      return tools === null || tools.includes(target.tool) ? ALLOW : TOOL_NOT_PERMITTED;
+    }
     case 'mcp.manage': {
       if (!policy.scopes.includes('mcps:write')) return MISSING_SCOPE;
       if (target.mcp !== null) {

@@ -50,6 +50,7 @@ export function isOrgAdminGrant(grant: KeyGrant): boolean {
   return (
     grant.mode === 'live' &&
     grant.permissions.mcps === '*' &&
+    grant.permissions.tools === undefined &&
     grant.rate_limit === null &&
     grant.usage_limit === null &&
     ALL_SCOPES.every((scope) => grant.scopes.includes(scope))
@@ -66,6 +67,31 @@ export function grantableExpiry(caller: KeyGrant, now: number): number {
 export function requestedExpiry(body: Pick<CreateKeyBody, 'expires_at' | 'expires_in'>, now: number): number {
   if (body.expires_at !== undefined) return Date.parse(body.expires_at);
   return now + EXPIRES_IN_MS[body.expires_in ?? DEFAULT_EXPIRES_IN];
+}
+
+/**
+ * The tools `permissions` allows on one MCP: a list, or null for all of them (no `tools` entry).
+ * Says nothing about whether the MCP itself is permitted.
+ */
+export function permittedTools(permissions: Permissions, mcpId: string): readonly string[] | null {
+  const tools = permissions.tools;
+  if (tools === undefined || !Object.hasOwn(tools, mcpId)) return null;
+  return tools[mcpId] ?? null;
+}
+
+/** Why the caller's tool lists do not cover the target's: every tool the target may call, it may. */
+function toolGap(caller: Permissions, target: Permissions): string | null {
+  if (caller.tools === undefined) return null;
+  for (const mcpId of Object.keys(caller.tools)) {
+    const reaches = target.mcps === '*' || target.mcps.includes(mcpId);
+    if (!reaches) continue;
+    const own = permittedTools(caller, mcpId) ?? [];
+    const theirs = permittedTools(target, mcpId);
+    if (theirs === null || theirs.some((tool) => !own.includes(tool))) {
+      return `API key cannot act on a key with access to tools of ${mcpId} it does not have`;
+    }
+  }
+  return null;
 }
 
 /** Longest days in a month: a daily limit of d allows at most 31·d requests in a month. */
@@ -104,6 +130,8 @@ export function coverageGap(caller: KeyGrant, target: KeyGrant, now: number): st
       return 'API key cannot act on a key with access to MCPs it does not have';
     }
   }
+  const tools = toolGap(caller.permissions, target.permissions);
+  if (tools !== null) return tools;
   if (Date.parse(target.expires_at) > grantableExpiry(caller, now)) {
     return isOrgAdminGrant(caller)
       ? 'Keys may not live longer than one year'

@@ -14,9 +14,32 @@ import {
   scopeSchema,
 } from './common.schema.js';
 
-export const permissionsSchema = z.strictObject({
-  mcps: z.union([z.literal('*'), z.array(mcpIdSchema).max(1000)]),
-});
+/** An MCP tool's name as `tools/list` and `tools/call` carry it: 1–128 visible ASCII characters. */
+export const toolNameSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, 'must be an MCP tool name (1–128 visible ASCII characters)');
+
+/**
+ * Which MCPs a key may use and, optionally, which tools of them: `tools` maps an MCP id to the only
+ * tools the key may list and call there; an MCP without an entry allows all its tools. `tools` may
+ * only name MCPs the key is permitted.
+ */
+export const permissionsSchema = z
+  .strictObject({
+    mcps: z.union([z.literal('*'), z.array(mcpIdSchema).max(1000)]),
+    tools: z.record(mcpIdSchema, z.array(toolNameSchema).max(500)).optional(),
+  })
+  .refine((p) => p.tools === undefined || Object.keys(p.tools).length <= 1000, {
+    message: 'at most 1000 MCPs with tool lists',
+    path: ['tools'],
+  })
+  .refine(
+    (p) =>
+      p.tools === undefined ||
+      p.mcps === '*' ||
+      Object.keys(p.tools).every((id) => (p.mcps as string[]).includes(id)),
+    { message: 'tools may only name MCPs listed in mcps', path: ['tools'] },
+  );
 export type Permissions = z.infer<typeof permissionsSchema>;
 
 export const rateLimitSchema = z.strictObject({
