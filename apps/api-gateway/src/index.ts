@@ -261,6 +261,7 @@ async function start(
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
     fastify.decorateRequest('mcpId', null);
+    fastify.decorateRequest('toolName', null);
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
     fastify.decorateRequest('traceSpan', null);

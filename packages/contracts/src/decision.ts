@@ -104,11 +104,13 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
 const ALLOW: Decision = { allow: true };
 const MISSING_SCOPE: Decision = { allow: false, status: 403, reason: 'missing_scope' };
 const NOT_FOUND: Decision = { allow: false, status: 404, reason: 'not_found' };
+/** The refusal of a tool outside the key's list (the MCP endpoint answers it as a JSON-RPC error). */
+export const TOOL_NOT_PERMITTED_MESSAGE = 'API key does not have permission for this tool';
 const TOOL_NOT_PERMITTED: Decision = {
   allow: false,
   status: 403,
   reason: 'tool_not_permitted',
-  message: 'API key does not have permission for this tool',
+  message: TOOL_NOT_PERMITTED_MESSAGE,
 };
 const TEST_ON_LIVE: Decision = { allow: false, status: 403, reason: 'test_key_on_live_resource' };
 

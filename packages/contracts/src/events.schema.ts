@@ -73,6 +73,12 @@ export const requestRecordedEventSchema = z.object({
    * but neither billed nor counted toward usage limits.
    */
   error_code: z.enum(ERROR_CODES).nullable().optional(),
+  /**
+   * The tool a `tools/call` to the MCP endpoint named (`''` when it named none); absent for other
+   * requests, or when the gateway did not read the body (a large body of a key without a tool list).
+   * A call refused by the key's tool list carries `error_code: "forbidden"`.
+   */
+  tool: z.string().max(128).optional(),
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
 

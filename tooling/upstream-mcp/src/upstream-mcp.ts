@@ -9,23 +9,40 @@ export interface UpstreamMcp {
   url: string;
   /** Headers of every request it received, to prove what the gateway forwarded. */
   seen: IncomingHttpHeaders[];
+  /** Tools called here (`tools/call` names), to prove what the gateway forwarded. */
+  called: string[];
   close(): Promise<void>;
 }
 
-function buildServer(): McpServer {
+function buildServer(tools: readonly string[], called: string[]): McpServer {
   const server = new McpServer({ name: 'upstream-weather', version: '1.0.0' });
   server.registerTool(
     'echo',
     { description: 'Echoes the text back', inputSchema: { text: z.string() } },
-    ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+    ({ text }) => {
+      called.push('echo');
+      return { content: [{ type: 'text', text: `echo: ${text}` }] };
+    },
   );
+  for (const name of tools) {
+    server.registerTool(name, { description: `The ${name} tool` }, () => {
+      called.push(name);
+      return { content: [{ type: 'text', text: `${name} called` }] };
+    });
+  }
   return server;
 }
 
-/** `json: true` answers with plain JSON bodies instead of SSE streams. */
-export async function startUpstreamMcp(options: { json?: boolean } = {}): Promise<UpstreamMcp> {
+/**
+ * `json: true` answers with plain JSON bodies instead of SSE streams; `tools` adds tools beside
+ * `echo`, each answering `"<name> called"`.
+ */
+export async function startUpstreamMcp(
+  options: { json?: boolean; tools?: readonly string[] } = {},
+): Promise<UpstreamMcp> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen: IncomingHttpHeaders[] = [];
+  const called: string[] = [];
   const http: Server = createServer((req, res) => {
     seen.push({ ...req.headers });
     const sessionId = req.headers['mcp-session-id'];
@@ -46,7 +63,7 @@ export async function startUpstreamMcp(options: { json?: boolean } = {}): Promis
         if (created.sessionId) sessions.delete(created.sessionId);
       };
       transport = created;
-      void buildServer().connect(created);
+      void buildServer(options.tools ?? [], called).connect(created);
     }
     void transport.handleRequest(req, res);
   });
@@ -56,6 +73,7 @@ export async function startUpstreamMcp(options: { json?: boolean } = {}): Promis
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     seen,
+    called,
     async close() {
       for (const t of sessions.values()) await t.close().catch(() => undefined);
       http.closeAllConnections();

@@ -60,6 +60,7 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
         org_monthly_limit: policy.org_monthly_limit,
         expires_at: policy.expires_at,
         error_code: request.errorCode,
+        ...(request.toolName === null ? {} : { tool: request.toolName.slice(0, 128) }),
       };
       publisher.record(event);
     }
