@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { McpView } from '@plexmcp/contracts';
+import { waitFor } from '@plexmcp/service-kit/testing';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import { actorOf, gatewaySuite, http } from './support/world.js';
 
@@ -14,13 +15,14 @@ import { actorOf, gatewaySuite, http } from './support/world.js';
  * answering SSE and one answering plain JSON.
  */
 describe('per-tool permissions on the MCP endpoint', () => {
-  const s = gatewaySuite('tools');
+  const s = gatewaySuite('tools', { usageService: true });
   const TOOLS = ['search', 'fetch', 'delete'];
   let sseUpstream: UpstreamMcp;
   let jsonUpstream: UpstreamMcp;
   let sseMcp: McpView;
   let jsonMcp: McpView;
   let limitedSecret: string;
+  let limitedId: string;
 
   const connect = async (mcp: McpView, key: string) => {
     const transport = new StreamableHTTPClientTransport(new URL(`${s.gateway.url}/v1/mcps/${mcp.id}/mcp`), {
@@ -54,6 +56,7 @@ describe('per-tool permissions on the MCP endpoint', () => {
       [jsonMcp.id]: ['fetch'],
     });
     limitedSecret = created.body.data.secret as string;
+    limitedId = created.body.data.id as string;
   });
   afterAll(async () => {
     await sseUpstream?.close();
@@ -163,5 +166,47 @@ describe('per-tool permissions on the MCP endpoint', () => {
     });
     expect(stray.status).toBe(400);
     expect(stray.body.error.code).toBe('validation_error');
+  });
+
+  it('usage breaks down by tool, refused calls counted as denied', async () => {
+    // The calls above: one permitted and one refused call per MCP, then a batch refusing 'delete'.
+    const usage = await waitFor(
+      async () => {
+        const res = await http(s.gateway.url, `/v1/keys/${limitedId}/usage?breakdown=tool`, {
+          key: s.admin.secret,
+        });
+        const rows = (res.body.data?.by_tool ?? []) as Array<{ tool: string; mcp_id: string }>;
+        return rows.some((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete') &&
+          rows.some((r) => r.mcp_id === sseMcp.id && r.tool === 'delete')
+          ? rows
+          : null;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(usage).toEqual(
+      expect.arrayContaining([
+        { mcp_id: sseMcp.id, tool: 'search', requests: 1, denied: 0, errors: 0 },
+        { mcp_id: sseMcp.id, tool: 'delete', requests: 1, denied: 1, errors: 0 },
+        { mcp_id: jsonMcp.id, tool: 'fetch', requests: 1, denied: 0, errors: 0 },
+      ]),
+    );
+    const jsonDelete = usage.find((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete') as {
+      requests: number;
+      denied: number;
+    };
+    // The single refused call and the refused batch; the unparsable body named no tool.
+    expect(jsonDelete).toMatchObject({ requests: 2, denied: 2 });
+
+    // A key without a tool list: its body streams through unread but for its tool's name.
+    const admin = await connect(sseMcp, s.admin.secret);
+    await admin.callTool({ name: 'delete', arguments: {} });
+    await admin.close();
+    const adminUsage = await waitFor(async () => {
+      const res = await http(s.gateway.url, `/v1/keys/${s.admin.key.id}/usage?breakdown=tool`, {
+        key: s.admin.secret,
+      });
+      return res.body.data?.by_tool?.length > 0 ? res.body.data.by_tool : null;
+    });
+    expect(adminUsage).toEqual([{ mcp_id: sseMcp.id, tool: 'delete', requests: 1, denied: 0, errors: 0 }]);
   });
 });

@@ -19,6 +19,7 @@ import { GEOIP } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
+import { ToolUsageRepository, aggregateTools } from '../usage/tool-usage.repository.js';
 import { aggregate, type LocatedEvent } from './usage-aggregator.js';
 
 export interface BatchOutcome {
@@ -78,6 +79,7 @@ const batchEnvelopeSchema = requestBatchSchema.extend({
 export class IngestService {
   constructor(
     private readonly usage: UsageRepository,
+    private readonly toolUsage: ToolUsageRepository,
     private readonly limits: LimitsService,
     private readonly keyWatch: KeyWatchService,
     private readonly alerts: AlertsService,
@@ -116,6 +118,7 @@ export class IngestService {
         await this.usage.upsert(tx, 'hour', aggregate(late, 'hour'));
         await this.usage.upsert(tx, 'day', aggregate(late, 'day'));
       }
+      await this.toolUsage.upsert(tx, aggregateTools(located));
       const blocks = await this.limits.count(tx, located, nowMs);
       const watched = await this.keyWatch.inspect(tx, located, nowMs);
       afterCommit(() => {
