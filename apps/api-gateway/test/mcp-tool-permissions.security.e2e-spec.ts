@@ -175,7 +175,12 @@ describe('per-tool permissions on the MCP endpoint', () => {
         const res = await http(s.gateway.url, `/v1/keys/${limitedId}/usage?breakdown=tool`, {
           key: s.admin.secret,
         });
-        const rows = (res.body.data?.by_tool ?? []) as Array<{ tool: string; mcp_id: string }>;
+        const rows = (res.body.data?.by_tool ?? []) as Array<{
+          tool: string;
+          mcp_id: string;
+          requests: number;
+          denied: number;
+        }>;
         return rows.some((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete') &&
           rows.some((r) => r.mcp_id === sseMcp.id && r.tool === 'delete')
           ? rows
@@ -190,10 +195,7 @@ describe('per-tool permissions on the MCP endpoint', () => {
         { mcp_id: jsonMcp.id, tool: 'fetch', requests: 1, denied: 0, errors: 0 },
       ]),
     );
-    const jsonDelete = usage.find((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete') as {
-      requests: number;
-      denied: number;
-    };
+    const jsonDelete = usage.find((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete');
     // The single refused call and the refused batch; the unparsable body named no tool.
     expect(jsonDelete).toMatchObject({ requests: 2, denied: 2 });
 

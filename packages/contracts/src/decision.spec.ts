@@ -78,6 +78,7 @@ describe('decide: every target kind', () => {
     scope: { kind: 'scope', scope: 'keys:read', live: true },
     mcp: { kind: 'mcp', mcp: { id: MCP_A, org_id: ORG, mode: 'live' } },
     'mcp.manage': { kind: 'mcp.manage', mcp: null, mode: 'live' },
+    'mcp.tool': { kind: 'mcp.tool', mcp: { id: MCP_A, org_id: ORG, mode: 'live' }, tool: 'search' },
     'key.read': { kind: 'key.read', key: { org_id: ORG, mode: 'live' } },
     'key.manage': { kind: 'key.manage', key: key(), next: key({ scopes: ['keys:read'] }) },
   };
