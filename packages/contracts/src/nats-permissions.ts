@@ -55,6 +55,7 @@ const gatewayRequests = [
   Subjects.keys.update,
   Subjects.keys.revoke,
   Subjects.keys.rotate,
+  Subjects.keys.leaked,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
   ...values({ ...Subjects.usage }),

@@ -12,6 +12,8 @@ export const Subjects = {
     update: 'keys.update',
     revoke: 'keys.revoke',
     rotate: 'keys.rotate',
+    /** Internal: tokens a secret scanner reported (by hash): which are keys, revoked or reported. */
+    leaked: 'keys.leaked',
     health: 'keys.health',
   },
   mcps: {

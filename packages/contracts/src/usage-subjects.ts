@@ -7,6 +7,8 @@ export const UsageSubjects = {
   alerts: {
     list: 'alerts.list',
     ack: 'alerts.ack',
+    /** Internal: raise `key_leaked` for keys a secret scanner reported (and fire its webhooks). */
+    keyLeaked: 'alerts.key_leaked',
   },
   webhooks: {
     create: 'webhooks.create',

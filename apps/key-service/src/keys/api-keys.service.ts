@@ -167,7 +167,7 @@ export class ApiKeysService {
    * Revokes at once. Every live gateway has evicted the key before this returns. Revoking a
    * revoked key changes nothing but announces the revocation again (safe to retry).
    */
-  async revoke({ actor, id }: KeyByIdRequest): Promise<ApiKeyView> {
+  async revoke({ actor, id }: KeyByIdRequest, reason: 'revoked' | 'leaked' = 'revoked'): Promise<ApiKeyView> {
     const acting = await this.authority.actingKey(actor);
     const key = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
@@ -200,7 +200,7 @@ export class ApiKeysService {
         action: 'key.revoked',
         targetType: 'api_key',
         targetId: id,
-        metadata: { reason: 'revoked' },
+        metadata: { reason },
       });
       return announced(revoked);
     });

@@ -2,10 +2,12 @@ import { Controller } from '@nestjs/common';
 import {
   type AckAlertRequest,
   type AlertView,
+  type KeyLeakedAlertsRequest,
   type ListAlertsRequest,
   type Page,
   UsageSubjects,
   ackAlertRequestSchema,
+  keyLeakedAlertsRequestSchema,
   listAlertsRequestSchema,
 } from '@plexmcp/contracts';
 import { RpcHandler } from '@plexmcp/service-kit';
@@ -18,6 +20,11 @@ export class AlertsController {
   @RpcHandler(UsageSubjects.alerts.list, listAlertsRequestSchema)
   list(request: ListAlertsRequest): Promise<Page<AlertView>> {
     return this.alerts.list(request);
+  }
+
+  @RpcHandler(UsageSubjects.alerts.keyLeaked, keyLeakedAlertsRequestSchema)
+  keyLeaked(request: KeyLeakedAlertsRequest): Promise<{ raised: number }> {
+    return this.alerts.raiseLeaked(request);
   }
 
   @RpcHandler(UsageSubjects.alerts.ack, ackAlertRequestSchema)
