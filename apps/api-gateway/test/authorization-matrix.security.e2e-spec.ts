@@ -133,6 +133,17 @@ describe('authorization matrix: every route × every caller', () => {
     'GET /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'HEAD /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'DELETE /dashboard/api/session': { path: () => '/dashboard/api/session', public: 200 },
+    // Public, but only a report signed by a configured scanner key is read (none here): 401 to all.
+    'POST /v1/secret-scanning/verify': {
+      path: () => '/v1/secret-scanning/verify',
+      body: () => [],
+      public: 401,
+    },
+    'POST /v1/secret-scanning/revoke': {
+      path: () => '/v1/secret-scanning/revoke',
+      body: () => [],
+      public: 401,
+    },
 
     'GET /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
     'HEAD /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
