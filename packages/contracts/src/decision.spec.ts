@@ -316,3 +316,36 @@ describe('per-tool permissions', () => {
     );
   });
 });
+
+describe('key controls', () => {
+  it('refuses a disabled key like a revoked one, with its own message', () => {
+    expect(
+      decide({
+        status: 'disabled',
+        policy: policy(),
+        target: { kind: 'authenticated' },
+        clientIp: null,
+        now: NOW,
+      }),
+    ).toEqual({ allow: false, status: 401, reason: 'disabled', message: 'API key is disabled' });
+  });
+
+  it('checks the key’s own IP allowlist beside the organization’s', () => {
+    const both = policy({ ip_allowlist: ['10.0.0.0/8'], key_ip_allowlist: ['10.1.0.0/16'] });
+    expect(run(both, { kind: 'authenticated' }, '10.1.2.3')).toEqual({ allow: true });
+    expect(run(both, { kind: 'authenticated' }, '10.2.0.1')).toMatchObject({ reason: 'ip_not_allowed' });
+    expect(
+      run(policy({ key_ip_allowlist: ['192.0.2.0/24'] }), { kind: 'authenticated' }, null),
+    ).toMatchObject({
+      reason: 'ip_not_allowed',
+    });
+  });
+
+  it('covers a key only if its IP allowlist lies inside the caller’s', () => {
+    const caller = policy({ key_ip_allowlist: ['10.0.0.0/8'] });
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['10.1.0.0/16', '10.2.3.4'] }), NOW)).toBeNull();
+    expect(coverageGap(caller, key({ key_ip_allowlist: null }), NOW)).toMatch(/IP allowlist/);
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['0.0.0.0/0'] }), NOW)).toMatch(/IP allowlist/);
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['2001:db8::/32'] }), NOW)).toMatch(/IP allowlist/);
+  });
+});

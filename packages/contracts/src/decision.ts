@@ -52,6 +52,7 @@ export type DecisionTarget =
 export type DenyReason =
   | 'unknown_key'
   | 'revoked'
+  | 'disabled'
   | 'expired'
   | 'org_suspended'
   | 'ip_not_allowed'
@@ -91,11 +92,13 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
   if (status === 'unknown' || !policy) return { allow: false, status: 401, reason: 'unknown_key' };
   if (status === 'revoked')
     return { allow: false, status: 401, reason: 'revoked', message: 'API key has been revoked' };
+  if (status === 'disabled')
+    return { allow: false, status: 401, reason: 'disabled', message: 'API key is disabled' };
   if (status === 'expired' || Date.parse(policy.expires_at) <= now) {
     return { allow: false, status: 401, reason: 'expired', message: 'API key has expired' };
   }
   if (status === 'org_suspended') return { allow: false, status: 403, reason: 'org_suspended' };
-  if (!ipAllowed(policy.ip_allowlist, clientIp))
+  if (!ipAllowed(policy.ip_allowlist, clientIp) || !ipAllowed(policy.key_ip_allowlist ?? null, clientIp))
     return { allow: false, status: 403, reason: 'ip_not_allowed' };
 
   return authorize(policy, target, now);

@@ -1,3 +1,4 @@
+import { cidrWithin } from './cidr.js';
 import { ALL_SCOPES, type Scope } from './common.schema.js';
 import {
   DEFAULT_EXPIRES_IN,
@@ -21,6 +22,8 @@ export interface KeyGrant {
   usage_limit: UsageLimit | null;
   /** When the key stops working: its expiry, or the end of a rotation grace period if sooner. */
   expires_at: string;
+  /** The key's own IP allowlist (CIDRs); null or absent: any address its organization allows. */
+  key_ip_allowlist?: readonly string[] | null;
 }
 
 /** A key's grant, as a target: which organization it belongs to. */
@@ -38,6 +41,7 @@ export function requestedKey(orgId: string, body: CreateKeyBody, expiresAt: numb
     rate_limit: body.rate_limit ?? null,
     usage_limit: body.usage_limit ?? null,
     expires_at: new Date(expiresAt).toISOString(),
+    key_ip_allowlist: body.ip_allowlist ?? null,
   };
 }
 
@@ -53,6 +57,7 @@ export function isOrgAdminGrant(grant: KeyGrant): boolean {
     grant.permissions.tools === undefined &&
     grant.rate_limit === null &&
     grant.usage_limit === null &&
+    (grant.key_ip_allowlist ?? null) === null &&
     ALL_SCOPES.every((scope) => grant.scopes.includes(scope))
   );
 }
@@ -132,6 +137,13 @@ export function coverageGap(caller: KeyGrant, target: KeyGrant, now: number): st
   }
   const tools = toolGap(caller.permissions, target.permissions);
   if (tools !== null) return tools;
+  const ownIps = caller.key_ip_allowlist ?? null;
+  if (ownIps !== null && ownIps.length > 0) {
+    const theirs = target.key_ip_allowlist ?? null;
+    if (theirs === null || theirs.length === 0 || !theirs.every((cidr) => cidrWithin(ownIps, cidr))) {
+      return 'API key cannot act on a key usable from addresses outside its own IP allowlist';
+    }
+  }
   if (Date.parse(target.expires_at) > grantableExpiry(caller, now)) {
     return isOrgAdminGrant(caller)
       ? 'Keys may not live longer than one year'

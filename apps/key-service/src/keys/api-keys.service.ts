@@ -96,7 +96,13 @@ export class ApiKeysService {
     this.authority.check(acting, request.actor, { kind: 'authenticated' });
     const mode = acting?.policy?.mode === 'test' ? 'test' : undefined;
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, mode);
+    const rows = await this.keys.listByOrg(
+      request.actor.org_id,
+      after,
+      request.page.limit,
+      mode,
+      request.filter ?? {},
+    );
     const now = new Date();
     return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
   }
@@ -129,16 +135,23 @@ export class ApiKeysService {
           scopes: body.scopes ?? before.scopes,
           rate_limit: body.rate_limit === undefined ? before.rate_limit : body.rate_limit,
           usage_limit: body.usage_limit === undefined ? before.usage_limit : body.usage_limit,
+          key_ip_allowlist: body.ip_allowlist === undefined ? before.key_ip_allowlist : body.ip_allowlist,
         },
       });
       const state = effectiveKeyStatus(current, now);
-      if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
+      // A disabled key may be changed (re-enabled among others); a revoked or expired one never.
+      if (state !== 'active' && state !== 'disabled')
+        throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
       const patch: Partial<ApiKeyEntity> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.permissions !== undefined) patch.permissions = body.permissions;
       if (body.scopes !== undefined) patch.scopes = dedupe(body.scopes);
       if (body.rate_limit !== undefined) patch.rateLimit = body.rate_limit;
       if (body.usage_limit !== undefined) patch.usageLimit = body.usage_limit;
+      if (body.metadata !== undefined) patch.metadata = body.metadata;
+      if (body.tags !== undefined) patch.tags = dedupe(body.tags);
+      if (body.ip_allowlist !== undefined) patch.ipAllowlist = body.ip_allowlist;
+      if (body.status !== undefined) patch.status = body.status;
       const updated = await this.keys.update(manager, current, patch, now);
       await this.audit.record(manager, {
         orgId: actor.org_id,
@@ -244,6 +257,9 @@ export class ApiKeysService {
           rate_limit: current.rateLimit,
           usage_limit: current.usageLimit,
           expires_at: expiresAt.toISOString(),
+          metadata: current.metadata,
+          tags: current.tags,
+          ip_allowlist: current.ipAllowlist,
         },
         { rotated_from: current.id },
       );
@@ -318,6 +334,9 @@ export class ApiKeysService {
       scopes: dedupe(body.scopes),
       rateLimit: body.rate_limit ?? null,
       usageLimit: body.usage_limit ?? null,
+      metadata: body.metadata ?? {},
+      tags: dedupe(body.tags ?? []),
+      ipAllowlist: body.ip_allowlist ?? null,
       status: 'active',
       expiresAt,
       graceEndsAt: null,
@@ -372,5 +391,6 @@ function keyRef(key: ApiKeyEntity): KeyRef {
     rate_limit: key.rateLimit,
     usage_limit: key.usageLimit,
     expires_at: validUntil(key).toISOString(),
+    key_ip_allowlist: key.ipAllowlist,
   };
 }

@@ -31,7 +31,9 @@ export class LeakedKeysService {
       let action: LeakAction = 'none';
       if (request.act) {
         const now = new Date();
-        if (row.status !== 'active' || row.expiresAt <= now) action = 'already_inactive';
+        // A disabled key could be enabled again: revoke it too.
+        if (row.status === 'revoked' || row.status === 'expired' || row.expiresAt <= now)
+          action = 'already_inactive';
         else if (row.mode === 'test' && !(await this.testKeysRevoked(row.orgId, optIn))) action = 'reported';
         else {
           await this.apiKeys.revoke(
