@@ -213,6 +213,21 @@ export const rotatedKeySchema = z.object({
 });
 export type RotatedKey = z.infer<typeof rotatedKeySchema>;
 
+// ---- keys.expiring: keys about to expire, for the usage-service's warnings -------------------
+
+/** Active keys expiring in (`after`, `before`], oldest expiry first, after the cursor key. */
+export const expiringKeysRequestSchema = z.strictObject({
+  after: isoDateSchema,
+  before: isoDateSchema,
+  cursor: z.strictObject({ expires_at: isoDateSchema, id: keyIdSchema }).nullable(),
+  limit: z.number().int().min(1).max(1000),
+});
+export type ExpiringKeysRequest = z.infer<typeof expiringKeysRequestSchema>;
+export const expiringKeysReplySchema = z.object({
+  keys: z.array(z.object({ id: keyIdSchema, org_id: orgIdSchema, expires_at: isoDateSchema })),
+});
+export type ExpiringKeysReply = z.infer<typeof expiringKeysReplySchema>;
+
 // ---- keys.validate: the authorization policy the gateway caches ---------------------------
 
 export const validateKeyRequestSchema = z.strictObject({

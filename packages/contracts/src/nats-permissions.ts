@@ -109,7 +109,12 @@ export function natsPermissions(): Record<NatsRole, NatsPermissions> {
       allowResponses: true,
     },
     'usage-service': {
-      publish: [Subjects.usageEvents.wildcard, UsageSubjects.keysUsed, ...usageStreamManagement],
+      publish: [
+        Subjects.usageEvents.wildcard,
+        UsageSubjects.keysUsed,
+        Subjects.keys.expiring,
+        ...usageStreamManagement,
+      ],
       subscribe: [...usageServiceRpc, inbox('usage-service')],
       allowResponses: true,
     },

@@ -169,6 +169,29 @@ export class ApiKeysRepository {
     return keysetPage(qb, after, limit + 1).getMany();
   }
 
+  /** Active keys whose expiry lies in (after, before], keyset-paged on (expires_at, id). */
+  async expiring(
+    after: Date,
+    before: Date,
+    cursor: { expiresAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<{ id: string; orgId: string; expiresAt: Date }[]> {
+    const rows = await this.tables.manager.query<{ id: string; org_id: string; expires_at: Date }[]>(
+      `SELECT id, org_id, expires_at FROM "${this.tables.schema}".api_keys
+        WHERE status = 'active' AND expires_at > $1 AND expires_at <= $2
+          AND ($3::timestamptz IS NULL OR (expires_at, id) > ($3::timestamptz, $4::text))
+        ORDER BY expires_at, id LIMIT $5`,
+      [
+        after.toISOString(),
+        before.toISOString(),
+        cursor?.expiresAt.toISOString() ?? null,
+        cursor?.id ?? '',
+        limit,
+      ],
+    );
+    return rows.map((r) => ({ id: r.id, orgId: r.org_id, expiresAt: r.expires_at }));
+  }
+
   /**
    * Revokes keys whose rotation grace period ended, recording each in the audit log, in one
    * statement. Rows locked by another instance's sweep are skipped, and `FOR UPDATE` re-checks the

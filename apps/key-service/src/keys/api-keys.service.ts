@@ -6,6 +6,8 @@ import {
   type ApiKeyView,
   type CreateKeyBody,
   type CreatedKey,
+  type ExpiringKeysReply,
+  type ExpiringKeysRequest,
   ErrorCode,
   GRACE_PERIOD_MS,
   IdPrefix,
@@ -64,6 +66,21 @@ export class ApiKeysService {
   /** The gateway's question on a cache miss: one indexed read, no writes. */
   async validate(keyHash: string): Promise<ValidateKeyReply> {
     return toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+  }
+
+  /** Active keys expiring in a window, used or not (the usage-service warns about them). */
+  async expiring(request: ExpiringKeysRequest): Promise<ExpiringKeysReply> {
+    const cursor = request.cursor && {
+      expiresAt: new Date(request.cursor.expires_at),
+      id: request.cursor.id,
+    };
+    const rows = await this.keys.expiring(
+      new Date(request.after),
+      new Date(request.before),
+      cursor,
+      request.limit,
+    );
+    return { keys: rows.map((r) => ({ id: r.id, org_id: r.orgId, expires_at: r.expiresAt.toISOString() })) };
   }
 
   /** A new key, only within the acting key's own grant (see `coverageGap`). */
