@@ -222,6 +222,13 @@ describe('authorization matrix: every route × every caller', () => {
     'GET /v1/alerts': { path: () => '/v1/alerts', expect: [200, 403, 200, 200] },
     'HEAD /v1/alerts': { path: () => '/v1/alerts', expect: [200, 403, 200, 200] },
     'POST /v1/alerts/:id/ack': { path: () => `/v1/alerts/${ALERT}/ack`, expect: [404, 403, 404, 404] },
+    'GET /v1/alerts/thresholds': { path: () => '/v1/alerts/thresholds', expect: [200, 403, 200, 200] },
+    'HEAD /v1/alerts/thresholds': { path: () => '/v1/alerts/thresholds', expect: [200, 403, 200, 200] },
+    'PUT /v1/alerts/thresholds': {
+      path: () => '/v1/alerts/thresholds',
+      body: () => ({ error_min_requests: 50 }),
+      expect: [200, 403, 200, 200],
+    },
     'POST /v1/webhooks': {
       path: () => '/v1/webhooks',
       body: () => ({ url: 'https://93.184.215.14/hook' }),

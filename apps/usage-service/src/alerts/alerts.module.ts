@@ -8,6 +8,7 @@ import { AlertsService } from './alerts.service.js';
 import { AnomalyDetector } from './anomaly-detector.service.js';
 import { KeyWatchService } from './key-watch.service.js';
 import { ExpirySweepService } from './expiry-sweep.service.js';
+import { AlertThresholdsService } from './alert-thresholds.service.js';
 
 @Module({
   imports: [WebhooksModule],
@@ -18,6 +19,7 @@ import { ExpirySweepService } from './expiry-sweep.service.js';
     AnomalyDetector,
     KeyWatchService,
     ExpirySweepService,
+    AlertThresholdsService,
     scheduledTask({
       name: 'expiry warnings of unused keys',
       on: ExpirySweepService,
