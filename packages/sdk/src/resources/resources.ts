@@ -10,6 +10,9 @@ import type {
   CreateWebhookParams,
   KeyWithSecret,
   ListParams,
+  ListKeysParams,
+  AlertThresholds,
+  UpdateAlertThresholdsParams,
   Mcp,
   RotateKeyParams,
   RotatedKeyResult,
@@ -40,7 +43,7 @@ async function data<T>(promise: Promise<{ data: T }>): Promise<T> {
   return (await promise).data;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * What every listed resource shares: its path, `list` across pages, and requests to the
@@ -80,6 +83,16 @@ export class Keys extends Collection<ApiKey> {
   }
   rotate(id: string, params: RotateKeyParams = {}): Promise<RotatedKeyResult> {
     return this.send('POST', this.at(id, '/rotate'), params);
+  }
+  override list(params: ListKeysParams = {}): PagePromise<ApiKey> {
+    return super.list(params);
+  }
+  /** Refused like a revoked key (every gateway evicts it before this returns) until `enable`. */
+  disable(id: string): Promise<ApiKey> {
+    return this.update(id, { status: 'disabled' });
+  }
+  enable(id: string): Promise<ApiKey> {
+    return this.update(id, { status: 'active' });
   }
 }
 
@@ -134,6 +147,13 @@ export class Alerts extends Collection<Alert> {
   }
   ack(id: string): Promise<Alert> {
     return this.send('POST', this.at(id, '/ack'));
+  }
+  /** The organization's anomaly thresholds: those in force, and its own overrides. */
+  thresholds(): Promise<AlertThresholds> {
+    return this.send('GET', this.at('thresholds'));
+  }
+  setThresholds(params: UpdateAlertThresholdsParams): Promise<AlertThresholds> {
+    return this.send('PUT', this.at('thresholds'), params);
   }
 }
 
