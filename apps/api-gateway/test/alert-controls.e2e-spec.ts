@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access -- HTTP bodies are JSON inspected field by field */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey } from '@plexmcp/contracts';
 import { WebhookReceiver, createTestSchema, serviceTestOptions, waitFor } from '@plexmcp/service-kit/testing';
