@@ -121,6 +121,8 @@ export const apiKeyViewSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   tags: z.array(z.string()),
   ip_allowlist: z.array(z.string()).nullable(),
+  /** A rotated key's end: it is refused from this instant (null unless rotated with a grace period). */
+  grace_ends_at: isoDateSchema.nullable(),
 });
 export type ApiKeyView = z.infer<typeof apiKeyViewSchema>;
 
@@ -145,7 +147,10 @@ export const createKeyBodySchema = z
   });
 export type CreateKeyBody = z.infer<typeof createKeyBodySchema>;
 
-/** Public body of PATCH /v1/keys/{id}. Expiry and mode are immutable: rotate instead. */
+/**
+ * Public body of PATCH /v1/keys/{id}. Mode is immutable (rotate instead); `expires_at` may move
+ * within the key's bounds: in the future, at most one year after the key was created.
+ */
 export const updateKeyBodySchema = z
   .strictObject({
     name: nameSchema.optional(),
@@ -158,6 +163,7 @@ export const updateKeyBodySchema = z
     ip_allowlist: keyIpAllowlistSchema.optional(),
     /** `disabled`: refused like a revoked key (every gateway evicts it first) until set `active` again. */
     status: z.enum(['active', 'disabled']).optional(),
+    expires_at: isoDateSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type UpdateKeyBody = z.infer<typeof updateKeyBodySchema>;
