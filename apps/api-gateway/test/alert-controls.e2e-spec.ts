@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { CreatedKey } from '@plexmcp/contracts';
-import { WebhookReceiver, createTestSchema, serviceTestOptions, waitFor } from '@plexmcp/service-kit/testing';
-import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
+import { type WebhookReceiver, waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
-import { actorOf, http, startWorld, type World } from './support/world.js';
+import { alertingSuite } from './support/alerting-suite.js';
+import { actorOf, http, type World } from './support/world.js';
 
 const DAY = 86_400_000;
 
@@ -13,36 +13,16 @@ const DAY = 86_400_000;
  * an organization's own anomaly thresholds over REST, applied to its keys only.
  */
 describe('alert controls', () => {
+  const s = alertingSuite('expiry_unused', {
+    events: ['alert.key_expiring'],
+    usageEnv: { KEY_EXPIRY_SWEEP_MS: '200', ANOMALY_EVAL_MS: '100' },
+  });
   let world: World;
   let gateway: GatewayHandle;
-  let usage: UsageServiceHandle;
-  let usageSchema: Awaited<ReturnType<typeof createTestSchema>>;
   let admin: CreatedKey;
-  const receiver = new WebhookReceiver();
-
-  beforeAll(async () => {
-    world = await startWorld('expiry_unused');
-    usageSchema = await createTestSchema('gw_expiry_unused');
-    usage = await bootstrapUsageService({
-      ...serviceTestOptions(world.nats.url, usageSchema.schema),
-      webhookAllowPrivateNetworks: true,
-      env: { WEBHOOK_POLL_MS: '100', KEY_EXPIRY_SWEEP_MS: '200', ANOMALY_EVAL_MS: '100' },
-    });
-    gateway = await world.startGateway();
-    admin = (await world.createOrg()).admin_key;
-    await receiver.start();
-    const hook = await http(gateway.url, '/v1/webhooks', {
-      method: 'POST',
-      key: admin.secret,
-      body: { url: receiver.url, events: ['alert.key_expiring'] },
-    });
-    expect(hook.status).toBe(201);
-  });
-  afterAll(async () => {
-    await receiver.stop();
-    await usage?.close();
-    await world?.close();
-    await usageSchema?.drop();
+  let receiver: WebhookReceiver;
+  beforeAll(() => {
+    ({ world, gateway, admin, receiver } = s);
   });
 
   it('warns about an unused key expiring within the warning days, and not about one expiring later', async () => {

@@ -1,12 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- HTTP bodies are JSON inspected field by field */
 import { type KeyObject, generateKeyPairSync, sign } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { type CreatedKey, Subjects, hashApiKey, organizationViewSchema } from '@plexmcp/contracts';
-import { WebhookReceiver, createTestSchema, serviceTestOptions, waitFor } from '@plexmcp/service-kit/testing';
-import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
+import { type WebhookReceiver, waitFor } from '@plexmcp/service-kit/testing';
 import type { GatewayHandle } from '../src/index.js';
 import { publicKeyIdentifier } from '../src/secret-scanning/scanner-public-keys.js';
-import { actorOf, http, startWorld, type World } from './support/world.js';
+import { alertingSuite } from './support/alerting-suite.js';
+import { actorOf, http, type World } from './support/world.js';
 
 /**
  * A secret scanner reports leaked keys the way GitHub's partner program does: a JSON array signed
@@ -15,41 +15,22 @@ import { actorOf, http, startWorld, type World } from './support/world.js';
  * raised with the URL and its webhook fires; nothing unsigned, mis-signed or tampered is read.
  */
 describe('leaked-key reports from a secret scanner', () => {
-  let world: World;
-  let gateway: GatewayHandle;
-  let usage: UsageServiceHandle;
-  let usageSchema: Awaited<ReturnType<typeof createTestSchema>>;
-  let admin: CreatedKey;
-  const receiver = new WebhookReceiver();
   const scanner = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const scannerId = publicKeyIdentifier(scanner.publicKey);
   const LEAK_URL = 'https://github.com/acme/app/blob/0123abc/.env';
-
-  beforeAll(async () => {
-    world = await startWorld('secret_scan');
-    usageSchema = await createTestSchema('gw_secret_scan');
-    usage = await bootstrapUsageService({
-      ...serviceTestOptions(world.nats.url, usageSchema.schema),
-      webhookAllowPrivateNetworks: true,
-      env: { WEBHOOK_POLL_MS: '100' },
-    });
-    const pem = scanner.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    gateway = await world.startGateway({ SECRET_SCANNING_PUBLIC_KEYS: pem });
-    admin = (await world.createOrg()).admin_key;
-    await receiver.start();
-    const hook = await http(gateway.url, '/v1/webhooks', {
-      method: 'POST',
-      key: admin.secret,
-      body: { url: receiver.url, events: ['alert.key_leaked'] },
-    });
-    expect(hook.status).toBe(201);
+  const s = alertingSuite('secret_scan', {
+    events: ['alert.key_leaked'],
+    gatewayEnv: {
+      SECRET_SCANNING_PUBLIC_KEYS: scanner.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    },
   });
-  afterAll(async () => {
-    await receiver.stop();
-    await usage?.close();
-    await world?.close();
-    await usageSchema?.drop();
+  let world: World;
+  let gateway: GatewayHandle;
+  let admin: CreatedKey;
+  let receiver: WebhookReceiver;
+  beforeAll(() => {
+    ({ world, gateway, admin, receiver } = s);
   });
 
   const report = (tokens: string[]) =>

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { type RequestRecordedEvent, ErrorCode } from '@plexmcp/contracts';
 import { type SqlExecutor, Tables } from '@plexmcp/service-kit';
 import { bucketStart } from './time-buckets.js';
+import { usageWhere } from './usage.repository.js';
 
 export interface ToolUsageRow {
   orgId: string;
@@ -91,16 +92,7 @@ export class ToolUsageRepository {
   async breakdown(
     filter: ToolUsageFilter,
   ): Promise<{ mcp_id: string; tool: string; requests: number; denied: number; errors: number }[]> {
-    const params: unknown[] = [filter.orgId, filter.from.toISOString(), filter.to.toISOString()];
-    let clause = 'org_id = $1 AND bucket >= $2 AND bucket < $3';
-    if (filter.keyId) {
-      params.push(filter.keyId);
-      clause += ` AND key_id = $${params.length}`;
-    }
-    if (filter.mcpId) {
-      params.push(filter.mcpId);
-      clause += ` AND mcp_id = $${params.length}`;
-    }
+    const { clause, params } = usageWhere(filter);
     const rows = await this.tables.manager.query<Record<string, string>[]>(
       `SELECT mcp_id, tool, sum(requests) AS requests, sum(denied) AS denied, sum(errors) AS errors
        FROM ${this.table} WHERE ${clause}
