@@ -10,8 +10,10 @@ import {
   mcpIdSchema,
   modeSchema,
   nameSchema,
+  noNul,
   orgIdSchema,
   pageSchema,
+  paginationQuerySchema,
   scopeSchema,
 } from './common.schema.js';
 
@@ -85,7 +87,7 @@ export const keyStatusSchema = z.enum(['active', 'disabled', 'revoked', 'expired
 export const keyMetadataSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1–40 letters, digits or _ . : -'),
-    z.string().max(500),
+    z.string().max(500).check(noNul),
   )
   .refine((m) => Object.keys(m).length <= 20, { message: 'at most 20 metadata pairs' });
 export const keyTagSchema = z
@@ -181,14 +183,13 @@ export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.stri
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
 /** Query of GET /v1/keys: a page, narrowed to keys with a tag and/or a metadata pair. */
-export const listKeysQuerySchema = z.strictObject({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+export const listKeysQuerySchema = paginationQuerySchema.extend({
   tag: keyTagSchema.optional(),
   /** `key:value` — keys whose metadata has exactly this pair. */
   metadata: z
     .string()
     .max(541)
+    .check(noNul)
     .regex(/^[A-Za-z0-9_.-]{1,40}:/, 'must be key:value')
     .optional(),
 });
@@ -197,7 +198,9 @@ export const listKeysRequestSchema = listRequestSchema.extend({
   filter: z
     .strictObject({
       tag: keyTagSchema.optional(),
-      metadata: z.strictObject({ key: z.string().max(40), value: z.string().max(500) }).optional(),
+      metadata: z
+        .strictObject({ key: z.string().max(40), value: z.string().max(500).check(noNul) })
+        .optional(),
     })
     .optional(),
 });
