@@ -8,6 +8,7 @@ import {
   natsAuthEnv,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
+import { loadScannerPublicKeys } from './secret-scanning/scanner-public-keys.js';
 import { sessionEnv } from './session/session.config.js';
 
 /**
@@ -123,6 +124,22 @@ export const gatewayEnvSchema = z.object({
   SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
   /** Serve GET /docs (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
+  /**
+   * Public keys of the secret scanners allowed to report leaked keys (`POST /v1/secret-scanning/…`):
+   * GitHub's `{"public_keys": […]}` JSON or PEM keys, inline or in the file this names. Unset:
+   * every report is refused. Read once at start-up; nothing is fetched.
+   */
+  SECRET_SCANNING_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return loadScannerPublicKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    }),
   /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */
   ...sessionEnv,
 });

@@ -5,6 +5,7 @@ import {
   apiKeyViewSchema,
   auditEntrySchema,
   listAuditQuerySchema,
+  listKeysQuerySchema,
   createKeyBodySchema,
   createMcpBodySchema,
   mcpViewSchema,
@@ -14,10 +15,11 @@ import {
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import { z } from 'zod';
+import { KEY_CONTROL_ROUTES } from './key-control-routes.js';
 import { USAGE_ROUTES } from './usage-routes.js';
 
 export interface RouteDoc {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   scope: Scope | 'any valid key' | 'key with that MCP' | 'none';
@@ -159,9 +161,9 @@ const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/keys',
-    summary: "The organization's keys",
+    summary: "The organization's keys, optionally those with a tag or a metadata pair (key:value)",
     scope: 'keys:read',
-    query: paginationQuerySchema,
+    query: listKeysQuerySchema,
     data: apiKeyViewSchema,
     list: true,
   },
@@ -200,6 +202,7 @@ const ROUTES: readonly RouteDoc[] = [
     list: true,
   },
   ...USAGE_ROUTES,
+  ...KEY_CONTROL_ROUTES,
   {
     method: 'get',
     path: '/healthz',
