@@ -34,7 +34,9 @@ const keyServiceRpc = [
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -57,6 +59,7 @@ const gatewayRequests = [
   Subjects.keys.rotate,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
+  ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
@@ -66,6 +69,7 @@ const gatewayRequests = [
 const opsRequests = [
   ...values({ ...Subjects.orgs }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
   SecretsSubjects.webhookSecrets,
 ];
 
