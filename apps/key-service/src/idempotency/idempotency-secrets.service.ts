@@ -12,7 +12,8 @@ export function idempotencyResponsesColumn(
     store: 'idempotency_records.response',
     cipher,
     // Answers are encrypted when written: none is ever in clear, so the start-up pass finds nothing.
-    lock: (manager, onlyPlaintext) => (onlyPlaintext ? Promise.resolve([]) : repository.lockResponses(manager)),
+    lock: (manager, onlyPlaintext) =>
+      onlyPlaintext ? Promise.resolve([]) : repository.lockResponses(manager),
     read: (row) => row.response,
     write: (manager, id, response) => repository.storeResponse(manager, id, response),
   };
