@@ -19,12 +19,7 @@ const corsOriginsSchema = z
       .map((o) => o.trim())
       .filter((o) => o.length > 0);
     for (const origin of origins) {
-      let parsed: URL | null = null;
-      try {
-        parsed = new URL(origin);
-      } catch {
-        parsed = null;
-      }
+      const parsed = URL.canParse(origin) ? new URL(origin) : null;
       if (parsed === null || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
         ctx.addIssue({
           code: 'custom',

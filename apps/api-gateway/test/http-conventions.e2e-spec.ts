@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- HTTP bodies are JSON inspected field by field */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- HTTP bodies are JSON inspected field by field */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import {
