@@ -89,6 +89,21 @@ describe('gateway HTTP conventions', () => {
       expect(await keyCount(s.admin.secret)).toBe(before);
     });
 
+    it("another key of the organization cannot replay this key's answer (it may hold a secret): 409", async () => {
+      const body = { name: 'admin-only', scopes: ['keys:write', 'mcps:write'] };
+      const first = await createKey(s.admin.secret, 'admin-create-1', body);
+      expect(first.status).toBe(201);
+      const writer = JSON.parse(first.text).data.secret as string;
+      // keys:write only: the answer it must not get holds a key with mcps:write too.
+      const narrower = await createKey(s.admin.secret, null, { name: 'narrow', scopes: ['keys:write'] });
+      expect(narrower.status).toBe(201);
+      const narrowSecret = JSON.parse(narrower.text).data.secret as string;
+      const replay = await createKey(narrowSecret, 'admin-create-1', body);
+      expect(replay.status).toBe(409);
+      expect(replay.text).not.toContain(writer);
+      expect(replay.headers.get('idempotent-replayed')).toBeNull();
+    });
+
     it("another organization's identical key and body is independent", async () => {
       const stranger = (await s.world.createOrg({ name: 'Stranger' })).admin_key;
       const body = { name: 'same' };
@@ -108,7 +123,7 @@ describe('gateway HTTP conventions', () => {
       const held = {
         org_id: s.org.organization.id,
         key: 'in-flight-1',
-        fingerprint: idempotencyFingerprint('POST', '/v1/keys', {}, body),
+        fingerprint: idempotencyFingerprint(s.admin.key.id, 'POST', '/v1/keys', {}, body),
       };
       // Another gateway instance claims the key for this very request and is still running it.
       const claim = await s.world.rpc.call(Subjects.idempotency.begin, held, idempotencyBeginReplySchema);

@@ -40,8 +40,9 @@ const MISMATCH =
  * alike: the records live in the key-service, per organization. The first request with a key
  * claims it (`preHandler`, after authentication and body parsing); its answer — any status below
  * 500 — is stored encrypted before it is sent (`onSend`). Within 24 h, the same key with the same
- * request (method, route, path parameters, JSON body) gets that answer again, status and body
- * identical, with `Idempotent-Replayed: true`; with a different request it is a 409 `conflict`, as
+ * request from the same API key (method, route, path parameters, JSON body) gets that answer
+ * again, status and body identical, with `Idempotent-Replayed: true`; with a different request (or
+ * from another key of the organization) it is a 409 `conflict`, as
  * is a retry while the first still runs. A 5xx releases the key, so a retry runs the request
  * again. The MCP endpoint (`mcpProxy` routes: streamed JSON-RPC, which has its own ids) is exempt.
  * A key-service that does not answer is a 503: the request does not run unprotected.
@@ -51,6 +52,7 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
     request: FastifyRequest,
     reply: FastifyReply,
     orgId: string,
+    keyId: string,
     header: string | string[],
   ): Promise<void> => {
     const parsed = idempotencyKeySchema.safeParse(header);
@@ -66,7 +68,7 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
     const held: HeldKey = {
       org_id: orgId,
       key: parsed.data,
-      fingerprint: fingerprintOf(request),
+      fingerprint: fingerprintOf(request, keyId),
     };
     let outcome: IdempotencyBeginReply;
     try {
@@ -127,7 +129,7 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
       return;
     }
     // A claimed key lets the request go on; any other outcome has already been answered.
-    claim(request, reply, auth.policy.org_id, header).then(
+    claim(request, reply, auth.policy.org_id, auth.policy.key_id, header).then(
       () => {
         if (!reply.sent) done();
       },
@@ -154,23 +156,28 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
 }
 
 /**
- * What the request asked: method, route template, path parameters and JSON body (as parsed, so
- * whitespace does not matter; property order does). Hashed: the key-service never sees the body.
+ * What the request asked and who asked it: the calling key, method, route template, path
+ * parameters and JSON body (as parsed, so whitespace does not matter; property order does). The
+ * caller is part of it so that another key of the organization — perhaps with a narrower grant —
+ * is never handed a stored answer (which may hold a new key's secret). Hashed: the key-service
+ * never sees the body.
  */
 export function idempotencyFingerprint(
+  keyId: string,
   method: string,
   route: string,
   params: unknown,
   body: unknown,
 ): string {
   return createHash('sha256')
-    .update(`${method}\n${route}\n${JSON.stringify(params ?? {})}\n`)
+    .update(`${keyId}\n${method}\n${route}\n${JSON.stringify(params ?? {})}\n`)
     .update(JSON.stringify(body ?? null))
     .digest('hex');
 }
 
-function fingerprintOf(request: FastifyRequest): string {
+function fingerprintOf(request: FastifyRequest, keyId: string): string {
   return idempotencyFingerprint(
+    keyId,
     request.method,
     request.routeOptions.url ?? request.url,
     request.params,

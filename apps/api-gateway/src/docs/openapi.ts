@@ -311,8 +311,8 @@ const isIdempotent = (route: RouteDoc): boolean => route.method === 'post' && ro
 const IDEMPOTENCY_DESCRIPTION = [
   'A client-chosen key (1–255 visible ASCII characters; a UUID is the usual choice) that makes a POST safe to retry.',
   'The first request with a key runs and its answer (any status below 500) is stored, encrypted, for 24 hours, per organization.',
-  'A retry with the same key and the same request (method, path and JSON body) gets that answer again — same status and body — with `Idempotent-Replayed: true`, and runs nothing.',
-  'The same key with a different request is `409 conflict`; so is a retry while the first request is still running.',
+  'A retry with the same key and the same request from the same API key (method, path and JSON body) gets that answer again — same status and body — with `Idempotent-Replayed: true`, and runs nothing.',
+  'The same key with a different request, or from another API key, is `409 conflict`; so is a retry while the first request is still running.',
   'A 5xx answer is not stored: the request may be retried with the same key. Other organizations’ keys are independent.',
 ].join(' ');
 
