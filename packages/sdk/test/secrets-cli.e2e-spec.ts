@@ -161,6 +161,14 @@ describe('plexmcp secrets reencrypt', () => {
         reencrypted: 1,
         unchanged: 0,
       },
+      {
+        service: 'key-service',
+        store: 'idempotency_records.response',
+        key_id: 'k2',
+        rows: 0,
+        reencrypted: 0,
+        unchanged: 0,
+      },
     ]);
     expect(out.stderr).toContain(
       `plexmcp: usage-service: internal_error: webhooks.secret:${webhookId}: encrypted under key "k1", which is not in PLEXMCP_ENCRYPTION_KEYS`,
@@ -185,6 +193,14 @@ describe('plexmcp secrets reencrypt', () => {
         unchanged: 1,
       },
       {
+        service: 'key-service',
+        store: 'idempotency_records.response',
+        key_id: 'k2',
+        rows: 0,
+        reencrypted: 0,
+        unchanged: 0,
+      },
+      {
         service: 'usage-service',
         store: 'webhooks.secret',
         key_id: 'k2',
@@ -199,6 +215,7 @@ describe('plexmcp secrets reencrypt', () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
       'key-service: mcps.upstream_headers: 0 of 1 re-encrypted under key "k2" (1 already were)\n' +
+        'key-service: idempotency_records.response: 0 of 0 re-encrypted under key "k2" (0 already were)\n' +
         'usage-service: webhooks.secret: 0 of 1 re-encrypted under key "k2" (1 already were)\n',
     );
   });
@@ -225,7 +242,7 @@ describe('plexmcp secrets reencrypt', () => {
     usageService = null;
     const out = await reencrypt();
     expect(out.code).toBe(3);
-    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service']);
+    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service', 'key-service']);
     expect(out.stderr).toMatch(
       /the usage-service is not running: nothing answers webhooks\.secrets\.reencrypt/,
     );
