@@ -21,3 +21,17 @@ export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key
 
 /** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
 export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
+
+/** The actions the management audit log records (`GET /v1/audit?action=…`). */
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.updated',
+  'key.rotated',
+  'key.revoked',
+  'mcp.created',
+  'mcp.updated',
+  'mcp.deleted',
+  'organization.created',
+  'organization.updated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -56,6 +56,21 @@ export function Filter<V extends string>(props: SelectProps<V>) {
   );
 }
 
+/** One of a page's typed-in filters (or one short field of a row): a labelled <input> in a box of its own. */
+export function FilterInput({
+  onValue,
+  ...props
+}: { id: string; label: string; value: string; onValue: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
+  return (
+    <div>
+      <TextField {...props} onChange={(e) => onValue(e.target.value)} />
+    </div>
+  );
+}
+
 /** `list` with `item` added, or removed when it is there. */
 export function toggled<V>(list: V[], item: V): V[] {
   return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
