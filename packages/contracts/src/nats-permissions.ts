@@ -34,7 +34,9 @@ const keyServiceRpc = [
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -57,6 +59,7 @@ const gatewayRequests = [
   Subjects.keys.rotate,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
+  ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
@@ -72,6 +75,7 @@ const opsRequests = [
   Subjects.keys.list,
   Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
   SecretsSubjects.webhookSecrets,
 ];
 

@@ -8,9 +8,10 @@ import { McpEntity } from '../mcps/mcp.entity.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
+import { IdempotencyRecords1765000000000 } from './migrations/1765000000000-idempotency-records.js';
 
 export const ENTITIES = [OrganizationEntity, McpEntity, ApiKeyEntity, AuditEntryEntity];
-export const MIGRATIONS = [InitialSchema1764170000000];
+export const MIGRATIONS = [InitialSchema1764170000000, IdempotencyRecords1765000000000];
 
 export interface DatabaseConfig {
   databaseUrl: string;
