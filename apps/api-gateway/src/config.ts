@@ -141,6 +141,11 @@ export const gatewayEnvSchema = z.object({
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
    */
   SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
+  /**
+   * One info line per successful answer (request id, route, status, key id, latency; never
+   * headers or bodies). Errors are always logged; health probes and scrapes never are.
+   */
+  ACCESS_LOG: booleanSchema(true),
   /** Serve GET /docs (the API reference) and GET /docs/openapi.json (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
   /**

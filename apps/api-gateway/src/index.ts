@@ -27,7 +27,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { RouteMethods, createAllowedMethodsHook } from './common/allowed-methods.hook.js';
 import { CorsPolicy } from './common/cors.js';
 import { createIdempotencyHooks } from './common/idempotency.hook.js';
-import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
+import { createResponseLogger } from './common/response-logger.hook.js';
 import {
   createClientErrorHandler,
   createExpectationHandler,
@@ -311,7 +311,7 @@ async function start(
     fastify.addHook('preHandler', idempotency.preHandler);
     fastify.addHook('onSend', idempotency.onSend);
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
-    fastify.addHook('onResponse', createErrorResponseLogger(logger));
+    fastify.addHook('onResponse', createResponseLogger(logger, { accessLog: config.ACCESS_LOG }));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
     registerMeRoute(fastify);
