@@ -11,6 +11,26 @@ import { z } from 'zod';
 import { loadScannerPublicKeys } from './secret-scanning/scanner-public-keys.js';
 import { sessionEnv } from './session/session.config.js';
 
+const corsOriginsSchema = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
+    for (const origin of origins) {
+      const parsed = URL.canParse(origin) ? new URL(origin) : null;
+      if (parsed === null || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin like https://app.example.com`,
+        });
+      }
+    }
+    return origins;
+  });
+
 /**
  * Every environment variable the api-gateway reads, validated once at start-up. A bad value stops
  * the process with a message naming the variable.
@@ -122,8 +142,18 @@ export const gatewayEnvSchema = z.object({
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
    */
   SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
-  /** Serve GET /docs (the OpenAPI document). */
+  /**
+   * One info line per successful answer (request id, route, status, key id, latency; never
+   * headers or bodies). Errors are always logged; health probes and scrapes never are.
+   */
+  ACCESS_LOG: booleanSchema(true),
+  /** Serve GET /docs (the API reference) and GET /docs/openapi.json (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
+  /**
+   * Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly
+   * `scheme://host[:port]` as the browser sends it in `Origin`. Default none: no CORS headers at all.
+   */
+  CORS_ORIGINS: corsOriginsSchema,
   /**
    * Public keys of the secret scanners allowed to report leaked keys (`POST /v1/secret-scanning/…`):
    * GitHub's `{"public_keys": […]}` JSON or PEM keys, inline or in the file this names. Unset:

@@ -6,6 +6,7 @@ import { AuthorizationModule } from './authorization/authorization.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
       OrganizationsModule,
       SecretScanningModule,
       HealthModule,
+      IdempotencyModule,
     ]);
   }
 }

@@ -23,3 +23,4 @@ export * from './secrets.schema.js';
 export * from './session.js';
 export * from './nats-permissions.js';
 export * from './nats-server-config.js';
+export * from './http-conventions.schema.js';

@@ -34,7 +34,9 @@ const keyServiceRpc = [
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -58,6 +60,7 @@ const gatewayRequests = [
   Subjects.keys.leaked,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
+  ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
@@ -73,6 +76,7 @@ const opsRequests = [
   Subjects.keys.list,
   Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
   SecretsSubjects.webhookSecrets,
 ];
 

@@ -36,6 +36,12 @@ export const Subjects = {
   audit: {
     list: 'audit.list',
   },
+  /** Idempotency-Key records of the gateway's POST routes, shared by every gateway instance. */
+  idempotency: {
+    begin: 'idempotency.begin',
+    complete: 'idempotency.complete',
+    release: 'idempotency.release',
+  },
   usage: {
     query: 'usage.query',
     health: 'usage.health',
