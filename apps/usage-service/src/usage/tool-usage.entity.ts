@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { UsageKeyColumns } from './usage-aggregate.entity.js';
 
 /**
  * Usage of one MCP tool per (org, minute, key, MCP, tool): calls, calls the key's tool list
@@ -6,19 +7,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'usage_tool_minute' })
 @Index('usage_tool_minute_key_bucket', { synchronize: false })
-export class ToolUsageMinuteEntity {
-  @PrimaryColumn({ type: 'text', collation: 'C' })
-  org_id!: string;
-
-  @PrimaryColumn({ type: 'timestamptz' })
-  bucket!: Date;
-
-  @PrimaryColumn({ type: 'text', collation: 'C' })
-  key_id!: string;
-
-  @PrimaryColumn({ type: 'text', collation: 'C' })
-  mcp_id!: string;
-
+export class ToolUsageMinuteEntity extends UsageKeyColumns {
   /** '' = a `tools/call` that named no tool. */
   @PrimaryColumn({ type: 'text', collation: 'C' })
   tool!: string;
