@@ -12,6 +12,7 @@ import { useAction, useConfirm } from '../components/use-action';
 import { CreateKeyForm } from './create-key-form';
 import { EditKeyForm } from './edit-key-form';
 import { describeLimits } from './key-limits';
+import { KeyLabels, allTags, labelTexts } from './key-labels';
 
 const GRACE = [
   { value: '0', label: 'None: revoke the old key now' },
@@ -21,10 +22,11 @@ const GRACE = [
 ] as const;
 
 type ModeFilter = 'all' | 'live' | 'test';
-type StatusFilter = 'current' | 'active' | 'expired' | 'revoked' | 'all';
+type StatusFilter = 'current' | 'active' | 'disabled' | 'expired' | 'revoked' | 'all';
 const STATUS_FILTERS: { value: StatusFilter; label: string }[] = [
   { value: 'current', label: 'Active and expired (not revoked)' },
   { value: 'active', label: 'Active' },
+  { value: 'disabled', label: 'Disabled' },
   { value: 'expired', label: 'Expired' },
   { value: 'revoked', label: 'Revoked' },
   { value: 'all', label: 'All' },
@@ -63,7 +65,15 @@ function mcpNames(key: ApiKey, names: Map<string, string>): string {
   return key.permissions.mcps.map((id) => names.get(id) ?? id).join(', ') || 'none';
 }
 
-function matches(key: ApiKey, search: string, mode: ModeFilter, status: StatusFilter, mcp: string): boolean {
+function matches(
+  key: ApiKey,
+  search: string,
+  mode: ModeFilter,
+  status: StatusFilter,
+  mcp: string,
+  tag: string,
+): boolean {
+  if (tag !== 'any' && !key.tags.includes(tag)) return false;
   if (mode !== 'all' && key.mode !== mode) return false;
   if (status === 'current' ? key.status === 'revoked' : status !== 'all' && key.status !== status)
     return false;
@@ -71,7 +81,9 @@ function matches(key: ApiKey, search: string, mode: ModeFilter, status: StatusFi
   const q = search.trim().toLowerCase();
   return (
     q === '' ||
-    [key.name, key.id, maskedKey(key.prefix, key.last4)].some((text) => text.toLowerCase().includes(q))
+    [key.name, key.id, maskedKey(key.prefix, key.last4), ...labelTexts(key)].some((text) =>
+      text.toLowerCase().includes(q),
+    )
   );
 }
 
@@ -88,16 +100,24 @@ export function KeysPage({ session }: { session: Session }) {
   const [modeFilter, setModeFilter] = useState<ModeFilter>('all');
   const [statusFilter, setStatusFilter] = useState<StatusFilter>('current');
   const [mcpFilter, setMcpFilter] = useState('any');
+  const [tagFilter, setTagFilter] = useState('any');
   const action = useAction();
   const invalidate = useInvalidate();
   const changed = () => invalidate('/v1/keys');
   const revoking = useConfirm<ApiKey>(action, changed);
   const rotating = useConfirm<ApiKey>(action, changed);
+  /** Disabled keys are refused at once by every gateway until enabled again. */
+  const setKeyStatus = (k: ApiKey, next: 'active' | 'disabled') =>
+    action.run(async () => {
+      await api.patch(`/v1/keys/${k.id}`, { status: next });
+      setStatus(`${next === 'disabled' ? 'Disabled' : 'Enabled'} ${k.name}.`);
+    }, changed);
 
   const names = useMemo(() => new Map((mcps.data ?? []).map((m) => [m.id, m.name])), [mcps.data]);
   const shown = useMemo(
-    () => keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter)) ?? null,
-    [keys.data, search, modeFilter, statusFilter, mcpFilter],
+    () =>
+      keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter, tagFilter)) ?? null,
+    [keys.data, search, modeFilter, statusFilter, mcpFilter, tagFilter],
   );
   const hidden = (keys.data?.length ?? 0) - (shown?.length ?? 0);
 
@@ -125,6 +145,10 @@ export function KeysPage({ session }: { session: Session }) {
           <Filter id="key-mcp-filter" label="MCP" value={mcpFilter} onChange={setMcpFilter}>
             <option value="any">Any MCP</option>
             <Options of={(mcps.data ?? []).map((m) => ({ value: m.id, label: `${m.name} (${m.mode})` }))} />
+          </Filter>
+          <Filter id="key-tag-filter" label="Tag" value={tagFilter} onChange={setTagFilter}>
+            <option value="any">Any tag</option>
+            <Options of={allTags(keys.data).map((t) => ({ value: t, label: t }))} />
           </Filter>
         </>
       }
@@ -154,18 +178,26 @@ export function KeysPage({ session }: { session: Session }) {
             header: 'Scopes',
             cell: (k) => (k.scopes.length ? k.scopes.join(', ') : <span className="muted">none</span>),
           },
+          { header: 'Labels', cell: (k) => <KeyLabels apiKey={k} /> },
           { header: 'Limits', cell: (k) => describeLimits(k) },
           { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
           { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
           { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
-          k.status === 'active' ? (
+          k.status === 'active' || k.status === 'disabled' ? (
             <>
               <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
                 Edit
               </button>
-              {k.rotated_to === null ? (
+              <button
+                type="button"
+                onClick={() => void setKeyStatus(k, k.status === 'active' ? 'disabled' : 'active')}
+                aria-label={`${k.status === 'active' ? 'Disable' : 'Enable'} ${k.name}`}
+              >
+                {k.status === 'active' ? 'Disable' : 'Enable'}
+              </button>
+              {k.rotated_to === null && k.status === 'active' ? (
                 <button type="button" onClick={() => rotating.ask(k)} aria-label={`Rotate ${k.name}`}>
                   Rotate
                 </button>
