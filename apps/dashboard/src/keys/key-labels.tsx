@@ -24,7 +24,7 @@ function parseMetadata(text: string): Record<string, string> {
 
 /**
  * The labels of a key — tags, metadata pairs and its own IP allowlist — as form fields, with
- * `value()` giving them in the API's shape (an empty allowlist is `null`: any address).
+ * `value()` giving the changed ones in the API's shape (an empty allowlist is `null`: any address).
  */
 export function useKeyLabels(idPrefix: string, initial: Labels) {
   const [tags, setTags] = useState(initial.tags.join(', '));
@@ -64,13 +64,19 @@ export function useKeyLabels(idPrefix: string, initial: Labels) {
       />
     </fieldset>
   );
-  const value = (): Labels => {
+  /** Only the labels that differ from `initial`, so an unchanged allowlist is never re-sent. */
+  const value = (): Partial<Labels> => {
     const cidrs = words(allowlist);
-    return {
+    const next: Labels = {
       tags: words(tags),
       metadata: parseMetadata(metadata),
       ip_allowlist: cidrs.length ? cidrs : null,
     };
+    return Object.fromEntries(
+      (Object.keys(next) as (keyof Labels)[])
+        .filter((k) => JSON.stringify(next[k]) !== JSON.stringify(initial[k]))
+        .map((k) => [k, next[k]]),
+    );
   };
   return { fields, value };
 }

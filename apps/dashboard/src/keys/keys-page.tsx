@@ -43,7 +43,7 @@ function Expiry({ apiKey }: { apiKey: ApiKey }) {
   );
 }
 
-/** Active, expired or revoked; a rotated key still in its grace period says when that ends. */
+/** Active, disabled, expired or revoked; a rotated key still in its grace period says when that ends. */
 function Status({ apiKey }: { apiKey: ApiKey }) {
   return (
     <>
