@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AlertThresholdsView, ApiKeyView } from '@plexmcp/contracts';
 import { waitFor } from '@plexmcp/service-kit/testing';
@@ -11,6 +10,13 @@ import {
   launchChromium,
   startSystem,
 } from './support/system.js';
+import {
+  type CallInit,
+  callApi,
+  goToSection,
+  screenshot,
+  shownKeyIds as listedKeyIds,
+} from './support/browser.js';
 
 const OFFICE_IP = '203.0.113.7';
 const OTHER_IP = '8.8.8.8';
@@ -31,33 +37,12 @@ describe('dashboard key controls in Chromium', () => {
   let keyId: string;
   let plainId: string;
 
-  const shot = (name: string) =>
-    page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-  const api = (urlPath: string, key: string, init: { method?: string; ip?: string; body?: unknown } = {}) =>
-    fetch(base + urlPath, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(init.ip ? { 'x-forwarded-for': init.ip } : {}),
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
+  const shot = (name: string) => screenshot(page, name);
+  const api = (urlPath: string, key: string, init: CallInit = {}) => callApi(base, urlPath, key, init);
   const getKey = async (id: string) =>
     ((await (await api(`/v1/keys/${id}`, adminKey)).json()) as { data: ApiKeyView }).data;
-  const shownKeyIds = async () =>
-    (
-      await page
-        .locator('tr[data-key-id]')
-        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id')))
-    ).sort();
-  const goTo = async (label: string) => {
-    await page
-      .getByRole('navigation', { name: 'Dashboard sections' })
-      .getByRole('link', { name: label })
-      .click();
-    await page.getByRole('heading', { level: 1, name: label }).waitFor();
-  };
+  const shownKeyIds = () => listedKeyIds(page);
+  const goTo = (label: string) => goToSection(page, label);
   /** Retries `read` until `check` passes on what it returns (the page settles after a filter). */
   const until = <T>(read: () => Promise<T>, check: (value: T) => void) =>
     waitFor(async () => {
