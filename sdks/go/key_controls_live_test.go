@@ -5,10 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"os"
 	"reflect"
 	"testing"
-	"time"
 )
 
 // Live tests of the key controls, skipped unless PLEXMCP_E2E=1. They need PLEXMCP_BASE_URL and
@@ -16,15 +14,7 @@ import (
 // organization's alert thresholds (and restores the defaults).
 
 func keyControlsAdmin(t *testing.T) (context.Context, *Client, string) {
-	if os.Getenv("PLEXMCP_E2E") != "1" {
-		t.Skip("live tests run with PLEXMCP_E2E=1, PLEXMCP_BASE_URL and an admin PLEXMCP_API_KEY")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	t.Cleanup(cancel)
-	admin := NewClient(os.Getenv("PLEXMCP_API_KEY"))
-	if err := admin.Err(); err != nil {
-		t.Fatal(err)
-	}
+	ctx, admin := liveAdmin(t)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	return ctx, admin, "go-" + hex.EncodeToString(suffix)
