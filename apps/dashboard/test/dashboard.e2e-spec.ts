@@ -53,7 +53,6 @@ describe('dashboard in Chromium', () => {
   };
   const getKey = async (id: string) =>
     ((await (await api(`/v1/keys/${id}`, adminKey)).json()) as { data: ApiKeyView }).data;
-  const keyRows = () => page.locator('tr[data-key-id]');
   const shownKeyIds = () => listedKeyIds(page);
   /**
    * Nothing on the page reaches past the window's right edge (but what a box clips, like the
