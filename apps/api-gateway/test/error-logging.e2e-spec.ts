@@ -6,10 +6,10 @@ import { bootstrap, type GatewayHandle } from '../src/index.js';
 import { type World, http, startWorld } from './support/world.js';
 
 /**
- * Every answer with an error status is logged once, with the request id the caller was shown, so a
- * user's "request_id: req_…" can be found in the logs; never with the key that was sent.
+ * Every answer is logged once, with the request id the caller was shown, so a user's
+ * "request_id: req_…" can be found in the logs; never with the key that was sent.
  */
-describe('error responses in the gateway log', () => {
+describe('answers in the gateway log', () => {
   let world: World;
   let gateway: GatewayHandle;
   let output = '';
@@ -40,7 +40,7 @@ describe('error responses in the gateway log', () => {
       .map((l) => JSON.parse(l) as Line);
   const linesFor = (requestId: string | null): Line[] => lines().filter((l) => l.request_id === requestId);
 
-  it('logs 4xx at info and 5xx at error with request_id, method, route, status and code; successes not at all', async () => {
+  it('logs successes and 4xx at info and 5xx at error with request_id, method, route, status and code', async () => {
     const org = await world.createOrg();
     const admin = org.admin_key.secret;
 
@@ -68,7 +68,15 @@ describe('error responses in the gateway log', () => {
     type Envelope = { error: { request_id: string; code: string } };
     const unauthorizedError = (unauthorized.body as Envelope).error;
     const unavailableError = (unavailable.body as Envelope).error;
-    expect(linesFor(fine.headers.get('x-request-id'))).toEqual([]);
+    expect(linesFor(fine.headers.get('x-request-id'))).toEqual([
+      expect.objectContaining({
+        level: 30,
+        method: 'GET',
+        route: '/v1/me',
+        status: 200,
+        msg: 'request answered',
+      }),
+    ]);
     expect(linesFor(unauthorized.headers.get('x-request-id'))).toEqual([
       expect.objectContaining({
         level: 30,
@@ -102,8 +110,55 @@ describe('error responses in the gateway log', () => {
       expect.objectContaining({ level: 40, status: 503, route: '/readyz' }),
     ]);
 
+    // Probes are never access-logged when they succeed.
+    const healthy = await http(gateway.url, '/healthz');
+    expect(healthy.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(linesFor(healthy.headers.get('x-request-id'))).toEqual([]);
+
     for (const secret of [admin, unknownKey, uncached]) expect(output).not.toContain(secret.slice(8));
     expect(output).not.toContain('secret-in-query');
     expect(output.toLowerCase()).not.toContain('bearer');
+  });
+});
+
+describe('the access log switched off', () => {
+  let world: World;
+  let gateway: GatewayHandle;
+  let output = '';
+
+  beforeAll(async () => {
+    world = await startWorld('acclog');
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        output += chunk.toString('utf8');
+        callback();
+      },
+    });
+    gateway = await bootstrap(
+      { NATS_URL: world.nats.url, PORT: '0', HOST: '127.0.0.1', ACCESS_LOG: 'false' },
+      { logger: createLogger('api-gateway', 'info', 'json', sink) },
+    );
+    world.gateways.push(gateway);
+  });
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('keeps successes out of the log at info, and still logs errors', async () => {
+    const org = await world.createOrg();
+    const fine = await http(gateway.url, '/v1/me', {
+      key: org.admin_key.secret,
+      headers: { 'x-request-id': 'acc-off-1' },
+    });
+    expect(fine.status).toBe(200);
+    const refused = await http(gateway.url, '/v1/me', {
+      key: generateApiKey('live'),
+      headers: { 'x-request-id': 'acc-off-2' },
+    });
+    expect(refused.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(output).not.toContain('acc-off-1');
+    expect(output).toContain('acc-off-2');
   });
 });
