@@ -203,6 +203,16 @@ describe('authorization matrix: every route × every caller', () => {
       expect: [404, 403, 'upstream', 'upstream'],
     },
 
+    // The caller's own organization: every caller reads its own; changing it takes org:write on
+    // live data (another organization renames itself, never this one).
+    'GET /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
+    'HEAD /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
+    'PATCH /v1/organization': {
+      path: () => '/v1/organization',
+      body: () => ({ name: 'Matrix' }),
+      expect: [200, 403, 200, 200],
+    },
+
     // Organization-wide live data: other organizations read their own, test keys never.
     'GET /v1/audit': { path: () => '/v1/audit', expect: [200, 403, 200, 200] },
     'HEAD /v1/audit': { path: () => '/v1/audit', expect: [200, 403, 200, 200] },

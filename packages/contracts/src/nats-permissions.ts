@@ -33,6 +33,7 @@ const keyServiceRpc = [
   ...values({ ...Subjects.keys }),
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
+  ...values({ ...Subjects.organization }),
   ...values({ ...Subjects.audit }),
   SecretsSubjects.mcpHeaders,
 ];
@@ -45,7 +46,10 @@ const usageServiceRpc = [
   SecretsSubjects.webhookSecrets,
 ];
 
-/** What the gateway's routes call: every key and MCP route, audit, usage, alerts, webhooks. */
+/**
+ * What the gateway's routes call: every key and MCP route, the caller's own organization, audit,
+ * usage, alerts, webhooks.
+ */
 const gatewayRequests = [
   Subjects.keys.validate,
   Subjects.keys.health,
@@ -56,6 +60,7 @@ const gatewayRequests = [
   Subjects.keys.revoke,
   Subjects.keys.rotate,
   ...values({ ...Subjects.mcps }),
+  ...values({ ...Subjects.organization }),
   Subjects.audit.list,
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),

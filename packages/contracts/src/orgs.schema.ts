@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createdKeySchema } from './keys.schema.js';
 import {
+  actorRequestSchema,
   isoDateSchema,
   type ListRequest,
   listRequestSchema,
@@ -38,19 +39,30 @@ export type CreatedOrg = z.infer<typeof createdOrgSchema>;
 
 export const getOrgRequestSchema = z.strictObject({ id: orgIdSchema });
 
+/** The settings of an organization: `PATCH /v1/organization`, and the CLI's `org update`. */
+export const orgSettingsBodySchema = z
+  .strictObject({
+    name: nameSchema.optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    monthly_request_limit: z.number().int().min(1).nullable().optional(),
+    ip_allowlist: z.array(cidrSchema).max(100).nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
+export type OrgSettingsBody = z.infer<typeof orgSettingsBodySchema>;
+
 /** Internal (CLI over NATS): suspend/reactivate, change limit or allowlist. */
 export const updateOrgRequestSchema = z.strictObject({
   id: orgIdSchema,
-  body: z
-    .strictObject({
-      name: nameSchema.optional(),
-      status: z.enum(['active', 'suspended']).optional(),
-      monthly_request_limit: z.number().int().min(1).nullable().optional(),
-      ip_allowlist: z.array(cidrSchema).max(100).nullable().optional(),
-    })
-    .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' }),
+  body: orgSettingsBodySchema,
 });
 export type UpdateOrgRequest = z.infer<typeof updateOrgRequestSchema>;
+
+/** The caller's own organization (`GET /v1/organization`): any member may read it. */
+export const getOwnOrgRequestSchema = actorRequestSchema({});
+export type GetOwnOrgRequest = z.infer<typeof getOwnOrgRequestSchema>;
+/** Change the caller's own organization (`PATCH /v1/organization`): `org:write`, live only. */
+export const updateOwnOrgRequestSchema = actorRequestSchema({ body: orgSettingsBodySchema });
+export type UpdateOwnOrgRequest = z.infer<typeof updateOwnOrgRequestSchema>;
 
 export const auditEntrySchema = z.object({
   id: z.string(),

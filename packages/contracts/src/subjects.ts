@@ -28,6 +28,11 @@ export const Subjects = {
     get: 'orgs.get',
     update: 'orgs.update',
   },
+  /** The caller's own organization, over the gateway (`/v1/organization`): named by the actor. */
+  organization: {
+    get: 'organization.get',
+    update: 'organization.update',
+  },
   audit: {
     list: 'audit.list',
   },

@@ -3,7 +3,10 @@
  * values from `@plexmcp/contracts/vocabulary` without the schema library. The schemas build on them.
  */
 
-/** Every scope a key may hold. */
+/**
+ * Every scope a key (or a member's role) may hold. `org:write`: the organization's own settings
+ * (name, monthly limit, IP allowlist, suspension) — an owner's, never an admin's.
+ */
 export const Scope = [
   'keys:read',
   'keys:write',
@@ -14,6 +17,7 @@ export const Scope = [
   'alerts:write',
   'webhooks:read',
   'webhooks:write',
+  'org:write',
 ] as const;
 export type Scope = (typeof Scope)[number];
 

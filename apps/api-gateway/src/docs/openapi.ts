@@ -7,6 +7,8 @@ import {
   createKeyBodySchema,
   createMcpBodySchema,
   mcpViewSchema,
+  orgSettingsBodySchema,
+  organizationViewSchema,
   paginationQuerySchema,
   rotateKeyBodySchema,
   updateKeyBodySchema,
@@ -197,6 +199,22 @@ const ROUTES: readonly RouteDoc[] = [
     query: paginationQuerySchema,
     data: auditEntrySchema,
     list: true,
+  },
+  {
+    method: 'get',
+    path: '/v1/organization',
+    summary: "The caller's own organization",
+    scope: 'any valid key',
+    data: organizationViewSchema,
+  },
+  {
+    method: 'patch',
+    path: '/v1/organization',
+    summary:
+      'Change its name, monthly limit, IP allowlist or status (owners; the allowlist must admit the caller)',
+    scope: 'org:write',
+    body: orgSettingsBodySchema,
+    data: organizationViewSchema,
   },
   ...USAGE_ROUTES,
   {

@@ -1,16 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import {
+  type Actor,
   AppError,
+  CidrList,
   type CreateOrgRequest,
   type CreatedOrg,
   ErrorCode,
   IdPrefix,
+  type GetOwnOrgRequest,
+  type OrgSettingsBody,
   type OrganizationView,
   type UpdateOrgRequest,
+  type UpdateOwnOrgRequest,
   newId,
 } from '@plexmcp/contracts';
 import { TransactionRunner } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
+import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { ApiKeysService } from '../keys/api-keys.service.js';
 import type { OrganizationEntity } from './organization.entity.js';
@@ -28,7 +34,11 @@ export function toOrganizationView(org: Omit<OrganizationEntity, 'version'>): Or
   };
 }
 
-/** Organizations are managed over internal NATS only (the CLI), never by a customer's key. */
+/**
+ * Organizations are created over internal NATS only (the CLI). Their settings are changed by the
+ * operator (the CLI) or by the organization itself through the gateway: a caller holding
+ * `org:write` (an owner), acting on its own organization only.
+ */
 @Injectable()
 export class OrganizationsService {
   constructor(
@@ -37,6 +47,7 @@ export class OrganizationsService {
     private readonly audit: AuditService,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    private readonly authority: ActorAuthority,
   ) {}
 
   /** The organization and its first admin key, atomically: there is never an org nobody can manage. */
@@ -72,8 +83,49 @@ export class OrganizationsService {
     return toOrganizationView(org);
   }
 
-  /** Suspension, limits and allowlist apply to every key of the org: gateways evict them all first. */
+  /** The caller's own organization: any valid caller of it may read it. */
+  async getOwn({ actor }: GetOwnOrgRequest): Promise<OrganizationView> {
+    await this.authority.authorize(actor, { kind: 'authenticated' });
+    return this.get(actor.org_id);
+  }
+
+  /** The operator's change (CLI): no acting key, any organization. */
   async update({ id, body }: UpdateOrgRequest): Promise<OrganizationView> {
+    return this.applySettings(id, body, null);
+  }
+
+  /**
+   * The organization's own change: `org:write` on live data, decided by the one authority. An
+   * allowlist that would shut out the very address making the change is refused, so an owner
+   * cannot lock the organization out by mistake (the operator can still set any list).
+   */
+  async updateOwn({ actor, body }: UpdateOwnOrgRequest): Promise<OrganizationView> {
+    await this.authority.authorize(actor, { kind: 'scope', scope: 'org:write', live: true });
+    const allowlist = body.ip_allowlist;
+    if (
+      allowlist &&
+      allowlist.length > 0 &&
+      actor.ip !== null &&
+      !new CidrList(allowlist).matches(actor.ip)
+    ) {
+      throw new AppError(ErrorCode.ValidationError, undefined, {
+        details: [
+          {
+            field: 'ip_allowlist',
+            message: `must include the address this request comes from (${actor.ip}), or the organization locks itself out`,
+          },
+        ],
+      });
+    }
+    return this.applySettings(actor.org_id, body, actor);
+  }
+
+  /** Suspension, limits and allowlist apply to every key of the org: gateways evict them all first. */
+  private async applySettings(
+    id: string,
+    body: OrgSettingsBody,
+    actor: Pick<Actor, 'key_id' | 'ip'> | null,
+  ): Promise<OrganizationView> {
     const updated = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.orgs.lock(manager, id);
       if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
@@ -87,7 +139,7 @@ export class OrganizationsService {
       const next = await this.orgs.update(manager, current, patch, new Date());
       await this.audit.record(manager, {
         orgId: id,
-        actor: null,
+        actor,
         action: 'organization.updated',
         targetType: 'organization',
         targetId: id,
