@@ -7,6 +7,14 @@ export const orgIdSchema = z
   .string()
   .regex(idPattern(IdPrefix.Organization), 'must be an organization id (org_…)');
 export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
+export const userIdSchema = z.string().regex(idPattern(IdPrefix.User), 'must be a user id (usr_…)');
+/** Who may have made something: a person (`usr_…`) or a key (`key_…`). */
+export const creatorIdSchema = z
+  .string()
+  .regex(
+    new RegExp(`${idPattern(IdPrefix.User).source}|${idPattern(IdPrefix.Key).source}`),
+    'must be a user id (usr_…) or a key id (key_…)',
+  );
 export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
 export const isoDateSchema = z.iso.datetime({ offset: true });
 
@@ -37,13 +45,29 @@ export const ALL_SCOPES: readonly Scope[] = Scope;
 
 export const modeSchema = z.enum(['live', 'test']);
 
-/** Who performs a management call: always the calling key's own organization. */
+/**
+ * Who performs a management call: always the caller's own organization. `key_id`: the calling key;
+ * `user_id`: the signed-in person (a dashboard session); neither: the operator's CLI.
+ */
 export const actorSchema = z.strictObject({
   org_id: orgIdSchema,
   key_id: keyIdSchema.nullable(),
+  user_id: userIdSchema.nullable().optional(),
   ip: z.string().max(64).nullable(),
 });
 export type Actor = z.infer<typeof actorSchema>;
+
+/**
+ * Who did something, as the audit log and a key's `created_by` name it: a person (`user`, shown by
+ * email), a key (`key`, shown by name and prefix), or PlexMCP itself (`system`: the operator's CLI,
+ * the expiry sweeper). `display` is what it was called at that moment.
+ */
+export const actorRefSchema = z.object({
+  type: z.enum(['user', 'key', 'system']),
+  id: z.string().nullable(),
+  display: z.string(),
+});
+export type ActorRef = z.infer<typeof actorRefSchema>;
 
 export const paginationQuerySchema = z.strictObject({
   cursor: z.string().max(200).check(noNul).optional(),

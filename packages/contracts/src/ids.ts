@@ -11,6 +11,7 @@ export const IdPrefix = {
   Request: 'req',
   Event: 'evt',
   Audit: 'aud',
+  User: 'usr',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import {
+  actorRefSchema,
   actorRequestSchema,
+  creatorIdSchema,
   isoDateSchema,
   keyIdSchema,
-  type ListRequest,
-  listRequestSchema,
   mcpIdSchema,
+  paginationQuerySchema,
   modeSchema,
   nameSchema,
   orgIdSchema,
@@ -73,6 +74,8 @@ export const apiKeyViewSchema = z.object({
   revoked_at: isoDateSchema.nullable(),
   last_used_at: isoDateSchema.nullable(),
   rotated_to: keyIdSchema.nullable(),
+  /** Who created the key: a person, a key, or `system` (the operator's CLI). */
+  created_by: actorRefSchema,
 });
 export type ApiKeyView = z.infer<typeof apiKeyViewSchema>;
 
@@ -118,8 +121,14 @@ export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
-export const listKeysRequestSchema = listRequestSchema;
-export type ListKeysRequest = ListRequest;
+/** `GET /v1/keys`: a page, optionally only the keys one person or key created. */
+export const listKeysQuerySchema = paginationQuerySchema.extend({ created_by: creatorIdSchema.optional() });
+export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
+export const listKeysRequestSchema = actorRequestSchema({
+  page: paginationQuerySchema,
+  created_by: creatorIdSchema.optional(),
+});
+export type ListKeysRequest = z.infer<typeof listKeysRequestSchema>;
 export const keyPageSchema = pageSchema(apiKeyViewSchema);
 
 export const keyByIdRequestSchema = actorRequestSchema({ id: keyIdSchema });

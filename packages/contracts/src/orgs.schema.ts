@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createdKeySchema } from './keys.schema.js';
 import {
+  actorRefSchema,
   actorRequestSchema,
   isoDateSchema,
   type ListRequest,
@@ -64,13 +65,18 @@ export type GetOwnOrgRequest = z.infer<typeof getOwnOrgRequestSchema>;
 export const updateOwnOrgRequestSchema = actorRequestSchema({ body: orgSettingsBodySchema });
 export type UpdateOwnOrgRequest = z.infer<typeof updateOwnOrgRequestSchema>;
 
+/** What an audit entry is about. */
+export const AUDIT_TARGET_TYPES = ['api_key', 'mcp', 'organization', 'member', 'invitation'] as const;
+
 export const auditEntrySchema = z.object({
   id: z.string(),
   object: z.literal('audit_entry'),
   organization_id: orgIdSchema,
+  /** The acting key, when a key acted (kept for earlier clients; `actor` says who in every case). */
   actor_key_id: z.string().nullable(),
+  actor: actorRefSchema,
   action: z.string(),
-  target_type: z.enum(['api_key', 'mcp', 'organization']),
+  target_type: z.enum(AUDIT_TARGET_TYPES),
   target_id: z.string(),
   ip: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   type Actor,
   type ApiKeyView,
   type CreateKeyBody,
-  type PaginationQuery,
+  type ListKeysQuery,
   type RotateKeyBody,
   Subjects,
   type SuccessEnvelope,
@@ -13,6 +13,7 @@ import {
   createdKeySchema,
   keyIdSchema,
   keyPageSchema,
+  listKeysQuerySchema,
   requestedExpiry,
   requestedKey,
   rotateKeyBodySchema,
@@ -27,7 +28,7 @@ import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
@@ -61,13 +62,21 @@ export class KeysController {
     return ok({ ...created.key, secret: created.secret });
   }
 
+  /** `?created_by=usr_…|key_…`: only the keys that person or key created. */
   @Get()
   @Access({ scope: 'keys:read' })
   async list(
     @CurrentActor() actor: Actor,
-    @PageQuery() query: PaginationQuery,
+    @Query(new ZodValidationPipe(listKeysQuerySchema)) query: ListKeysQuery,
   ): Promise<SuccessEnvelope<ApiKeyView[]>> {
-    return page(await this.runtime.rpc.call(Subjects.keys.list, { actor, page: query }, keyPageSchema));
+    const { created_by, ...pageQuery } = query;
+    return page(
+      await this.runtime.rpc.call(
+        Subjects.keys.list,
+        { actor, page: pageQuery, ...(created_by === undefined ? {} : { created_by }) },
+        keyPageSchema,
+      ),
+    );
   }
 
   @Get(':id')

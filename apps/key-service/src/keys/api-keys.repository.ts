@@ -151,13 +151,15 @@ export class ApiKeysRepository {
     orgId: string,
     after: Cursor | null,
     limit: number,
-    mode?: 'live' | 'test',
+    filter: { mode?: 'live' | 'test' | undefined; createdBy?: string | undefined } = {},
   ): Promise<ApiKeyEntity[]> {
     const qb = this.tables
       .repository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
-    if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
+    if (filter.mode !== undefined) qb.andWhere('k.mode = :mode', { mode: filter.mode });
+    if (filter.createdBy !== undefined)
+      qb.andWhere('k.created_by_id = :createdBy', { createdBy: filter.createdBy });
     return keysetPage(qb, after, limit + 1).getMany();
   }
 

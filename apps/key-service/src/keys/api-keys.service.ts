@@ -28,6 +28,7 @@ import {
 } from '@plexmcp/contracts';
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
+import type { Acting } from '../audit/actor-identity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
@@ -46,9 +47,6 @@ import {
 } from './key-lifecycle.js';
 
 const notFound = () => new AppError(ErrorCode.NotFound, 'API key not found');
-
-/** Who asks for a change: a key of the organization, or an internal caller (CLI) with no key. */
-type ActorRef = Pick<Actor, 'key_id' | 'ip'>;
 
 @Injectable()
 export class ApiKeysService {
@@ -96,7 +94,10 @@ export class ApiKeysService {
     this.authority.check(acting, request.actor, { kind: 'authenticated' });
     const mode = acting?.policy?.mode === 'test' ? 'test' : undefined;
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, mode);
+    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, {
+      mode,
+      createdBy: request.created_by,
+    });
     const now = new Date();
     return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
   }
@@ -298,7 +299,7 @@ export class ApiKeysService {
   private async insertKey(
     manager: EntityManager,
     orgId: string,
-    actor: ActorRef | null,
+    actor: Acting | null,
     body: CreateKeyBody,
     auditMetadata: Record<string, unknown> = {},
   ): Promise<CreatedKey> {
@@ -306,6 +307,7 @@ export class ApiKeysService {
     const expiresAt = resolveExpiry(body, now);
     await this.assertMcpsExist(manager, orgId, body.permissions);
     const secret = generateApiKey(body.mode);
+    const creator = await this.audit.identify(manager, actor);
     const entity: Omit<ApiKeyEntity, 'version'> = {
       id: newId(IdPrefix.Key),
       orgId,
@@ -324,6 +326,9 @@ export class ApiKeysService {
       rotatedTo: null,
       revokedAt: null,
       lastUsedAt: null,
+      createdByType: creator.type,
+      createdById: creator.id,
+      createdByDisplay: creator.display,
       createdAt: now,
       updatedAt: now,
     };
@@ -331,6 +336,7 @@ export class ApiKeysService {
     await this.audit.record(manager, {
       orgId,
       actor,
+      who: creator,
       action: 'key.created',
       targetType: 'api_key',
       targetId: entity.id,

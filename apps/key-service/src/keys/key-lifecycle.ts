@@ -87,6 +87,7 @@ export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKey
     revoked_at: key.revokedAt?.toISOString() ?? null,
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     rotated_to: key.rotatedTo,
+    created_by: { type: key.createdByType, id: key.createdById, display: key.createdByDisplay },
   };
 }
 
