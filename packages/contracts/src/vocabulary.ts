@@ -3,10 +3,7 @@
  * values from `@plexmcp/contracts/vocabulary` without the schema library. The schemas build on them.
  */
 
-/**
- * Every scope a key (or a member's role) may hold. `org:write`: the organization's own settings
- * (name, monthly limit, IP allowlist, suspension) — an owner's, never an admin's.
- */
+/** Every scope a key may hold. */
 export const Scope = [
   'keys:read',
   'keys:write',
@@ -17,7 +14,6 @@ export const Scope = [
   'alerts:write',
   'webhooks:read',
   'webhooks:write',
-  'org:write',
 ] as const;
 export type Scope = (typeof Scope)[number];
 

@@ -8,11 +8,10 @@ import { McpEntity } from '../mcps/mcp.entity.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
-import { OrgWriteScope1765200000000 } from './migrations/1765200000000-org-write-scope.js';
-import { Actors1765200000001 } from './migrations/1765200000001-actors.js';
+import { Actors1765200000000 } from './migrations/1765200000000-actors.js';
 
 export const ENTITIES = [OrganizationEntity, McpEntity, ApiKeyEntity, AuditEntryEntity];
-export const MIGRATIONS = [InitialSchema1764170000000, OrgWriteScope1765200000000, Actors1765200000001];
+export const MIGRATIONS = [InitialSchema1764170000000, Actors1765200000000];
 
 export interface DatabaseConfig {
   databaseUrl: string;

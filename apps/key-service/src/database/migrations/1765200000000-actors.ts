@@ -10,8 +10,8 @@ import { table } from '@plexmcp/service-kit';
  * Existing rows are filled in from what was already known: an entry's acting key, and the
  * `key.created` entry of each key.
  */
-export class Actors1765200000001 implements MigrationInterface {
-  name = 'Actors1765200000001';
+export class Actors1765200000000 implements MigrationInterface {
+  name = 'Actors1765200000000';
 
   async up(q: QueryRunner): Promise<void> {
     const audit = table(q, 'audit_log');
