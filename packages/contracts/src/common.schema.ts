@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Scope } from './vocabulary.js';
+import { ROLES, Scope } from './vocabulary.js';
 import { ERROR_CODES, type ErrorDetail } from './errors.js';
 import { IdPrefix, idPattern } from './ids.js';
 
@@ -9,6 +9,9 @@ export const orgIdSchema = z
 export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
 export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
 export const isoDateSchema = z.iso.datetime({ offset: true });
+export const userIdSchema = z.string().regex(idPattern(IdPrefix.User), 'must be a user id (usr_…)');
+export const sessionIdSchema = z.string().regex(idPattern(IdPrefix.Session), 'must be a session id (ses_…)');
+export const roleSchema = z.enum(ROLES);
 
 /**
  * The one refinement every free-text string of a request carries (names, descriptions, cursors,
@@ -31,7 +34,8 @@ export const noControlOrSpace = z.refine<string>((s) => {
 
 export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 
-export { Scope };
+export { Scope, ROLES };
+export type { Role } from './vocabulary.js';
 export const scopeSchema = z.enum(Scope);
 export const ALL_SCOPES: readonly Scope[] = Scope;
 
@@ -40,8 +44,11 @@ export const modeSchema = z.enum(['live', 'test']);
 /** Who performs a management call: always the calling key's own organization. */
 export const actorSchema = z.strictObject({
   org_id: orgIdSchema,
+  /** The calling key; null for a person (then `session_id`) or the operator (neither). */
   key_id: keyIdSchema.nullable(),
   ip: z.string().max(64).nullable(),
+  /** A person signed in to the dashboard: the session they act through (its user and role). */
+  session_id: sessionIdSchema.nullable().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
