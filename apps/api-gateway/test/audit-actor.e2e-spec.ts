@@ -115,7 +115,12 @@ describe('audit actors and key creators', () => {
   });
 
   it('a NATS caller naming a person without a key is nobody, never the operator', async () => {
-    const forged = { org_id: s.org.organization.id, key_id: null, user_id: 'usr_abcdefgh12345678', ip: null };
+    const forged = {
+      org_id: s.org.organization.id,
+      key_id: null,
+      session_id: 'ses_abcdefgh12345678',
+      ip: null,
+    };
     await expect(
       s.world.rpc.call(Subjects.keys.list, { actor: forged, page: { limit: 10 } }, keyPageSchema),
     ).rejects.toMatchObject({ code: 'unauthorized' });

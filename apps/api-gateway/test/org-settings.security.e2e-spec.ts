@@ -9,9 +9,6 @@ import {
 } from '@plexmcp/contracts';
 import { actorOf, gatewaySuite, http } from './support/world.js';
 
-/** Every scope but the organization's settings: what an admin (not an owner) holds. */
-const ADMIN_SCOPES = ALL_SCOPES.filter((scope) => scope !== 'org:write');
-
 /**
  * `/v1/organization`: the organization's own settings over REST — name, monthly limit, IP
  * allowlist, suspension — for `org:write` only, always the caller's own organization, every change
@@ -24,7 +21,10 @@ describe('organization settings over REST', () => {
   let tester: CreatedKey;
 
   beforeAll(async () => {
-    admin = await s.world.createKey(actorOf(s.admin), { name: 'admin (no org:write)', scopes: ADMIN_SCOPES });
+    admin = await s.world.createKey(actorOf(s.admin), {
+      name: 'admin (no org:write)',
+      scopes: [...ALL_SCOPES],
+    });
     tester = await s.world.createKey(actorOf(s.admin), {
       name: 'test',
       mode: 'test',

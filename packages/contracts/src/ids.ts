@@ -12,6 +12,9 @@ export const IdPrefix = {
   Event: 'evt',
   Audit: 'aud',
   User: 'usr',
+  Session: 'ses',
+  OneTimeToken: 'ott',
+  RecoveryCode: 'rc',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

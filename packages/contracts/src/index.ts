@@ -19,5 +19,6 @@ export * from './alerts.schema.js';
 export * from './webhooks.schema.js';
 export * from './secrets.schema.js';
 export * from './session.js';
+export * from './identity.schema.js';
 export * from './nats-permissions.js';
 export * from './nats-server-config.js';

@@ -12,7 +12,10 @@ import {
   nameSchema,
   orgIdSchema,
   pageSchema,
+  roleSchema,
   scopeSchema,
+  sessionIdSchema,
+  userIdSchema,
 } from './common.schema.js';
 
 export const permissionsSchema = z.strictObject({
@@ -153,8 +156,20 @@ export const validateKeyRequestSchema = z.strictObject({
 });
 export type ValidateKeyRequest = z.infer<typeof validateKeyRequestSchema>;
 
+/**
+ * The person behind a dashboard session: the grant of such a policy is their role's in the
+ * session's organization (see `roleGrant`), and `key_id` is then the session's id.
+ */
+export const policyUserSchema = z.object({
+  user_id: userIdSchema,
+  session_id: sessionIdSchema,
+  role: roleSchema,
+});
+export type PolicyUser = z.infer<typeof policyUserSchema>;
+
 export const keyPolicySchema = z.object({
-  key_id: keyIdSchema,
+  /** The key's id, or for a dashboard session (`user` set) the session's id. */
+  key_id: z.union([keyIdSchema, sessionIdSchema]),
   org_id: orgIdSchema,
   mode: modeSchema,
   permissions: permissionsSchema,
@@ -165,6 +180,8 @@ export const keyPolicySchema = z.object({
   /** CIDRs; null or empty means any address. */
   ip_allowlist: z.array(z.string()).nullable(),
   org_monthly_limit: z.number().int().nullable(),
+  /** Present when the credential is a person's dashboard session rather than an API key. */
+  user: policyUserSchema.nullable().optional(),
 });
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createdKeySchema } from './keys.schema.js';
+import { createdOwnerSchema, emailSchema } from './identity.schema.js';
 import {
   actorRefSchema,
   actorRequestSchema,
@@ -30,11 +31,14 @@ export const createOrgRequestSchema = z.strictObject({
   name: nameSchema,
   monthly_request_limit: z.number().int().min(1).nullable().default(null),
   ip_allowlist: z.array(cidrSchema).max(100).nullable().default(null),
+  /** Also create (or find) this person and make them the owner, with a one-time set-password link. */
+  owner_email: emailSchema.optional(),
 });
 export type CreateOrgRequest = z.infer<typeof createOrgRequestSchema>;
 export const createdOrgSchema = z.object({
   organization: organizationViewSchema,
   admin_key: createdKeySchema,
+  owner: createdOwnerSchema.optional(),
 });
 export type CreatedOrg = z.infer<typeof createdOrgSchema>;
 

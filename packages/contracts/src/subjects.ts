@@ -51,6 +51,8 @@ export const Subjects = {
     expired: 'keys.events.expired',
     orgUpdated: 'keys.events.org_updated',
     mcpUpdated: 'keys.events.mcp_updated',
+    /** Dashboard sessions ended (sign-out, sign-out everywhere, membership removed or changed). */
+    sessionsRevoked: 'keys.events.sessions_revoked',
   },
   /** Gateways announce themselves so the key-service knows how many acks a revoke must gather. */
   gateway: {

@@ -21,3 +21,11 @@ export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key
 
 /** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
 export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
+
+/**
+ * A person's role in an organization, strongest first: `owner` (everything, organization settings,
+ * members who are owners), `admin` (keys, MCPs, webhooks, members except owners), `developer`
+ * (keys within their own grant, reads usage and alerts), `viewer` (reads only).
+ */
+export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];

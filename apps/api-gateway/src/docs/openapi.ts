@@ -22,7 +22,7 @@ export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
-  scope: Scope | 'any valid key' | 'key with that MCP' | 'none';
+  scope: Scope | 'any valid key' | 'key with that MCP' | 'none' | 'owner (signed in)';
   body?: z.ZodType;
   query?: z.ZodObject;
   /** Schema of `data`; `list` wraps it in an array with pagination. */
@@ -213,7 +213,7 @@ const ROUTES: readonly RouteDoc[] = [
     path: '/v1/organization',
     summary:
       'Change its name, monthly limit, IP allowlist or status (owners; the allowlist must admit the caller)',
-    scope: 'org:write',
+    scope: 'owner (signed in)',
     body: orgSettingsBodySchema,
     data: organizationViewSchema,
   },

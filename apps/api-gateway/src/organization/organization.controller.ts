@@ -16,7 +16,7 @@ import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
  * `/v1/organization`: the caller's own organization. Anyone of it may read it; changing it (name,
- * monthly limit, IP allowlist, suspension) takes `org:write` on live data — an owner's.
+ * monthly limit, IP allowlist, suspension) is an owner's, signed in — never an API key's.
  */
 @Controller('v1/organization')
 export class OrganizationController {
@@ -30,7 +30,7 @@ export class OrganizationController {
 
   /** Suspension, limit and allowlist reach every key of the organization: answered once gateways evicted them. */
   @Patch()
-  @Access({ scope: 'org:write', live: true })
+  @Access({ role: 'owner' })
   async update(
     @CurrentActor() actor: Actor,
     @Body(new ZodValidationPipe(orgSettingsBodySchema)) body: OrgSettingsBody,

@@ -36,7 +36,7 @@ export class ActorAuthority {
   /** The acting key's current state, or null for an internal caller. */
   async actingKey(actor: Actor): Promise<ActingKey> {
     // A person with no key is never an internal caller: without a grant of theirs, nobody.
-    if (actor.key_id === null && actor.user_id) return { status: 'unknown', policy: null };
+    if (actor.key_id === null && actor.session_id) return { status: 'unknown', policy: null };
     if (actor.key_id === null) return null;
     const rows = await this.dataSource.query<Record<string, unknown>[]>(this.sql, [
       actor.key_id,

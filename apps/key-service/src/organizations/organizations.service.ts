@@ -36,8 +36,8 @@ export function toOrganizationView(org: Omit<OrganizationEntity, 'version'>): Or
 
 /**
  * Organizations are created over internal NATS only (the CLI). Their settings are changed by the
- * operator (the CLI) or by the organization itself through the gateway: a caller holding
- * `org:write` (an owner), acting on its own organization only.
+ * operator (the CLI) or by the organization itself through the gateway: one of its owners, acting
+ * on their own organization only.
  */
 @Injectable()
 export class OrganizationsService {
@@ -95,12 +95,12 @@ export class OrganizationsService {
   }
 
   /**
-   * The organization's own change: `org:write` on live data, decided by the one authority. An
+   * The organization's own change: an owner's (a person, never a key), decided by the one authority. An
    * allowlist that would shut out the very address making the change is refused, so an owner
    * cannot lock the organization out by mistake (the operator can still set any list).
    */
   async updateOwn({ actor, body }: UpdateOwnOrgRequest): Promise<OrganizationView> {
-    await this.authority.authorize(actor, { kind: 'scope', scope: 'org:write', live: true });
+    await this.authority.authorize(actor, { kind: 'role', role: 'owner' });
     const allowlist = body.ip_allowlist;
     if (
       allowlist &&
