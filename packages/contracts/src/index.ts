@@ -20,5 +20,6 @@ export * from './webhooks.schema.js';
 export * from './secrets.schema.js';
 export * from './session.js';
 export * from './identity.schema.js';
+export * from './credentials.js';
 export * from './nats-permissions.js';
 export * from './nats-server-config.js';

@@ -32,6 +32,7 @@ import type { Acting } from '../audit/actor-identity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { IdentityService } from '../identity/identity.service.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -57,11 +58,16 @@ export class ApiKeysService {
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
+    private readonly identity: IdentityService,
   ) {}
 
-  /** The gateway's question on a cache miss: one indexed read, no writes. */
+  /**
+   * The gateway's question on a cache miss: one indexed read, no writes. A hash that is no key's
+   * may be a dashboard session's token (see IdentityService), answered the same way.
+   */
   async validate(keyHash: string): Promise<ValidateKeyReply> {
-    return toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+    const reply = toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+    return reply.status === 'unknown' ? this.identity.validateSession(keyHash) : reply;
   }
 
   /** A new key, only within the acting key's own grant (see `coverageGap`). */

@@ -19,6 +19,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { ApiKeysService } from '../keys/api-keys.service.js';
+import { IdentityService } from '../identity/identity.service.js';
 import type { OrganizationEntity } from './organization.entity.js';
 import { OrganizationsRepository } from './organizations.repository.js';
 
@@ -48,9 +49,13 @@ export class OrganizationsService {
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
+    private readonly identity: IdentityService,
   ) {}
 
-  /** The organization and its first admin key, atomically: there is never an org nobody can manage. */
+  /**
+   * The organization and its first admin key (and, with `owner_email`, its owner with a one-time
+   * set-password link), atomically: there is never an org nobody can manage.
+   */
   async create(request: CreateOrgRequest): Promise<CreatedOrg> {
     return this.tx.run(async (manager) => {
       const now = new Date();
@@ -73,7 +78,10 @@ export class OrganizationsService {
         metadata: { name: org.name },
       });
       const adminKey = await this.keys.createAdminKey(manager, org.id);
-      return { organization: toOrganizationView(org), admin_key: adminKey };
+      if (request.owner_email === undefined)
+        return { organization: toOrganizationView(org), admin_key: adminKey };
+      const owner = await this.identity.addMemberWithLink(manager, org.id, request.owner_email, 'owner');
+      return { organization: toOrganizationView(org), admin_key: adminKey, owner };
     });
   }
 
