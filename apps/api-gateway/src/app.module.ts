@@ -8,6 +8,7 @@ import { GatewayRuntime } from './gateway-runtime.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
+import { MembersModule } from './members/members.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrganizationModule } from './organization/organization.module.js';
 import { UsageModule } from './usage/usage.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         McpsModule,
         AuditModule,
         OrganizationModule,
+        MembersModule,
         UsageModule,
         AlertsModule,
         WebhooksModule,

@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
+import { MembersModule } from './members/members.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 
 /**
@@ -24,6 +25,7 @@ export class AppModule {
       IdentityModule,
       AuthorizationModule,
       AuditModule,
+      MembersModule,
       McpsModule,
       KeysModule,
       OrganizationsModule,

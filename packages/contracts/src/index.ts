@@ -23,3 +23,4 @@ export * from './identity.schema.js';
 export * from './credentials.js';
 export * from './nats-permissions.js';
 export * from './nats-server-config.js';
+export * from './members.schema.js';

@@ -1,3 +1,4 @@
+import { MemberSubjects } from './members.schema.js';
 import { SecretsSubjects } from './secrets.schema.js';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from './subjects.js';
 import { UsageSubjects } from './usage-subjects.js';
@@ -34,6 +35,7 @@ const keyServiceRpc = [
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.organization }),
+  ...values({ ...MemberSubjects }),
   ...values({ ...Subjects.audit }),
   SecretsSubjects.mcpHeaders,
 ];
@@ -61,6 +63,7 @@ const gatewayRequests = [
   Subjects.keys.rotate,
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.organization }),
+  ...values({ ...MemberSubjects }),
   Subjects.audit.list,
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),

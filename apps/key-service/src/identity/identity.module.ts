@@ -22,6 +22,6 @@ import { LogMailTransport, MAIL_TRANSPORT } from './mail.js';
       inject: [SERVICE_LOGGER],
     },
   ],
-  exports: [IdentityService],
+  exports: [IdentityService, IdentityRepository, MAIL_TRANSPORT],
 })
 export class IdentityModule {}
