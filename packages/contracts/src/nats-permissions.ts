@@ -1,3 +1,4 @@
+import { IdentitySubjects } from './identity.schema.js';
 import { SecretsSubjects } from './secrets.schema.js';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from './subjects.js';
 import { UsageSubjects } from './usage-subjects.js';
@@ -34,6 +35,7 @@ const keyServiceRpc = [
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...IdentitySubjects }),
   SecretsSubjects.mcpHeaders,
 ];
 
@@ -57,6 +59,7 @@ const gatewayRequests = [
   Subjects.keys.rotate,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
+  ...values({ ...IdentitySubjects }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
