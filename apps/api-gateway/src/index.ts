@@ -278,6 +278,7 @@ async function start(
       sessionSecret,
       authority,
       ipResolver,
+      rpc,
       logger,
     );
     const tracingHooks = createTracingHooks(tracing);

@@ -133,6 +133,48 @@ describe('authorization matrix: every route × every caller', () => {
     'GET /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'HEAD /dashboard/api/session': { path: () => '/dashboard/api/session', public: 401 },
     'DELETE /dashboard/api/session': { path: () => '/dashboard/api/session', public: 200 },
+    // A person's sign-in steps take JSON from the dashboard's own origin only (403 here); the
+    // rest act inside a person's session cookie, which no key is (401).
+    'POST /dashboard/api/account/sign-in': {
+      path: () => '/dashboard/api/account/sign-in',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/sign-in/totp': {
+      path: () => '/dashboard/api/account/sign-in/totp',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/password': {
+      path: () => '/dashboard/api/account/password',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/password-reset': {
+      path: () => '/dashboard/api/account/password-reset',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/sign-out-everywhere': {
+      path: () => '/dashboard/api/account/sign-out-everywhere',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/organization': {
+      path: () => '/dashboard/api/account/organization',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/totp': {
+      path: () => '/dashboard/api/account/totp',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/totp/confirm': {
+      path: () => '/dashboard/api/account/totp/confirm',
+      body: () => ({}),
+      public: 401,
+    },
 
     'GET /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
     'HEAD /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },

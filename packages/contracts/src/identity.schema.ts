@@ -190,3 +190,16 @@ export const createdOwnerSchema = z.object({
   expires_at: isoDateSchema,
 });
 export type CreatedOwner = z.infer<typeof createdOwnerSchema>;
+
+/** Internal (operator over NATS): add a member with a role; answers their one-time link. */
+export const addMemberRequestSchema = z.strictObject({
+  org_id: orgIdSchema,
+  email: emailSchema,
+  role: roleSchema,
+});
+export type AddMemberRequest = z.infer<typeof addMemberRequestSchema>;
+
+/** Internal (operator over NATS): remove a member. */
+export const removeMemberRequestSchema = z.strictObject({ org_id: orgIdSchema, user_id: userIdSchema });
+export type RemoveMemberRequest = z.infer<typeof removeMemberRequestSchema>;
+export const removedMemberSchema = z.object({ removed: z.boolean() });

@@ -110,10 +110,10 @@ export const updateMemberRequestSchema = actorRequestSchema({
   body: updateMemberBodySchema,
 });
 export type UpdateMemberRequest = z.infer<typeof updateMemberRequestSchema>;
-export const removeMemberRequestSchema = actorRequestSchema({ user_id: userIdSchema });
-export type RemoveMemberRequest = z.infer<typeof removeMemberRequestSchema>;
-export const removedMemberSchema = z.object({ user_id: userIdSchema, sessions_ended: z.number().int() });
-export type RemovedMember = z.infer<typeof removedMemberSchema>;
+export const deleteMemberRequestSchema = actorRequestSchema({ user_id: userIdSchema });
+export type DeleteMemberRequest = z.infer<typeof deleteMemberRequestSchema>;
+export const deletedMemberSchema = z.object({ user_id: userIdSchema, sessions_ended: z.number().int() });
+export type DeletedMember = z.infer<typeof deletedMemberSchema>;
 
 export const createInvitationRequestSchema = actorRequestSchema({ body: createInvitationBodySchema });
 export type CreateInvitationRequest = z.infer<typeof createInvitationRequestSchema>;

@@ -1,3 +1,4 @@
+import { IdentitySubjects } from './identity.schema.js';
 import { MemberSubjects } from './members.schema.js';
 import { SecretsSubjects } from './secrets.schema.js';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from './subjects.js';
@@ -37,6 +38,7 @@ const keyServiceRpc = [
   ...values({ ...Subjects.organization }),
   ...values({ ...MemberSubjects }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...IdentitySubjects }),
   SecretsSubjects.mcpHeaders,
 ];
 
@@ -65,6 +67,7 @@ const gatewayRequests = [
   ...values({ ...Subjects.organization }),
   ...values({ ...MemberSubjects }),
   Subjects.audit.list,
+  ...values({ ...IdentitySubjects }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),

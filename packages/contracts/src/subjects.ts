@@ -27,6 +27,10 @@ export const Subjects = {
     create: 'orgs.create',
     get: 'orgs.get',
     update: 'orgs.update',
+    /** Operator: make a person a member (new account or existing) with a one-time set-password link. */
+    addMember: 'orgs.add_member',
+    /** Operator: remove a member; their sessions in the organization end on every gateway. */
+    removeMember: 'orgs.remove_member',
   },
   /** The caller's own organization, over the gateway (`/v1/organization`): named by the actor. */
   organization: {

@@ -10,7 +10,7 @@ const USER_AGENT_MAX = 512;
 
 /**
  * `onResponse` (after the response is sent, so it never delays it): counts the request in the
- * metrics and hands one `request.recorded` event per authenticated request to the publisher.
+ * metrics and hands one `request.recorded` event per request authenticated by a key to the publisher.
  */
 export function createRequestRecorderHook(publisher: RequestEventPublisher, metrics: GatewayMetrics) {
   const eventIds = new SequentialIds(IdPrefix.Event);
@@ -39,7 +39,8 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     observer.duration.observe(reply.elapsedTime / 1000);
 
     const auth = request.auth;
-    if (auth !== null) {
+    // Usage is per key: a person browsing the dashboard is not metered (nor billed).
+    if (auth !== null && !auth.policy.user) {
       const policy = auth.policy;
       const userAgent = request.headers['user-agent'];
       const event: RequestRecordedEvent = {

@@ -10,7 +10,7 @@ import {
   type MemberView,
   type PaginationQuery,
   type PreviewInvitationBody,
-  type RemovedMember,
+  type DeletedMember,
   type SuccessEnvelope,
   type UpdateMemberBody,
   acceptInvitationBodySchema,
@@ -24,7 +24,7 @@ import {
   memberPageSchema,
   memberViewSchema,
   previewInvitationBodySchema,
-  removedMemberSchema,
+  deletedMemberSchema,
   updateMemberBodySchema,
   userIdSchema,
 } from '@plexmcp/contracts';
@@ -75,12 +75,12 @@ export class MembersController {
   async remove(
     @CurrentActor() actor: Actor,
     @Param('userId') userId: string,
-  ): Promise<SuccessEnvelope<RemovedMember>> {
+  ): Promise<SuccessEnvelope<DeletedMember>> {
     return ok(
       await this.runtime.rpc.call(
         MemberSubjects.remove,
         { actor, user_id: pathId(userIdSchema, userId) },
-        removedMemberSchema,
+        deletedMemberSchema,
         { timeoutMs: this.runtime.changeTimeoutMs },
       ),
     );

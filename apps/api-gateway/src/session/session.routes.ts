@@ -7,7 +7,13 @@ import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 import type { SessionView } from '@plexmcp/contracts';
 import type { DashboardSessions } from './dashboard-sessions.js';
-import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
+import {
+  CSRF_HEADER,
+  accountCredentialOf,
+  clearedSessionCookie,
+  sessionCookie,
+  sessionTokenOf,
+} from './session-cookie.js';
 
 /**
  * Whether a sign-in comes from the dashboard's own pages. Login CSRF rests on this, and a foreign
@@ -16,7 +22,7 @@ import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from
  * A request with neither is refused — only a non-browser client omits both, and the dashboard is
  * the only client of this route.
  */
-function isSameOrigin(headers: FastifyRequest['headers']): boolean {
+export function isSameOrigin(headers: FastifyRequest['headers']): boolean {
   const site = headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin';
   const origin = headers.origin;
@@ -28,13 +34,13 @@ function isSameOrigin(headers: FastifyRequest['headers']): boolean {
   }
 }
 
-function isJson(contentType: string | undefined): boolean {
+export function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(?:;|$)/i.test(contentType);
 }
 
 const SESSION_PATH = '/dashboard/api/session';
 
-interface SessionRoutesDeps {
+export interface SessionRoutesDeps {
   sessions: DashboardSessions;
   ipResolver: ClientIpResolver;
   authority: KeyAuthority;
@@ -43,14 +49,36 @@ interface SessionRoutesDeps {
 }
 
 /**
- * Dashboard sign-in (POST), session check (GET) and sign-out (DELETE). Outside /v1, so the auth
+ * Answers a failed session call: unexpected errors are logged (500), a 401 feeds the per-IP
+ * throttle and clears the cookie.
+ */
+export function failSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  err: unknown,
+  ip: string | null,
+  deps: Pick<SessionRoutesDeps, 'authority' | 'isHttps' | 'logger'>,
+): FastifyReply {
+  const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
+  if (!(err instanceof AppError))
+    deps.logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
+  deps.authority.failed(error, ip);
+  if (error.code === ErrorCode.Unauthorized) {
+    reply.header('set-cookie', clearedSessionCookie(deps.isHttps(request)));
+  }
+  return sendError(reply, error, request.requestId);
+}
+
+/**
+ * Dashboard sign-in with an admin key (POST, break-glass: `DASHBOARD_KEY_SIGN_IN`), session check
+ * (GET, either kind of session) and sign-out (DELETE, either kind). Outside /v1, so the auth
  * hook only stamps request ids and headers here; these handlers check keys and cookies themselves
  * through DashboardSessions (and so the key authority). Sign-in only takes a JSON body (a cross-site HTML form cannot send
  * one) and only from the same origin (`Origin` or `Sec-Fetch-Site`, see isSameOrigin); failures
  * feed the same per-IP throttle as bad Bearer keys.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
-  const { sessions, ipResolver, authority, isHttps, logger } = deps;
+  const { sessions, ipResolver, authority, isHttps } = deps;
 
   const clientIp = (request: FastifyRequest): string | null =>
     ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
@@ -60,16 +88,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     reply: FastifyReply,
     err: unknown,
     ip: string | null,
-  ): FastifyReply => {
-    const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
-    if (!(err instanceof AppError))
-      logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
-    authority.failed(error, ip);
-    if (error.code === ErrorCode.Unauthorized) {
-      reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
-    }
-    return sendError(reply, error, request.requestId);
-  };
+  ): FastifyReply => failSession(request, reply, err, ip, deps);
 
   const send = (reply: FastifyReply, status: number, view: SessionView | { signed_out: true }) =>
     reply.code(status).header('cache-control', 'no-store').send({ success: true, data: view });
@@ -126,16 +145,25 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   fastify.delete(SESSION_PATH, { config }, async (request, reply) => {
     const token = sessionTokenOf(request.headers.cookie);
     // Signing out of a live session needs its CSRF token (a foreign page cannot log the user out).
-    if (token !== null && sessions.tokens.verify(token, Date.now()) !== null) {
-      if (!sessions.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
-          request.requestId,
-        );
-      }
+    const live =
+      token !== null &&
+      (accountCredentialOf(token) !== null || sessions.tokens.verify(token, Date.now()) !== null);
+    if (live && !sessions.csrfOk(token, request.headers[CSRF_HEADER])) {
+      return sendError(
+        reply,
+        new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
+        request.requestId,
+      );
     }
     reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
+    if (live) {
+      try {
+        // A person's session ends server-side, on every gateway, before this answers.
+        await sessions.end(token);
+      } catch (err) {
+        return fail(request, reply, err, null);
+      }
+    }
     return send(reply, 200, { signed_out: true });
   });
 }

@@ -1,6 +1,12 @@
 import { Controller } from '@nestjs/common';
 import {
   type AccountView,
+  type AddMemberRequest,
+  type CreatedOwner,
+  type RemoveMemberRequest,
+  Subjects,
+  addMemberRequestSchema,
+  removeMemberRequestSchema,
   IdentitySubjects,
   type OpenedSession,
   type RequestResetRequest,
@@ -74,6 +80,18 @@ export class IdentityController {
   @RpcHandler(IdentitySubjects.totpEnroll, sessionRequestSchema)
   totpEnroll({ session_hash }: SessionRequest): Promise<TotpEnrollment> {
     return this.identity.totpEnroll(session_hash);
+  }
+
+  /** Operator only (`orgs.*`): a member with a role and their one-time set-password link. */
+  @RpcHandler(Subjects.orgs.addMember, addMemberRequestSchema)
+  addMember(request: AddMemberRequest): Promise<CreatedOwner> {
+    return this.identity.addMember(request.org_id, request.email, request.role);
+  }
+
+  /** Operator only (`orgs.*`): removes a member, ending their sessions in the organization. */
+  @RpcHandler(Subjects.orgs.removeMember, removeMemberRequestSchema)
+  async removeMember(request: RemoveMemberRequest): Promise<{ removed: boolean }> {
+    return { removed: await this.identity.removeMember(request.org_id, request.user_id) };
   }
 
   @RpcHandler(IdentitySubjects.totpConfirm, totpConfirmRequestSchema)

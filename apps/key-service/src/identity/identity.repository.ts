@@ -108,6 +108,14 @@ export class IdentityRepository {
 
   // ---- memberships ----------------------------------------------------------------------
 
+  async orgExists(manager: EntityManager, orgId: string): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(
+      `SELECT 1 FROM ${this.tables.name('organizations')} WHERE id = $1`,
+      [orgId],
+    );
+    return rows.length > 0;
+  }
+
   async memberships(userId: string, manager: EntityManager = this.manager): Promise<MembershipRow[]> {
     const rows = await manager.query<{ org_id: string; name: string; role: Role }[]>(
       `SELECT m.org_id, o.name, m.role FROM ${this.tables.name('org_memberships')} m

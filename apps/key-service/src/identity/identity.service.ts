@@ -352,6 +352,16 @@ export class IdentityService {
     };
   }
 
+  /** `addMemberWithLink` in its own transaction, for an organization that must exist. */
+  async addMember(orgId: string, email: string, role: Role): Promise<CreatedOwner> {
+    return this.tx.run(async (manager) => {
+      if (!(await this.repository.orgExists(manager, orgId))) {
+        throw new AppError(ErrorCode.NotFound, 'Organization not found');
+      }
+      return this.addMemberWithLink(manager, orgId, email, role);
+    });
+  }
+
   /**
    * Removes a member: their sessions in that organization end at once on every gateway (this
    * returns only once every live gateway evicted them).

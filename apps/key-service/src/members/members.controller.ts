@@ -10,8 +10,8 @@ import {
   type MemberView,
   type Page,
   type PreviewInvitationRequest,
-  type RemoveMemberRequest,
-  type RemovedMember,
+  type DeleteMemberRequest,
+  type DeletedMember,
   type RevokeInvitationRequest,
   type UpdateMemberRequest,
   acceptInvitationRequestSchema,
@@ -19,7 +19,7 @@ import {
   listInvitationsRequestSchema,
   listMembersRequestSchema,
   previewInvitationRequestSchema,
-  removeMemberRequestSchema,
+  deleteMemberRequestSchema,
   revokeInvitationRequestSchema,
   updateMemberRequestSchema,
 } from '@plexmcp/contracts';
@@ -41,8 +41,8 @@ export class MembersController {
     return this.members.update(request);
   }
 
-  @RpcHandler(MemberSubjects.remove, removeMemberRequestSchema)
-  remove(request: RemoveMemberRequest): Promise<RemovedMember> {
+  @RpcHandler(MemberSubjects.remove, deleteMemberRequestSchema)
+  remove(request: DeleteMemberRequest): Promise<DeletedMember> {
     return this.members.remove(request);
   }
 

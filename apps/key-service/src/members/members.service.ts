@@ -13,8 +13,8 @@ import {
   type MemberView,
   type Page,
   type PreviewInvitationRequest,
-  type RemoveMemberRequest,
-  type RemovedMember,
+  type DeleteMemberRequest,
+  type DeletedMember,
   type RevokeInvitationRequest,
   type Role,
   type UpdateMemberRequest,
@@ -103,7 +103,7 @@ export class MembersService {
   }
 
   /** Removes a member: their sessions in this organization end on every gateway before this answers. */
-  async remove({ actor, user_id }: RemoveMemberRequest): Promise<RemovedMember> {
+  async remove({ actor, user_id }: DeleteMemberRequest): Promise<DeletedMember> {
     const caller = await this.manager(actor);
     return this.tx.run(async (manager, hooks) => {
       const { member, owners } = await this.members.lockForChange(manager, actor.org_id, user_id);
