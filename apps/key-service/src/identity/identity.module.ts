@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { IdentityController } from './identity.controller.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
-import { LogMailTransport, MAIL_TRANSPORT } from './mail.js';
+import { EMBEDDER_MAIL_TRANSPORT, LogMailTransport, MAIL_TRANSPORT, type MailTransport } from './mail.js';
 
 /**
  * Accounts, memberships and dashboard sessions. Global: the key authority resolves acting
@@ -18,8 +18,9 @@ import { LogMailTransport, MAIL_TRANSPORT } from './mail.js';
     IdentityService,
     {
       provide: MAIL_TRANSPORT,
-      useFactory: (logger: Logger) => new LogMailTransport(logger),
-      inject: [SERVICE_LOGGER],
+      useFactory: (logger: Logger, embedded: MailTransport | undefined) =>
+        embedded ?? new LogMailTransport(logger),
+      inject: [SERVICE_LOGGER, { token: EMBEDDER_MAIL_TRANSPORT, optional: true }],
     },
   ],
   exports: [IdentityService, IdentityRepository, MAIL_TRANSPORT],

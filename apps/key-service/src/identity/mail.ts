@@ -28,3 +28,10 @@ export class LogMailTransport implements MailTransport {
 
 /** Nest token of the configured transport. */
 export const MAIL_TRANSPORT = Symbol('MAIL_TRANSPORT');
+
+/**
+ * A transport given to `bootstrap()` by the process that embeds the key-service (the test worlds
+ * and the browser suites' harness keep the mail they would have sent); without one, the configured
+ * transport.
+ */
+export const EMBEDDER_MAIL_TRANSPORT = Symbol('EMBEDDER_MAIL_TRANSPORT');
