@@ -49,6 +49,8 @@ describe('authorization matrix: every route × every caller', () => {
   let mcpB: McpView;
   let webhookId: string;
   const ALERT = 'alert_0000000000000000000000';
+  const USER = 'usr_0000000000000000000000';
+  const INVITATION = 'ott_0000000000000000000000';
 
   beforeAll(async () => {
     world = await startWorld('matrix');
@@ -245,15 +247,37 @@ describe('authorization matrix: every route × every caller', () => {
       expect: [404, 403, 'upstream', 'upstream'],
     },
 
-    // The caller's own organization: every caller reads its own; changing it takes org:write on
-    // live data (another organization renames itself, never this one).
+    // The caller's own organization: every caller reads its own; only an owner, signed in, changes it.
     'GET /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
     'HEAD /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
     'PATCH /v1/organization': {
       path: () => '/v1/organization',
       body: () => ({ name: 'Matrix' }),
-      expect: [200, 403, 200, 200],
+      expect: [403, 403, 403, 403],
     },
+    // People manage people: no API key, whatever its scopes. Preview and accept take the link's
+    // token in the body (none here: refused as malformed, whoever calls).
+    'GET /v1/members': { path: () => '/v1/members', expect: [403, 403, 403, 403] },
+    'HEAD /v1/members': { path: () => '/v1/members', expect: [403, 403, 403, 403] },
+    'PATCH /v1/members/:userId': {
+      path: () => `/v1/members/${USER}`,
+      body: () => ({ role: 'viewer' }),
+      expect: [403, 403, 403, 403],
+    },
+    'DELETE /v1/members/:userId': { path: () => `/v1/members/${USER}`, expect: [403, 403, 403, 403] },
+    'POST /v1/invitations': {
+      path: () => '/v1/invitations',
+      body: () => ({ email: 'someone@example.com', role: 'viewer' }),
+      expect: [403, 403, 403, 403],
+    },
+    'GET /v1/invitations': { path: () => '/v1/invitations', expect: [403, 403, 403, 403] },
+    'HEAD /v1/invitations': { path: () => '/v1/invitations', expect: [403, 403, 403, 403] },
+    'DELETE /v1/invitations/:id': {
+      path: () => `/v1/invitations/${INVITATION}`,
+      expect: [403, 403, 403, 403],
+    },
+    'POST /v1/invitations/preview': { path: () => '/v1/invitations/preview', body: () => ({}), public: 400 },
+    'POST /v1/invitations/accept': { path: () => '/v1/invitations/accept', body: () => ({}), public: 400 },
 
     // Organization-wide live data: other organizations read their own, test keys never.
     'GET /v1/audit': { path: () => '/v1/audit', expect: [200, 403, 200, 200] },

@@ -1,52 +1,75 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- HTTP bodies are JSON inspected field by field */
-import { beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  ALL_SCOPES,
-  type CreatedKey,
-  type CreatedOrg,
-  Subjects,
-  organizationViewSchema,
-} from '@plexmcp/contracts';
-import { actorOf, gatewaySuite, http } from './support/world.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ALL_SCOPES, type AuditEntry, Subjects, organizationViewSchema } from '@plexmcp/contracts';
+import type { GatewayHandle } from '../src/index.js';
+import { type Browser, PASSWORD, asPerson, ownedOrg, signIn } from './support/people.js';
+import { type World, actorOf, http, startWorld } from './support/world.js';
 
 /**
  * `/v1/organization`: the organization's own settings over REST — name, monthly limit, IP
- * allowlist, suspension — for `org:write` only, always the caller's own organization, every change
- * audited with who made it.
+ * allowlist, suspension — for its owners only (never an admin, never an API key), always the
+ * caller's own organization, every change audited with the person who made it.
  */
 describe('organization settings over REST', () => {
-  const s = gatewaySuite('org_settings');
-  let admin: CreatedKey;
-  let other: CreatedOrg;
-  let tester: CreatedKey;
+  let world: World;
+  let gateway: GatewayHandle;
+  let orgId: string;
+  let ownerId: string;
+  let owner: Browser;
+  let admin: Browser;
+  let adminKey: string;
+  let other: { orgId: string; owner: Browser };
 
   beforeAll(async () => {
-    admin = await s.world.createKey(actorOf(s.admin), {
-      name: 'admin (no org:write)',
-      scopes: [...ALL_SCOPES],
+    world = await startWorld('org_settings');
+    gateway = await world.startGateway({
+      SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
+      DASHBOARD_DIR: '/nonexistent',
+      AUTH_FAILURES_PER_MINUTE: '100000',
     });
-    tester = await s.world.createKey(actorOf(s.admin), {
-      name: 'test',
-      mode: 'test',
-      scopes: [...ALL_SCOPES],
+    ({ orgId, ownerId, owner } = await ownedOrg(world, gateway, 'Acme', 'owner@acme.test'));
+    other = await ownedOrg(world, gateway, 'Other', 'owner@other.test');
+    await asPerson(gateway, '/v1/invitations', owner, {
+      method: 'POST',
+      body: { email: 'admin@acme.test', role: 'admin' },
     });
-    other = await s.world.createOrg({ name: 'Other' });
+    await asPerson(gateway, '/v1/invitations/accept', null, {
+      method: 'POST',
+      body: { token: world.lastLinkTo('admin@acme.test'), password: PASSWORD },
+    });
+    admin = await signIn(gateway, 'admin@acme.test');
+    // A key holding every scope, made by the owner, for the key cases.
+    const rotated = await asPerson(gateway, '/v1/keys', owner, {
+      method: 'POST',
+      body: {
+        name: 'all powerful',
+        scopes: [...ALL_SCOPES],
+      },
+    });
+    adminKey = rotated.body.data.secret as string;
+  });
+  afterAll(async () => {
+    await world?.close();
   });
 
-  const as = (key: CreatedKey, init: { method?: string; body?: unknown } = {}) =>
-    http(s.gateway.url, '/v1/organization', { key: key.secret, ...init });
-  const current = () =>
-    s.world.rpc.call(Subjects.orgs.get, { id: s.org.organization.id }, organizationViewSchema);
+  const patch = (who: Browser, body: unknown) =>
+    asPerson(gateway, '/v1/organization', who, { method: 'PATCH', body });
+  const current = () => world.rpc.call(Subjects.orgs.get, { id: orgId }, organizationViewSchema);
 
-  it('the organization admin key holds org:write, reads and changes its own organization, audited', async () => {
-    expect(s.admin.key.scopes).toContain('org:write');
-    const read = await as(s.admin);
+  it('an owner reads and changes the organization; the audit log names the owner', async () => {
+    const read = await asPerson(gateway, '/v1/organization', owner);
     expect(read.status).toBe(200);
-    expect(read.body.data).toMatchObject({ id: s.org.organization.id, object: 'organization', name: 'Acme' });
+    expect(read.body.data).toMatchObject({
+      id: orgId,
+      object: 'organization',
+      name: 'Acme',
+      status: 'active',
+    });
 
-    const changed = await as(s.admin, {
-      method: 'PATCH',
-      body: { name: 'Acme Corp', monthly_request_limit: 50_000, ip_allowlist: ['127.0.0.0/8', '::1/128'] },
+    const changed = await patch(owner, {
+      name: 'Acme Corp',
+      monthly_request_limit: 50_000,
+      ip_allowlist: ['127.0.0.0/8', '::1/128'],
     });
     expect(changed.status).toBe(200);
     expect(changed.body.data).toMatchObject({
@@ -56,60 +79,49 @@ describe('organization settings over REST', () => {
     });
     expect(await current()).toMatchObject({ name: 'Acme Corp', monthly_request_limit: 50_000 });
 
-    const audit = await http(s.gateway.url, '/v1/audit', { key: s.admin.secret });
-    const entry = (audit.body.data as { action: string; actor_key_id: string; metadata: unknown }[]).find(
-      (e) => e.action === 'organization.updated',
-    );
+    const audit = await asPerson(gateway, '/v1/audit', owner);
+    const entry = (audit.body.data as AuditEntry[]).find((e) => e.action === 'organization.updated');
     expect(entry).toMatchObject({
-      actor_key_id: s.admin.key.id,
+      actor: { type: 'user', id: ownerId, display: 'owner@acme.test' },
       target_type: 'organization',
-      target_id: s.org.organization.id,
+      target_id: orgId,
       metadata: { changes: { name: 'Acme Corp', monthly_request_limit: 50_000 } },
     });
 
-    // Back to no limit and no allowlist.
-    const cleared = await as(s.admin, {
-      method: 'PATCH',
-      body: { monthly_request_limit: null, ip_allowlist: null },
-    });
+    const cleared = await patch(owner, { monthly_request_limit: null, ip_allowlist: null });
     expect(cleared.status).toBe(200);
     expect(cleared.body.data).toMatchObject({ monthly_request_limit: null, ip_allowlist: null });
   });
 
-  it('a key without org:write reads the organization but cannot change it', async () => {
-    expect((await as(admin)).status).toBe(200);
-    const refused = await as(admin, { method: 'PATCH', body: { name: 'Mine now' } });
+  it('an admin and an API key read the organization but never change it', async () => {
+    expect((await asPerson(gateway, '/v1/organization', admin)).status).toBe(200);
+    const refused = await patch(admin, { name: 'Mine now' });
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('forbidden');
-    expect((await current()).name).toBe('Acme Corp');
-  });
 
-  it('nor can it mint a key holding org:write: a grant never exceeds its maker', async () => {
-    const minted = await http(s.gateway.url, '/v1/keys', {
-      method: 'POST',
-      key: admin.secret,
-      body: { name: 'escalate', scopes: ['org:write'] },
+    expect((await http(gateway.url, '/v1/organization', { key: adminKey })).status).toBe(200);
+    const byKey = await http(gateway.url, '/v1/organization', {
+      method: 'PATCH',
+      key: adminKey,
+      body: { name: 'Mine' },
     });
-    expect(minted.status).toBe(403);
-    expect(minted.body.error.code).toBe('forbidden');
-  });
-
-  it('a test key never changes the organization, whatever its scopes', async () => {
-    const refused = await as(tester, { method: 'PATCH', body: { monthly_request_limit: 1 } });
-    expect(refused.status).toBe(403);
-    expect((await current()).monthly_request_limit).toBeNull();
+    expect(byKey.status).toBe(403);
+    const orgKey = (await world.createOrg({ name: 'Keyed' })).admin_key;
+    const byOrgKey = await http(gateway.url, '/v1/organization', {
+      method: 'PATCH',
+      key: orgKey.secret,
+      body: { status: 'suspended' },
+    });
+    expect(byOrgKey.status).toBe(403);
+    expect((await current()).name).toBe('Acme Corp');
   });
 
   it("another organization's owner changes only its own organization: there is no id to aim at", async () => {
-    const renamed = await as(other.admin_key, { method: 'PATCH', body: { name: 'Other renamed' } });
+    const renamed = await patch(other.owner, { name: 'Other renamed' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body.data.id).toBe(other.organization.id);
+    expect(renamed.body.data.id).toBe(other.orgId);
     expect((await current()).name).toBe('Acme Corp');
-    // Naming an organization in the body is refused, not ignored.
-    const aimed = await as(other.admin_key, {
-      method: 'PATCH',
-      body: { id: s.org.organization.id, name: 'Hijacked' },
-    });
+    const aimed = await patch(other.owner, { id: orgId, name: 'Hijacked' });
     expect(aimed.status).toBe(400);
     expect(aimed.body.error.code).toBe('validation_error');
     expect((await current()).name).toBe('Acme Corp');
@@ -125,7 +137,7 @@ describe('organization settings over REST', () => {
       [{ name: '' }, 'name'],
       [{}, ''],
     ] as const) {
-      const refused = await as(s.admin, { method: 'PATCH', body });
+      const refused = await patch(owner, body);
       expect(refused.status).toBe(400);
       expect(refused.body.error.code).toBe('validation_error');
       expect((refused.body.error.details as { field: string }[]).map((d) => d.field)).toContain(field);
@@ -133,43 +145,49 @@ describe('organization settings over REST', () => {
   });
 
   it('refuses an allowlist that would shut out the address making the change', async () => {
-    const refused = await as(s.admin, { method: 'PATCH', body: { ip_allowlist: ['203.0.113.0/24'] } });
+    const refused = await patch(owner, { ip_allowlist: ['203.0.113.0/24'] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.details[0].field).toBe('ip_allowlist');
     expect((await current()).ip_allowlist).toBeNull();
     // The operator (no acting key) may still set any list.
-    await s.world.rpc.call(
+    await world.rpc.call(
       Subjects.orgs.update,
-      { id: other.organization.id, body: { ip_allowlist: ['203.0.113.0/24'] } },
+      { id: other.orgId, body: { ip_allowlist: ['203.0.113.0/24'] } },
       organizationViewSchema,
     );
-    expect((await as(other.admin_key)).status).toBe(403);
+    expect((await asPerson(gateway, '/v1/organization', other.owner)).status).toBe(403);
   });
 
-  it('an owner may suspend its own organization: every key stops at once, and only the operator reactivates it', async () => {
-    const suspended = await as(s.admin, { method: 'PATCH', body: { status: 'suspended' } });
+  it('an owner may suspend the organization: every key and session stops at once; only the operator reactivates', async () => {
+    const suspended = await patch(owner, { status: 'suspended' });
     expect(suspended.status).toBe(200);
     expect(suspended.body.data.status).toBe('suspended');
-    // Every key of the organization, the owner's too, including the call that would undo it.
-    expect((await http(s.gateway.url, '/v1/keys', { key: admin.secret })).status).toBe(403);
-    const undo = await as(s.admin, { method: 'PATCH', body: { status: 'active' } });
+    expect((await http(gateway.url, '/v1/keys', { key: adminKey })).status).toBe(403);
+    expect((await asPerson(gateway, '/v1/keys', admin)).status).toBe(403);
+    const undo = await patch(owner, { status: 'active' });
     expect(undo.status).toBe(403);
-    expect(undo.body.error.code).toBe('forbidden');
     expect((await current()).status).toBe('suspended');
 
-    await s.world.rpc.call(
+    await world.rpc.call(
       Subjects.orgs.update,
-      { id: s.org.organization.id, body: { status: 'active' } },
+      { id: orgId, body: { status: 'active' } },
       organizationViewSchema,
     );
-    expect((await as(s.admin)).status).toBe(200);
+    expect((await asPerson(gateway, '/v1/organization', owner)).status).toBe(200);
   });
 
   it('a NATS caller that bypasses the gateway is held to the same rule', async () => {
+    const keys = await http(gateway.url, '/v1/keys', { key: adminKey });
+    const keyId = (keys.body.data as { id: string; name: string }[]).find(
+      (k) => k.name === 'all powerful',
+    )!.id;
     await expect(
-      s.world.rpc.call(
+      world.rpc.call(
         Subjects.organization.update,
-        { actor: actorOf(admin, '127.0.0.1'), body: { name: 'via NATS' } },
+        {
+          actor: actorOf({ key: { id: keyId, organization_id: orgId } }, '127.0.0.1'),
+          body: { name: 'via NATS' },
+        },
         organizationViewSchema,
       ),
     ).rejects.toMatchObject({ code: 'forbidden' });
