@@ -9,6 +9,9 @@ import { ErrorMessage } from './components/error-message';
 import { maskedKey } from './components/format';
 import { KeysPage } from './keys/keys-page';
 import { McpsPage } from './mcps/mcps-page';
+import { AcceptInvitationPage } from './org/accept-invitation-page';
+import { MembersPage } from './org/members-page';
+import { OrgSettingsPage } from './org/org-settings-page';
 import { SignInPage } from './session/sign-in-page';
 import { UsagePage } from './usage/usage-page';
 import { WebhooksPage } from './webhooks/webhooks-page';
@@ -21,6 +24,8 @@ const PAGES = [
   { path: 'alerts', label: 'Alerts' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'audit', label: 'Audit' },
+  { path: 'members', label: 'Members' },
+  { path: 'organization', label: 'Organization' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -33,6 +38,11 @@ export function App() {
   const [session, setSession] = useState<Session | null | 'loading'>('loading');
   const [page, setPage] = useState<PagePath>(currentPage);
   const [notice, setNotice] = useState<string | null>(null);
+  // An invitation link opens its own page, signed in or not.
+  const [invited, setInvited] = useState(
+    () =>
+      window.location.pathname.replace(/\/+$/, '') === `${BASE}/invitation` && window.location.hash !== '',
+  );
   const [error, setError] = useState<unknown>(null);
   const queries = useQueryClient();
 
@@ -84,6 +94,16 @@ export function App() {
     setSession(null);
   };
 
+  if (invited) {
+    return (
+      <AcceptInvitationPage
+        onDone={() => {
+          window.history.pushState(null, '', `${BASE}/`);
+          setInvited(false);
+        }}
+      />
+    );
+  }
   if (session === 'loading') return <p className="loading">Loading…</p>;
   if (session === null) {
     return (
@@ -136,6 +156,8 @@ export function App() {
         {page === 'alerts' && <AlertsPage />}
         {page === 'webhooks' && <WebhooksPage />}
         {page === 'audit' && <AuditPage />}
+        {page === 'members' && <MembersPage session={session} />}
+        {page === 'organization' && <OrgSettingsPage session={session} />}
       </main>
     </div>
   );
