@@ -8,6 +8,7 @@ import {
   nameSchema,
   orgIdSchema,
   pageSchema,
+  paginationQuerySchema,
 } from './common.schema.js';
 import { isValidCidr } from './cidr.js';
 
@@ -41,6 +42,11 @@ export const createdOrgSchema = z.object({
 export type CreatedOrg = z.infer<typeof createdOrgSchema>;
 
 export const getOrgRequestSchema = z.strictObject({ id: orgIdSchema });
+
+/** Internal (CLI over NATS): every organization, newest first, a page at a time. */
+export const listOrgsRequestSchema = z.strictObject({ page: paginationQuerySchema });
+export type ListOrgsRequest = z.infer<typeof listOrgsRequestSchema>;
+export const orgPageSchema = pageSchema(organizationViewSchema);
 
 /** Internal (CLI over NATS): suspend/reactivate, change limit or allowlist. */
 export const updateOrgRequestSchema = z.strictObject({

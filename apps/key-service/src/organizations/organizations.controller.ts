@@ -2,11 +2,14 @@ import { Controller } from '@nestjs/common';
 import {
   type CreateOrgRequest,
   type CreatedOrg,
+  type ListOrgsRequest,
   type OrganizationView,
+  type Page,
   Subjects,
   type UpdateOrgRequest,
   createOrgRequestSchema,
   getOrgRequestSchema,
+  listOrgsRequestSchema,
   updateOrgRequestSchema,
 } from '@plexmcp/contracts';
 import { RpcHandler } from '@plexmcp/service-kit';
@@ -25,6 +28,11 @@ export class OrganizationsController {
   @RpcHandler(Subjects.orgs.get, getOrgRequestSchema)
   get({ id }: { id: string }): Promise<OrganizationView> {
     return this.orgs.get(id);
+  }
+
+  @RpcHandler(Subjects.orgs.list, listOrgsRequestSchema)
+  list(request: ListOrgsRequest): Promise<Page<OrganizationView>> {
+    return this.orgs.list(request);
   }
 
   @RpcHandler(Subjects.orgs.update, updateOrgRequestSchema)

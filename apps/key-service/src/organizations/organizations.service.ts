@@ -4,12 +4,14 @@ import {
   type CreateOrgRequest,
   type CreatedOrg,
   ErrorCode,
+  type ListOrgsRequest,
   IdPrefix,
   type OrganizationView,
+  type Page,
   type UpdateOrgRequest,
   newId,
 } from '@plexmcp/contracts';
-import { TransactionRunner } from '@plexmcp/service-kit';
+import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
 import { ApiKeysService } from '../keys/api-keys.service.js';
@@ -78,6 +80,12 @@ export class OrganizationsService {
     const org = await this.orgs.findById(id);
     if (!org) throw new AppError(ErrorCode.NotFound, 'Organization not found');
     return toOrganizationView(org);
+  }
+
+  /** Every organization, newest first (the operator's `plexmcp org list`). */
+  async list({ page }: ListOrgsRequest): Promise<Page<OrganizationView>> {
+    const rows = await this.orgs.list(decodeCursor(page.cursor), page.limit + 1);
+    return toPage(rows, page.limit, toOrganizationView);
   }
 
   /** Suspension, limits and allowlist apply to every key of the org: gateways evict them all first. */
