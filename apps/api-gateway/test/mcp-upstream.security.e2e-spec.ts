@@ -172,6 +172,8 @@ describe('MCP upstream addresses (SSRF), through the gateway', () => {
         const before = { connections: upstream.connections, requests: upstream.requests.length };
         const refused = await call(closedGateway.url, mcp.id, key.secret);
         expect([url, refused.status, refused.body.error?.code]).toEqual([url, 502, 'upstream_error']);
+        expect(refused.body.error.message).toContain('MCP_UPSTREAM_ALLOWED_NETWORKS');
+        expect(refused.body.error.message).not.toContain('127.0.0.1');
         const requestId = refused.body.error.request_id as string;
         expect(refused.headers.get('x-request-id')).toBe(requestId);
         expect(upstream.connections).toBe(before.connections);

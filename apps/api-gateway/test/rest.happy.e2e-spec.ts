@@ -183,6 +183,42 @@ describe('REST v1', () => {
     expect(res.body.pagination).toHaveProperty('next_cursor');
   });
 
+  it('GET /v1/audit narrows by actor, action, target and time; a malformed filter is a 400', async () => {
+    const since = new Date().toISOString();
+    const key = await s.world.createKey(actorOf(s.admin));
+    const later = new Date(Date.parse(key.key.created_at) + 100 * 86_400_000).toISOString();
+    const patched = await http(s.gateway.url, `/v1/keys/${key.key.id}`, {
+      method: 'PATCH',
+      key: s.admin.secret,
+      body: { name: 'Moved', expires_at: later },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.data).toMatchObject({ name: 'Moved', expires_at: later, grace_ends_at: null });
+
+    const query = new URLSearchParams({
+      actor: s.admin.key.id,
+      action: 'key.updated',
+      target: key.key.id,
+      from: since,
+      to: new Date(Date.now() + 60_000).toISOString(),
+    });
+    const res = await http(s.gateway.url, `/v1/audit?${query.toString()}`, { key: s.admin.secret });
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((e: { action: string; target_id: string }) => [e.action, e.target_id])).toEqual([
+      ['key.updated', key.key.id],
+    ]);
+    const none = await http(s.gateway.url, `/v1/audit?target=${key.key.id}&action=key.revoked`, {
+      key: s.admin.secret,
+    });
+    expect(none.body.data).toEqual([]);
+
+    for (const bad of ['action=DROP%20TABLE', 'from=yesterday', 'actor=org_x', 'target=a%27b', 'sort=asc']) {
+      const refused = await http(s.gateway.url, `/v1/audit?${bad}`, { key: s.admin.secret });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.code).toBe('validation_error');
+    }
+  });
+
   describe('envelopes and protocol details', () => {
     it('413 payload_too_large and 400 for a malformed JSON body', async () => {
       const big = await http(s.gateway.url, '/v1/keys', {

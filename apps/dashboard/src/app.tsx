@@ -1,7 +1,10 @@
+import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiError, request, setCsrfToken, setUnauthorizedHandler } from './api/client';
 import type { Session } from './api/types';
 import { AlertsPage } from './alerts/alerts-page';
+import { AuditPage } from './audit/audit-page';
+import { OrganizationSummary } from './components/organization-summary';
 import { ErrorMessage } from './components/error-message';
 import { maskedKey } from './components/format';
 import { KeysPage } from './keys/keys-page';
@@ -17,6 +20,7 @@ const PAGES = [
   { path: 'usage', label: 'Usage' },
   { path: 'alerts', label: 'Alerts' },
   { path: 'webhooks', label: 'Webhooks' },
+  { path: 'audit', label: 'Audit' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -30,6 +34,7 @@ export function App() {
   const [page, setPage] = useState<PagePath>(currentPage);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const queries = useQueryClient();
 
   const signedIn = useCallback((s: Session) => {
     setCsrfToken(s.csrf_token);
@@ -40,6 +45,7 @@ export function App() {
   useEffect(() => {
     setUnauthorizedHandler((err: ApiError) => {
       setCsrfToken(null);
+      queries.clear();
       setNotice(`${err.body.message}. Sign in again.`);
       setSession(null);
     });
@@ -53,7 +59,7 @@ export function App() {
     const onPop = () => setPage(currentPage());
     window.addEventListener('popstate', onPop);
     return () => window.removeEventListener('popstate', onPop);
-  }, [signedIn]);
+  }, [signedIn, queries]);
 
   useEffect(() => {
     const label = PAGES.find((p) => p.path === page)?.label ?? '';
@@ -73,6 +79,7 @@ export function App() {
       return;
     }
     setCsrfToken(null);
+    queries.clear();
     setNotice('You are signed out.');
     setSession(null);
   };
@@ -94,8 +101,9 @@ export function App() {
       </a>
       <header className="topbar">
         <span className="brand">PlexMCP</span>
+        <OrganizationSummary session={session} />
         <span className="muted" data-testid="signed-in-as">
-          {session.organization_id} · {maskedKey(session.prefix, session.last4)}
+          {maskedKey(session.prefix, session.last4)}
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
@@ -127,6 +135,7 @@ export function App() {
         {page === 'usage' && <UsagePage session={session} />}
         {page === 'alerts' && <AlertsPage />}
         {page === 'webhooks' && <WebhooksPage />}
+        {page === 'audit' && <AuditPage />}
       </main>
     </div>
   );

@@ -100,6 +100,9 @@ describe('API-key lifecycle', () => {
         rotatedKeySchema,
       );
       expect(rotated.previous.status).toBe('active');
+      // The grace period is capped by the old key's expiry, and the view says when it ends.
+      expect(rotated.previous.grace_ends_at).toBe(old.key.expires_at);
+      expect(rotated.key.grace_ends_at).toBeNull();
       const during = await h.validate(old.secret);
       expect(during.status).toBe('active');
       expect(during.policy!.expires_at).toBe(old.key.expires_at);
@@ -172,6 +175,59 @@ describe('API-key lifecycle', () => {
       expect(after.policy!.scopes).toEqual(['keys:read', 'usage:read']);
     });
 
+    it('moves the expiry within its bounds, and validation answers with the new one', async () => {
+      const key = await h.createKey(admin, { expires_in: '30d' });
+      const later = new Date(Date.parse(key.key.created_at) + 200 * DAY).toISOString();
+      const updated = await h.rpc.call(
+        Subjects.keys.update,
+        { actor: admin, id: key.key.id, body: { expires_at: later } },
+        apiKeyViewSchema,
+      );
+      expect(updated.expires_at).toBe(later);
+      expect((await h.validate(key.secret)).policy!.expires_at).toBe(later);
+
+      const yearAfterCreation = new Date(Date.parse(key.key.created_at));
+      yearAfterCreation.setUTCFullYear(yearAfterCreation.getUTCFullYear() + 1);
+      for (const refused of [
+        new Date(Date.now() - 1_000).toISOString(),
+        new Date(yearAfterCreation.getTime() + 1).toISOString(),
+      ]) {
+        const err = await rejection(
+          h.rpc.call(
+            Subjects.keys.update,
+            { actor: admin, id: key.key.id, body: { expires_at: refused } },
+            apiKeyViewSchema,
+          ),
+        );
+        expect(err.code).toBe('validation_error');
+        expect(err.details?.[0]?.field).toBe('body.expires_at');
+      }
+      expect((await h.validate(key.secret)).policy!.expires_at).toBe(later);
+    });
+
+    it('a narrower key cannot move a key past its own expiry', async () => {
+      const manager = await h.createKey(admin, { scopes: ['keys:read', 'keys:write'], expires_in: '30d' });
+      const target = await h.createKey(actorOf(manager), {
+        expires_at: new Date(Date.parse(manager.key.expires_at) - 2 * DAY).toISOString(),
+      });
+      const past = new Date(Date.parse(manager.key.expires_at) + DAY).toISOString();
+      const err = await rejection(
+        h.rpc.call(
+          Subjects.keys.update,
+          { actor: actorOf(manager), id: target.key.id, body: { expires_at: past } },
+          apiKeyViewSchema,
+        ),
+      );
+      expect(err.code).toBe('forbidden');
+      const within = new Date(Date.parse(manager.key.expires_at) - DAY).toISOString();
+      const moved = await h.rpc.call(
+        Subjects.keys.update,
+        { actor: actorOf(manager), id: target.key.id, body: { expires_at: within } },
+        apiKeyViewSchema,
+      );
+      expect(moved.expires_at).toBe(within);
+    });
+
     it('a revoked key cannot be updated; revoking it again is harmless', async () => {
       const key = await h.createKey(admin);
       const first = await h.rpc.call(
@@ -200,6 +256,62 @@ describe('API-key lifecycle', () => {
         h.rpc.call(Subjects.keys.get, { actor: admin, id: 'key_0000000000000000000000' }, apiKeyViewSchema),
       );
       expect(err.code).toBe('not_found');
+    });
+  });
+
+  describe('audit log filters', () => {
+    const audit = (actor: Actor, filter: Record<string, string>) =>
+      h.rpc.call(Subjects.audit.list, { actor, page: { limit: 100 }, filter }, auditPageSchema);
+
+    it('narrows the log by actor, action, target and time, every filter at once', async () => {
+      const org = await h.createAdmin('Audited');
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+      await pause();
+      const before = new Date().toISOString();
+      await pause();
+      const manager = await h.createKey(org, { scopes: ['keys:read', 'keys:write'] });
+      const a = await h.createKey(actorOf(manager), { expires_in: '30d' });
+      const b = await h.createKey(org);
+      for (const [actor, id] of [
+        [actorOf(manager), a.key.id],
+        [org, b.key.id],
+      ] as const) {
+        await h.rpc.call(Subjects.keys.update, { actor, id, body: { name: 'Renamed' } }, apiKeyViewSchema);
+      }
+      const line = (e: { action: string; target_id: string }) => `${e.action}:${e.target_id}`;
+
+      const byActor = await audit(org, { actor: manager.key.id });
+      expect(byActor.items.map(line).sort()).toEqual(
+        [`key.created:${a.key.id}`, `key.updated:${a.key.id}`].sort(),
+      );
+      const updates = await audit(org, { action: 'key.updated' });
+      expect(updates.items.map(line).sort()).toEqual(
+        [`key.updated:${a.key.id}`, `key.updated:${b.key.id}`].sort(),
+      );
+      const onB = await audit(org, { target: b.key.id, action: 'key.updated', actor: org.key_id! });
+      expect(onB.items.map(line)).toEqual([`key.updated:${b.key.id}`]);
+      const beforeAll = (await audit(org, { to: before })).items.map(line);
+      expect(beforeAll).toContain(`key.created:${org.key_id}`);
+      expect(beforeAll.filter((l) => l.startsWith('key.updated') || l.includes(a.key.id))).toEqual([]);
+      const since = (await audit(org, { from: before })).items.map(line);
+      expect(since).toEqual(expect.arrayContaining([`key.updated:${a.key.id}`, `key.updated:${b.key.id}`]));
+      expect(since).not.toContain(`key.created:${org.key_id}`);
+      expect((await audit(org, { from: new Date(Date.now() + DAY).toISOString() })).items).toEqual([]);
+    });
+
+    it("never shows another organization's entries, whatever the filter names", async () => {
+      const mine = await h.createAdmin('Audit mine');
+      const theirs = await h.createAdmin('Audit theirs');
+      const key = await h.createKey(theirs);
+      expect((await audit(mine, { target: key.key.id })).items).toEqual([]);
+      expect((await audit(mine, { actor: theirs.key_id! })).items).toEqual([]);
+    });
+
+    it('refuses a malformed filter', async () => {
+      for (const filter of [{ action: 'DROP TABLE' }, { target: "key_1' OR 1=1" }, { from: 'yesterday' }]) {
+        const err = await rejection(audit(admin, filter));
+        expect(err.code).toBe('validation_error');
+      }
     });
   });
 

@@ -76,6 +76,8 @@ export const apiKeyViewSchema = z.object({
   revoked_at: isoDateSchema.nullable(),
   last_used_at: isoDateSchema.nullable(),
   rotated_to: keyIdSchema.nullable(),
+  /** A rotated key's end: it is refused from this instant (null unless rotated with a grace period). */
+  grace_ends_at: isoDateSchema.nullable(),
 });
 export type ApiKeyView = z.infer<typeof apiKeyViewSchema>;
 
@@ -97,7 +99,10 @@ export const createKeyBodySchema = z
   });
 export type CreateKeyBody = z.infer<typeof createKeyBodySchema>;
 
-/** Public body of PATCH /v1/keys/{id}. Expiry and mode are immutable: rotate instead. */
+/**
+ * Public body of PATCH /v1/keys/{id}. Mode is immutable (rotate instead); `expires_at` may move
+ * within the key's bounds: in the future, at most one year after the key was created.
+ */
 export const updateKeyBodySchema = z
   .strictObject({
     name: nameSchema.optional(),
@@ -105,6 +110,7 @@ export const updateKeyBodySchema = z
     scopes: z.array(scopeSchema).max(20).optional(),
     rate_limit: rateLimitSchema.nullable().optional(),
     usage_limit: usageLimitSchema.nullable().optional(),
+    expires_at: isoDateSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type UpdateKeyBody = z.infer<typeof updateKeyBodySchema>;

@@ -3,7 +3,7 @@ import { createdKeySchema } from './keys.schema.js';
 import { createdOwnerSchema, emailSchema } from './identity.schema.js';
 import {
   isoDateSchema,
-  type ListRequest,
+  keyIdSchema,
   listRequestSchema,
   nameSchema,
   orgIdSchema,
@@ -75,6 +75,32 @@ export const auditEntrySchema = z.object({
   created_at: isoDateSchema,
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
-export const listAuditRequestSchema = listRequestSchema;
-export type ListAuditRequest = ListRequest;
+
+/** What `GET /v1/audit` may narrow the log to; every filter given must match. */
+export const auditFilterSchema = z.strictObject({
+  /** The key that acted. */
+  actor: keyIdSchema.optional(),
+  /** e.g. `key.updated`. */
+  action: z
+    .string()
+    .max(64)
+    .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an action name such as key.updated')
+    .optional(),
+  /** The id of the key, MCP or organization acted on. */
+  target: z
+    .string()
+    .max(64)
+    .regex(/^[a-z]+_[A-Za-z0-9]+$/, 'must be an id such as key_…')
+    .optional(),
+  /** Entries at or after this instant. */
+  from: isoDateSchema.optional(),
+  /** Entries before this instant. */
+  to: isoDateSchema.optional(),
+});
+export type AuditFilter = z.infer<typeof auditFilterSchema>;
+/** The query of `GET /v1/audit`: a page and the filters. */
+export const listAuditQuerySchema = paginationQuerySchema.extend(auditFilterSchema.shape);
+export type ListAuditQuery = z.infer<typeof listAuditQuerySchema>;
+export const listAuditRequestSchema = listRequestSchema.extend({ filter: auditFilterSchema.optional() });
+export type ListAuditRequest = z.infer<typeof listAuditRequestSchema>;
 export const auditPageSchema = pageSchema(auditEntrySchema);

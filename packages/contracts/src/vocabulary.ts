@@ -29,3 +29,17 @@ export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const)
  */
 export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** The actions the management audit log records (`GET /v1/audit?action=…`). */
+export const AUDIT_ACTIONS = [
+  'key.created',
+  'key.updated',
+  'key.rotated',
+  'key.revoked',
+  'mcp.created',
+  'mcp.updated',
+  'mcp.deleted',
+  'organization.created',
+  'organization.updated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

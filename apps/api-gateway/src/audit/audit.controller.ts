@@ -1,19 +1,23 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import {
   type Actor,
   type AuditEntry,
-  type PaginationQuery,
+  type ListAuditQuery,
   Subjects,
   type SuccessEnvelope,
   auditPageSchema,
+  listAuditQuerySchema,
 } from '@plexmcp/contracts';
 import { CurrentActor } from '../auth/auth.decorators.js';
 import { Access } from '../auth/route-access.js';
 import { page } from '../common/envelope.js';
-import { PageQuery } from '../common/zod-validation.pipe.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
-/** `GET /v1/audit`: the organization's management audit log, newest first (keys:read; live data). */
+/**
+ * `GET /v1/audit`: the organization's management audit log, newest first (keys:read; live data),
+ * narrowed by `actor`, `action`, `target`, `from` and `to`.
+ */
 @Controller('v1/audit')
 export class AuditController {
   constructor(private readonly runtime: GatewayRuntime) {}
@@ -22,8 +26,15 @@ export class AuditController {
   @Access({ scope: 'keys:read', live: true })
   async list(
     @CurrentActor() actor: Actor,
-    @PageQuery() query: PaginationQuery,
+    @Query(new ZodValidationPipe(listAuditQuerySchema)) query: ListAuditQuery,
   ): Promise<SuccessEnvelope<AuditEntry[]>> {
-    return page(await this.runtime.rpc.call(Subjects.audit.list, { actor, page: query }, auditPageSchema));
+    const { cursor, limit, ...filter } = query;
+    return page(
+      await this.runtime.rpc.call(
+        Subjects.audit.list,
+        { actor, page: { cursor, limit }, filter },
+        auditPageSchema,
+      ),
+    );
   }
 }

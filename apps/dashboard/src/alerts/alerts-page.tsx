@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { api } from '../api/client';
 import type { Alert, AlertType } from '../api/types';
 import { DataTable } from '../components/data-table';
@@ -6,7 +6,7 @@ import { Filter, Options } from '../components/fields';
 import { formatDate } from '../components/format';
 import { Page } from '../components/page';
 import { useAction } from '../components/use-action';
-import { useList } from '../components/use-async';
+import { useInvalidate, useList } from '../components/queries';
 
 const TYPE_LABELS: Record<AlertType, string> = {
   error_spike: 'Error rate spike',
@@ -71,17 +71,17 @@ export function AlertsPage() {
   const params = new URLSearchParams();
   if (status !== 'all') params.set('status', status);
   if (type !== 'all') params.set('type', type);
-  const alerts = useList<Alert>(`/v1/alerts?${params.toString()}`, 200);
+  const alerts = useList<Alert>(`/v1/alerts?${params.toString()}`, 200, { refetchInterval: REFRESH_MS });
   const { reload } = alerts;
-  useEffect(() => {
-    const timer = setInterval(() => void reload(), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  const invalidate = useInvalidate();
 
   const acknowledge = (alert: Alert) =>
-    action.run(async () => {
-      await api.post(`/v1/alerts/${alert.id}/ack`);
-    }, reload);
+    action.run(
+      async () => {
+        await api.post(`/v1/alerts/${alert.id}/ack`);
+      },
+      () => invalidate('/v1/alerts'),
+    );
 
   return (
     <Page
@@ -106,6 +106,7 @@ export function AlertsPage() {
         </>
       }
       error={action.error ?? alerts.error}
+      refreshError={alerts.refreshError}
     >
       <DataTable
         caption="Alerts"

@@ -7,7 +7,10 @@ export type {
   AlertType,
   AlertView as Alert,
   ApiKeyView as ApiKey,
+  AuditEntry,
   McpView as Mcp,
+  OrganizationView as Organization,
+  RateLimit,
   Scope,
   SessionView as Session,
   UsageLimit,
@@ -23,3 +26,5 @@ export type Granularity = UsageReply['granularity'];
 export { Scope as SCOPES } from '@plexmcp/contracts/vocabulary';
 /** Every event a webhook may subscribe to. */
 export { WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS } from '@plexmcp/contracts/vocabulary';
+/** Every action the audit log records, in the order the Audit page's filter lists them. */
+export { AUDIT_ACTIONS } from '@plexmcp/contracts/vocabulary';

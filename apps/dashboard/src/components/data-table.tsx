@@ -8,8 +8,9 @@ export interface Column<T> {
 
 /**
  * A list as a table: a header row, one row a record, an "Actions" column (named for screen readers
- * only) when `actions` is given, and `empty` once the list has loaded with nothing in it. `wrapped`
- * tables scroll sideways on a narrow screen.
+ * only) when `actions` is given, and `empty` once the list has loaded with nothing in it. On a
+ * phone-sized screen every row becomes a card of `header: value` lines (styles.css), so nothing
+ * scrolls sideways; the explicit roles keep it a table for screen readers, whatever its display.
  */
 export function DataTable<T>({
   caption,
@@ -33,31 +34,35 @@ export function DataTable<T>({
 }) {
   const table = (
     <>
-      <table>
+      <table role="table" className="data-table">
         {caption === undefined ? null : <caption className="sr-only">{caption}</caption>}
-        <thead>
-          <tr>
+        <thead role="rowgroup">
+          <tr role="row">
             {columns.map((c) => (
-              <th key={c.header} scope="col">
+              <th key={c.header} scope="col" role="columnheader">
                 {c.header}
               </th>
             ))}
             {actions ? (
-              <th scope="col">
+              <th scope="col" role="columnheader">
                 <span className="sr-only">Actions</span>
               </th>
             ) : null}
           </tr>
         </thead>
-        <tbody>
+        <tbody role="rowgroup">
           {(rows ?? []).map((row) => (
-            <tr key={rowKey(row)} {...rowProps?.(row)}>
+            <tr key={rowKey(row)} role="row" {...rowProps?.(row)}>
               {columns.map((c) => (
-                <td key={c.header} className={c.className}>
+                <td key={c.header} role="cell" className={c.className} data-label={c.header}>
                   {c.cell(row)}
                 </td>
               ))}
-              {actions ? <td className="row-actions">{actions(row)}</td> : null}
+              {actions ? (
+                <td role="cell" className="row-actions">
+                  {actions(row)}
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

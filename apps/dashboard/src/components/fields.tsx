@@ -56,6 +56,31 @@ export function Filter<V extends string>(props: SelectProps<V>) {
   );
 }
 
+/** A page's free-text filter: a labelled search box in a box of its own. */
+export function SearchField({
+  id,
+  label,
+  value,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <div>
+      <TextField
+        id={id}
+        label={label}
+        type="search"
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+      />
+    </div>
+  );
+}
+
 /** `list` with `item` added, or removed when it is there. */
 export function toggled<V>(list: V[], item: V): V[] {
   return list.includes(item) ? list.filter((x) => x !== item) : [...list, item];

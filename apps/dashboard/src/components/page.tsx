@@ -1,10 +1,10 @@
 import type { ReactNode } from 'react';
-import { ErrorMessage } from './error-message';
+import { ErrorMessage, RefreshNotice } from './error-message';
 
 /**
  * A dashboard page: its heading (`<name>-title`, which labels the section) beside the page's main
  * button, then a live status line when the page reports what it did, its filters, what went wrong
- * and the content.
+ * (or, quietly, that a refresh failed) and the content.
  */
 export function Page({
   name,
@@ -13,6 +13,7 @@ export function Page({
   status,
   filters,
   error,
+  refreshError,
   children,
 }: {
   name: string;
@@ -21,6 +22,8 @@ export function Page({
   status?: string;
   filters?: ReactNode;
   error: unknown;
+  /** A failed background refresh of data still shown (see `useLoad`). */
+  refreshError?: unknown;
   children: ReactNode;
 }) {
   return (
@@ -36,6 +39,7 @@ export function Page({
       )}
       {filters === undefined ? null : <div className="filters">{filters}</div>}
       <ErrorMessage error={error} />
+      <RefreshNotice error={refreshError} />
       {children}
     </section>
   );

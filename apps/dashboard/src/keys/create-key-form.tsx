@@ -6,15 +6,21 @@ import { CheckList, NameField, SelectField, TextField } from '../components/fiel
 import { FormActions } from '../components/form-actions';
 import { Modal } from '../components/modal';
 import { useSubmit } from '../components/use-action';
-import { useList } from '../components/use-async';
+import { useList } from '../components/queries';
+import { useKeyLimits } from './key-limits';
 
 type Expiration = '30d' | '90d' | '365d' | 'date';
 
-function isoDay(date: Date): string {
+export function isoDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Create API Key: name, live/test, expiration, MCP permissions, management scopes. */
+/** The last instant of a chosen expiry day (UTC), as the API takes it. */
+export function endOfDay(day: string): string {
+  return new Date(`${day}T23:59:59Z`).toISOString();
+}
+
+/** Create API Key: name, live/test, expiration, MCP permissions, management scopes, limits. */
 export function CreateKeyForm({
   onCreated,
   onClose,
@@ -30,6 +36,7 @@ export function CreateKeyForm({
   const [mcpIds, setMcpIds] = useState<string[]>([]);
   const [scopes, setScopes] = useState<Scope[]>([]);
   const mcps = useList<Mcp>('/v1/mcps');
+  const limits = useKeyLimits('key-create', { rate_limit: null, usage_limit: null });
   const [minDate, maxDate] = useMemo(() => {
     const now = new Date();
     const max = new Date(now);
@@ -44,9 +51,8 @@ export function CreateKeyForm({
       mode,
       permissions: { mcps: allMcps ? '*' : mcpIds },
       scopes,
-      ...(expiration === 'date'
-        ? { expires_at: new Date(`${date}T23:59:59Z`).toISOString() }
-        : { expires_in: expiration }),
+      ...limits.value(),
+      ...(expiration === 'date' ? { expires_at: endOfDay(date) } : { expires_in: expiration }),
     };
     const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
     onCreated(created.data);
@@ -132,6 +138,8 @@ export function CreateKeyForm({
             onChange={setScopes}
           />
         </fieldset>
+
+        {limits.fields}
 
         <FormActions
           error={create.error}

@@ -1,15 +1,17 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api } from '../api/client';
-import type { ApiKey, Session } from '../api/types';
+import type { ApiKey, Mcp, Session } from '../api/types';
 import { DataTable } from '../components/data-table';
-import { Options, SelectField } from '../components/fields';
+import { Filter, Options, SearchField, SelectField } from '../components/fields';
 import { EXPIRY_WARNING_DAYS, daysUntil, formatDate, maskedKey } from '../components/format';
 import { ConfirmModal } from '../components/modal';
 import { Page } from '../components/page';
+import { useInvalidate, useList } from '../components/queries';
 import { SecretReveal } from '../components/secret-reveal';
 import { useAction, useConfirm } from '../components/use-action';
-import { useList } from '../components/use-async';
 import { CreateKeyForm } from './create-key-form';
+import { EditKeyForm } from './edit-key-form';
+import { describeLimits } from './key-limits';
 
 const GRACE = [
   { value: '0', label: 'None: revoke the old key now' },
@@ -17,6 +19,16 @@ const GRACE = [
   { value: '24h', label: '24 hours' },
   { value: '7d', label: '7 days' },
 ] as const;
+
+type ModeFilter = 'all' | 'live' | 'test';
+type StatusFilter = 'current' | 'active' | 'expired' | 'revoked' | 'all';
+const STATUS_FILTERS: { value: StatusFilter; label: string }[] = [
+  { value: 'current', label: 'Active and expired (not revoked)' },
+  { value: 'active', label: 'Active' },
+  { value: 'expired', label: 'Expired' },
+  { value: 'revoked', label: 'Revoked' },
+  { value: 'all', label: 'All' },
+];
 
 function Expiry({ apiKey }: { apiKey: ApiKey }) {
   const days = daysUntil(apiKey.expires_at);
@@ -29,16 +41,65 @@ function Expiry({ apiKey }: { apiKey: ApiKey }) {
   );
 }
 
-/** API Keys: list, create (one-time reveal), revoke, rotate. */
+/** Active, expired or revoked; a rotated key still in its grace period says when that ends. */
+function Status({ apiKey }: { apiKey: ApiKey }) {
+  return (
+    <>
+      <span className={`badge status-${apiKey.status}`}>{apiKey.status}</span>
+      {apiKey.rotated_to !== null ? (
+        <div className="muted">
+          {apiKey.status === 'active' && apiKey.grace_ends_at !== null
+            ? `rotated: works until ${formatDate(apiKey.grace_ends_at)}`
+            : 'rotated'}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+/** What a key may call, by MCP name (an id only for an MCP this page cannot see or that is gone). */
+function mcpNames(key: ApiKey, names: Map<string, string>): string {
+  if (key.permissions.mcps === '*') return 'All MCPs';
+  return key.permissions.mcps.map((id) => names.get(id) ?? id).join(', ') || 'none';
+}
+
+function matches(key: ApiKey, search: string, mode: ModeFilter, status: StatusFilter, mcp: string): boolean {
+  if (mode !== 'all' && key.mode !== mode) return false;
+  if (status === 'current' ? key.status === 'revoked' : status !== 'all' && key.status !== status)
+    return false;
+  if (mcp !== 'any' && key.permissions.mcps !== '*' && !key.permissions.mcps.includes(mcp)) return false;
+  const q = search.trim().toLowerCase();
+  return (
+    q === '' ||
+    [key.name, key.id, maskedKey(key.prefix, key.last4)].some((text) => text.toLowerCase().includes(q))
+  );
+}
+
+/** API Keys: search and filter, create (one-time reveal), edit, revoke, rotate. */
 export function KeysPage({ session }: { session: Session }) {
   const keys = useList<ApiKey>('/v1/keys');
+  const mcps = useList<Mcp>('/v1/mcps');
   const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState<ApiKey | null>(null);
   const [revealed, setRevealed] = useState<{ title: string; secret: string } | null>(null);
   const [grace, setGrace] = useState<string>('0');
   const [status, setStatus] = useState('');
+  const [search, setSearch] = useState('');
+  const [modeFilter, setModeFilter] = useState<ModeFilter>('all');
+  const [statusFilter, setStatusFilter] = useState<StatusFilter>('current');
+  const [mcpFilter, setMcpFilter] = useState('any');
   const action = useAction();
-  const revoking = useConfirm<ApiKey>(action, keys.reload);
-  const rotating = useConfirm<ApiKey>(action, keys.reload);
+  const invalidate = useInvalidate();
+  const changed = () => invalidate('/v1/keys');
+  const revoking = useConfirm<ApiKey>(action, changed);
+  const rotating = useConfirm<ApiKey>(action, changed);
+
+  const names = useMemo(() => new Map((mcps.data ?? []).map((m) => [m.id, m.name])), [mcps.data]);
+  const shown = useMemo(
+    () => keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter)) ?? null,
+    [keys.data, search, modeFilter, statusFilter, mcpFilter],
+  );
+  const hidden = (keys.data?.length ?? 0) - (shown?.length ?? 0);
 
   return (
     <Page
@@ -50,14 +111,32 @@ export function KeysPage({ session }: { session: Session }) {
         </button>
       }
       status={status}
+      filters={
+        <>
+          <SearchField id="key-search" label="Search keys" value={search} onChange={setSearch} />
+          <Filter id="key-mode-filter" label="Mode" value={modeFilter} onChange={setModeFilter}>
+            <option value="all">All modes</option>
+            <option value="live">Live</option>
+            <option value="test">Test</option>
+          </Filter>
+          <Filter id="key-status-filter" label="Status" value={statusFilter} onChange={setStatusFilter}>
+            <Options of={STATUS_FILTERS} />
+          </Filter>
+          <Filter id="key-mcp-filter" label="MCP" value={mcpFilter} onChange={setMcpFilter}>
+            <option value="any">Any MCP</option>
+            <Options of={(mcps.data ?? []).map((m) => ({ value: m.id, label: `${m.name} (${m.mode})` }))} />
+          </Filter>
+        </>
+      }
       error={action.error ?? keys.error}
+      refreshError={keys.refreshError}
     >
       <DataTable
         caption="API keys of this organization"
-        rows={keys.data}
+        rows={shown}
         rowKey={(k) => k.id}
         rowProps={(k) => ({ 'data-key-id': k.id })}
-        empty="No keys yet."
+        empty={keys.data?.length ? 'No key matches these filters.' : 'No keys yet.'}
         columns={[
           {
             header: 'Name',
@@ -70,24 +149,27 @@ export function KeysPage({ session }: { session: Session }) {
           },
           { header: 'Key', cell: (k) => <code>{maskedKey(k.prefix, k.last4)}</code> },
           { header: 'Mode', cell: (k) => k.mode },
-          {
-            header: 'MCPs',
-            cell: (k) => (k.permissions.mcps === '*' ? 'All MCPs' : k.permissions.mcps.join(', ') || 'none'),
-          },
+          { header: 'MCPs', cell: (k) => mcpNames(k, names) },
           {
             header: 'Scopes',
             cell: (k) => (k.scopes.length ? k.scopes.join(', ') : <span className="muted">none</span>),
           },
+          { header: 'Limits', cell: (k) => describeLimits(k) },
           { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
           { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
-          { header: 'Status', cell: (k) => <span className={`badge status-${k.status}`}>{k.status}</span> },
+          { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
           k.status === 'active' ? (
             <>
-              <button type="button" onClick={() => rotating.ask(k)} aria-label={`Rotate ${k.name}`}>
-                Rotate
+              <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
+                Edit
               </button>
+              {k.rotated_to === null ? (
+                <button type="button" onClick={() => rotating.ask(k)} aria-label={`Rotate ${k.name}`}>
+                  Rotate
+                </button>
+              ) : null}
               <button
                 type="button"
                 className="danger"
@@ -100,6 +182,12 @@ export function KeysPage({ session }: { session: Session }) {
           ) : null
         }
       />
+      {hidden > 0 ? (
+        <p className="muted" data-testid="keys-hidden">
+          {hidden} key{hidden === 1 ? '' : 's'} hidden by the filters
+          {statusFilter === 'current' ? ' (revoked keys are hidden unless Status says otherwise)' : ''}.
+        </p>
+      ) : null}
 
       {creating ? (
         <CreateKeyForm
@@ -108,7 +196,18 @@ export function KeysPage({ session }: { session: Session }) {
             setCreating(false);
             setRevealed({ title: `API key “${created.name}” created`, secret: created.secret });
             setStatus(`Created ${created.name}.`);
-            void keys.reload();
+            void changed();
+          }}
+        />
+      ) : null}
+      {editing ? (
+        <EditKeyForm
+          apiKey={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(saved) => {
+            setEditing(null);
+            setStatus(`Saved ${saved.name}.`);
+            void changed();
           }}
         />
       ) : null}

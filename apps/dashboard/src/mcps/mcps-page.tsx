@@ -8,7 +8,7 @@ import { FormActions } from '../components/form-actions';
 import { ConfirmModal, Modal } from '../components/modal';
 import { Page } from '../components/page';
 import { useAction, useConfirm, useSubmit } from '../components/use-action';
-import { useList } from '../components/use-async';
+import { useInvalidate, useList } from '../components/queries';
 
 /** `Name: value` lines into a header map (values are write-only: never shown back). */
 function parseHeaders(text: string): Record<string, string> {
@@ -97,7 +97,10 @@ export function McpsPage() {
   const mcps = useList<Mcp>('/v1/mcps');
   const [editing, setEditing] = useState<Mcp | 'new' | null>(null);
   const remove = useAction();
-  const removing = useConfirm<Mcp>(remove, mcps.reload);
+  const invalidate = useInvalidate();
+  // Keys name the MCPs they may use: both lists change when an MCP does.
+  const changed = () => invalidate('/v1/mcps', '/v1/keys');
+  const removing = useConfirm<Mcp>(remove, changed);
 
   return (
     <Page
@@ -109,11 +112,13 @@ export function McpsPage() {
         </button>
       }
       error={remove.error ?? mcps.error}
+      refreshError={mcps.refreshError}
     >
       <DataTable
         caption="MCP servers of this organization"
         rows={mcps.data}
         rowKey={(m) => m.id}
+        rowProps={(m) => ({ 'data-mcp-id': m.id })}
         empty="No MCPs registered yet."
         columns={[
           { header: 'Name', cell: (m) => m.name },
@@ -148,7 +153,7 @@ export function McpsPage() {
           onClose={() => setEditing(null)}
           onSaved={() => {
             setEditing(null);
-            void mcps.reload();
+            void changed();
           }}
         />
       ) : null}

@@ -18,7 +18,7 @@ import { ErrorMessage } from '../components/error-message';
 import { Filter, Options } from '../components/fields';
 import { formatMs, formatNumber, maskedKey } from '../components/format';
 import { Page } from '../components/page';
-import { useAsync, useList } from '../components/use-async';
+import { pathKey, useList, useLoad } from '../components/queries';
 
 const RANGES = [
   { value: '1h', label: 'Last hour', ms: 3_600_000, granularity: 'minute' },
@@ -39,15 +39,19 @@ function usagePath(keyId: string, params: URLSearchParams): string {
 
 /** The limit of the organization or key, how much of the current period is used and what is left. */
 function LimitMeter({ limit, keyId, label }: { limit: UsageLimit | null; keyId: string; label: string }) {
-  const used = useAsync(async () => {
-    if (limit === null) return null;
-    const params = new URLSearchParams({
-      from: periodStart(limit.period).toISOString(),
-      to: new Date().toISOString(),
-      granularity: 'day',
-    });
-    return (await api.get<Usage>(usagePath(keyId, params))).data.billable_requests;
-  }, [limit?.period, limit?.requests, keyId]);
+  const used = useLoad(
+    pathKey(usagePath(keyId, new URLSearchParams()), 'limit', limit?.period),
+    async (signal) => {
+      if (limit === null) return null;
+      const params = new URLSearchParams({
+        from: periodStart(limit.period).toISOString(),
+        to: new Date().toISOString(),
+        granularity: 'day',
+      });
+      return (await api.get<Usage>(usagePath(keyId, params), signal)).data.billable_requests;
+    },
+    { enabled: limit !== null },
+  );
   if (limit === null) return <p className="muted">{label}: no usage limit.</p>;
   const count = used.data ?? 0;
   const left = Math.max(0, limit.requests - count);
@@ -68,19 +72,21 @@ export function UsagePage({ session }: { session: Session }) {
   const [keyId, setKeyId] = useState('org');
   const [range, setRange] = useState<(typeof RANGES)[number]['value']>('24h');
   const [granularity, setGranularity] = useState<Granularity>('hour');
-  const [tick, setTick] = useState(0);
   const keys = useList<ApiKey>('/v1/keys');
-  const usage = useAsync(async () => {
-    const span = RANGES.find((r) => r.value === range)!;
-    const now = Date.now();
-    const params = new URLSearchParams({
-      from: new Date(now - span.ms).toISOString(),
-      to: new Date(now).toISOString(),
-      granularity,
-      breakdown: 'mcp,status_class,country',
-    });
-    return (await api.get<Usage>(usagePath(keyId, params))).data;
-  }, [keyId, range, granularity, tick]);
+  const usage = useLoad(
+    pathKey(usagePath(keyId, new URLSearchParams()), range, granularity),
+    async (signal) => {
+      const span = RANGES.find((r) => r.value === range)!;
+      const now = Date.now();
+      const params = new URLSearchParams({
+        from: new Date(now - span.ms).toISOString(),
+        to: new Date(now).toISOString(),
+        granularity,
+        breakdown: 'mcp,status_class,country',
+      });
+      return (await api.get<Usage>(usagePath(keyId, params), signal)).data;
+    },
+  );
 
   const selectedKey = (keys.data ?? []).find((k) => k.id === keyId) ?? null;
   const limit: UsageLimit | null =
@@ -109,7 +115,7 @@ export function UsagePage({ session }: { session: Session }) {
       name="usage"
       title="Usage"
       action={
-        <button type="button" onClick={() => setTick(tick + 1)}>
+        <button type="button" onClick={() => void usage.reload()}>
           Refresh
         </button>
       }
@@ -143,6 +149,7 @@ export function UsagePage({ session }: { session: Session }) {
         </>
       }
       error={usage.error ?? keys.error}
+      refreshError={usage.refreshError ?? keys.refreshError}
     >
       <LimitMeter
         limit={limit}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api } from '../api/client';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookDelivery } from '../api/types';
 import { DataTable } from '../components/data-table';
-import { ErrorMessage } from '../components/error-message';
+import { ErrorMessage, RefreshNotice } from '../components/error-message';
 import { CheckList, TextField } from '../components/fields';
 import { formatDate } from '../components/format';
 import { FormActions } from '../components/form-actions';
@@ -10,7 +10,7 @@ import { ConfirmModal, Modal } from '../components/modal';
 import { Page } from '../components/page';
 import { SecretReveal } from '../components/secret-reveal';
 import { useAction, useConfirm, useSubmit } from '../components/use-action';
-import { useAsync, useList } from '../components/use-async';
+import { pathKey, useInvalidate, useList, useLoad } from '../components/queries';
 
 function AddWebhookForm({
   onCreated,
@@ -69,9 +69,9 @@ function lastResult(d: WebhookDelivery): string {
 }
 
 function Deliveries({ webhook }: { webhook: Webhook }) {
-  const deliveries = useAsync(
-    () => api.get<WebhookDelivery[]>(`/v1/webhooks/${webhook.id}/deliveries?limit=20`).then((r) => r.data),
-    [webhook.id],
+  const path = `/v1/webhooks/${webhook.id}/deliveries?limit=20`;
+  const deliveries = useLoad(pathKey(path), (signal) =>
+    api.get<WebhookDelivery[]>(path, signal).then((r) => r.data),
   );
   return (
     <div className="deliveries">
@@ -80,6 +80,7 @@ function Deliveries({ webhook }: { webhook: Webhook }) {
         Refresh deliveries
       </button>
       <ErrorMessage error={deliveries.error} />
+      <RefreshNotice error={deliveries.refreshError} />
       <DataTable
         wrapped={false}
         rows={deliveries.data}
@@ -105,14 +106,15 @@ export function WebhooksPage() {
   const [open, setOpen] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const action = useAction();
-  const deleting = useConfirm<Webhook>(action, webhooks.reload);
+  const invalidate = useInvalidate();
+  const deleting = useConfirm<Webhook>(action, () => invalidate('/v1/webhooks'));
 
   const sendTest = (w: Webhook) =>
     action.run(async () => {
       await api.post(`/v1/webhooks/${w.id}/test`);
       setStatus(`Test event queued for ${w.url}.`);
-      setOpen(null);
       setOpen(w.id);
+      await invalidate('/v1/webhooks');
     });
 
   return (
@@ -126,6 +128,7 @@ export function WebhooksPage() {
       }
       status={status}
       error={action.error ?? webhooks.error}
+      refreshError={webhooks.refreshError}
     >
       <DataTable
         caption="Webhook endpoints"
@@ -174,7 +177,7 @@ export function WebhooksPage() {
         )}
       />
       {open !== null && webhooks.data?.find((w) => w.id === open) ? (
-        <Deliveries key={`${open}-${status}`} webhook={webhooks.data.find((w) => w.id === open)!} />
+        <Deliveries key={open} webhook={webhooks.data.find((w) => w.id === open)!} />
       ) : null}
       {adding ? (
         <AddWebhookForm
@@ -182,7 +185,7 @@ export function WebhooksPage() {
           onCreated={(s) => {
             setAdding(false);
             setSecret(s);
-            void webhooks.reload();
+            void invalidate('/v1/webhooks');
           }}
         />
       ) : null}

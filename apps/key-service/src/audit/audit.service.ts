@@ -49,7 +49,12 @@ export class AuditService {
   async list(request: ListAuditRequest): Promise<Page<AuditEntry>> {
     await this.authority.authorize(request.actor, { kind: 'scope', scope: 'keys:read', live: true });
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.repository.listByOrg(request.actor.org_id, after, request.page.limit);
+    const rows = await this.repository.listByOrg(
+      request.actor.org_id,
+      after,
+      request.page.limit,
+      request.filter,
+    );
     return toPage(rows, request.page.limit, toAuditView);
   }
 }

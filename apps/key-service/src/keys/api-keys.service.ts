@@ -37,6 +37,7 @@ import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import {
   effectiveKeyStatus,
+  movedExpiry,
   policyVersion,
   resolveExpiry,
   rotatedExpiry,
@@ -126,11 +127,17 @@ export class ApiKeysService {
       if (!current) throw notFound();
       const now = new Date();
       const before = keyRef(current);
+      const expiresAt =
+        body.expires_at === undefined ? undefined : movedExpiry(current, body.expires_at, now);
       this.authority.check(acting, actor, {
         kind: 'key.manage',
         key: before,
         next: {
           ...before,
+          expires_at:
+            expiresAt === undefined
+              ? before.expires_at
+              : validUntil({ expiresAt, graceEndsAt: current.graceEndsAt }).toISOString(),
           permissions: body.permissions ?? before.permissions,
           scopes: body.scopes ?? before.scopes,
           rate_limit: body.rate_limit === undefined ? before.rate_limit : body.rate_limit,
@@ -145,6 +152,7 @@ export class ApiKeysService {
       if (body.scopes !== undefined) patch.scopes = dedupe(body.scopes);
       if (body.rate_limit !== undefined) patch.rateLimit = body.rate_limit;
       if (body.usage_limit !== undefined) patch.usageLimit = body.usage_limit;
+      if (expiresAt !== undefined) patch.expiresAt = expiresAt;
       const updated = await this.keys.update(manager, current, patch, now);
       await this.audit.record(manager, {
         orgId: actor.org_id,

@@ -35,6 +35,16 @@ export function resolveExpiry(body: Pick<CreateKeyBody, 'expires_at' | 'expires_
   return new Date(now.getTime() + EXPIRES_IN_MS[body.expires_in ?? DEFAULT_EXPIRES_IN]);
 }
 
+/** A key's expiry moved by an update: still in the future, at most one year after its creation. */
+export function movedExpiry(key: Pick<ApiKeyEntity, 'createdAt'>, requested: string, now: Date): Date {
+  const at = new Date(requested);
+  if (at.getTime() <= now.getTime()) throw validationError('body.expires_at', 'must be in the future');
+  if (at.getTime() > maxKeyExpiry(key.createdAt).getTime()) {
+    throw validationError('body.expires_at', 'must be at most one year after the key was created');
+  }
+  return at;
+}
+
 /** A rotated key gets the lifetime its predecessor was given, capped at one year from now. */
 export function rotatedExpiry(previous: Pick<ApiKeyEntity, 'createdAt' | 'expiresAt'>, now: Date): Date {
   const lifetime = previous.expiresAt.getTime() - previous.createdAt.getTime();
@@ -87,6 +97,7 @@ export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKey
     revoked_at: key.revokedAt?.toISOString() ?? null,
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     rotated_to: key.rotatedTo,
+    grace_ends_at: key.graceEndsAt?.toISOString() ?? null,
   };
 }
 

@@ -171,7 +171,13 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
           { err: String(err), request_id: request.requestId, mcp_id: request.mcpId },
           blocked ? 'upstream address refused' : 'upstream request failed',
         );
-      error = new AppError(ErrorCode.UpstreamError);
+      // The operator's remedy is named: the address itself is not (it is the upstream's).
+      error = blocked
+        ? new AppError(
+            ErrorCode.UpstreamError,
+            "The upstream's address is refused; allow its network with MCP_UPSTREAM_ALLOWED_NETWORKS",
+          )
+        : new AppError(ErrorCode.UpstreamError);
     }
     answer(exchange, error);
   };
