@@ -9,7 +9,10 @@ import { ErrorMessage } from './components/error-message';
 import { maskedKey } from './components/format';
 import { KeysPage } from './keys/keys-page';
 import { McpsPage } from './mcps/mcps-page';
-import { SignInPage } from './session/sign-in-page';
+import { AccountPage } from './account/account-page';
+import { AccountSignInPage } from './account/account-sign-in-page';
+import { OrgSwitcher } from './account/org-switcher';
+import { SetPasswordPage, linkToken } from './account/set-password-page';
 import { UsagePage } from './usage/usage-page';
 import { WebhooksPage } from './webhooks/webhooks-page';
 
@@ -21,6 +24,7 @@ const PAGES = [
   { path: 'alerts', label: 'Alerts' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'audit', label: 'Audit' },
+  { path: 'account', label: 'Account' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -34,13 +38,30 @@ export function App() {
   const [page, setPage] = useState<PagePath>(currentPage);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // A set-password or reset link (`/dashboard/set-password#token=…`), until it is used.
+  const [setPasswordToken, setSetPasswordToken] = useState<string | null>(() =>
+    window.location.pathname.replace(/\/+$/, '') === `${BASE}/set-password` ? linkToken() : null,
+  );
   const queries = useQueryClient();
 
-  const signedIn = useCallback((s: Session) => {
-    setCsrfToken(s.csrf_token);
-    setNotice(null);
-    setSession(s);
-  }, []);
+  const signedIn = useCallback(
+    (s: Session) => {
+      setCsrfToken(s.csrf_token);
+      setNotice(null);
+      setSetPasswordToken(null);
+      // Another organization (or person): nothing loaded before belongs to this session.
+      queries.clear();
+      setSession(s);
+    },
+    [queries],
+  );
+
+  const signedOut = (message: string) => {
+    setCsrfToken(null);
+    queries.clear();
+    setNotice(message);
+    setSession(null);
+  };
 
   useEffect(() => {
     setUnauthorizedHandler((err: ApiError) => {
@@ -85,11 +106,12 @@ export function App() {
   };
 
   if (session === 'loading') return <p className="loading">Loading…</p>;
+  if (setPasswordToken !== null) return <SetPasswordPage token={setPasswordToken} onSignedIn={signedIn} />;
   if (session === null) {
     return (
       <>
         <ErrorMessage error={error} />
-        <SignInPage notice={notice} onSignedIn={signedIn} />
+        <AccountSignInPage notice={notice} onSignedIn={signedIn} />
       </>
     );
   }
@@ -102,8 +124,11 @@ export function App() {
       <header className="topbar">
         <span className="brand">PlexMCP</span>
         <OrganizationSummary session={session} />
+        <OrgSwitcher session={session} onSwitched={signedIn} />
         <span className="muted" data-testid="signed-in-as">
-          {maskedKey(session.prefix, session.last4)}
+          {session.account
+            ? `${session.account.user.email} · ${session.account.role}`
+            : maskedKey(session.prefix, session.last4)}
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
@@ -136,6 +161,7 @@ export function App() {
         {page === 'alerts' && <AlertsPage />}
         {page === 'webhooks' && <WebhooksPage />}
         {page === 'audit' && <AuditPage />}
+        {page === 'account' && <AccountPage session={session} onSignedOut={signedOut} />}
       </main>
     </div>
   );
