@@ -56,6 +56,28 @@ export const boundaries = {
       },
     ],
   },
+  /**
+   * The published SDK: of the workspace only contracts (bundled into its build), no NATS or service
+   * plumbing, so installing it pulls in nothing private and no server-side dependency.
+   */
+  sdk: {
+    patterns: [
+      {
+        regex: '^@plexmcp/(?!contracts(/vocabulary)?$)|^(@nats-io/|@nestjs/|pg$|typeorm$|ioredis$)',
+        message:
+          'packages/sdk imports only @plexmcp/contracts of the workspace (bundled when built) and no server-side package.',
+      },
+    ],
+  },
+  /** The published CLI: talks to the services over NATS, never imports one. */
+  cli: {
+    patterns: [
+      {
+        regex: `^@plexmcp/(${APPS.join('|')}|sdk)(/|$)|(^|/)(apps|sdk)/`,
+        message: 'packages/cli talks to the services over NATS only: it imports no app (and not the SDK).',
+      },
+    ],
+  },
 };
 
 export default tseslint.config(
@@ -127,6 +149,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['packages/sdk/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', boundaries.sdk] },
+  },
+  {
+    files: ['packages/cli/src/**/*.ts'],
+    ignores: ['**/*.spec.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', boundaries.cli] },
   },
   {
     files: ['packages/contracts/src/**/*.ts'],

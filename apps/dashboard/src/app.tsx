@@ -12,7 +12,10 @@ import { McpsPage } from './mcps/mcps-page';
 import { AcceptInvitationPage } from './org/accept-invitation-page';
 import { MembersPage } from './org/members-page';
 import { OrgSettingsPage } from './org/org-settings-page';
-import { SignInPage } from './session/sign-in-page';
+import { AccountPage } from './account/account-page';
+import { AccountSignInPage } from './account/account-sign-in-page';
+import { OrgSwitcher } from './account/org-switcher';
+import { SetPasswordPage, linkToken } from './account/set-password-page';
 import { UsagePage } from './usage/usage-page';
 import { WebhooksPage } from './webhooks/webhooks-page';
 
@@ -26,6 +29,7 @@ const PAGES = [
   { path: 'audit', label: 'Audit' },
   { path: 'members', label: 'Members' },
   { path: 'organization', label: 'Organization' },
+  { path: 'account', label: 'Account' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -40,17 +44,33 @@ export function App() {
   const [notice, setNotice] = useState<string | null>(null);
   // An invitation link opens its own page, signed in or not.
   const [invited, setInvited] = useState(
-    () =>
-      window.location.pathname.replace(/\/+$/, '') === `${BASE}/invitation` && window.location.hash !== '',
+    () => window.location.pathname.replace(/\/+$/, '') === `${BASE}/invitation` && linkToken() !== null,
   );
   const [error, setError] = useState<unknown>(null);
+  // A set-password or reset link (`/dashboard/set-password#token=…`), until it is used.
+  const [setPasswordToken, setSetPasswordToken] = useState<string | null>(() =>
+    window.location.pathname.replace(/\/+$/, '') === `${BASE}/set-password` ? linkToken() : null,
+  );
   const queries = useQueryClient();
 
-  const signedIn = useCallback((s: Session) => {
-    setCsrfToken(s.csrf_token);
-    setNotice(null);
-    setSession(s);
-  }, []);
+  const signedIn = useCallback(
+    (s: Session) => {
+      setCsrfToken(s.csrf_token);
+      setNotice(null);
+      setSetPasswordToken(null);
+      // Another organization (or person): nothing loaded before belongs to this session.
+      queries.clear();
+      setSession(s);
+    },
+    [queries],
+  );
+
+  const signedOut = (message: string) => {
+    setCsrfToken(null);
+    queries.clear();
+    setNotice(message);
+    setSession(null);
+  };
 
   useEffect(() => {
     setUnauthorizedHandler((err: ApiError) => {
@@ -105,11 +125,12 @@ export function App() {
     );
   }
   if (session === 'loading') return <p className="loading">Loading…</p>;
+  if (setPasswordToken !== null) return <SetPasswordPage token={setPasswordToken} onSignedIn={signedIn} />;
   if (session === null) {
     return (
       <>
         <ErrorMessage error={error} />
-        <SignInPage notice={notice} onSignedIn={signedIn} />
+        <AccountSignInPage notice={notice} onSignedIn={signedIn} />
       </>
     );
   }
@@ -122,8 +143,11 @@ export function App() {
       <header className="topbar">
         <span className="brand">PlexMCP</span>
         <OrganizationSummary session={session} />
+        <OrgSwitcher session={session} onSwitched={signedIn} />
         <span className="muted" data-testid="signed-in-as">
-          {maskedKey(session.prefix, session.last4)}
+          {session.account
+            ? `${session.account.user.email} · ${session.account.role}`
+            : maskedKey(session.prefix, session.last4)}
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
@@ -158,6 +182,7 @@ export function App() {
         {page === 'audit' && <AuditPage />}
         {page === 'members' && <MembersPage session={session} />}
         {page === 'organization' && <OrgSettingsPage session={session} />}
+        {page === 'account' && <AccountPage session={session} onSignedOut={signedOut} />}
       </main>
     </div>
   );

@@ -187,6 +187,8 @@ export const createdOwnerSchema = z.object({
   email: z.string(),
   /** The one-time set-password token: only the operator's CLI ever receives it. */
   set_password_token: z.string(),
+  /** The dashboard page that takes it (`DASHBOARD_URL` of the key-service), token in the fragment. */
+  set_password_url: z.string(),
   expires_at: isoDateSchema,
 });
 export type CreatedOwner = z.infer<typeof createdOwnerSchema>;

@@ -73,9 +73,15 @@ const gatewayRequests = [
   ...values({ ...UsageSubjects.webhooks }),
 ];
 
-/** The operator's commands: organizations and re-encryption of the secrets at rest. */
+/**
+ * The operator's commands: organizations, an organization's keys (create, list, revoke — e.g. a
+ * leaked one) and re-encryption of the secrets at rest.
+ */
 const opsRequests = [
   ...values({ ...Subjects.orgs }),
+  Subjects.keys.create,
+  Subjects.keys.list,
+  Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.webhookSecrets,
 ];

@@ -56,6 +56,10 @@ export const orgSettingsBodySchema = z
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type OrgSettingsBody = z.infer<typeof orgSettingsBodySchema>;
+/** Internal (CLI over NATS): every organization, newest first, a page at a time. */
+export const listOrgsRequestSchema = z.strictObject({ page: paginationQuerySchema });
+export type ListOrgsRequest = z.infer<typeof listOrgsRequestSchema>;
+export const orgPageSchema = pageSchema(organizationViewSchema);
 
 /** Internal (CLI over NATS): suspend/reactivate, change limit or allowlist. */
 export const updateOrgRequestSchema = z.strictObject({

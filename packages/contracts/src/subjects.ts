@@ -27,6 +27,7 @@ export const Subjects = {
     create: 'orgs.create',
     get: 'orgs.get',
     update: 'orgs.update',
+    list: 'orgs.list',
     /** Operator: make a person a member (new account or existing) with a one-time set-password link. */
     addMember: 'orgs.add_member',
     /** Operator: remove a member; their sessions in the organization end on every gateway. */

@@ -2,7 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { generateApiKey } from '@plexmcp/contracts';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import {
+  APITimeoutError,
+  APIUserAbortError,
   AuthenticationError,
   ConfigurationError,
   PermissionDeniedError,
@@ -138,14 +141,138 @@ describe('errors and retries', () => {
     expect(seen).toHaveLength(1);
 
     seen = [];
+    handlers.push(...[1, 2, 3].map(() => fail(429, 'rate_limited', 'slow down', { 'retry-after': '0' })));
+    const err = (await client()
+      .me()
+      .catch((e: unknown) => e)) as RateLimitError;
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect(err.retryAfter).toBe(0);
+    expect(seen).toHaveLength(3);
+  });
+
+  it('never retries usage_limit_exceeded: one request, failing at once, Retry-After kept on the error', async () => {
     handlers.push(...[1, 2, 3].map(() => fail(429, 'usage_limit_exceeded', 'limit', { 'retry-after': '0' })));
+    const started = Date.now();
     const err = (await client()
       .me()
       .catch((e: unknown) => e)) as UsageLimitExceededError;
     expect(err).toBeInstanceOf(UsageLimitExceededError);
     expect(err).toBeInstanceOf(RateLimitError);
     expect(err.retryAfter).toBe(0);
-    expect(seen).toHaveLength(3);
+    expect(seen).toHaveLength(1);
+
+    seen = [];
+    handlers = [fail(429, 'usage_limit_exceeded', 'limit', { 'retry-after': '2592000' })];
+    await expect(client().mcps.list()).rejects.toBeInstanceOf(UsageLimitExceededError);
+    expect(seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('waits the Retry-After the gateway asks for (seconds or a date) before retrying', async () => {
+    handlers.push(fail(429, 'rate_limited', 'slow down', { 'retry-after': '1' }));
+    handlers.push(json(200, { success: true, data: { id: 'key_abc12345' } }));
+    let started = Date.now();
+    await expect(client().me()).resolves.toEqual({ id: 'key_abc12345' });
+    expect(seen).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+
+    seen = [];
+    const at = new Date(Date.now() + 2_000).toUTCString(); // whole seconds: waits 1–2 s
+    handlers.push(fail(503, 'service_unavailable', 'down', { 'retry-after': at }));
+    handlers.push(json(200, { success: true, data: { id: 'key_abc12345' } }));
+    started = Date.now();
+    await expect(client().me()).resolves.toEqual({ id: 'key_abc12345' });
+    expect(seen).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+
+  it('fails at once when Retry-After is longer than maxRetryAfterMs, rather than retry too early', async () => {
+    handlers.push(fail(429, 'rate_limited', 'slow down', { 'retry-after': '5' }));
+    const started = Date.now();
+    const err = (await new PlexMCP({ apiKey: generateApiKey('live'), baseUrl, maxRetryAfterMs: 2_000 })
+      .me()
+      .catch((e: unknown) => e)) as RateLimitError;
+    expect(err).toBeInstanceOf(RateLimitError);
+    expect(err.retryAfter).toBe(5);
+    expect(seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('timeouts and cancellation', () => {
+  const hang: Handler = () => undefined; // never answers
+  const client = () => new PlexMCP({ apiKey: generateApiKey('live'), baseUrl, maxRetries: 0 });
+
+  it('a call’s own timeoutMs fails it with APITimeoutError', async () => {
+    handlers.push(hang);
+    const started = Date.now();
+    const err = await client()
+      .me({ timeoutMs: 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APITimeoutError);
+    expect((err as Error).message).toBe('Request timed out after 200 ms');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('the client’s timeoutMs applies to every attempt of a retried call', async () => {
+    handlers.push(hang, hang);
+    const c = new PlexMCP({ apiKey: generateApiKey('live'), baseUrl, maxRetries: 1, timeoutMs: 150 });
+    await expect(c.keys.get('key_abcdefgh')).rejects.toBeInstanceOf(APITimeoutError);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('a signal aborts the request in flight with APIUserAbortError, its reason as cause', async () => {
+    handlers.push(hang);
+    const controller = new AbortController();
+    const call = client().mcps.get('mcp_abcdefgh', { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user went away')), 100);
+    const err = await call.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APIUserAbortError);
+    expect((err as APIUserAbortError).cause).toEqual(new Error('user went away'));
+  });
+
+  it('a signal aborts the wait before a retry, and an aborted signal sends nothing', async () => {
+    handlers.push(fail(429, 'rate_limited', 'slow down', { 'retry-after': '20' }));
+    const c = new PlexMCP({ apiKey: generateApiKey('live'), baseUrl, maxRetries: 2 });
+    const started = Date.now();
+    const err = await c.me({ signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(APIUserAbortError);
+    expect(seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    seen = [];
+    const aborted = AbortSignal.abort();
+    await expect(c.keys.list({}, { signal: aborted })).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('MCP connections', () => {
+  it('turn the gateway’s refusals into typed errors, not retried', async () => {
+    handlers.push(
+      fail(429, 'usage_limit_exceeded', 'Monthly request limit reached', { 'retry-after': '86400' }),
+    );
+    const c = new PlexMCP({ apiKey: generateApiKey('live'), baseUrl });
+    const started = Date.now();
+    const err = await c.mcps.connect('mcp_abcdefgh').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageLimitExceededError);
+    expect(err).toMatchObject({ status: 429, code: 'usage_limit_exceeded', requestId: 'req_1' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/v1/mcps/mcp_abcdefgh/mcp' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    handlers.push(fail(401, 'unauthorized', 'Invalid or missing API key'));
+    await expect(c.mcps.connect('mcp_abcdefgh')).rejects.toBeInstanceOf(AuthenticationError);
+  });
+
+  it('time out the handshake at the call’s timeoutMs', async () => {
+    handlers.push(() => undefined);
+    const c = new PlexMCP({ apiKey: generateApiKey('live'), baseUrl });
+    const started = Date.now();
+    const err = await c.mcps.connect('mcp_abcdefgh', { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: ErrorCode.RequestTimeout });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });
 

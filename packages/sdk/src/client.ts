@@ -2,7 +2,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { parseApiKey } from '@plexmcp/contracts';
 import { ConfigurationError } from './errors.js';
-import { HttpClient } from './http.js';
+import { type CallOptions, HttpClient } from './http.js';
 import { Alerts, Audit, Keys, Mcps, UsageResource, Webhooks } from './resources/resources.js';
 import type { CurrentKey } from './types.js';
 
@@ -14,10 +14,15 @@ export interface PlexMCPOptions {
   apiKey?: string | undefined;
   /** Defaults to `process.env.PLEXMCP_BASE_URL`, else `http://localhost:3000`. */
   baseUrl?: string | undefined;
-  /** Per-attempt timeout; default 30 s. */
+  /** Per-attempt timeout; default 30 s. Each call may pass its own `{ timeoutMs, signal }`. */
   timeoutMs?: number;
-  /** Retries for idempotent requests answered 429/503 or failing to connect; default 2. */
+  /**
+   * Retries for idempotent requests answered 429 `rate_limited`/503 or failing to connect;
+   * default 2. A 429 `usage_limit_exceeded` is never retried.
+   */
   maxRetries?: number;
+  /** The longest `Retry-After` a retry waits for; a longer one fails the call at once. Default 30 s. */
+  maxRetryAfterMs?: number;
   /** A custom fetch (tests, proxies); defaults to the global fetch of Node 20+. */
   fetch?: typeof fetch;
 }
@@ -34,6 +39,7 @@ export class PlexMCP {
   readonly webhooks: Webhooks;
   readonly audit: Audit;
   private readonly http: HttpClient;
+  private readonly timeoutMs: number;
 
   constructor(options: PlexMCPOptions = {}) {
     const apiKey = (options.apiKey ?? process.env.PLEXMCP_API_KEY)?.trim();
@@ -56,16 +62,18 @@ export class PlexMCP {
     }
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new ConfigurationError('No fetch available: use Node 20+');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
     this.http = new HttpClient({
       apiKey,
       baseUrl,
-      timeoutMs: options.timeoutMs ?? 30_000,
+      timeoutMs: this.timeoutMs,
       maxRetries: options.maxRetries ?? 2,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
       fetch: fetchImpl,
       userAgent: `plexmcp-sdk-typescript/${VERSION}`,
     });
     this.keys = new Keys(this.http);
-    this.mcps = new Mcps(this.http, (id) => this.connect(id));
+    this.mcps = new Mcps(this.http, (id, callOptions) => this.connect(id, callOptions));
     this.usage = new UsageResource(this.http);
     this.alerts = new Alerts(this.http);
     this.webhooks = new Webhooks(this.http);
@@ -73,17 +81,21 @@ export class PlexMCP {
   }
 
   /** The calling key's own identity and policy (never the secret, name or usage dates). */
-  async me(): Promise<CurrentKey> {
-    return (await this.http.request<CurrentKey>('GET', '/v1/me')).data;
+  async me(options?: CallOptions): Promise<CurrentKey> {
+    return (await this.http.request<CurrentKey>('GET', '/v1/me', options)).data;
   }
 
   /** A connected MCP client whose requests go through the gateway with this key. */
-  private async connect(mcpId: string): Promise<McpClient> {
+  private async connect(mcpId: string, options: CallOptions): Promise<McpClient> {
     const transport = new StreamableHTTPClientTransport(new URL(this.mcps.endpoint(mcpId)), {
       requestInit: { headers: { Authorization: this.http.authorization } },
+      fetch: this.http.fetchWithErrors(options),
     });
     const client = new McpClient({ name: 'plexmcp-sdk-typescript', version: VERSION });
-    await client.connect(transport);
+    await client.connect(transport, {
+      timeout: options.timeoutMs ?? this.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return client;
   }
 }

@@ -44,15 +44,27 @@ export class PermissionDeniedError extends APIError {}
 export class NotFoundError extends APIError {}
 export class ConflictError extends APIError {}
 export class PayloadTooLargeError extends APIError {}
+/** `Retry-After` (delta-seconds or an HTTP date) in milliseconds from now, when the answer has one. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 export class RateLimitError extends APIError {
   /** Seconds to wait before retrying, from `Retry-After`. */
   get retryAfter(): number | undefined {
-    const value = this.headers.get('retry-after');
-    if (value === null) return undefined;
-    const seconds = Number(value);
-    return Number.isFinite(seconds) ? seconds : undefined;
+    const ms = retryAfterMs(this.headers);
+    return ms === undefined ? undefined : Math.ceil(ms / 1000);
   }
 }
+/**
+ * The organization's or the key's request budget for the period is spent (MCP calls only). A
+ * `RateLimitError` as in the other SDKs, but never retried: waiting seconds cannot help; the limit
+ * lifts when the period resets (`retryAfter`) or an operator raises it.
+ */
 export class UsageLimitExceededError extends RateLimitError {}
 export class UpstreamError extends APIError {}
 export class UpstreamTimeoutError extends UpstreamError {}
@@ -63,6 +75,13 @@ export class InternalServerError extends APIError {}
 export class APIConnectionError extends PlexMCPError {}
 /** The request took longer than `timeoutMs`. */
 export class APITimeoutError extends APIConnectionError {}
+/** The caller's `signal` aborted the call; `cause` is the signal's reason. Never retried. */
+export class APIUserAbortError extends PlexMCPError {
+  constructor(reason?: unknown) {
+    super('Request was aborted');
+    this.cause = reason;
+  }
+}
 
 const BY_CODE: Record<string, new (...args: ConstructorParameters<typeof APIError>) => APIError> = {
   validation_error: ValidationError,

@@ -25,6 +25,8 @@ const GATEWAY = 'apps/api-gateway/src/main.ts';
 const KEY_SERVICE = 'apps/key-service/src/main.ts';
 const CONTRACTS = 'packages/contracts/src/grant.ts';
 const DASHBOARD = 'apps/dashboard/src/main.tsx';
+const SDK = 'packages/sdk/src/client.ts';
+const CLI = 'packages/cli/src/run.ts';
 
 test('an app importing another app by package name fails', async () => {
   const messages = await boundaryMessages(
@@ -104,5 +106,40 @@ test('the dashboard takes contracts as types only', async () => {
   assert.ok(
     other.some((m) => /dashboard → api-gateway/.test(m)),
     other.join('\n'),
+  );
+});
+
+test('the SDK imports contracts only of the workspace, and no NATS', async () => {
+  for (const source of [
+    '@plexmcp/service-kit',
+    '@plexmcp/service-kit/nats',
+    '@nats-io/transport-node',
+    'pg',
+  ]) {
+    const messages = await boundaryMessages(SDK, `import * as m from '${source}';\nexport const x = m;\n`);
+    assert.equal(messages.length, 1, source);
+    assert.match(messages[0], /packages\/sdk imports only @plexmcp\/contracts/);
+  }
+  assert.deepEqual(
+    await boundaryMessages(
+      SDK,
+      "import { parseApiKey } from '@plexmcp/contracts';\nexport const p = parseApiKey;\n",
+    ),
+    [],
+  );
+});
+
+test('the CLI imports no app and not the SDK', async () => {
+  for (const source of ['@plexmcp/key-service', '@plexmcp/sdk', '../../../apps/key-service/src/index.js']) {
+    const messages = await boundaryMessages(CLI, `import * as m from '${source}';\nexport const x = m;\n`);
+    assert.equal(messages.length, 1, source);
+    assert.match(messages[0], /packages\/cli talks to the services over NATS only/);
+  }
+  assert.deepEqual(
+    await boundaryMessages(
+      CLI,
+      "import { Subjects } from '@plexmcp/contracts';\nexport const s = Subjects;\n",
+    ),
+    [],
   );
 });

@@ -19,6 +19,7 @@ const SERVICE_USERS = {
   'api-gateway': 'gateway',
   'key-service': 'key-service',
   'usage-service': 'usage-service',
+  cli: 'ops',
 } as const;
 
 function hasDockerCompose(): boolean {

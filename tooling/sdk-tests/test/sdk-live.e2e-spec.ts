@@ -19,7 +19,7 @@ import { REPO, SDKS, expectSuccess, goEnv, run } from './support/processes.js';
  * from an organization made by the real `plexmcp org create --json` command line, and the README's
  * quickstarts (cURL, Node, Python, Go) run unchanged against the gateway.
  */
-const CLI = path.join(REPO, 'packages/sdk/dist/cli/main.js');
+const CLI = path.join(REPO, 'packages/cli/dist/main.js');
 const SUITE_TIMEOUT_MS = 5 * 60_000;
 
 interface CliOrg {

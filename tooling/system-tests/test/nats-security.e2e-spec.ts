@@ -18,7 +18,7 @@ import {
   testEncryptionKeys,
   waitFor,
 } from '@plexmcp/service-kit/testing';
-import { api, createOrgWithCli, dataOf, readiness, repoRoot } from '../src/index.js';
+import { api, createOrgWithCli, dataOf, readiness, repoRoot, runCli } from '../src/index.js';
 
 let nats: SecuredNats;
 const children: ChildProcess[] = [];
@@ -153,12 +153,14 @@ describe('NATS security boundary', () => {
     }
   });
 
-  it('does not let the usage-service (nor ops) mint keys or read MCP secrets', async () => {
+  it('does not let the usage-service mint keys, nor it or ops read MCP secrets or validate keys', async () => {
     expect(await refusedRequest('usage-service', Subjects.keys.create)).toMatch(
       /Permissions Violation for Publish to "keys.create"/,
     );
     expect(await refusedRequest('usage-service', Subjects.mcps.resolve)).toMatch(/Permissions Violation/);
-    expect(await refusedRequest('ops', Subjects.keys.create)).toMatch(/Permissions Violation/);
+    expect(await refusedRequest('ops', Subjects.mcps.resolve)).toMatch(/Permissions Violation/);
+    expect(await refusedRequest('ops', Subjects.keys.validate)).toMatch(/Permissions Violation/);
+    expect(await refusedRequest('ops', Subjects.keys.rotate)).toMatch(/Permissions Violation/);
   });
 
   it('serves a request end to end with each service on its own credentials', async () => {
@@ -177,6 +179,21 @@ describe('NATS security boundary', () => {
     expect((await api(baseUrl, 'DELETE', `/v1/keys/${key.id}`, admin)).status).toBe(200);
     expect(Date.now() - revokeStarted).toBeLessThan(2_500);
     expect((await api(baseUrl, 'GET', '/v1/me', key.secret)).status).toBe(401);
+
+    // The operator's key commands, as ops: create, list, revoke.
+    const ops = nats.env('ops');
+    const opsKey = JSON.parse(
+      await runCli(['keys', 'create', '--org', org.organization.id, '--name', 'ops-made', '--json'], ops),
+    ) as { key: { id: string }; secret: string };
+    expect((await api(baseUrl, 'GET', '/v1/me', opsKey.secret)).status).toBe(200);
+    const listed = JSON.parse(
+      await runCli(['keys', 'list', '--org', org.organization.id, '--json'], ops),
+    ) as {
+      keys: { id: string }[];
+    };
+    expect(listed.keys.map((k) => k.id)).toContain(opsKey.key.id);
+    await runCli(['keys', 'revoke', '--org', org.organization.id, '--id', opsKey.key.id, '--json'], ops);
+    expect((await api(baseUrl, 'GET', '/v1/me', opsKey.secret)).status).toBe(401);
 
     // Usage events: gateway → JetStream (stream managed by the usage-service) → usage-service.
     const total = await waitFor(

@@ -100,15 +100,19 @@ export function KeysPage({ session }: { session: Session }) {
     [keys.data, search, modeFilter, statusFilter, mcpFilter],
   );
   const hidden = (keys.data?.length ?? 0) - (shown?.length ?? 0);
+  // A session without keys:write (a viewer) sees the keys but none of the buttons that change them.
+  const canWrite = session.scopes.includes('keys:write');
 
   return (
     <Page
       name="keys"
       title="API Keys"
       action={
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          Create API Key
-        </button>
+        canWrite ? (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            Create API Key
+          </button>
+        ) : null
       }
       status={status}
       filters={
@@ -160,7 +164,7 @@ export function KeysPage({ session }: { session: Session }) {
           { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
-          k.status === 'active' ? (
+          canWrite && k.status === 'active' ? (
             <>
               <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
                 Edit

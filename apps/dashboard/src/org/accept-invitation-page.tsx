@@ -1,21 +1,18 @@
 import { useEffect, useState } from 'react';
+import { linkToken } from '../account/set-password-page';
 import { api } from '../api/client';
 import type { InvitationPreview } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
 import { TextField } from '../components/fields';
 import { useSubmit } from '../components/use-action';
 
-/** The token of an invitation link (`…/invitation#token=…`): in the fragment, never sent in a URL. */
-function tokenFromLink(): string {
-  return new URLSearchParams(window.location.hash.slice(1)).get('token') ?? '';
-}
-
 /**
  * Where an invitation link lands: says which organization and role it is for, asks for a password
  * when the address has no account yet, and accepts. Then the person signs in as usual.
  */
 export function AcceptInvitationPage({ onDone }: { onDone: () => void }) {
-  const [token] = useState(tokenFromLink);
+  // The token of the link (`…/invitation#token=…`): in the fragment, never sent in a URL.
+  const [token] = useState(() => linkToken() ?? '');
   const [preview, setPreview] = useState<InvitationPreview | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [password, setPassword] = useState('');

@@ -348,6 +348,7 @@ export class IdentityService {
       user_id: user.id,
       email: user.email,
       set_password_token: token.secret,
+      set_password_url: this.link('set-password', token.secret),
       expires_at: token.expiresAt.toISOString(),
     };
   }

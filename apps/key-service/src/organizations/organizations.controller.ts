@@ -2,7 +2,9 @@ import { Controller } from '@nestjs/common';
 import {
   type CreateOrgRequest,
   type CreatedOrg,
+  type ListOrgsRequest,
   type OrganizationView,
+  type Page,
   Subjects,
   type GetOwnOrgRequest,
   type UpdateOrgRequest,
@@ -10,6 +12,7 @@ import {
   createOrgRequestSchema,
   getOrgRequestSchema,
   getOwnOrgRequestSchema,
+  listOrgsRequestSchema,
   updateOrgRequestSchema,
   updateOwnOrgRequestSchema,
 } from '@plexmcp/contracts';
@@ -32,6 +35,11 @@ export class OrganizationsController {
   @RpcHandler(Subjects.orgs.get, getOrgRequestSchema)
   get({ id }: { id: string }): Promise<OrganizationView> {
     return this.orgs.get(id);
+  }
+
+  @RpcHandler(Subjects.orgs.list, listOrgsRequestSchema)
+  list(request: ListOrgsRequest): Promise<Page<OrganizationView>> {
+    return this.orgs.list(request);
   }
 
   @RpcHandler(Subjects.orgs.update, updateOrgRequestSchema)

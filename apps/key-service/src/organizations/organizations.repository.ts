@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { Tables } from '@plexmcp/service-kit';
+import { type Cursor, Tables, keysetPage } from '@plexmcp/service-kit';
 import { nextVersionSql } from '../database/versions.js';
 import { OrganizationEntity } from './organization.entity.js';
 
@@ -22,6 +22,12 @@ export class OrganizationsRepository {
 
   async findById(id: string): Promise<OrganizationEntity | null> {
     return this.tables.manager.findOne(OrganizationEntity, { where: { id } });
+  }
+
+  /** Organizations newest first, starting after `after`: `limit` rows (callers ask one more). */
+  async list(after: Cursor | null, limit: number): Promise<OrganizationEntity[]> {
+    const qb = this.tables.repository(OrganizationEntity).createQueryBuilder('o');
+    return keysetPage(qb, after, limit).getMany();
   }
 
   async lock(manager: EntityManager, id: string): Promise<OrganizationEntity | null> {

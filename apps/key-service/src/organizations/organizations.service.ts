@@ -6,15 +6,17 @@ import {
   type CreateOrgRequest,
   type CreatedOrg,
   ErrorCode,
+  type ListOrgsRequest,
   IdPrefix,
   type GetOwnOrgRequest,
   type OrgSettingsBody,
   type OrganizationView,
+  type Page,
   type UpdateOrgRequest,
   type UpdateOwnOrgRequest,
   newId,
 } from '@plexmcp/contracts';
-import { TransactionRunner } from '@plexmcp/service-kit';
+import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
@@ -95,6 +97,12 @@ export class OrganizationsService {
   async getOwn({ actor }: GetOwnOrgRequest): Promise<OrganizationView> {
     await this.authority.authorize(actor, { kind: 'authenticated' });
     return this.get(actor.org_id);
+  }
+
+  /** Every organization, newest first (the operator's `plexmcp org list`). */
+  async list({ page }: ListOrgsRequest): Promise<Page<OrganizationView>> {
+    const rows = await this.orgs.list(decodeCursor(page.cursor), page.limit + 1);
+    return toPage(rows, page.limit, toOrganizationView);
   }
 
   /** The operator's change (CLI): no acting key, any organization. */

@@ -1,5 +1,5 @@
 import type { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
-import type { HttpClient } from '../http.js';
+import type { CallOptions, HttpClient } from '../http.js';
 import { PagePromise } from '../pagination.js';
 import type {
   Alert,
@@ -28,9 +28,11 @@ function list<T>(
   http: HttpClient,
   path: string,
   params: ListParams & Record<string, unknown> = {},
+  options: CallOptions = {},
 ): PagePromise<T> {
   return new PagePromise<T>((cursor) =>
     http.request<T[]>('GET', path, {
+      ...options,
       query: { ...(params as Record<string, string | number | undefined>), cursor: cursor ?? params.cursor },
     }),
   );
@@ -51,14 +53,22 @@ abstract class Collection<T> {
     protected readonly http: HttpClient,
     private readonly path: string,
   ) {}
-  list(params: ListParams = {}): PagePromise<T> {
-    return list(this.http, this.path, { ...params });
+  /** One page when awaited; every item across pages with `for await`. `options` apply to each page. */
+  list(params: ListParams = {}, options?: CallOptions): PagePromise<T> {
+    return list(this.http, this.path, { ...params }, options);
   }
   protected at(id: string, rest = ''): string {
     return `${this.path}/${seg(id)}${rest}`;
   }
-  protected send<R = T>(method: Method, path: string | null, body?: unknown): Promise<R> {
-    return data(this.http.request<R>(method, path ?? this.path, body === undefined ? {} : { body }));
+  protected send<R = T>(
+    method: Method,
+    path: string | null,
+    body?: unknown,
+    options: CallOptions = {},
+  ): Promise<R> {
+    return data(
+      this.http.request<R>(method, path ?? this.path, body === undefined ? options : { ...options, body }),
+    );
   }
 }
 
@@ -66,45 +76,50 @@ export class Keys extends Collection<ApiKey> {
   constructor(http: HttpClient) {
     super(http, '/v1/keys');
   }
-  create(params: CreateKeyParams): Promise<KeyWithSecret> {
-    return this.send('POST', null, params);
+  create(params: CreateKeyParams, options?: CallOptions): Promise<KeyWithSecret> {
+    return this.send('POST', null, params, options);
   }
-  get(id: string): Promise<ApiKey> {
-    return this.send('GET', this.at(id));
+  get(id: string, options?: CallOptions): Promise<ApiKey> {
+    return this.send('GET', this.at(id), undefined, options);
   }
-  update(id: string, params: UpdateKeyParams): Promise<ApiKey> {
-    return this.send('PATCH', this.at(id), params);
+  update(id: string, params: UpdateKeyParams, options?: CallOptions): Promise<ApiKey> {
+    return this.send('PATCH', this.at(id), params, options);
   }
-  revoke(id: string): Promise<ApiKey> {
-    return this.send('DELETE', this.at(id));
+  revoke(id: string, options?: CallOptions): Promise<ApiKey> {
+    return this.send('DELETE', this.at(id), undefined, options);
   }
-  rotate(id: string, params: RotateKeyParams = {}): Promise<RotatedKeyResult> {
-    return this.send('POST', this.at(id, '/rotate'), params);
+  rotate(id: string, params: RotateKeyParams = {}, options?: CallOptions): Promise<RotatedKeyResult> {
+    return this.send('POST', this.at(id, '/rotate'), params, options);
   }
 }
 
 export class Mcps extends Collection<Mcp> {
   constructor(
     http: HttpClient,
-    private readonly connector: (mcpId: string) => Promise<McpClient>,
+    private readonly connector: (mcpId: string, options: CallOptions) => Promise<McpClient>,
   ) {
     super(http, '/v1/mcps');
   }
-  /** A connected MCP client (from @modelcontextprotocol/sdk) that goes through the gateway. */
-  connect(mcpId: string): Promise<McpClient> {
-    return this.connector(mcpId);
+  /**
+   * A connected MCP client (from @modelcontextprotocol/sdk) that goes through the gateway. The
+   * gateway's refusals reject its calls as this SDK's typed errors (`UsageLimitExceededError`,
+   * `AuthenticationError`…). `options` bound the connection (the initialize handshake) and, with
+   * `signal`, every request of the client; give each MCP call its own `{ timeout, signal }` too.
+   */
+  connect(mcpId: string, options: CallOptions = {}): Promise<McpClient> {
+    return this.connector(mcpId, options);
   }
-  get(id: string): Promise<Mcp> {
-    return this.send('GET', this.at(id));
+  get(id: string, options?: CallOptions): Promise<Mcp> {
+    return this.send('GET', this.at(id), undefined, options);
   }
-  create(params: CreateMcpParams): Promise<Mcp> {
-    return this.send('POST', null, params);
+  create(params: CreateMcpParams, options?: CallOptions): Promise<Mcp> {
+    return this.send('POST', null, params, options);
   }
-  update(id: string, params: UpdateMcpParams): Promise<Mcp> {
-    return this.send('PATCH', this.at(id), params);
+  update(id: string, params: UpdateMcpParams, options?: CallOptions): Promise<Mcp> {
+    return this.send('PATCH', this.at(id), params, options);
   }
-  delete(id: string): Promise<Mcp> {
-    return this.send('DELETE', this.at(id));
+  delete(id: string, options?: CallOptions): Promise<Mcp> {
+    return this.send('DELETE', this.at(id), undefined, options);
   }
   /** The MCP's Streamable HTTP endpoint on the gateway. */
   endpoint(id: string): string {
@@ -115,11 +130,11 @@ export class Mcps extends Collection<Mcp> {
 export class UsageResource {
   constructor(private readonly http: HttpClient) {}
   /** Organization-wide usage. */
-  get(params: UsageParams = {}): Promise<Usage> {
-    return data(this.http.request('GET', '/v1/usage', { query: params }));
+  get(params: UsageParams = {}, options?: CallOptions): Promise<Usage> {
+    return data(this.http.request('GET', '/v1/usage', { ...options, query: params }));
   }
-  forKey(keyId: string, params: UsageParams = {}): Promise<Usage> {
-    return data(this.http.request('GET', `/v1/keys/${seg(keyId)}/usage`, { query: params }));
+  forKey(keyId: string, params: UsageParams = {}, options?: CallOptions): Promise<Usage> {
+    return data(this.http.request('GET', `/v1/keys/${seg(keyId)}/usage`, { ...options, query: params }));
   }
 }
 
@@ -129,11 +144,12 @@ export class Alerts extends Collection<Alert> {
   }
   override list(
     params: ListParams & { status?: string; key_id?: string; type?: string } = {},
+    options?: CallOptions,
   ): PagePromise<Alert> {
-    return super.list(params);
+    return super.list(params, options);
   }
-  ack(id: string): Promise<Alert> {
-    return this.send('POST', this.at(id, '/ack'));
+  ack(id: string, options?: CallOptions): Promise<Alert> {
+    return this.send('POST', this.at(id, '/ack'), undefined, options);
   }
 }
 
@@ -141,17 +157,17 @@ export class Webhooks extends Collection<Webhook> {
   constructor(http: HttpClient) {
     super(http, '/v1/webhooks');
   }
-  create(params: CreateWebhookParams): Promise<WebhookWithSecret> {
-    return this.send('POST', null, params);
+  create(params: CreateWebhookParams, options?: CallOptions): Promise<WebhookWithSecret> {
+    return this.send('POST', null, params, options);
   }
-  delete(id: string): Promise<Webhook> {
-    return this.send('DELETE', this.at(id));
+  delete(id: string, options?: CallOptions): Promise<Webhook> {
+    return this.send('DELETE', this.at(id), undefined, options);
   }
-  deliveries(id: string, params: ListParams = {}): PagePromise<WebhookDelivery> {
-    return list(this.http, this.at(id, '/deliveries'), { ...params });
+  deliveries(id: string, params: ListParams = {}, options?: CallOptions): PagePromise<WebhookDelivery> {
+    return list(this.http, this.at(id, '/deliveries'), { ...params }, options);
   }
-  test(id: string): Promise<WebhookDelivery> {
-    return this.send('POST', this.at(id, '/test'));
+  test(id: string, options?: CallOptions): Promise<WebhookDelivery> {
+    return this.send('POST', this.at(id, '/test'), undefined, options);
   }
 }
 

@@ -162,9 +162,14 @@ describe('plexmcp secrets reencrypt', () => {
         unchanged: 0,
       },
     ]);
-    expect(out.stderr).toContain(
-      `plexmcp: usage-service: internal_error: webhooks.secret:${webhookId}: encrypted under key "k1", which is not in PLEXMCP_ENCRYPTION_KEYS`,
-    );
+    // With --json the failure is one JSON object on stderr, naming the service that refused.
+    expect(JSON.parse(out.stderr)).toEqual({
+      error: {
+        code: 'internal_error',
+        service: 'usage-service',
+        message: `webhooks.secret:${webhookId}: encrypted under key "k1", which is not in PLEXMCP_ENCRYPTION_KEYS`,
+      },
+    });
     expect(await mcpKeyIds()).toEqual(['k2', 'k2']);
     expect(await webhookKeyIds()).toEqual(['k1']);
   });

@@ -1,4 +1,6 @@
 import { type ReencryptSecretsReply, SecretsSubjects, reencryptSecretsReplySchema } from '@plexmcp/contracts';
+import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
 import type { RpcCaller } from './rpc.js';
 
 /** Every service that keeps secrets at rest, and the subject that re-encrypts them. */
@@ -35,4 +37,25 @@ export function describeReencryption(reply: ReencryptSecretsReply): string {
     `${reply.service}: ${reply.store}: ${reply.reencrypted} of ${reply.rows} re-encrypted under key ` +
     `"${reply.key_id}" (${reply.unchanged} already were)`
   );
+}
+
+/** `plexmcp secrets reencrypt`. Reports every service that failed; the exit code is the first one's. */
+export function registerSecretsCommands(program: Command, ctx: CommandContext): void {
+  program
+    .command('secrets')
+    .description('secrets the services keep at rest')
+    .command('reencrypt')
+    .description(
+      'Have the key-service and the usage-service re-encrypt every secret they keep at rest (MCP\n' +
+        'upstream headers, webhook signing secrets) under the first key of their\n' +
+        'PLEXMCP_ENCRYPTION_KEYS, so an older key can then be removed. Safe to run again.',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (flags: { json?: boolean }) => {
+      const { services, failures } = await reencryptSecrets(await ctx.rpc());
+      ctx.print(flags.json, { services }, () => services.map(describeReencryption));
+      // Each service is all-or-nothing (one transaction), so running again after a failure is safe.
+      const codes = failures.map(({ service, error }) => ctx.report(error, flags.json, service));
+      if (codes[0] !== undefined) ctx.exitCode = codes[0];
+    });
 }
