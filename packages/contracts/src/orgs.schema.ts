@@ -6,7 +6,6 @@ import {
   actorRequestSchema,
   creatorIdSchema,
   isoDateSchema,
-  keyIdSchema,
   listRequestSchema,
   nameSchema,
   orgIdSchema,
