@@ -25,7 +25,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
-import { SESSION_ENDED_MESSAGE, type DashboardSessions } from './dashboard-sessions.js';
+import { SESSION_ENDED_MESSAGE } from './dashboard-sessions.js';
 import {
   CSRF_HEADER,
   accountCookieValue,
@@ -37,6 +37,11 @@ import {
 import { type SessionRoutesDeps, failSession, isJson, isSameOrigin } from './session.routes.js';
 
 const BASE = '/dashboard/api/account';
+/**
+ * Steps that hash or verify a password (Argon2id, tens of milliseconds of CPU, more on a loaded
+ * machine) get longer than a key validation before they fail with 503.
+ */
+const PASSWORD_STEP = { timeoutMs: 5_000 };
 
 interface AccountRoutesDeps extends SessionRoutesDeps {
   rpc: NatsRpcClient;
@@ -201,6 +206,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       signInReplySchema,
+      PASSWORD_STEP,
     );
     return continueSignIn(request, reply, credential, answer);
   });
@@ -216,6 +222,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       openedSessionSchema,
+      PASSWORD_STEP,
     );
     return signedIn(request, reply, credential, opened.expires_at);
   });
@@ -231,6 +238,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       signInReplySchema,
+      PASSWORD_STEP,
     );
     return continueSignIn(request, reply, credential, answer);
   });
