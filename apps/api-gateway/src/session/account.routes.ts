@@ -34,7 +34,7 @@ import {
   sessionCookie,
   sessionTokenOf,
 } from './session-cookie.js';
-import { type SessionRoutesDeps, failSession, isJson, isSameOrigin } from './session.routes.js';
+import { type SessionRoutesDeps, failSession, refuseSignIn } from './session.routes.js';
 
 const BASE = '/dashboard/api/account';
 /**
@@ -42,6 +42,7 @@ const BASE = '/dashboard/api/account';
  * machine) get longer than a key validation before they fail with 503.
  */
 const PASSWORD_STEP = { timeoutMs: 5_000 };
+const NOT_JSON = new AppError(ErrorCode.ValidationError, 'Send a JSON body');
 
 interface AccountRoutesDeps extends SessionRoutesDeps {
   rpc: NatsRpcClient;
@@ -99,22 +100,8 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const ip = clientIp(request);
-      const throttled = authority.throttled(ip, Date.now());
-      if (throttled !== null) return sendError(reply, throttled.error, request.requestId);
-      if (!isSameOrigin(request.headers)) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.Forbidden, 'Cross-site request refused'),
-          request.requestId,
-        );
-      }
-      if (!isJson(request.headers['content-type'])) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.ValidationError, 'Send a JSON body'),
-          request.requestId,
-        );
-      }
+      const refused = refuseSignIn(request, ip, authority, Date.now(), NOT_JSON);
+      if (refused !== null) return sendError(reply, refused, request.requestId);
       const parsed = schema.safeParse(request.body ?? {});
       if (!parsed.success) {
         const error = new AppError(ErrorCode.ValidationError, undefined, {
