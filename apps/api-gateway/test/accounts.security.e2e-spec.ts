@@ -266,6 +266,51 @@ describe('accounts and server-side sessions', () => {
     ).toBe(401);
   });
 
+  it('a member of two organizations switches between them; the old session ends', async () => {
+    const second = await world.createOrg({ name: 'Second', owner_email: 'viewer@acme.test' });
+    const browser = browserOf(await signIn(a, 'viewer@acme.test'));
+    const before = await get(a, '/dashboard/api/session', browser);
+    expect(
+      (before.body as { data: { account: { memberships: unknown[] } } }).data.account.memberships,
+    ).toHaveLength(2);
+
+    const switched = await post(
+      a,
+      '/dashboard/api/account/organization',
+      { organization_id: second.organization.id },
+      browser,
+    );
+    expect(switched.status).toBe(201);
+    const view = (switched.body as { data: { organization_id: string; account: { role: string } } }).data;
+    expect(view).toMatchObject({ organization_id: second.organization.id, account: { role: 'owner' } });
+    const next = browserOf(switched);
+    // Now an owner there: it may create keys in the second organization, and only there.
+    const key = await post(b, '/v1/keys', { name: 'second', permissions: { mcps: '*' } }, next);
+    expect(key.status).toBe(201);
+    expect((key.body as { data: { organization_id: string } }).data.organization_id).toBe(
+      second.organization.id,
+    );
+    expect((await get(b, '/v1/keys', browser)).status).toBe(401);
+  });
+
+  it('a password reset answers the same whether or not the account exists', async () => {
+    const known = await post(a, '/dashboard/api/account/password-reset', { email: 'owner@acme.test' });
+    const unknown = await post(a, '/dashboard/api/account/password-reset', { email: 'nobody@acme.test' });
+    expect([known.status, unknown.status]).toEqual([202, 202]);
+    expect(known.body).toEqual(unknown.body);
+  });
+
+  it('fails closed: a session no gateway has cached is refused with 503 while the key-service is down', async () => {
+    const browser = browserOf(await signIn(a, 'owner@acme.test'));
+    await world.stopKeyService();
+    try {
+      const res = await get(b, '/v1/keys', browser);
+      expect(res.status).toBe(503);
+    } finally {
+      await world.startKeyService();
+    }
+  });
+
   it('admin-key sign-in is off unless DASHBOARD_KEY_SIGN_IN=true', async () => {
     const admin = (await world.createOrg({ name: 'Keyed' })).admin_key;
     const res = await post(a, '/dashboard/api/session', { key: admin.secret });

@@ -63,24 +63,37 @@ describe('dashboard in Chromium', () => {
     (await keyRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id')))).sort();
   /**
    * Nothing on the page reaches past the window's right edge (but what a box clips, like the
-   * visually hidden table header), and the document does not scroll sideways.
+   * visually hidden table header), nothing scrolls sideways inside its box (a table in a scrolling
+   * wrapper), and the document does not scroll sideways.
    */
   const horizontalOverflow = () =>
     page.evaluate(() => {
       const doc = document.documentElement;
       const edge = doc.clientWidth + 1;
+      const name = (el: Element) => `${el.tagName.toLowerCase()}.${el.className}`;
+      const all = Array.from(document.querySelectorAll('body *'));
       const clipped = (el: Element): boolean => {
         for (let up = el.parentElement; up !== null; up = up.parentElement) {
-          if (getComputedStyle(up).overflowX !== 'visible' && up.getBoundingClientRect().right <= edge) {
+          const overflow = getComputedStyle(up).overflowX;
+          if ((overflow === 'hidden' || overflow === 'clip') && up.getBoundingClientRect().right <= edge) {
             return true;
           }
         }
         return false;
       };
-      const wide = Array.from(document.querySelectorAll('body *'))
-        .filter((el) => el.getBoundingClientRect().right > edge && !clipped(el))
-        .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
-      return { scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, wide: wide.slice(0, 5) };
+      const wide = all.filter((el) => el.getBoundingClientRect().right > edge && !clipped(el)).map(name);
+      const scrolling = all
+        .filter((el) => {
+          const overflow = getComputedStyle(el).overflowX;
+          return (overflow === 'auto' || overflow === 'scroll') && el.scrollWidth > el.clientWidth + 1;
+        })
+        .map(name);
+      return {
+        scrollWidth: doc.scrollWidth,
+        clientWidth: doc.clientWidth,
+        wide: wide.slice(0, 5),
+        scrolling: scrolling.slice(0, 5),
+      };
     });
 
   const goTo = async (label: string) => {
@@ -583,6 +596,7 @@ describe('dashboard in Chromium', () => {
           scrollWidth: overflow.clientWidth,
           clientWidth: 390,
           wide: [],
+          scrolling: [],
         });
         await shot(`phone-${label.toLowerCase().replace(/\s+/g, '-')}`);
       }

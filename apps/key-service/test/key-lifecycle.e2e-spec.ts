@@ -308,12 +308,11 @@ describe('API-key lifecycle', () => {
     });
 
     it('refuses a malformed filter', async () => {
-      const malformed: Record<string, string>[] = [
+      for (const filter of [
         { action: 'DROP TABLE' },
         { target: "key_1' OR 1=1" },
         { from: 'yesterday' },
-      ];
-      for (const filter of malformed) {
+      ] as Record<string, string>[]) {
         const err = await rejection(audit(admin, filter));
         expect(err.code).toBe('validation_error');
       }

@@ -181,6 +181,14 @@ describe('input validation', () => {
       () => ({ id: admin.org_id, body: { status: 'deleted' } }),
       'body.status',
     ],
+    ['organization page over 100', Subjects.orgs.list, () => ({ page: { limit: 101 } }), 'page.limit'],
+    ['unreadable organization cursor', Subjects.orgs.list, () => ({ page: { cursor: 'x' } }), 'page.cursor'],
+    [
+      'unknown field in an organization list',
+      Subjects.orgs.list,
+      () => ({ page: {}, status: 'active' }),
+      'status',
+    ],
   ];
 
   it.each(cases)(

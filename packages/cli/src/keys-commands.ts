@@ -14,7 +14,7 @@ import type { Command } from 'commander';
 import { type CommandContext, operatorActor } from './context.js';
 import { UsageError } from './errors.js';
 import { getOrganization, parseInput } from './org-commands.js';
-import type { RpcCaller } from './rpc.js';
+import { type RpcCaller, allPages } from './rpc.js';
 
 export interface KeyCreateOptions {
   org?: string | undefined;
@@ -52,18 +52,9 @@ export async function listKeys(rpc: RpcCaller, orgId: string | undefined): Promi
   const actor = operatorActor(orgId);
   parseInput(listKeysRequestSchema, { actor, page: {} });
   await getOrganization(rpc, actor.org_id);
-  const keys: ApiKeyView[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await rpc.call(
-      Subjects.keys.list,
-      parseInput(listKeysRequestSchema, { actor, page: { limit: 100, ...(cursor ? { cursor } : {}) } }),
-      keyPageSchema,
-    );
-    keys.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return keys;
+  return allPages((page) =>
+    rpc.call(Subjects.keys.list, parseInput(listKeysRequestSchema, { actor, page }), keyPageSchema),
+  );
 }
 
 export async function revokeKey(

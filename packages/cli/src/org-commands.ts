@@ -16,7 +16,7 @@ import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { CommandContext } from './context.js';
 import { UsageError } from './errors.js';
-import type { RpcCaller } from './rpc.js';
+import { type RpcCaller, allPages } from './rpc.js';
 
 /** Maps a schema field to the flag the user typed, so an error names what they can fix. */
 const FLAG_BY_FIELD: Readonly<Record<string, string>> = {
@@ -113,18 +113,10 @@ export async function getOrganization(rpc: RpcCaller, id: string | undefined): P
 }
 
 /** Every organization, page after page, newest first. */
-export async function listOrganizations(rpc: RpcCaller): Promise<OrganizationView[]> {
-  const orgs: OrganizationView[] = [];
-  let cursor: string | undefined;
-  do {
-    const request = parseInput(listOrgsRequestSchema, {
-      page: { limit: 100, ...(cursor ? { cursor } : {}) },
-    });
-    const page = await rpc.call(Subjects.orgs.list, request, orgPageSchema);
-    orgs.push(...page.items);
-    cursor = page.next_cursor ?? undefined;
-  } while (cursor);
-  return orgs;
+export function listOrganizations(rpc: RpcCaller): Promise<OrganizationView[]> {
+  return allPages((page) =>
+    rpc.call(Subjects.orgs.list, parseInput(listOrgsRequestSchema, { page }), orgPageSchema),
+  );
 }
 
 function describeOrganization(org: OrganizationView): string[] {

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
+import { type Page, decodeRpcReply, encodeRpcRequest, randomBase62 } from '@plexmcp/contracts';
 import { natsConnectOptions } from '@plexmcp/service-kit/nats';
 import type { z } from 'zod';
 import { UnavailableError } from './errors.js';
@@ -82,4 +82,18 @@ function describe(err: unknown): string {
     return typeof code === 'string' && !err.message.includes(code) ? `${err.message} [${code}]` : err.message;
   }
   return String(err);
+}
+
+/** Every item of a paged list, page after page: `fetchPage` gets the page to ask for. */
+export async function allPages<T>(
+  fetchPage: (page: { limit: number; cursor?: string }) => Promise<Page<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage({ limit: 100, ...(cursor ? { cursor } : {}) });
+    items.push(...page.items);
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  return items;
 }

@@ -1,1 +1,1 @@
-export { type UpstreamMcp, startUpstreamMcp } from './upstream-mcp.js';
+export { type UpstreamMcp, type UpstreamOptions, startUpstreamMcp } from './upstream-mcp.js';

@@ -12,18 +12,37 @@ export interface UpstreamMcp {
   close(): Promise<void>;
 }
 
-function buildServer(): McpServer {
+function buildServer(options: UpstreamOptions): McpServer {
   const server = new McpServer({ name: 'upstream-weather', version: '1.0.0' });
   server.registerTool(
     'echo',
     { description: 'Echoes the text back', inputSchema: { text: z.string() } },
     ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
   );
+  if (options.slow) {
+    server.registerTool(
+      'wait',
+      {
+        description: 'Answers after `ms` milliseconds',
+        inputSchema: { ms: z.number().int().min(0).max(60_000) },
+      },
+      async ({ ms }) => {
+        await new Promise((resolve) => setTimeout(resolve, ms).unref());
+        return { content: [{ type: 'text', text: `waited ${ms} ms` }] };
+      },
+    );
+  }
   return server;
 }
 
-/** `json: true` answers with plain JSON bodies instead of SSE streams. */
-export async function startUpstreamMcp(options: { json?: boolean } = {}): Promise<UpstreamMcp> {
+export interface UpstreamOptions {
+  /** Answer with plain JSON bodies instead of SSE streams. */
+  json?: boolean;
+  /** Also offer a `wait` tool that answers after `ms` milliseconds (for client timeouts). */
+  slow?: boolean;
+}
+
+export async function startUpstreamMcp(options: UpstreamOptions = {}): Promise<UpstreamMcp> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen: IncomingHttpHeaders[] = [];
   const http: Server = createServer((req, res) => {
@@ -46,7 +65,7 @@ export async function startUpstreamMcp(options: { json?: boolean } = {}): Promis
         if (created.sessionId) sessions.delete(created.sessionId);
       };
       transport = created;
-      void buildServer().connect(created);
+      void buildServer(options).connect(created);
     }
     void transport.handleRequest(req, res);
   });

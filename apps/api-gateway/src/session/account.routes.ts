@@ -25,7 +25,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
-import { SESSION_ENDED_MESSAGE, type DashboardSessions } from './dashboard-sessions.js';
+import { SESSION_ENDED_MESSAGE } from './dashboard-sessions.js';
 import {
   CSRF_HEADER,
   accountCookieValue,
@@ -34,9 +34,15 @@ import {
   sessionCookie,
   sessionTokenOf,
 } from './session-cookie.js';
-import { type SessionRoutesDeps, failSession, isJson, isSameOrigin } from './session.routes.js';
+import { type SessionRoutesDeps, failSession, refuseSignIn } from './session.routes.js';
 
 const BASE = '/dashboard/api/account';
+/**
+ * Steps that hash or verify a password (Argon2id, tens of milliseconds of CPU, more on a loaded
+ * machine) get longer than a key validation before they fail with 503.
+ */
+const PASSWORD_STEP = { timeoutMs: 5_000 };
+const NOT_JSON = new AppError(ErrorCode.ValidationError, 'Send a JSON body');
 
 interface AccountRoutesDeps extends SessionRoutesDeps {
   rpc: NatsRpcClient;
@@ -94,22 +100,8 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
       const ip = clientIp(request);
-      const throttled = authority.throttled(ip, Date.now());
-      if (throttled !== null) return sendError(reply, throttled.error, request.requestId);
-      if (!isSameOrigin(request.headers)) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.Forbidden, 'Cross-site request refused'),
-          request.requestId,
-        );
-      }
-      if (!isJson(request.headers['content-type'])) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.ValidationError, 'Send a JSON body'),
-          request.requestId,
-        );
-      }
+      const refused = refuseSignIn(request, ip, authority, Date.now(), NOT_JSON);
+      if (refused !== null) return sendError(reply, refused, request.requestId);
       const parsed = schema.safeParse(request.body ?? {});
       if (!parsed.success) {
         const error = new AppError(ErrorCode.ValidationError, undefined, {
@@ -201,6 +193,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       signInReplySchema,
+      PASSWORD_STEP,
     );
     return continueSignIn(request, reply, credential, answer);
   });
@@ -216,6 +209,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       openedSessionSchema,
+      PASSWORD_STEP,
     );
     return signedIn(request, reply, credential, opened.expires_at);
   });
@@ -231,6 +225,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
         ...client(request),
       },
       signInReplySchema,
+      PASSWORD_STEP,
     );
     return continueSignIn(request, reply, credential, answer);
   });

@@ -22,7 +22,7 @@ import {
  * A request with neither is refused — only a non-browser client omits both, and the dashboard is
  * the only client of this route.
  */
-export function isSameOrigin(headers: FastifyRequest['headers']): boolean {
+function isSameOrigin(headers: FastifyRequest['headers']): boolean {
   const site = headers['sec-fetch-site'];
   if (site !== undefined) return site === 'same-origin';
   const origin = headers.origin;
@@ -34,7 +34,7 @@ export function isSameOrigin(headers: FastifyRequest['headers']): boolean {
   }
 }
 
-export function isJson(contentType: string | undefined): boolean {
+function isJson(contentType: string | undefined): boolean {
   return contentType !== undefined && /^application\/json\s*(?:;|$)/i.test(contentType);
 }
 
@@ -46,6 +46,29 @@ export interface SessionRoutesDeps {
   authority: KeyAuthority;
   isHttps: (request: FastifyRequest) => boolean;
   logger: Logger;
+}
+
+const NOT_JSON = new AppError(ErrorCode.ValidationError, 'Sign-in takes a JSON body: {"key": "pk_…"}', {
+  details: [{ field: 'key', message: 'send application/json' }],
+});
+
+/**
+ * Why a sign-in step is refused before its body is read, or null: the client IP is over its
+ * failed-attempt budget (429), the request is not from the dashboard's own origin (403, login
+ * CSRF), or it is not JSON (`notJson`, 400).
+ */
+export function refuseSignIn(
+  request: FastifyRequest,
+  ip: string | null,
+  authority: KeyAuthority,
+  now: number,
+  notJson: AppError,
+): AppError | null {
+  const throttled = authority.throttled(ip, now);
+  if (throttled !== null) return throttled.error;
+  if (!isSameOrigin(request.headers)) return new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused');
+  if (!isJson(request.headers['content-type'])) return notJson;
+  return null;
 }
 
 /**
@@ -99,24 +122,8 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     reply.header('cache-control', 'no-store');
     const ip = clientIp(request);
     const now = Date.now();
-    const throttled = authority.throttled(ip, now);
-    if (throttled !== null) return sendError(reply, throttled.error, request.requestId);
-    if (!isSameOrigin(request.headers)) {
-      return sendError(
-        reply,
-        new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'),
-        request.requestId,
-      );
-    }
-    if (!isJson(request.headers['content-type'])) {
-      return sendError(
-        reply,
-        new AppError(ErrorCode.ValidationError, 'Sign-in takes a JSON body: {"key": "pk_…"}', {
-          details: [{ field: 'key', message: 'send application/json' }],
-        }),
-        request.requestId,
-      );
-    }
+    const refused = refuseSignIn(request, ip, authority, now, NOT_JSON);
+    if (refused !== null) return sendError(reply, refused, request.requestId);
     const body = request.body as { key?: unknown } | null | undefined;
     try {
       const opened = await sessions.open(body?.key, ip, now);

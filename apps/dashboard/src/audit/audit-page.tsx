@@ -1,7 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { AUDIT_ACTIONS, type ApiKey, type AuditEntry, type Mcp } from '../api/types';
 import { DataTable } from '../components/data-table';
-import { Options, SelectField, TextField } from '../components/fields';
+import { Filter, FilterInput, Options } from '../components/fields';
 import { formatDate, maskedKey } from '../components/format';
 import { Page } from '../components/page';
 import { useList, usePagedList } from '../components/queries';
@@ -82,46 +82,32 @@ export function AuditPage() {
       }
       filters={
         <form className="filters-form" aria-label="Audit filters" onSubmit={apply}>
-          <div>
-            <SelectField id="audit-actor" label="Actor" value={draft.actor} onChange={set('actor')}>
-              <option value="">Anyone</option>
-              <Options of={people} />
-              <Options of={(keys.data ?? []).map((k) => ({ value: k.id, label: keyLabel.get(k.id)! }))} />
-            </SelectField>
-          </div>
-          <div>
-            <SelectField id="audit-action" label="Action" value={draft.action} onChange={set('action')}>
-              <option value="">Any action</option>
-              <Options of={AUDIT_ACTIONS.map((a) => ({ value: a, label: a }))} />
-            </SelectField>
-          </div>
-          <div>
-            <TextField
-              id="audit-target"
-              label="Target id"
-              placeholder="key_… or mcp_…"
-              value={draft.target}
-              onChange={(e) => set('target')(e.target.value)}
-            />
-          </div>
-          <div>
-            <TextField
-              id="audit-from"
-              label="From"
+          <Filter id="audit-actor" label="Actor" value={draft.actor} onChange={set('actor')}>
+            <option value="">Anyone</option>
+            <Options of={people} />
+            <Options of={(keys.data ?? []).map((k) => ({ value: k.id, label: keyLabel.get(k.id)! }))} />
+          </Filter>
+          <Filter id="audit-action" label="Action" value={draft.action} onChange={set('action')}>
+            <option value="">Any action</option>
+            <Options of={AUDIT_ACTIONS.map((a) => ({ value: a, label: a }))} />
+          </Filter>
+          <FilterInput
+            id="audit-target"
+            label="Target id"
+            placeholder="key_… or mcp_…"
+            value={draft.target}
+            onValue={set('target')}
+          />
+          {(['from', 'to'] as const).map((field) => (
+            <FilterInput
+              key={field}
+              id={`audit-${field}`}
+              label={field === 'from' ? 'From' : 'To'}
               type="datetime-local"
-              value={draft.from}
-              onChange={(e) => set('from')(e.target.value)}
+              value={draft[field]}
+              onValue={set(field)}
             />
-          </div>
-          <div>
-            <TextField
-              id="audit-to"
-              label="To"
-              type="datetime-local"
-              value={draft.to}
-              onChange={(e) => set('to')(e.target.value)}
-            />
-          </div>
+          ))}
           <div className="filter-buttons">
             <button type="submit" className="primary">
               Apply filters

@@ -56,27 +56,17 @@ export function Filter<V extends string>(props: SelectProps<V>) {
   );
 }
 
-/** A page's free-text filter: a labelled search box in a box of its own. */
-export function SearchField({
-  id,
-  label,
-  value,
-  onChange,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
+/** One of a page's typed-in filters (or one short field of a row): a labelled <input> in a box of its own. */
+export function FilterInput({
+  onValue,
+  ...props
+}: { id: string; label: string; value: string; onValue: (value: string) => void } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
   return (
     <div>
-      <TextField
-        id={id}
-        label={label}
-        type="search"
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-      />
+      <TextField {...props} onChange={(e) => onValue(e.target.value)} />
     </div>
   );
 }

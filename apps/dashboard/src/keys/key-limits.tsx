@@ -1,6 +1,39 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { RateLimit, UsageLimit } from '../api/types';
-import { SelectField, TextField } from '../components/fields';
+import { Filter, FilterInput } from '../components/fields';
+
+/** A limit that is off until its checkbox is ticked, then shows its fields. */
+function OptionalLimit({
+  label,
+  on,
+  setOn,
+  children,
+}: {
+  label: string;
+  on: boolean;
+  setOn: (on: boolean) => void;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <label>
+        <input type="checkbox" checked={on} onChange={(e) => setOn(e.target.checked)} /> {label}
+      </label>
+      {on ? <div className="inline-fields">{children}</div> : null}
+    </>
+  );
+}
+
+/** A whole number of requests, at least 1. */
+function Count(props: {
+  id: string;
+  label: string;
+  max?: number;
+  value: string;
+  onValue: (v: string) => void;
+}) {
+  return <FilterInput {...props} type="number" required min={1} />;
+}
 
 /**
  * A key's rate and usage limits as form fields, for creating and for editing a key: each limit is
@@ -25,63 +58,17 @@ export function useKeyLimits(
   const fields = (
     <fieldset>
       <legend>Limits</legend>
-      <label>
-        <input type="checkbox" checked={rateOn} onChange={(e) => setRateOn(e.target.checked)} /> Limit the
-        request rate
-      </label>
-      {rateOn ? (
-        <div className="inline-fields">
-          <div>
-            <TextField
-              id={`${id}-rps`}
-              label="Requests per second"
-              type="number"
-              required
-              min={1}
-              max={100_000}
-              value={rps}
-              onChange={(e) => setRps(e.target.value)}
-            />
-          </div>
-          <div>
-            <TextField
-              id={`${id}-burst`}
-              label="Burst"
-              type="number"
-              required
-              min={1}
-              max={1_000_000}
-              value={burst}
-              onChange={(e) => setBurst(e.target.value)}
-            />
-          </div>
-        </div>
-      ) : null}
-      <label>
-        <input type="checkbox" checked={usageOn} onChange={(e) => setUsageOn(e.target.checked)} /> Limit usage
-        (billable requests per day or month)
-      </label>
-      {usageOn ? (
-        <div className="inline-fields">
-          <div>
-            <TextField
-              id={`${id}-usage`}
-              label="Usage limit (requests)"
-              type="number"
-              required
-              min={1}
-              value={requests}
-              onChange={(e) => setRequests(e.target.value)}
-            />
-          </div>
-          <div>
-            <SelectField id={`${id}-period`} label="Per" value={period} onChange={setPeriod}>
-              <option value="day">day (UTC)</option>
-              <option value="month">month (UTC)</option>
-            </SelectField>
-          </div>
-        </div>
-      ) : null}
+      <OptionalLimit label="Limit the request rate" on={rateOn} setOn={setRateOn}>
+        <Count id={`${id}-rps`} label="Requests per second" max={100_000} value={rps} onValue={setRps} />
+        <Count id={`${id}-burst`} label="Burst" max={1_000_000} value={burst} onValue={setBurst} />
+      </OptionalLimit>
+      <OptionalLimit label="Limit usage (billable requests per day or month)" on={usageOn} setOn={setUsageOn}>
+        <Count id={`${id}-usage`} label="Usage limit (requests)" value={requests} onValue={setRequests} />
+        <Filter id={`${id}-period`} label="Per" value={period} onChange={setPeriod}>
+          <option value="day">day (UTC)</option>
+          <option value="month">month (UTC)</option>
+        </Filter>
+      </OptionalLimit>
     </fieldset>
   );
   return { fields, value };

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { api } from '../api/client';
 import type { ApiKey, Mcp, Session } from '../api/types';
 import { DataTable } from '../components/data-table';
-import { Filter, Options, SearchField, SelectField } from '../components/fields';
+import { Filter, FilterInput, Options, SelectField } from '../components/fields';
 import { EXPIRY_WARNING_DAYS, daysUntil, formatDate, maskedKey } from '../components/format';
 import { ConfirmModal } from '../components/modal';
 import { Page } from '../components/page';
@@ -135,7 +135,7 @@ export function KeysPage({ session }: { session: Session }) {
       status={status}
       filters={
         <>
-          <SearchField id="key-search" label="Search keys" value={search} onChange={setSearch} />
+          <FilterInput id="key-search" label="Search keys" type="search" value={search} onValue={setSearch} />
           <Filter id="key-mode-filter" label="Mode" value={modeFilter} onChange={setModeFilter}>
             <option value="all">All modes</option>
             <option value="live">Live</option>

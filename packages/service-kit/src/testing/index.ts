@@ -210,3 +210,10 @@ export async function openTestDataSource(
 export { type ManagementFixtures, actorOf, managementFixtures, mcpInitializeRequest } from './fixtures.js';
 export { type ReceivedRequest, WebhookReceiver } from './receiver.js';
 export { startSecuredNats, type SecuredNats, type SecuredNatsNode } from './nats-servers.js';
+export {
+  INSTALLED_DEPENDENCY_FIELDS,
+  type PackageManifest,
+  type PackedPackage,
+  installPacked,
+  npmPackFiles,
+} from './packed-package.js';
