@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditEntry, InvitationView, MemberView } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
-import { type Browser, PASSWORD, asPerson, ownedOrg, signIn } from './support/people.js';
+import { type Browser, PASSWORD, PEOPLE_GATEWAY_ENV, asPerson, ownedOrg, signIn } from './support/people.js';
 import { type World, http, startWorld } from './support/world.js';
 
 /**
@@ -26,13 +26,8 @@ describe('members and invitations', () => {
 
   beforeAll(async () => {
     world = await startWorld('members');
-    const env = {
-      SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
-      DASHBOARD_DIR: '/nonexistent',
-      AUTH_FAILURES_PER_MINUTE: '100000',
-    };
-    a = await world.startGateway(env);
-    b = await world.startGateway(env);
+    a = await world.startGateway(PEOPLE_GATEWAY_ENV);
+    b = await world.startGateway(PEOPLE_GATEWAY_ENV);
     ({ orgId, ownerId, owner } = await ownedOrg(world, a, 'Acme', 'owner@acme.test'));
     other = await ownedOrg(world, a, 'Other', 'owner@other.test');
   });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_SCOPES, type AuditEntry, Subjects, organizationViewSchema } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
-import { type Browser, PASSWORD, asPerson, ownedOrg, signIn } from './support/people.js';
+import { type Browser, PASSWORD, PEOPLE_GATEWAY_ENV, asPerson, ownedOrg, signIn } from './support/people.js';
 import { type World, actorOf, http, startWorld } from './support/world.js';
 
 /**
@@ -22,11 +22,7 @@ describe('organization settings over REST', () => {
 
   beforeAll(async () => {
     world = await startWorld('org_settings');
-    gateway = await world.startGateway({
-      SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
-      DASHBOARD_DIR: '/nonexistent',
-      AUTH_FAILURES_PER_MINUTE: '100000',
-    });
+    gateway = await world.startGateway(PEOPLE_GATEWAY_ENV);
     ({ orgId, ownerId, owner } = await ownedOrg(world, gateway, 'Acme', 'owner@acme.test'));
     other = await ownedOrg(world, gateway, 'Other', 'owner@other.test');
     await asPerson(gateway, '/v1/invitations', owner, {

@@ -2,6 +2,16 @@ import { createdOrgSchema } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../../src/index.js';
 import { type HttpResult, type World, http } from './world.js';
 
+/**
+ * A gateway people sign in to: a fixed session secret (so several gateways accept one cookie, as
+ * behind a load balancer), no dashboard files, and no per-address throttle in the way.
+ */
+export const PEOPLE_GATEWAY_ENV = {
+  SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
+  DASHBOARD_DIR: '/nonexistent',
+  AUTH_FAILURES_PER_MINUTE: '100000',
+};
+
 /** What every signed-in test person uses as a password. */
 export const PASSWORD = 'correct horse battery staple';
 
