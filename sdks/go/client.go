@@ -48,6 +48,7 @@ type Client struct {
 	baseURL    string
 	httpClient *http.Client
 	maxRetries int
+	maxWait    time.Duration
 	timeout    time.Duration
 	err        error
 	sleep      func(ctx context.Context, d time.Duration) error
@@ -62,11 +63,18 @@ func WithBaseURL(baseURL string) Option { return func(c *Client) { c.baseURL = b
 // WithHTTPClient sets the HTTP client (proxies, transports); default http.DefaultClient.
 func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.httpClient = hc } }
 
-// WithMaxRetries sets how often an idempotent request (GET, DELETE) answered 429 or 503, or
-// failing to connect, is retried; default 2. Other requests are never retried.
+// WithMaxRetries sets how often an idempotent request (GET, DELETE) answered 429 rate_limited
+// or 503, or failing to connect, is retried; default 2. Other requests are never retried, and
+// neither is 429 usage_limit_exceeded (its Retry-After is the period's reset).
 func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = n } }
 
-// WithTimeout sets the timeout of each attempt; default 30 s.
+// WithMaxRetryWait sets the longest Retry-After a retry waits for; default 60 s. A longer one
+// (or one past the context's deadline) returns the error at once: waiting less would only be
+// refused again.
+func WithMaxRetryWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
+
+// WithTimeout sets the timeout of each attempt; default 30 s. The context of each call bounds
+// the whole call, retries and waits included.
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // NewClient returns a client for apiKey (if empty, env PLEXMCP_API_KEY). Surrounding whitespace
@@ -77,6 +85,7 @@ func NewClient(apiKey string, opts ...Option) *Client {
 		baseURL:    os.Getenv("PLEXMCP_BASE_URL"),
 		httpClient: http.DefaultClient,
 		maxRetries: 2,
+		maxWait:    time.Minute,
 		timeout:    30 * time.Second,
 		sleep:      sleepContext,
 	}
@@ -108,6 +117,9 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	}
 	if c.maxRetries < 0 {
 		c.maxRetries = 0
+	}
+	if c.maxWait < 0 {
+		c.maxWait = 0
 	}
 	c.MCPs = &MCPService{collection[MCP]{c, "/v1/mcps"}}
 	c.Keys = &KeyService{collection[APIKey]{c, "/v1/keys"}}
@@ -162,27 +174,76 @@ func idempotent(method string) bool {
 	return false
 }
 
-// retryable: the server asked us to wait, or a dependency (or the network) was briefly away.
-func retryable(err error) bool {
-	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrServiceUnavailable) || errors.Is(err, ErrConnection)
-}
-
-func backoff(attempt int, err error) time.Duration {
+// retryDelay is how long to wait before retrying after err, or false to give up at once. A
+// usage limit is never retried; a rate limit waits exactly its Retry-After when that is at most
+// maxWait; a 503, a connection failure or a rate limit without Retry-After backs off
+// exponentially with jitter.
+func (c *Client) retryDelay(attempt int, err error) (time.Duration, bool) {
+	if errors.Is(err, ErrUsageLimitExceeded) {
+		return 0, false
+	}
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && errors.Is(err, ErrRateLimited) {
 		if d, ok := parseRetryAfter(apiErr.Header); ok {
-			if d > time.Minute {
-				d = time.Minute
-			}
-			return d
+			return d, d <= c.maxWait
 		}
+	} else if !errors.Is(err, ErrServiceUnavailable) && !errors.Is(err, ErrConnection) {
+		return 0, false
 	}
 	base := 500 * time.Millisecond << uint(attempt)
 	if base > 8*time.Second || base <= 0 {
 		base = 8 * time.Second
 	}
-	return base/2 + time.Duration(rand.Int63n(int64(base/2)+1))
+	if base > c.maxWait {
+		base = c.maxWait
+	}
+	return base/2 + time.Duration(rand.Int63n(int64(base/2)+1)), true
 }
+
+// retrying runs attempt until it succeeds or the retry policy gives up. Only idempotent methods
+// are retried; a wait that would end past ctx's deadline is not started.
+func (c *Client) retrying(ctx context.Context, method string, attempt func(ctx context.Context) error) error {
+	budget := 0
+	if idempotent(method) {
+		budget = c.maxRetries
+	}
+	for n := 0; ; n++ {
+		err := c.attempt(ctx, attempt)
+		if err == nil || n >= budget || ctx.Err() != nil {
+			return err
+		}
+		wait, ok := c.retryDelay(n, err)
+		if deadline, has := ctx.Deadline(); !ok || (has && time.Now().Add(wait).After(deadline)) {
+			return err
+		}
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return err
+		}
+	}
+}
+
+// attempt runs one try within the client's per-attempt timeout; a network failure becomes a
+// *ConnectionError, or the context's own error when the caller gave up.
+func (c *Client) attempt(ctx context.Context, try func(ctx context.Context) error) error {
+	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	err := try(attemptCtx)
+	var apiErr *APIError
+	var mcpErr *MCPError
+	if err == nil || errors.As(err, &apiErr) || errors.As(err, &mcpErr) || errors.Is(err, errLocal) {
+		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // the caller gave up: not a connection problem
+	}
+	if attemptCtx.Err() != nil {
+		return &ConnectionError{Timeout: true, Err: attemptCtx.Err(), origin: c.origin()}
+	}
+	return &ConnectionError{Err: stripURL(err), origin: c.origin()}
+}
+
+// errLocal marks failures of this client itself (building a request), never retried.
+var errLocal = errors.New("plexmcp: local error")
 
 func sleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
@@ -211,27 +272,21 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 			return nil, fmt.Errorf("plexmcp: encoding request body: %w", err)
 		}
 	}
-	budget := 0
-	if idempotent(method) {
-		budget = c.maxRetries
+	var env *envelope
+	err := c.retrying(ctx, method, func(ctx context.Context) error {
+		var err error
+		env, err = c.once(ctx, method, path, query, payload)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		env, err := c.once(ctx, method, path, query, payload)
-		if err == nil {
-			if out != nil && len(env.Data) > 0 {
-				if err := json.Unmarshal(env.Data, out); err != nil {
-					return nil, fmt.Errorf("plexmcp: decoding response of %s %s: %w", method, path, err)
-				}
-			}
-			return env.Pagination, nil
-		}
-		if attempt >= budget || !retryable(err) || ctx.Err() != nil {
-			return nil, err
-		}
-		if serr := c.sleep(ctx, backoff(attempt, err)); serr != nil {
-			return nil, err
+	if out != nil && len(env.Data) > 0 {
+		if err := json.Unmarshal(env.Data, out); err != nil {
+			return nil, fmt.Errorf("plexmcp: decoding response of %s %s: %w", method, path, err)
 		}
 	}
+	return env.Pagination, nil
 }
 
 func (c *Client) origin() string {
@@ -241,41 +296,41 @@ func (c *Client) origin() string {
 	return c.baseURL
 }
 
-func (c *Client) once(ctx context.Context, method, path string, query url.Values, payload []byte) (*envelope, error) {
-	attemptCtx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
-	target := c.baseURL + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
+// send makes one HTTP exchange with the key and the SDK's User-Agent; the caller closes the body.
+func (c *Client) send(ctx context.Context, method, target string, payload []byte, header http.Header) (*http.Response, error) {
 	var reader io.Reader
 	if payload != nil {
 		reader = bytes.NewReader(payload)
 	}
-	req, err := http.NewRequestWithContext(attemptCtx, method, target, reader)
+	req, err := http.NewRequestWithContext(ctx, method, target, reader)
 	if err != nil {
-		return nil, fmt.Errorf("plexmcp: building request: %w", err)
+		return nil, fmt.Errorf("%w: building request: %v", errLocal, err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
 	}
 	req.Header.Set("Authorization", "Bearer "+c.apiKey)
-	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "plexmcp-sdk-go/"+Version)
+	return c.httpClient.Do(req)
+}
+
+func (c *Client) once(ctx context.Context, method, path string, query url.Values, payload []byte) (*envelope, error) {
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	header := http.Header{"Accept": {"application/json"}}
 	if payload != nil {
-		req.Header.Set("Content-Type", "application/json")
+		header.Set("Content-Type", "application/json")
 	}
-	resp, err := c.httpClient.Do(req)
-	var raw []byte
-	if err == nil {
-		raw, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
-	}
+	resp, err := c.send(ctx, method, target, payload, header)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err() // the caller gave up: not a connection problem
-		}
-		if attemptCtx.Err() != nil {
-			return nil, &ConnectionError{Timeout: true, Err: attemptCtx.Err(), origin: c.origin()}
-		}
-		return nil, &ConnectionError{Err: stripURL(err), origin: c.origin()}
+		return nil, err
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
 	}
 	var env envelope
 	parseErr := json.Unmarshal(raw, &env)

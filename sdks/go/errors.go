@@ -1,6 +1,7 @@
 package plexmcp
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,7 +28,8 @@ func (k *Kind) Error() string { return "plexmcp: " + k.code }
 func (k *Kind) Code() string { return k.code }
 
 // Sentinels for errors.Is, one per wire error code. ErrUsageLimitExceeded also matches
-// ErrRateLimited, and ErrUpstreamTimeout also matches ErrUpstream.
+// ErrRateLimited (both are 429 with RetryAfter), though only a rate limit is ever retried;
+// ErrUpstreamTimeout also matches ErrUpstream.
 var (
 	ErrValidation         = &Kind{"validation_error"}
 	ErrUnauthorized       = &Kind{"unauthorized"}
@@ -147,11 +149,33 @@ func parseRetryAfter(header http.Header) (time.Duration, bool) {
 		return 0, false
 	}
 	var seconds float64
-	if _, err := fmt.Sscanf(v, "%g", &seconds); err != nil || seconds < 0 {
+	if _, err := fmt.Sscanf(v, "%g", &seconds); err != nil {
+		when, derr := http.ParseTime(v) // the HTTP-date form
+		if derr != nil {
+			return 0, false
+		}
+		if d := time.Until(when); d > 0 {
+			return d, true
+		}
+		return 0, true
+	}
+	if seconds < 0 {
 		return 0, false
 	}
 	return time.Duration(seconds * float64(time.Second)), true
 }
+
+// MCPError is a JSON-RPC error answered by the MCP server behind the gateway (e.g. -32602,
+// an unknown tool). Refusals by the gateway itself are *APIError.
+type MCPError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Data    json.RawMessage `json:"data,omitempty"`
+	// Status is the HTTP status the error came with.
+	Status int `json:"-"`
+}
+
+func (e *MCPError) Error() string { return fmt.Sprintf("plexmcp: MCP error %d: %s", e.Code, e.Message) }
 
 // ErrConnection matches (errors.Is) any *ConnectionError: the request got no HTTP answer.
 var ErrConnection = errors.New("plexmcp: connection error")

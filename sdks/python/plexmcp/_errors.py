@@ -3,6 +3,8 @@ contain the API key."""
 
 from __future__ import annotations
 
+import email.utils
+import time
 from typing import Any, Dict, List, Mapping, Optional, Type
 
 
@@ -63,23 +65,17 @@ class PayloadTooLargeError(APIError):
 
 
 class RateLimitError(APIError):
-    """429 rate_limited."""
+    """429 rate_limited: retried (idempotent requests) after ``retry_after`` seconds."""
 
     @property
     def retry_after(self) -> Optional[float]:
-        """Seconds to wait before retrying, from ``Retry-After`` (None when absent)."""
-        value = self.headers.get("retry-after")
-        if value is None:
-            return None
-        try:
-            seconds = float(value)
-        except ValueError:
-            return None
-        return seconds if seconds >= 0 else None
+        """Seconds to wait before retrying, from ``Retry-After`` (None when absent or unreadable)."""
+        return parse_retry_after(self.headers.get("retry-after"))
 
 
 class UsageLimitExceededError(RateLimitError):
-    """429 usage_limit_exceeded: the period's request budget is spent."""
+    """429 usage_limit_exceeded: the period's request budget is spent. Never retried: the wait
+    (``retry_after``) runs until the period resets, hours or days away."""
 
 
 class UpstreamError(APIError):
@@ -96,6 +92,20 @@ class ServiceUnavailableError(APIError):
 
 class InternalServerError(APIError):
     """500 internal_error (or any other 5xx)."""
+
+
+class MCPError(PlexMCPError):
+    """The MCP server answered a JSON-RPC error (e.g. -32602 invalid params, an unknown tool)."""
+
+    def __init__(self, code: int, message: str, data: Any = None, status: Optional[int] = None) -> None:
+        self.code: int = code
+        self.message: str = message
+        self.data: Any = data
+        self.status: Optional[int] = status
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return f"MCP error {self.code}: {self.message}"
 
 
 class APIConnectionError(PlexMCPError):
@@ -135,12 +145,30 @@ _BY_STATUS: Dict[int, Type[APIError]] = {
 }
 
 
+def parse_retry_after(value: Optional[str]) -> Optional[float]:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when is None:
+            return None
+        seconds = max(0.0, when.timestamp() - time.time())
+    return seconds if seconds >= 0 else None
+
+
 def error_from_response(status: int, body: Any, headers: Mapping[str, str]) -> APIError:
     """The typed error for an error response: by wire code first, then by HTTP status."""
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
         error = None
-    cls = (error and _BY_CODE.get(str(error.get("code")))) or _BY_STATUS.get(status)
+    cls: Optional[Type[APIError]] = _BY_CODE.get(str(error.get("code"))) if error is not None else None
+    cls = cls or _BY_STATUS.get(status)
     if cls is None:
         cls = InternalServerError if status >= 500 else APIError
     return cls(status, error, headers)

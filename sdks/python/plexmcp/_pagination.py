@@ -18,8 +18,9 @@ class Page(Generic[T]):
     - ``page.pages()``: every page, for callers that want page boundaries.
     """
 
-    def __init__(self, fetch_page: FetchPage, cursor: Optional[str] = None) -> None:
+    def __init__(self, fetch_page: FetchPage, parse: Callable[[Any], T], cursor: Optional[str] = None) -> None:
         self._fetch_page = fetch_page
+        self._parse = parse
         self._cursor = cursor
         self._loaded = False
         self._data: List[T] = []
@@ -28,7 +29,7 @@ class Page(Generic[T]):
     def _load(self) -> None:
         if not self._loaded:
             envelope = self._fetch_page(self._cursor)
-            self._data = list(envelope.get("data") or [])
+            self._data = [self._parse(item) for item in envelope.get("data") or []]
             pagination = envelope.get("pagination") or {}
             self._next_cursor = pagination.get("next_cursor") or None
             self._loaded = True
@@ -49,7 +50,7 @@ class Page(Generic[T]):
     def next_page(self) -> Optional["Page[T]"]:
         """The following page, or None on the last one."""
         cursor = self.next_cursor
-        return Page(self._fetch_page, cursor) if cursor else None
+        return Page(self._fetch_page, self._parse, cursor) if cursor else None
 
     def pages(self) -> Iterator["Page[T]"]:
         page: Optional[Page[T]] = self

@@ -7,6 +7,8 @@ import os
 import secrets
 import sys
 import threading
+import time
+import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
 
@@ -15,6 +17,7 @@ TESTDATA = os.path.join(os.path.dirname(SDK_DIR), "testdata")
 if SDK_DIR not in sys.path:
     sys.path.insert(0, SDK_DIR)
 
+from plexmcp import PlexMCP  # noqa: E402
 from plexmcp._keyformat import BASE62_ALPHABET, key_checksum  # noqa: E402
 
 
@@ -30,10 +33,21 @@ def generate_key(mode: str = "live") -> str:
 
 
 class Reply:
-    def __init__(self, status: int, body: Any, headers: Optional[Dict[str, str]] = None) -> None:
+    """A scripted answer: JSON ``body`` (or ``raw`` bytes as they are), after ``delay`` seconds."""
+
+    def __init__(
+        self,
+        status: int,
+        body: Any,
+        headers: Optional[Dict[str, str]] = None,
+        raw: Optional[bytes] = None,
+        delay: float = 0,
+    ) -> None:
         self.status = status
         self.body = body
         self.headers = headers or {}
+        self.raw = raw
+        self.delay = delay
 
 
 def ok(data: Any, next_cursor: Any = ..., status: int = 200) -> Reply:
@@ -75,9 +89,12 @@ class ScriptedServer:
                 body = self.rfile.read(length) if length else b""
                 outer.seen.append(Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 reply = outer.replies.pop(0) if outer.replies else Reply(500, {"success": False})
-                payload = json.dumps(reply.body).encode("utf-8")
+                if reply.delay:
+                    time.sleep(reply.delay)
+                payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode("utf-8")
                 self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
+                if "Content-Type" not in reply.headers:
+                    self.send_header("Content-Type", "application/json")
                 self.send_header("X-Request-Id", "req_header")
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
@@ -86,6 +103,12 @@ class ScriptedServer:
                 self.wfile.write(payload)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
+
+            def handle_one_request(self) -> None:
+                try:
+                    super().handle_one_request()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test): nothing to answer
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
@@ -110,3 +133,26 @@ class ScriptedServer:
 
 def no_sleep(record: List[float]) -> Callable[[float], None]:
     return record.append
+
+
+class ScriptedTestCase(unittest.TestCase):
+    """A test case with its own scripted server, a fresh key, and recorded (never slept) waits."""
+
+    server: ScriptedServer
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.server = ScriptedServer().start()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        cls.server.stop()
+
+    def setUp(self) -> None:
+        self.server.reset()
+        self.delays: List[float] = []
+        self.key = generate_key("live")
+
+    def client(self, **kwargs: Any) -> "PlexMCP":
+        kwargs.setdefault("base_url", self.server.base_url)
+        return PlexMCP(api_key=self.key, _sleep=self.delays.append, **kwargs)

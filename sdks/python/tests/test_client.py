@@ -4,7 +4,7 @@ import sys
 import unittest
 from unittest import mock
 
-from _support import SDK_DIR, Reply, ScriptedServer, fail, generate_key, ok
+from _support import ScriptedTestCase, SDK_DIR, Reply, ScriptedServer, fail, generate_key, ok
 
 from plexmcp import (
     APIError,
@@ -21,54 +21,34 @@ from plexmcp import (
     ValidationError,
 )
 
-server: ScriptedServer
-
-
-def setUpModule() -> None:
-    global server
-    server = ScriptedServer().start()
-
-
-def tearDownModule() -> None:
-    server.stop()
-
-
-class Base(unittest.TestCase):
-    def setUp(self) -> None:
-        server.reset()
-        self.delays = []
-        self.key = generate_key("live")
-
-    def client(self, **kwargs) -> PlexMCP:
-        kwargs.setdefault("base_url", server.base_url)
-        return PlexMCP(api_key=self.key, _sleep=self.delays.append, **kwargs)
+Base = ScriptedTestCase
 
 
 class ConstructionTest(Base):
     def test_missing_key_raises_before_sending_anything(self) -> None:
         with mock.patch.dict(os.environ, {}, clear=True):
             with self.assertRaisesRegex(ConfigurationError, "PLEXMCP_API_KEY"):
-                PlexMCP(base_url=server.base_url)
-        self.assertEqual(server.seen, [])
+                PlexMCP(base_url=self.server.base_url)
+        self.assertEqual(self.server.seen, [])
 
     def test_malformed_key_raises_without_echoing_the_key(self) -> None:
         bad = self.key[:-1] + ("A" if self.key[-1] != "A" else "B")
         with self.assertRaises(ConfigurationError) as caught:
-            PlexMCP(api_key=bad, base_url=server.base_url)
+            PlexMCP(api_key=bad, base_url=self.server.base_url)
         self.assertIn("Malformed API key", str(caught.exception))
         self.assertNotIn(bad[8:20], str(caught.exception))
-        self.assertEqual(server.seen, [])
+        self.assertEqual(self.server.seen, [])
 
     def test_reads_key_and_base_url_from_the_environment(self) -> None:
-        env = {"PLEXMCP_API_KEY": self.key + "\n", "PLEXMCP_BASE_URL": server.base_url}
-        server.reset(ok({"id": "key_abc12345", "object": "api_key"}))
+        env = {"PLEXMCP_API_KEY": self.key + "\n", "PLEXMCP_BASE_URL": self.server.base_url}
+        self.server.reset(ok({"id": "key_abc12345", "object": "api_key"}))
         with mock.patch.dict(os.environ, env, clear=True):
             me = PlexMCP().me()
         self.assertEqual(me.id, "key_abc12345")
-        self.assertEqual(me["object"], "api_key")
-        self.assertEqual(server.seen[0].path, "/v1/me")
-        self.assertEqual(server.seen[0].headers["authorization"], f"Bearer {self.key}")
-        self.assertTrue(server.seen[0].headers["user-agent"].startswith("plexmcp-sdk-python/"))
+        self.assertEqual(me.object, "api_key")
+        self.assertEqual(self.server.seen[0].path, "/v1/me")
+        self.assertEqual(self.server.seen[0].headers["authorization"], f"Bearer {self.key}")
+        self.assertTrue(self.server.seen[0].headers["user-agent"].startswith("plexmcp-sdk-python/"))
 
     def test_defaults_to_localhost_and_rejects_a_non_http_base_url(self) -> None:
         with mock.patch.dict(os.environ, {}, clear=True):
@@ -91,7 +71,7 @@ class ErrorMappingTest(Base):
             (fail(409, "conflict", "Key already revoked"), ConflictError),
         ]
         for reply, cls in cases:
-            server.reset(reply)
+            self.server.reset(reply)
             with self.assertRaises(cls) as caught:
                 self.client().mcps.get("mcp_abcdefgh")
             err = caught.exception
@@ -103,22 +83,22 @@ class ErrorMappingTest(Base):
 
     def test_validation_error_carries_details(self) -> None:
         details = [{"field": "name", "message": "Required"}]
-        server.reset(fail(400, "validation_error", "Invalid body", details=details))
+        self.server.reset(fail(400, "validation_error", "Invalid body", details=details))
         with self.assertRaises(ValidationError) as caught:
             self.client().keys.create(name="")
         self.assertEqual(caught.exception.details, details)
-        self.assertEqual(server.seen[0].json(), {"name": ""})
+        self.assertEqual(self.server.seen[0].json(), {"name": ""})
 
     def test_falls_back_to_the_status_and_the_response_request_id(self) -> None:
-        server.reset(ok(None, status=503))
-        server.replies[0].body = {"unexpected": True}
+        self.server.reset(ok(None, status=503))
+        self.server.replies[0].body = {"unexpected": True}
         with self.assertRaises(ServiceUnavailableError) as caught:
             self.client(max_retries=0).me()
         self.assertEqual(caught.exception.code, "unknown_error")
         self.assertEqual(caught.exception.request_id, "req_header")
 
     def test_usage_limit_is_a_rate_limit_with_retry_after(self) -> None:
-        server.reset(fail(429, "usage_limit_exceeded", "Monthly limit reached", {"Retry-After": "3600"}))
+        self.server.reset(fail(429, "usage_limit_exceeded", "Monthly limit reached", {"Retry-After": "3600"}))
         with self.assertRaises(UsageLimitExceededError) as caught:
             self.client().keys.create(name="x")
         self.assertIsInstance(caught.exception, RateLimitError)
@@ -127,49 +107,49 @@ class ErrorMappingTest(Base):
 
 class RedirectTest(Base):
     def test_never_follows_a_redirect_with_the_key(self) -> None:
-        server.reset(Reply(302, {}, {"Location": server.base_url + "/elsewhere"}), ok({"id": "key_1"}))
+        self.server.reset(Reply(302, {}, {"Location": self.server.base_url + "/elsewhere"}), ok({"id": "key_1"}))
         with self.assertRaises(APIError) as caught:
             self.client().me()
         self.assertEqual(caught.exception.status, 302)
-        self.assertEqual([s.path for s in server.seen], ["/v1/me"])
+        self.assertEqual([s.path for s in self.server.seen], ["/v1/me"])
 
 
 class RetryTest(Base):
     def test_retries_idempotent_requests_on_503_and_429_honouring_retry_after(self) -> None:
-        server.reset(
+        self.server.reset(
             fail(503, "service_unavailable", "down"),
             fail(429, "rate_limited", "slow down", {"Retry-After": "2"}),
             ok({"id": "key_abc12345"}),
         )
         self.assertEqual(self.client().me().id, "key_abc12345")
-        self.assertEqual(len(server.seen), 3)
+        self.assertEqual(len(self.server.seen), 3)
         self.assertEqual(len(self.delays), 2)
         self.assertTrue(0.25 <= self.delays[0] <= 0.5, self.delays)  # jittered backoff
         self.assertEqual(self.delays[1], 2)  # what the server asked for
 
     def test_retries_delete_but_never_post_or_patch(self) -> None:
-        server.reset(fail(503, "service_unavailable", "down"), ok({"id": "mcp_1"}))
+        self.server.reset(fail(503, "service_unavailable", "down"), ok({"id": "mcp_1"}))
         self.assertEqual(self.client().mcps.delete("mcp_1").id, "mcp_1")
-        self.assertEqual([s.method for s in server.seen], ["DELETE", "DELETE"])
+        self.assertEqual([s.method for s in self.server.seen], ["DELETE", "DELETE"])
 
-        server.reset(fail(503, "service_unavailable", "down"))
+        self.server.reset(fail(503, "service_unavailable", "down"))
         with self.assertRaises(ServiceUnavailableError):
             self.client().keys.rotate("key_1")
-        server.reset(fail(503, "service_unavailable", "down"))
+        self.server.reset(fail(503, "service_unavailable", "down"))
         with self.assertRaises(ServiceUnavailableError):
             self.client().mcps.update("mcp_1", name="n")
-        self.assertEqual(len(server.seen), 1)
+        self.assertEqual(len(self.server.seen), 1)
 
     def test_gives_up_after_max_retries_and_does_not_retry_other_errors(self) -> None:
-        server.reset(*[fail(429, "rate_limited", "slow", {"Retry-After": "0"}) for _ in range(4)])
+        self.server.reset(*[fail(429, "rate_limited", "slow", {"Retry-After": "0"}) for _ in range(4)])
         with self.assertRaises(RateLimitError):
             self.client(max_retries=2).me()
-        self.assertEqual(len(server.seen), 3)
+        self.assertEqual(len(self.server.seen), 3)
 
-        server.reset(fail(401, "unauthorized", "Invalid or missing API key"), ok({}))
+        self.server.reset(fail(401, "unauthorized", "Invalid or missing API key"), ok({}))
         with self.assertRaises(AuthenticationError):
             self.client().me()
-        self.assertEqual(len(server.seen), 1)
+        self.assertEqual(len(self.server.seen), 1)
 
     def test_retries_connection_errors_then_raises_a_typed_error(self) -> None:
         closed = ScriptedServer()
@@ -183,22 +163,22 @@ class RetryTest(Base):
 
 class PaginationTest(Base):
     def test_one_page_or_every_page(self) -> None:
-        server.reset(ok([{"id": "key_1"}, {"id": "key_2"}], "cur2"))
+        self.server.reset(ok([{"id": "key_1"}, {"id": "key_2"}], "cur2"))
         page = self.client().keys.list(limit=2)
         self.assertEqual([k.id for k in page.data], ["key_1", "key_2"])
         self.assertEqual(page.next_cursor, "cur2")
-        self.assertEqual(server.seen[0].path, "/v1/keys?limit=2")
+        self.assertEqual(self.server.seen[0].path, "/v1/keys?limit=2")
 
-        server.reset(ok([{"id": "key_1"}, {"id": "key_2"}], "cur2"), ok([{"id": "key_3"}], None))
+        self.server.reset(ok([{"id": "key_1"}, {"id": "key_2"}], "cur2"), ok([{"id": "key_3"}], None))
         self.assertEqual([k.id for k in self.client().keys.list(limit=2)], ["key_1", "key_2", "key_3"])
-        self.assertEqual(server.seen[1].path, "/v1/keys?limit=2&cursor=cur2")
+        self.assertEqual(self.server.seen[1].path, "/v1/keys?limit=2&cursor=cur2")
 
     def test_listing_is_lazy_and_filters_pass_through(self) -> None:
         page = self.client().alerts.list(status="open", key_id="key_1")
-        self.assertEqual(server.seen, [])
-        server.reset(ok([], None))
+        self.assertEqual(self.server.seen, [])
+        self.server.reset(ok([], None))
         self.assertEqual(list(page), [])
-        self.assertEqual(server.seen[0].path, "/v1/alerts?status=open&key_id=key_1")
+        self.assertEqual(self.server.seen[0].path, "/v1/alerts?status=open&key_id=key_1")
 
 
 class ResourcesTest(Base):
@@ -225,20 +205,20 @@ class ResourcesTest(Base):
             (lambda: c.mcps.get("a/b"), "GET", "/v1/mcps/a%2Fb", None),
         ]
         for call, method, path, body in calls:
-            server.reset(ok([], None))
+            self.server.reset(ok([], None))
             call()
-            seen = server.seen[0]
+            seen = self.server.seen[0]
             self.assertEqual((seen.method, seen.path), (method, path))
             self.assertEqual(seen.json() if seen.body else None, body, path)
 
 
 class QuickstartExampleTest(Base):
     def test_the_readme_snippet_runs(self) -> None:
-        server.reset(ok([{"id": "mcp_1", "name": "docs"}], "c2"), ok([{"id": "mcp_2", "name": "search"}], None))
+        self.server.reset(ok([{"id": "mcp_1", "name": "docs"}], "c2"), ok([{"id": "mcp_2", "name": "search"}], None))
         env = {
             "PATH": os.environ.get("PATH", ""),
             "PLEXMCP_API_KEY": self.key,
-            "PLEXMCP_BASE_URL": server.base_url,
+            "PLEXMCP_BASE_URL": self.server.base_url,
             "PYTHONPATH": SDK_DIR,
         }
         script = os.path.join(SDK_DIR, "examples", "quickstart.py")

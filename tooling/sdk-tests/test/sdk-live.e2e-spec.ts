@@ -259,7 +259,7 @@ describe('SDKs against the running system', () => {
 
   describe('Python SDK (sdks/python)', () => {
     it(
-      'passes its live suite (scoped key, typed 401/403, rotation, quickstart) on an organization from the CLI',
+      'passes its live suite (scoped key, typed 401/403, rotation, quickstart, MCP calls, usage limit failing fast, Retry-After cap, timeout) on an organization from the CLI',
       async () => {
         const org = await createOrgWithCli('SDK Python');
         const result = await run(
@@ -276,9 +276,9 @@ describe('SDKs against the running system', () => {
           },
         );
         expectSuccess('python3 -m unittest test_live', result);
-        expect(result.output).toMatch(/^Ran 3 tests/m);
+        expect(result.output).toMatch(/^Ran 7 tests/m);
         expect(result.output).not.toMatch(/skipped/);
-        expect(result.output.match(/\) \.\.\. ok$/gm)).toHaveLength(3);
+        expect(result.output.match(/\) \.\.\. ok$/gm)).toHaveLength(7);
       },
       SUITE_TIMEOUT_MS,
     );
@@ -286,7 +286,7 @@ describe('SDKs against the running system', () => {
 
   describe('Go SDK (sdks/go)', () => {
     it(
-      'passes its live suite (scoped key, typed 401/403, rotation, quickstart) on an organization from the CLI',
+      'passes its live suite (scoped key, typed 401/403, rotation, quickstart, MCP calls, usage limit failing fast, Retry-After cap, timeout) on an organization from the CLI',
       async () => {
         const org = await createOrgWithCli('SDK Go');
         const result = await run(
@@ -303,7 +303,7 @@ describe('SDKs against the running system', () => {
         );
         expectSuccess('go test -run TestLive', result);
         expect(result.output).not.toMatch(/--- SKIP/);
-        expect(result.output.match(/^--- PASS: TestLive\w+/gm)).toHaveLength(3);
+        expect(result.output.match(/^--- PASS: TestLive\w+/gm)).toHaveLength(7);
       },
       SUITE_TIMEOUT_MS,
     );

@@ -1,7 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { AUDIT_ACTIONS, type ApiKey, type AuditEntry, type Mcp } from '../api/types';
 import { DataTable } from '../components/data-table';
-import { Filter, FilterInput, Options } from '../components/fields';
+import { FilterInput, Options, SelectField } from '../components/fields';
 import { formatDate, maskedKey } from '../components/format';
 import { Page } from '../components/page';
 import { useList, usePagedList } from '../components/queries';
@@ -70,14 +70,18 @@ export function AuditPage() {
       }
       filters={
         <form className="filters-form" aria-label="Audit filters" onSubmit={apply}>
-          <Filter id="audit-actor" label="Actor" value={draft.actor} onChange={set('actor')}>
-            <option value="">Anyone</option>
-            <Options of={(keys.data ?? []).map((k) => ({ value: k.id, label: keyLabel.get(k.id)! }))} />
-          </Filter>
-          <Filter id="audit-action" label="Action" value={draft.action} onChange={set('action')}>
-            <option value="">Any action</option>
-            <Options of={AUDIT_ACTIONS.map((a) => ({ value: a, label: a }))} />
-          </Filter>
+          <div>
+            <SelectField id="audit-actor" label="Actor" value={draft.actor} onChange={set('actor')}>
+              <option value="">Anyone</option>
+              <Options of={(keys.data ?? []).map((k) => ({ value: k.id, label: keyLabel.get(k.id)! }))} />
+            </SelectField>
+          </div>
+          <div>
+            <SelectField id="audit-action" label="Action" value={draft.action} onChange={set('action')}>
+              <option value="">Any action</option>
+              <Options of={AUDIT_ACTIONS.map((a) => ({ value: a, label: a }))} />
+            </SelectField>
+          </div>
           <FilterInput
             id="audit-target"
             label="Target id"

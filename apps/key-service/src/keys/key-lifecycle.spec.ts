@@ -3,6 +3,7 @@ import { AppError } from '@plexmcp/contracts';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import {
   effectiveKeyStatus,
+  movedExpiry,
   resolveExpiry,
   rotatedExpiry,
   toKeyView,
@@ -43,6 +44,21 @@ describe('resolveExpiry', () => {
 
   it('refuses a date that is not in the future', () => {
     expect(fieldOf(() => resolveExpiry({ expires_at: now.toISOString() }, now))).toBe('body.expires_at');
+  });
+});
+
+describe('movedExpiry', () => {
+  const key = { createdAt: at(-100 * DAY) };
+  it('moves within the future and one calendar year after the key was created', () => {
+    expect(movedExpiry(key, at(DAY).toISOString(), now)).toEqual(at(DAY));
+    const limit = '2026-11-21T12:00:00.000Z'; // one calendar year after 2025-11-21, the creation
+    expect(movedExpiry(key, limit, now).toISOString()).toBe(limit);
+  });
+
+  it('refuses the past, now, and a day past one year after creation', () => {
+    for (const requested of [at(-1).toISOString(), now.toISOString(), '2026-11-21T12:00:00.001Z']) {
+      expect(fieldOf(() => movedExpiry(key, requested, now))).toBe('body.expires_at');
+    }
   });
 });
 
