@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ApiError, request } from '../api/client';
+import { request } from '../api/client';
 import type { Session } from '../api/types';
 import { ErrorMessage } from '../components/error-message';
 import { TextField } from '../components/fields';
@@ -54,9 +54,4 @@ export function TotpStep({ challenge, onSignedIn }: { challenge: string; onSigne
       </button>
     </form>
   );
-}
-
-/** A wrong code or an expired step: the message says what to do. */
-export function isStepExpired(err: unknown): boolean {
-  return err instanceof ApiError && err.status === 401 && /expired/.test(err.body.message);
 }
