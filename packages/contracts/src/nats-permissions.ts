@@ -39,7 +39,9 @@ const keyServiceRpc = [
   ...values({ ...MemberSubjects }),
   ...values({ ...Subjects.audit }),
   ...values({ ...IdentitySubjects }),
+  ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -68,6 +70,7 @@ const gatewayRequests = [
   ...values({ ...MemberSubjects }),
   Subjects.audit.list,
   ...values({ ...IdentitySubjects }),
+  ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
@@ -83,6 +86,7 @@ const opsRequests = [
   Subjects.keys.list,
   Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
   SecretsSubjects.webhookSecrets,
 ];
 
