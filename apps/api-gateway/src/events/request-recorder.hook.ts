@@ -45,7 +45,8 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     observer.duration.observe(elapsedMs / 1000);
 
     const auth = request.auth;
-    if (auth !== null) {
+    // Usage is per key: a person browsing the dashboard is not metered (nor billed).
+    if (auth !== null && !auth.policy.user) {
       publisher.record(
         auth.policy,
         request.mcpId,
