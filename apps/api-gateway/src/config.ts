@@ -10,6 +10,26 @@ import {
 import { z } from 'zod';
 import { sessionEnv } from './session/session.config.js';
 
+const corsOriginsSchema = z
+  .string()
+  .default('')
+  .transform((value, ctx) => {
+    const origins = value
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0);
+    for (const origin of origins) {
+      const parsed = URL.canParse(origin) ? new URL(origin) : null;
+      if (parsed === null || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${origin}" is not an origin like https://app.example.com`,
+        });
+      }
+    }
+    return origins;
+  });
+
 /**
  * Every environment variable the api-gateway reads, validated once at start-up. A bad value stops
  * the process with a message naming the variable.
@@ -94,14 +114,20 @@ export const gatewayEnvSchema = z.object({
   UPSTREAM_CONNECTIONS_PER_ORG: z.coerce.number().int().min(1).max(10_000).optional(),
   /** The same bound for one API key (capped at UPSTREAM_CONNECTIONS). Default: half of it. */
   UPSTREAM_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).max(10_000).optional(),
-  /** Request events buffered while NATS/JetStream is away; overflow is counted and dropped. */
+  /**
+   * Usage tallies held (open, or published but not yet acknowledged, e.g. while NATS/JetStream is
+   * away); a request that would need one more is counted as dropped instead.
+   */
   EVENT_BUFFER_SIZE: intSchema(100_000, 1, 10_000_000),
-  /** Request-event batch messages published concurrently (awaiting JetStream acks). */
+  /** Usage report messages published concurrently (awaiting JetStream acks). */
   EVENT_PUBLISH_CONCURRENCY: intSchema(64, 1, 10_000),
-  /** Most request events in one JetStream message (`request.batch`). */
+  /** Most usage tallies in one JetStream message (`request.tally`). */
   EVENT_BATCH_SIZE: intSchema(200, 1, 1_000),
-  /** Longest wait for a batch to fill before a partial batch is published. */
-  EVENT_BATCH_WAIT_MS: msSchema(5, 1, 1_000),
+  /**
+   * How often the usage tallies of the requests served are published: the most usage a gateway
+   * crash (SIGKILL) can lose, plus reports not yet acknowledged. A graceful stop loses nothing.
+   */
+  USAGE_REPORT_INTERVAL_MS: msSchema(250, 5, 5_000),
   /** Heartbeat period on `gateway.heartbeat`; the TTL announced is three periods. */
   HEARTBEAT_INTERVAL_MS: msSchema(1_000, 100, 20_000),
   /**
@@ -115,8 +141,18 @@ export const gatewayEnvSchema = z.object({
    * remaining connection are cut (an SSE stream never ends by itself). Default 5 s.
    */
   SHUTDOWN_GRACE_MS: msSchema(5_000, 0, 600_000),
-  /** Serve GET /docs (the OpenAPI document). */
+  /**
+   * One info line per successful answer (request id, route, status, key id, latency; never
+   * headers or bodies). Errors are always logged; health probes and scrapes never are.
+   */
+  ACCESS_LOG: booleanSchema(true),
+  /** Serve GET /docs (the API reference) and GET /docs/openapi.json (the OpenAPI document). */
   DOCS_ENABLED: booleanSchema(true),
+  /**
+   * Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly
+   * `scheme://host[:port]` as the browser sends it in `Origin`. Default none: no CORS headers at all.
+   */
+  CORS_ORIGINS: corsOriginsSchema,
   /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */
   ...sessionEnv,
 });

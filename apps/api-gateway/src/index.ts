@@ -24,7 +24,10 @@ import { KeyRateLimiter } from './auth/key-rate-limiter.js';
 import { createRateLimitStore } from './auth/rate-limit-store.js';
 import { type RouteEntry, enforceRouteAccess } from './auth/route-access.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
-import { createErrorResponseLogger } from './common/error-response-logger.hook.js';
+import { RouteMethods, createAllowedMethodsHook } from './common/allowed-methods.hook.js';
+import { CorsPolicy } from './common/cors.js';
+import { createIdempotencyHooks } from './common/idempotency.hook.js';
+import { createResponseLogger } from './common/response-logger.hook.js';
 import {
   createClientErrorHandler,
   createExpectationHandler,
@@ -147,7 +150,7 @@ async function start(
       concurrency: config.EVENT_PUBLISH_CONCURRENCY,
       publishTimeoutMs: config.KEY_SERVICE_TIMEOUT_MS * 5,
       batchSize: config.EVENT_BATCH_SIZE,
-      batchWaitMs: config.EVENT_BATCH_WAIT_MS,
+      reportIntervalMs: config.USAGE_REPORT_INTERVAL_MS,
     },
     logger,
     metrics,
@@ -255,6 +258,8 @@ async function start(
     const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
     // Before any route exists: every route must say who may call it.
     routes = enforceRouteAccess(fastify);
+    const routeMethods = new RouteMethods();
+    routeMethods.track(fastify);
     fastify.removeContentTypeParser('text/plain');
     fastify.server.on('checkExpectation', createExpectationHandler(securityHeaders));
     fastify.decorateRequest('requestId', '');
@@ -265,6 +270,7 @@ async function start(
     fastify.decorateRequest('errorCode', null);
     fastify.decorateRequest('traceSpan', null);
     fastify.decorateRequest('errorCause', null);
+    fastify.decorateRequest('idempotency', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const authority = new KeyAuthority(
@@ -285,6 +291,9 @@ async function start(
     fastify.addHook('onRequest', tracingHooks.onRequest);
     // Not recording, no request has a span to end: no hook on the way out.
     if (tracing.enabled) fastify.addHook('onResponse', tracingHooks.onResponse);
+    // CORS_ORIGINS: an allowed origin's headers go on every answer, a refusal by the auth hook included.
+    const cors = new CorsPolicy(config.CORS_ORIGINS);
+    if (cors.enabled) fastify.addHook('onRequest', cors.onRequest);
     fastify.addHook(
       'onRequest',
       createAuthHook({
@@ -297,8 +306,13 @@ async function start(
         securityHeaders,
       }),
     );
+    // After the auth hook (request id stamped): a wrong method on a known path is 405, OPTIONS 204.
+    fastify.addHook('onRequest', createAllowedMethodsHook(routeMethods, cors));
+    const idempotency = createIdempotencyHooks(rpc, logger);
+    fastify.addHook('preHandler', idempotency.preHandler);
+    fastify.addHook('onSend', idempotency.onSend);
     fastify.addHook('onResponse', createRequestRecorderHook(publisher, metrics));
-    fastify.addHook('onResponse', createErrorResponseLogger(logger));
+    fastify.addHook('onResponse', createResponseLogger(logger, { accessLog: config.ACCESS_LOG }));
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
     registerMeRoute(fastify);

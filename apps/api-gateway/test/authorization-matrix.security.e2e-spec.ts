@@ -122,6 +122,10 @@ describe('authorization matrix: every route × every caller', () => {
     'HEAD /metrics': { path: () => '/metrics', public: 200 },
     'GET /docs': { path: () => '/docs', public: 200 },
     'HEAD /docs': { path: () => '/docs', public: 200 },
+    'GET /docs/openapi.json': { path: () => '/docs/openapi.json', public: 200 },
+    'HEAD /docs/openapi.json': { path: () => '/docs/openapi.json', public: 200 },
+    'GET /docs/assets/:file': { path: () => '/docs/assets/init.js', public: 200 },
+    'HEAD /docs/assets/:file': { path: () => '/docs/assets/init.js', public: 200 },
     'GET /dashboard': { path: () => '/dashboard', public: 301 },
     'HEAD /dashboard': { path: () => '/dashboard', public: 301 },
     // 503 where the dashboard has not been built on this machine.

@@ -1,101 +1,110 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { type RequestRecordedEvent, USAGE_STREAM, requestMessageSchema } from '@plexmcp/contracts';
+import { type RequestTally, USAGE_STREAM, requestMessageSchema } from '@plexmcp/contracts';
 import { ensureUsageStream } from '@plexmcp/service-kit';
 import { waitFor } from '@plexmcp/service-kit/testing';
 import { http, type World, gatewaySuite } from './support/world.js';
 
-/** Every request event in the stream (unpacked from its batch), read with an ordered consumer. */
-async function readEvents(world: World): Promise<RequestRecordedEvent[]> {
-  return (await readMessages(world)).flatMap((m) => m.events);
+/** Every tally in the stream (unpacked from its report), read with an ordered consumer. */
+async function readTallies(world: World): Promise<RequestTally[]> {
+  return (await readMessages(world)).flatMap((m) => m.tallies);
 }
 
-/** Every message in the stream: its msgID and the events it carries. */
-async function readMessages(
-  world: World,
-): Promise<{ msgId: string | undefined; events: RequestRecordedEvent[] }[]> {
+/** Every message in the stream: its msgID and the tallies it carries. */
+async function readMessages(world: World): Promise<{ msgId: string | undefined; tallies: RequestTally[] }[]> {
   const jsm = await jetstreamManager(world.nc, { timeout: 1_000 });
   const total = (await jsm.streams.info(USAGE_STREAM)).state.messages;
   if (total === 0) return [];
   const consumer = await jetstream(world.nc).consumers.get(USAGE_STREAM);
-  const out: { msgId: string | undefined; events: RequestRecordedEvent[] }[] = [];
+  const out: { msgId: string | undefined; tallies: RequestTally[] }[] = [];
   const messages = await consumer.fetch({ max_messages: total, expires: 2_000 });
   for await (const m of messages) {
     const message = requestMessageSchema.parse(m.json());
-    expect(message.type).toBe('request.batch');
-    if (message.type === 'request.batch') {
+    expect(message.type).toBe('request.tally');
+    if (message.type === 'request.tally') {
       expect(m.headers?.get('Nats-Msg-Id')).toBe(message.batch_id);
-      out.push({ msgId: m.headers?.get('Nats-Msg-Id'), events: message.events });
+      out.push({ msgId: m.headers?.get('Nats-Msg-Id'), tallies: message.tallies });
     }
     if (out.length === total) break;
   }
   return out;
 }
 
-describe('request events to JetStream', () => {
+const requestsOf = (tallies: RequestTally[]) => tallies.reduce((n, t) => n + t.requests, 0);
+
+describe('usage reports to JetStream', () => {
   // A long outage grace so cached keys keep working while NATS is stopped in the last test.
   const s = gatewaySuite('events', { gatewayEnv: { NATS_OUTAGE_CACHE_GRACE_MS: '60000' } });
   // The usage-service manages the stream; without one here, the suite creates it the same way (the
-  // gateway's buffered events are retried until it exists).
+  // gateway's buffered reports are retried until it exists).
   beforeAll(async () => {
     await ensureUsageStream(await jetstreamManager(s.world.nc));
   });
 
-  it('publishes one event per authenticated request, in batch messages, with the key, route, status and client', async () => {
-    await http(s.gateway.url, '/v1/me', { key: s.admin.secret, headers: { 'user-agent': 'events-test/1' } });
-    await http(s.gateway.url, '/v1/keys/key_unknown00000000000000', {
-      key: s.admin.secret,
-      headers: { 'user-agent': 'events-test/1' },
-    });
-    await http(s.gateway.url, '/v1/me', { headers: { 'user-agent': 'events-test/1' } }); // unauthenticated: no event
-    const mine = await waitFor(
+  it('counts authenticated requests in tallies per key, route and status class, without the key or per-request events', async () => {
+    const key = s.admin.secret;
+    const mine = await s.world.startGateway({ USAGE_REPORT_INTERVAL_MS: '100' });
+    for (let i = 0; i < 3; i++) await http(mine.url, '/v1/me', { key });
+    await http(mine.url, '/v1/keys/key_unknown00000000000000', { key });
+    await http(mine.url, '/v1/me'); // unauthenticated: not counted
+    const tallies = await waitFor(
       async () => {
-        const events = (await readEvents(s.world)).filter((e) => e.user_agent === 'events-test/1');
-        return events.length >= 2 ? events : null;
+        const all = (await readTallies(s.world)).filter((t) => t.key_id === s.admin.key.id);
+        return requestsOf(all) >= 4 ? all : null;
       },
-      { message: 'two events' },
+      { message: 'four requests reported' },
     );
-    expect(mine).toHaveLength(2);
-    expect(mine[0]).toMatchObject({
-      type: 'request.recorded',
+    expect(requestsOf(tallies)).toBe(4);
+    const me = tallies.filter((t) => t.route === '/v1/me');
+    expect(requestsOf(me)).toBe(3);
+    expect(me[0]).toMatchObject({
       key_id: s.admin.key.id,
       org_id: s.admin.key.organization_id,
       mode: 'live',
-      method: 'GET',
-      route: '/v1/me',
-      status: 200,
-      client_ip: '127.0.0.1',
       mcp_id: null,
+      client_ip: '127.0.0.1',
     });
-    expect(mine[1]).toMatchObject({ route: '/v1/keys/:id', status: 404 });
-    expect(new Set(mine.map((e) => e.event_id)).size).toBe(2);
-    expect(JSON.stringify(mine)).not.toContain(s.admin.secret);
+    expect(me.reduce((n, t) => n + t.s2xx, 0)).toBe(3);
+    const missing = tallies.filter((t) => t.route === '/v1/keys/:id');
+    expect(missing.reduce((n, t) => n + t.s4xx, 0)).toBe(1);
+    for (const t of tallies) {
+      expect(t.latency_histogram.reduce((a, b) => a + b, 0)).toBe(t.requests);
+      expect(Date.parse(t.last_at)).toBeGreaterThanOrEqual(Date.parse(t.first_at));
+    }
+    expect(JSON.stringify(tallies)).not.toContain(key);
+    await mine.close();
   });
 
-  it('sends at most EVENT_BATCH_SIZE events per message, each message with its own batch id', async () => {
-    const small = await s.world.startGateway({ EVENT_BATCH_SIZE: '5', EVENT_BATCH_WAIT_MS: '1000' });
-    await Promise.all(
-      Array.from({ length: 12 }, () =>
-        http(small.url, '/v1/me', { key: s.admin.secret, headers: { 'user-agent': 'batch-size-test' } }),
-      ),
-    );
-    // Two full batches go out at once; the last two events wait for EVENT_BATCH_WAIT_MS or a flush.
+  it('sends at most EVENT_BATCH_SIZE tallies per message, each message with its own batch id', async () => {
+    const small = await s.world.startGateway({ EVENT_BATCH_SIZE: '2', USAGE_REPORT_INTERVAL_MS: '5000' });
+    const startedAt = new Date().toISOString();
+    // Five routes: five tallies of one interval.
+    const paths = ['/v1/me', '/v1/keys', '/v1/mcps', '/v1/webhooks', '/v1/alerts'];
+    for (const path of paths) await http(small.url, path, { key: s.admin.secret });
+    expect(small.runtime.publisher.depth).toBe(paths.length);
+    // Nothing sent before the interval ends (or a flush, as at shutdown).
     expect(await small.runtime.publisher.flush(5_000)).toBe(true);
     const messages = await waitFor(
       async () => {
         const mine = (await readMessages(s.world)).filter((m) =>
-          m.events.some((e) => e.user_agent === 'batch-size-test'),
+          m.tallies.some((t) => t.key_id === s.admin.key.id && t.first_at >= startedAt),
         );
-        return mine.reduce((n, m) => n + m.events.length, 0) >= 12 ? mine : null;
+        return requestsOf(mine.flatMap((m) => m.tallies.filter((t) => t.first_at >= startedAt))) >=
+          paths.length
+          ? mine
+          : null;
       },
-      { message: 'the 12 events in the stream' },
+      { message: 'the five tallies in the stream' },
     );
-    expect(messages.map((m) => m.events.length).sort()).toEqual([2, 5, 5]);
-    expect(new Set(messages.map((m) => m.msgId)).size).toBe(3);
+    const fresh = messages.filter((m) => m.tallies.every((t) => t.first_at >= startedAt));
+    expect(fresh.map((m) => m.tallies.length).sort()).toEqual([1, 2, 2]);
+    expect(new Set(fresh.map((m) => m.msgId)).size).toBe(3);
     await small.close();
   });
 
-  it('buffers events while NATS is away and delivers each exactly once when it returns', async () => {
+  it('holds usage while NATS is away and delivers it exactly once when it returns', async () => {
+    // The key cached while NATS is up, then everything reported.
+    expect((await http(s.gateway.url, '/v1/me', { key: s.admin.secret })).status).toBe(200);
     await s.gateway.runtime.publisher.flush(5_000);
     // Stop the broker (keeping its JetStream store), make requests with the cached key, restart it.
     await new Promise<void>((resolve) => {
@@ -103,11 +112,9 @@ describe('request events to JetStream', () => {
       s.world.nats.process.kill('SIGTERM');
     });
     await waitFor(() => !s.gateway.runtime.lifecycle.connected, { message: 'gateway seeing NATS down' });
+    const before = Date.now();
     for (let i = 0; i < 20; i++) {
-      const res = await http(s.gateway.url, '/v1/me', {
-        key: s.admin.secret,
-        headers: { 'user-agent': 'outage-test' },
-      });
+      const res = await http(s.gateway.url, '/v1/me', { key: s.admin.secret });
       expect(res.status).toBe(200);
     }
     expect(s.gateway.runtime.publisher.depth).toBeGreaterThanOrEqual(20);
@@ -119,22 +126,18 @@ describe('request events to JetStream', () => {
       timeoutMs: 15_000,
       message: 'buffer drained',
     });
-    // The JetStream API may need a moment after a restart; poll (readEvents throws until then).
+    // The JetStream API may need a moment after a restart; poll (readTallies throws until then).
+    const isOutage = (t: RequestTally) => Date.parse(t.first_at) >= before - 1 && t.route === '/v1/me';
     const delivered = await waitFor(
       async () => {
-        const events = (await readEvents(s.world)).filter((e) => e.user_agent === 'outage-test');
-        return events.length >= 20 ? events : null;
+        const tallies = (await readTallies(s.world)).filter(isOutage);
+        return requestsOf(tallies) >= 20 ? tallies : null;
       },
-      { timeoutMs: 20_000, message: 'the 20 buffered events in the stream' },
+      { timeoutMs: 20_000, message: 'the 20 buffered requests in the stream' },
     );
-    expect(delivered).toHaveLength(20);
-    expect(new Set(delivered.map((e) => e.event_id)).size).toBe(20);
-    // Sent as batches after the reconnect, not one message per request.
-    const batches = (await readMessages(s.world)).filter((m) =>
-      m.events.some((e) => e.user_agent === 'outage-test'),
-    );
-    expect(batches.length).toBeLessThan(20);
-    expect(new Set(batches.map((m) => m.msgId)).size).toBe(batches.length);
+    expect(requestsOf(delivered)).toBe(20);
+    // Folded: a tally per minute at most, not one message per request.
+    expect(delivered.length).toBeLessThanOrEqual(2);
     const dropped = await s.gateway.runtime.metrics.eventsDropped.get();
     expect(dropped.values[0]?.value ?? 0).toBe(0);
   });

@@ -248,7 +248,7 @@ describe('REST v1', () => {
       expect(health.headers.get('x-request-id')).toMatch(/^req_/);
     });
 
-    it('/metrics exposes request, auth and cache counters; /docs is an OpenAPI document of these routes', async () => {
+    it('/metrics exposes request, auth and cache counters; /docs/openapi.json is an OpenAPI document of these routes', async () => {
       const metrics = await http(s.gateway.url, '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain('plexmcp_gateway_http_requests_total{route="/v1/me"');
@@ -262,7 +262,7 @@ describe('REST v1', () => {
       expect(metrics.body).toMatch(/^process_cpu_seconds_total\{service="api-gateway"\} /m);
       expect(metrics.body).not.toContain('plexmcp_gateway_process_');
       expect(metrics.body).not.toMatch(/pk_(live|test)_/);
-      const docs = await http(s.gateway.url, '/docs');
+      const docs = await http(s.gateway.url, '/docs/openapi.json');
       expect(docs.status).toBe(200);
       expect(docs.body.openapi).toBe('3.1.0');
       expect(Object.keys(docs.body.paths)).toEqual(
@@ -280,6 +280,26 @@ describe('REST v1', () => {
       expect(Object.keys(docs.body.components.responses.RateLimited.headers)).toEqual(
         expect.arrayContaining(['Retry-After', 'RateLimit', 'RateLimit-Policy']),
       );
+    });
+
+    it('/docs is an interactive reference served from our own files (no CDN, no inline script)', async () => {
+      const page = await http(s.gateway.url, '/docs');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-eval');
+      const sources = [...(page.body as string).matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(sources.length).toBeGreaterThanOrEqual(3);
+      expect(page.body).not.toMatch(/<script>[^<]/);
+      for (const source of sources) {
+        expect(source.startsWith('/docs/')).toBe(true);
+        const asset = await http(s.gateway.url, source);
+        expect({ source, status: asset.status }).toEqual({ source, status: 200 });
+      }
+      expect((await http(s.gateway.url, '/docs/assets/init.js')).body).toContain("url: '/docs/openapi.json'");
+      expect((await http(s.gateway.url, '/docs/assets/package.json')).status).toBe(404);
+      expect((await http(s.gateway.url, '/docs/assets/..%2F..%2Fpackage.json')).status).toBe(404);
     });
   });
 });

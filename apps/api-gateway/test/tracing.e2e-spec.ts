@@ -99,6 +99,8 @@ describe('tracing recorded (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
     const trace = receiver.spans.filter((s) => s.traceId === TRACE_ID);
     const server = trace.find((s) => s.service === 'api-gateway' && s.kind === 2);
     expect(server).toMatchObject({ name: 'GET /v1/me', parentSpanId: CLIENT_SPAN_ID });
+    // The answer names the trace the request ran in: the gateway's server span.
+    expect(me.headers.get('traceparent')).toBe(`00-${TRACE_ID}-${server!.spanId}-01`);
     const client = trace.find((s) => s.service === 'api-gateway' && s.kind === 3);
     expect(client).toMatchObject({ name: Subjects.keys.validate, parentSpanId: server!.spanId });
     const handled = trace.find((s) => s.service === 'key-service' && s.kind === 2);

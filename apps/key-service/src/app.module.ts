@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
       KeysModule,
       OrganizationsModule,
       HealthModule,
+      IdempotencyModule,
     ]);
   }
 }

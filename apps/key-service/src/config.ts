@@ -24,6 +24,8 @@ import {
  * - `KEY_SERVICE_DB_POOL_SIZE` (default 10): Postgres connections per instance.
  * - `KEY_SWEEP_INTERVAL_MS` (default 5000): how often expired keys and ended rotation grace
  *   periods are swept (and their events published).
+ * - `IDEMPOTENCY_SWEEP_INTERVAL_MS` (default 600000): how often Idempotency-Key records older than
+ *   24 h are deleted (one instance at a time cluster-wide).
  * - `KEY_EVENT_ACK_TIMEOUT_MS` (default 250): how long one round of a cache-eviction event waits
  *   for every live gateway's acknowledgement; a gateway still missing gets the event again until
  *   it acknowledges or its heartbeat TTL lapses (it then distrusts its own cache).
@@ -61,6 +63,7 @@ export const keyServiceEnvSchema = z.object({
   KEY_SERVICE_DB_SCHEMA: schemaNameSchema.default('key_service'),
   KEY_SERVICE_DB_POOL_SIZE: intSchema(10, 1, 200),
   KEY_SWEEP_INTERVAL_MS: msSchema(5_000, 50),
+  IDEMPOTENCY_SWEEP_INTERVAL_MS: msSchema(600_000, 50),
   KEY_EVENT_ACK_TIMEOUT_MS: msSchema(250, 1, 60_000),
   KEY_EVENT_DELIVERY_TIMEOUT_MS: msSchema(65_000, 1, 600_000),
   KEY_SERVICE_SHUTDOWN_GRACE_MS: msSchema(500, 0, 60_000),
@@ -86,6 +89,7 @@ const keyServiceAliases = {
   dbSchema: 'KEY_SERVICE_DB_SCHEMA',
   logLevel: 'LOG_LEVEL',
   sweepIntervalMs: 'KEY_SWEEP_INTERVAL_MS',
+  idempotencySweepIntervalMs: 'IDEMPOTENCY_SWEEP_INTERVAL_MS',
   eventAckTimeoutMs: 'KEY_EVENT_ACK_TIMEOUT_MS',
   eventDeliveryTimeoutMs: 'KEY_EVENT_DELIVERY_TIMEOUT_MS',
   dbPoolSize: 'KEY_SERVICE_DB_POOL_SIZE',

@@ -31,13 +31,13 @@ export class UsageMetrics {
     mirroredCounter(
       this.registry,
       'plexmcp_usage_events_ingested_total',
-      'Request events counted into the usage aggregates.',
+      'Requests counted into the usage aggregates (from gateway tallies or single events).',
       () => stats.counted,
     );
     mirroredCounter(
       this.registry,
       'plexmcp_usage_events_duplicate_total',
-      'Request events dropped as already counted (redelivered or published twice).',
+      'Usage reports or events dropped as already counted (redelivered or published twice).',
       () => stats.duplicates,
     );
     mirroredCounter(

@@ -2,12 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
+import { MCP_ENDPOINT_ROUTE, Subjects, USAGE_CONSUMER, USAGE_STREAM } from '@plexmcp/contracts';
 import { testDatabaseUrl, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
 import { Tables, TransactionRunner } from '@plexmcp/service-kit';
 import { createUsageDataSource } from '../src/database/data-source.js';
 import type { UsageServiceHandle } from '../src/index.js';
 import { UsageRepository } from '../src/usage/usage.repository.js';
+import { tallyOf } from '../src/ingest/usage-aggregator.js';
 import {
   type EventPublisher,
   GERMAN_IP,
@@ -165,6 +166,62 @@ describe('usage ingest counts every request exactly once', () => {
     expect(usage.total_requests).toBe(2_502);
     expect(usage.errors).toEqual({ '4xx': 0, '5xx': 500 });
 
+    await service.close();
+    service = null;
+  });
+
+  it("counts the gateway's tally reports exactly as the same requests sent one event each, a report id once", async () => {
+    service = await start();
+    const [eventsOrg, talliesOrg] = [newOrgId(), newOrgId()];
+    const [eventsKey, talliesKey] = [newKeyId(), newKeyId()];
+    const mcp = newMcpId();
+    const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+    const requests = Array.from({ length: 1_200 }, (_, i) => ({
+      mcp_id: i % 3 === 0 ? null : mcp,
+      route: i % 3 === 0 ? '/v1/me' : MCP_ENDPOINT_ROUTE,
+      status: [200, 200, 201, 302, 404, 500, 503][i % 7]!,
+      latency_ms: (i % 50) * 0.731,
+      client_ip: i % 4 === 0 ? GERMAN_IP : '8.8.8.8',
+      mode: i % 10 === 0 ? ('test' as const) : ('live' as const),
+      error_code: i % 11 === 0 ? ('rate_limited' as const) : null,
+      occurred_at: i < 300 ? minuteAgo : new Date().toISOString(),
+    }));
+    const asEvents = requests.map((r) => requestEvent({ ...r, org_id: eventsOrg, key_id: eventsKey }));
+    const asTallies = requests.map((r) => requestEvent({ ...r, org_id: talliesOrg, key_id: talliesKey }));
+    await bed.publisher.publishBatches(asEvents, 200);
+    await bed.publisher.publishTallies(asTallies.slice(0, 700), 'report-1');
+    await bed.publisher.publishTallies(asTallies.slice(700), 'report-2');
+    // A report re-sent after a lost acknowledgement: JetStream drops one copy (same msgID), the
+    // usage-service the other (stored again, as outside the stream's duplicate window).
+    await bed.publisher.publishTallies(asTallies.slice(0, 700), 'report-1');
+    await bed.publisher.publishTallies(asTallies.slice(0, 700), 'report-1', { withMsgId: false });
+    // A report whose histogram does not count its requests is refused as a whole.
+    const bad = { ...tallyOf(asTallies[0]!), requests: 2 };
+    bed.publisher.nc.publish(
+      Subjects.usageRequests.recorded,
+      JSON.stringify({ type: 'request.tally', batch_id: 'bad', tallies: [bad] }),
+    );
+    await bed.publisher.nc.flush();
+
+    const rpc = bed.publisher.rpc();
+    const query = (org: string) => queryUsage(rpc, org, { breakdown: ['status_class', 'country', 'mcp'] });
+    const [fromEvents, fromTallies] = await waitFor(
+      async () => {
+        const [e, t] = [await query(eventsOrg), await query(talliesOrg)];
+        const done = e.total_requests >= 1_200 && t.total_requests >= 1_200;
+        return done && (await consumerIdle(bed.publisher)) ? [e, t] : null;
+      },
+      { timeoutMs: 20_000, message: '1200 requests counted twice over' },
+    );
+    expect(fromTallies.total_requests).toBe(1_200);
+    const { series: eventSeries, from: _f1, to: _t1, ...eventTotals } = fromEvents;
+    const { series: tallySeries, from: _f2, to: _t2, ...tallyTotals } = fromTallies;
+    expect(tallyTotals).toEqual(eventTotals);
+    expect(tallySeries.length).toBeGreaterThan(0);
+    expect(tallySeries).toEqual(eventSeries);
+
+    const metrics = await (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^plexmcp_usage_events_invalid_total [1-9]/m);
     await service.close();
     service = null;
   });

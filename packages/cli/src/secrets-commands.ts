@@ -6,6 +6,7 @@ import type { RpcCaller } from './rpc.js';
 /** Every service that keeps secrets at rest, and the subject that re-encrypts them. */
 const OWNERS = [
   { service: 'key-service', subject: SecretsSubjects.mcpHeaders },
+  { service: 'key-service', subject: SecretsSubjects.idempotencyResponses },
   { service: 'usage-service', subject: SecretsSubjects.webhookSecrets },
 ] as const;
 

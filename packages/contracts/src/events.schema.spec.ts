@@ -2,9 +2,12 @@ import { describe, expect, it } from '@jest/globals';
 import {
   REQUEST_BATCH_MAX_EVENTS,
   type RequestRecordedEvent,
+  type RequestTally,
   requestBatchSchema,
   requestMessageSchema,
+  requestTallyBatchSchema,
 } from './events.schema.js';
+import { HISTOGRAM_BUCKETS } from './latency-histogram.js';
 import { IdPrefix, newId } from './ids.js';
 
 const KEY_ID = newId(IdPrefix.Key);
@@ -54,5 +57,50 @@ describe('request batch messages', () => {
     });
     expect(parsed.type === 'request.batch' ? parsed.events[0]?.event_id : null).toBe('evt_3');
     expect(requestMessageSchema.safeParse({ type: 'request.other' }).success).toBe(false);
+  });
+});
+
+describe('request tally reports', () => {
+  const hist = (n: number) => [n, ...new Array<number>(HISTOGRAM_BUCKETS - 1).fill(0)];
+  const tally = (over: Partial<RequestTally> = {}): RequestTally => ({
+    key_id: KEY_ID,
+    org_id: ORG_ID,
+    mcp_id: null,
+    mode: 'live',
+    route: '/v1/me',
+    client_ip: '127.0.0.1',
+    first_at: '2026-01-01T00:00:00.000Z',
+    last_at: '2026-01-01T00:00:59.999Z',
+    requests: 3,
+    s2xx: 2,
+    s3xx: 0,
+    s4xx: 1,
+    s5xx: 0,
+    latency_ms_sum: 1.2,
+    latency_histogram: hist(3),
+    ...over,
+  });
+  const report = (t: RequestTally) => ({ type: 'request.tally', batch_id: 'bat_1', tallies: [t] });
+
+  it('accepts a report of tallies on the shared subject', () => {
+    const parsed = requestMessageSchema.parse(report(tally()));
+    expect(parsed.type === 'request.tally' && parsed.tallies[0]!.requests).toBe(3);
+  });
+
+  it('refuses tallies that span two minutes, count fewer latencies or more statuses than requests', () => {
+    expect(
+      requestMessageSchema.safeParse(report(tally({ last_at: '2026-01-01T00:01:00.000Z' }))).success,
+    ).toBe(false);
+    expect(
+      requestMessageSchema.safeParse(report(tally({ last_at: '2025-12-31T23:59:59.000Z' }))).success,
+    ).toBe(false);
+    expect(requestMessageSchema.safeParse(report(tally({ latency_histogram: hist(2) }))).success).toBe(false);
+    expect(requestMessageSchema.safeParse(report(tally({ s5xx: 1 }))).success).toBe(false);
+    expect(
+      requestMessageSchema.safeParse(report(tally({ requests: 0, latency_histogram: hist(0) }))).success,
+    ).toBe(false);
+    expect(
+      requestTallyBatchSchema.safeParse({ type: 'request.tally', batch_id: 'x', tallies: [] }).success,
+    ).toBe(false);
   });
 });

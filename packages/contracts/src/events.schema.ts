@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isoDateSchema, keyIdSchema, mcpIdSchema, modeSchema, orgIdSchema } from './common.schema.js';
 import { usageLimitSchema } from './keys.schema.js';
 import { ERROR_CODES } from './errors.js';
+import { HISTOGRAM_BUCKETS } from './latency-histogram.js';
 
 /**
  * Cache-invalidation events (core NATS fan-out on `keys.events.*`), a discriminated union on
@@ -107,13 +108,78 @@ export const requestBatchSchema = z.object({
 });
 export type RequestBatch = z.infer<typeof requestBatchSchema>;
 
+const MINUTE_MS = 60_000;
+const statusCount = z.number().int().min(0);
+
 /**
- * What a message on `usage.requests.recorded` may hold: one event (older gateways) or a batch.
- * Both shapes share the subject so the usage-service's single consumer filter keeps working.
+ * The requests of one key in one minute that share every attribute the usage-service counts by
+ * (MCP, route, client address, gateway error code), folded by the gateway: their number, status
+ * classes, latency sum and histogram (layout in latency-histogram.ts), first and last request
+ * time. The limit and expiry settings are those of the newest request. This is what the gateway
+ * publishes instead of one event per request; nothing the usage-service stores or alerts on needs
+ * more detail.
+ */
+export const requestTallySchema = requestRecordedEventSchema
+  .pick({
+    key_id: true,
+    org_id: true,
+    mcp_id: true,
+    mode: true,
+    route: true,
+    client_ip: true,
+    usage_limit: true,
+    org_monthly_limit: true,
+    expires_at: true,
+    error_code: true,
+  })
+  .extend({
+    first_at: isoDateSchema,
+    last_at: isoDateSchema,
+    requests: z.number().int().min(1),
+    s2xx: statusCount,
+    s3xx: statusCount,
+    s4xx: statusCount,
+    s5xx: statusCount,
+    latency_ms_sum: z.number().min(0),
+    latency_histogram: z.array(statusCount).length(HISTOGRAM_BUCKETS),
+  })
+  .refine(
+    (t) => {
+      const first = Date.parse(t.first_at);
+      const last = Date.parse(t.last_at);
+      return first <= last && Math.floor(first / MINUTE_MS) === Math.floor(last / MINUTE_MS);
+    },
+    { message: 'first_at and last_at must lie in one minute, in order' },
+  )
+  .refine((t) => t.s2xx + t.s3xx + t.s4xx + t.s5xx <= t.requests, {
+    message: 'status classes exceed requests',
+  })
+  .refine((t) => t.latency_histogram.reduce((a, b) => a + b, 0) === t.requests, {
+    message: 'latency_histogram must count every request',
+  });
+export type RequestTally = z.infer<typeof requestTallySchema>;
+
+/**
+ * The gateway's usage report: the tallies of one reporting interval (USAGE_REPORT_INTERVAL_MS) in
+ * ONE JetStream message with `batch_id` as msgID. The usage-service counts a batch id once, so a
+ * report re-published after a lost acknowledgement (or redelivered) is never counted twice.
+ */
+export const requestTallyBatchSchema = z.object({
+  type: z.literal('request.tally'),
+  batch_id: z.string().min(1).max(64),
+  tallies: z.array(requestTallySchema).min(1).max(REQUEST_BATCH_MAX_EVENTS),
+});
+export type RequestTallyBatch = z.infer<typeof requestTallyBatchSchema>;
+
+/**
+ * What a message on `usage.requests.recorded` may hold: a gateway's tally report, or (older
+ * gateways, tools) one event or a batch of events. All share the subject so the usage-service's
+ * single consumer filter keeps working.
  */
 export const requestMessageSchema = z.discriminatedUnion('type', [
   requestRecordedEventSchema,
   requestBatchSchema,
+  requestTallyBatchSchema,
 ]);
 
 /** Usage-limit blocks announced by the usage-service; every gateway enforces them. */

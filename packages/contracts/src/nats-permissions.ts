@@ -36,7 +36,9 @@ const keyServiceRpc = [
   ...values({ ...Subjects.orgs }),
   ...values({ ...Subjects.audit }),
   ...values({ ...IdentitySubjects }),
+  ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -60,6 +62,7 @@ const gatewayRequests = [
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
   ...values({ ...IdentitySubjects }),
+  ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
   ...values({ ...UsageSubjects.webhooks }),
@@ -75,6 +78,7 @@ const opsRequests = [
   Subjects.keys.list,
   Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
+  SecretsSubjects.idempotencyResponses,
   SecretsSubjects.webhookSecrets,
 ];
 

@@ -8,6 +8,8 @@ import { z } from 'zod';
 export const SecretsSubjects = {
   /** key-service: MCP upstream header values. */
   mcpHeaders: 'mcps.secrets.reencrypt',
+  /** key-service: stored Idempotency-Key responses (a create or rotate answer holds a key). */
+  idempotencyResponses: 'idempotency.secrets.reencrypt',
   /** usage-service: webhook signing secrets. */
   webhookSecrets: 'webhooks.secrets.reencrypt',
 } as const;

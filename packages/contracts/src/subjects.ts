@@ -36,6 +36,12 @@ export const Subjects = {
   audit: {
     list: 'audit.list',
   },
+  /** Idempotency-Key records of the gateway's POST routes, shared by every gateway instance. */
+  idempotency: {
+    begin: 'idempotency.begin',
+    complete: 'idempotency.complete',
+    release: 'idempotency.release',
+  },
   usage: {
     query: 'usage.query',
     health: 'usage.health',
@@ -64,8 +70,9 @@ export const Subjects = {
     limitCleared: 'usage.events.limit_cleared',
   },
   /**
-   * JetStream: request events. `recorded` carries a `request.batch` (many events, msgID =
-   * batch_id) or a single `request.recorded` event (msgID = event_id); see `requestMessageSchema`.
+   * JetStream: request usage. `recorded` carries a gateway's `request.tally` report (msgID =
+   * batch_id), a `request.batch` of events or a single `request.recorded` event (msgID =
+   * event_id); see `requestMessageSchema`.
    */
   usageRequests: {
     wildcard: 'usage.requests.>',

@@ -21,7 +21,7 @@ export interface PlexMCPOptions {
    * default 2. A 429 `usage_limit_exceeded` is never retried.
    */
   maxRetries?: number;
-  /** The longest `Retry-After` a retry waits for; a longer one fails the call at once. Default 30 s. */
+  /** The longest `Retry-After` a retry waits for; a longer one fails the call at once. Default 60 s. */
   maxRetryAfterMs?: number;
   /** A custom fetch (tests, proxies); defaults to the global fetch of Node 20+. */
   fetch?: typeof fetch;
@@ -68,7 +68,7 @@ export class PlexMCP {
       baseUrl,
       timeoutMs: this.timeoutMs,
       maxRetries: options.maxRetries ?? 2,
-      maxRetryAfterMs: options.maxRetryAfterMs ?? 30_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
       fetch: fetchImpl,
       userAgent: `plexmcp-sdk-typescript/${VERSION}`,
     });

@@ -24,6 +24,8 @@ export interface BenchInfra {
   readonly databaseUrl: string;
   readonly schema: string;
   readonly encryptionKeys: string;
+  /** The process id of the private nats-server. */
+  readonly natsPid: number;
   /** The options of a service's `bootstrap()` started in the bench's own process (any free ops port). */
   readonly serviceOptions: {
     natsUrl: string;
@@ -47,6 +49,7 @@ export async function startBenchInfra(schemaPrefix: string): Promise<BenchInfra>
     databaseUrl,
     schema,
     encryptionKeys,
+    natsPid: nats.process.pid ?? 0,
     serviceOptions: {
       natsUrl: nats.url,
       opsPort: 0,

@@ -3,7 +3,7 @@ import { AppError, ErrorCode } from '@plexmcp/contracts';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 import { sendError } from '../common/envelope.js';
-import { requestIds } from '../common/request-id.js';
+import { requestIdOf } from '../common/request-id.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ClientIpResolver } from './client-ip.js';
 import {
@@ -57,7 +57,7 @@ function routeTarget(access: RouteAccess): DecisionTarget {
 /**
  * The authentication hot path, run as a Fastify `onRequest` hook on the route the router matched
  * (so every spelling of a URL that reaches a route gets that route's check). It also stamps every
- * response with its X-Request-Id and the security headers.
+ * response with its X-Request-Id (the client's own when well-formed) and the security headers.
  * Every route not declared public needs `Authorization: Bearer <key>` (or a dashboard session);
  * the key authority (key-authority.ts) gives the caller or the refusal — a malformed key without
  * any network call, a cached decision without any either, and a key-service that does not answer
@@ -126,7 +126,7 @@ export function createAuthHook(deps: AuthHookDeps) {
   };
 
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
-    const requestId = requestIds.next();
+    const requestId = requestIdOf(request.headers['x-request-id']);
     request.requestId = requestId;
     reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);

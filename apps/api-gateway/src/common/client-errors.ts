@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '@plexmcp/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { sendError, serializeError } from './envelope.js';
-import { requestIds } from './request-id.js';
+import { requestIdOf, requestIds } from './request-id.js';
 import { toAppError } from './to-app-error.js';
 
 /** How long a refused connection may keep sending (its rest is read and dropped) before it is cut. */
@@ -127,7 +127,7 @@ export function createFrameworkErrorHandler(
   logger: Logger,
 ) {
   return function onFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-    const requestId = requestIds.next();
+    const requestId = requestIdOf(request.headers['x-request-id']);
     request.requestId = requestId;
     reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);

@@ -1,4 +1,4 @@
-import { IdPrefix, randomBase62 } from '@plexmcp/contracts';
+import { IdPrefix, randomBase62, requestIdHeaderSchema } from '@plexmcp/contracts';
 
 /**
  * Cheap unique ids for the hot path: a random per-process prefix plus a counter, instead of
@@ -19,3 +19,13 @@ export class SequentialIds {
 }
 
 export const requestIds = new SequentialIds(IdPrefix.Request);
+
+/**
+ * This request's id: the client's `X-Request-Id` when it is well-formed (see contracts'
+ * `requestIdHeaderSchema`), so a caller can follow its own id through our logs and upstream;
+ * otherwise (absent, repeated, too long, odd characters) one of ours.
+ */
+export function requestIdOf(header: string | string[] | undefined): string {
+  if (typeof header === 'string' && requestIdHeaderSchema.safeParse(header).success) return header;
+  return requestIds.next();
+}

@@ -13,12 +13,19 @@ declare module 'fastify' {
  * request runs in the trace the client's `traceparent` names. Recording, that is a server span
  * named after the route pattern; not recording, only a request that carries a `traceparent` pays
  * anything, and its NATS calls carry it on unchanged (the upstream gets the client's header as is).
+ * The answer carries `traceparent` too: the server span's when recording, else the client's own
+ * (when it parses), so a client can find the trace its request ran in.
  */
 export function createTracingHooks(tracing: Tracing) {
-  const onRequest = (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+  const onRequest = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     if (!tracing.enabled) {
-      if (request.headers.traceparent === undefined) done();
-      else context.with(Tracing.extractHttp(request.headers), done);
+      const header = request.headers.traceparent;
+      if (header === undefined) return done();
+      const parent = Tracing.extractHttp(request.headers);
+      // Echoed only when it parses: a malformed one starts no trace and is not repeated.
+      if (typeof header === 'string' && trace.getSpanContext(parent) !== undefined)
+        reply.header('traceparent', header);
+      context.with(parent, done);
       return;
     }
     const parent = Tracing.extractHttp(request.headers);
@@ -28,6 +35,8 @@ export function createTracingHooks(tracing: Tracing) {
       parent,
     )!;
     request.traceSpan = span;
+    const traceparent = Tracing.httpHeaders(span).traceparent;
+    if (traceparent !== undefined) reply.header('traceparent', traceparent);
     context.with(trace.setSpan(parent, span), done);
   };
 

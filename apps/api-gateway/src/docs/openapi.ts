@@ -250,25 +250,95 @@ const errorSchema = {
   },
 };
 
-/** The OpenAPI 3.1 document served at GET /docs, built from ROUTES and the zod schemas. */
+/** Operations are grouped by the first path segment after `/v1` (or `operations` for the rest). */
+const TAGS = [
+  { name: 'me', description: 'The calling key' },
+  { name: 'mcps', description: 'MCP servers and their Streamable HTTP endpoint' },
+  { name: 'keys', description: 'API key lifecycle' },
+  { name: 'audit', description: 'Management audit log' },
+  { name: 'usage', description: 'Usage and latency' },
+  { name: 'alerts', description: 'Anomaly alerts' },
+  { name: 'webhooks', description: 'Alert webhooks' },
+  { name: 'operations', description: 'Liveness, readiness and metrics' },
+];
+
+function tagOf(path: string): string {
+  const [, first, second] = path.split('/');
+  return first === 'v1' && second !== undefined && TAGS.some((t) => t.name === second)
+    ? second
+    : 'operations';
+}
+
+/** `GET /v1/keys/{id}/usage` → `getKeysByIdUsage`: unique per method and path. */
+function operationIdOf(route: RouteDoc): string {
+  const words = route.path
+    .split('/')
+    .filter((part) => part !== '' && part !== 'v1')
+    .map((part) => (part.startsWith('{') ? 'by-id' : part))
+    .flatMap((part) => part.split(/[-_]/));
+  return route.method + words.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+}
+
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+/**
+ * The error answers an operation can give, each with the envelope: 400 (a body, query, path id or
+ * Idempotency-Key to validate), 401/403/429/503 (every authenticated route), 404 (a target named
+ * in the path, or a key-service lookup), 409 (every POST: Idempotency-Key conflicts; changes of
+ * state), 413 (a body).
+ */
+function errorResponses(route: RouteDoc): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (route.scope === 'none') {
+    if (route.path === '/readyz') out['503'] = errorRef('ServiceUnavailable');
+    return out;
+  }
+  const hasBody = route.method === 'post' || route.method === 'patch';
+  const hasId = route.path.includes('{id}');
+  if (hasBody || hasId || route.query !== undefined) out['400'] = errorRef('ValidationError');
+  out['401'] = errorRef('Unauthorized');
+  out['403'] = errorRef('Forbidden');
+  if (hasId) out['404'] = errorRef('NotFound');
+  if (route.method !== 'get') out['409'] = errorRef('Conflict');
+  if (hasBody) out['413'] = errorRef('PayloadTooLarge');
+  out['429'] = errorRef('RateLimited');
+  out['503'] = errorRef('ServiceUnavailable');
+  return out;
+}
+
+/** POSTs that take an Idempotency-Key: all but the proxied MCP endpoint. */
+const isIdempotent = (route: RouteDoc): boolean => route.method === 'post' && route.raw === undefined;
+
+const IDEMPOTENCY_DESCRIPTION = [
+  'A client-chosen key (1–255 visible ASCII characters; a UUID is the usual choice) that makes a POST safe to retry.',
+  'The first request with a key runs and its answer (any status below 500) is stored, encrypted, for 24 hours, per organization.',
+  'A retry with the same key and the same request from the same API key (method, path and JSON body) gets that answer again — same status and body — with `Idempotent-Replayed: true`, and runs nothing.',
+  'The same key with a different request, or from another API key, is `409 conflict`; so is a retry while the first request is still running.',
+  'A 5xx answer is not stored: the request may be retried with the same key. Other organizations’ keys are independent.',
+].join(' ');
+
+/** The OpenAPI 3.1 document served at GET /docs/openapi.json, built from ROUTES and the zod schemas. */
 export function buildOpenApiDocument(version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     const operation: Record<string, unknown> = {
+      operationId: operationIdOf(route),
+      tags: [tagOf(route.path)],
       summary: route.summary,
       description: `Authorization: ${route.scope}`,
+      security: route.scope === 'none' ? [] : [{ bearer: [] }],
       responses: {},
     };
-    if (route.scope !== 'none') operation.security = [{ bearer: [] }];
-    const parameters: unknown[] = [];
+    const parameters: unknown[] = [{ $ref: '#/components/parameters/RequestId' }];
     if (route.path.includes('{id}'))
       parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+    if (isIdempotent(route)) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
     if (route.query) {
       const query = jsonSchema(route.query, 'input') as { properties?: Record<string, unknown> };
       for (const [name, schema] of Object.entries(query.properties ?? {}))
         parameters.push({ name, in: 'query', schema });
     }
-    if (parameters.length > 0) operation.parameters = parameters;
+    operation.parameters = parameters;
     if (route.body) {
       operation.requestBody = {
         required: true,
@@ -277,8 +347,14 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
     }
     const responses = operation.responses as Record<string, unknown>;
     const status = String(route.status ?? 200);
+    const headers: Record<string, unknown> = {
+      'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+    };
+    if (route.scope !== 'none') Object.assign(headers, RATE_LIMIT_HEADER_REFS);
+    if (isIdempotent(route))
+      headers['Idempotent-Replayed'] = { $ref: '#/components/headers/Idempotent-Replayed' };
     if (route.raw) {
-      responses[status] = { description: route.raw };
+      responses[status] = { description: route.raw, headers };
     } else if (route.data) {
       const data = jsonSchema(route.data, 'output');
       const properties: Record<string, unknown> = {
@@ -289,36 +365,71 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
         properties.pagination = { type: 'object', properties: { next_cursor: { type: ['string', 'null'] } } };
       responses[status] = {
         description: 'OK',
+        headers,
         content: { 'application/json': { schema: { type: 'object', properties } } },
       };
     }
-    if (route.scope !== 'none') {
-      const success = responses[status] as { headers?: unknown } | undefined;
-      if (success !== undefined) success.headers = RATE_LIMIT_HEADER_REFS;
-      for (const code of ['401', '403', '503']) responses[code] = { $ref: '#/components/responses/Error' };
-      responses['429'] = { $ref: '#/components/responses/RateLimited' };
-    }
+    Object.assign(responses, errorResponses(route));
     paths[route.path] ??= {};
     paths[route.path]![route.method] = operation;
   }
+  const envelope = (description: string) => ({
+    description,
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+    content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+  });
   return {
     openapi: '3.1.0',
     info: {
       title: 'PlexMCP API',
       version,
-      description:
-        'Every response carries X-Request-Id. Authenticate with `Authorization: Bearer pk_live_…` or `pk_test_…`.',
+      license: { name: 'MIT', identifier: 'MIT' },
+      description: [
+        'Every response carries X-Request-Id (yours when you send a well-formed one). Authenticate with `Authorization: Bearer pk_live_…` or `pk_test_…`.',
+        'A method a path does not answer is `405 method_not_allowed` with `Allow`; `OPTIONS` answers 204 with `Allow` (and CORS for the origins in `CORS_ORIGINS`).',
+        `POST routes take an \`Idempotency-Key\` header: ${IDEMPOTENCY_DESCRIPTION}`,
+      ].join('\n\n'),
     },
     servers: [{ url: '/' }],
+    tags: TAGS,
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'pk_live_… or pk_test_… API key' },
       },
-      responses: {
-        Error: {
-          description: 'Error envelope',
-          content: { 'application/json': { schema: errorSchema } },
+      schemas: { Error: errorSchema },
+      parameters: {
+        RequestId: {
+          name: 'X-Request-Id',
+          in: 'header',
+          required: false,
+          description:
+            'Your id for this request (1–128 of `A-Z a-z 0-9 . _ ~ : + / = -`): echoed, logged and sent upstream. Otherwise the gateway makes one.',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9._~:+/=-]{1,128}$' },
         },
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description: IDEMPOTENCY_DESCRIPTION,
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+        },
+      },
+      responses: {
+        ValidationError: envelope(
+          '`validation_error`: a bad body, query, path id or header; `error.details` lists the fields',
+        ),
+        Unauthorized: envelope('`unauthorized`: missing, malformed, unknown, revoked or expired key'),
+        Forbidden: envelope(
+          '`forbidden`: the key lacks the scope or the resource, or is a test key on live data',
+        ),
+        NotFound: envelope("`not_found`: no such resource in the caller's organization"),
+        Conflict: envelope(
+          '`conflict`: the change conflicts with the current state, or the Idempotency-Key was used for a different request or its first request is still running',
+        ),
+        PayloadTooLarge: envelope('`payload_too_large`: the body is over the configured limit'),
+        ServiceUnavailable: envelope(
+          '`service_unavailable`: a dependency (NATS, key-service) is unreachable',
+        ),
         RateLimited: {
           description:
             "Error envelope: `rate_limited` (the key's rate limit, or too many failed authentications from this IP) or `usage_limit_exceeded`",
@@ -326,10 +437,21 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             'Retry-After': { $ref: '#/components/headers/Retry-After' },
             ...RATE_LIMIT_HEADER_REFS,
           },
-          content: { 'application/json': { schema: errorSchema } },
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },
-      headers: RATE_LIMIT_HEADERS,
+      headers: {
+        ...RATE_LIMIT_HEADERS,
+        'X-Request-Id': {
+          description: "This request's id (yours when well-formed); also `error.request_id`.",
+          schema: { type: 'string' },
+        },
+        'Idempotent-Replayed': {
+          description:
+            '`true` when this answer is the stored answer of an earlier request with the same Idempotency-Key.',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
     },
     paths,
   };

@@ -1,16 +1,24 @@
 import { type Msg, type Subscription, createInbox, headers } from '@nats-io/transport-node';
-import { type RequestRecordedEvent, Subjects, natsInboxPrefix } from '@plexmcp/contracts';
+import { type KeyPolicy, type RequestTally, Subjects, natsInboxPrefix } from '@plexmcp/contracts';
 import { type NatsConnection, PeriodicTask } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
 import { SequentialIds } from '../common/request-id.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { NatsLifecycle } from './nats-lifecycle.js';
+import { UsageTallies } from './usage-tallies.js';
 
-/** One batch message: its id (msgID), payload and how many events it carries. */
+/** One batch message: its id (msgID), payload, how many tallies it carries and requests they count. */
 interface Batch {
   id: string;
   payload: string;
+  tallies: number;
   count: number;
+}
+
+/** A serialized tally waiting for a batch, and the requests it counts. */
+interface PendingTally {
+  json: string;
+  requests: number;
 }
 
 interface InflightBatch {
@@ -26,21 +34,21 @@ interface PubAck {
 }
 
 export interface RequestEventPublisherOptions {
-  /** Events held (pending, retried or in flight) before new ones are dropped and counted. */
+  /** Tallies held (open, pending, retried or in flight) before requests needing a new one are dropped and counted. */
   bufferSize: number;
   /** Batch messages awaiting their JetStream acknowledgement at once. */
   concurrency: number;
   publishTimeoutMs: number;
-  /** Most events in one batch message. */
+  /** Most tallies in one batch message. */
   batchSize: number;
-  /** Longest time an event waits for its batch to fill before a partial batch is sent. */
-  batchWaitMs: number;
+  /** How often the open tallies are published: the most a gateway crash can lose. */
+  reportIntervalMs: number;
 }
 
 const RETRY_DELAY_MS = 250;
 const SWEEP_INTERVAL_MS = 250;
 const DECODER = new TextDecoder();
-const BATCH_HEAD = '{"type":"request.batch","batch_id":"';
+const BATCH_HEAD = '{"type":"request.tally","batch_id":"';
 /**
  * Payload budget of one batch in UTF-16 code units: at most 3 UTF-8 bytes each, so a batch stays
  * under 768 KiB, below NATS' default max_payload of 1 MiB, without measuring bytes per event.
@@ -48,13 +56,15 @@ const BATCH_HEAD = '{"type":"request.batch","batch_id":"';
 const BATCH_MAX_CHARS = 256 * 1024;
 
 /**
- * Publishes the `request.recorded` events of authenticated requests to JetStream in batches: ONE
- * `request.batch` message carries up to `batchSize` events, sent when that many are pending or
- * `batchWaitMs` after the first one, whichever comes first, with the batch id as msgID
- * (`Nats-Msg-Id`). `record()` only enqueues: the response never waits. A batch is immutable once
- * built, so one that is not acknowledged (error, no responders, timeout, NATS away) is re-sent
- * with the same msgID and payload — the stream drops it if the first copy was stored after all,
- * and the usage-service de-duplicates each event on `event_id` anyway.
+ * Reports the usage of authenticated requests to JetStream. `record()` only adds the request to
+ * its tally (UsageTallies: per key, minute, MCP, route, client address and gateway error code),
+ * so the response never waits and no per-request event is built. Every `reportIntervalMs` the
+ * open tallies are serialized and sent as `request.tally` messages of up to `batchSize` tallies,
+ * each with its batch id as msgID (`Nats-Msg-Id`). A batch is immutable once built, so one that is
+ * not acknowledged (error, no responders, timeout, NATS away) is re-sent with the same msgID and
+ * payload — the stream drops it if the first copy was stored after all, and the usage-service
+ * counts a batch id once anyway. A crash (SIGKILL) loses at most the open interval's requests
+ * plus batches not yet acknowledged; a graceful stop flushes both.
  *
  * Acknowledgements are matched by token under one inbox subscription and unanswered ones expire in
  * a periodic sweep — no per-message timer, promise or request object. While NATS is away events
@@ -62,22 +72,24 @@ const BATCH_MAX_CHARS = 256 * 1024;
  * dropped and counted.
  */
 export class RequestEventPublisher {
-  /** Serialized events not yet in a batch. */
-  private pending: string[] = [];
+  private readonly tallies = new UsageTallies();
+  /** Serialized tallies not yet in a batch. */
+  private pending: PendingTally[] = [];
   private pendingChars = 0;
+  private pendingRequests = 0;
   /** Batches built but not acknowledged, to be (re-)sent first, in order. */
   private retry: Batch[] = [];
   private retryEvents = 0;
+  private retryTallies = 0;
   private readonly inflight = new Map<string, InflightBatch>();
   private inflightEvents = 0;
+  private inflightTallies = 0;
   private readonly inbox: string;
   private readonly subscription: Subscription;
   private readonly batchIds = new SequentialIds('bat');
   private sequence = 0;
   private pumpScheduled = false;
-  private waitTimer: NodeJS.Timeout | undefined;
-  /** The oldest pending event has waited `batchWaitMs` (or a flush asked): send partial batches. */
-  private overdue = false;
+  private readonly reportTimer: NodeJS.Timeout;
   private readonly sweeper: PeriodicTask;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -100,36 +112,51 @@ export class RequestEventPublisher {
       run: () => this.sweep(),
     });
     this.sweeper.start();
+    this.reportTimer = setInterval(() => this.report(), options.reportIntervalMs);
+    this.reportTimer.unref();
     metrics.eventBufferDepthSource = () => this.depth;
     lifecycle.onReconnect(() => this.schedulePump());
   }
 
-  /** Events not yet acknowledged by JetStream (pending, awaiting a retry, or in flight). */
+  /** Requests not yet acknowledged by JetStream (open, pending, awaiting a retry, or in flight). */
   get depth(): number {
-    return this.pending.length + this.retryEvents + this.inflightEvents;
+    return this.tallies.requests + this.pendingRequests + this.retryEvents + this.inflightEvents;
   }
 
-  record(event: RequestRecordedEvent): void {
+  /** Tallies held in memory, open or not yet acknowledged: what `bufferSize` bounds. */
+  private get held(): number {
+    return this.tallies.size + this.pending.length + this.retryTallies + this.inflightTallies;
+  }
+
+  /** Counts one authenticated request in its tally (`at`: when it was received, epoch ms). */
+  record(
+    policy: KeyPolicy,
+    mcpId: string | null,
+    route: string,
+    status: number,
+    latencyMs: number,
+    clientIp: string | null,
+    at: number,
+    errorCode: RequestTally['error_code'],
+  ): void {
     if (this.closed) return;
-    if (this.depth >= this.options.bufferSize) {
-      this.metrics.eventsDropped.inc();
-      return;
-    }
-    const payload = JSON.stringify(event);
-    this.pending.push(payload);
-    this.pendingChars += payload.length;
-    if (this.waitTimer === undefined && !this.overdue) {
-      this.waitTimer = setTimeout(() => {
-        this.waitTimer = undefined;
-        this.overdue = true;
-        this.pump();
-      }, this.options.batchWaitMs);
-    }
-    if (this.batchFull()) this.schedulePump();
+    const counted = this.tallies.add(
+      policy,
+      mcpId,
+      route,
+      status,
+      latencyMs,
+      clientIp,
+      at,
+      errorCode,
+      this.held < this.options.bufferSize,
+    );
+    if (!counted) this.metrics.eventsDropped.inc();
   }
 
-  /** Resolves true when every buffered event has been acknowledged, false at the deadline. */
+  /** Resolves true when every counted request has been acknowledged, false at the deadline. */
   async flush(timeoutMs: number): Promise<boolean> {
+    this.report();
     if (this.depth === 0) return true;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
@@ -137,7 +164,6 @@ export class RequestEventPublisher {
         clearTimeout(timer);
         resolve(true);
       });
-      if (this.pending.length > 0) this.overdue = true;
       this.schedulePump();
     });
   }
@@ -146,8 +172,20 @@ export class RequestEventPublisher {
     this.closed = true;
     void this.sweeper.stop(); // the sweep is synchronous: never one in flight here
     clearTimeout(this.retryTimer);
-    clearTimeout(this.waitTimer);
+    clearInterval(this.reportTimer);
     this.subscription.unsubscribe();
+  }
+
+  /** Ends the reporting interval: its tallies are serialized and sent now. */
+  private report(): void {
+    if (this.tallies.size === 0) return;
+    for (const { tally, requests } of this.tallies.take()) {
+      const json = JSON.stringify(tally);
+      this.pending.push({ json, requests });
+      this.pendingChars += json.length;
+      this.pendingRequests += requests;
+    }
+    this.pump();
   }
 
   /** Sends after the current event-loop turn (responses are written first). */
@@ -160,47 +198,44 @@ export class RequestEventPublisher {
     });
   }
 
-  private batchFull(): boolean {
-    return this.pending.length >= this.options.batchSize || this.pendingChars >= BATCH_MAX_CHARS;
-  }
-
   /**
-   * Sends batches awaiting a retry, then full batches, then — once the oldest pending event has
-   * waited `batchWaitMs` (or on flush) — a partial one, while fewer than `concurrency` are in flight.
+   * Sends batches awaiting a retry, then the reported tallies (in batches of up to `batchSize`),
+   * while fewer than `concurrency` are in flight.
    */
   private pump(): void {
     if (this.closed) return;
     while (this.inflight.size < this.options.concurrency && this.lifecycle.connected) {
       let batch = this.retry.shift();
-      if (batch !== undefined) this.retryEvents -= batch.count;
-      else if (this.pending.length > 0 && (this.overdue || this.batchFull())) batch = this.nextBatch();
+      if (batch !== undefined) {
+        this.retryEvents -= batch.count;
+        this.retryTallies -= batch.tallies;
+      } else if (this.pending.length > 0) batch = this.nextBatch();
       else break;
       if (!this.send(batch)) break;
-    }
-    if (this.pending.length === 0) {
-      this.overdue = false;
-      clearTimeout(this.waitTimer);
-      this.waitTimer = undefined;
     }
     if (this.depth === 0) this.notifyIdle();
   }
 
-  /** Takes up to `batchSize` pending events (within the size budget) into one message. */
+  /** Takes up to `batchSize` pending tallies (within the size budget) into one message. */
   private nextBatch(): Batch {
     const max = Math.min(this.options.batchSize, this.pending.length);
-    let count = 0;
+    let taken = 0;
     let chars = 0;
-    while (count < max) {
-      const size = this.pending[count]!.length;
-      if (count > 0 && chars + size > BATCH_MAX_CHARS) break;
-      chars += size;
-      count += 1;
+    let requests = 0;
+    while (taken < max) {
+      const item = this.pending[taken]!;
+      if (taken > 0 && chars + item.json.length > BATCH_MAX_CHARS) break;
+      chars += item.json.length;
+      requests += item.requests;
+      taken += 1;
     }
-    const events = count === this.pending.length ? this.pending : this.pending.slice(0, count);
-    this.pending = count === this.pending.length ? [] : this.pending.slice(count);
+    const items = this.pending.slice(0, taken);
+    this.pending = taken === this.pending.length ? [] : this.pending.slice(taken);
     this.pendingChars = Math.max(0, this.pendingChars - chars);
+    this.pendingRequests -= requests;
     const id = this.batchIds.next();
-    return { id, payload: `${BATCH_HEAD}${id}","events":[${events.join(',')}]}`, count };
+    const tallies = items.map((i) => i.json).join(',');
+    return { id, payload: `${BATCH_HEAD}${id}","tallies":[${tallies}]}`, tallies: taken, count: requests };
   }
 
   private send(batch: Batch): boolean {
@@ -219,6 +254,7 @@ export class RequestEventPublisher {
     }
     this.inflight.set(token, { batch, sentAt: Date.now() });
     this.inflightEvents += batch.count;
+    this.inflightTallies += batch.tallies;
     return true;
   }
 
@@ -229,6 +265,7 @@ export class RequestEventPublisher {
     if (entry === undefined) return; // already expired and queued for a retry
     this.inflight.delete(token);
     this.inflightEvents -= entry.batch.count;
+    this.inflightTallies -= entry.batch.tallies;
     // An empty message with a status header is "no responders": no stream took the batch.
     if (msg.data.length === 0 || msg.headers?.hasError) {
       this.failed(entry.batch, `status ${msg.headers?.code ?? 'empty'}`);
@@ -257,6 +294,7 @@ export class RequestEventPublisher {
       if (entry.sentAt > deadline) continue;
       this.inflight.delete(token);
       this.inflightEvents -= entry.batch.count;
+      this.inflightTallies -= entry.batch.tallies;
       this.failed(entry.batch, 'acknowledgement timed out');
     }
   }
@@ -265,6 +303,7 @@ export class RequestEventPublisher {
     this.metrics.eventPublishFailures.inc();
     this.retry.push(batch);
     this.retryEvents += batch.count;
+    this.retryTallies += batch.tallies;
     if (this.closed) return;
     this.logger.debug({ reason: String(reason) }, 'request event batch not acknowledged; will retry');
     if (this.retryTimer !== undefined) return;

@@ -8,6 +8,7 @@ import { McpEntity } from '../mcps/mcp.entity.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
+import { IdempotencyRecords1765000000000 } from './migrations/1765000000000-idempotency-records.js';
 import { Identity1765100000000 } from './migrations/1765100000000-identity.js';
 import { MembershipEntity } from '../identity/membership.entity.js';
 import { OneTimeTokenEntity } from '../identity/one-time-token.entity.js';
@@ -26,7 +27,11 @@ export const ENTITIES = [
   OneTimeTokenEntity,
   RecoveryCodeEntity,
 ];
-export const MIGRATIONS = [InitialSchema1764170000000, Identity1765100000000];
+export const MIGRATIONS = [
+  InitialSchema1764170000000,
+  IdempotencyRecords1765000000000,
+  Identity1765100000000,
+];
 
 export interface DatabaseConfig {
   databaseUrl: string;

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
-import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import type { LocatedUsage } from '../ingest/usage-aggregator.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
 
@@ -30,7 +30,7 @@ export class KeyWatchService {
   /** Returns the number of alerts raised, plus what to remember once the transaction commits. */
   async inspect(
     sql: SqlExecutor,
-    events: readonly LocatedEvent[],
+    events: readonly LocatedUsage[],
     nowMs: number,
   ): Promise<{ raised: number; commit: () => void }> {
     const seenPairs: string[] = [];

@@ -35,7 +35,7 @@ const PREFETCH_MAX_BYTES = 8 * 1024 * 1024;
 interface Buffered {
   msg: JsMsg;
   parsed: ParsedMessage;
-  /** Events the message carries (a gateway batch carries many; an invalid message counts 1). */
+  /** Tallies (or events) the message carries; an invalid message counts 1. */
   count: number;
 }
 
@@ -127,7 +127,7 @@ export class IngestConsumer implements OnApplicationBootstrap {
       for await (const m of messages) {
         if (this.stopped) break;
         const parsed = parseEvent(m.data);
-        const count = parsed.ok ? parsed.events.length : 1;
+        const count = parsed.ok ? parsed.tallies : 1;
         this.buffer.push({ msg: m, parsed, count });
         this.bufferedEvents += count;
         if (this.bufferedEvents >= this.config.INGEST_BATCH_SIZE) {
@@ -196,11 +196,13 @@ export class IngestConsumer implements OnApplicationBootstrap {
   }
 
   private async processBatch(batch: Buffered[]): Promise<void> {
-    const events = [];
+    const units = [];
+    let events = 0;
     const valid: JsMsg[] = [];
     for (const { msg: m, parsed } of batch) {
       if (parsed.ok) {
-        for (const event of parsed.events) events.push(event);
+        for (const unit of parsed.units) units.push(unit);
+        events += parsed.tallies;
         valid.push(m);
         if (parsed.dropped.length > 0) {
           this.stats.invalid += parsed.dropped.length;
@@ -213,7 +215,7 @@ export class IngestConsumer implements OnApplicationBootstrap {
       }
     }
     try {
-      const outcome = await this.ingest.process(events);
+      const outcome = await this.ingest.process(units);
       for (const m of valid) m.ack();
       this.stats.counted += outcome.counted;
       this.stats.duplicates += outcome.duplicates;
@@ -221,7 +223,7 @@ export class IngestConsumer implements OnApplicationBootstrap {
       this.stats.lastBatchAt = Date.now();
     } catch (err) {
       this.logger.error(
-        { err, messages: valid.length, events: events.length },
+        { err, messages: valid.length, events },
         'could not commit a usage batch; it will be redelivered',
       );
       for (const m of valid) m.nak(1_000);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVICE_LOGGER } from '@plexmcp/service-kit';
 import {
   REQUEST_BATCH_MAX_EVENTS,
-  type RequestRecordedEvent,
+  type RequestTally,
   requestBatchSchema,
   requestMessageSchema,
   requestRecordedEventSchema,
@@ -19,22 +19,36 @@ import { GEOIP } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
-import { aggregate, type LocatedEvent } from './usage-aggregator.js';
+import { aggregate, type LocatedUsage, tallyOf } from './usage-aggregator.js';
 
 export interface BatchOutcome {
-  /** Events counted by this batch (new event ids). */
+  /** Requests counted by this batch (those of the units with new ids). */
   counted: number;
-  /** Events already counted before (redelivered or published twice). */
+  /** Units already counted before (redelivered or published twice). */
   duplicates: number;
 }
 
 /**
- * A message holds one event (older gateways) or a `request.batch` of many. `dropped` lists why
- * events inside an otherwise valid batch were refused: they are dropped alone, so one bad event
- * does not cost the others.
+ * What is counted exactly once: a gateway's `request.tally` report as a whole (`id` = its batch
+ * id), or one `request.recorded` event (`id` = its event id, as a tally of one).
+ */
+export interface UsageUnit {
+  id: string;
+  tallies: RequestTally[];
+}
+
+/**
+ * A message holds a gateway's tally report, one event or a `request.batch` of many. `dropped`
+ * lists why events inside an otherwise valid event batch were refused: they are dropped alone, so
+ * one bad event does not cost the others (a tally report is valid or refused as a whole).
  */
 export type ParsedMessage =
-  { ok: true; events: RequestRecordedEvent[]; dropped: string[] } | { ok: false; error: string };
+  { ok: true; units: UsageUnit[]; tallies: number; dropped: string[] } | { ok: false; error: string };
+
+const eventUnit = (event: Parameters<typeof tallyOf>[0]): UsageUnit => ({
+  id: event.event_id,
+  tallies: [tallyOf(event)],
+});
 
 const issue = (error: { issues: { message: string }[] }): string => error.issues[0]?.message ?? 'invalid';
 
@@ -48,19 +62,26 @@ export function parseEvent(data: Uint8Array): ParsedMessage {
   const parsed = requestMessageSchema.safeParse(json);
   if (parsed.success) {
     const message = parsed.data;
-    return { ok: true, events: message.type === 'request.batch' ? message.events : [message], dropped: [] };
+    if (message.type === 'request.tally') {
+      const units = [{ id: message.batch_id, tallies: message.tallies }];
+      return { ok: true, units, tallies: message.tallies.length, dropped: [] };
+    }
+    const events = message.type === 'request.batch' ? message.events : [message];
+    return { ok: true, units: events.map(eventUnit), tallies: events.length, dropped: [] };
   }
   // A batch whose envelope is sound but with some invalid events: keep the valid ones.
   const envelope = batchEnvelopeSchema.safeParse(json);
   if (!envelope.success) return { ok: false, error: issue(parsed.error) };
-  const events: RequestRecordedEvent[] = [];
+  const units: UsageUnit[] = [];
   const dropped: string[] = [];
   for (const raw of envelope.data.events) {
     const event = requestRecordedEventSchema.safeParse(raw);
-    if (event.success) events.push(event.data);
+    if (event.success) units.push(eventUnit(event.data));
     else dropped.push(issue(event.error));
   }
-  return events.length === 0 ? { ok: false, error: dropped[0] ?? 'invalid' } : { ok: true, events, dropped };
+  return units.length === 0
+    ? { ok: false, error: dropped[0] ?? 'invalid' }
+    : { ok: true, units, tallies: units.length, dropped };
 }
 
 const batchEnvelopeSchema = requestBatchSchema.extend({
@@ -68,9 +89,9 @@ const batchEnvelopeSchema = requestBatchSchema.extend({
 });
 
 /**
- * Counts one batch of request events exactly once: in ONE transaction it records the event ids
- * (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute aggregates,
- * the limit counters and the per-event anomalies. The caller acknowledges the messages only
+ * Counts one batch of usage units (tally reports, single events) exactly once: in ONE transaction
+ * it records their ids (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute
+ * aggregates, the limit counters and the per-key anomalies. The caller acknowledges the messages only
  * after this resolves, so a crash at any point either loses nothing (redelivery) or counts
  * nothing twice (the ids are already stored).
  */
@@ -88,22 +109,30 @@ export class IngestService {
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
   ) {}
 
-  async process(events: RequestRecordedEvent[], nowMs = Date.now()): Promise<BatchOutcome> {
-    const unique = new Map<string, RequestRecordedEvent>();
-    for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
-    if (unique.size === 0) return { counted: 0, duplicates: events.length };
+  async process(units: UsageUnit[], nowMs = Date.now()): Promise<BatchOutcome> {
+    const unique = new Map<string, UsageUnit>();
+    for (const u of units) if (!unique.has(u.id)) unique.set(u.id, u);
+    if (unique.size === 0) return { counted: 0, duplicates: units.length };
+    let fresh = 0;
 
     const counted = await this.transactions.run(async (tx, { afterCommit }) => {
+      fresh = 0;
       // Sorted, like every multi-row write here, so concurrent batches lock rows in one order.
-      const fresh = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
-      const located: LocatedEvent[] = [];
-      for (const [id, event] of unique) {
-        if (!fresh.has(id)) continue;
-        located.push({
-          event,
-          occurredAt: Date.parse(event.occurred_at),
-          country: this.geo.country(event.client_ip),
-        });
+      const claimed = await this.usage.claimEventIds(tx, [...unique.keys()].sort());
+      const located: LocatedUsage[] = [];
+      let counted = 0;
+      for (const [id, unit] of unique) {
+        if (!claimed.has(id)) continue;
+        fresh += 1;
+        for (const tally of unit.tallies) {
+          counted += tally.requests;
+          located.push({
+            event: tally,
+            occurredAt: Date.parse(tally.first_at),
+            lastAt: Date.parse(tally.last_at),
+            country: this.geo.country(tally.client_ip),
+          });
+        }
       }
       if (located.length === 0) return 0;
       located.sort((a, b) => a.occurredAt - b.occurredAt);
@@ -125,15 +154,15 @@ export class IngestService {
       afterCommit(() => this.limits.announce(blocks));
       afterCommit(() => {
         const keys = new Set<string>();
-        for (const { event, occurredAt } of located) {
+        for (const { event, lastAt } of located) {
           keys.add(event.key_id);
-          this.keysUsed.record(event.key_id, occurredAt);
+          this.keysUsed.record(event.key_id, lastAt);
         }
         this.anomalies.touch(keys);
       });
-      return located.length;
+      return counted;
     });
-    return { counted, duplicates: events.length - counted };
+    return { counted, duplicates: units.length - fresh };
   }
 
   logInvalid(error: string, subject: string, events?: number): void {

@@ -1,5 +1,5 @@
 import { MCP_ENDPOINT_ROUTE, type RequestRecordedEvent } from '@plexmcp/contracts';
-import type { LocatedEvent } from './usage-aggregator.js';
+import { type LocatedUsage, tallyOf } from './usage-aggregator.js';
 
 /**
  * Test data (unit specs only): a request event as ingest sees it once located, by default a live
@@ -8,7 +8,7 @@ import type { LocatedEvent } from './usage-aggregator.js';
 export function locatedEvent(
   overrides: Partial<RequestRecordedEvent> = {},
   country: string | null = 'US',
-): LocatedEvent {
+): LocatedUsage {
   const event: RequestRecordedEvent = {
     type: 'request.recorded',
     event_id: 'evt_1',
@@ -25,5 +25,6 @@ export function locatedEvent(
     occurred_at: '2026-03-01T10:15:30.000Z',
     ...overrides,
   };
-  return { event, occurredAt: Date.parse(event.occurred_at), country };
+  const at = Date.parse(event.occurred_at);
+  return { event: tallyOf(event), occurredAt: at, lastAt: at, country };
 }

@@ -1,5 +1,10 @@
-import { type RequestRecordedEvent, isMcpTraffic } from '@plexmcp/contracts';
-import { bucketIndex, emptyHistogram } from '../usage/latency-histogram.js';
+import {
+  type RequestRecordedEvent,
+  type RequestTally,
+  bucketIndex,
+  emptyHistogram,
+  isMcpTraffic,
+} from '@plexmcp/contracts';
 import { bucketStart, type Granularity } from '../usage/time-buckets.js';
 
 /** Gateway refusals that throttle the caller: tracked, never billed nor counted toward limits. */
@@ -10,7 +15,7 @@ const THROTTLED = new Set<string>(['usage_limit_exceeded', 'rate_limited']);
  * limits. Test keys never count (seed: "Don't count toward billing"); management and read routes
  * are tracked, never billed.
  */
-export function isBillable(event: RequestRecordedEvent): boolean {
+export function isBillable(event: Pick<RequestTally, 'mode' | 'route' | 'error_code'>): boolean {
   return (
     event.mode === 'live' && isMcpTraffic(event) && !(event.error_code && THROTTLED.has(event.error_code))
   );
@@ -39,18 +44,52 @@ export interface AggregateRow extends UsageCounts {
   hist: number[];
 }
 
-export interface LocatedEvent {
-  event: RequestRecordedEvent;
+/**
+ * A gateway tally (or a single event, as a tally of one) once located: `event` carries the
+ * attributes its requests share and their counts; `occurredAt` is the first request's time and
+ * `lastAt` the newest's (both in one minute).
+ */
+export interface LocatedUsage {
+  event: RequestTally;
   occurredAt: number;
+  lastAt: number;
   country: string | null;
 }
 
+/** A single `request.recorded` event as a tally of one request. */
+export function tallyOf(event: RequestRecordedEvent): RequestTally {
+  const statusClass = Math.floor(event.status / 100);
+  const hist = emptyHistogram();
+  hist[bucketIndex(event.latency_ms)] = 1;
+  return {
+    key_id: event.key_id,
+    org_id: event.org_id,
+    mcp_id: event.mcp_id,
+    mode: event.mode,
+    route: event.route,
+    client_ip: event.client_ip,
+    ...(event.usage_limit !== undefined ? { usage_limit: event.usage_limit } : {}),
+    ...(event.org_monthly_limit !== undefined ? { org_monthly_limit: event.org_monthly_limit } : {}),
+    ...(event.expires_at !== undefined ? { expires_at: event.expires_at } : {}),
+    ...(event.error_code !== undefined ? { error_code: event.error_code } : {}),
+    first_at: event.occurred_at,
+    last_at: event.occurred_at,
+    requests: 1,
+    s2xx: statusClass === 2 ? 1 : 0,
+    s3xx: statusClass === 3 ? 1 : 0,
+    s4xx: statusClass === 4 ? 1 : 0,
+    s5xx: statusClass === 5 ? 1 : 0,
+    latency_ms_sum: event.latency_ms,
+    latency_histogram: hist,
+  };
+}
+
 /**
- * Folds a batch of events into one row per (bucket, key, MCP, country) for a granularity, so a
+ * Folds a batch of tallies into one row per (bucket, key, MCP, country) for a granularity, so a
  * batch of thousands of events becomes a few upserts. Rows are sorted by primary key, so two
  * instances upserting overlapping rows always lock them in the same order (no deadlock).
  */
-export function aggregate(events: readonly LocatedEvent[], granularity: Granularity): AggregateRow[] {
+export function aggregate(events: readonly LocatedUsage[], granularity: Granularity): AggregateRow[] {
   const rows = new Map<string, AggregateRow>();
   for (const { event, occurredAt, country } of events) {
     const bucket = bucketStart(occurredAt, granularity);
@@ -76,16 +115,15 @@ export function aggregate(events: readonly LocatedEvent[], granularity: Granular
       };
       rows.set(id, row);
     }
-    row.requests += 1;
-    if (isBillable(event)) row.billable += 1;
-    const statusClass = Math.floor(event.status / 100);
-    if (statusClass === 5) row.s5xx += 1;
-    else if (statusClass === 4) row.s4xx += 1;
-    else if (statusClass === 3) row.s3xx += 1;
-    else if (statusClass === 2) row.s2xx += 1;
-    row.latencySum += event.latency_ms;
-    const i = bucketIndex(event.latency_ms);
-    row.hist[i] = (row.hist[i] ?? 0) + 1;
+    row.requests += event.requests;
+    if (isBillable(event)) row.billable += event.requests;
+    row.s2xx += event.s2xx;
+    row.s3xx += event.s3xx;
+    row.s4xx += event.s4xx;
+    row.s5xx += event.s5xx;
+    row.latencySum += event.latency_ms_sum;
+    const hist = event.latency_histogram;
+    for (let i = 0; i < hist.length; i++) if (hist[i]! > 0) row.hist[i] = (row.hist[i] ?? 0) + hist[i]!;
   }
   return [...rows.values()].sort(compareRows);
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { RequestRecordedEvent } from '@plexmcp/contracts';
 import { locatedEvent } from '../ingest/located-event.fixture.js';
-import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import type { LocatedUsage } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 
 const NOW = Date.parse('2026-03-31T22:00:00.000Z');
-const ev = (e: Partial<RequestRecordedEvent>, occurredAt = NOW): LocatedEvent =>
+const ev = (e: Partial<RequestRecordedEvent>, occurredAt = NOW): LocatedUsage =>
   locatedEvent({ occurred_at: new Date(occurredAt).toISOString(), ...e }, null);
 
 describe('limit periods', () => {

@@ -1,4 +1,4 @@
-import { isBillable, type LocatedEvent } from '../ingest/usage-aggregator.js';
+import { isBillable, type LocatedUsage } from '../ingest/usage-aggregator.js';
 import { limitPeriod } from '../usage/time-buckets.js';
 import type {
   CounterIncrement,
@@ -43,15 +43,15 @@ const settingKey = (scope: LimitScope, subjectId: string, period: LimitPeriodNam
  * live requests of the limited subjects per organization-month, key-day or key-month. Test-key
  * requests never count.
  */
-export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
+export function planLimits(events: readonly LocatedUsage[]): LimitPlan {
   const increments = new Map<string, CounterIncrement>();
   const settings = new Map<string, LimitSetting>();
-  const bump = (scope: LimitScope, subjectId: string, period: LimitPeriodName, at: number) => {
+  const bump = (scope: LimitScope, subjectId: string, period: LimitPeriodName, at: number, count: number) => {
     const { start } = limitPeriod(at, period);
     const id = `${settingKey(scope, subjectId, period)}|${start}`;
     const current = increments.get(id);
-    if (current) current.count += 1;
-    else increments.set(id, { scope, subjectId, period, periodStart: start, count: 1 });
+    if (current) current.count += count;
+    else increments.set(id, { scope, subjectId, period, periodStart: start, count });
   };
   const remember = (setting: LimitSetting) => {
     const id = settingKey(setting.scope, setting.subjectId, setting.period);
@@ -70,7 +70,8 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
     if (!current || current.seenAt <= observation.seenAt) observed.set(id, observation);
   };
 
-  for (const { event, occurredAt } of events) {
+  // A tally's settings are its newest request's: they were seen at `lastAt`.
+  for (const { event, lastAt: occurredAt } of events) {
     if (event.mode !== 'live') continue;
     if (event.org_monthly_limit !== undefined) {
       observe({
@@ -119,13 +120,14 @@ export function planLimits(events: readonly LocatedEvent[]): LimitPlan {
   }
   // Only subjects with a limit in force are counted (a counter starting mid-period is seeded from
   // the exact aggregates by the repository, so a limit added later still sees earlier requests).
+  // A tally lies in one minute, so all its requests fall in one day and one month.
   for (const { event, occurredAt } of events) {
     if (!isBillable(event)) continue;
     if (settings.has(settingKey('org', event.org_id, 'month')))
-      bump('org', event.org_id, 'month', occurredAt);
+      bump('org', event.org_id, 'month', occurredAt, event.requests);
     for (const period of ['day', 'month'] as const) {
       if (settings.has(settingKey('key', event.key_id, period)))
-        bump('key', event.key_id, period, occurredAt);
+        bump('key', event.key_id, period, occurredAt, event.requests);
     }
   }
   return { increments: [...increments.values()], settings, observed: [...observed.values()] };

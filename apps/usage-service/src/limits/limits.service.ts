@@ -5,7 +5,7 @@ import { SERVICE_LOGGER, SERVICE_NATS, withClusterLock } from '@plexmcp/service-
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { SqlExecutor } from '@plexmcp/service-kit';
-import type { LocatedEvent } from '../ingest/usage-aggregator.js';
+import type { LocatedUsage } from '../ingest/usage-aggregator.js';
 import { DATA_SOURCE } from '../tokens.js';
 import { planLimits, reachedLimits } from './limit-rules.js';
 import { type BlockRow, LimitsRepository } from './limits.repository.js';
@@ -31,7 +31,7 @@ export class LimitsService {
    * Inside the ingest transaction: lifts the blocks a raised or removed limit ended, counts billable
    * requests, and returns the blocks that start now and those lifted.
    */
-  async count(sql: SqlExecutor, events: readonly LocatedEvent[], nowMs: number): Promise<LimitChanges> {
+  async count(sql: SqlExecutor, events: readonly LocatedUsage[], nowMs: number): Promise<LimitChanges> {
     const plan = planLimits(events);
     const lifted = await this.repository.deleteLifted(sql, plan.observed);
     if (plan.increments.length === 0) return { started: [], lifted };

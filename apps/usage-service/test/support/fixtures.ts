@@ -10,6 +10,7 @@ import {
   createdWebhookSchema,
   MCP_ENDPOINT_ROUTE,
   type RequestRecordedEvent,
+  type RequestTally,
   Subjects,
   type UsageReply,
   newId,
@@ -24,6 +25,7 @@ import {
   startIsolatedNats,
 } from '@plexmcp/service-kit/testing';
 import { type BootstrapOverrides, type UsageServiceHandle, bootstrap } from '../../src/index.js';
+import { tallyOf } from '../../src/ingest/usage-aggregator.js';
 
 export const GERMAN_IP = '193.99.144.80';
 export const US_IP = '8.8.8.8';
@@ -50,6 +52,18 @@ export function requestEvent(
 export const newOrgId = () => newId(IdPrefix.Organization);
 export const newKeyId = () => newId(IdPrefix.Key);
 export const newMcpId = () => newId(IdPrefix.Mcp);
+
+/** The counters and first time of a tally, kept when a newer request brings its settings. */
+const counts = (t: RequestTally) => ({
+  first_at: t.first_at,
+  requests: t.requests,
+  s2xx: t.s2xx,
+  s3xx: t.s3xx,
+  s4xx: t.s4xx,
+  s5xx: t.s5xx,
+  latency_ms_sum: t.latency_ms_sum,
+  latency_histogram: t.latency_histogram,
+});
 
 /** Publishes request events as the gateway does (older gateways: one message per event). */
 export class EventPublisher {
@@ -94,6 +108,54 @@ export class EventPublisher {
       );
     }
     await Promise.all(inflight);
+  }
+
+  /**
+   * What the gateway sends: the requests folded into tallies per key, minute, MCP, route, client
+   * address and error code, in ONE `request.tally` report with `batchId` as msgID (`withMsgId`
+   * false: the stream stores a re-sent report again, and the usage-service must drop it).
+   */
+  async publishTallies(
+    events: RequestRecordedEvent[],
+    batchId: string,
+    options: { withMsgId?: boolean } = {},
+  ): Promise<void> {
+    const tallies = new Map<string, RequestTally>();
+    for (const e of events) {
+      const at = Date.parse(e.occurred_at);
+      // A key has one mode; the mode is in the id only because these test events vary it.
+      const id = [
+        e.key_id,
+        e.mode,
+        Math.floor(at / 60_000),
+        e.mcp_id,
+        e.route,
+        e.client_ip,
+        e.error_code,
+      ].join(' ');
+      const one = tallyOf(e);
+      const t = tallies.get(id);
+      if (t === undefined) {
+        tallies.set(id, one);
+        continue;
+      }
+      t.requests += 1;
+      t.s2xx += one.s2xx;
+      t.s3xx += one.s3xx;
+      t.s4xx += one.s4xx;
+      t.s5xx += one.s5xx;
+      t.latency_ms_sum += e.latency_ms;
+      one.latency_histogram.forEach((n, i) => (t.latency_histogram[i]! += n));
+      if (e.occurred_at < t.first_at) t.first_at = e.occurred_at;
+      if (e.occurred_at >= t.last_at) Object.assign(t, { ...one, ...counts(t), last_at: e.occurred_at });
+    }
+    const report = { type: 'request.tally', batch_id: batchId, tallies: [...tallies.values()] };
+    const withMsgId = options.withMsgId ?? true;
+    await this.js.publish(
+      Subjects.usageRequests.recorded,
+      JSON.stringify(report),
+      withMsgId ? { msgID: batchId } : {},
+    );
   }
 
   rpc(timeoutMs = 5_000): NatsRpcClient {

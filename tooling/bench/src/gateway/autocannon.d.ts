@@ -4,6 +4,7 @@ declare module 'autocannon' {
     average: number;
     p50: number;
     p99: number;
+    total: number;
   }
   interface Result {
     requests: Histogram;
@@ -19,6 +20,10 @@ declare module 'autocannon' {
     body?: string;
     connections?: number;
     duration?: number;
+    /** A fixed number of requests instead of a duration. */
+    amount?: number;
+    /** Each request in turn; `setupRequest` may rewrite it (e.g. a different key each time). */
+    requests?: { setupRequest?: (request: { headers: Record<string, string> }) => unknown }[];
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -21,11 +21,21 @@ export async function startBareFastify(body: unknown): Promise<string> {
 
 const RPC_RESULT = JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} });
 
-/** A trivial MCP upstream: reads the JSON-RPC body and answers a fixed JSON-RPC result. */
-export async function startTrivialUpstream(): Promise<string> {
+const SSE_RESULT = `event: message\ndata: ${RPC_RESULT}\n\n`;
+
+/**
+ * A trivial MCP upstream: reads the JSON-RPC body and answers a fixed JSON-RPC result, as JSON or
+ * (`sse`) as one `text/event-stream` message, the way streamable-HTTP servers answer.
+ */
+export async function startTrivialUpstream(sse = false): Promise<string> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      if (sse) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.end(SSE_RESULT);
+        return;
+      }
       res.writeHead(200, {
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(RPC_RESULT),

@@ -1,4 +1,6 @@
 import { type GatewayEnv, bootstrap } from '@plexmcp/api-gateway';
+import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
+import { bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
 import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
 
 /**
@@ -10,6 +12,8 @@ const options = JSON.parse(raw ?? '{}') as GatewayEnv & {
   body?: unknown;
   keys?: string[];
   upstream?: string;
+  sse?: boolean;
+  service?: Record<string, unknown>;
 };
 
 let url: string;
@@ -24,8 +28,16 @@ switch (kind) {
     url = await startBareFastify(options.body);
     break;
   case 'upstream':
-    url = await startTrivialUpstream();
+    url = await startTrivialUpstream(options.sse === true);
     break;
+  case 'key-service':
+  case 'usage-service': {
+    const start = kind === 'key-service' ? bootstrapKeyService : bootstrapUsageService;
+    const service = await start(options.service ?? {});
+    url = '';
+    process.once('SIGTERM', () => void service.close().then(() => process.exit(0)));
+    break;
+  }
   case 'hand-proxy':
     url = await startHandProxy(options.keys ?? [], options.upstream ?? '');
     break;

@@ -38,8 +38,38 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
   };
 }
 
+/** Servers started one by one (each in its own process), remembered so they can all be stopped. */
+export class ServerGroup {
+  readonly list: ServerProcess[] = [];
+
+  async start(kind: string, options: unknown = {}): Promise<ServerProcess> {
+    const server = await startServer(kind, options);
+    this.list.push(server);
+    return server;
+  }
+
+  /** Stops them, the latest started first. */
+  async stopAll(): Promise<void> {
+    await Promise.allSettled([...this.list].reverse().map((s) => s.stop()));
+  }
+}
+
+/** The environment of a benchmarked gateway: loopback upstreams, no failed-attempt throttling. */
+export function benchGatewayEnv(natsUrl: string): Record<string, string> {
+  return {
+    NATS_URL: natsUrl,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
+  };
+}
+
 export interface LoadResult {
   rps: number;
+  /** Responses received. */
+  total: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -53,6 +83,18 @@ export interface LoadOptions {
   body?: string;
   connections: number;
   durationSeconds: number;
+  /** Stop after this many requests instead of after `durationSeconds`. */
+  amount?: number;
+  /** Headers of the i-th request (overriding `headers`), e.g. a different key each time. */
+  headersOf?: (i: number) => Record<string, string>;
+}
+
+function rotate(headersOf: (i: number) => Record<string, string>) {
+  let i = 0;
+  return (request: { headers: Record<string, string> }) => {
+    request.headers = { ...request.headers, ...headersOf(i++) };
+    return request;
+  };
 }
 
 /** Throughput at N connections (autocannon; its latencies have 1 ms resolution). */
@@ -64,9 +106,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     ...(options.body !== undefined ? { body: options.body } : {}),
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.amount !== undefined ? { amount: options.amount } : {}),
+    ...(options.headersOf !== undefined ? { requests: [{ setupRequest: rotate(options.headersOf) }] } : {}),
   });
   return {
     rps: result.requests.average,
+    total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,

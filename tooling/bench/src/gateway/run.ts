@@ -11,7 +11,14 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsRpcClient, connectNats, ensureUsageStream } from '@plexmcp/service-kit';
 import { Pool } from 'undici';
 import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
-import { type LoadResult, latency, load, startServer, type ServerProcess } from './measure.js';
+import {
+  type LoadResult,
+  ServerGroup,
+  type ServerProcess,
+  benchGatewayEnv,
+  latency,
+  load,
+} from './measure.js';
 
 /**
  * `pnpm bench`: the gateway against baselines measured in the same run (compare the ratios,
@@ -47,20 +54,9 @@ async function main(): Promise<void> {
   // Without it every request event is refused and retried, which the gateway would pay for here.
   await ensureUsageStream(await jetstreamManager(nc));
   const rpc = new NatsRpcClient(nc, 5_000);
-  const servers: ServerProcess[] = [];
-  const start = async (kind: string, options: unknown = {}): Promise<ServerProcess> => {
-    const server = await startServer(kind, options);
-    servers.push(server);
-    return server;
-  };
-  const gatewayEnv = {
-    NATS_URL: infra.natsUrl,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    AUTH_FAILURES_PER_MINUTE: '1000000',
-    MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
-  };
+  const servers = new ServerGroup();
+  const start = (kind: string, options: unknown = {}): Promise<ServerProcess> => servers.start(kind, options);
+  const gatewayEnv = benchGatewayEnv(infra.natsUrl);
 
   try {
     const org = await rpc.call(Subjects.orgs.create, { name: 'Bench' }, createdOrgSchema);
@@ -303,7 +299,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await Promise.allSettled(servers.map((s) => s.stop()));
+    await servers.stopAll();
     await nc.close();
     await keyService.close();
     await infra.stop();

@@ -4,7 +4,7 @@ import { AppError, ErrorCode, generateApiKey } from '@plexmcp/contracts';
 import { createLogger } from '@plexmcp/service-kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorEnvelope } from './envelope.js';
-import { createErrorResponseLogger } from './error-response-logger.hook.js';
+import { createResponseLogger } from './response-logger.hook.js';
 
 function capturingLogger(): { logger: ReturnType<typeof createLogger>; output: () => string } {
   const chunks: string[] = [];
@@ -41,7 +41,7 @@ describe('the error response log line', () => {
     const { logger, output } = capturingLogger();
     const { request, reply } = answered(error);
 
-    createErrorResponseLogger(logger)(request, reply, () => undefined);
+    createResponseLogger(logger, { accessLog: true })(request, reply, () => undefined);
 
     const line = JSON.parse(output()) as { level: number; request_id: string; err: { message: string } };
     expect(line).toMatchObject({ level: 50, request_id: 'req_7' });
@@ -58,7 +58,34 @@ describe('the error response log line', () => {
     const error = new AppError(ErrorCode.NotFound, undefined, { cause: new Error('row missing') });
     const { logger, output } = capturingLogger();
     const { request, reply } = answered(error);
-    createErrorResponseLogger(logger)(request, reply, () => undefined);
+    createResponseLogger(logger, { accessLog: true })(request, reply, () => undefined);
     expect(output()).not.toContain('row missing');
+  });
+
+  it('gives a successful answer its info line with the request id, but not a probe or with ACCESS_LOG off', () => {
+    const ok = (url: string) =>
+      ({
+        request: {
+          ...answered(new AppError(ErrorCode.NotFound)).request,
+          routeOptions: { url },
+        } as FastifyRequest,
+        reply: { statusCode: 200, elapsedTime: 0.8 } as unknown as FastifyReply,
+      }) as const;
+    const on = capturingLogger();
+    const me = ok('/v1/me');
+    createResponseLogger(on.logger, { accessLog: true })(me.request, me.reply, () => undefined);
+    const probe = ok('/healthz');
+    createResponseLogger(on.logger, { accessLog: true })(probe.request, probe.reply, () => undefined);
+    const lines = on
+      .output()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 30, request_id: 'req_7', route: '/v1/me', status: 200 });
+
+    const off = capturingLogger();
+    createResponseLogger(off.logger, { accessLog: false })(me.request, me.reply, () => undefined);
+    expect(off.output()).toBe('');
   });
 });
