@@ -85,6 +85,11 @@ type APIKey struct {
 	RevokedAt      *time.Time  `json:"revoked_at"`
 	LastUsedAt     *time.Time  `json:"last_used_at"`
 	RotatedTo      *string     `json:"rotated_to"`
+	// Metadata holds free-form string pairs (at most 20); Tags at most 20 tags.
+	Metadata map[string]string `json:"metadata,omitempty"`
+	Tags     []string          `json:"tags,omitempty"`
+	// IPAllowlist is the key's own CIDRs, checked beside the organization's; nil: any address.
+	IPAllowlist []string `json:"ip_allowlist,omitempty"`
 }
 
 // CreatedKey is a new key with its secret, shown this one time only.
@@ -112,6 +117,10 @@ type CreateKeyParams struct {
 	// ExpiresIn is "30d", "90d" or "365d"; give it or ExpiresAt, not both.
 	ExpiresIn string     `json:"expires_in,omitempty"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	// Metadata (at most 20 pairs), Tags (at most 20) and the key's own IP allowlist (CIDRs).
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Tags        []string          `json:"tags,omitempty"`
+	IPAllowlist []string          `json:"ip_allowlist,omitempty"`
 }
 
 // UpdateKeyParams is the body of Keys.Update: nil fields are left unchanged.

@@ -8,6 +8,7 @@ import {
   natsAuthEnv,
 } from '@plexmcp/service-kit';
 import { z } from 'zod';
+import { loadScannerPublicKeys } from './secret-scanning/scanner-public-keys.js';
 import { sessionEnv } from './session/session.config.js';
 
 const corsOriginsSchema = z
@@ -153,6 +154,22 @@ export const gatewayEnvSchema = z.object({
    * `scheme://host[:port]` as the browser sends it in `Origin`. Default none: no CORS headers at all.
    */
   CORS_ORIGINS: corsOriginsSchema,
+  /**
+   * Public keys of the secret scanners allowed to report leaked keys (`POST /v1/secret-scanning/…`):
+   * GitHub's `{"public_keys": […]}` JSON or PEM keys, inline or in the file this names. Unset:
+   * every report is refused. Read once at start-up; nothing is fetched.
+   */
+  SECRET_SCANNING_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return loadScannerPublicKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: err instanceof Error ? err.message : String(err) });
+        return z.NEVER;
+      }
+    }),
   /** Dashboard and its sessions: SESSION_SECRET, SESSION_TTL_MS, PLEXMCP_DATA_DIR, DASHBOARD_*. */
   ...sessionEnv,
 });

@@ -42,6 +42,7 @@ import { NatsLifecycle } from './events/nats-lifecycle.js';
 import { RequestEventPublisher } from './events/request-event.publisher.js';
 import { createRequestRecorderHook } from './events/request-recorder.hook.js';
 import { registerMeRoute } from './keys/me.route.js';
+import { registerSecretScanningRoutes } from './secret-scanning/secret-scanning.route.js';
 import { McpRouteCache } from './mcps/mcp-route-cache.js';
 import { HeaderDeadlines } from './mcps/proxy/header-deadlines.js';
 import { McpSessionIds } from './mcps/proxy/mcp-session-ids.js';
@@ -266,6 +267,7 @@ async function start(
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);
     fastify.decorateRequest('mcpId', null);
+    fastify.decorateRequest('toolName', null);
     fastify.decorateRequest('receivedAt', 0);
     fastify.decorateRequest('errorCode', null);
     fastify.decorateRequest('traceSpan', null);
@@ -316,6 +318,7 @@ async function start(
     // Errors Fastify raises before a handler runs (body limit, bad JSON) reach AllExceptionsFilter
     // through Nest's own Fastify error handler; 404s through its not-found handler.
     registerMeRoute(fastify);
+    registerSecretScanningRoutes(fastify, { runtime, keys: config.SECRET_SCANNING_PUBLIC_KEYS, logger });
     registerMcpProxy(fastify, {
       routes: mcpRoutes,
       pools,

@@ -179,6 +179,17 @@ describe('authorization matrix: every route × every caller', () => {
       body: () => ({}),
       public: 401,
     },
+    // Public, but only a report signed by a configured scanner key is read (none here): 401 to all.
+    'POST /v1/secret-scanning/verify': {
+      path: () => '/v1/secret-scanning/verify',
+      body: () => [],
+      public: 401,
+    },
+    'POST /v1/secret-scanning/revoke': {
+      path: () => '/v1/secret-scanning/revoke',
+      body: () => [],
+      public: 401,
+    },
 
     'GET /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
     'HEAD /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
@@ -257,6 +268,13 @@ describe('authorization matrix: every route × every caller', () => {
     'GET /v1/alerts': { path: () => '/v1/alerts', expect: [200, 403, 200, 200] },
     'HEAD /v1/alerts': { path: () => '/v1/alerts', expect: [200, 403, 200, 200] },
     'POST /v1/alerts/:id/ack': { path: () => `/v1/alerts/${ALERT}/ack`, expect: [404, 403, 404, 404] },
+    'GET /v1/alerts/thresholds': { path: () => '/v1/alerts/thresholds', expect: [200, 403, 200, 200] },
+    'HEAD /v1/alerts/thresholds': { path: () => '/v1/alerts/thresholds', expect: [200, 403, 200, 200] },
+    'PUT /v1/alerts/thresholds': {
+      path: () => '/v1/alerts/thresholds',
+      body: () => ({ error_min_requests: 50 }),
+      expect: [200, 403, 200, 200],
+    },
     'POST /v1/webhooks': {
       path: () => '/v1/webhooks',
       body: () => ({ url: 'https://93.184.215.14/hook' }),

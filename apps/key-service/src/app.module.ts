@@ -11,6 +11,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
+import { SecretScanningModule } from './secret-scanning/secret-scanning.module.js';
 
 /**
  * The key-service: organizations, their MCPs and API keys, the audit log, and the people who sign
@@ -28,6 +29,7 @@ export class AppModule {
       McpsModule,
       KeysModule,
       OrganizationsModule,
+      SecretScanningModule,
       HealthModule,
       IdempotencyModule,
     ]);

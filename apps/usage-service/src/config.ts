@@ -97,6 +97,8 @@ export const usageServiceEnvSchema = z.object({
   ANOMALY_REQUEST_MIN_BASELINE_MINUTES: positiveInt(60, 100_000),
   ALERT_COOLDOWN_MS: msSchema(3_600_000, 1, 30 * 86_400_000),
   KEY_EXPIRY_WARNING_DAYS: positiveInt(7, 365),
+  /** How often active keys expiring within KEY_EXPIRY_WARNING_DAYS are looked up (used or not). */
+  KEY_EXPIRY_SWEEP_MS: msSchema(60_000, 100, 86_400_000),
   WEBHOOK_RETRY_SCHEDULE_MS: retryScheduleSchema,
   WEBHOOK_RETRY_JITTER: fraction(0.2),
   WEBHOOK_TIMEOUT_MS: msSchema(10_000, 100, 120_000),

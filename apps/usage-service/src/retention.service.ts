@@ -5,6 +5,7 @@ import type { UsageServiceConfig } from './config.js';
 import { LimitsRepository } from './limits/limits.repository.js';
 import { DATA_SOURCE } from './tokens.js';
 import { UsageRepository } from './usage/usage.repository.js';
+import { ToolUsageRepository } from './usage/tool-usage.repository.js';
 
 const DAY_MS = 86_400_000;
 
@@ -16,6 +17,7 @@ const DAY_MS = 86_400_000;
 export class RetentionService {
   constructor(
     private readonly usage: UsageRepository,
+    private readonly toolUsage: ToolUsageRepository,
     private readonly limits: LimitsRepository,
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
@@ -30,6 +32,8 @@ export class RetentionService {
     await this.usage.prune('minute', new Date(now - this.config.USAGE_RETENTION_MINUTE_DAYS * DAY_MS));
     await this.usage.prune('hour', new Date(now - this.config.USAGE_RETENTION_HOUR_DAYS * DAY_MS));
     await this.usage.prune('day', new Date(now - this.config.USAGE_RETENTION_DAY_DAYS * DAY_MS));
+    // Per-tool rows are per minute, kept as long as hourly aggregates.
+    await this.toolUsage.prune(new Date(now - this.config.USAGE_RETENTION_HOUR_DAYS * DAY_MS));
     const before = new Date(now - this.config.DEDUP_RETENTION_HOURS * 3_600_000);
     while ((await this.usage.pruneEventIds(before, 50_000)) === 50_000);
     await this.limits.pruneCounters(new Date(now - 62 * DAY_MS));

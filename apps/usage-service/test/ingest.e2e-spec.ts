@@ -170,22 +170,49 @@ describe('usage ingest counts every request exactly once', () => {
     service = null;
   });
 
-  it("counts the gateway's tally reports exactly as the same requests sent one event each, a report id once", async () => {
+  it("counts the gateway's tally reports exactly as the same requests sent one event each, a report id once, per tool too", async () => {
     service = await start();
     const [eventsOrg, talliesOrg] = [newOrgId(), newOrgId()];
     const [eventsKey, talliesKey] = [newKeyId(), newKeyId()];
     const mcp = newMcpId();
     const minuteAgo = new Date(Date.now() - 60_000).toISOString();
-    const requests = Array.from({ length: 1_200 }, (_, i) => ({
-      mcp_id: i % 3 === 0 ? null : mcp,
-      route: i % 3 === 0 ? '/v1/me' : MCP_ENDPOINT_ROUTE,
-      status: [200, 200, 201, 302, 404, 500, 503][i % 7]!,
-      latency_ms: (i % 50) * 0.731,
-      client_ip: i % 4 === 0 ? GERMAN_IP : '8.8.8.8',
-      mode: i % 10 === 0 ? ('test' as const) : ('live' as const),
-      error_code: i % 11 === 0 ? ('rate_limited' as const) : null,
-      occurred_at: i < 300 ? minuteAgo : new Date().toISOString(),
-    }));
+    // MCP calls name a tool (some none, some the empty name); some `delete` calls are refused by
+    // the key's tool list (`forbidden`, denied).
+    const toolOf = (i: number) => [undefined, 'search', 'fetch', 'delete', ''][i % 5];
+    const requests = Array.from({ length: 1_200 }, (_, i) => {
+      const tool = i % 3 === 0 ? undefined : toolOf(i);
+      const forbidden = tool === 'delete' && i % 2 === 0;
+      return {
+        mcp_id: i % 3 === 0 ? null : mcp,
+        route: i % 3 === 0 ? '/v1/me' : MCP_ENDPOINT_ROUTE,
+        status: forbidden ? 200 : [200, 200, 201, 302, 404, 500, 503][i % 7]!,
+        latency_ms: (i % 50) * 0.731,
+        client_ip: i % 4 === 0 ? GERMAN_IP : '8.8.8.8',
+        mode: i % 10 === 0 ? ('test' as const) : ('live' as const),
+        error_code: forbidden ? ('forbidden' as const) : i % 11 === 0 ? ('rate_limited' as const) : null,
+        occurred_at: i < 300 ? minuteAgo : new Date().toISOString(),
+        ...(tool === undefined ? {} : { tool }),
+      };
+    });
+    // What usage by tool must answer, counted here request by request.
+    const expectedByTool = new Map<
+      string,
+      { mcp_id: string; tool: string; requests: number; denied: number; errors: number }
+    >();
+    for (const r of requests) {
+      if (r.tool === undefined || r.mcp_id === null) continue;
+      const row = expectedByTool.get(r.tool) ?? {
+        mcp_id: r.mcp_id,
+        tool: r.tool,
+        requests: 0,
+        denied: 0,
+        errors: 0,
+      };
+      row.requests += 1;
+      if (r.error_code === 'forbidden') row.denied += 1;
+      if (r.status >= 400) row.errors += 1;
+      expectedByTool.set(r.tool, row);
+    }
     const asEvents = requests.map((r) => requestEvent({ ...r, org_id: eventsOrg, key_id: eventsKey }));
     const asTallies = requests.map((r) => requestEvent({ ...r, org_id: talliesOrg, key_id: talliesKey }));
     await bed.publisher.publishBatches(asEvents, 200);
@@ -204,7 +231,8 @@ describe('usage ingest counts every request exactly once', () => {
     await bed.publisher.nc.flush();
 
     const rpc = bed.publisher.rpc();
-    const query = (org: string) => queryUsage(rpc, org, { breakdown: ['status_class', 'country', 'mcp'] });
+    const query = (org: string) =>
+      queryUsage(rpc, org, { breakdown: ['status_class', 'country', 'mcp', 'tool'] });
     const [fromEvents, fromTallies] = await waitFor(
       async () => {
         const [e, t] = [await query(eventsOrg), await query(talliesOrg)];
@@ -219,6 +247,12 @@ describe('usage ingest counts every request exactly once', () => {
     expect(tallyTotals).toEqual(eventTotals);
     expect(tallySeries.length).toBeGreaterThan(0);
     expect(tallySeries).toEqual(eventSeries);
+    // Per tool: exact, and the re-sent report counted once in the tool table too.
+    const byTool = (rows: typeof fromTallies.by_tool) =>
+      [...(rows ?? [])].sort((a, b) => a.tool.localeCompare(b.tool));
+    expect(byTool(fromTallies.by_tool)).toEqual(byTool([...expectedByTool.values()]));
+    expect(expectedByTool.get('delete')!.denied).toBeGreaterThan(0);
+    expect(byTool(fromEvents.by_tool)).toEqual(byTool(fromTallies.by_tool));
 
     const metrics = await (await fetch(`http://127.0.0.1:${service.opsPort}/metrics`)).text();
     expect(metrics).toMatch(/^plexmcp_usage_events_invalid_total [1-9]/m);

@@ -40,6 +40,22 @@ export function parseIp(text: string): IpAddress | null {
   return normalize(ipaddr.parse(text));
 }
 
+/** Whether every address of `inner` lies inside one of `outer`'s ranges. */
+export function cidrWithin(outer: readonly string[], inner: string): boolean {
+  const range = parseCidr(inner);
+  if (range === null) return false;
+  const [addr, bits] = range;
+  return outer.some((text) => {
+    const parsed = parseCidr(text);
+    return (
+      parsed !== null &&
+      parsed[0].kind() === addr.kind() &&
+      bits >= parsed[1] &&
+      addr.match(parsed[0], parsed[1])
+    );
+  });
+}
+
 /** A compiled CIDR list; `matches` is cheap enough for the hot path. */
 export class CidrList {
   private readonly ranges: Parsed[];

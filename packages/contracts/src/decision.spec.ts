@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ALL_SCOPES, type Scope } from './common.schema.js';
 import { type DecisionTarget, decide } from './decision.js';
 import { type KeyGrant, type KeyRef, coverageGap, grantableExpiry, isOrgAdminGrant } from './grant.js';
-import type { KeyPolicy } from './keys.schema.js';
+import { type KeyPolicy, permissionsSchema } from './keys.schema.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 const DAY = 86_400_000;
@@ -78,6 +78,7 @@ describe('decide: every target kind', () => {
     scope: { kind: 'scope', scope: 'keys:read', live: true },
     mcp: { kind: 'mcp', mcp: { id: MCP_A, org_id: ORG, mode: 'live' } },
     'mcp.manage': { kind: 'mcp.manage', mcp: null, mode: 'live' },
+    'mcp.tool': { kind: 'mcp.tool', mcp: { id: MCP_A, org_id: ORG, mode: 'live' }, tool: 'search' },
     'key.read': { kind: 'key.read', key: { org_id: ORG, mode: 'live' } },
     'key.manage': { kind: 'key.manage', key: key(), next: key({ scopes: ['keys:read'] }) },
     role: { kind: 'role', role: 'admin' },
@@ -268,5 +269,89 @@ describe('decide: managing keys (grant coverage)', () => {
       }),
       { seed: 20261202, numRuns: 500 },
     );
+  });
+});
+
+describe('per-tool permissions', () => {
+  const mcpA = { id: MCP_A, org_id: ORG, mode: 'live' as const };
+  const mcpB = { id: MCP_B, org_id: ORG, mode: 'live' as const };
+  const limited = policy({ permissions: { mcps: [MCP_A, MCP_B], tools: { [MCP_A]: ['search', 'fetch'] } } });
+
+  it('allows a listed tool, refuses another one, and leaves MCPs without a list open', () => {
+    expect(run(limited, { kind: 'mcp.tool', mcp: mcpA, tool: 'search' })).toEqual({ allow: true });
+    expect(run(limited, { kind: 'mcp.tool', mcp: mcpA, tool: 'delete' })).toMatchObject({
+      allow: false,
+      status: 403,
+      reason: 'tool_not_permitted',
+    });
+    expect(run(limited, { kind: 'mcp.tool', mcp: mcpB, tool: 'delete' })).toEqual({ allow: true });
+    // The MCP itself still decides first: another organization's MCP does not exist.
+    expect(
+      run(limited, {
+        kind: 'mcp.tool',
+        mcp: { ...mcpA, org_id: 'org_0000000000000000000002' },
+        tool: 'search',
+      }),
+    ).toMatchObject({ status: 404 });
+  });
+
+  it('covers a key only if its tool lists are subsets of the caller’s', () => {
+    const caller = policy({ permissions: { mcps: '*', tools: { [MCP_A]: ['search'] } } });
+    expect(
+      coverageGap(caller, key({ permissions: { mcps: [MCP_A], tools: { [MCP_A]: ['search'] } } }), NOW),
+    ).toBeNull();
+    expect(coverageGap(caller, key({ permissions: { mcps: [MCP_B] } }), NOW)).toBeNull();
+    expect(coverageGap(caller, key({ permissions: { mcps: [MCP_A] } }), NOW)).toMatch(/tools/);
+    expect(coverageGap(caller, key({ permissions: { mcps: '*' } }), NOW)).toMatch(/tools/);
+    expect(
+      coverageGap(
+        caller,
+        key({ permissions: { mcps: [MCP_A], tools: { [MCP_A]: ['search', 'fetch'] } } }),
+        NOW,
+      ),
+    ).toMatch(/tools/);
+    expect(isOrgAdminGrant({ ...policy(), permissions: { mcps: '*', tools: { [MCP_A]: [] } } })).toBe(false);
+  });
+
+  it('accepts tool lists only for MCPs the key is permitted', () => {
+    expect(permissionsSchema.safeParse({ mcps: [MCP_A], tools: { [MCP_A]: ['search'] } }).success).toBe(true);
+    expect(permissionsSchema.safeParse({ mcps: '*', tools: { [MCP_B]: [] } }).success).toBe(true);
+    expect(permissionsSchema.safeParse({ mcps: [MCP_A], tools: { [MCP_B]: ['x'] } }).success).toBe(false);
+    expect(permissionsSchema.safeParse({ mcps: [MCP_A], tools: { [MCP_A]: ['has space'] } }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe('key controls', () => {
+  it('refuses a disabled key like a revoked one, with its own message', () => {
+    expect(
+      decide({
+        status: 'disabled',
+        policy: policy(),
+        target: { kind: 'authenticated' },
+        clientIp: null,
+        now: NOW,
+      }),
+    ).toEqual({ allow: false, status: 401, reason: 'disabled', message: 'API key is disabled' });
+  });
+
+  it('checks the key’s own IP allowlist beside the organization’s', () => {
+    const both = policy({ ip_allowlist: ['10.0.0.0/8'], key_ip_allowlist: ['10.1.0.0/16'] });
+    expect(run(both, { kind: 'authenticated' }, '10.1.2.3')).toEqual({ allow: true });
+    expect(run(both, { kind: 'authenticated' }, '10.2.0.1')).toMatchObject({ reason: 'ip_not_allowed' });
+    expect(
+      run(policy({ key_ip_allowlist: ['192.0.2.0/24'] }), { kind: 'authenticated' }, null),
+    ).toMatchObject({
+      reason: 'ip_not_allowed',
+    });
+  });
+
+  it('covers a key only if its IP allowlist lies inside the caller’s', () => {
+    const caller = policy({ key_ip_allowlist: ['10.0.0.0/8'] });
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['10.1.0.0/16', '10.2.3.4'] }), NOW)).toBeNull();
+    expect(coverageGap(caller, key({ key_ip_allowlist: null }), NOW)).toMatch(/IP allowlist/);
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['0.0.0.0/0'] }), NOW)).toMatch(/IP allowlist/);
+    expect(coverageGap(caller, key({ key_ip_allowlist: ['2001:db8::/32'] }), NOW)).toMatch(/IP allowlist/);
   });
 });

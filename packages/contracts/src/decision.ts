@@ -1,7 +1,7 @@
 import { CidrList } from './cidr.js';
 import type { Scope } from './common.schema.js';
 import { AppError, ErrorCode } from './errors.js';
-import { type KeyRef, coverageGap, roleAtLeast } from './grant.js';
+import { type KeyRef, coverageGap, permittedTools, roleAtLeast } from './grant.js';
 import type { Role } from './vocabulary.js';
 import type { KeyPolicy, ValidationStatus } from './keys.schema.js';
 
@@ -29,6 +29,11 @@ export type DecisionTarget =
   /** Use one MCP: call it through the gateway, or read it. */
   | { kind: 'mcp'; mcp: McpRef }
   /**
+   * Call one tool of an MCP (`tools/call`): the MCP as for `mcp`, and the tool must be in the
+   * key's list for that MCP when it has one (`permissions.tools`).
+   */
+  | { kind: 'mcp.tool'; mcp: McpRef; tool: string }
+  /**
    * Register (`mcp` null), change or remove an MCP; `mode` is the MCP's mode after the change.
    * The caller must be permitted the MCP (a new one only with `"*"`, which covers every future
    * MCP), and a test key manages test MCPs only.
@@ -53,11 +58,13 @@ export type DecisionTarget =
 export type DenyReason =
   | 'unknown_key'
   | 'revoked'
+  | 'disabled'
   | 'expired'
   | 'org_suspended'
   | 'ip_not_allowed'
   | 'missing_scope'
   | 'mcp_not_permitted'
+  | 'tool_not_permitted'
   | 'test_key_on_live_mcp'
   | 'test_key_on_live_resource'
   | 'not_found'
@@ -92,11 +99,13 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
   if (status === 'unknown' || !policy) return { allow: false, status: 401, reason: 'unknown_key' };
   if (status === 'revoked')
     return { allow: false, status: 401, reason: 'revoked', message: 'API key has been revoked' };
+  if (status === 'disabled')
+    return { allow: false, status: 401, reason: 'disabled', message: 'API key is disabled' };
   if (status === 'expired' || Date.parse(policy.expires_at) <= now) {
     return { allow: false, status: 401, reason: 'expired', message: 'API key has expired' };
   }
   if (status === 'org_suspended') return { allow: false, status: 403, reason: 'org_suspended' };
-  if (!ipAllowed(policy.ip_allowlist, clientIp))
+  if (!ipAllowed(policy.ip_allowlist, clientIp) || !ipAllowed(policy.key_ip_allowlist ?? null, clientIp))
     return { allow: false, status: 403, reason: 'ip_not_allowed' };
 
   return authorize(policy, target, now);
@@ -105,6 +114,14 @@ export function decide({ status, policy, target, clientIp, now }: DecisionInput)
 const ALLOW: Decision = { allow: true };
 const MISSING_SCOPE: Decision = { allow: false, status: 403, reason: 'missing_scope' };
 const NOT_FOUND: Decision = { allow: false, status: 404, reason: 'not_found' };
+/** The refusal of a tool outside the key's list (the MCP endpoint answers it as a JSON-RPC error). */
+export const TOOL_NOT_PERMITTED_MESSAGE = 'API key does not have permission for this tool';
+const TOOL_NOT_PERMITTED: Decision = {
+  allow: false,
+  status: 403,
+  reason: 'tool_not_permitted',
+  message: TOOL_NOT_PERMITTED_MESSAGE,
+};
 const TEST_ON_LIVE: Decision = { allow: false, status: 403, reason: 'test_key_on_live_resource' };
 
 /** What an active key may do; `decide` has already checked the key itself. */
@@ -117,6 +134,12 @@ function authorize(policy: KeyPolicy, target: DecisionTarget, now: number): Deci
       return target.live === true && policy.mode === 'test' ? TEST_ON_LIVE : ALLOW;
     case 'mcp':
       return mayUseMcp(policy, target.mcp);
+    case 'mcp.tool': {
+      const use = mayUseMcp(policy, target.mcp);
+      if (!use.allow) return use;
+      const tools = permittedTools(policy.permissions, target.mcp.id);
+      return tools === null || tools.includes(target.tool) ? ALLOW : TOOL_NOT_PERMITTED;
+    }
     case 'mcp.manage': {
       if (!policy.scopes.includes('mcps:write')) return MISSING_SCOPE;
       if (target.mcp !== null) {

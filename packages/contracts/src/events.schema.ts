@@ -47,6 +47,9 @@ export type GatewayHeartbeat = z.infer<typeof gatewayHeartbeatSchema>;
 export const gatewayHeartbeatAckSchema = z.object({ instance_id: z.string() });
 export type GatewayHeartbeatAck = z.infer<typeof gatewayHeartbeatAckSchema>;
 
+/** Longest tool name usage carries; the gateway cuts a longer one a `tools/call` named. */
+export const USAGE_TOOL_MAX = 128;
+
 /**
  * One per authenticated gateway request. Published to JetStream inside a `request.batch` message
  * (older gateways published each event alone with `event_id` as msgID).
@@ -79,6 +82,12 @@ export const requestRecordedEventSchema = z.object({
    * but neither billed nor counted toward usage limits.
    */
   error_code: z.enum(ERROR_CODES).nullable().optional(),
+  /**
+   * The tool a `tools/call` to the MCP endpoint named (`''` when it named none); absent for other
+   * requests, or when the gateway did not read the body (a large body of a key without a tool list).
+   * A call refused by the key's tool list carries `error_code: "forbidden"`.
+   */
+  tool: z.string().max(USAGE_TOOL_MAX).optional(),
 });
 export type RequestRecordedEvent = z.infer<typeof requestRecordedEventSchema>;
 
@@ -113,7 +122,7 @@ const statusCount = z.number().int().min(0);
 
 /**
  * The requests of one key in one minute that share every attribute the usage-service counts by
- * (MCP, route, client address, gateway error code), folded by the gateway: their number, status
+ * (MCP, route, client address, gateway error code, called tool), folded by the gateway: their number, status
  * classes, latency sum and histogram (layout in latency-histogram.ts), first and last request
  * time. The limit and expiry settings are those of the newest request. This is what the gateway
  * publishes instead of one event per request; nothing the usage-service stores or alerts on needs
@@ -131,6 +140,7 @@ export const requestTallySchema = requestRecordedEventSchema
     org_monthly_limit: true,
     expires_at: true,
     error_code: true,
+    tool: true,
   })
   .extend({
     first_at: isoDateSchema,

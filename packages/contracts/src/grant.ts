@@ -1,3 +1,4 @@
+import { cidrWithin } from './cidr.js';
 import { ALL_SCOPES, type Scope } from './common.schema.js';
 import type { Role } from './vocabulary.js';
 import {
@@ -24,6 +25,8 @@ export interface KeyGrant {
   expires_at: string;
   /** Set when the grant is a person's (a dashboard session): their role in the organization. */
   user?: { role: Role } | null;
+  /** The key's own IP allowlist (CIDRs); null or absent: any address its organization allows. */
+  key_ip_allowlist?: readonly string[] | null;
 }
 
 /** A key's grant, as a target: which organization it belongs to. */
@@ -41,6 +44,7 @@ export function requestedKey(orgId: string, body: CreateKeyBody, expiresAt: numb
     rate_limit: body.rate_limit ?? null,
     usage_limit: body.usage_limit ?? null,
     expires_at: new Date(expiresAt).toISOString(),
+    key_ip_allowlist: body.ip_allowlist ?? null,
   };
 }
 
@@ -53,8 +57,10 @@ export function isOrgAdminGrant(grant: KeyGrant): boolean {
   return (
     grant.mode === 'live' &&
     grant.permissions.mcps === '*' &&
+    grant.permissions.tools === undefined &&
     grant.rate_limit === null &&
     grant.usage_limit === null &&
+    (grant.key_ip_allowlist ?? null) === null &&
     ALL_SCOPES.every((scope) => grant.scopes.includes(scope))
   );
 }
@@ -113,6 +119,31 @@ export function requestedExpiry(body: Pick<CreateKeyBody, 'expires_at' | 'expire
   return now + EXPIRES_IN_MS[body.expires_in ?? DEFAULT_EXPIRES_IN];
 }
 
+/**
+ * The tools `permissions` allows on one MCP: a list, or null for all of them (no `tools` entry).
+ * Says nothing about whether the MCP itself is permitted.
+ */
+export function permittedTools(permissions: Permissions, mcpId: string): readonly string[] | null {
+  const tools = permissions.tools;
+  if (tools === undefined || !Object.hasOwn(tools, mcpId)) return null;
+  return tools[mcpId] ?? null;
+}
+
+/** Why the caller's tool lists do not cover the target's: every tool the target may call, it may. */
+function toolGap(caller: Permissions, target: Permissions): string | null {
+  if (caller.tools === undefined) return null;
+  for (const mcpId of Object.keys(caller.tools)) {
+    const reaches = target.mcps === '*' || target.mcps.includes(mcpId);
+    if (!reaches) continue;
+    const own = permittedTools(caller, mcpId) ?? [];
+    const theirs = permittedTools(target, mcpId);
+    if (theirs === null || theirs.some((tool) => !own.includes(tool))) {
+      return `API key cannot act on a key with access to tools of ${mcpId} it does not have`;
+    }
+  }
+  return null;
+}
+
 /** Longest days in a month: a daily limit of d allows at most 31·d requests in a month. */
 const DAYS_PER_MONTH_MAX = 31;
 
@@ -147,6 +178,15 @@ export function coverageGap(caller: KeyGrant, target: KeyGrant, now: number): st
     const wanted = target.permissions.mcps;
     if (wanted === '*' || wanted.some((id) => !own.includes(id))) {
       return 'API key cannot act on a key with access to MCPs it does not have';
+    }
+  }
+  const tools = toolGap(caller.permissions, target.permissions);
+  if (tools !== null) return tools;
+  const ownIps = caller.key_ip_allowlist ?? null;
+  if (ownIps !== null && ownIps.length > 0) {
+    const theirs = target.key_ip_allowlist ?? null;
+    if (theirs === null || theirs.length === 0 || !theirs.every((cidr) => cidrWithin(ownIps, cidr))) {
+      return 'API key cannot act on a key usable from addresses outside its own IP allowlist';
     }
   }
   if (Date.parse(target.expires_at) > grantableExpiry(caller, now)) {

@@ -15,6 +15,7 @@ export * from './grant.js';
 export * from './decision.js';
 export * from './rpc-wire.js';
 export * from './usage-subjects.js';
+export * from './secret-scanning.schema.js';
 export * from './keys-used.schema.js';
 export * from './alerts.schema.js';
 export * from './webhooks.schema.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
+import { isValidCidr } from './cidr.js';
 import {
   actorRequestSchema,
   isoDateSchema,
@@ -9,17 +10,42 @@ import {
   mcpIdSchema,
   modeSchema,
   nameSchema,
+  noNul,
   orgIdSchema,
   pageSchema,
+  paginationQuerySchema,
   roleSchema,
   scopeSchema,
   sessionIdSchema,
   userIdSchema,
 } from './common.schema.js';
 
-export const permissionsSchema = z.strictObject({
-  mcps: z.union([z.literal('*'), z.array(mcpIdSchema).max(1000)]),
-});
+/** An MCP tool's name as `tools/list` and `tools/call` carry it: 1–128 visible ASCII characters. */
+export const toolNameSchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,128}$/, 'must be an MCP tool name (1–128 visible ASCII characters)');
+
+/**
+ * Which MCPs a key may use and, optionally, which tools of them: `tools` maps an MCP id to the only
+ * tools the key may list and call there; an MCP without an entry allows all its tools. `tools` may
+ * only name MCPs the key is permitted.
+ */
+export const permissionsSchema = z
+  .strictObject({
+    mcps: z.union([z.literal('*'), z.array(mcpIdSchema).max(1000)]),
+    tools: z.record(mcpIdSchema, z.array(toolNameSchema).max(500)).optional(),
+  })
+  .refine((p) => p.tools === undefined || Object.keys(p.tools).length <= 1000, {
+    message: 'at most 1000 MCPs with tool lists',
+    path: ['tools'],
+  })
+  .refine(
+    (p) =>
+      p.tools === undefined ||
+      p.mcps === '*' ||
+      Object.keys(p.tools).every((id) => (p.mcps as string[]).includes(id)),
+    { message: 'tools may only name MCPs listed in mcps', path: ['tools'] },
+  );
 export type Permissions = z.infer<typeof permissionsSchema>;
 
 export const rateLimitSchema = z.strictObject({
@@ -55,7 +81,28 @@ export const EXPIRES_IN_MS: Readonly<Record<(typeof EXPIRES_IN)[number], number>
   '365d': 365 * 86_400_000,
 };
 
-export const keyStatusSchema = z.enum(['active', 'revoked', 'expired']);
+export const keyStatusSchema = z.enum(['active', 'disabled', 'revoked', 'expired']);
+
+/**
+ * Free-form labels of a key: up to 20 string pairs (`metadata`) and 20 tags, both filterable in
+ * `GET /v1/keys` (`?tag=…`, `?metadata=key:value`). Never secret: do not store credentials there.
+ */
+export const keyMetadataSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1–40 letters, digits or _ . : -'),
+    z.string().max(500).check(noNul),
+  )
+  .refine((m) => Object.keys(m).length <= 20, { message: 'at most 20 metadata pairs' });
+export const keyTagSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,40}$/, 'must be 1–40 letters, digits or _ . : -');
+export const keyTagsSchema = z.array(keyTagSchema).max(20);
+/** CIDRs a key may be used from, checked beside its organization's allowlist (both must allow). */
+export const keyIpAllowlistSchema = z
+  .array(z.string().max(64).refine(isValidCidr, { message: 'must be an IPv4 or IPv6 CIDR' }))
+  .min(1)
+  .max(100)
+  .nullable();
 
 /** A key as shown to its organization: never the secret, never the hash. */
 export const apiKeyViewSchema = z.object({
@@ -76,6 +123,9 @@ export const apiKeyViewSchema = z.object({
   revoked_at: isoDateSchema.nullable(),
   last_used_at: isoDateSchema.nullable(),
   rotated_to: keyIdSchema.nullable(),
+  metadata: z.record(z.string(), z.string()),
+  tags: z.array(z.string()),
+  ip_allowlist: z.array(z.string()).nullable(),
   /** A rotated key's end: it is refused from this instant (null unless rotated with a grace period). */
   grace_ends_at: isoDateSchema.nullable(),
 });
@@ -92,6 +142,9 @@ export const createKeyBodySchema = z
     usage_limit: usageLimitSchema.nullable().optional(),
     expires_in: z.enum(EXPIRES_IN).optional(),
     expires_at: isoDateSchema.optional(),
+    metadata: keyMetadataSchema.optional(),
+    tags: keyTagsSchema.optional(),
+    ip_allowlist: keyIpAllowlistSchema.optional(),
   })
   .refine((b) => !(b.expires_in !== undefined && b.expires_at !== undefined), {
     message: 'give expires_in or expires_at, not both',
@@ -110,6 +163,11 @@ export const updateKeyBodySchema = z
     scopes: z.array(scopeSchema).max(20).optional(),
     rate_limit: rateLimitSchema.nullable().optional(),
     usage_limit: usageLimitSchema.nullable().optional(),
+    metadata: keyMetadataSchema.optional(),
+    tags: keyTagsSchema.optional(),
+    ip_allowlist: keyIpAllowlistSchema.optional(),
+    /** `disabled`: refused like a revoked key (every gateway evicts it first) until set `active` again. */
+    status: z.enum(['active', 'disabled']).optional(),
     expires_at: isoDateSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
@@ -127,8 +185,29 @@ export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
-export const listKeysRequestSchema = listRequestSchema;
-export type ListKeysRequest = ListRequest;
+/** Query of GET /v1/keys: a page, narrowed to keys with a tag and/or a metadata pair. */
+export const listKeysQuerySchema = paginationQuerySchema.extend({
+  tag: keyTagSchema.optional(),
+  /** `key:value` — keys whose metadata has exactly this pair. */
+  metadata: z
+    .string()
+    .max(541)
+    .check(noNul)
+    .regex(/^[A-Za-z0-9_.-]{1,40}:/, 'must be key:value')
+    .optional(),
+});
+export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
+export const listKeysRequestSchema = listRequestSchema.extend({
+  filter: z
+    .strictObject({
+      tag: keyTagSchema.optional(),
+      metadata: z
+        .strictObject({ key: z.string().max(40), value: z.string().max(500).check(noNul) })
+        .optional(),
+    })
+    .optional(),
+});
+export type ListKeysRequest = ListRequest & z.infer<typeof listKeysRequestSchema>;
 export const keyPageSchema = pageSchema(apiKeyViewSchema);
 
 export const keyByIdRequestSchema = actorRequestSchema({ id: keyIdSchema });
@@ -145,6 +224,21 @@ export const rotatedKeySchema = z.object({
   previous: apiKeyViewSchema,
 });
 export type RotatedKey = z.infer<typeof rotatedKeySchema>;
+
+// ---- keys.expiring: keys about to expire, for the usage-service's warnings -------------------
+
+/** Active keys expiring in (`after`, `before`], oldest expiry first, after the cursor key. */
+export const expiringKeysRequestSchema = z.strictObject({
+  after: isoDateSchema,
+  before: isoDateSchema,
+  cursor: z.strictObject({ expires_at: isoDateSchema, id: keyIdSchema }).nullable(),
+  limit: z.number().int().min(1).max(1000),
+});
+export type ExpiringKeysRequest = z.infer<typeof expiringKeysRequestSchema>;
+export const expiringKeysReplySchema = z.object({
+  keys: z.array(z.object({ id: keyIdSchema, org_id: orgIdSchema, expires_at: isoDateSchema })),
+});
+export type ExpiringKeysReply = z.infer<typeof expiringKeysReplySchema>;
 
 // ---- keys.validate: the authorization policy the gateway caches ---------------------------
 
@@ -176,13 +270,22 @@ export const keyPolicySchema = z.object({
   expires_at: isoDateSchema,
   /** CIDRs; null or empty means any address. */
   ip_allowlist: z.array(z.string()).nullable(),
+  /** The key's own CIDRs, checked beside the organization's; null or absent: any address. */
+  key_ip_allowlist: z.array(z.string()).nullable().optional(),
   org_monthly_limit: z.number().int().nullable(),
   /** Present when the credential is a person's dashboard session rather than an API key. */
   user: policyUserSchema.nullable().optional(),
 });
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 
-export const validationStatusSchema = z.enum(['active', 'unknown', 'revoked', 'expired', 'org_suspended']);
+export const validationStatusSchema = z.enum([
+  'active',
+  'unknown',
+  'revoked',
+  'expired',
+  'org_suspended',
+  'disabled',
+]);
 export type ValidationStatus = z.infer<typeof validationStatusSchema>;
 
 export const validateKeyReplySchema = z.object({

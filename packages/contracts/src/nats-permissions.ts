@@ -59,6 +59,7 @@ const gatewayRequests = [
   Subjects.keys.update,
   Subjects.keys.revoke,
   Subjects.keys.rotate,
+  Subjects.keys.leaked,
   ...values({ ...Subjects.mcps }),
   Subjects.audit.list,
   ...values({ ...IdentitySubjects }),
@@ -121,7 +122,12 @@ export function natsPermissions(): Record<NatsRole, NatsPermissions> {
       allowResponses: true,
     },
     'usage-service': {
-      publish: [Subjects.usageEvents.wildcard, UsageSubjects.keysUsed, ...usageStreamManagement],
+      publish: [
+        Subjects.usageEvents.wildcard,
+        UsageSubjects.keysUsed,
+        Subjects.keys.expiring,
+        ...usageStreamManagement,
+      ],
       subscribe: [...usageServiceRpc, inbox('usage-service')],
       allowResponses: true,
     },

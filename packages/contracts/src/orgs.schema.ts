@@ -21,6 +21,8 @@ export const organizationViewSchema = z.object({
   status: z.enum(['active', 'suspended']),
   monthly_request_limit: z.number().int().nullable(),
   ip_allowlist: z.array(z.string()).nullable(),
+  /** Revoke test keys a secret scanner reports leaked (live keys always are); default false. */
+  revoke_leaked_test_keys: z.boolean().optional(),
   created_at: isoDateSchema,
 });
 export type OrganizationView = z.infer<typeof organizationViewSchema>;
@@ -57,6 +59,7 @@ export const updateOrgRequestSchema = z.strictObject({
       status: z.enum(['active', 'suspended']).optional(),
       monthly_request_limit: z.number().int().min(1).nullable().optional(),
       ip_allowlist: z.array(cidrSchema).max(100).nullable().optional(),
+      revoke_leaked_test_keys: z.boolean().optional(),
     })
     .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' }),
 });

@@ -12,6 +12,10 @@ export const Subjects = {
     update: 'keys.update',
     revoke: 'keys.revoke',
     rotate: 'keys.rotate',
+    /** Internal: tokens a secret scanner reported (by hash): which are keys, revoked or reported. */
+    leaked: 'keys.leaked',
+    /** Internal (usage-service): active keys expiring soon, used or not, for `key_expiring`. */
+    expiring: 'keys.expiring',
     health: 'keys.health',
   },
   mcps: {

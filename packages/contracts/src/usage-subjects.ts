@@ -7,6 +7,11 @@ export const UsageSubjects = {
   alerts: {
     list: 'alerts.list',
     ack: 'alerts.ack',
+    /** Internal: raise `key_leaked` for keys a secret scanner reported (and fire its webhooks). */
+    keyLeaked: 'alerts.key_leaked',
+    /** The organization's anomaly thresholds (its overrides of the ANOMALY_* defaults). */
+    thresholdsGet: 'alerts.thresholds.get',
+    thresholdsSet: 'alerts.thresholds.set',
   },
   webhooks: {
     create: 'webhooks.create',

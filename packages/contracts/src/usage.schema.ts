@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actorSchema, isoDateSchema, keyIdSchema, mcpIdSchema, noNul } from './common.schema.js';
 
 export const GRANULARITIES = ['minute', 'hour', 'day'] as const;
-export const BREAKDOWNS = ['mcp', 'status_class', 'country'] as const;
+export const BREAKDOWNS = ['mcp', 'status_class', 'country', 'tool'] as const;
 
 /** Query string of GET /v1/usage and GET /v1/keys/{id}/usage. */
 export const usageQuerySchema = z.strictObject({
@@ -73,5 +73,21 @@ export const usageReplySchema = z.object({
   by_mcp: z.array(z.object({ mcp_id: z.string().nullable(), requests: z.number().int() })).optional(),
   by_status_class: statusClassCounts.optional(),
   by_country: z.array(z.object({ country: z.string().nullable(), requests: z.number().int() })).optional(),
+  /**
+   * Calls per MCP tool (`tools/call` requests naming one; `tool: ""` when it named none):
+   * `denied` were refused by the key's tool list, `errors` answered 4xx/5xx. Most called first,
+   * at most 1000 entries.
+   */
+  by_tool: z
+    .array(
+      z.object({
+        mcp_id: z.string(),
+        tool: z.string(),
+        requests: z.number().int(),
+        denied: z.number().int(),
+        errors: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 export type UsageReply = z.infer<typeof usageReplySchema>;

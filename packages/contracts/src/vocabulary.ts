@@ -17,7 +17,13 @@ export const Scope = [
 ] as const;
 export type Scope = (typeof Scope)[number];
 
-export const ALERT_TYPES = ['error_spike', 'new_location', 'request_spike', 'key_expiring'] as const;
+export const ALERT_TYPES = [
+  'error_spike',
+  'new_location',
+  'request_spike',
+  'key_expiring',
+  'key_leaked',
+] as const;
 
 /** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
 export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);

@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type {
+  AlertThresholdsView,
   ApiKeyView,
   AuditEntry,
+  UpdateAlertThresholdsBody,
   McpView,
   UsageReply,
   createKeyBodySchema,
@@ -47,13 +49,24 @@ export interface ListParams {
   cursor?: string;
 }
 
+/** `keys.list` filters: a tag, and/or one metadata pair written `key:value`. */
+export interface ListKeysParams extends ListParams {
+  tag?: string;
+  metadata?: string;
+}
+
+/** The organization's anomaly thresholds (`alerts.thresholds()`). */
+export type AlertThresholds = AlertThresholdsView;
+/** Each field set overrides the default for the organization; `null` restores it. */
+export type UpdateAlertThresholdsParams = UpdateAlertThresholdsBody;
+
 /** A created or rotated key: the only time the secret is visible. */
 export type KeyWithSecret = ApiKey & { secret: string };
 export type RotatedKeyResult = ApiKey & { secret: string; previous: ApiKey };
 
 export interface Alert {
   id: string;
-  type: 'error_spike' | 'new_location' | 'request_spike' | 'key_expiring';
+  type: 'error_spike' | 'new_location' | 'request_spike' | 'key_expiring' | 'key_leaked';
   key_id: string;
   status: string;
   details: Record<string, unknown>;

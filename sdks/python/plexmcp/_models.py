@@ -92,6 +92,12 @@ class APIKey(CurrentKey):
     revoked_at: Optional[str]
     last_used_at: Optional[str]
     rotated_to: Optional[str]
+    #: Free-form string pairs (at most 20); ``keys.list`` filters on one with ``metadata="k:v"``.
+    metadata: Optional[Dict[str, str]]
+    #: At most 20 tags; ``keys.list`` filters on one with ``tag=…``.
+    tags: Optional[List[str]]
+    #: The key's own CIDRs, checked beside the organization's; None: any address.
+    ip_allowlist: Optional[List[str]]
 
 
 @dataclasses.dataclass

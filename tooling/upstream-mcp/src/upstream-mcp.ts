@@ -9,15 +9,20 @@ export interface UpstreamMcp {
   url: string;
   /** Headers of every request it received, to prove what the gateway forwarded. */
   seen: IncomingHttpHeaders[];
+  /** Tools called here (`tools/call` names), to prove what the gateway forwarded. */
+  called: string[];
   close(): Promise<void>;
 }
 
-function buildServer(options: UpstreamOptions): McpServer {
+function buildServer(options: UpstreamOptions, called: string[]): McpServer {
   const server = new McpServer({ name: 'upstream-weather', version: '1.0.0' });
   server.registerTool(
     'echo',
     { description: 'Echoes the text back', inputSchema: { text: z.string() } },
-    ({ text }) => ({ content: [{ type: 'text', text: `echo: ${text}` }] }),
+    ({ text }) => {
+      called.push('echo');
+      return { content: [{ type: 'text', text: `echo: ${text}` }] };
+    },
   );
   if (options.slow) {
     server.registerTool(
@@ -27,10 +32,17 @@ function buildServer(options: UpstreamOptions): McpServer {
         inputSchema: { ms: z.number().int().min(0).max(60_000) },
       },
       async ({ ms }) => {
+        called.push('wait');
         await new Promise((resolve) => setTimeout(resolve, ms).unref());
         return { content: [{ type: 'text', text: `waited ${ms} ms` }] };
       },
     );
+  }
+  for (const name of options.tools ?? []) {
+    server.registerTool(name, { description: `The ${name} tool` }, () => {
+      called.push(name);
+      return { content: [{ type: 'text', text: `${name} called` }] };
+    });
   }
   return server;
 }
@@ -40,11 +52,14 @@ export interface UpstreamOptions {
   json?: boolean;
   /** Also offer a `wait` tool that answers after `ms` milliseconds (for client timeouts). */
   slow?: boolean;
+  /** Tools offered beside `echo`, each answering `"<name> called"`. */
+  tools?: readonly string[];
 }
 
 export async function startUpstreamMcp(options: UpstreamOptions = {}): Promise<UpstreamMcp> {
   const sessions = new Map<string, StreamableHTTPServerTransport>();
   const seen: IncomingHttpHeaders[] = [];
+  const called: string[] = [];
   const http: Server = createServer((req, res) => {
     seen.push({ ...req.headers });
     const sessionId = req.headers['mcp-session-id'];
@@ -65,7 +80,7 @@ export async function startUpstreamMcp(options: UpstreamOptions = {}): Promise<U
         if (created.sessionId) sessions.delete(created.sessionId);
       };
       transport = created;
-      void buildServer(options).connect(created);
+      void buildServer(options, called).connect(created);
     }
     void transport.handleRequest(req, res);
   });
@@ -75,6 +90,7 @@ export async function startUpstreamMcp(options: UpstreamOptions = {}): Promise<U
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     seen,
+    called,
     async close() {
       for (const t of sessions.values()) await t.close().catch(() => undefined);
       http.closeAllConnections();

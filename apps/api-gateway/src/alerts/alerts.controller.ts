@@ -1,7 +1,11 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   type Actor,
+  type AlertThresholdsView,
   type AlertView,
+  type UpdateAlertThresholdsBody,
+  alertThresholdsViewSchema,
+  updateAlertThresholdsBodySchema,
   type ListAlertsQuery,
   type SuccessEnvelope,
   UsageSubjects,
@@ -29,6 +33,31 @@ export class AlertsController {
     @Query(new ZodValidationPipe(listAlertsQuerySchema)) query: ListAlertsQuery,
   ): Promise<SuccessEnvelope<AlertView[]>> {
     return page(await this.runtime.rpc.call(UsageSubjects.alerts.list, { actor, query }, alertPageSchema));
+  }
+
+  /** The organization's anomaly thresholds: what applies now, and which are its own. */
+  @Get('thresholds')
+  @Access({ scope: 'alerts:read', live: true })
+  async thresholds(@CurrentActor() actor: Actor): Promise<SuccessEnvelope<AlertThresholdsView>> {
+    return ok(
+      await this.runtime.rpc.call(UsageSubjects.alerts.thresholdsGet, { actor }, alertThresholdsViewSchema),
+    );
+  }
+
+  /** Overrides thresholds for the organization's keys; `null` restores a default. */
+  @Put('thresholds')
+  @Access({ scope: 'alerts:write', live: true })
+  async setThresholds(
+    @CurrentActor() actor: Actor,
+    @Body(new ZodValidationPipe(updateAlertThresholdsBodySchema)) body: UpdateAlertThresholdsBody,
+  ): Promise<SuccessEnvelope<AlertThresholdsView>> {
+    return ok(
+      await this.runtime.rpc.call(
+        UsageSubjects.alerts.thresholdsSet,
+        { actor, body },
+        alertThresholdsViewSchema,
+      ),
+    );
   }
 
   @Post(':id/ack')

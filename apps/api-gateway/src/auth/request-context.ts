@@ -18,6 +18,8 @@ declare module 'fastify' {
     clientIp: string | null;
     /** The MCP this request is about, for the usage event. */
     mcpId: string | null;
+    /** The tool a `tools/call` to the MCP endpoint named (`''`: none), for the usage event. */
+    toolName: string | null;
     receivedAt: number;
     /** The code of the error envelope the gateway itself answered with, for the usage event. */
     errorCode: ErrorCode | null;

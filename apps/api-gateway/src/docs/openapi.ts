@@ -5,6 +5,7 @@ import {
   apiKeyViewSchema,
   auditEntrySchema,
   listAuditQuerySchema,
+  listKeysQuerySchema,
   createKeyBodySchema,
   createMcpBodySchema,
   mcpViewSchema,
@@ -14,10 +15,11 @@ import {
   updateMcpBodySchema,
 } from '@plexmcp/contracts';
 import { z } from 'zod';
+import { KEY_CONTROL_ROUTES } from './key-control-routes.js';
 import { USAGE_ROUTES } from './usage-routes.js';
 
 export interface RouteDoc {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   scope: Scope | 'any valid key' | 'key with that MCP' | 'none';
@@ -159,9 +161,9 @@ const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/keys',
-    summary: "The organization's keys",
+    summary: "The organization's keys, optionally those with a tag or a metadata pair (key:value)",
     scope: 'keys:read',
-    query: paginationQuerySchema,
+    query: listKeysQuerySchema,
     data: apiKeyViewSchema,
     list: true,
   },
@@ -200,6 +202,7 @@ const ROUTES: readonly RouteDoc[] = [
     list: true,
   },
   ...USAGE_ROUTES,
+  ...KEY_CONTROL_ROUTES,
   {
     method: 'get',
     path: '/healthz',
@@ -285,12 +288,19 @@ const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
  * The error answers an operation can give, each with the envelope: 400 (a body, query, path id or
  * Idempotency-Key to validate), 401/403/429/503 (every authenticated route), 404 (a target named
  * in the path, or a key-service lookup), 409 (every POST: Idempotency-Key conflicts; changes of
- * state), 413 (a body).
+ * state), 413 (a body). Public routes: 503 on /readyz; the signed reports of secret scanners
+ * 400, 401 (signature), 413 and 503.
  */
 function errorResponses(route: RouteDoc): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (route.scope === 'none') {
-    if (route.path === '/readyz') out['503'] = errorRef('ServiceUnavailable');
+    if (route.body !== undefined) {
+      // A public route that reads a body reads only a signed one (the secret-scanning reports).
+      out['400'] = errorRef('ValidationError');
+      out['401'] = errorRef('Unauthorized');
+      out['413'] = errorRef('PayloadTooLarge');
+    }
+    if (route.path === '/readyz' || route.body !== undefined) out['503'] = errorRef('ServiceUnavailable');
     return out;
   }
   const hasBody = route.method === 'post' || route.method === 'patch';

@@ -57,7 +57,8 @@ const BATCH_MAX_CHARS = 256 * 1024;
 
 /**
  * Reports the usage of authenticated requests to JetStream. `record()` only adds the request to
- * its tally (UsageTallies: per key, minute, MCP, route, client address and gateway error code),
+ * its tally (UsageTallies: per key, minute, MCP, route, client address, gateway error code and
+ * called tool),
  * so the response never waits and no per-request event is built. Every `reportIntervalMs` the
  * open tallies are serialized and sent as `request.tally` messages of up to `batchSize` tallies,
  * each with its batch id as msgID (`Nats-Msg-Id`). A batch is immutable once built, so one that is
@@ -138,6 +139,8 @@ export class RequestEventPublisher {
     clientIp: string | null,
     at: number,
     errorCode: RequestTally['error_code'],
+    /** The tool a `tools/call` named (bounded by the caller), or null. */
+    tool: string | null,
   ): void {
     if (this.closed) return;
     const counted = this.tallies.add(
@@ -149,6 +152,7 @@ export class RequestEventPublisher {
       clientIp,
       at,
       errorCode,
+      tool,
       this.held < this.options.bufferSize,
     );
     if (!counted) this.metrics.eventsDropped.inc();

@@ -1,3 +1,4 @@
+import { USAGE_TOOL_MAX } from '@plexmcp/contracts';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RequestEventPublisher } from './request-event.publisher.js';
@@ -55,6 +56,7 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
         request.clientIp,
         request.receivedAt,
         request.errorCode,
+        request.toolName === null ? null : request.toolName.slice(0, USAGE_TOOL_MAX),
       );
     }
     done();

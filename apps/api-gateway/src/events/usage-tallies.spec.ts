@@ -19,7 +19,7 @@ const policy = (over: Partial<KeyPolicy> = {}): KeyPolicy =>
 const MINUTE = Date.parse('2026-03-01T10:15:00.000Z');
 
 describe('UsageTallies', () => {
-  it('folds requests sharing key, minute, MCP, route, address and error code; splits on any of them', () => {
+  it('folds requests sharing key, minute, MCP, route, address, error code and tool; splits on any of them', () => {
     const t = new UsageTallies();
     const p = policy();
     const add = (over: {
@@ -28,6 +28,7 @@ describe('UsageTallies', () => {
       route?: string;
       status?: number;
       error?: 'rate_limited';
+      tool?: string;
     }) =>
       t.add(
         p,
@@ -38,6 +39,7 @@ describe('UsageTallies', () => {
         over.ip ?? '1.1.1.1',
         over.at ?? MINUTE + 1_000,
         over.error ?? null,
+        over.tool ?? null,
         true,
       );
     add({});
@@ -47,9 +49,21 @@ describe('UsageTallies', () => {
     add({ ip: '8.8.8.8' });
     add({ route: '/v1/keys' });
     add({ status: 429, error: 'rate_limited' });
-    expect(t.requests).toBe(7);
+    add({ tool: 'search' });
+    add({ tool: 'search', at: MINUTE + 2_000 });
+    add({ tool: 'fetch' });
+    add({ tool: '' }); // a tools/call naming no tool is not a request without one
+    add({ tool: 'null' }); // nor is a tool named "null"
+    expect(t.requests).toBe(12);
     const taken = t.take();
-    expect(taken).toHaveLength(5);
+    expect(taken).toHaveLength(9);
+    const byTool = taken.filter((x) => x.tally.tool !== undefined).map((x) => [x.tally.tool, x.requests]);
+    expect(byTool.sort()).toEqual([
+      ['', 1],
+      ['fetch', 1],
+      ['null', 1],
+      ['search', 2],
+    ]);
     expect(t.size).toBe(0);
     expect(t.requests).toBe(0);
     const first = taken.find((x) => x.requests === 3)!.tally;
@@ -76,9 +90,10 @@ describe('UsageTallies', () => {
       null,
       MINUTE + 2,
       null,
+      null,
       true,
     );
-    t.add(policy({ usage_limit: null }), null, '/v1/me', 200, 1, null, MINUTE + 1, null, true);
+    t.add(policy({ usage_limit: null }), null, '/v1/me', 200, 1, null, MINUTE + 1, null, null, true);
     t.add(
       policy({ usage_limit: { requests: 9, period: 'month' } }),
       null,
@@ -88,11 +103,12 @@ describe('UsageTallies', () => {
       null,
       MINUTE + 3,
       null,
+      null,
       true,
     );
     // Full: a request for an open tally still counts, one needing a new tally does not.
-    expect(t.add(policy(), null, '/v1/me', 200, 1, null, MINUTE + 4, null, false)).toBe(true);
-    expect(t.add(policy(), null, '/v1/other', 200, 1, null, MINUTE + 4, null, false)).toBe(false);
+    expect(t.add(policy(), null, '/v1/me', 200, 1, null, MINUTE + 4, null, null, false)).toBe(true);
+    expect(t.add(policy(), null, '/v1/other', 200, 1, null, MINUTE + 4, null, null, false)).toBe(false);
     const [only] = t.take();
     expect(only!.tally).toMatchObject({ requests: 4 });
     expect(only!.tally.usage_limit).toBeNull(); // the request at MINUTE + 4 is the newest

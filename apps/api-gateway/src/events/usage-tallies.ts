@@ -10,6 +10,8 @@ interface OpenTally {
   route: string;
   clientIp: string | null;
   errorCode: RequestTally['error_code'];
+  /** The called tool (`tools/call` on the MCP endpoint), or null. */
+  tool: string | null;
   firstAt: number;
   lastAt: number;
   requests: number;
@@ -23,7 +25,7 @@ interface OpenTally {
 
 /**
  * The requests of one reporting interval folded per (key, minute, MCP, route, client address,
- * gateway error code): one counter update per request instead of one serialized event. `take()`
+ * gateway error code, called tool): one counter update per request instead of one serialized event. `take()`
  * hands the tallies over and starts the next interval. Holds no key material (key ids only).
  */
 export class UsageTallies {
@@ -46,6 +48,7 @@ export class UsageTallies {
     clientIp: string | null,
     at: number,
     errorCode: RequestTally['error_code'],
+    tool: string | null,
     /** False: only an already open tally may count the request (the caller's memory bound). */
     mayOpen: boolean,
   ): boolean {
@@ -57,9 +60,10 @@ export class UsageTallies {
       t.route !== route ||
       t.mcpId !== mcpId ||
       t.clientIp !== clientIp ||
-      t.errorCode !== errorCode
+      t.errorCode !== errorCode ||
+      t.tool !== tool
     ) {
-      t = this.find(policy, minute, mcpId, route, clientIp, at, errorCode, mayOpen);
+      t = this.find(policy, minute, mcpId, route, clientIp, at, errorCode, tool, mayOpen);
       if (t === undefined) return false;
       this.lastOfKey.set(policy.key_id, t);
     }
@@ -90,9 +94,11 @@ export class UsageTallies {
     clientIp: string | null,
     at: number,
     errorCode: RequestTally['error_code'],
+    tool: string | null,
     mayOpen: boolean,
   ): OpenTally | undefined {
-    const id = `${policy.key_id} ${minute} ${mcpId} ${route} ${clientIp} ${errorCode}`;
+    // The tool goes last and JSON-quoted: a tool name may hold spaces, and null stays apart from "".
+    const id = `${policy.key_id} ${minute} ${mcpId} ${route} ${clientIp} ${errorCode} ${JSON.stringify(tool)}`;
     let t = this.open.get(id);
     if (t === undefined) {
       if (!mayOpen) return undefined;
@@ -103,6 +109,7 @@ export class UsageTallies {
         route,
         clientIp,
         errorCode,
+        tool,
         firstAt: at,
         lastAt: at,
         requests: 0,
@@ -136,6 +143,7 @@ export class UsageTallies {
           org_monthly_limit: policy.org_monthly_limit,
           expires_at: policy.expires_at,
           error_code: t.errorCode,
+          ...(t.tool === null ? {} : { tool: t.tool }),
           first_at: new Date(t.firstAt).toISOString(),
           last_at: new Date(t.lastAt).toISOString(),
           requests: t.requests,

@@ -1,9 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import {
   type Actor,
   type ApiKeyView,
   type CreateKeyBody,
-  type PaginationQuery,
+  type ListKeysQuery,
+  type ListKeysRequest,
   type RotateKeyBody,
   Subjects,
   type SuccessEnvelope,
@@ -13,6 +14,7 @@ import {
   createdKeySchema,
   keyIdSchema,
   keyPageSchema,
+  listKeysQuerySchema,
   requestedExpiry,
   requestedKey,
   rotateKeyBodySchema,
@@ -27,7 +29,7 @@ import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
 /**
@@ -65,9 +67,21 @@ export class KeysController {
   @Access({ scope: 'keys:read' })
   async list(
     @CurrentActor() actor: Actor,
-    @PageQuery() query: PaginationQuery,
+    @Query(new ZodValidationPipe(listKeysQuerySchema)) query: ListKeysQuery,
   ): Promise<SuccessEnvelope<ApiKeyView[]>> {
-    return page(await this.runtime.rpc.call(Subjects.keys.list, { actor, page: query }, keyPageSchema));
+    const { tag, metadata, ...pageQuery } = query;
+    const filter: NonNullable<ListKeysRequest['filter']> = {};
+    if (tag !== undefined) filter.tag = tag;
+    if (metadata !== undefined) {
+      const colon = metadata.indexOf(':');
+      filter.metadata = { key: metadata.slice(0, colon), value: metadata.slice(colon + 1) };
+    }
+    const request: ListKeysRequest = {
+      actor,
+      page: pageQuery,
+      ...(Object.keys(filter).length > 0 ? { filter } : {}),
+    };
+    return page(await this.runtime.rpc.call(Subjects.keys.list, request, keyPageSchema));
   }
 
   @Get(':id')

@@ -13,6 +13,7 @@ const TYPE_LABELS: Record<AlertType, string> = {
   new_location: 'New location',
   request_spike: 'Request spike',
   key_expiring: 'Key expiring',
+  key_leaked: 'Key leaked',
 };
 const TYPE_OPTIONS = (Object.keys(TYPE_LABELS) as AlertType[]).map((t) => ({
   value: t,
@@ -58,6 +59,12 @@ function AlertDetails({ alert }: { alert: Alert }) {
       );
     case 'key_expiring':
       return <>Expires {typeof d.expires_at === 'string' ? formatDate(d.expires_at) : '—'}</>;
+    case 'key_leaked':
+      return (
+        <>
+          Found in public at <code>{fact(d.url, '?')}</code> ({fact(d.source, '?')}); {fact(d.action, '?')}
+        </>
+      );
     default:
       return <code>{JSON.stringify(d)}</code>;
   }

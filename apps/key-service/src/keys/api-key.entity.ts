@@ -2,7 +2,7 @@ import { Column, Entity } from 'typeorm';
 import type { Permissions, RateLimit, Scope, UsageLimit } from '@plexmcp/contracts';
 import { OrgOwnedRow } from '../database/base.entity.js';
 
-export type StoredKeyStatus = 'active' | 'revoked' | 'expired';
+export type StoredKeyStatus = 'active' | 'disabled' | 'revoked' | 'expired';
 
 /** An API key. Only the SHA-256 of the secret is stored, plus a display prefix and last 4. */
 @Entity({ name: 'api_keys' })
@@ -53,4 +53,15 @@ export class ApiKeyEntity extends OrgOwnedRow {
 
   @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
   lastUsedAt!: Date | null;
+
+  /** Free-form string pairs (at most 20), filterable in the list. */
+  @Column({ type: 'jsonb', default: {} })
+  metadata!: Record<string, string>;
+
+  @Column({ type: 'text', array: true, default: [] })
+  tags!: string[];
+
+  /** The key's own CIDRs, checked beside its organization's; null: any address. */
+  @Column({ name: 'ip_allowlist', type: 'text', array: true, nullable: true })
+  ipAllowlist!: string[] | null;
 }

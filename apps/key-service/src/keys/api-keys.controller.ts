@@ -2,6 +2,9 @@ import { Controller } from '@nestjs/common';
 import {
   type ApiKeyView,
   type CreateKeyRequest,
+  type ExpiringKeysReply,
+  type ExpiringKeysRequest,
+  expiringKeysRequestSchema,
   type CreatedKey,
   type KeyByIdRequest,
   type ListKeysRequest,
@@ -29,6 +32,12 @@ export class ApiKeysController {
   @RpcHandler(Subjects.keys.validate, validateKeyRequestSchema)
   validate(request: ValidateKeyRequest): Promise<ValidateKeyReply> {
     return this.keys.validate(request.key_hash);
+  }
+
+  /** The usage-service's question for expiry warnings of keys that may never be used. */
+  @RpcHandler(Subjects.keys.expiring, expiringKeysRequestSchema)
+  expiring(request: ExpiringKeysRequest): Promise<ExpiringKeysReply> {
+    return this.keys.expiring(request);
   }
 
   @RpcHandler(Subjects.keys.create, createKeyRequestSchema)

@@ -22,7 +22,7 @@ const SWEEP_BATCH = 500;
  */
 function keyPolicySql(schema: string, where: string): string {
   return `SELECT k.id, k.org_id, k.mode, k.permissions, k.scopes, k.rate_limit, k.usage_limit, k.status,
-                 k.expires_at, k.grace_ends_at,
+                 k.expires_at, k.grace_ends_at, k.ip_allowlist AS key_ip_allowlist,
                  o.status AS org_status, o.ip_allowlist, o.monthly_request_limit
             FROM "${schema}"."api_keys" k
             JOIN "${schema}"."organizations" o ON o.id = k.org_id
@@ -58,6 +58,7 @@ export function toValidationRow(r: Record<string, unknown>): ValidationRow {
     orgStatus: r.org_status as ValidationRow['orgStatus'],
     orgIpAllowlist: (r.ip_allowlist as string[] | null) ?? null,
     orgMonthlyLimit: r.monthly_request_limit === null ? null : Number(r.monthly_request_limit),
+    keyIpAllowlist: (r.key_ip_allowlist as string[] | null | undefined) ?? null,
   };
 }
 
@@ -152,13 +153,43 @@ export class ApiKeysRepository {
     after: Cursor | null,
     limit: number,
     mode?: 'live' | 'test',
+    filter: { tag?: string; metadata?: { key: string; value: string } } = {},
   ): Promise<ApiKeyEntity[]> {
     const qb = this.tables
       .repository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
     if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
+    // Containment, so the GIN indexes serve both filters.
+    if (filter.tag !== undefined) qb.andWhere('k.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
+    if (filter.metadata !== undefined)
+      qb.andWhere('k.metadata @> :pair::jsonb', {
+        pair: JSON.stringify({ [filter.metadata.key]: filter.metadata.value }),
+      });
     return keysetPage(qb, after, limit + 1).getMany();
+  }
+
+  /** Active keys whose expiry lies in (after, before], keyset-paged on (expires_at, id). */
+  async expiring(
+    after: Date,
+    before: Date,
+    cursor: { expiresAt: Date; id: string } | null,
+    limit: number,
+  ): Promise<{ id: string; orgId: string; expiresAt: Date }[]> {
+    const rows = await this.tables.manager.query<{ id: string; org_id: string; expires_at: Date }[]>(
+      `SELECT id, org_id, expires_at FROM "${this.tables.schema}".api_keys
+        WHERE status = 'active' AND expires_at > $1 AND expires_at <= $2
+          AND ($3::timestamptz IS NULL OR (expires_at, id) > ($3::timestamptz, $4::text))
+        ORDER BY expires_at, id LIMIT $5`,
+      [
+        after.toISOString(),
+        before.toISOString(),
+        cursor?.expiresAt.toISOString() ?? null,
+        cursor?.id ?? '',
+        limit,
+      ],
+    );
+    return rows.map((r) => ({ id: r.id, orgId: r.org_id, expiresAt: r.expires_at }));
   }
 
   /**

@@ -6,6 +6,8 @@ import {
   type ApiKeyView,
   type CreateKeyBody,
   type CreatedKey,
+  type ExpiringKeysReply,
+  type ExpiringKeysRequest,
   ErrorCode,
   GRACE_PERIOD_MS,
   IdPrefix,
@@ -73,6 +75,21 @@ export class ApiKeysService {
     return reply.status === 'unknown' ? this.identity.validateSession(keyHash) : reply;
   }
 
+  /** Active keys expiring in a window, used or not (the usage-service warns about them). */
+  async expiring(request: ExpiringKeysRequest): Promise<ExpiringKeysReply> {
+    const cursor = request.cursor && {
+      expiresAt: new Date(request.cursor.expires_at),
+      id: request.cursor.id,
+    };
+    const rows = await this.keys.expiring(
+      new Date(request.after),
+      new Date(request.before),
+      cursor,
+      request.limit,
+    );
+    return { keys: rows.map((r) => ({ id: r.id, org_id: r.orgId, expires_at: r.expiresAt.toISOString() })) };
+  }
+
   /** A new key, only within the acting key's own grant (see `coverageGap`). */
   async create(actor: Actor, body: CreateKeyBody): Promise<CreatedKey> {
     const acting = await this.authority.actingKey(actor);
@@ -103,7 +120,13 @@ export class ApiKeysService {
     this.authority.check(acting, request.actor, { kind: 'authenticated' });
     const mode = acting?.policy?.mode === 'test' ? 'test' : undefined;
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, mode);
+    const rows = await this.keys.listByOrg(
+      request.actor.org_id,
+      after,
+      request.page.limit,
+      mode,
+      request.filter ?? {},
+    );
     const now = new Date();
     return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
   }
@@ -142,16 +165,23 @@ export class ApiKeysService {
           scopes: body.scopes ?? before.scopes,
           rate_limit: body.rate_limit === undefined ? before.rate_limit : body.rate_limit,
           usage_limit: body.usage_limit === undefined ? before.usage_limit : body.usage_limit,
+          key_ip_allowlist: body.ip_allowlist === undefined ? before.key_ip_allowlist : body.ip_allowlist,
         },
       });
       const state = effectiveKeyStatus(current, now);
-      if (state !== 'active') throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
+      // A disabled key may be changed (re-enabled among others); a revoked or expired one never.
+      if (state !== 'active' && state !== 'disabled')
+        throw new AppError(ErrorCode.Conflict, `A ${state} key cannot be changed`);
       const patch: Partial<ApiKeyEntity> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.permissions !== undefined) patch.permissions = body.permissions;
       if (body.scopes !== undefined) patch.scopes = dedupe(body.scopes);
       if (body.rate_limit !== undefined) patch.rateLimit = body.rate_limit;
       if (body.usage_limit !== undefined) patch.usageLimit = body.usage_limit;
+      if (body.metadata !== undefined) patch.metadata = body.metadata;
+      if (body.tags !== undefined) patch.tags = dedupe(body.tags);
+      if (body.ip_allowlist !== undefined) patch.ipAllowlist = body.ip_allowlist;
+      if (body.status !== undefined) patch.status = body.status;
       if (expiresAt !== undefined) patch.expiresAt = expiresAt;
       const updated = await this.keys.update(manager, current, patch, now);
       await this.audit.record(manager, {
@@ -181,7 +211,7 @@ export class ApiKeysService {
    * Revokes at once. Every live gateway has evicted the key before this returns. Revoking a
    * revoked key changes nothing but announces the revocation again (safe to retry).
    */
-  async revoke({ actor, id }: KeyByIdRequest): Promise<ApiKeyView> {
+  async revoke({ actor, id }: KeyByIdRequest, reason: 'revoked' | 'leaked' = 'revoked'): Promise<ApiKeyView> {
     const acting = await this.authority.actingKey(actor);
     const key = await this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
@@ -214,7 +244,7 @@ export class ApiKeysService {
         action: 'key.revoked',
         targetType: 'api_key',
         targetId: id,
-        metadata: { reason: 'revoked' },
+        metadata: { reason },
       });
       return announced(revoked);
     });
@@ -258,6 +288,9 @@ export class ApiKeysService {
           rate_limit: current.rateLimit,
           usage_limit: current.usageLimit,
           expires_at: expiresAt.toISOString(),
+          metadata: current.metadata,
+          tags: current.tags,
+          ip_allowlist: current.ipAllowlist,
         },
         { rotated_from: current.id },
       );
@@ -332,6 +365,9 @@ export class ApiKeysService {
       scopes: dedupe(body.scopes),
       rateLimit: body.rate_limit ?? null,
       usageLimit: body.usage_limit ?? null,
+      metadata: body.metadata ?? {},
+      tags: dedupe(body.tags ?? []),
+      ipAllowlist: body.ip_allowlist ?? null,
       status: 'active',
       expiresAt,
       graceEndsAt: null,
@@ -386,5 +422,6 @@ function keyRef(key: ApiKeyEntity): KeyRef {
     rate_limit: key.rateLimit,
     usage_limit: key.usageLimit,
     expires_at: validUntil(key).toISOString(),
+    key_ip_allowlist: key.ipAllowlist,
   };
 }

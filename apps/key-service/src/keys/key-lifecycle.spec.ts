@@ -106,6 +106,7 @@ describe('toValidateReply', () => {
     orgStatus: 'active',
     orgIpAllowlist: ['10.0.0.0/8'],
     orgMonthlyLimit: 1000,
+    keyIpAllowlist: ['10.1.0.0/16'],
   };
   it('answers unknown without a policy for a missing key', () => {
     expect(toValidateReply(null, now)).toEqual({ status: 'unknown', policy: null });
@@ -113,7 +114,15 @@ describe('toValidateReply', () => {
   it('carries the organization policy', () => {
     const reply = toValidateReply(row, now);
     expect(reply.status).toBe('active');
-    expect(reply.policy).toMatchObject({ ip_allowlist: ['10.0.0.0/8'], org_monthly_limit: 1000 });
+    expect(reply.policy).toMatchObject({
+      ip_allowlist: ['10.0.0.0/8'],
+      key_ip_allowlist: ['10.1.0.0/16'],
+      org_monthly_limit: 1000,
+    });
+  });
+  it('a disabled key is refused until enabled, and expires like any other', () => {
+    expect(toValidateReply({ ...row, status: 'disabled' }, now).status).toBe('disabled');
+    expect(toValidateReply({ ...row, status: 'disabled', expiresAt: at(-1) }, now).status).toBe('expired');
   });
   it('a revoked or expired key says so even in a suspended organization', () => {
     expect(toValidateReply({ ...row, status: 'revoked', orgStatus: 'suspended' }, now).status).toBe(
@@ -146,6 +155,9 @@ describe('toKeyView', () => {
       rotatedTo: null,
       revokedAt: null,
       lastUsedAt: null,
+      metadata: { team: 'payments' },
+      tags: ['prod'],
+      ipAllowlist: null,
       version: 1,
       createdAt: now,
       updatedAt: now,

@@ -57,8 +57,11 @@ type StateFields = Pick<ApiKeyEntity, 'status' | 'expiresAt' | 'graceEndsAt'>;
  * The state of a key at `now`, whether or not the sweeper has recorded it yet: a rotation grace
  * period that ended means revoked; a passed expiry means expired.
  */
-export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'revoked' | 'expired' {
-  if (key.status !== 'active') return key.status;
+export function effectiveKeyStatus(
+  key: StateFields,
+  now: Date,
+): 'active' | 'disabled' | 'revoked' | 'expired' {
+  if (key.status === 'revoked' || key.status === 'expired') return key.status;
   const t = now.getTime();
   if (
     key.graceEndsAt &&
@@ -68,7 +71,7 @@ export function effectiveKeyStatus(key: StateFields, now: Date): 'active' | 'rev
     return 'revoked';
   }
   if (key.expiresAt.getTime() <= t) return 'expired';
-  return 'active';
+  return key.status;
 }
 
 /** The instant a cache must stop trusting an active key: its expiry or the end of its grace period. */
@@ -97,6 +100,9 @@ export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKey
     revoked_at: key.revokedAt?.toISOString() ?? null,
     last_used_at: key.lastUsedAt?.toISOString() ?? null,
     rotated_to: key.rotatedTo,
+    metadata: key.metadata,
+    tags: key.tags,
+    ip_allowlist: key.ipAllowlist,
     grace_ends_at: key.graceEndsAt?.toISOString() ?? null,
   };
 }
@@ -118,6 +124,7 @@ export interface ValidationRow extends Pick<
   orgStatus: 'active' | 'suspended';
   orgIpAllowlist: string[] | null;
   orgMonthlyLimit: number | null;
+  keyIpAllowlist: string[] | null;
 }
 
 /**
@@ -141,6 +148,7 @@ export function toValidateReply(row: ValidationRow | null, now: Date): ValidateK
     expires_at: validUntil(row).toISOString(),
     ip_allowlist: row.orgIpAllowlist,
     org_monthly_limit: row.orgMonthlyLimit,
+    key_ip_allowlist: row.keyIpAllowlist,
   };
   const keyStatus = effectiveKeyStatus(row, now);
   if (keyStatus !== 'active') return { status: keyStatus, policy };

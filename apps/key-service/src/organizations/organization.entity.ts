@@ -17,4 +17,8 @@ export class OrganizationEntity extends VersionedRow {
 
   @Column({ name: 'ip_allowlist', type: 'text', array: true, nullable: true })
   ipAllowlist!: string[] | null;
+
+  /** Revoke test keys a secret scanner reports leaked (live keys always are). */
+  @Column({ name: 'revoke_leaked_test_keys', type: 'boolean', default: false })
+  revokeLeakedTestKeys!: boolean;
 }

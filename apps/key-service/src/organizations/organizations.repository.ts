@@ -37,7 +37,12 @@ export class OrganizationsRepository {
   async update(
     manager: EntityManager,
     org: OrganizationEntity,
-    patch: Partial<Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>>,
+    patch: Partial<
+      Pick<
+        OrganizationEntity,
+        'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist' | 'revokeLeakedTestKeys'
+      >
+    >,
     now: Date,
   ): Promise<OrganizationEntity> {
     const result = await manager

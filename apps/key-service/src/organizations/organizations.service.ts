@@ -27,6 +27,7 @@ export function toOrganizationView(org: Omit<OrganizationEntity, 'version'>): Or
     status: org.status,
     monthly_request_limit: org.monthlyRequestLimit,
     ip_allowlist: org.ipAllowlist,
+    revoke_leaked_test_keys: org.revokeLeakedTestKeys,
     created_at: org.createdAt.toISOString(),
   };
 }
@@ -56,6 +57,7 @@ export class OrganizationsService {
         status: 'active',
         monthlyRequestLimit: request.monthly_request_limit,
         ipAllowlist: request.ip_allowlist,
+        revokeLeakedTestKeys: false,
         createdAt: now,
         updatedAt: now,
       };
@@ -94,12 +96,17 @@ export class OrganizationsService {
       const current = await this.orgs.lock(manager, id);
       if (!current) throw new AppError(ErrorCode.NotFound, 'Organization not found');
       const patch: Partial<
-        Pick<OrganizationEntity, 'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist'>
+        Pick<
+          OrganizationEntity,
+          'name' | 'status' | 'monthlyRequestLimit' | 'ipAllowlist' | 'revokeLeakedTestKeys'
+        >
       > = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.status !== undefined) patch.status = body.status;
       if (body.monthly_request_limit !== undefined) patch.monthlyRequestLimit = body.monthly_request_limit;
       if (body.ip_allowlist !== undefined) patch.ipAllowlist = body.ip_allowlist;
+      if (body.revoke_leaked_test_keys !== undefined)
+        patch.revokeLeakedTestKeys = body.revoke_leaked_test_keys;
       const next = await this.orgs.update(manager, current, patch, new Date());
       await this.audit.record(manager, {
         orgId: id,

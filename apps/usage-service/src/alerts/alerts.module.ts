@@ -7,6 +7,8 @@ import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
 import { AnomalyDetector } from './anomaly-detector.service.js';
 import { KeyWatchService } from './key-watch.service.js';
+import { ExpirySweepService } from './expiry-sweep.service.js';
+import { AlertThresholdsService } from './alert-thresholds.service.js';
 
 @Module({
   imports: [WebhooksModule],
@@ -16,6 +18,14 @@ import { KeyWatchService } from './key-watch.service.js';
     AlertsService,
     AnomalyDetector,
     KeyWatchService,
+    ExpirySweepService,
+    AlertThresholdsService,
+    scheduledTask({
+      name: 'expiry warnings of unused keys',
+      on: ExpirySweepService,
+      run: (sweep) => sweep.sweep(),
+      intervalMs: (config: UsageServiceConfig) => config.KEY_EXPIRY_SWEEP_MS,
+    }),
     scheduledTask({
       name: 'anomaly evaluation',
       on: AnomalyDetector,

@@ -7,6 +7,7 @@ import {
   type AlertView,
   ErrorCode,
   IdPrefix,
+  type KeyLeakedAlertsRequest,
   type ListAlertsRequest,
   type Page,
   newId,
@@ -14,7 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { UsageServiceConfig } from '../config.js';
 import { decodeCursor, rowPosition, toPage } from '@plexmcp/service-kit';
-import type { SqlExecutor } from '@plexmcp/service-kit';
+import { type SqlExecutor, TransactionRunner } from '@plexmcp/service-kit';
 import { METRICS } from '../tokens.js';
 import type { UsageMetrics } from '../usage-metrics.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
@@ -40,7 +41,38 @@ export class AlertsService {
     @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
     @Inject(SERVICE_LOGGER) private readonly logger: Logger,
     @Inject(METRICS) private readonly metrics: UsageMetrics,
+    private readonly transactions: TransactionRunner,
   ) {}
+
+  /**
+   * `key_leaked` for each key a secret scanner reported, with the URL where it was found; its
+   * webhooks fire like any alert's. One alert per key and URL per cool-down, so a scanner
+   * re-sending its report raises nothing twice.
+   */
+  async raiseLeaked(request: KeyLeakedAlertsRequest): Promise<{ raised: number }> {
+    let raised = 0;
+    await this.transactions.run(async (tx, { afterCommit }) => {
+      for (const leak of request.leaks) {
+        const verb =
+          leak.action === 'revoked'
+            ? 'revoked'
+            : leak.action === 'reported'
+              ? 'left active (test keys are revoked only if the organization opts in)'
+              : 'already inactive';
+        const alert = await this.raise(tx, {
+          orgId: leak.org_id,
+          keyId: leak.key_id,
+          type: 'key_leaked',
+          subject: leak.url,
+          message: `API key found in public (${leak.source}): ${verb}`,
+          details: { url: leak.url, source: leak.source, action: leak.action, mode: leak.mode },
+        });
+        if (alert) raised += 1;
+      }
+      afterCommit(() => this.alertsCommitted(raised));
+    });
+    return { raised };
+  }
 
   /**
    * Stores an alert unless one of the same key/type/subject is still cooling down, and queues its

@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { SERVICE_CONFIG, TransactionRunner } from '@plexmcp/service-kit';
-import type { UsageServiceConfig } from '../config.js';
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '@plexmcp/service-kit';
 import { bucketStart } from '../usage/time-buckets.js';
 import { AlertsRepository } from './alerts.repository.js';
 import { AlertsService } from './alerts.service.js';
+import { AlertThresholdsService } from './alert-thresholds.service.js';
 import { type AnomalyThresholds, detectErrorSpike, detectRequestSpike } from './anomaly-rules.js';
 
 const MINUTE_MS = 60_000;
@@ -24,18 +24,9 @@ export class AnomalyDetector {
     private readonly repository: AlertsRepository,
     private readonly alerts: AlertsService,
     private readonly transactions: TransactionRunner,
-    @Inject(SERVICE_CONFIG) private readonly config: UsageServiceConfig,
+    private readonly orgThresholds: AlertThresholdsService,
   ) {
-    this.thresholds = {
-      windowMinutes: config.ANOMALY_WINDOW_MINUTES,
-      baselineHours: config.ANOMALY_BASELINE_HOURS,
-      errorMinRequests: config.ANOMALY_ERROR_MIN_REQUESTS,
-      errorMinRate: config.ANOMALY_ERROR_MIN_RATE,
-      errorBaselineFactor: config.ANOMALY_ERROR_BASELINE_FACTOR,
-      requestSpikeFactor: config.ANOMALY_REQUEST_SPIKE_FACTOR,
-      requestMinPerMinute: config.ANOMALY_REQUEST_MIN_PER_MINUTE,
-      requestMinBaselineMinutes: config.ANOMALY_REQUEST_MIN_BASELINE_MINUTES,
-    };
+    this.thresholds = orgThresholds.defaults;
   }
 
   /** Called after an ingest batch commits. */
@@ -56,7 +47,9 @@ export class AnomalyDetector {
           new Date(windowStart),
           new Date(baselineStart),
         );
+        const byOrg = await this.orgThresholds.forOrgs(stats.map((s) => s.org_id));
         for (const s of stats) {
+          const thresholds = byOrg.get(s.org_id) ?? this.thresholds;
           const since = Math.max(baselineStart, s.first_seen_at?.getTime() ?? windowStart);
           const traffic = {
             windowRequests: s.window_requests,
@@ -65,8 +58,8 @@ export class AnomalyDetector {
             baselineErrors: s.baseline_errors,
             baselineMinutes: Math.max(0, Math.floor((windowStart - since) / MINUTE_MS)),
           };
-          const errorSpike = detectErrorSpike(traffic, this.thresholds);
-          const requestSpike = detectRequestSpike(traffic, this.thresholds);
+          const errorSpike = detectErrorSpike(traffic, thresholds);
+          const requestSpike = detectRequestSpike(traffic, thresholds);
           if (!errorSpike && !requestSpike) continue;
           let raised = 0;
           await this.transactions.run(async (tx, { afterCommit }) => {

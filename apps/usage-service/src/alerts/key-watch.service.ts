@@ -4,6 +4,7 @@ import type { UsageServiceConfig } from '../config.js';
 import type { SqlExecutor } from '@plexmcp/service-kit';
 import type { LocatedUsage } from '../ingest/usage-aggregator.js';
 import { AlertsRepository } from './alerts.repository.js';
+import { expiryWarning } from './expiry-warning.js';
 import { AlertsService } from './alerts.service.js';
 
 const DAY_MS = 86_400_000;
@@ -104,16 +105,7 @@ export class KeyWatchService {
     for (const [keyId, { orgId, expiresAt }] of expiries) {
       const id = `${keyId}|${expiresAt}`;
       if (this.warnedExpiries.has(id) || expiresAt <= nowMs || expiresAt - nowMs > warnMs) continue;
-      const at = new Date(expiresAt).toISOString();
-      const alert = await this.alerts.raise(sql, {
-        orgId,
-        keyId,
-        type: 'key_expiring',
-        subject: at,
-        message: `Key expires on ${at}`,
-        details: { expires_at: at, days_left: Math.floor((expiresAt - nowMs) / DAY_MS) },
-        cooldownUntil: new Date(expiresAt + DAY_MS),
-      });
+      const alert = await this.alerts.raise(sql, expiryWarning(orgId, keyId, expiresAt, nowMs));
       if (alert) raised += 1;
       warned.push(id);
     }

@@ -27,8 +27,17 @@ import { webhookSecretsColumn } from '../webhooks/webhook-secrets.service.js';
 import { WebhooksRepository } from '../webhooks/webhooks.repository.js';
 import { InitialSchema1764100000000 } from './migrations/1764100000000-initial-schema.js';
 import { WebhookDeliveriesPending1796200000000 } from './migrations/1796200000000-webhook-deliveries-pending.js';
+import { UsageByTool1765300000000 } from './migrations/1765300000000-usage-by-tool.js';
+import { OrgAlertThresholds1765300000001 } from './migrations/1765300000001-org-alert-thresholds.js';
+import { OrgAlertThresholdsEntity } from '../alerts/alert-thresholds.entity.js';
+import { ToolUsageMinuteEntity } from '../usage/tool-usage.entity.js';
 
-export const MIGRATIONS = [InitialSchema1764100000000, WebhookDeliveriesPending1796200000000];
+export const MIGRATIONS = [
+  InitialSchema1764100000000,
+  WebhookDeliveriesPending1796200000000,
+  UsageByTool1765300000000,
+  OrgAlertThresholds1765300000001,
+];
 
 /** Every table of the usage-service, exactly as the migrations create them. */
 export const ENTITIES = [
@@ -36,6 +45,7 @@ export const ENTITIES = [
   UsageMinuteEntity,
   UsageHourEntity,
   UsageDayEntity,
+  ToolUsageMinuteEntity,
   RollupStateEntity,
   UsageCounterEntity,
   LimitBlockEntity,
@@ -43,6 +53,7 @@ export const ENTITIES = [
   KeyCountryEntity,
   AlertEntity,
   AlertCooldownEntity,
+  OrgAlertThresholdsEntity,
   WebhookEntity,
   WebhookDeliveryEntity,
   WebhookAttemptEntity,

@@ -19,6 +19,7 @@ import { GEOIP } from '../tokens.js';
 import { KeysUsedPublisher } from '../usage/keys-used.publisher.js';
 import { bucketStart } from '../usage/time-buckets.js';
 import { UsageRepository } from '../usage/usage.repository.js';
+import { ToolUsageRepository, aggregateTools } from '../usage/tool-usage.repository.js';
 import { aggregate, type LocatedUsage, tallyOf } from './usage-aggregator.js';
 
 export interface BatchOutcome {
@@ -91,7 +92,7 @@ const batchEnvelopeSchema = requestBatchSchema.extend({
 /**
  * Counts one batch of usage units (tally reports, single events) exactly once: in ONE transaction
  * it records their ids (ON CONFLICT DO NOTHING) and applies only the new ones to the per-minute
- * aggregates, the limit counters and the per-key anomalies. The caller acknowledges the messages only
+ * aggregates, the per-tool counts, the limit counters and the per-key anomalies. The caller acknowledges the messages only
  * after this resolves, so a crash at any point either loses nothing (redelivery) or counts
  * nothing twice (the ids are already stored).
  */
@@ -99,6 +100,7 @@ const batchEnvelopeSchema = requestBatchSchema.extend({
 export class IngestService {
   constructor(
     private readonly usage: UsageRepository,
+    private readonly toolUsage: ToolUsageRepository,
     private readonly limits: LimitsService,
     private readonly keyWatch: KeyWatchService,
     private readonly alerts: AlertsService,
@@ -145,6 +147,7 @@ export class IngestService {
         await this.usage.upsert(tx, 'hour', aggregate(late, 'hour'));
         await this.usage.upsert(tx, 'day', aggregate(late, 'day'));
       }
+      await this.toolUsage.upsert(tx, aggregateTools(located));
       const blocks = await this.limits.count(tx, located, nowMs);
       const watched = await this.keyWatch.inspect(tx, located, nowMs);
       afterCommit(() => {

@@ -72,6 +72,7 @@ export function tallyOf(event: RequestRecordedEvent): RequestTally {
     ...(event.org_monthly_limit !== undefined ? { org_monthly_limit: event.org_monthly_limit } : {}),
     ...(event.expires_at !== undefined ? { expires_at: event.expires_at } : {}),
     ...(event.error_code !== undefined ? { error_code: event.error_code } : {}),
+    ...(event.tool !== undefined ? { tool: event.tool } : {}),
     first_at: event.occurred_at,
     last_at: event.occurred_at,
     requests: 1,

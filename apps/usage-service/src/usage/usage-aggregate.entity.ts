@@ -1,12 +1,8 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { HISTOGRAM_COLUMNS } from './latency-histogram.js';
 
-/**
- * One row of usage per (org, bucket, key, MCP, country) at one granularity. Property names are the
- * column names, the shape the raw aggregate SQL of `UsageRepository` reads and writes. `bigint`
- * sums arrive from pg as strings.
- */
-abstract class UsageAggregate {
+/** The leading primary-key columns of every usage table: organization, time bucket, key, MCP. */
+export abstract class UsageKeyColumns {
   @PrimaryColumn({ type: 'text', collation: 'C' })
   org_id!: string;
 
@@ -16,10 +12,17 @@ abstract class UsageAggregate {
   @PrimaryColumn({ type: 'text', collation: 'C' })
   key_id!: string;
 
-  /** '' = a request outside any MCP route. */
+  /** '' = a request outside any MCP route (never in the per-tool table). */
   @PrimaryColumn({ type: 'text', collation: 'C' })
   mcp_id!: string;
+}
 
+/**
+ * One row of usage per (org, bucket, key, MCP, country) at one granularity. Property names are the
+ * column names, the shape the raw aggregate SQL of `UsageRepository` reads and writes. `bigint`
+ * sums arrive from pg as strings.
+ */
+abstract class UsageAggregate extends UsageKeyColumns {
   /** '' = unknown location. */
   @PrimaryColumn({ type: 'text', collation: 'C' })
   country!: string;

@@ -6,11 +6,13 @@ import { UsageRepository } from './usage.repository.js';
 import { UsageService } from './usage.service.js';
 import { KeysUsedPublisher } from './keys-used.publisher.js';
 import { RollupService } from './rollup.service.js';
+import { ToolUsageRepository } from './tool-usage.repository.js';
 
 @Module({
   controllers: [UsageController],
   providers: [
     UsageRepository,
+    ToolUsageRepository,
     UsageService,
     KeysUsedPublisher,
     RollupService,
@@ -28,6 +30,6 @@ import { RollupService } from './rollup.service.js';
       intervalMs: (config: UsageServiceConfig) => config.ROLLUP_INTERVAL_MS,
     }),
   ],
-  exports: [UsageRepository, KeysUsedPublisher],
+  exports: [UsageRepository, ToolUsageRepository, KeysUsedPublisher],
 })
 export class UsageModule {}

@@ -39,6 +39,27 @@ export interface SeriesRow extends UsageCounts {
 }
 
 /**
+ * The WHERE clause of a usage read: the organization, the range, and the key and MCP when given
+ * (`$1`…`$n`, in the returned params' order). Shared by every usage table's reads.
+ */
+export function usageWhere(filter: Pick<UsageFilter, 'orgId' | 'keyId' | 'mcpId' | 'from' | 'to'>): {
+  clause: string;
+  params: unknown[];
+} {
+  const params: unknown[] = [filter.orgId, filter.from.toISOString(), filter.to.toISOString()];
+  let clause = 'org_id = $1 AND bucket >= $2 AND bucket < $3';
+  if (filter.keyId) {
+    params.push(filter.keyId);
+    clause += ` AND key_id = $${params.length}`;
+  }
+  if (filter.mcpId) {
+    params.push(filter.mcpId);
+    clause += ` AND mcp_id = $${params.length}`;
+  }
+  return { clause, params };
+}
+
+/**
  * Aggregated usage tables (one per granularity); the only code that writes or reads them. Raw SQL
  * on purpose: the ingest hot path upserts a batch from arrays in one statement, the rollup adds
  * minutes into hours and days set-wise, and the reads are aggregates (`sum … GROUP BY`).
@@ -114,17 +135,7 @@ export class UsageRepository {
   }
 
   private where(filter: UsageFilter): { clause: string; params: unknown[] } {
-    const params: unknown[] = [filter.orgId, filter.from.toISOString(), filter.to.toISOString()];
-    let clause = 'org_id = $1 AND bucket >= $2 AND bucket < $3';
-    if (filter.keyId) {
-      params.push(filter.keyId);
-      clause += ` AND key_id = $${params.length}`;
-    }
-    if (filter.mcpId) {
-      params.push(filter.mcpId);
-      clause += ` AND mcp_id = $${params.length}`;
-    }
-    return { clause, params };
+    return usageWhere(filter);
   }
 
   /**

@@ -3,13 +3,17 @@ import { AppError, ErrorCode, type UsageReply, type UsageRequest } from '@plexmc
 import { quantile } from './latency-histogram.js';
 import { bucketSizeMs, bucketStart } from './time-buckets.js';
 import { UsageRepository } from './usage.repository.js';
+import { ToolUsageRepository } from './tool-usage.repository.js';
 
 /** Longest series one answer may hold (e.g. 7 days by minute is 10,080 buckets). */
 export const MAX_SERIES_BUCKETS = 10_080;
 
 @Injectable()
 export class UsageService {
-  constructor(private readonly repository: UsageRepository) {}
+  constructor(
+    private readonly repository: UsageRepository,
+    private readonly tools: ToolUsageRepository,
+  ) {}
 
   /**
    * Usage of the actor's organization (or one of its keys) over [from, to): buckets start at
@@ -46,11 +50,12 @@ export class UsageService {
       granularity,
     };
     const wants = new Set(request.breakdown);
-    const [rows, hist, byMcp, byCountry] = await Promise.all([
+    const [rows, hist, byMcp, byCountry, byTool] = await Promise.all([
       this.repository.series(filter),
       this.repository.latencyHistogram(filter),
       wants.has('mcp') ? this.repository.breakdown(filter, 'mcp_id') : Promise.resolve(null),
       wants.has('country') ? this.repository.breakdown(filter, 'country') : Promise.resolve(null),
+      wants.has('tool') ? this.tools.breakdown(filter) : Promise.resolve(null),
     ]);
 
     const byBucket = new Map(rows.map((r) => [r.bucket.getTime(), r]));
@@ -79,6 +84,7 @@ export class UsageService {
     if (byMcp) reply.by_mcp = byMcp.map((r) => ({ mcp_id: r.value || null, requests: r.requests }));
     if (byCountry)
       reply.by_country = byCountry.map((r) => ({ country: r.value || null, requests: r.requests }));
+    if (byTool) reply.by_tool = byTool;
     if (wants.has('status_class')) {
       reply.by_status_class = {
         '2xx': sum((r) => r.s2xx),

@@ -132,6 +132,7 @@ export class EventPublisher {
         e.route,
         e.client_ip,
         e.error_code,
+        JSON.stringify(e.tool ?? null),
       ].join(' ');
       const one = tallyOf(e);
       const t = tallies.get(id);
@@ -191,7 +192,7 @@ export async function queryUsage(
   options: {
     keyId?: string;
     granularity?: 'minute' | 'hour' | 'day';
-    breakdown?: ('mcp' | 'status_class' | 'country')[];
+    breakdown?: ('mcp' | 'status_class' | 'country' | 'tool')[];
   } = {},
 ): Promise<UsageReply> {
   const now = Date.now();

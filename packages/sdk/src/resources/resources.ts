@@ -10,6 +10,9 @@ import type {
   CreateWebhookParams,
   KeyWithSecret,
   ListParams,
+  ListKeysParams,
+  AlertThresholds,
+  UpdateAlertThresholdsParams,
   Mcp,
   RotateKeyParams,
   RotatedKeyResult,
@@ -42,7 +45,7 @@ async function data<T>(promise: Promise<{ data: T }>): Promise<T> {
   return (await promise).data;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * What every listed resource shares: its path, `list` across pages, and requests to the
@@ -90,6 +93,16 @@ export class Keys extends Collection<ApiKey> {
   }
   rotate(id: string, params: RotateKeyParams = {}, options?: CallOptions): Promise<RotatedKeyResult> {
     return this.send('POST', this.at(id, '/rotate'), params, options);
+  }
+  override list(params: ListKeysParams = {}, options?: CallOptions): PagePromise<ApiKey> {
+    return super.list(params, options);
+  }
+  /** Refused like a revoked key (every gateway evicts it before this returns) until `enable`. */
+  disable(id: string, options?: CallOptions): Promise<ApiKey> {
+    return this.update(id, { status: 'disabled' }, options);
+  }
+  enable(id: string, options?: CallOptions): Promise<ApiKey> {
+    return this.update(id, { status: 'active' }, options);
   }
 }
 
@@ -150,6 +163,13 @@ export class Alerts extends Collection<Alert> {
   }
   ack(id: string, options?: CallOptions): Promise<Alert> {
     return this.send('POST', this.at(id, '/ack'), undefined, options);
+  }
+  /** The organization's anomaly thresholds: those in force, and its own overrides. */
+  thresholds(): Promise<AlertThresholds> {
+    return this.send('GET', this.at('thresholds'));
+  }
+  setThresholds(params: UpdateAlertThresholdsParams): Promise<AlertThresholds> {
+    return this.send('PUT', this.at('thresholds'), params);
   }
 }
 

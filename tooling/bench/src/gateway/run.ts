@@ -28,7 +28,10 @@ import {
 const DURATION = benchNumber('BENCH_DURATION_S', 5);
 const ROUNDS = benchNumber('BENCH_ROUNDS', 3);
 const CONNECTIONS = 50;
-/** `BENCH_ONLY=a,c` runs only those cases; (e) needs a Redis and runs only when asked for. */
+/**
+ * `BENCH_ONLY=a,c` runs only those cases; (e) needs a Redis and (t), per-tool permissions, runs
+ * only when asked for.
+ */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
@@ -100,6 +103,50 @@ async function main(): Promise<void> {
       log(
         `  => gateway/bare req/s ${(aRatio * 100).toFixed(0)}% (target >= 60%), gateway p99 ${aP99} ms (target < 5 ms)`,
       );
+    }
+    if (ONLY.has('t')) {
+      // ---- (t) per-tool permissions: the same tools/call, key without vs with a tool list ----
+      const limited = await rpc.call(
+        Subjects.keys.create,
+        {
+          actor,
+          body: { name: 'tools', permissions: { mcps: [mcp.id], tools: { [mcp.id]: ['echo'] } } },
+        },
+        createdKeySchema,
+      );
+      const call = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text: 'x'.repeat(200) } },
+      });
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const url = `${gateway.url}/v1/mcps/${mcp.id}/mcp`;
+      log(`\n(t) tools/call through the gateway, ${CONNECTIONS} connections: no tool list vs a tool list`);
+      const t = { open: [] as LoadResult[], listed: [] as LoadResult[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        const o = await load({
+          url,
+          method: 'POST',
+          body: call,
+          headers: { ...headers, ...auth },
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        const l = await load({
+          url,
+          method: 'POST',
+          body: call,
+          headers: { ...headers, authorization: `Bearer ${limited.secret}` },
+          connections: CONNECTIONS,
+          durationSeconds: DURATION,
+        });
+        t.open.push(o);
+        t.listed.push(l);
+        log(`  round ${round + 1}: no tool list ${fmt(o)} | tool list ${fmt(l)}`);
+      }
+      const tRatio = median(t.listed.map((l) => l.rps)) / median(t.open.map((o) => o.rps));
+      log(`  => tool-list key / open key req/s ${(tRatio * 100).toFixed(0)}%`);
     }
     if (ONLY.has('b')) {
       // ---- (b) MCP proxy vs the upstream directly vs a minimal hand-written proxy ----------

@@ -7,6 +7,7 @@ import {
   MCP_ENDPOINT_ROUTE,
   type McpRoute,
   idPattern,
+  permittedTools,
 } from '@plexmcp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
@@ -22,6 +23,15 @@ import type { HeaderDeadlines } from './header-deadlines.js';
 import type { McpSessionIds } from './mcp-session-ids.js';
 import type { OpenStreams } from './open-streams.js';
 import { ExchangeAbortedError, ProxyExchange } from './proxy-exchange.js';
+import {
+  FilteredMessageTooLargeError,
+  JsonToolListFilter,
+  SseToolListFilter,
+  TOOL_REFUSED_MESSAGE,
+  TOOL_SNIFF_BYTES,
+  checkToolCalls,
+  sniffTool,
+} from './tool-calls.js';
 import type { UpstreamAdmission } from './upstream-admission.js';
 import { downstreamResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 import type { UpstreamPools } from './upstream-pools.js';
@@ -54,17 +64,47 @@ class BodyTooLargeError extends Error {
   }
 }
 
-/** Counts a body of unknown length (chunked) and fails it past the limit. */
+/**
+ * Streams a request body up, failing it past the limit (a chunked body has no length to check
+ * first), and keeps its first bytes so the usage event can name the tool a `tools/call` calls.
+ */
 class LimitedBody extends Transform {
   private seen = 0;
-  constructor(private readonly limit: number) {
+  private readonly head: Buffer[] = [];
+  constructor(
+    private readonly limit: number,
+    private readonly onTool: (tool: string | null) => void,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    if (this.seen <= TOOL_SNIFF_BYTES) this.head.push(chunk);
     this.seen += chunk.length;
     if (this.seen > this.limit) callback(new BodyTooLargeError());
     else callback(null, chunk);
   }
+  override _flush(callback: TransformCallback): void {
+    if (this.seen <= TOOL_SNIFF_BYTES) this.onTool(sniffTool(Buffer.concat(this.head)));
+    callback();
+  }
+}
+
+/** Reads a whole request body, up to `limit` bytes (the key's tool list must see all of it). */
+function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    raw.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        raw.removeAllListeners('data');
+        raw.resume();
+        reject(new BodyTooLargeError());
+      } else chunks.push(chunk);
+    });
+    raw.once('end', () => resolve(Buffer.concat(chunks)));
+    raw.once('error', reject);
+  });
 }
 
 const UNKNOWN_SESSION = 'Unknown MCP session';
@@ -90,6 +130,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
   const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes, timeoutMs } = deps;
   const { sessionIds, streams, admission, deadlines, isHttps } = deps;
   const usageLimitDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'usage_limit' });
+  const toolDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'tool_not_permitted' });
   const latencyByClass = new Map<number, { observe(v: number): void }>();
   const observe = (status: number, seconds: number): void => {
     const cls = Math.floor(status / 100);
@@ -135,20 +176,36 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     const { reply, startedAt, keyId, mcpId } = opaque;
     observe(statusCode, (performance.now() - startedAt) / 1000);
     const res = reply.raw;
-    res.writeHead(
-      statusCode,
-      downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders, (id) =>
-        sessionIds.wrap(id, keyId, mcpId),
-      ),
-    );
-    // SSE: send the head now, events follow as the upstream writes them.
-    if (
-      typeof headers['content-type'] === 'string' &&
-      headers['content-type'].startsWith('text/event-stream')
-    ) {
-      res.flushHeaders();
+    const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
+    const sse = contentType.startsWith('text/event-stream');
+    const tools = opaque.tools;
+    let filter: Transform | null = null;
+    if (tools !== null) {
+      const encoding = headers['content-encoding'];
+      if (encoding !== undefined && encoding !== 'identity') {
+        // Asked for identity: a body the gateway cannot read is not passed to a key with a tool list.
+        answer(opaque, new AppError(ErrorCode.UpstreamError));
+        opaque.abortUpstream('client_gone');
+        return discard();
+      }
+      if (sse) filter = new SseToolListFilter(tools);
+      else if (contentType.includes('json')) filter = new JsonToolListFilter(tools);
     }
-    return res;
+    const downstream = downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders, (id) =>
+      sessionIds.wrap(id, keyId, mcpId),
+    );
+    if (filter !== null) delete downstream['content-length'];
+    res.writeHead(statusCode, downstream);
+    // SSE: send the head now, events follow as the upstream writes them.
+    if (sse) res.flushHeaders();
+    if (filter === null) return res;
+    filter.on('error', (err) => {
+      if (err instanceof FilteredMessageTooLargeError)
+        logger.warn({ request_id: opaque.request.requestId, mcp_id: mcpId }, err.message);
+      res.destroy();
+    });
+    filter.pipe(res);
+    return filter;
   };
 
   const done = (err: Error | null, data: Dispatcher.StreamData<ProxyExchange>): void => {
@@ -182,7 +239,68 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     answer(exchange, error);
   };
 
-  const forward = (request: FastifyRequest, reply: FastifyReply, route: McpRoute): void => {
+  /** The one authority on one tool: false for a tool outside the key's list, throws any other refusal. */
+  const mayCall = (request: FastifyRequest, route: McpRoute, tool: string): boolean => {
+    try {
+      authorize(request, { kind: 'mcp.tool', mcp: route, tool });
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.Forbidden && err.message === TOOL_REFUSED_MESSAGE)
+        return false;
+      throw err;
+    }
+  };
+
+  /**
+   * A key with a tool list for this MCP: its body is read whole and every `tools/call` in it
+   * decided by the one authority; a refused call is answered here with a JSON-RPC error (HTTP 200,
+   * as an MCP server answers), never forwarded, and counted as a denied request.
+   */
+  const forwardChecked = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: McpRoute,
+    tools: readonly string[],
+  ): void => {
+    const raw: IncomingMessage = request.raw;
+    const length = raw.headers['content-length'];
+    if (length !== undefined && Number(length) > bodyLimitBytes) {
+      sendError(reply, new AppError(ErrorCode.PayloadTooLarge), request.requestId);
+      return;
+    }
+    readBody(raw, bodyLimitBytes)
+      .then((body) => {
+        const encoding = raw.headers['content-encoding'];
+        if (encoding !== undefined && encoding !== 'identity') {
+          throw new AppError(ErrorCode.ValidationError, 'MCP requests of this key may not be compressed');
+        }
+        const verdict = checkToolCalls(body, (tool) => mayCall(request, route, tool));
+        request.toolName = verdict.tool;
+        if (verdict.forward) {
+          forward(request, reply, route, body, tools);
+          return;
+        }
+        toolDenials.inc();
+        request.errorCode = ErrorCode.Forbidden;
+        if (verdict.body === null) void reply.code(202).send();
+        else void reply.code(200).header('content-type', 'application/json').send(verdict.body);
+      })
+      .catch((err: unknown) =>
+        refuse(
+          request,
+          reply,
+          err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err,
+        ),
+      );
+  };
+
+  const forward = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    route: McpRoute,
+    checkedBody: Buffer | null = null,
+    tools: readonly string[] | null = null,
+  ): void => {
     const raw: IncomingMessage = request.raw;
     const auth = request.auth!;
     const { org_id: orgId, key_id: keyId } = auth.policy;
@@ -199,7 +317,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       upstreamSessionId = unwrapped;
     }
 
-    const length = request.method === 'POST' ? raw.headers['content-length'] : undefined;
+    const length =
+      request.method === 'POST' && checkedBody === null ? raw.headers['content-length'] : undefined;
     if (length !== undefined && Number(length) > bodyLimitBytes) {
       sendError(reply, new AppError(ErrorCode.PayloadTooLarge), request.requestId);
       return;
@@ -231,6 +350,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       keyId,
       mcpId: route.id,
       pool: target.pool,
+      tools,
       onExpire: expire,
     });
     streams.add(exchange);
@@ -243,9 +363,13 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       exchange.abortUpstream('client_gone');
     });
 
-    let body: IncomingMessage | LimitedBody | null = null;
-    if (request.method === 'POST')
-      body = length !== undefined ? raw : raw.pipe(new LimitedBody(bodyLimitBytes));
+    let body: Buffer | LimitedBody | null = checkedBody;
+    if (request.method === 'POST' && body === null)
+      body = raw.pipe(
+        new LimitedBody(bodyLimitBytes, (tool) => {
+          request.toolName = tool;
+        }),
+      );
     const path = request.url.includes('?')
       ? target.path +
         (target.path.includes('?') ? '&' : '?') +
@@ -257,6 +381,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         path,
         method: request.method,
         headers: upstreamRequestHeaders(raw.headers, route.upstream_headers, {
+          identityEncoding: tools !== null,
           requestId: request.requestId,
           forwarded: {
             clientIp: request.clientIp,
@@ -305,7 +430,9 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         usageLimitDenials.inc();
         throw overLimit;
       }
-      forward(request, reply, route);
+      const tools = permittedTools(policy.permissions, route.id);
+      if (tools !== null && request.method === 'POST') forwardChecked(request, reply, route, tools);
+      else forward(request, reply, route, null, tools);
     } catch (err) {
       refuse(request, reply, err);
     }

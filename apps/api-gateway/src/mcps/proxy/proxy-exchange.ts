@@ -22,6 +22,8 @@ export interface ExchangeParts {
   mcpId: string;
   /** The upstream pool the exchange holds a place in (see UpstreamAdmission). */
   pool: object;
+  /** The key's tool list for this MCP (responses are filtered to it), or null for every tool. */
+  tools: readonly string[] | null;
   /** The header deadline passed: answer 504 unless headers came. */
   onExpire: (exchange: ProxyExchange) => void;
 }
@@ -42,6 +44,7 @@ export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingH
   readonly keyId: string;
   readonly mcpId: string;
   readonly pool: object;
+  readonly tools: readonly string[] | null;
   readonly startedAt = performance.now();
   /** The signal's state, read by undici. */
   aborted = false;
@@ -60,6 +63,7 @@ export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingH
     this.keyId = parts.keyId;
     this.mcpId = parts.mcpId;
     this.pool = parts.pool;
+    this.tools = parts.tools;
     this.onExpire = parts.onExpire;
   }
 

@@ -83,6 +83,8 @@ export interface UpstreamRequestContext {
   sessionId?: string;
   /** `traceparent` (and `tracestate`) of the gateway's span, when tracing records. */
   trace?: Readonly<Record<string, string>>;
+  /** Ask for an uncompressed response: the gateway must read it (a key's tool list filters it). */
+  identityEncoding?: boolean;
 }
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
@@ -134,6 +136,7 @@ export function upstreamRequestHeaders(
   if (forwarded.host !== undefined) out['x-forwarded-host'] = forwarded.host;
   if (context.sessionId !== undefined) out['mcp-session-id'] = context.sessionId;
   if (context.trace !== undefined) for (const name in context.trace) out[name] = context.trace[name]!;
+  if (context.identityEncoding === true) out['accept-encoding'] = 'identity';
   return out;
 }
 
