@@ -10,7 +10,11 @@ const ORG = 'org_AAAAAAAAAAAAAAAAAAAAAA';
 function person(role: Role): KeyPolicy {
   const grant = roleGrant(role, new Date(NOW + 3_600_000).toISOString());
   return {
-    ...grant,
+    mode: grant.mode,
+    permissions: grant.permissions,
+    rate_limit: grant.rate_limit,
+    usage_limit: grant.usage_limit,
+    expires_at: grant.expires_at,
     scopes: [...grant.scopes],
     key_id: 'ses_AAAAAAAAAAAAAAAAAAAAAA',
     org_id: ORG,

@@ -6,7 +6,7 @@ import '../auth/request-context.js';
 
 /**
  * `onResponse` (after the response is sent, so it never delays it): counts the request in the
- * metrics and counts each authenticated request in the publisher's usage tallies.
+ * metrics and counts each request authenticated by a key in the publisher's usage tallies.
  */
 interface Observer {
   count: { inc(): void };
