@@ -139,4 +139,31 @@ describe('audit actors and key creators', () => {
     );
     expect(listed.items.length).toBeGreaterThan(0);
   });
+
+  it('the creator filter narrows together with the tag and metadata filters', async () => {
+    const tagged = await as(lead, '/v1/keys', {
+      method: 'POST',
+      body: {
+        name: 'Tagged',
+        scopes: ['keys:read'],
+        expires_in: '30d',
+        tags: ['ci'],
+        metadata: { team: 'infra' },
+      },
+    });
+    expect(tagged.status).toBe(201);
+    const mine = tagged.body.data.id as string;
+    const byAdmin = await as(s.admin, '/v1/keys', {
+      method: 'POST',
+      body: { name: 'Admin tagged', tags: ['ci'], metadata: { team: 'infra' } },
+    });
+    expect(byAdmin.status).toBe(201);
+    const ids = async (query: string) =>
+      ((await as(s.admin, `/v1/keys?${query}`)).body.data as ApiKeyView[]).map((k) => k.id).sort();
+    expect(await ids('tag=ci')).toEqual([mine, byAdmin.body.data.id as string].sort());
+    expect(await ids(`tag=ci&created_by=${lead.key.id}`)).toEqual([mine]);
+    expect(await ids(`metadata=team:infra&created_by=${lead.key.id}`)).toEqual([mine]);
+    expect(await ids(`tag=other&created_by=${lead.key.id}`)).toEqual([]);
+    expect(await ids(`metadata=team:web&created_by=${lead.key.id}`)).toEqual([]);
+  });
 });
