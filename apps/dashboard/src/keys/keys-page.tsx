@@ -63,8 +63,16 @@ function mcpNames(key: ApiKey, names: Map<string, string>): string {
   return key.permissions.mcps.map((id) => names.get(id) ?? id).join(', ') || 'none';
 }
 
-function matches(key: ApiKey, search: string, mode: ModeFilter, status: StatusFilter, mcp: string): boolean {
+function matches(
+  key: ApiKey,
+  search: string,
+  mode: ModeFilter,
+  status: StatusFilter,
+  mcp: string,
+  creator: string,
+): boolean {
   if (mode !== 'all' && key.mode !== mode) return false;
+  if (creator !== 'anyone' && (key.created_by.id ?? 'system') !== creator) return false;
   if (status === 'current' ? key.status === 'revoked' : status !== 'all' && key.status !== status)
     return false;
   if (mcp !== 'any' && key.permissions.mcps !== '*' && !key.permissions.mcps.includes(mcp)) return false;
@@ -88,6 +96,7 @@ export function KeysPage({ session }: { session: Session }) {
   const [modeFilter, setModeFilter] = useState<ModeFilter>('all');
   const [statusFilter, setStatusFilter] = useState<StatusFilter>('current');
   const [mcpFilter, setMcpFilter] = useState('any');
+  const [creatorFilter, setCreatorFilter] = useState('anyone');
   const action = useAction();
   const invalidate = useInvalidate();
   const changed = () => invalidate('/v1/keys');
@@ -96,19 +105,32 @@ export function KeysPage({ session }: { session: Session }) {
 
   const names = useMemo(() => new Map((mcps.data ?? []).map((m) => [m.id, m.name])), [mcps.data]);
   const shown = useMemo(
-    () => keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter)) ?? null,
-    [keys.data, search, modeFilter, statusFilter, mcpFilter],
+    () =>
+      keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter, creatorFilter)) ??
+      null,
+    [keys.data, search, modeFilter, statusFilter, mcpFilter, creatorFilter],
+  );
+  // Who created the keys listed: a person, a key, or the system (the operator's CLI).
+  const creators = useMemo(
+    () => [
+      ...new Map((keys.data ?? []).map((k) => [k.created_by.id ?? 'system', k.created_by.display])).entries(),
+    ],
+    [keys.data],
   );
   const hidden = (keys.data?.length ?? 0) - (shown?.length ?? 0);
+  // A session without keys:write (a viewer) sees the keys but none of the buttons that change them.
+  const canWrite = session.scopes.includes('keys:write');
 
   return (
     <Page
       name="keys"
       title="API Keys"
       action={
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          Create API Key
-        </button>
+        canWrite ? (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            Create API Key
+          </button>
+        ) : null
       }
       status={status}
       filters={
@@ -125,6 +147,15 @@ export function KeysPage({ session }: { session: Session }) {
           <Filter id="key-mcp-filter" label="MCP" value={mcpFilter} onChange={setMcpFilter}>
             <option value="any">Any MCP</option>
             <Options of={(mcps.data ?? []).map((m) => ({ value: m.id, label: `${m.name} (${m.mode})` }))} />
+          </Filter>
+          <Filter
+            id="key-creator-filter"
+            label="Created by"
+            value={creatorFilter}
+            onChange={setCreatorFilter}
+          >
+            <option value="anyone">Anyone</option>
+            <Options of={creators.map(([value, label]) => ({ value, label }))} />
           </Filter>
         </>
       }
@@ -157,10 +188,11 @@ export function KeysPage({ session }: { session: Session }) {
           { header: 'Limits', cell: (k) => describeLimits(k) },
           { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
           { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
+          { header: 'Created by', cell: (k) => k.created_by.display },
           { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
-          k.status === 'active' ? (
+          canWrite && k.status === 'active' ? (
             <>
               <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
                 Edit
