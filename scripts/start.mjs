@@ -581,7 +581,7 @@ function announceWhenReady(port, host, natsUrl, dataDir, isStopping) {
   const natsPrefix = natsUrl === DEFAULT_NATS_URL ? '' : `NATS_URL=${natsUrl} `;
   // The CLI finds the generated ops credentials in the data dir (./.plexmcp unless told).
   const dataDirPrefix = dataDir === path.resolve('.plexmcp') ? '' : `PLEXMCP_DATA_DIR=${dataDir} `;
-  const nextCommand = `${dataDirPrefix}${natsPrefix}pnpm plexmcp org create --name "My org"`;
+  const nextCommand = `${dataDirPrefix}${natsPrefix}pnpm plexmcp org create --name "My org" --owner-email you@example.com`;
   const startedAt = Date.now();
   let warned = false;
 
@@ -600,10 +600,8 @@ function announceWhenReady(port, host, natsUrl, dataDir, isStopping) {
       const pretty = [
         'PlexMCP is ready.',
         `  gateway:    ${gatewayUrl}`,
-        ...(dashboardUrl
-          ? [`  dashboard:  ${dashboardUrl}  (sign in with an organization's admin key)`]
-          : []),
-        `  next:       ${nextCommand}  (creates an organization and prints its first admin key)`,
+        ...(dashboardUrl ? [`  dashboard:  ${dashboardUrl}  (sign in with your account)`] : []),
+        `  next:       ${nextCommand}  (creates an organization, its first admin key and your one-time sign-in link)`,
         '  Ctrl-C stops everything.',
       ].join('\n');
       const oneLine =

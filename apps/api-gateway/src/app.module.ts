@@ -8,7 +8,9 @@ import { GatewayRuntime } from './gateway-runtime.js';
 import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
+import { MembersModule } from './members/members.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OrganizationModule } from './organization/organization.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 
@@ -30,6 +32,8 @@ export class AppModule {
         KeysModule,
         McpsModule,
         AuditModule,
+        OrganizationModule,
+        MembersModule,
         UsageModule,
         AlertsModule,
         WebhooksModule,

@@ -286,6 +286,7 @@ async function start(
       sessionSecret,
       authority,
       ipResolver,
+      rpc,
       logger,
     );
     const tracingHooks = createTracingHooks(tracing);

@@ -49,6 +49,8 @@ describe('authorization matrix: every route × every caller', () => {
   let mcpB: McpView;
   let webhookId: string;
   const ALERT = 'alert_0000000000000000000000';
+  const USER = 'usr_0000000000000000000000';
+  const INVITATION = 'ott_0000000000000000000000';
 
   beforeAll(async () => {
     world = await startWorld('matrix');
@@ -148,6 +150,48 @@ describe('authorization matrix: every route × every caller', () => {
       body: () => [],
       public: 401,
     },
+    // A person's sign-in steps take JSON from the dashboard's own origin only (403 here); the
+    // rest act inside a person's session cookie, which no key is (401).
+    'POST /dashboard/api/account/sign-in': {
+      path: () => '/dashboard/api/account/sign-in',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/sign-in/totp': {
+      path: () => '/dashboard/api/account/sign-in/totp',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/password': {
+      path: () => '/dashboard/api/account/password',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/password-reset': {
+      path: () => '/dashboard/api/account/password-reset',
+      body: () => ({}),
+      public: 403,
+    },
+    'POST /dashboard/api/account/sign-out-everywhere': {
+      path: () => '/dashboard/api/account/sign-out-everywhere',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/organization': {
+      path: () => '/dashboard/api/account/organization',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/totp': {
+      path: () => '/dashboard/api/account/totp',
+      body: () => ({}),
+      public: 401,
+    },
+    'POST /dashboard/api/account/totp/confirm': {
+      path: () => '/dashboard/api/account/totp/confirm',
+      body: () => ({}),
+      public: 401,
+    },
 
     'GET /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
     'HEAD /v1/me': { path: () => '/v1/me', expect: [200, 200, 200, 200] },
@@ -217,6 +261,38 @@ describe('authorization matrix: every route × every caller', () => {
       path: () => `/v1/mcps/${mcpA.id}/mcp`,
       expect: [404, 403, 'upstream', 'upstream'],
     },
+
+    // The caller's own organization: every caller reads its own; only an owner, signed in, changes it.
+    'GET /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
+    'HEAD /v1/organization': { path: () => '/v1/organization', expect: [200, 200, 200, 200] },
+    'PATCH /v1/organization': {
+      path: () => '/v1/organization',
+      body: () => ({ name: 'Matrix' }),
+      expect: [403, 403, 403, 403],
+    },
+    // People manage people: no API key, whatever its scopes. Preview and accept take the link's
+    // token in the body (none here: refused as malformed, whoever calls).
+    'GET /v1/members': { path: () => '/v1/members', expect: [403, 403, 403, 403] },
+    'HEAD /v1/members': { path: () => '/v1/members', expect: [403, 403, 403, 403] },
+    'PATCH /v1/members/:userId': {
+      path: () => `/v1/members/${USER}`,
+      body: () => ({ role: 'viewer' }),
+      expect: [403, 403, 403, 403],
+    },
+    'DELETE /v1/members/:userId': { path: () => `/v1/members/${USER}`, expect: [403, 403, 403, 403] },
+    'POST /v1/invitations': {
+      path: () => '/v1/invitations',
+      body: () => ({ email: 'someone@example.com', role: 'viewer' }),
+      expect: [403, 403, 403, 403],
+    },
+    'GET /v1/invitations': { path: () => '/v1/invitations', expect: [403, 403, 403, 403] },
+    'HEAD /v1/invitations': { path: () => '/v1/invitations', expect: [403, 403, 403, 403] },
+    'DELETE /v1/invitations/:id': {
+      path: () => `/v1/invitations/${INVITATION}`,
+      expect: [403, 403, 403, 403],
+    },
+    'POST /v1/invitations/preview': { path: () => '/v1/invitations/preview', body: () => ({}), public: 400 },
+    'POST /v1/invitations/accept': { path: () => '/v1/invitations/accept', body: () => ({}), public: 400 },
 
     // Organization-wide live data: other organizations read their own, test keys never.
     'GET /v1/audit': { path: () => '/v1/audit', expect: [200, 403, 200, 200] },

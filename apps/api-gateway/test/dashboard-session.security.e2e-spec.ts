@@ -22,6 +22,8 @@ describe('dashboard session cookie', () => {
     gateway = await world.startGateway({
       SESSION_SECRET: 'a-test-secret-that-is-long-enough-000',
       DASHBOARD_DIR: dist,
+      // Break-glass admin-key sign-in, off by default (people sign in with accounts).
+      DASHBOARD_KEY_SIGN_IN: 'true',
     });
     admin = (await world.createOrg()).admin_key;
   });

@@ -9,7 +9,13 @@ import { ErrorMessage } from './components/error-message';
 import { maskedKey } from './components/format';
 import { KeysPage } from './keys/keys-page';
 import { McpsPage } from './mcps/mcps-page';
-import { SignInPage } from './session/sign-in-page';
+import { AcceptInvitationPage } from './org/accept-invitation-page';
+import { MembersPage } from './org/members-page';
+import { OrgSettingsPage } from './org/org-settings-page';
+import { AccountPage } from './account/account-page';
+import { AccountSignInPage } from './account/account-sign-in-page';
+import { OrgSwitcher } from './account/org-switcher';
+import { SetPasswordPage, linkToken } from './account/set-password-page';
 import { UsagePage } from './usage/usage-page';
 import { WebhooksPage } from './webhooks/webhooks-page';
 
@@ -21,6 +27,9 @@ const PAGES = [
   { path: 'alerts', label: 'Alerts' },
   { path: 'webhooks', label: 'Webhooks' },
   { path: 'audit', label: 'Audit' },
+  { path: 'members', label: 'Members' },
+  { path: 'organization', label: 'Organization' },
+  { path: 'account', label: 'Account' },
 ] as const;
 type PagePath = (typeof PAGES)[number]['path'];
 
@@ -33,14 +42,35 @@ export function App() {
   const [session, setSession] = useState<Session | null | 'loading'>('loading');
   const [page, setPage] = useState<PagePath>(currentPage);
   const [notice, setNotice] = useState<string | null>(null);
+  // An invitation link opens its own page, signed in or not.
+  const [invited, setInvited] = useState(
+    () => window.location.pathname.replace(/\/+$/, '') === `${BASE}/invitation` && linkToken() !== null,
+  );
   const [error, setError] = useState<unknown>(null);
+  // A set-password or reset link (`/dashboard/set-password#token=…`), until it is used.
+  const [setPasswordToken, setSetPasswordToken] = useState<string | null>(() =>
+    window.location.pathname.replace(/\/+$/, '') === `${BASE}/set-password` ? linkToken() : null,
+  );
   const queries = useQueryClient();
 
-  const signedIn = useCallback((s: Session) => {
-    setCsrfToken(s.csrf_token);
-    setNotice(null);
-    setSession(s);
-  }, []);
+  const signedIn = useCallback(
+    (s: Session) => {
+      setCsrfToken(s.csrf_token);
+      setNotice(null);
+      setSetPasswordToken(null);
+      // Another organization (or person): nothing loaded before belongs to this session.
+      queries.clear();
+      setSession(s);
+    },
+    [queries],
+  );
+
+  const signedOut = (message: string) => {
+    setCsrfToken(null);
+    queries.clear();
+    setNotice(message);
+    setSession(null);
+  };
 
   useEffect(() => {
     setUnauthorizedHandler((err: ApiError) => {
@@ -84,12 +114,23 @@ export function App() {
     setSession(null);
   };
 
+  if (invited) {
+    return (
+      <AcceptInvitationPage
+        onDone={() => {
+          window.history.pushState(null, '', `${BASE}/`);
+          setInvited(false);
+        }}
+      />
+    );
+  }
   if (session === 'loading') return <p className="loading">Loading…</p>;
+  if (setPasswordToken !== null) return <SetPasswordPage token={setPasswordToken} onSignedIn={signedIn} />;
   if (session === null) {
     return (
       <>
         <ErrorMessage error={error} />
-        <SignInPage notice={notice} onSignedIn={signedIn} />
+        <AccountSignInPage notice={notice} onSignedIn={signedIn} />
       </>
     );
   }
@@ -102,8 +143,11 @@ export function App() {
       <header className="topbar">
         <span className="brand">PlexMCP</span>
         <OrganizationSummary session={session} />
+        <OrgSwitcher session={session} onSwitched={signedIn} />
         <span className="muted" data-testid="signed-in-as">
-          {maskedKey(session.prefix, session.last4)}
+          {session.account
+            ? `${session.account.user.email} · ${session.account.role}`
+            : maskedKey(session.prefix, session.last4)}
         </span>
         <button type="button" onClick={() => void signOut()}>
           Sign out
@@ -136,6 +180,9 @@ export function App() {
         {page === 'alerts' && <AlertsPage session={session} />}
         {page === 'webhooks' && <WebhooksPage />}
         {page === 'audit' && <AuditPage />}
+        {page === 'members' && <MembersPage session={session} />}
+        {page === 'organization' && <OrgSettingsPage session={session} />}
+        {page === 'account' && <AccountPage session={session} onSignedOut={signedOut} />}
       </main>
     </div>
   );

@@ -117,8 +117,11 @@ describe('dashboard in Chromium', () => {
 
   it('signs in with an admin key into an HttpOnly, SameSite=Strict session and keeps the key nowhere in the page', async () => {
     await page.goto(`${base}/dashboard/`);
-    await page.getByLabel('Organization admin API key').waitFor();
+    await page.getByLabel('Email').waitFor();
     await shot('sign-in');
+    // Break-glass: the admin-key form (DASHBOARD_KEY_SIGN_IN=true on this gateway).
+    await page.getByRole('button', { name: 'Sign in with an admin key' }).click();
+    await page.getByLabel('Organization admin API key').waitFor();
     await page.getByLabel('Organization admin API key').fill(adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
@@ -603,7 +606,7 @@ describe('dashboard in Chromium', () => {
     const status = await page.evaluate(async () => (await fetch('/v1/keys')).status);
     expect(status).toBe(401);
     await page.reload();
-    await page.getByLabel('Organization admin API key').waitFor();
+    await page.getByLabel('Email').waitFor();
     const session = await page.evaluate(async () => (await fetch('/dashboard/api/session')).status);
     expect(session).toBe(401);
   });

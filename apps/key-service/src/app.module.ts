@@ -6,21 +6,28 @@ import { AuthorizationModule } from './authorization/authorization.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
+import { MembersModule } from './members/members.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { SecretScanningModule } from './secret-scanning/secret-scanning.module.js';
 
-/** The key-service: organizations, their MCPs and API keys, the audit log, over NATS RPC. */
+/**
+ * The key-service: organizations, their MCPs and API keys, the audit log, and the people who sign
+ * in to the dashboard (accounts, memberships, sessions), over NATS RPC.
+ */
 @Module({})
 export class AppModule {
   static register(resources: ServiceResources, dataSource: DataSource): DynamicModule {
     return serviceRootModule(AppModule, resources, [
       DatabaseModule.forDataSource(dataSource),
       EventsModule,
+      IdentityModule,
       AuthorizationModule,
       AuditModule,
+      MembersModule,
       McpsModule,
       KeysModule,
       OrganizationsModule,

@@ -44,6 +44,14 @@ import {
  *   checks each upstream connection again.
  * - `OPS_PORT` (default 9101; 0 = any free port): the ops HTTP server (`/metrics`, `/healthz`,
  *   `/readyz`).
+ * - `SESSION_TTL_MS` (default 8 h): longest life of a person's dashboard session.
+ * - `SIGN_IN_FREE_ATTEMPTS` (default 5), `SIGN_IN_LOCKOUT_MS` (default 30 s),
+ *   `SIGN_IN_LOCKOUT_MAX_MS` (default 1 h): after that many consecutive wrong passwords or codes,
+ *   each further one locks the account for the lockout, doubling up to the maximum.
+ * - `MAIL_TRANSPORT` (default `log`): how one-time links (password set/reset) reach people; `log`
+ *   writes the link in one log line of this service (development, single operator).
+ * - `DASHBOARD_URL` (default `http://localhost:3000/dashboard/`): the public dashboard address the
+ *   links point into.
  * - `PLEXMCP_ENCRYPTION_KEYS` (required): keyring `id:base64,…` of 32-byte AES-256-GCM keys that
  *   encrypt MCP upstream headers at rest; the first encrypts, all decrypt (see service-kit's
  *   `Keyring`). Generate a key with `openssl rand -base64 32`.
@@ -63,6 +71,12 @@ export const keyServiceEnvSchema = z.object({
   MCP_UPSTREAM_ALLOWED_NETWORKS: cidrListSchema,
   PLEXMCP_ENCRYPTION_KEYS: encryptionKeysSchema,
   OPS_PORT: opsPortSchema(9101),
+  SESSION_TTL_MS: msSchema(8 * 3_600_000, 60_000, 30 * 86_400_000),
+  SIGN_IN_FREE_ATTEMPTS: intSchema(5, 1, 100),
+  SIGN_IN_LOCKOUT_MS: msSchema(30_000, 1, 86_400_000),
+  SIGN_IN_LOCKOUT_MAX_MS: msSchema(3_600_000, 1, 7 * 86_400_000),
+  MAIL_TRANSPORT: z.enum(['log']).default('log'),
+  DASHBOARD_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000/dashboard/'),
 });
 
 /**

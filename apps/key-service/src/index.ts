@@ -18,6 +18,8 @@ import { createDataSource, migrate } from './database/data-source.js';
 import { HealthController } from './health/health.controller.js';
 
 export type { KeyServiceConfig, KeyServiceOverrides } from './config.js';
+export type { LinkMail, MailTransport } from './identity/mail.js';
+import { EMBEDDER_MAIL_TRANSPORT, type MailTransport } from './identity/mail.js';
 export { loadKeyServiceConfig } from './config.js';
 /** The `keys.validate` statement, for the benchmark's bare-SQL baseline. */
 export { validateKeySql } from './keys/api-keys.repository.js';
@@ -37,7 +39,10 @@ export interface KeyServiceHandle {
  * the event link and serves every `keys.*`, `mcps.*`, `orgs.*` and `audit.*` subject in the
  * key-service queue group. Used by `main.ts` and by the tests, so both run the real pipeline.
  */
-export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<KeyServiceHandle> {
+export async function bootstrap(
+  overrides: KeyServiceOverrides = {},
+  embedding: { mail?: MailTransport } = {},
+): Promise<KeyServiceHandle> {
   const config = loadKeyServiceConfig(overrides);
   const logger = createLogger('key-service', config.LOG_LEVEL, config.LOG_FORMAT);
   const instanceId = `key-service-${randomBase62(10)}`;
@@ -63,7 +68,17 @@ export async function bootstrap(overrides: KeyServiceOverrides = {}): Promise<Ke
     const tracing = Tracing.fromEnv('key-service');
     shutdown.add('close connections', 'tracing', () => tracing.shutdown());
     const app = await startNatsMicroservice(
-      AppModule.register({ config, logger, shutdown, instanceId, nats: events }, dataSource),
+      AppModule.register(
+        {
+          config,
+          logger,
+          shutdown,
+          instanceId,
+          nats: events,
+          values: embedding.mail ? [{ provide: EMBEDDER_MAIL_TRANSPORT, useValue: embedding.mail }] : [],
+        },
+        dataSource,
+      ),
       {
         natsUrl: config.NATS_URL,
         nats,

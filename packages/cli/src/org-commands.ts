@@ -24,6 +24,7 @@ const FLAG_BY_FIELD: Readonly<Record<string, string>> = {
   id: '--id',
   monthly_request_limit: '--monthly-limit',
   ip_allowlist: '--ip-allowlist',
+  owner_email: '--owner-email',
   status: '--status',
   org_id: '--org',
   mode: '--mode',
@@ -64,6 +65,7 @@ export interface OrgCreateOptions {
   name: string | undefined;
   monthlyLimit?: string | undefined;
   ipAllowlist?: string | undefined;
+  ownerEmail?: string | undefined;
 }
 
 export async function createOrganization(rpc: RpcCaller, options: OrgCreateOptions): Promise<CreatedOrg> {
@@ -73,6 +75,7 @@ export async function createOrganization(rpc: RpcCaller, options: OrgCreateOptio
   if (limit !== undefined) input.monthly_request_limit = limit;
   const allowlist = parseAllowlist(options.ipAllowlist);
   if (allowlist !== undefined) input.ip_allowlist = allowlist;
+  if (options.ownerEmail !== undefined) input.owner_email = options.ownerEmail;
   const request = parseInput(createOrgRequestSchema, input);
   return rpc.call(Subjects.orgs.create, request, createdOrgSchema);
 }
@@ -127,6 +130,7 @@ function describeOrganization(org: OrganizationView): string[] {
 
 interface OrgFlags {
   id?: string;
+  ownerEmail?: string;
   name?: string;
   status?: string;
   monthlyLimit?: string;
@@ -147,13 +151,19 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
     .option('--name <name>', 'the organization name (required)')
     .option('--monthly-limit <n>', 'monthly live-request limit')
     .option('--ip-allowlist <cidr,cidr>', 'addresses its keys may be used from')
+    .option(
+      '--owner-email <email>',
+      'also make this person its owner, and print their one-time link to set a password and sign in',
+    )
     .option('--json', 'print one JSON object')
     .action(async (flags: OrgFlags) => {
       const created = await createOrganization(await ctx.rpc(), {
         name: flags.name,
         monthlyLimit: flags.monthlyLimit,
         ipAllowlist: flags.ipAllowlist,
+        ownerEmail: flags.ownerEmail,
       });
+      const owner = created.owner;
       ctx.print(
         flags.json,
         {
@@ -163,6 +173,16 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
             secret: created.admin_key.secret,
             expires_at: created.admin_key.key.expires_at,
           },
+          ...(owner === undefined
+            ? {}
+            : {
+                owner: {
+                  id: owner.user_id,
+                  email: owner.email,
+                  set_password_url: owner.set_password_url,
+                  expires_at: owner.expires_at,
+                },
+              }),
         },
         () => [
           `Organization ${created.organization.name} (${created.organization.id}) created.`,
@@ -171,6 +191,14 @@ export function registerOrgCommands(program: Command, ctx: CommandContext): void
           `  ${created.admin_key.secret}`,
           '',
           'Store this key now: it is shown only once.',
+          ...(owner === undefined
+            ? []
+            : [
+                '',
+                `Owner ${owner.email}: open this link to set a password and sign in (once, until ${owner.expires_at}):`,
+                '',
+                `  ${owner.set_password_url}`,
+              ]),
         ],
       );
     });

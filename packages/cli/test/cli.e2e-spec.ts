@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { Subjects, createdOrgSchema, hashApiKey, validateKeyReplySchema } from '@plexmcp/contracts';
+import {
+  IdentitySubjects,
+  Subjects,
+  createdOrgSchema,
+  hashApiKey,
+  hashCredential,
+  newCredential,
+  signInReplySchema,
+  validateKeyReplySchema,
+} from '@plexmcp/contracts';
 import { bootstrap, type KeyServiceHandle } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
@@ -71,6 +80,65 @@ describe('plexmcp CLI', () => {
     const days = (Date.parse(parsed.admin_key!.expires_at!) - Date.now()) / 86_400_000;
     expect(Math.round(days)).toBe(90);
     expect(await statusOf(parsed.admin_key!.secret!)).toBe('active');
+  });
+
+  it('org create --owner-email makes the owner and prints their one-time set-password link, which signs them in once', async () => {
+    const out = await cli(
+      nats.url,
+      'org',
+      'create',
+      '--name',
+      'Owned',
+      '--owner-email',
+      'Ada@Owned.test',
+      '--json',
+    );
+    expect(out.code).toBe(0);
+    const parsed = JSON.parse(out.stdout) as CreatedJson & {
+      owner: { id: string; email: string; set_password_url: string; expires_at: string };
+    };
+    expect(parsed.owner).toEqual({
+      id: expect.stringMatching(/^usr_/),
+      email: 'Ada@Owned.test',
+      set_password_url: expect.stringMatching(
+        /^http:\/\/localhost:3000\/dashboard\/set-password#token=[A-Za-z0-9_-]{43}$/,
+      ),
+      expires_at: expect.any(String),
+    });
+    const token = parsed.owner.set_password_url.split('#token=')[1]!;
+    const setPassword = (sessionHash: string) =>
+      rpc.call(
+        IdentitySubjects.setPassword,
+        {
+          token_hash: hashCredential(token),
+          password: 'correct horse battery staple',
+          session_hash: sessionHash,
+          ip: null,
+          user_agent: null,
+        },
+        signInReplySchema,
+      );
+    const first = await setPassword(hashCredential(newCredential()));
+    expect(first).toMatchObject({
+      status: 'signed_in',
+      session: { org_id: parsed.organization.id, user_id: parsed.owner.id },
+    });
+    await expect(setPassword(hashCredential(newCredential()))).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+
+    const human = await cli(
+      nats.url,
+      'org',
+      'create',
+      '--name',
+      'Owned too',
+      '--owner-email',
+      'bo@owned.test',
+    );
+    expect(human.code).toBe(0);
+    expect(human.stdout.match(/set-password#token=[A-Za-z0-9_-]{43}/g)).toHaveLength(1);
+    expect(human.stdout).toContain('Owner bo@owned.test');
   });
 
   it('org create without --json shows the secret once, for a human', async () => {

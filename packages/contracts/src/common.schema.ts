@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Scope } from './vocabulary.js';
+import { ROLES, Scope } from './vocabulary.js';
 import { ERROR_CODES, type ErrorDetail } from './errors.js';
 import { IdPrefix, idPattern } from './ids.js';
 
@@ -7,8 +7,18 @@ export const orgIdSchema = z
   .string()
   .regex(idPattern(IdPrefix.Organization), 'must be an organization id (org_…)');
 export const keyIdSchema = z.string().regex(idPattern(IdPrefix.Key), 'must be a key id (key_…)');
+/** Who may have made something: a person (`usr_…`) or a key (`key_…`). */
+export const creatorIdSchema = z
+  .string()
+  .regex(
+    new RegExp(`${idPattern(IdPrefix.User).source}|${idPattern(IdPrefix.Key).source}`),
+    'must be a user id (usr_…) or a key id (key_…)',
+  );
 export const mcpIdSchema = z.string().regex(idPattern(IdPrefix.Mcp), 'must be an MCP id (mcp_…)');
 export const isoDateSchema = z.iso.datetime({ offset: true });
+export const userIdSchema = z.string().regex(idPattern(IdPrefix.User), 'must be a user id (usr_…)');
+export const sessionIdSchema = z.string().regex(idPattern(IdPrefix.Session), 'must be a session id (ses_…)');
+export const roleSchema = z.enum(ROLES);
 
 /**
  * The one refinement every free-text string of a request carries (names, descriptions, cursors,
@@ -31,7 +41,8 @@ export const noControlOrSpace = z.refine<string>((s) => {
 
 export const nameSchema = z.string().trim().min(1).max(100).check(noNul);
 
-export { Scope };
+export { Scope, ROLES };
+export type { Role } from './vocabulary.js';
 export const scopeSchema = z.enum(Scope);
 export const ALL_SCOPES: readonly Scope[] = Scope;
 
@@ -40,10 +51,25 @@ export const modeSchema = z.enum(['live', 'test']);
 /** Who performs a management call: always the calling key's own organization. */
 export const actorSchema = z.strictObject({
   org_id: orgIdSchema,
+  /** The calling key; null for a person (then `session_id`) or the operator (neither). */
   key_id: keyIdSchema.nullable(),
   ip: z.string().max(64).nullable(),
+  /** A person signed in to the dashboard: the session they act through (its user and role). */
+  session_id: sessionIdSchema.nullable().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
+
+/**
+ * Who did something, as the audit log and a key's `created_by` name it: a person (`user`, shown by
+ * email), a key (`key`, shown by name and prefix), or PlexMCP itself (`system`: the operator's CLI,
+ * the expiry sweeper). `display` is what it was called at that moment.
+ */
+export const actorRefSchema = z.object({
+  type: z.enum(['user', 'key', 'system']),
+  id: z.string().nullable(),
+  display: z.string(),
+});
+export type ActorRef = z.infer<typeof actorRefSchema>;
 
 export const paginationQuerySchema = z.strictObject({
   cursor: z.string().max(200).check(noNul).optional(),

@@ -81,10 +81,16 @@ describe('decide: every target kind', () => {
     'mcp.tool': { kind: 'mcp.tool', mcp: { id: MCP_A, org_id: ORG, mode: 'live' }, tool: 'search' },
     'key.read': { kind: 'key.read', key: { org_id: ORG, mode: 'live' } },
     'key.manage': { kind: 'key.manage', key: key(), next: key({ scopes: ['keys:read'] }) },
+    role: { kind: 'role', role: 'admin' },
   };
 
-  it('the organization admin key may act on each; a key that is not active on none', () => {
-    for (const target of Object.values(everyKind)) {
+  it('the organization admin key may act on each (but what only people may); a key that is not active on none', () => {
+    expect(run(policy(), everyKind.role)).toMatchObject({
+      allow: false,
+      status: 403,
+      reason: 'role_required',
+    });
+    for (const target of Object.values(everyKind).filter((t) => t.kind !== 'role')) {
       expect({ kind: target.kind, verdict: run(policy(), target) }).toEqual({
         kind: target.kind,
         verdict: { allow: true },

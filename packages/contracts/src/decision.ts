@@ -1,7 +1,8 @@
 import { CidrList } from './cidr.js';
 import type { Scope } from './common.schema.js';
 import { AppError, ErrorCode } from './errors.js';
-import { type KeyRef, coverageGap, permittedTools } from './grant.js';
+import { type KeyRef, coverageGap, permittedTools, roleAtLeast } from './grant.js';
+import type { Role } from './vocabulary.js';
 import type { KeyPolicy, ValidationStatus } from './keys.schema.js';
 
 /**
@@ -47,7 +48,12 @@ export type DecisionTarget =
    * Create (`key` null), change, rotate or revoke (`next` null) a key. The caller's grant must
    * cover the key as it is and as it will be (see `coverageGap`).
    */
-  | { kind: 'key.manage'; key: KeyRef | null; next: KeyRef | null };
+  | { kind: 'key.manage'; key: KeyRef | null; next: KeyRef | null }
+  /**
+   * What only a person with at least this role may do (organization settings: `owner`; members:
+   * `admin`). API keys never may: these act on people and the organization itself.
+   */
+  | { kind: 'role'; role: Role };
 
 export type DenyReason =
   | 'unknown_key'
@@ -62,7 +68,8 @@ export type DenyReason =
   | 'test_key_on_live_mcp'
   | 'test_key_on_live_resource'
   | 'not_found'
-  | 'grant_not_covered';
+  | 'grant_not_covered'
+  | 'role_required';
 
 export type Decision =
   { allow: true } | { allow: false; status: 401 | 403 | 404; reason: DenyReason; message?: string };
@@ -157,6 +164,16 @@ function authorize(policy: KeyPolicy, target: DecisionTarget, now: number): Deci
       }
       return ALLOW;
     }
+    case 'role':
+      if (!policy.user || !roleAtLeast(policy.user.role, target.role)) {
+        return {
+          allow: false,
+          status: 403,
+          reason: 'role_required',
+          message: `Only an organization ${target.role} may do this`,
+        };
+      }
+      return ALLOW;
   }
 }
 

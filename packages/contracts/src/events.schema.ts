@@ -21,6 +21,11 @@ export const keyEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('key.expired'), ...keyRef }),
   z.object({ type: z.literal('org.updated'), org_id: orgIdSchema, version: z.number().int() }),
   z.object({ type: z.literal('mcp.updated'), mcp_id: mcpIdSchema, org_id: orgIdSchema }),
+  /** Sessions (by their token hashes) that no gateway may accept any more. */
+  z.object({
+    type: z.literal('sessions.revoked'),
+    session_hashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(10_000),
+  }),
 ]);
 export type KeyEvent = z.infer<typeof keyEventSchema>;
 

@@ -1,5 +1,6 @@
 import { cidrWithin } from './cidr.js';
 import { ALL_SCOPES, type Scope } from './common.schema.js';
+import type { Role } from './vocabulary.js';
 import {
   DEFAULT_EXPIRES_IN,
   EXPIRES_IN_MS,
@@ -24,6 +25,8 @@ export interface KeyGrant {
   expires_at: string;
   /** The key's own IP allowlist (CIDRs); null or absent: any address its organization allows. */
   key_ip_allowlist?: readonly string[] | null;
+  /** Set when the grant is a person's (a dashboard session): their role in the organization. */
+  user?: { role: Role } | null;
 }
 
 /** A key's grant, as a target: which organization it belongs to. */
@@ -62,10 +65,52 @@ export function isOrgAdminGrant(grant: KeyGrant): boolean {
   );
 }
 
-/** The latest expiry `caller` may give a key it creates or rotates at `now`. */
+/**
+ * The latest expiry `caller` may give a key it creates or rotates at `now`. An organization admin
+ * key and a person (whose grant lasts as long as their session, but whose keys are meant to
+ * outlive it) may go up to the one-year maximum; any other key up to its own expiry.
+ */
 export function grantableExpiry(caller: KeyGrant, now: number): number {
   const max = maxKeyExpiry(new Date(now)).getTime();
-  return isOrgAdminGrant(caller) ? max : Math.min(max, Date.parse(caller.expires_at));
+  const person = caller.user !== undefined && caller.user !== null;
+  return person || isOrgAdminGrant(caller) ? max : Math.min(max, Date.parse(caller.expires_at));
+}
+
+/**
+ * The scopes of each role: owners and admins hold every scope (an organization admin's grant),
+ * developers manage keys within that grant and read the rest, viewers only read. What only an
+ * owner may do beyond an admin (organization settings, owners) is a `role` decision target.
+ */
+export const ROLE_SCOPES: Readonly<Record<Role, readonly Scope[]>> = {
+  owner: ALL_SCOPES,
+  admin: ALL_SCOPES,
+  developer: ['keys:read', 'keys:write', 'mcps:read', 'usage:read', 'alerts:read', 'webhooks:read'],
+  viewer: ['keys:read', 'mcps:read', 'usage:read', 'alerts:read', 'webhooks:read'],
+};
+
+/** Roles from strongest to weakest: a role may do what every role after it may. */
+const ROLE_RANK: Readonly<Record<Role, number>> = { owner: 0, admin: 1, developer: 2, viewer: 3 };
+
+/** Whether `held` is at least as strong as `required`. */
+export function roleAtLeast(held: Role, required: Role): boolean {
+  return ROLE_RANK[held] <= ROLE_RANK[required];
+}
+
+/**
+ * A person's grant in an organization: live, every MCP, no limits, their role's scopes, valid
+ * until `expiresAt` (their session's end). The one place a role becomes a grant, so keys and
+ * people go through the same `decide()`.
+ */
+export function roleGrant(role: Role, expiresAt: string): KeyGrant {
+  return {
+    mode: 'live',
+    permissions: { mcps: '*' },
+    scopes: ROLE_SCOPES[role],
+    rate_limit: null,
+    usage_limit: null,
+    expires_at: expiresAt,
+    user: { role },
+  };
 }
 
 /** The expiry a create request asks for (`expires_at`, or `expires_in`, default 90 days). */

@@ -11,6 +11,10 @@ export const IdPrefix = {
   Request: 'req',
   Event: 'evt',
   Audit: 'aud',
+  User: 'usr',
+  Session: 'ses',
+  OneTimeToken: 'ott',
+  RecoveryCode: 'rc',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

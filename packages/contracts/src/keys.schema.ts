@@ -2,19 +2,24 @@ import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import { isValidCidr } from './cidr.js';
 import {
+  actorRefSchema,
   actorRequestSchema,
+  creatorIdSchema,
   isoDateSchema,
   keyIdSchema,
-  type ListRequest,
-  listRequestSchema,
   mcpIdSchema,
   modeSchema,
   nameSchema,
   noNul,
   orgIdSchema,
   pageSchema,
+  type ListRequest,
+  listRequestSchema,
   paginationQuerySchema,
+  roleSchema,
   scopeSchema,
+  sessionIdSchema,
+  userIdSchema,
 } from './common.schema.js';
 
 /** An MCP tool's name as `tools/list` and `tools/call` carry it: 1–128 visible ASCII characters. */
@@ -123,6 +128,8 @@ export const apiKeyViewSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   tags: z.array(z.string()),
   ip_allowlist: z.array(z.string()).nullable(),
+  /** Who created the key: a person, a key, or `system` (the operator's CLI). */
+  created_by: actorRefSchema,
   /** A rotated key's end: it is refused from this instant (null unless rotated with a grace period). */
   grace_ends_at: isoDateSchema.nullable(),
 });
@@ -182,7 +189,10 @@ export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
 
-/** Query of GET /v1/keys: a page, narrowed to keys with a tag and/or a metadata pair. */
+/**
+ * Query of GET /v1/keys: a page, narrowed to keys with a tag, a metadata pair and/or one creator
+ * (a person or a key).
+ */
 export const listKeysQuerySchema = paginationQuerySchema.extend({
   tag: keyTagSchema.optional(),
   /** `key:value` — keys whose metadata has exactly this pair. */
@@ -192,6 +202,7 @@ export const listKeysQuerySchema = paginationQuerySchema.extend({
     .check(noNul)
     .regex(/^[A-Za-z0-9_.-]{1,40}:/, 'must be key:value')
     .optional(),
+  created_by: creatorIdSchema.optional(),
 });
 export type ListKeysQuery = z.infer<typeof listKeysQuerySchema>;
 export const listKeysRequestSchema = listRequestSchema.extend({
@@ -201,6 +212,7 @@ export const listKeysRequestSchema = listRequestSchema.extend({
       metadata: z
         .strictObject({ key: z.string().max(40), value: z.string().max(500).check(noNul) })
         .optional(),
+      created_by: creatorIdSchema.optional(),
     })
     .optional(),
 });
@@ -244,8 +256,20 @@ export const validateKeyRequestSchema = z.strictObject({
 });
 export type ValidateKeyRequest = z.infer<typeof validateKeyRequestSchema>;
 
+/**
+ * The person behind a dashboard session: the grant of such a policy is their role's in the
+ * session's organization (see `roleGrant`), and `key_id` is then the session's id.
+ */
+export const policyUserSchema = z.object({
+  user_id: userIdSchema,
+  session_id: sessionIdSchema,
+  role: roleSchema,
+});
+export type PolicyUser = z.infer<typeof policyUserSchema>;
+
 export const keyPolicySchema = z.object({
-  key_id: keyIdSchema,
+  /** The key's id, or for a dashboard session (`user` set) the session's id. */
+  key_id: z.union([keyIdSchema, sessionIdSchema]),
   org_id: orgIdSchema,
   mode: modeSchema,
   permissions: permissionsSchema,
@@ -258,6 +282,8 @@ export const keyPolicySchema = z.object({
   /** The key's own CIDRs, checked beside the organization's; null or absent: any address. */
   key_ip_allowlist: z.array(z.string()).nullable().optional(),
   org_monthly_limit: z.number().int().nullable(),
+  /** Present when the credential is a person's dashboard session rather than an API key. */
+  user: policyUserSchema.nullable().optional(),
 });
 export type KeyPolicy = z.infer<typeof keyPolicySchema>;
 

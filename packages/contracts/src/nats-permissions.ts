@@ -1,3 +1,5 @@
+import { IdentitySubjects } from './identity.schema.js';
+import { MemberSubjects } from './members.schema.js';
 import { SecretsSubjects } from './secrets.schema.js';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from './subjects.js';
 import { UsageSubjects } from './usage-subjects.js';
@@ -33,7 +35,10 @@ const keyServiceRpc = [
   ...values({ ...Subjects.keys }),
   ...values({ ...Subjects.mcps }),
   ...values({ ...Subjects.orgs }),
+  ...values({ ...Subjects.organization }),
+  ...values({ ...MemberSubjects }),
   ...values({ ...Subjects.audit }),
+  ...values({ ...IdentitySubjects }),
   ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.idempotencyResponses,
@@ -47,7 +52,10 @@ const usageServiceRpc = [
   SecretsSubjects.webhookSecrets,
 ];
 
-/** What the gateway's routes call: every key and MCP route, audit, usage, alerts, webhooks. */
+/**
+ * What the gateway's routes call: every key and MCP route, the caller's own organization, audit,
+ * usage, alerts, webhooks.
+ */
 const gatewayRequests = [
   Subjects.keys.validate,
   Subjects.keys.health,
@@ -59,7 +67,10 @@ const gatewayRequests = [
   Subjects.keys.rotate,
   Subjects.keys.leaked,
   ...values({ ...Subjects.mcps }),
+  ...values({ ...Subjects.organization }),
+  ...values({ ...MemberSubjects }),
   Subjects.audit.list,
+  ...values({ ...IdentitySubjects }),
   ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),

@@ -1,8 +1,9 @@
+import type { AccountView } from './identity.schema.js';
 import type { KeyPolicy } from './keys.schema.js';
 
 /**
- * What the dashboard learns about its session (GET/POST `/dashboard/api/session`): the signed-in key's grant
- * and the session's limits. Sent by the gateway, read by the dashboard.
+ * What the dashboard learns about its session (GET/POST `/dashboard/api/session`): its grant (the
+ * signed-in person's role, or the key's) and the session's limits. Sent by the gateway, read by the dashboard.
  */
 export interface SessionView {
   key_id: string;
@@ -18,4 +19,10 @@ export interface SessionView {
   session_expires_at: string;
   /** Send back in `X-CSRF-Token` on every state-changing request. */
   csrf_token: string;
+  /**
+   * A person's session: who, in which organization, with which role (and the organizations they
+   * may switch to). Null for a session opened with an admin key (`DASHBOARD_KEY_SIGN_IN`); then
+   * `key_id`, `prefix` and `last4` name that key, otherwise `key_id` is the session's id.
+   */
+  account: AccountView | null;
 }

@@ -32,6 +32,15 @@ export const Subjects = {
     get: 'orgs.get',
     update: 'orgs.update',
     list: 'orgs.list',
+    /** Operator: make a person a member (new account or existing) with a one-time set-password link. */
+    addMember: 'orgs.add_member',
+    /** Operator: remove a member; their sessions in the organization end on every gateway. */
+    removeMember: 'orgs.remove_member',
+  },
+  /** The caller's own organization, over the gateway (`/v1/organization`): named by the actor. */
+  organization: {
+    get: 'organization.get',
+    update: 'organization.update',
   },
   audit: {
     list: 'audit.list',
@@ -57,6 +66,8 @@ export const Subjects = {
     expired: 'keys.events.expired',
     orgUpdated: 'keys.events.org_updated',
     mcpUpdated: 'keys.events.mcp_updated',
+    /** Dashboard sessions ended (sign-out, sign-out everywhere, membership removed or changed). */
+    sessionsRevoked: 'keys.events.sessions_revoked',
   },
   /** Gateways announce themselves so the key-service knows how many acks a revoke must gather. */
   gateway: {

@@ -28,6 +28,14 @@ export const ALERT_TYPES = [
 /** Event types a webhook may subscribe to; `webhook.test` is only sent by the test call. */
 export const WEBHOOK_EVENT_TYPES = ALERT_TYPES.map((t) => `alert.${t}` as const);
 
+/**
+ * A person's role in an organization, strongest first: `owner` (everything, organization settings,
+ * members who are owners), `admin` (keys, MCPs, webhooks, members except owners), `developer`
+ * (keys within their own grant, reads usage and alerts), `viewer` (reads only).
+ */
+export const ROLES = ['owner', 'admin', 'developer', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** The actions the management audit log records (`GET /v1/audit?action=…`). */
 export const AUDIT_ACTIONS = [
   'key.created',
@@ -39,5 +47,10 @@ export const AUDIT_ACTIONS = [
   'mcp.deleted',
   'organization.created',
   'organization.updated',
+  'member.role_changed',
+  'member.removed',
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.accepted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type CreatedOrg, Subjects, createdOrgSchema } from '@plexmcp/contracts';
 import { bootstrap as bootstrapGateway, type GatewayEnv, type GatewayHandle } from '@plexmcp/api-gateway';
-import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
+import { bootstrap as bootstrapKeyService, type KeyServiceHandle, type LinkMail } from '@plexmcp/key-service';
 import { bootstrap as bootstrapUsageService, type UsageServiceHandle } from '@plexmcp/usage-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
 import {
@@ -35,6 +35,10 @@ export interface System {
   rpc: NatsRpcClient;
   /** An organization and its first admin key, from internal RPC as `plexmcp org create` makes them. */
   createOrg(name: string): Promise<CreatedOrg>;
+  /** Every one-time link the key-service mailed (set password, reset, invitation), oldest first. */
+  mailbox: LinkMail[];
+  /** Another gateway of the same system (same settings and session secret), as behind a load balancer. */
+  startGateway(): Promise<GatewayHandle>;
   close(): Promise<void>;
 }
 
@@ -46,8 +50,11 @@ export async function startSystem(options: SystemOptions): Promise<System> {
   let keyService: KeyServiceHandle | null = null;
   let usageService: UsageServiceHandle | null = null;
   let gateway: GatewayHandle | null = null;
+  const extraGateways: GatewayHandle[] = [];
   let nc: NatsConnection | null = null;
+  const mailbox: LinkMail[] = [];
   const close = async () => {
+    await Promise.all(extraGateways.map((g) => g.close().catch(() => undefined)));
     await gateway?.close().catch(() => undefined);
     await usageService?.close().catch(() => undefined);
     await keyService?.close().catch(() => undefined);
@@ -57,13 +64,20 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     await nats.stop();
   };
   try {
-    keyService = await bootstrapKeyService(keyServiceTestOptions(nats.url, keySchema.schema));
+    keyService = await bootstrapKeyService(keyServiceTestOptions(nats.url, keySchema.schema), {
+      mail: {
+        send: (mail) => {
+          mailbox.push(mail);
+          return Promise.resolve();
+        },
+      },
+    });
     usageService = await bootstrapUsageService({
       ...serviceTestOptions(nats.url, usageSchema.schema),
       webhookAllowPrivateNetworks: true,
       env: { WEBHOOK_POLL_MS: '100', ...options.usageEnv },
     });
-    gateway = await bootstrapGateway({
+    const gatewayEnv: GatewayEnv = {
       NATS_URL: nats.url,
       PORT: '0',
       HOST: '127.0.0.1',
@@ -72,7 +86,8 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       MCP_UPSTREAM_ALLOWED_NETWORKS: LOOPBACK_NETWORKS.join(','),
       ...options.gatewayEnv,
-    });
+    };
+    gateway = await bootstrapGateway(gatewayEnv);
     nc = await connectNats(nats.url, `${prefix}-test-${name}`);
     const rpc = new NatsRpcClient(nc, 5_000);
     return {
@@ -80,6 +95,12 @@ export async function startSystem(options: SystemOptions): Promise<System> {
       gateway,
       rpc,
       createOrg: (orgName) => rpc.call(Subjects.orgs.create, { name: orgName }, createdOrgSchema),
+      mailbox,
+      async startGateway() {
+        const another = await bootstrapGateway(gatewayEnv);
+        extraGateways.push(another);
+        return another;
+      },
       close,
     };
   } catch (err) {

@@ -9,9 +9,15 @@ export const CurrentAuth = createParamDecorator((_data: unknown, context: Execut
   callerOf(context.switchToHttp().getRequest<FastifyRequest>()),
 );
 
-/** The management actor sent with every RPC: the calling key, its own organization, its address. */
+/**
+ * The management actor sent with every RPC: the calling key (or a person's dashboard session),
+ * its own organization, its address. The key-service checks it again from its own records.
+ */
 export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
   const request = context.switchToHttp().getRequest<FastifyRequest>();
-  const auth = callerOf(request);
-  return { org_id: auth.policy.org_id, key_id: auth.policy.key_id, ip: request.clientIp };
+  const { policy } = callerOf(request);
+  if (policy.user) {
+    return { org_id: policy.org_id, key_id: null, session_id: policy.user.session_id, ip: request.clientIp };
+  }
+  return { org_id: policy.org_id, key_id: policy.key_id, ip: request.clientIp };
 });

@@ -46,9 +46,13 @@ function routeTarget(access: RouteAccess): DecisionTarget {
   let target = routeTargets.get(access);
   if (target === undefined) {
     target =
-      access.public !== true && access.scope !== undefined
-        ? { kind: 'scope', scope: access.scope, ...(access.live === true ? { live: true } : {}) }
-        : AUTHENTICATED;
+      access.public === true
+        ? AUTHENTICATED
+        : 'role' in access
+          ? { kind: 'role', role: access.role }
+          : access.scope !== undefined
+            ? { kind: 'scope', scope: access.scope, ...(access.live === true ? { live: true } : {}) }
+            : AUTHENTICATED;
     routeTargets.set(access, target);
   }
   return target;

@@ -63,6 +63,7 @@ const AUTHENTICATED: DecisionTarget = { kind: 'authenticated' };
 const WWW_AUTHENTICATE = 'www-authenticate';
 const CHALLENGE = 'Bearer';
 const CHALLENGE_SCOPE = 'Bearer error="insufficient_scope"';
+const SESSION_ENDED = 'Your dashboard session has ended: sign in again';
 
 /** `error`, with the MCP authorization challenge (RFC 6750) when `challenge` and it is a 401/403. */
 function challenged(error: AppError, challenge: boolean | undefined): AppError {
@@ -223,7 +224,13 @@ function admit(decision: KeyDecision, key: PresentedKey, asking: Asking, now: nu
     clientIp: asking.clientIp,
     now,
   });
-  if (!verdict.allow) return refusalOf(verdict, asking.challenge);
+  if (!verdict.allow) {
+    // A person's ended session says so, not that an API key was revoked.
+    if (verdict.status === 401 && decision.policy?.user) {
+      return refuse(ErrorCode.Unauthorized, verdict.reason, { message: SESSION_ENDED });
+    }
+    return refusalOf(verdict, asking.challenge);
+  }
   return {
     policy: decision.policy!,
     keyHash: key.keyHash,

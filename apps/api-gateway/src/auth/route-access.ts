@@ -1,5 +1,5 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
-import type { Scope } from '@plexmcp/contracts';
+import type { Role, Scope } from '@plexmcp/contracts';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 
 /**
@@ -17,7 +17,9 @@ export type RouteAccess =
    * data, which test keys never touch. A route about one target (a key, an MCP) finishes the
    * decision in its handler with `authorize()` once it knows the target.
    */
-  | { readonly public?: false; readonly scope?: Scope; readonly live?: boolean };
+  | { readonly public?: false; readonly scope?: Scope; readonly live?: boolean }
+  /** Only a person signed in with at least this role (never an API key): the organization itself, its members. */
+  | { readonly public?: false; readonly role: Role };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -5,10 +5,12 @@ import {
   apiKeyViewSchema,
   auditEntrySchema,
   listAuditQuerySchema,
-  listKeysQuerySchema,
   createKeyBodySchema,
   createMcpBodySchema,
+  listKeysQuerySchema,
   mcpViewSchema,
+  orgSettingsBodySchema,
+  organizationViewSchema,
   paginationQuerySchema,
   rotateKeyBodySchema,
   updateKeyBodySchema,
@@ -22,7 +24,7 @@ export interface RouteDoc {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
-  scope: Scope | 'any valid key' | 'key with that MCP' | 'none';
+  scope: Scope | 'any valid key' | 'key with that MCP' | 'none' | 'owner (signed in)';
   body?: z.ZodType;
   query?: z.ZodObject;
   /** Schema of `data`; `list` wraps it in an array with pagination. */
@@ -161,7 +163,8 @@ const ROUTES: readonly RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/keys',
-    summary: "The organization's keys, optionally those with a tag or a metadata pair (key:value)",
+    summary:
+      "The organization's keys, optionally those with a tag, a metadata pair (key:value) or one creator (`created_by`: a person or a key)",
     scope: 'keys:read',
     query: listKeysQuerySchema,
     data: apiKeyViewSchema,
@@ -200,6 +203,22 @@ const ROUTES: readonly RouteDoc[] = [
     query: listAuditQuerySchema,
     data: auditEntrySchema,
     list: true,
+  },
+  {
+    method: 'get',
+    path: '/v1/organization',
+    summary: "The caller's own organization",
+    scope: 'any valid key',
+    data: organizationViewSchema,
+  },
+  {
+    method: 'patch',
+    path: '/v1/organization',
+    summary:
+      'Change its name, monthly limit, IP allowlist or status (owners; the allowlist must admit the caller)',
+    scope: 'owner (signed in)',
+    body: orgSettingsBodySchema,
+    data: organizationViewSchema,
   },
   ...USAGE_ROUTES,
   ...KEY_CONTROL_ROUTES,

@@ -59,6 +59,10 @@ export class KeyEventsSubscriber {
       case 'mcp.updated':
         this.mcps.evict(event.mcp_id);
         break;
+      case 'sessions.revoked':
+        // A dashboard session is cached by its token's hash, like a key.
+        for (const hash of event.session_hashes) this.keys.evictKey(hash);
+        break;
     }
   }
 

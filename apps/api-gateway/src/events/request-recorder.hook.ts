@@ -6,7 +6,7 @@ import '../auth/request-context.js';
 
 /**
  * `onResponse` (after the response is sent, so it never delays it): counts the request in the
- * metrics and counts each authenticated request in the publisher's usage tallies.
+ * metrics and counts each request authenticated by a key in the publisher's usage tallies.
  */
 interface Observer {
   count: { inc(): void };
@@ -45,7 +45,8 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     observer.duration.observe(elapsedMs / 1000);
 
     const auth = request.auth;
-    if (auth !== null) {
+    // Usage is per key: a person browsing the dashboard is not metered (nor billed).
+    if (auth !== null && !auth.policy.user) {
       publisher.record(
         auth.policy,
         request.mcpId,

@@ -63,19 +63,21 @@ export class KeysController {
     return ok({ ...created.key, secret: created.secret });
   }
 
+  /** `?created_by=usr_…|key_…`: only the keys that person or key created. */
   @Get()
   @Access({ scope: 'keys:read' })
   async list(
     @CurrentActor() actor: Actor,
     @Query(new ZodValidationPipe(listKeysQuerySchema)) query: ListKeysQuery,
   ): Promise<SuccessEnvelope<ApiKeyView[]>> {
-    const { tag, metadata, ...pageQuery } = query;
+    const { tag, metadata, created_by, ...pageQuery } = query;
     const filter: NonNullable<ListKeysRequest['filter']> = {};
     if (tag !== undefined) filter.tag = tag;
     if (metadata !== undefined) {
       const colon = metadata.indexOf(':');
       filter.metadata = { key: metadata.slice(0, colon), value: metadata.slice(colon + 1) };
     }
+    if (created_by !== undefined) filter.created_by = created_by;
     const request: ListKeysRequest = {
       actor,
       page: pageQuery,

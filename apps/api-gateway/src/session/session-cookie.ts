@@ -4,6 +4,21 @@ import type { FastifyRequest } from 'fastify';
 const SESSION_COOKIE = 'plexmcp_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
+/**
+ * A person's session cookie holds `a1.` and a random credential; the session list (key-service)
+ * knows it by its SHA-256. A cookie without the prefix is a signed admin-key session (`v1.…`).
+ */
+const ACCOUNT_PREFIX = 'a1.';
+
+export function accountCookieValue(credential: string): string {
+  return ACCOUNT_PREFIX + credential;
+}
+
+/** The credential of a person's session cookie value, or null when it is not one. */
+export function accountCredentialOf(token: string): string | null {
+  return token.startsWith(ACCOUNT_PREFIX) ? token.slice(ACCOUNT_PREFIX.length) : null;
+}
+
 /** The value of the session cookie in a `Cookie` header, or null. */
 export function sessionTokenOf(cookieHeader: string | undefined): string | null {
   if (cookieHeader === undefined) return null;

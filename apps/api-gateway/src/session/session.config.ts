@@ -16,6 +16,11 @@ export const sessionEnv = {
   SESSION_TTL_MS: msSchema(8 * 3_600_000, 60_000, 30 * 86_400_000),
   /** Data directory of a local installation (`pnpm start` sets it); holds the generated session secret. */
   PLEXMCP_DATA_DIR: z.string().min(1).optional(),
+  /**
+   * Break-glass: allow signing in to the dashboard with an organization admin key
+   * (`POST /dashboard/api/session`). Default false: people sign in with their accounts.
+   */
+  DASHBOARD_KEY_SIGN_IN: booleanSchema(false),
   /** Serve the dashboard under /dashboard. Default true. */
   DASHBOARD_ENABLED: booleanSchema(true),
   /** The built dashboard (`apps/dashboard/dist`). Default: found beside this app in the repository. */

@@ -7,7 +7,13 @@ import { PUBLIC } from '../auth/route-access.js';
 import { sendError } from '../common/envelope.js';
 import type { SessionView } from '@plexmcp/contracts';
 import type { DashboardSessions } from './dashboard-sessions.js';
-import { CSRF_HEADER, clearedSessionCookie, sessionCookie, sessionTokenOf } from './session-cookie.js';
+import {
+  CSRF_HEADER,
+  accountCredentialOf,
+  clearedSessionCookie,
+  sessionCookie,
+  sessionTokenOf,
+} from './session-cookie.js';
 
 /**
  * Whether a sign-in comes from the dashboard's own pages. Login CSRF rests on this, and a foreign
@@ -34,7 +40,7 @@ function isJson(contentType: string | undefined): boolean {
 
 const SESSION_PATH = '/dashboard/api/session';
 
-interface SessionRoutesDeps {
+export interface SessionRoutesDeps {
   sessions: DashboardSessions;
   ipResolver: ClientIpResolver;
   authority: KeyAuthority;
@@ -42,15 +48,60 @@ interface SessionRoutesDeps {
   logger: Logger;
 }
 
+const NOT_JSON = new AppError(ErrorCode.ValidationError, 'Sign-in takes a JSON body: {"key": "pk_…"}', {
+  details: [{ field: 'key', message: 'send application/json' }],
+});
+
 /**
- * Dashboard sign-in (POST), session check (GET) and sign-out (DELETE). Outside /v1, so the auth
+ * Why a sign-in step is refused before its body is read, or null: the client IP is over its
+ * failed-attempt budget (429), the request is not from the dashboard's own origin (403, login
+ * CSRF), or it is not JSON (`notJson`, 400).
+ */
+export function refuseSignIn(
+  request: FastifyRequest,
+  ip: string | null,
+  authority: KeyAuthority,
+  now: number,
+  notJson: AppError,
+): AppError | null {
+  const throttled = authority.throttled(ip, now);
+  if (throttled !== null) return throttled.error;
+  if (!isSameOrigin(request.headers)) return new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused');
+  if (!isJson(request.headers['content-type'])) return notJson;
+  return null;
+}
+
+/**
+ * Answers a failed session call: unexpected errors are logged (500), a 401 feeds the per-IP
+ * throttle and clears the cookie.
+ */
+export function failSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  err: unknown,
+  ip: string | null,
+  deps: Pick<SessionRoutesDeps, 'authority' | 'isHttps' | 'logger'>,
+): FastifyReply {
+  const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
+  if (!(err instanceof AppError))
+    deps.logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
+  deps.authority.failed(error, ip);
+  if (error.code === ErrorCode.Unauthorized) {
+    reply.header('set-cookie', clearedSessionCookie(deps.isHttps(request)));
+  }
+  return sendError(reply, error, request.requestId);
+}
+
+/**
+ * Dashboard sign-in with an admin key (POST, break-glass: `DASHBOARD_KEY_SIGN_IN`), session check
+ * (GET, either kind of session) and sign-out (DELETE, either kind). Outside /v1, so the auth
  * hook only stamps request ids and headers here; these handlers check keys and cookies themselves
  * through DashboardSessions (and so the key authority). Sign-in only takes a JSON body (a cross-site HTML form cannot send
  * one) and only from the same origin (`Origin` or `Sec-Fetch-Site`, see isSameOrigin); failures
  * feed the same per-IP throttle as bad Bearer keys.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
-  const { sessions, ipResolver, authority, isHttps, logger } = deps;
+  const { sessions, ipResolver, authority, isHttps } = deps;
 
   const clientIp = (request: FastifyRequest): string | null =>
     ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
@@ -60,16 +111,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     reply: FastifyReply,
     err: unknown,
     ip: string | null,
-  ): FastifyReply => {
-    const error = err instanceof AppError ? err : new AppError(ErrorCode.InternalError);
-    if (!(err instanceof AppError))
-      logger.error({ err, request_id: request.requestId }, 'dashboard session failed');
-    authority.failed(error, ip);
-    if (error.code === ErrorCode.Unauthorized) {
-      reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
-    }
-    return sendError(reply, error, request.requestId);
-  };
+  ): FastifyReply => failSession(request, reply, err, ip, deps);
 
   const send = (reply: FastifyReply, status: number, view: SessionView | { signed_out: true }) =>
     reply.code(status).header('cache-control', 'no-store').send({ success: true, data: view });
@@ -80,24 +122,8 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
     reply.header('cache-control', 'no-store');
     const ip = clientIp(request);
     const now = Date.now();
-    const throttled = authority.throttled(ip, now);
-    if (throttled !== null) return sendError(reply, throttled.error, request.requestId);
-    if (!isSameOrigin(request.headers)) {
-      return sendError(
-        reply,
-        new AppError(ErrorCode.Forbidden, 'Cross-site sign-in refused'),
-        request.requestId,
-      );
-    }
-    if (!isJson(request.headers['content-type'])) {
-      return sendError(
-        reply,
-        new AppError(ErrorCode.ValidationError, 'Sign-in takes a JSON body: {"key": "pk_…"}', {
-          details: [{ field: 'key', message: 'send application/json' }],
-        }),
-        request.requestId,
-      );
-    }
+    const refused = refuseSignIn(request, ip, authority, now, NOT_JSON);
+    if (refused !== null) return sendError(reply, refused, request.requestId);
     const body = request.body as { key?: unknown } | null | undefined;
     try {
       const opened = await sessions.open(body?.key, ip, now);
@@ -126,16 +152,25 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   fastify.delete(SESSION_PATH, { config }, async (request, reply) => {
     const token = sessionTokenOf(request.headers.cookie);
     // Signing out of a live session needs its CSRF token (a foreign page cannot log the user out).
-    if (token !== null && sessions.tokens.verify(token, Date.now()) !== null) {
-      if (!sessions.tokens.checkCsrf(token, request.headers[CSRF_HEADER])) {
-        return sendError(
-          reply,
-          new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
-          request.requestId,
-        );
-      }
+    const live =
+      token !== null &&
+      (accountCredentialOf(token) !== null || sessions.tokens.verify(token, Date.now()) !== null);
+    if (live && !sessions.csrfOk(token, request.headers[CSRF_HEADER])) {
+      return sendError(
+        reply,
+        new AppError(ErrorCode.Forbidden, 'Missing or invalid CSRF token'),
+        request.requestId,
+      );
     }
     reply.header('set-cookie', clearedSessionCookie(isHttps(request)));
+    if (live) {
+      try {
+        // A person's session ends server-side, on every gateway, before this answers.
+        await sessions.end(token);
+      } catch (err) {
+        return fail(request, reply, err, null);
+      }
+    }
     return send(reply, 200, { signed_out: true });
   });
 }

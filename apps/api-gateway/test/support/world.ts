@@ -5,6 +5,7 @@ import { type UsageServiceHandle, bootstrap as bootstrapUsageService } from '@pl
 import {
   type KeyServiceHandle,
   type KeyServiceOverrides,
+  type LinkMail,
   bootstrap as bootstrapKeyService,
 } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
@@ -36,6 +37,10 @@ export interface World extends ManagementFixtures {
   keyService: KeyServiceHandle | null;
   usageService: UsageServiceHandle | null;
   gateways: GatewayHandle[];
+  /** Every one-time link the key-service mailed (set password, reset, invitation), oldest first. */
+  mailbox: LinkMail[];
+  /** The token of the newest link mailed to `to`. */
+  lastLinkTo(to: string): string;
   /** The real usage-service, in a schema of its own. */
   startUsageService(): Promise<UsageServiceHandle>;
   stopUsageService(): Promise<void>;
@@ -61,6 +66,13 @@ export async function startWorld(name: string, options: { keyService?: boolean }
     keyService: null,
     usageService: null,
     gateways: [],
+    mailbox: [],
+    lastLinkTo(to) {
+      const mail = world.mailbox.findLast((m) => m.to.toLowerCase() === to.toLowerCase());
+      const token = mail && new URL(mail.link).hash.match(/token=([^&]+)/)?.[1];
+      if (!token) throw new Error(`no link was mailed to ${to}`);
+      return token;
+    },
     async startUsageService() {
       usageSchema ??= await createTestSchema(`gw_usage_${name}`);
       world.usageService = await bootstrapUsageService({
@@ -74,10 +86,17 @@ export async function startWorld(name: string, options: { keyService?: boolean }
       world.usageService = null;
     },
     async startKeyService(overrides = {}) {
-      world.keyService = await bootstrapKeyService({
-        ...keyServiceTestOptions(nats.url, schema),
-        ...overrides,
-      });
+      world.keyService = await bootstrapKeyService(
+        { ...keyServiceTestOptions(nats.url, schema), ...overrides },
+        {
+          mail: {
+            send: (mail) => {
+              world.mailbox.push(mail);
+              return Promise.resolve();
+            },
+          },
+        },
+      );
       return world.keyService;
     },
     async stopKeyService() {

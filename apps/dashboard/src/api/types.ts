@@ -10,6 +10,10 @@ export type {
   AlertView as Alert,
   ApiKeyView as ApiKey,
   AuditEntry,
+  InvitationPreview,
+  InvitationView as Invitation,
+  MemberView as Member,
+  Role,
   McpView as Mcp,
   OrganizationView as Organization,
   RateLimit,
@@ -30,3 +34,5 @@ export { Scope as SCOPES } from '@plexmcp/contracts/vocabulary';
 export { WEBHOOK_EVENT_TYPES as WEBHOOK_EVENTS } from '@plexmcp/contracts/vocabulary';
 /** Every action the audit log records, in the order the Audit page's filter lists them. */
 export { AUDIT_ACTIONS } from '@plexmcp/contracts/vocabulary';
+/** Every role a person may hold, strongest first. */
+export { ROLES } from '@plexmcp/contracts/vocabulary';

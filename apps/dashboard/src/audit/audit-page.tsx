@@ -59,6 +59,18 @@ export function AuditPage() {
         ? mcpName.get(e.target_id)
         : undefined) ?? e.target_id;
 
+  // The people who made keys, to filter on what they did.
+  const people = useMemo(
+    () => [
+      ...new Map(
+        (keys.data ?? [])
+          .filter((k) => k.created_by.type === 'user')
+          .map((k) => [k.created_by.id!, { value: k.created_by.id!, label: k.created_by.display }]),
+      ).values(),
+    ],
+    [keys.data],
+  );
+
   return (
     <Page
       name="audit"
@@ -73,6 +85,7 @@ export function AuditPage() {
           <div>
             <SelectField id="audit-actor" label="Actor" value={draft.actor} onChange={set('actor')}>
               <option value="">Anyone</option>
+              <Options of={people} />
               <Options of={(keys.data ?? []).map((k) => ({ value: k.id, label: keyLabel.get(k.id)! }))} />
             </SelectField>
           </div>
@@ -129,10 +142,10 @@ export function AuditPage() {
           {
             header: 'Actor',
             cell: (e) =>
-              e.actor_key_id === null ? (
+              e.actor.type === 'system' ? (
                 <span className="muted">system</span>
               ) : (
-                (keyLabel.get(e.actor_key_id) ?? <code>{e.actor_key_id}</code>)
+                <span data-actor-type={e.actor.type}>{e.actor.display}</span>
               ),
           },
           { header: 'Action', cell: (e) => <code>{e.action}</code> },

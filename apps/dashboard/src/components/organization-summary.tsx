@@ -23,7 +23,7 @@ export function OrganizationSummary({ session }: { session: Session }) {
   const limit = org.data ? org.data.monthly_request_limit : session.org_monthly_limit;
   return (
     <span className="org-summary" data-testid="organization">
-      <strong>{org.data?.name ?? session.organization_id}</strong>
+      <strong>{org.data?.name ?? session.account?.organization.name ?? session.organization_id}</strong>
       {org.data?.status === 'suspended' ? <span className="badge status-revoked">suspended</span> : null}
       <span className="muted">
         {' · '}

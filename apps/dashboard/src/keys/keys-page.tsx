@@ -72,9 +72,11 @@ function matches(
   status: StatusFilter,
   mcp: string,
   tag: string,
+  creator: string,
 ): boolean {
   if (tag !== 'any' && !key.tags.includes(tag)) return false;
   if (mode !== 'all' && key.mode !== mode) return false;
+  if (creator !== 'anyone' && (key.created_by.id ?? 'system') !== creator) return false;
   if (status === 'current' ? key.status === 'revoked' : status !== 'all' && key.status !== status)
     return false;
   if (mcp !== 'any' && key.permissions.mcps !== '*' && !key.permissions.mcps.includes(mcp)) return false;
@@ -101,6 +103,7 @@ export function KeysPage({ session }: { session: Session }) {
   const [statusFilter, setStatusFilter] = useState<StatusFilter>('current');
   const [mcpFilter, setMcpFilter] = useState('any');
   const [tagFilter, setTagFilter] = useState('any');
+  const [creatorFilter, setCreatorFilter] = useState('anyone');
   const action = useAction();
   const invalidate = useInvalidate();
   const changed = () => invalidate('/v1/keys');
@@ -116,19 +119,32 @@ export function KeysPage({ session }: { session: Session }) {
   const names = useMemo(() => new Map((mcps.data ?? []).map((m) => [m.id, m.name])), [mcps.data]);
   const shown = useMemo(
     () =>
-      keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter, tagFilter)) ?? null,
-    [keys.data, search, modeFilter, statusFilter, mcpFilter, tagFilter],
+      keys.data?.filter((k) =>
+        matches(k, search, modeFilter, statusFilter, mcpFilter, tagFilter, creatorFilter),
+      ) ?? null,
+    [keys.data, search, modeFilter, statusFilter, mcpFilter, tagFilter, creatorFilter],
+  );
+  // Who created the keys listed: a person, a key, or the system (the operator's CLI).
+  const creators = useMemo(
+    () => [
+      ...new Map((keys.data ?? []).map((k) => [k.created_by.id ?? 'system', k.created_by.display])).entries(),
+    ],
+    [keys.data],
   );
   const hidden = (keys.data?.length ?? 0) - (shown?.length ?? 0);
+  // A session without keys:write (a viewer) sees the keys but none of the buttons that change them.
+  const canWrite = session.scopes.includes('keys:write');
 
   return (
     <Page
       name="keys"
       title="API Keys"
       action={
-        <button type="button" className="primary" onClick={() => setCreating(true)}>
-          Create API Key
-        </button>
+        canWrite ? (
+          <button type="button" className="primary" onClick={() => setCreating(true)}>
+            Create API Key
+          </button>
+        ) : null
       }
       status={status}
       filters={
@@ -149,6 +165,15 @@ export function KeysPage({ session }: { session: Session }) {
           <Filter id="key-tag-filter" label="Tag" value={tagFilter} onChange={setTagFilter}>
             <option value="any">Any tag</option>
             <Options of={allTags(keys.data).map((t) => ({ value: t, label: t }))} />
+          </Filter>
+          <Filter
+            id="key-creator-filter"
+            label="Created by"
+            value={creatorFilter}
+            onChange={setCreatorFilter}
+          >
+            <option value="anyone">Anyone</option>
+            <Options of={creators.map(([value, label]) => ({ value, label }))} />
           </Filter>
         </>
       }
@@ -182,10 +207,11 @@ export function KeysPage({ session }: { session: Session }) {
           { header: 'Limits', cell: (k) => describeLimits(k) },
           { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
           { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
+          { header: 'Created by', cell: (k) => k.created_by.display },
           { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
-          k.status === 'active' || k.status === 'disabled' ? (
+          canWrite && (k.status === 'active' || k.status === 'disabled') ? (
             <>
               <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
                 Edit

@@ -62,7 +62,8 @@ export async function startSystem(name: string): Promise<System> {
     name,
     usageEnv: { ANOMALY_EVAL_MS: '100' },
     // The browser's requests carry X-Forwarded-For, believed from loopback only.
-    gatewayEnv: { TRUSTED_PROXIES: '127.0.0.1/32' },
+    // Admin-key sign-in (break-glass) on: the main suite signs in with the organization's admin key.
+    gatewayEnv: { TRUSTED_PROXIES: '127.0.0.1/32', DASHBOARD_KEY_SIGN_IN: 'true' },
   });
   try {
     return { ...system, org: await system.createOrg('Dashboard Co') };

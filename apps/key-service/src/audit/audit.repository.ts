@@ -27,7 +27,7 @@ export class AuditRepository {
       .repository(AuditEntryEntity)
       .createQueryBuilder('a')
       .where('a.org_id = :orgId', { orgId });
-    if (filter.actor !== undefined) qb.andWhere('a.actor_key_id = :actor', { actor: filter.actor });
+    if (filter.actor !== undefined) qb.andWhere('a.actor_id = :actor', { actor: filter.actor });
     if (filter.action !== undefined) qb.andWhere('a.action = :action', { action: filter.action });
     if (filter.target !== undefined) qb.andWhere('a.target_id = :target', { target: filter.target });
     if (filter.from !== undefined) qb.andWhere('a.created_at >= :from', { from: new Date(filter.from) });

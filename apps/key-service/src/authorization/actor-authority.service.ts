@@ -11,6 +11,7 @@ import { schemaOf } from '@plexmcp/service-kit';
 import { DataSource } from 'typeorm';
 import { actingKeySql, toValidationRow } from '../keys/api-keys.repository.js';
 import { toValidateReply } from '../keys/key-lifecycle.js';
+import { IdentityService } from '../identity/identity.service.js';
 
 /**
  * The caller of a management RPC as the key-service itself knows it: the acting key's current
@@ -29,12 +30,21 @@ export type ActingKey = ValidateKeyReply | null;
 export class ActorAuthority {
   private readonly sql: string;
 
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    private readonly identity: IdentityService,
+  ) {
     this.sql = actingKeySql(schemaOf(dataSource));
   }
 
-  /** The acting key's current state, or null for an internal caller. */
+  /**
+   * The acting key's current state — or the acting person's session, whose grant is their role's
+   * — or null for an internal caller (neither).
+   */
   async actingKey(actor: Actor): Promise<ActingKey> {
+    if (actor.session_id !== undefined && actor.session_id !== null) {
+      return this.identity.actingSession(actor.session_id, actor.org_id);
+    }
     if (actor.key_id === null) return null;
     const rows = await this.dataSource.query<Record<string, unknown>[]>(this.sql, [
       actor.key_id,

@@ -9,13 +9,32 @@ import { McpsRepository } from '../mcps/mcps.repository.js';
 import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
 import { IdempotencyRecords1765000000000 } from './migrations/1765000000000-idempotency-records.js';
+import { Identity1765100000000 } from './migrations/1765100000000-identity.js';
+import { Actors1765200000000 } from './migrations/1765200000000-actors.js';
 import { LeakedTestKeys1765300000000 } from './migrations/1765300000000-leaked-test-keys.js';
 import { KeyControls1765300000001 } from './migrations/1765300000001-key-controls.js';
+import { MembershipEntity } from '../identity/membership.entity.js';
+import { OneTimeTokenEntity } from '../identity/one-time-token.entity.js';
+import { RecoveryCodeEntity } from '../identity/recovery-code.entity.js';
+import { SessionEntity } from '../identity/session.entity.js';
+import { UserEntity } from '../identity/user.entity.js';
 
-export const ENTITIES = [OrganizationEntity, McpEntity, ApiKeyEntity, AuditEntryEntity];
+export const ENTITIES = [
+  OrganizationEntity,
+  McpEntity,
+  ApiKeyEntity,
+  AuditEntryEntity,
+  UserEntity,
+  MembershipEntity,
+  SessionEntity,
+  OneTimeTokenEntity,
+  RecoveryCodeEntity,
+];
 export const MIGRATIONS = [
   InitialSchema1764170000000,
   IdempotencyRecords1765000000000,
+  Identity1765100000000,
+  Actors1765200000000,
   LeakedTestKeys1765300000000,
   KeyControls1765300000001,
 ];

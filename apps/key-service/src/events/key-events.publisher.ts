@@ -39,6 +39,7 @@ const SUBJECT_BY_TYPE: Readonly<Record<KeyEvent['type'], string>> = {
   'key.expired': Subjects.keyEvents.expired,
   'org.updated': Subjects.keyEvents.orgUpdated,
   'mcp.updated': Subjects.keyEvents.mcpUpdated,
+  'sessions.revoked': Subjects.keyEvents.sessionsRevoked,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { Column, Entity } from 'typeorm';
-import type { Permissions, RateLimit, Scope, UsageLimit } from '@plexmcp/contracts';
+import type { ActorRef, Permissions, RateLimit, Scope, UsageLimit } from '@plexmcp/contracts';
 import { OrgOwnedRow } from '../database/base.entity.js';
 
 export type StoredKeyStatus = 'active' | 'disabled' | 'revoked' | 'expired';
@@ -64,4 +64,14 @@ export class ApiKeyEntity extends OrgOwnedRow {
   /** The key's own CIDRs, checked beside its organization's; null: any address. */
   @Column({ name: 'ip_allowlist', type: 'text', array: true, nullable: true })
   ipAllowlist!: string[] | null;
+
+  /** Who created the key (see `ActorRef`): a person, a key, or the system. */
+  @Column({ name: 'created_by_type', type: 'text' })
+  createdByType!: ActorRef['type'];
+
+  @Column({ name: 'created_by_id', type: 'text', nullable: true })
+  createdById!: string | null;
+
+  @Column({ name: 'created_by_display', type: 'text' })
+  createdByDisplay!: string;
 }

@@ -152,20 +152,26 @@ export class ApiKeysRepository {
     orgId: string,
     after: Cursor | null,
     limit: number,
-    mode?: 'live' | 'test',
-    filter: { tag?: string; metadata?: { key: string; value: string } } = {},
+    filter: {
+      mode?: 'live' | 'test' | undefined;
+      tag?: string | undefined;
+      metadata?: { key: string; value: string } | undefined;
+      createdBy?: string | undefined;
+    } = {},
   ): Promise<ApiKeyEntity[]> {
     const qb = this.tables
       .repository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.org_id = :orgId', { orgId });
-    if (mode !== undefined) qb.andWhere('k.mode = :mode', { mode });
+    if (filter.mode !== undefined) qb.andWhere('k.mode = :mode', { mode: filter.mode });
     // Containment, so the GIN indexes serve both filters.
     if (filter.tag !== undefined) qb.andWhere('k.tags @> ARRAY[:tag]::text[]', { tag: filter.tag });
     if (filter.metadata !== undefined)
       qb.andWhere('k.metadata @> :pair::jsonb', {
         pair: JSON.stringify({ [filter.metadata.key]: filter.metadata.value }),
       });
+    if (filter.createdBy !== undefined)
+      qb.andWhere('k.created_by_id = :createdBy', { createdBy: filter.createdBy });
     return keysetPage(qb, after, limit + 1).getMany();
   }
 

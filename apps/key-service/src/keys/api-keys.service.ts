@@ -30,9 +30,11 @@ import {
 } from '@plexmcp/contracts';
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
+import type { Acting } from '../audit/actor-identity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { IdentityService } from '../identity/identity.service.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -50,9 +52,6 @@ import {
 
 const notFound = () => new AppError(ErrorCode.NotFound, 'API key not found');
 
-/** Who asks for a change: a key of the organization, or an internal caller (CLI) with no key. */
-type ActorRef = Pick<Actor, 'key_id' | 'ip'>;
-
 @Injectable()
 export class ApiKeysService {
   constructor(
@@ -62,11 +61,16 @@ export class ApiKeysService {
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
+    private readonly identity: IdentityService,
   ) {}
 
-  /** The gateway's question on a cache miss: one indexed read, no writes. */
+  /**
+   * The gateway's question on a cache miss: one indexed read, no writes. A hash that is no key's
+   * may be a dashboard session's token (see IdentityService), answered the same way.
+   */
   async validate(keyHash: string): Promise<ValidateKeyReply> {
-    return toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+    const reply = toValidateReply(await this.keys.findForValidation(keyHash), new Date());
+    return reply.status === 'unknown' ? this.identity.validateSession(keyHash) : reply;
   }
 
   /** Active keys expiring in a window, used or not (the usage-service warns about them). */
@@ -114,13 +118,13 @@ export class ApiKeysService {
     this.authority.check(acting, request.actor, { kind: 'authenticated' });
     const mode = acting?.policy?.mode === 'test' ? 'test' : undefined;
     const after = decodeCursor(request.page.cursor);
-    const rows = await this.keys.listByOrg(
-      request.actor.org_id,
-      after,
-      request.page.limit,
+    const { tag, metadata, created_by } = request.filter ?? {};
+    const rows = await this.keys.listByOrg(request.actor.org_id, after, request.page.limit, {
       mode,
-      request.filter ?? {},
-    );
+      tag,
+      metadata,
+      createdBy: created_by,
+    });
     const now = new Date();
     return toPage(rows, request.page.limit, (row) => toKeyView(row, now));
   }
@@ -339,7 +343,7 @@ export class ApiKeysService {
   private async insertKey(
     manager: EntityManager,
     orgId: string,
-    actor: ActorRef | null,
+    actor: Acting | null,
     body: CreateKeyBody,
     auditMetadata: Record<string, unknown> = {},
   ): Promise<CreatedKey> {
@@ -347,6 +351,7 @@ export class ApiKeysService {
     const expiresAt = resolveExpiry(body, now);
     await this.assertMcpsExist(manager, orgId, body.permissions);
     const secret = generateApiKey(body.mode);
+    const creator = await this.audit.identify(manager, actor);
     const entity: Omit<ApiKeyEntity, 'version'> = {
       id: newId(IdPrefix.Key),
       orgId,
@@ -368,6 +373,9 @@ export class ApiKeysService {
       rotatedTo: null,
       revokedAt: null,
       lastUsedAt: null,
+      createdByType: creator.type,
+      createdById: creator.id,
+      createdByDisplay: creator.display,
       createdAt: now,
       updatedAt: now,
     };
@@ -375,6 +383,7 @@ export class ApiKeysService {
     await this.audit.record(manager, {
       orgId,
       actor,
+      who: creator,
       action: 'key.created',
       targetType: 'api_key',
       targetId: entity.id,

@@ -103,6 +103,7 @@ export function toKeyView(key: Omit<ApiKeyEntity, 'version'>, now: Date): ApiKey
     metadata: key.metadata,
     tags: key.tags,
     ip_allowlist: key.ipAllowlist,
+    created_by: { type: key.createdByType, id: key.createdById, display: key.createdByDisplay },
     grace_ends_at: key.graceEndsAt?.toISOString() ?? null,
   };
 }

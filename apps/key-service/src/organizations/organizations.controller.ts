@@ -6,16 +6,23 @@ import {
   type OrganizationView,
   type Page,
   Subjects,
+  type GetOwnOrgRequest,
   type UpdateOrgRequest,
+  type UpdateOwnOrgRequest,
   createOrgRequestSchema,
   getOrgRequestSchema,
+  getOwnOrgRequestSchema,
   listOrgsRequestSchema,
   updateOrgRequestSchema,
+  updateOwnOrgRequestSchema,
 } from '@plexmcp/contracts';
 import { RpcHandler } from '@plexmcp/service-kit';
 import { OrganizationsService } from './organizations.service.js';
 
-/** Internal subjects: reachable on the service network only (the CLI), not through the gateway. */
+/**
+ * `orgs.*`: internal subjects, reachable on the service network only (the CLI), not through the
+ * gateway. `organization.*`: the caller's own organization, named by the actor the gateway sends.
+ */
 @Controller()
 export class OrganizationsController {
   constructor(private readonly orgs: OrganizationsService) {}
@@ -38,5 +45,15 @@ export class OrganizationsController {
   @RpcHandler(Subjects.orgs.update, updateOrgRequestSchema)
   update(request: UpdateOrgRequest): Promise<OrganizationView> {
     return this.orgs.update(request);
+  }
+
+  @RpcHandler(Subjects.organization.get, getOwnOrgRequestSchema)
+  getOwn(request: GetOwnOrgRequest): Promise<OrganizationView> {
+    return this.orgs.getOwn(request);
+  }
+
+  @RpcHandler(Subjects.organization.update, updateOwnOrgRequestSchema)
+  updateOwn(request: UpdateOwnOrgRequest): Promise<OrganizationView> {
+    return this.orgs.updateOwn(request);
   }
 }

@@ -1,0 +1,28 @@
+import { Global, Module } from '@nestjs/common';
+import { SERVICE_LOGGER } from '@plexmcp/service-kit';
+import type { Logger } from 'pino';
+import { IdentityController } from './identity.controller.js';
+import { IdentityRepository } from './identity.repository.js';
+import { IdentityService } from './identity.service.js';
+import { EMBEDDER_MAIL_TRANSPORT, LogMailTransport, MAIL_TRANSPORT, type MailTransport } from './mail.js';
+
+/**
+ * Accounts, memberships and dashboard sessions. Global: the key authority resolves acting
+ * sessions through it, and organization bootstrap adds the owner.
+ */
+@Global()
+@Module({
+  controllers: [IdentityController],
+  providers: [
+    IdentityRepository,
+    IdentityService,
+    {
+      provide: MAIL_TRANSPORT,
+      useFactory: (logger: Logger, embedded: MailTransport | undefined) =>
+        embedded ?? new LogMailTransport(logger),
+      inject: [SERVICE_LOGGER, { token: EMBEDDER_MAIL_TRANSPORT, optional: true }],
+    },
+  ],
+  exports: [IdentityService, IdentityRepository, MAIL_TRANSPORT],
+})
+export class IdentityModule {}
