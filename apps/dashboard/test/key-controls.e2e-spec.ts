@@ -62,6 +62,7 @@ describe('dashboard key controls in Chromium', () => {
     page = chromium.context.pages()[0] ?? (await chromium.context.newPage());
     page.setDefaultTimeout(10_000);
     await page.goto(`${base}/dashboard/`);
+    await page.getByRole('button', { name: 'Sign in with an admin key' }).click();
     await page.getByLabel('Organization admin API key').fill(adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
