@@ -30,7 +30,8 @@ type live struct {
 	tag      string
 }
 
-func newLive(t *testing.T) *live {
+// liveAdmin is the admin client of a live test (skipped without PLEXMCP_E2E=1) and its deadline.
+func liveAdmin(t *testing.T) (context.Context, *Client) {
 	if os.Getenv("PLEXMCP_E2E") != "1" {
 		t.Skip("live tests run with PLEXMCP_E2E=1, PLEXMCP_BASE_URL and an admin PLEXMCP_API_KEY")
 	}
@@ -40,6 +41,11 @@ func newLive(t *testing.T) *live {
 	if err := admin.Err(); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, admin
+}
+
+func newLive(t *testing.T) *live {
+	ctx, admin := liveAdmin(t)
 	me, err := admin.Me(ctx)
 	if err != nil {
 		t.Fatal(err)

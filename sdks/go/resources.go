@@ -81,6 +81,44 @@ func (s *KeyService) Update(ctx context.Context, id string, params UpdateKeyPara
 	return call[APIKey](ctx, s.c, http.MethodPatch, s.at(id, ""), nil, params)
 }
 
+// Disable makes a key refused at once by every gateway until Enable.
+func (s *KeyService) Disable(ctx context.Context, id string) (*APIKey, error) {
+	status := "disabled"
+	return s.Update(ctx, id, UpdateKeyParams{Status: &status})
+}
+
+// Enable lets a disabled key work again (a revoked key cannot be: ErrConflict).
+func (s *KeyService) Enable(ctx context.Context, id string) (*APIKey, error) {
+	status := "active"
+	return s.Update(ctx, id, UpdateKeyParams{Status: &status})
+}
+
+func keyFilters(p *KeyListParams) (*ListParams, url.Values) {
+	q := url.Values{}
+	if p == nil {
+		return nil, q
+	}
+	if p.Tag != "" {
+		q.Set("tag", p.Tag)
+	}
+	if p.Metadata != "" {
+		q.Set("metadata", p.Metadata)
+	}
+	return &p.ListParams, q
+}
+
+// ListFiltered walks the keys with a tag and/or a metadata pair, across pages.
+func (s *KeyService) ListFiltered(ctx context.Context, params *KeyListParams) *Iter[APIKey] {
+	lp, q := keyFilters(params)
+	return newIter(ctx, startCursor(lp), fetchPage[APIKey](s.c, s.path, lp, q))
+}
+
+// ListPageFiltered fetches one page of the keys with a tag and/or a metadata pair.
+func (s *KeyService) ListPageFiltered(ctx context.Context, params *KeyListParams) (*Page[APIKey], error) {
+	lp, q := keyFilters(params)
+	return fetchPage[APIKey](s.c, s.path, lp, q)(ctx, startCursor(lp))
+}
+
 // Revoke revokes a key at once and returns it.
 func (s *KeyService) Revoke(ctx context.Context, id string) (*APIKey, error) {
 	return call[APIKey](ctx, s.c, http.MethodDelete, s.at(id, ""), nil, nil)
@@ -153,6 +191,16 @@ func (s *AlertService) List(ctx context.Context, params *AlertListParams) *Iter[
 func (s *AlertService) ListPage(ctx context.Context, params *AlertListParams) (*Page[Alert], error) {
 	lp, q := alertFilters(params)
 	return fetchPage[Alert](s.c, "/v1/alerts", lp, q)(ctx, startCursor(lp))
+}
+
+// Thresholds reads the organization's anomaly thresholds.
+func (s *AlertService) Thresholds(ctx context.Context) (*AlertThresholdsView, error) {
+	return call[AlertThresholdsView](ctx, s.c, http.MethodGet, "/v1/alerts/thresholds", nil, nil)
+}
+
+// SetThresholds overrides or restores the organization's thresholds (needs alerts:write).
+func (s *AlertService) SetThresholds(ctx context.Context, params SetAlertThresholdsParams) (*AlertThresholdsView, error) {
+	return call[AlertThresholdsView](ctx, s.c, http.MethodPut, "/v1/alerts/thresholds", nil, params)
 }
 
 // Ack acknowledges an alert.

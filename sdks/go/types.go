@@ -133,6 +133,14 @@ type UpdateKeyParams struct {
 	// ClearRateLimit and ClearUsageLimit remove the limit (sent as null).
 	ClearRateLimit  bool
 	ClearUsageLimit bool
+	// Metadata and Tags replace the key's labels (an empty map or slice removes them all).
+	Metadata *map[string]string
+	Tags     *[]string
+	// IPAllowlist replaces the key's own CIDRs; ClearIPAllowlist removes them (any address).
+	IPAllowlist      *[]string
+	ClearIPAllowlist bool
+	// Status is "disabled" (refused at once until enabled) or "active"; see Keys.Disable/Enable.
+	Status *string
 }
 
 // MarshalJSON sends only the fields set, and null for a cleared limit.
@@ -156,6 +164,20 @@ func (p UpdateKeyParams) MarshalJSON() ([]byte, error) {
 		body["usage_limit"] = p.UsageLimit
 	} else if p.ClearUsageLimit {
 		body["usage_limit"] = nil
+	}
+	if p.Metadata != nil {
+		body["metadata"] = *p.Metadata
+	}
+	if p.Tags != nil {
+		body["tags"] = *p.Tags
+	}
+	if p.IPAllowlist != nil {
+		body["ip_allowlist"] = *p.IPAllowlist
+	} else if p.ClearIPAllowlist {
+		body["ip_allowlist"] = nil
+	}
+	if p.Status != nil {
+		body["status"] = *p.Status
 	}
 	return json.Marshal(body)
 }
@@ -253,6 +275,66 @@ type Alert struct {
 	Details        map[string]interface{} `json:"details"`
 	CreatedAt      time.Time              `json:"created_at"`
 	AcknowledgedAt *time.Time             `json:"acknowledged_at"`
+}
+
+// KeyListParams narrows Keys.ListFiltered: Tag keeps keys with that tag, Metadata ("key:value")
+// keys with that metadata pair.
+type KeyListParams struct {
+	ListParams
+	Tag      string
+	Metadata string
+}
+
+// AlertThresholds says when error_spike and request_spike alerts are raised for an
+// organization's keys.
+type AlertThresholds struct {
+	ErrorMinRequests          int     `json:"error_min_requests"`
+	ErrorMinRate              float64 `json:"error_min_rate"`
+	ErrorBaselineFactor       float64 `json:"error_baseline_factor"`
+	RequestSpikeFactor        float64 `json:"request_spike_factor"`
+	RequestMinPerMinute       int     `json:"request_min_per_minute"`
+	RequestMinBaselineMinutes int     `json:"request_min_baseline_minutes"`
+}
+
+// AlertThresholdOverrides are some thresholds: an organization's own (nil: the default applies).
+type AlertThresholdOverrides struct {
+	ErrorMinRequests          *int     `json:"error_min_requests,omitempty"`
+	ErrorMinRate              *float64 `json:"error_min_rate,omitempty"`
+	ErrorBaselineFactor       *float64 `json:"error_baseline_factor,omitempty"`
+	RequestSpikeFactor        *float64 `json:"request_spike_factor,omitempty"`
+	RequestMinPerMinute       *int     `json:"request_min_per_minute,omitempty"`
+	RequestMinBaselineMinutes *int     `json:"request_min_baseline_minutes,omitempty"`
+}
+
+// AlertThresholdsView is the organization's thresholds: those in force and its own overrides.
+type AlertThresholdsView struct {
+	Object         string                  `json:"object"`
+	OrganizationID string                  `json:"organization_id"`
+	Thresholds     AlertThresholds         `json:"thresholds"`
+	Overrides      AlertThresholdOverrides `json:"overrides"`
+}
+
+// SetAlertThresholdsParams is the body of Alerts.SetThresholds: the fields set override the
+// defaults; Restore names thresholds (JSON names, e.g. "error_min_rate") set back to the default.
+type SetAlertThresholdsParams struct {
+	AlertThresholdOverrides
+	Restore []string
+}
+
+// MarshalJSON sends the overrides set, and null for each threshold restored.
+func (p SetAlertThresholdsParams) MarshalJSON() ([]byte, error) {
+	raw, err := json.Marshal(p.AlertThresholdOverrides)
+	if err != nil {
+		return nil, err
+	}
+	body := map[string]interface{}{}
+	if err := json.Unmarshal(raw, &body); err != nil {
+		return nil, err
+	}
+	for _, name := range p.Restore {
+		body[name] = nil
+	}
+	return json.Marshal(body)
 }
 
 // AlertListParams filters Alerts.List.

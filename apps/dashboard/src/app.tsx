@@ -177,7 +177,7 @@ export function App() {
         {page === 'keys' && <KeysPage session={session} />}
         {page === 'mcps' && <McpsPage />}
         {page === 'usage' && <UsagePage session={session} />}
-        {page === 'alerts' && <AlertsPage />}
+        {page === 'alerts' && <AlertsPage session={session} />}
         {page === 'webhooks' && <WebhooksPage />}
         {page === 'audit' && <AuditPage />}
         {page === 'members' && <MembersPage session={session} />}

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ApiKeyView, Subjects, organizationViewSchema } from '@plexmcp/contracts';
 import { waitFor, WebhookReceiver } from '@plexmcp/service-kit/testing';
@@ -11,6 +10,13 @@ import {
   launchChromium,
   startSystem,
 } from './support/system.js';
+import {
+  type CallInit,
+  callApi,
+  goToSection,
+  screenshot,
+  shownKeyIds as listedKeyIds,
+} from './support/browser.js';
 
 const GERMAN_IP = '193.99.144.80';
 const US_IP = '8.8.8.8';
@@ -37,19 +43,8 @@ describe('dashboard in Chromium', () => {
   let createdKeyId: string;
   let weatherId: string;
 
-  const shot = (name: string) =>
-    page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-
-  const api = (urlPath: string, key: string, init: { method?: string; ip?: string; body?: unknown } = {}) =>
-    fetch(base + urlPath, {
-      method: init.method ?? 'GET',
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(init.ip ? { 'x-forwarded-for': init.ip } : {}),
-        ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
+  const shot = (name: string) => screenshot(page, name);
+  const api = (urlPath: string, key: string, init: CallInit = {}) => callApi(base, urlPath, key, init);
   /** A key made over the REST API with the admin key, as another client of the organization would. */
   const createKey = async (body: Record<string, unknown>, key = adminKey) => {
     const res = await api('/v1/keys', key, { method: 'POST', body });
@@ -58,9 +53,7 @@ describe('dashboard in Chromium', () => {
   };
   const getKey = async (id: string) =>
     ((await (await api(`/v1/keys/${id}`, adminKey)).json()) as { data: ApiKeyView }).data;
-  const keyRows = () => page.locator('tr[data-key-id]');
-  const shownKeyIds = async () =>
-    (await keyRows().evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id')))).sort();
+  const shownKeyIds = () => listedKeyIds(page);
   /**
    * Nothing on the page reaches past the window's right edge (but what a box clips, like the
    * visually hidden table header), nothing scrolls sideways inside its box (a table in a scrolling
@@ -96,13 +89,7 @@ describe('dashboard in Chromium', () => {
       };
     });
 
-  const goTo = async (label: string) => {
-    await page
-      .getByRole('navigation', { name: 'Dashboard sections' })
-      .getByRole('link', { name: label })
-      .click();
-    await page.getByRole('heading', { level: 1, name: label }).waitFor();
-  };
+  const goTo = (label: string) => goToSection(page, label);
 
   beforeAll(async () => {
     ensureDashboardBuilt();

@@ -31,6 +31,8 @@ from ._mcp import PROTOCOL_VERSION, McpSession
 from ._models import (
     MCP,
     Alert,
+    AlertThresholds,
+    AlertThresholdsView,
     APIKey,
     AuditEntry,
     CallToolResult,
@@ -78,6 +80,8 @@ __all__ = [
     "McpUsage",
     "CountryUsage",
     "Alert",
+    "AlertThresholds",
+    "AlertThresholdsView",
     "Webhook",
     "WebhookWithSecret",
     "WebhookDelivery",

@@ -198,6 +198,31 @@ class Alert(Model):
     acknowledged_at: Optional[str]
 
 
+class AlertThresholds(TypedDict, total=False):
+    """When ``error_spike`` and ``request_spike`` alerts are raised for an organization's keys.
+
+    In ``AlertThresholdsView.thresholds`` every field is present; in an update, each field given
+    overrides the default and ``None`` restores it.
+    """
+
+    error_min_requests: Optional[int]
+    error_min_rate: Optional[float]
+    error_baseline_factor: Optional[float]
+    request_spike_factor: Optional[float]
+    request_min_per_minute: Optional[int]
+    request_min_baseline_minutes: Optional[int]
+
+
+@dataclasses.dataclass
+class AlertThresholdsView(Model):
+    """The organization's thresholds: those in force (``thresholds``) and its own (``overrides``)."""
+
+    object: str
+    organization_id: str
+    thresholds: AlertThresholds
+    overrides: AlertThresholds
+
+
 @dataclasses.dataclass
 class Webhook(Model):
     """A registered alert webhook endpoint."""

@@ -15,6 +15,8 @@ from ._mcp import McpSession
 from ._models import (
     MCP,
     Alert,
+    AlertThresholds,
+    AlertThresholdsView,
     APIKey,
     AuditEntry,
     CreatedKey,
@@ -80,9 +82,14 @@ class Keys(_Resource):
         usage_limit: Optional[UsageLimit] = None,
         expires_in: Optional[str] = None,
         expires_at: Optional[str] = None,
+        metadata: Optional[Dict[str, str]] = None,
+        tags: Optional[List[str]] = None,
+        ip_allowlist: Optional[List[str]] = None,
         timeout: Optional[float] = None,
     ) -> CreatedKey:
-        """Create a key; the result carries ``secret``, shown this one time only."""
+        """Create a key; the result carries ``secret``, shown this one time only. ``metadata`` (at
+        most 20 string pairs) and ``tags`` label it; ``ip_allowlist`` (CIDRs) limits where it may
+        be used from."""
         body = _body(
             name=name,
             mode=mode,
@@ -92,21 +99,42 @@ class Keys(_Resource):
             usage_limit=usage_limit,
             expires_in=expires_in,
             expires_at=expires_at,
+            metadata=metadata,
+            tags=tags,
+            ip_allowlist=ip_allowlist,
         )
         return self._one(CreatedKey, "POST", "/v1/keys", body=body, timeout=timeout)
 
     def list(
-        self, *, limit: Optional[int] = None, cursor: Optional[str] = None, timeout: Optional[float] = None
+        self,
+        *,
+        limit: Optional[int] = None,
+        cursor: Optional[str] = None,
+        tag: Optional[str] = None,
+        metadata: Optional[str] = None,
+        timeout: Optional[float] = None,
     ) -> Page[APIKey]:
-        return self._list(APIKey, "/v1/keys", {"limit": limit, "cursor": cursor}, timeout)
+        """The organization's keys; ``tag="prod"`` keeps those with that tag,
+        ``metadata="team:payments"`` those with that metadata pair."""
+        params = {"limit": limit, "cursor": cursor, "tag": tag, "metadata": metadata}
+        return self._list(APIKey, "/v1/keys", params, timeout)
 
     def get(self, key_id: str, *, timeout: Optional[float] = None) -> APIKey:
         return self._one(APIKey, "GET", f"/v1/keys/{_seg(key_id)}", timeout=timeout)
 
     def update(self, key_id: str, *, timeout: Optional[float] = None, **fields: Any) -> APIKey:
-        """Update ``name``, ``permissions``, ``scopes``, ``rate_limit`` or ``usage_limit``
-        (pass ``None`` to clear a limit)."""
+        """Update ``name``, ``permissions``, ``scopes``, ``rate_limit``, ``usage_limit``,
+        ``metadata``, ``tags``, ``ip_allowlist``, ``status`` or ``expires_at`` (pass ``None`` to clear
+        a limit or the allowlist)."""
         return self._one(APIKey, "PATCH", f"/v1/keys/{_seg(key_id)}", body=fields, timeout=timeout)
+
+    def disable(self, key_id: str, *, timeout: Optional[float] = None) -> APIKey:
+        """Disable a key: refused at once by every gateway until enabled again."""
+        return self.update(key_id, status="disabled", timeout=timeout)
+
+    def enable(self, key_id: str, *, timeout: Optional[float] = None) -> APIKey:
+        """Enable a disabled key again (a revoked key cannot be: ``ConflictError``)."""
+        return self.update(key_id, status="active", timeout=timeout)
 
     def revoke(self, key_id: str, *, timeout: Optional[float] = None) -> APIKey:
         """Revoke a key; it stops working at once. Returns the revoked key."""
@@ -201,6 +229,17 @@ class Alerts(_Resource):
 
     def ack(self, alert_id: str, *, timeout: Optional[float] = None) -> Alert:
         return self._one(Alert, "POST", f"/v1/alerts/{_seg(alert_id)}/ack", timeout=timeout)
+
+    def thresholds(self, *, timeout: Optional[float] = None) -> AlertThresholdsView:
+        """The organization's anomaly thresholds: those in force and its own overrides."""
+        return self._one(AlertThresholdsView, "GET", "/v1/alerts/thresholds", timeout=timeout)
+
+    def set_thresholds(
+        self, thresholds: AlertThresholds, *, timeout: Optional[float] = None
+    ) -> AlertThresholdsView:
+        """Override thresholds (needs ``alerts:write``); a field set to ``None`` restores its default."""
+        body = dict(thresholds)
+        return self._one(AlertThresholdsView, "PUT", "/v1/alerts/thresholds", body=body, timeout=timeout)
 
 
 class Webhooks(_Resource):

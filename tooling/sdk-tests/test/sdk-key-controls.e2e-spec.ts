@@ -1,12 +1,15 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AuthenticationError, PlexMCP } from '@plexmcp/sdk';
 import { type System, startSystem } from '@plexmcp/test-harness';
 import { type UpstreamMcp, startUpstreamMcp } from '@plexmcp/upstream-mcp';
+import { SDKS, expectSuccess, goEnv, run } from './support/processes.js';
 
 /**
  * The TypeScript SDK on the key controls and per-tool permissions, against the real system:
  * metadata, tags and their list filters, disable/enable, the organization's alert thresholds, and
- * an MCP client (from `mcps.connect`) of a key limited to some tools.
+ * an MCP client (from `mcps.connect`) of a key limited to some tools. Then the Python and Go SDKs'
+ * own live suites of the key controls, each on an organization of its own.
  */
 describe('TypeScript SDK: key controls and tool permissions', () => {
   let system: System;
@@ -78,4 +81,35 @@ describe('TypeScript SDK: key controls and tool permissions', () => {
       await client.close();
     }
   });
+
+  const liveEnv = async (name: string) => ({
+    ...process.env,
+    PLEXMCP_E2E: '1',
+    PLEXMCP_BASE_URL: baseUrl,
+    PLEXMCP_API_KEY: (await system.createOrg(name)).admin_key.secret,
+  });
+
+  it('Python SDK: labels, list filters, disable → refused → enable, thresholds round trip', async () => {
+    const result = await run(
+      'python3',
+      ['-m', 'unittest', 'discover', '-s', 'tests', '-p', 'test_live_key_controls.py', '-v'],
+      path.join(SDKS, 'python'),
+      { ...(await liveEnv('SDK controls Python')), PYTHONDONTWRITEBYTECODE: '1' },
+    );
+    expectSuccess('python3 -m unittest test_live_key_controls', result);
+    expect(result.output).not.toMatch(/skipped/);
+    expect(result.output.match(/\) \.\.\. ok$/gm)).toHaveLength(2);
+  }, 120_000);
+
+  it('Go SDK: labels, list filters, disable → refused → enable, thresholds round trip', async () => {
+    const result = await run(
+      'go',
+      ['test', '-count=1', '-v', '-run', '^TestKeyControlsLive', '.'],
+      path.join(SDKS, 'go'),
+      goEnv(await liveEnv('SDK controls Go')),
+    );
+    expectSuccess('go test -run TestKeyControlsLive', result);
+    expect(result.output).not.toMatch(/--- SKIP/);
+    expect(result.output.match(/^--- PASS: TestKeyControlsLive\w+/gm)).toHaveLength(2);
+  }, 300_000);
 });

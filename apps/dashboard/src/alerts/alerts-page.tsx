@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { api } from '../api/client';
-import type { Alert, AlertType } from '../api/types';
+import type { Alert, AlertType, Session } from '../api/types';
 import { DataTable } from '../components/data-table';
 import { Filter, Options } from '../components/fields';
 import { formatDate } from '../components/format';
 import { Page } from '../components/page';
 import { useAction } from '../components/use-action';
 import { useInvalidate, useList } from '../components/queries';
+import { AlertThresholdsSection } from './alert-thresholds';
 
 const TYPE_LABELS: Record<AlertType, string> = {
   error_spike: 'Error rate spike',
@@ -70,8 +71,8 @@ function AlertDetails({ alert }: { alert: Alert }) {
   }
 }
 
-/** Alerts: unusual request patterns, new locations, error spikes, expiring keys; acknowledge. */
-export function AlertsPage() {
+/** Alerts: unusual request patterns, new locations, error spikes, expiring keys; acknowledge; the thresholds. */
+export function AlertsPage({ session }: { session: Session }) {
   const [status, setStatus] = useState<'open' | 'acknowledged' | 'all'>('open');
   const [type, setType] = useState<AlertType | 'all'>('all');
   const action = useAction();
@@ -157,6 +158,7 @@ export function AlertsPage() {
           ) : null
         }
       />
+      <AlertThresholdsSection session={session} />
     </Page>
   );
 }

@@ -4,6 +4,8 @@
 import type { KeyMode, UsageReply } from '@plexmcp/contracts';
 
 export type {
+  AlertThresholds,
+  AlertThresholdsView,
   AlertType,
   AlertView as Alert,
   ApiKeyView as ApiKey,

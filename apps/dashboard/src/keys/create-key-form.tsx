@@ -7,6 +7,7 @@ import { FormActions } from '../components/form-actions';
 import { Modal } from '../components/modal';
 import { useSubmit } from '../components/use-action';
 import { useList } from '../components/queries';
+import { useKeyLabels } from './key-labels';
 import { useKeyLimits } from './key-limits';
 
 type Expiration = '30d' | '90d' | '365d' | 'date';
@@ -20,7 +21,7 @@ export function endOfDay(day: string): string {
   return new Date(`${day}T23:59:59Z`).toISOString();
 }
 
-/** Create API Key: name, live/test, expiration, MCP permissions, management scopes, limits. */
+/** Create API Key: name, live/test, expiration, MCP permissions, management scopes, limits, labels. */
 export function CreateKeyForm({
   onCreated,
   onClose,
@@ -37,6 +38,7 @@ export function CreateKeyForm({
   const [scopes, setScopes] = useState<Scope[]>([]);
   const mcps = useList<Mcp>('/v1/mcps');
   const limits = useKeyLimits('key-create', { rate_limit: null, usage_limit: null });
+  const labels = useKeyLabels('key-create', { tags: [], metadata: {}, ip_allowlist: null });
   const [minDate, maxDate] = useMemo(() => {
     const now = new Date();
     const max = new Date(now);
@@ -52,6 +54,7 @@ export function CreateKeyForm({
       permissions: { mcps: allMcps ? '*' : mcpIds },
       scopes,
       ...limits.value(),
+      ...labels.value(),
       ...(expiration === 'date' ? { expires_at: endOfDay(date) } : { expires_in: expiration }),
     };
     const created = await api.post<ApiKey & { secret: string }>('/v1/keys', body);
@@ -140,6 +143,7 @@ export function CreateKeyForm({
         </fieldset>
 
         {limits.fields}
+        {labels.fields}
 
         <FormActions
           error={create.error}

@@ -7,10 +7,11 @@ import { maskedKey } from '../components/format';
 import { Modal } from '../components/modal';
 import { useSubmit } from '../components/use-action';
 import { endOfDay, isoDay } from './create-key-form';
+import { useKeyLabels } from './key-labels';
 import { useKeyLimits } from './key-limits';
 
 /**
- * Edit a key: its name, limits and expiry. The expiry may move within the key's bounds: from
+ * Edit a key: its name, limits, labels (tags, metadata, IP allowlist) and expiry. The expiry may move within the key's bounds: from
  * tomorrow to one year after the key was created (the gateway enforces the same, and a caller's
  * own expiry too).
  */
@@ -27,6 +28,7 @@ export function EditKeyForm({
   const currentDay = isoDay(new Date(apiKey.expires_at));
   const [day, setDay] = useState(currentDay);
   const limits = useKeyLimits('key-edit', apiKey);
+  const labels = useKeyLabels('key-edit', apiKey);
   const [minDay, maxDay] = useMemo(() => {
     const max = new Date(apiKey.created_at);
     max.setUTCFullYear(max.getUTCFullYear() + 1);
@@ -38,6 +40,7 @@ export function EditKeyForm({
     const body = {
       name,
       ...limits.value(),
+      ...labels.value(),
       ...(day === currentDay ? {} : { expires_at: endOfDay(day) }),
     };
     const saved = await api.patch<ApiKey>(`/v1/keys/${apiKey.id}`, body);
@@ -63,6 +66,7 @@ export function EditKeyForm({
           onChange={(e) => setDay(e.target.value)}
         />
         {limits.fields}
+        {labels.fields}
         <FormActions
           error={save.error}
           busy={save.busy}

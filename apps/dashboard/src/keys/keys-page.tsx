@@ -12,6 +12,7 @@ import { useAction, useConfirm } from '../components/use-action';
 import { CreateKeyForm } from './create-key-form';
 import { EditKeyForm } from './edit-key-form';
 import { describeLimits } from './key-limits';
+import { KeyLabels, allTags, labelTexts } from './key-labels';
 
 const GRACE = [
   { value: '0', label: 'None: revoke the old key now' },
@@ -21,10 +22,11 @@ const GRACE = [
 ] as const;
 
 type ModeFilter = 'all' | 'live' | 'test';
-type StatusFilter = 'current' | 'active' | 'expired' | 'revoked' | 'all';
+type StatusFilter = 'current' | 'active' | 'disabled' | 'expired' | 'revoked' | 'all';
 const STATUS_FILTERS: { value: StatusFilter; label: string }[] = [
   { value: 'current', label: 'Active and expired (not revoked)' },
   { value: 'active', label: 'Active' },
+  { value: 'disabled', label: 'Disabled' },
   { value: 'expired', label: 'Expired' },
   { value: 'revoked', label: 'Revoked' },
   { value: 'all', label: 'All' },
@@ -41,7 +43,7 @@ function Expiry({ apiKey }: { apiKey: ApiKey }) {
   );
 }
 
-/** Active, expired or revoked; a rotated key still in its grace period says when that ends. */
+/** Active, disabled, expired or revoked; a rotated key still in its grace period says when that ends. */
 function Status({ apiKey }: { apiKey: ApiKey }) {
   return (
     <>
@@ -69,8 +71,10 @@ function matches(
   mode: ModeFilter,
   status: StatusFilter,
   mcp: string,
+  tag: string,
   creator: string,
 ): boolean {
+  if (tag !== 'any' && !key.tags.includes(tag)) return false;
   if (mode !== 'all' && key.mode !== mode) return false;
   if (creator !== 'anyone' && (key.created_by.id ?? 'system') !== creator) return false;
   if (status === 'current' ? key.status === 'revoked' : status !== 'all' && key.status !== status)
@@ -79,7 +83,9 @@ function matches(
   const q = search.trim().toLowerCase();
   return (
     q === '' ||
-    [key.name, key.id, maskedKey(key.prefix, key.last4)].some((text) => text.toLowerCase().includes(q))
+    [key.name, key.id, maskedKey(key.prefix, key.last4), ...labelTexts(key)].some((text) =>
+      text.toLowerCase().includes(q),
+    )
   );
 }
 
@@ -96,19 +102,27 @@ export function KeysPage({ session }: { session: Session }) {
   const [modeFilter, setModeFilter] = useState<ModeFilter>('all');
   const [statusFilter, setStatusFilter] = useState<StatusFilter>('current');
   const [mcpFilter, setMcpFilter] = useState('any');
+  const [tagFilter, setTagFilter] = useState('any');
   const [creatorFilter, setCreatorFilter] = useState('anyone');
   const action = useAction();
   const invalidate = useInvalidate();
   const changed = () => invalidate('/v1/keys');
   const revoking = useConfirm<ApiKey>(action, changed);
   const rotating = useConfirm<ApiKey>(action, changed);
+  /** Disabled keys are refused at once by every gateway until enabled again. */
+  const setKeyStatus = (k: ApiKey, next: 'active' | 'disabled') =>
+    action.run(async () => {
+      await api.patch(`/v1/keys/${k.id}`, { status: next });
+      setStatus(`${next === 'disabled' ? 'Disabled' : 'Enabled'} ${k.name}.`);
+    }, changed);
 
   const names = useMemo(() => new Map((mcps.data ?? []).map((m) => [m.id, m.name])), [mcps.data]);
   const shown = useMemo(
     () =>
-      keys.data?.filter((k) => matches(k, search, modeFilter, statusFilter, mcpFilter, creatorFilter)) ??
-      null,
-    [keys.data, search, modeFilter, statusFilter, mcpFilter, creatorFilter],
+      keys.data?.filter((k) =>
+        matches(k, search, modeFilter, statusFilter, mcpFilter, tagFilter, creatorFilter),
+      ) ?? null,
+    [keys.data, search, modeFilter, statusFilter, mcpFilter, tagFilter, creatorFilter],
   );
   // Who created the keys listed: a person, a key, or the system (the operator's CLI).
   const creators = useMemo(
@@ -148,6 +162,10 @@ export function KeysPage({ session }: { session: Session }) {
             <option value="any">Any MCP</option>
             <Options of={(mcps.data ?? []).map((m) => ({ value: m.id, label: `${m.name} (${m.mode})` }))} />
           </Filter>
+          <Filter id="key-tag-filter" label="Tag" value={tagFilter} onChange={setTagFilter}>
+            <option value="any">Any tag</option>
+            <Options of={allTags(keys.data).map((t) => ({ value: t, label: t }))} />
+          </Filter>
           <Filter
             id="key-creator-filter"
             label="Created by"
@@ -185,6 +203,7 @@ export function KeysPage({ session }: { session: Session }) {
             header: 'Scopes',
             cell: (k) => (k.scopes.length ? k.scopes.join(', ') : <span className="muted">none</span>),
           },
+          { header: 'Labels', cell: (k) => <KeyLabels apiKey={k} /> },
           { header: 'Limits', cell: (k) => describeLimits(k) },
           { header: 'Expires', cell: (k) => <Expiry apiKey={k} /> },
           { header: 'Last used', cell: (k) => formatDate(k.last_used_at) },
@@ -192,12 +211,19 @@ export function KeysPage({ session }: { session: Session }) {
           { header: 'Status', cell: (k) => <Status apiKey={k} /> },
         ]}
         actions={(k) =>
-          canWrite && k.status === 'active' ? (
+          canWrite && (k.status === 'active' || k.status === 'disabled') ? (
             <>
               <button type="button" onClick={() => setEditing(k)} aria-label={`Edit ${k.name}`}>
                 Edit
               </button>
-              {k.rotated_to === null ? (
+              <button
+                type="button"
+                onClick={() => void setKeyStatus(k, k.status === 'active' ? 'disabled' : 'active')}
+                aria-label={`${k.status === 'active' ? 'Disable' : 'Enable'} ${k.name}`}
+              >
+                {k.status === 'active' ? 'Disable' : 'Enable'}
+              </button>
+              {k.rotated_to === null && k.status === 'active' ? (
                 <button type="button" onClick={() => rotating.ask(k)} aria-label={`Rotate ${k.name}`}>
                   Rotate
                 </button>
