@@ -10,6 +10,7 @@ import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
 import { IdempotencyRecords1765000000000 } from './migrations/1765000000000-idempotency-records.js';
 import { Identity1765100000000 } from './migrations/1765100000000-identity.js';
+import { OrgOidc1765500000000 } from './migrations/1765500000000-org-oidc.js';
 import { Actors1765200000000 } from './migrations/1765200000000-actors.js';
 import { MembershipEntity } from '../identity/membership.entity.js';
 import { OneTimeTokenEntity } from '../identity/one-time-token.entity.js';
@@ -33,6 +34,7 @@ export const MIGRATIONS = [
   IdempotencyRecords1765000000000,
   Identity1765100000000,
   Actors1765200000000,
+  OrgOidc1765500000000,
 ];
 
 export interface DatabaseConfig {
