@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- HTTP bodies are JSON inspected field by field */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ALL_SCOPES } from '@plexmcp/contracts';
+import { ALL_SCOPES, SecretsSubjects, reencryptSecretsReplySchema } from '@plexmcp/contracts';
 import { testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import type { GatewayHandle } from '../src/index.js';
@@ -88,10 +88,14 @@ describe('OIDC sign-in per organization', () => {
         [orgId],
       );
       expect(rows).toHaveLength(1);
+      expect(rows[0]!.client_secret).toMatch(/^enc:v1:/);
       expect(rows[0]!.client_secret).not.toContain(idp.clientSecret);
     } finally {
       await db.end();
     }
+    // `plexmcp secrets reencrypt` covers the client secrets too.
+    const resealed = await world.rpc.call(SecretsSubjects.oidcClientSecrets, {}, reencryptSecretsReplySchema);
+    expect(resealed).toMatchObject({ store: 'org_oidc_configs.client_secret', rows: 1, unchanged: 1 });
   });
 
   it('signs a new person in through the provider: a session, a viewer membership, a working API', async () => {
