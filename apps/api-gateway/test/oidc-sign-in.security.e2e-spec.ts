@@ -4,7 +4,7 @@ import { ALL_SCOPES, SecretsSubjects, reencryptSecretsReplySchema } from '@plexm
 import { testDatabaseUrl } from '@plexmcp/service-kit/testing';
 import pg from 'pg';
 import type { GatewayHandle } from '../src/index.js';
-import { type Browser, PASSWORD, PEOPLE_GATEWAY_ENV, asPerson, ownedOrg, signIn } from './support/people.js';
+import { type Browser, PEOPLE_GATEWAY_ENV, asPerson, invitedMember, ownedOrg } from './support/people.js';
 import { type TestIdentityProvider, startTestIdentityProvider } from './support/test-identity-provider.js';
 import { type World, http, startWorld } from './support/world.js';
 
@@ -192,15 +192,7 @@ describe('OIDC sign-in per organization', () => {
   });
 
   it('only an owner sets, reads or removes the provider; never an admin or an API key', async () => {
-    await asPerson(gateway, '/v1/invitations', owner, {
-      method: 'POST',
-      body: { email: 'admin@acme.test', role: 'admin' },
-    });
-    await asPerson(gateway, '/v1/invitations/accept', null, {
-      method: 'POST',
-      body: { token: world.lastLinkTo('admin@acme.test'), password: PASSWORD },
-    });
-    const admin = await signIn(gateway, 'admin@acme.test');
+    const admin = await invitedMember(world, gateway, owner, 'admin@acme.test', 'admin');
     expect((await put(admin, config())).status).toBe(403);
     expect((await asPerson(gateway, '/v1/organization/oidc', admin)).status).toBe(403);
     expect((await asPerson(gateway, '/v1/organization/oidc', admin, { method: 'DELETE' })).status).toBe(403);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  type Actor,
   AppError,
   ErrorCode,
   type GetOidcConfigRequest,
@@ -11,6 +12,7 @@ import {
   type PutOidcConfigRequest,
 } from '@plexmcp/contracts';
 import { SERVICE_CONFIG, TransactionRunner, checkOutboundUrl } from '@plexmcp/service-kit';
+import type { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import type { KeyServiceConfig } from '../config.js';
@@ -92,22 +94,11 @@ export class OidcService {
         allowed_email_domain: body.allowed_email_domain,
         default_role: body.default_role,
       });
-      await this.audit.record(manager, {
-        orgId: actor.org_id,
-        actor,
-        action: 'organization.updated',
-        targetType: 'organization',
-        targetId: actor.org_id,
-        metadata: {
-          changes: {
-            oidc: {
-              issuer,
-              client_id: body.client_id,
-              allowed_email_domain: body.allowed_email_domain,
-              default_role: body.default_role,
-            },
-          },
-        },
+      await this.recordChange(manager, actor, {
+        issuer,
+        client_id: body.client_id,
+        allowed_email_domain: body.allowed_email_domain,
+        default_role: body.default_role,
       });
       return stored;
     });
@@ -118,16 +109,7 @@ export class OidcService {
     await this.authority.authorize(actor, { kind: 'role', role: 'owner' });
     return this.tx.run(async (manager) => {
       const removed = await this.repository.remove(manager, actor.org_id);
-      if (removed) {
-        await this.audit.record(manager, {
-          orgId: actor.org_id,
-          actor,
-          action: 'organization.updated',
-          targetType: 'organization',
-          targetId: actor.org_id,
-          metadata: { changes: { oidc: null } },
-        });
-      }
+      if (removed) await this.recordChange(manager, actor, null);
       return { removed };
     });
   }
@@ -155,5 +137,21 @@ export class OidcService {
       throw new AppError(ErrorCode.Forbidden, `Only ${row.allowed_email_domain} addresses may sign in here`);
     }
     return this.identity.signInFederated(request.org_id, request.email, row.default_role, request);
+  }
+
+  /** The audit entry of a change: the provider as now set (never the secret), or null once removed. */
+  private recordChange(
+    manager: EntityManager,
+    actor: Actor,
+    oidc: Record<string, unknown> | null,
+  ): Promise<void> {
+    return this.audit.record(manager, {
+      orgId: actor.org_id,
+      actor,
+      action: 'organization.updated',
+      targetType: 'organization',
+      targetId: actor.org_id,
+      metadata: { changes: { oidc } },
+    });
   }
 }
