@@ -270,6 +270,20 @@ describe('authorization matrix: every route × every caller', () => {
       body: () => ({ name: 'Matrix' }),
       expect: [403, 403, 403, 403],
     },
+    // Single sign-on settings: an owner's alone, never a key's.
+    'GET /v1/organization/oidc': { path: () => '/v1/organization/oidc', expect: [403, 403, 403, 403] },
+    'HEAD /v1/organization/oidc': { path: () => '/v1/organization/oidc', expect: [403, 403, 403, 403] },
+    'PUT /v1/organization/oidc': {
+      path: () => '/v1/organization/oidc',
+      body: () => ({ issuer: 'https://idp.example.com', client_id: 'c', client_secret: 's' }),
+      expect: [403, 403, 403, 403],
+    },
+    'DELETE /v1/organization/oidc': { path: () => '/v1/organization/oidc', expect: [403, 403, 403, 403] },
+    // Single sign-on itself is public: no organization named (400), no flow cookie (401).
+    'GET /v1/session/oidc/start': { path: () => '/v1/session/oidc/start', public: 400 },
+    'HEAD /v1/session/oidc/start': { path: () => '/v1/session/oidc/start', public: 400 },
+    'GET /v1/session/oidc/callback': { path: () => '/v1/session/oidc/callback', public: 401 },
+    'HEAD /v1/session/oidc/callback': { path: () => '/v1/session/oidc/callback', public: 401 },
     // People manage people: no API key, whatever its scopes. Preview and accept take the link's
     // token in the body (none here: refused as malformed, whoever calls).
     'GET /v1/members': { path: () => '/v1/members', expect: [403, 403, 403, 403] },

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ALL_SCOPES, type AuditEntry, Subjects, organizationViewSchema } from '@plexmcp/contracts';
 import type { GatewayHandle } from '../src/index.js';
-import { type Browser, PASSWORD, PEOPLE_GATEWAY_ENV, asPerson, ownedOrg, signIn } from './support/people.js';
+import { type Browser, PEOPLE_GATEWAY_ENV, asPerson, invitedMember, ownedOrg } from './support/people.js';
 import { type World, actorOf, http, startWorld } from './support/world.js';
 
 /**
@@ -25,15 +25,7 @@ describe('organization settings over REST', () => {
     gateway = await world.startGateway(PEOPLE_GATEWAY_ENV);
     ({ orgId, ownerId, owner } = await ownedOrg(world, gateway, 'Acme', 'owner@acme.test'));
     other = await ownedOrg(world, gateway, 'Other', 'owner@other.test');
-    await asPerson(gateway, '/v1/invitations', owner, {
-      method: 'POST',
-      body: { email: 'admin@acme.test', role: 'admin' },
-    });
-    await asPerson(gateway, '/v1/invitations/accept', null, {
-      method: 'POST',
-      body: { token: world.lastLinkTo('admin@acme.test'), password: PASSWORD },
-    });
-    admin = await signIn(gateway, 'admin@acme.test');
+    admin = await invitedMember(world, gateway, owner, 'admin@acme.test', 'admin');
     // A key holding every scope, made by the owner, for the key cases.
     const rotated = await asPerson(gateway, '/v1/keys', owner, {
       method: 'POST',

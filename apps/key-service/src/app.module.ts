@@ -11,6 +11,7 @@ import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { KeysModule } from './keys/keys.module.js';
 import { McpsModule } from './mcps/mcps.module.js';
 import { MembersModule } from './members/members.module.js';
+import { OidcModule } from './oidc/oidc.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
 import { SecretScanningModule } from './secret-scanning/secret-scanning.module.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
       KeysModule,
       OrganizationsModule,
       SecretScanningModule,
+      OidcModule,
       HealthModule,
       IdempotencyModule,
     ]);

@@ -7,6 +7,7 @@ import type { RpcCaller } from './rpc.js';
 const OWNERS = [
   { service: 'key-service', subject: SecretsSubjects.mcpHeaders },
   { service: 'key-service', subject: SecretsSubjects.idempotencyResponses },
+  { service: 'key-service', subject: SecretsSubjects.oidcClientSecrets },
   { service: 'usage-service', subject: SecretsSubjects.webhookSecrets },
 ] as const;
 

@@ -169,6 +169,14 @@ describe('plexmcp secrets reencrypt', () => {
         reencrypted: 0,
         unchanged: 0,
       },
+      {
+        service: 'key-service',
+        store: 'org_oidc_configs.client_secret',
+        key_id: 'k2',
+        rows: 0,
+        reencrypted: 0,
+        unchanged: 0,
+      },
     ]);
     // With --json the failure is one JSON object on stderr, naming the service that refused.
     expect(JSON.parse(out.stderr)).toEqual({
@@ -206,6 +214,14 @@ describe('plexmcp secrets reencrypt', () => {
         unchanged: 0,
       },
       {
+        service: 'key-service',
+        store: 'org_oidc_configs.client_secret',
+        key_id: 'k2',
+        rows: 0,
+        reencrypted: 0,
+        unchanged: 0,
+      },
+      {
         service: 'usage-service',
         store: 'webhooks.secret',
         key_id: 'k2',
@@ -221,6 +237,7 @@ describe('plexmcp secrets reencrypt', () => {
     expect(again.stdout).toBe(
       'key-service: mcps.upstream_headers: 0 of 1 re-encrypted under key "k2" (1 already were)\n' +
         'key-service: idempotency_records.response: 0 of 0 re-encrypted under key "k2" (0 already were)\n' +
+        'key-service: org_oidc_configs.client_secret: 0 of 0 re-encrypted under key "k2" (0 already were)\n' +
         'usage-service: webhooks.secret: 0 of 1 re-encrypted under key "k2" (1 already were)\n',
     );
   });
@@ -247,7 +264,7 @@ describe('plexmcp secrets reencrypt', () => {
     usageService = null;
     const out = await reencrypt();
     expect(out.code).toBe(3);
-    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service', 'key-service']);
+    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service', 'key-service', 'key-service']);
     expect(out.stderr).toMatch(
       /the usage-service is not running: nothing answers webhooks\.secrets\.reencrypt/,
     );

@@ -27,3 +27,4 @@ export * from './nats-permissions.js';
 export * from './nats-server-config.js';
 export * from './members.schema.js';
 export * from './http-conventions.schema.js';
+export * from './oidc.schema.js';

@@ -1,5 +1,6 @@
 import { IdentitySubjects } from './identity.schema.js';
 import { MemberSubjects } from './members.schema.js';
+import { OidcSubjects } from './oidc.schema.js';
 import { SecretsSubjects } from './secrets.schema.js';
 import { Subjects, USAGE_CONSUMER, USAGE_STREAM } from './subjects.js';
 import { UsageSubjects } from './usage-subjects.js';
@@ -39,9 +40,11 @@ const keyServiceRpc = [
   ...values({ ...MemberSubjects }),
   ...values({ ...Subjects.audit }),
   ...values({ ...IdentitySubjects }),
+  ...values({ ...OidcSubjects }),
   ...values({ ...Subjects.idempotency }),
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.idempotencyResponses,
+  SecretsSubjects.oidcClientSecrets,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -71,6 +74,7 @@ const gatewayRequests = [
   ...values({ ...MemberSubjects }),
   Subjects.audit.list,
   ...values({ ...IdentitySubjects }),
+  ...values({ ...OidcSubjects }),
   ...values({ ...Subjects.idempotency }),
   ...values({ ...Subjects.usage }),
   ...values({ ...UsageSubjects.alerts }),
@@ -88,6 +92,7 @@ const opsRequests = [
   Subjects.keys.revoke,
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.idempotencyResponses,
+  SecretsSubjects.oidcClientSecrets,
   SecretsSubjects.webhookSecrets,
 ];
 

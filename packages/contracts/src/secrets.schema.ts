@@ -10,6 +10,8 @@ export const SecretsSubjects = {
   mcpHeaders: 'mcps.secrets.reencrypt',
   /** key-service: stored Idempotency-Key responses (a create or rotate answer holds a key). */
   idempotencyResponses: 'idempotency.secrets.reencrypt',
+  /** key-service: organizations' OpenID Connect client secrets. */
+  oidcClientSecrets: 'oidc.secrets.reencrypt',
   /** usage-service: webhook signing secrets. */
   webhookSecrets: 'webhooks.secrets.reencrypt',
 } as const;

@@ -7,6 +7,7 @@ import { DashboardSessions } from '../session/dashboard-sessions.js';
 import { createHttpsDetector } from '../session/session-cookie.js';
 import { registerSessionRoutes } from '../session/session.routes.js';
 import { registerAccountRoutes } from '../session/account.routes.js';
+import { registerOidcRoutes } from '../session/oidc.routes.js';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import { DEFAULT_DASHBOARD_DIR, registerDashboard } from './dashboard-static.js';
 
@@ -42,6 +43,12 @@ export async function registerDashboardAndSessions(
   };
   registerSessionRoutes(fastify, deps);
   registerAccountRoutes(fastify, { ...deps, rpc });
+  registerOidcRoutes(fastify, {
+    ...deps,
+    rpc,
+    secret,
+    allowedNetworks: config.MCP_UPSTREAM_ALLOWED_NETWORKS,
+  });
   await registerDashboard(fastify, { dir: config.DASHBOARD_DIR ?? DEFAULT_DASHBOARD_DIR, logger });
   return sessions;
 }

@@ -73,3 +73,19 @@ export async function ownedOrg(
   if (res.status !== 201) throw new Error(`setting the owner's password answered ${res.status}`);
   return { orgId: created.organization.id, ownerId: created.owner!.user_id, owner: browserOf(res) };
 }
+
+/** A person invited by `inviter` with `role`, who accepted the link and signed in. */
+export async function invitedMember(
+  world: World,
+  gateway: GatewayHandle,
+  inviter: Browser,
+  email: string,
+  role: string,
+): Promise<Browser> {
+  await asPerson(gateway, '/v1/invitations', inviter, { method: 'POST', body: { email, role } });
+  await asPerson(gateway, '/v1/invitations/accept', null, {
+    method: 'POST',
+    body: { token: world.lastLinkTo(email), password: PASSWORD },
+  });
+  return signIn(gateway, email);
+}

@@ -6,7 +6,7 @@ import { useSubmit } from '../components/use-action';
 import { SignInPage as KeySignInPage } from '../session/sign-in-page';
 import { TotpStep, accountStep, needsTotp } from './sign-in-steps';
 
-type Step = 'password' | 'reset' | 'key' | { challenge: string };
+type Step = 'password' | 'reset' | 'key' | 'sso' | { challenge: string };
 
 /**
  * Sign-in with an email and password, then the TOTP code when the account has one. "Forgot your
@@ -24,6 +24,7 @@ export function AccountSignInPage({
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [sent, setSent] = useState(false);
+  const [orgId, setOrgId] = useState('');
 
   const signIn = useSubmit(async () => {
     try {
@@ -54,6 +55,30 @@ export function AccountSignInPage({
           <h2>Two-factor authentication</h2>
           <TotpStep challenge={step.challenge} onSignedIn={onSignedIn} />
         </>
+      ) : step === 'sso' ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            // The gateway sends the browser on to the organization's provider, and back signed in.
+            window.location.assign(`/v1/session/oidc/start?org=${encodeURIComponent(orgId.trim())}`);
+          }}
+        >
+          <h2>Sign in with SSO</h2>
+          <TextField
+            id="sso-org"
+            label="Organization id"
+            required
+            placeholder="org_…"
+            value={orgId}
+            onChange={(e) => setOrgId(e.target.value)}
+          />
+          <button type="submit" className="primary">
+            Continue to your identity provider
+          </button>
+          <button type="button" className="link" onClick={() => setStep('password')}>
+            Back to sign-in
+          </button>
+        </form>
       ) : step === 'reset' ? (
         <form onSubmit={reset.onSubmit}>
           <h2>Reset your password</h2>
@@ -104,6 +129,10 @@ export function AccountSignInPage({
           <p className="muted">
             <button type="button" className="link" onClick={() => setStep('reset')}>
               Forgot your password?
+            </button>{' '}
+            ·{' '}
+            <button type="button" className="link" onClick={() => setStep('sso')}>
+              Sign in with SSO
             </button>{' '}
             ·{' '}
             <button type="button" className="link" onClick={() => setStep('key')}>

@@ -8,6 +8,7 @@ import { ConfirmModal } from '../components/modal';
 import { Page } from '../components/page';
 import { pathKey, useInvalidate, useLoad } from '../components/queries';
 import { useAction, useSubmit } from '../components/use-action';
+import { SsoSettings } from './sso-settings';
 
 /** `10.0.0.0/8, 2001:db8::/32` (commas or new lines) → the list; empty → no allowlist. */
 function parseAllowlist(text: string): string[] | null {
@@ -137,6 +138,7 @@ export function OrgSettingsPage({ session }: { session: Session }) {
       ) : (
         <p className="muted">Only an owner can change these settings.</p>
       )}
+      {owner && data ? <SsoSettings onStatus={setStatus} /> : null}
       {suspending ? (
         <ConfirmModal
           title="Suspend this organization?"

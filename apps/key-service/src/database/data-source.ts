@@ -10,6 +10,7 @@ import { OrganizationEntity } from '../organizations/organization.entity.js';
 import { InitialSchema1764170000000 } from './migrations/1764170000000-initial-schema.js';
 import { IdempotencyRecords1765000000000 } from './migrations/1765000000000-idempotency-records.js';
 import { Identity1765100000000 } from './migrations/1765100000000-identity.js';
+import { OrgOidc1765500000000 } from './migrations/1765500000000-org-oidc.js';
 import { Actors1765200000000 } from './migrations/1765200000000-actors.js';
 import { LeakedTestKeys1765300000000 } from './migrations/1765300000000-leaked-test-keys.js';
 import { KeyControls1765300000001 } from './migrations/1765300000001-key-controls.js';
@@ -37,6 +38,7 @@ export const MIGRATIONS = [
   Actors1765200000000,
   LeakedTestKeys1765300000000,
   KeyControls1765300000001,
+  OrgOidc1765500000000,
 ];
 
 export interface DatabaseConfig {

@@ -353,6 +353,33 @@ export class IdentityService {
     };
   }
 
+  /**
+   * Someone the organization's own identity provider vouched for (single sign-on): their account
+   * and membership are made when new — with `role`, never changing an existing member's — then a
+   * session opens. The provider did the authentication, so no password or second factor is asked.
+   */
+  async signInFederated(
+    orgId: string,
+    email: string,
+    role: Role,
+    request: { session_hash: string; ip: string | null; user_agent: string | null },
+  ): Promise<OpenedSession> {
+    const now = Date.now();
+    return this.tx.run(async (manager) => {
+      const at = new Date(now);
+      let user = await this.repository.findUserByEmail(email, manager);
+      if (user === null) {
+        await this.repository.insertUser(manager, { id: newId(IdPrefix.User), email }, at);
+        user = (await this.repository.findUserByEmail(email, manager))!;
+      }
+      const memberships = await this.repository.memberships(user.id, manager);
+      if (!memberships.some((m) => m.orgId === orgId)) {
+        await this.repository.upsertMembership(manager, orgId, user.id, role, at);
+      }
+      return this.openSession(manager, user.id, orgId, request, now);
+    });
+  }
+
   /** `addMemberWithLink` in its own transaction, for an organization that must exist. */
   async addMember(orgId: string, email: string, role: Role): Promise<CreatedOwner> {
     return this.tx.run(async (manager) => {

@@ -25,7 +25,10 @@ export interface UpstreamPoolOptions {
  * cannot lead elsewhere), an address literal — which sockets never look up — before connecting.
  * A refusal fails the request with `BlockedAddressError` before anything is sent.
  */
-function guardedConnector(policy: OutboundAddressPolicy, lookup?: LookupFunction): buildConnector.connector {
+export function guardedConnector(
+  policy: OutboundAddressPolicy,
+  lookup?: LookupFunction,
+): buildConnector.connector {
   const connect = buildConnector({ lookup: guardedLookup(policy, lookup) });
   return (options, callback) => {
     try {
