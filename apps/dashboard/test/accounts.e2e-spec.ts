@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type CreatedOwner,
@@ -18,8 +17,15 @@ import {
   launchChromium,
   startSystem,
 } from './support/system.js';
-
-const PASSWORD = 'correct horse battery staple';
+import {
+  PASSWORD,
+  freshPage,
+  goToSection,
+  screenshot,
+  sessionCookie,
+  setPasswordFromLink,
+  statusWithCookie,
+} from './support/browser.js';
 
 /**
  * People in the dashboard, in Chromium against the real system: the owner opens the one-time link
@@ -36,37 +42,21 @@ describe('accounts in Chromium', () => {
   let orgId: string;
   let owner: CreatedOwner;
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-
-  /** A fresh page with no cookies: one person's browser. */
-  const browser = async (): Promise<Page> => {
-    await context.clearCookies();
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    return page;
-  };
+  const browser = () => freshPage(context);
 
   /** The link as the operator got it, pointed at this test's gateway. */
   const linkOf = (created: CreatedOwner) =>
     `${base}/dashboard/set-password#token=${created.set_password_url.split('#token=')[1]}`;
 
-  const setPassword = async (page: Page, created: CreatedOwner) => {
-    await page.goto(linkOf(created));
-    await page.getByLabel('New password (at least 12 characters)').fill(PASSWORD);
-    await page.getByLabel('The same password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
-  };
+  const setPassword = (page: Page, created: CreatedOwner) => setPasswordFromLink(page, linkOf(created));
 
   const join = (email: string, role: Role) =>
     system.rpc.call(Subjects.orgs.addMember, { org_id: orgId, email, role }, createdOwnerSchema);
 
-  const cookieOf = async () => (await context.cookies(base)).find((c) => c.name === 'plexmcp_session')!.value;
+  const cookieOf = () => sessionCookie(context, base);
 
   /** What a copied cookie gets from the API, outside the browser. */
-  const withCookie = async (cookie: string, urlPath: string) =>
-    (await fetch(`${base}${urlPath}`, { headers: { cookie: `plexmcp_session=${cookie}` } })).status;
+  const withCookie = (cookie: string, urlPath: string) => statusWithCookie(base, cookie, urlPath);
 
   beforeAll(async () => {
     ensureDashboardBuilt();
@@ -96,17 +86,14 @@ describe('accounts in Chromium', () => {
     await setPassword(page, owner);
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('owner@people.test · owner');
 
-    await page
-      .getByRole('navigation', { name: 'Dashboard sections' })
-      .getByRole('link', { name: 'Account' })
-      .click();
+    await goToSection(page, 'Account');
     await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
     const secret = (await page.getByTestId('totp-secret').textContent())!;
     await page.getByLabel('Code from the app').fill(await generate({ secret }));
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByTestId('recovery-codes').waitFor();
     await expect(page.getByTestId('recovery-codes').getByRole('listitem').count()).resolves.toBe(10);
-    await shot(page, 'account-recovery-codes');
+    await screenshot(page, 'account-recovery-codes');
     await expect(page.getByTestId('totp-status').textContent()).resolves.toBe('on');
 
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -117,7 +104,7 @@ describe('accounts in Chromium', () => {
     await page
       .getByLabel('Authentication code')
       .fill(await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }));
-    await shot(page, 'sign-in-totp');
+    await screenshot(page, 'sign-in-totp');
     await page.getByRole('button', { name: 'Continue' }).click();
     // Back where they signed out (the Account page), signed in.
     await page.getByTestId('signed-in-as').waitFor();
@@ -130,7 +117,7 @@ describe('accounts in Chromium', () => {
     await setPassword(page, await join('viewer@people.test', 'viewer'));
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('viewer@people.test · viewer');
     await expect(page.getByRole('button', { name: 'Create API Key' }).count()).resolves.toBe(0);
-    await shot(page, 'api-keys-viewer');
+    await screenshot(page, 'api-keys-viewer');
     const refused = await page.evaluate(async () => {
       const session = (await (await fetch('/dashboard/api/session')).json()) as {
         data: { csrf_token: string };

@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { type AuditEntry, Subjects, createdOrgSchema } from '@plexmcp/contracts';
 import type { System as HarnessSystem } from '@plexmcp/test-harness';
@@ -12,8 +11,15 @@ import {
   launchChromium,
   startSystem,
 } from './support/system.js';
-
-const PASSWORD = 'correct horse battery staple';
+import {
+  PASSWORD,
+  freshPage,
+  goToSection,
+  screenshot,
+  sessionCookie,
+  setPasswordFromLink,
+  statusWithCookie,
+} from './support/browser.js';
 
 /**
  * The whole story of people in the dashboard, in Chromium against the real system with two
@@ -34,32 +40,14 @@ describe('people: owner, invitations, roles, removal', () => {
   let adminCookie: string;
   let totpSecret: string;
 
-  const shot = (page: Page, name: string) =>
-    page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
-
-  /** A fresh page with no cookies: one person's browser. */
-  const browser = async (): Promise<Page> => {
-    await context.clearCookies();
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    return page;
-  };
-  const goTo = async (page: Page, label: string) => {
-    await page
-      .getByRole('navigation', { name: 'Dashboard sections' })
-      .getByRole('link', { name: label })
-      .click();
-    await page.getByRole('heading', { level: 1, name: label }).waitFor();
-  };
+  const browser = () => freshPage(context);
   /** The newest link mailed to `to`, pointed at this test's gateway. */
   const mailedLink = (to: string) => {
     const mail = system.mailbox.findLast((m) => m.to === to);
     if (!mail) throw new Error(`nothing was mailed to ${to}`);
     return `${base}/dashboard/invitation#${mail.link.split('#')[1]}`;
   };
-  const cookieOf = async () => (await context.cookies(base)).find((c) => c.name === 'plexmcp_session')!.value;
-  const withCookie = async (gatewayUrl: string, cookie: string, urlPath: string) =>
-    (await fetch(`${gatewayUrl}${urlPath}`, { headers: { cookie: `plexmcp_session=${cookie}` } })).status;
+  const cookieOf = () => sessionCookie(context, base);
 
   const signIn = async (page: Page, email: string) => {
     await page.goto(`${base}/dashboard/`);
@@ -113,13 +101,9 @@ describe('people: owner, invitations, roles, removal', () => {
 
   it('the owner signs up through the link, turns on TOTP and invites an admin and a viewer', async () => {
     const page = await browser();
-    await page.goto(setPasswordUrl);
-    await page.getByLabel('New password (at least 12 characters)').fill(PASSWORD);
-    await page.getByLabel('The same password again').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Set password and sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
+    await setPasswordFromLink(page, setPasswordUrl);
 
-    await goTo(page, 'Account');
+    await goToSection(page, 'Account');
     await page.getByRole('button', { name: 'Set up two-factor authentication' }).click();
     totpSecret = (await page.getByTestId('totp-secret').textContent())!;
     await page.getByLabel('Code from the app').fill(await generate({ secret: totpSecret }));
@@ -127,13 +111,13 @@ describe('people: owner, invitations, roles, removal', () => {
     await page.getByTestId('recovery-codes').waitFor();
     await expect(page.getByTestId('totp-status').textContent()).resolves.toBe('on');
 
-    await goTo(page, 'Members');
+    await goToSection(page, 'Members');
     await invite(page, 'admin@invite.test', 'admin');
     await invite(page, 'viewer@invite.test', 'viewer');
     const invitations = page.getByRole('table', { name: 'Invitations sent' });
     await invitations.getByText('viewer@invite.test').waitFor();
     await expect(invitations.getByText('pending').count()).resolves.toBe(2);
-    await shot(page, 'members-invitations');
+    await screenshot(page, 'members-invitations');
     // The links went by mail, never into the page.
     const html = await page.content();
     for (const to of ['admin@invite.test', 'viewer@invite.test']) {
@@ -146,7 +130,7 @@ describe('people: owner, invitations, roles, removal', () => {
     const page = await accept('viewer@invite.test');
     await expect(page.getByTestId('signed-in-as').textContent()).resolves.toBe('viewer@invite.test · viewer');
     await expect(page.getByRole('button', { name: 'Create API Key' }).count()).resolves.toBe(0);
-    await goTo(page, 'Members');
+    await goToSection(page, 'Members');
     await expect(page.getByRole('button', { name: 'Invite' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Remove' }).count()).resolves.toBe(0);
     const refused = await page.evaluate(async () => {
@@ -175,7 +159,7 @@ describe('people: owner, invitations, roles, removal', () => {
     await expect(row.getByText('admin@invite.test').count()).resolves.toBe(1);
     adminKeyId = (await row.getAttribute('data-key-id'))!;
 
-    await goTo(page, 'Audit');
+    await goToSection(page, 'Audit');
     const entry = page.locator(`tr[data-audit-action="key.created"][data-target-id="${adminKeyId}"]`);
     await expect(entry.locator('[data-actor-type="user"]').textContent()).resolves.toBe('admin@invite.test');
     const audit = await page.evaluate(
@@ -187,14 +171,14 @@ describe('people: owner, invitations, roles, removal', () => {
       type: 'user',
       display: 'admin@invite.test',
     });
-    await shot(page, 'audit-names-admin');
+    await screenshot(page, 'audit-names-admin');
     adminCookie = await cookieOf();
     await page.close();
   });
 
   it('removing the admin from the Members page ends their live session at once on every gateway', async () => {
-    expect(await withCookie(base, adminCookie, '/v1/keys')).toBe(200);
-    expect(await withCookie(second.url, adminCookie, '/v1/keys')).toBe(200);
+    expect(await statusWithCookie(base, adminCookie, '/v1/keys')).toBe(200);
+    expect(await statusWithCookie(second.url, adminCookie, '/v1/keys')).toBe(200);
 
     const owner = await browser();
     await owner.goto(`${base}/dashboard/`);
@@ -207,15 +191,15 @@ describe('people: owner, invitations, roles, removal', () => {
       .fill(await generate({ secret: totpSecret, epoch: Math.floor(Date.now() / 1000) + 30 }));
     await owner.getByRole('button', { name: 'Continue' }).click();
     await owner.getByTestId('signed-in-as').waitFor();
-    await goTo(owner, 'Members');
+    await goToSection(owner, 'Members');
     const members = owner.getByRole('table', { name: 'People in this organization' });
     const row = members.locator('tr', { hasText: 'admin@invite.test' });
     await row.getByRole('button', { name: 'Remove' }).click();
     await owner.getByRole('button', { name: 'Remove member' }).click();
     await owner.getByText('admin@invite.test was removed.').waitFor();
     // No waiting: the removal answered once every gateway had dropped the admin's session.
-    expect(await withCookie(base, adminCookie, '/v1/keys')).toBe(401);
-    expect(await withCookie(second.url, adminCookie, '/v1/keys')).toBe(401);
+    expect(await statusWithCookie(base, adminCookie, '/v1/keys')).toBe(401);
+    expect(await statusWithCookie(second.url, adminCookie, '/v1/keys')).toBe(401);
     await row.waitFor({ state: 'detached' });
     await owner.close();
   });
@@ -224,11 +208,11 @@ describe('people: owner, invitations, roles, removal', () => {
     const page = await browser();
     await signIn(page, 'viewer@invite.test');
     const copied = await cookieOf();
-    expect(await withCookie(second.url, copied, '/v1/keys')).toBe(200);
+    expect(await statusWithCookie(second.url, copied, '/v1/keys')).toBe(200);
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await page.getByLabel('Email').waitFor();
-    expect(await withCookie(base, copied, '/v1/keys')).toBe(401);
-    expect(await withCookie(second.url, copied, '/v1/keys')).toBe(401);
+    expect(await statusWithCookie(base, copied, '/v1/keys')).toBe(401);
+    expect(await statusWithCookie(second.url, copied, '/v1/keys')).toBe(401);
     await page.close();
   });
 });

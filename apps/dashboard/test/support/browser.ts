@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SCREENSHOT_DIR } from './system.js';
 
 /** What the browser suites share beside the system: REST calls as another client, and page steps. */
@@ -45,4 +45,35 @@ export async function shownKeyIds(page: Page): Promise<(string | null)[]> {
       .locator('tr[data-key-id]')
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key-id')))
   ).sort();
+}
+
+/** The password the people suites give every account they create. */
+export const PASSWORD = 'correct horse battery staple';
+
+/** A fresh page with no cookies: one person's browser. */
+export async function freshPage(context: BrowserContext): Promise<Page> {
+  await context.clearCookies();
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+/** The dashboard session cookie the browser holds for `base`. */
+export async function sessionCookie(context: BrowserContext, base: string): Promise<string> {
+  return (await context.cookies(base)).find((c) => c.name === 'plexmcp_session')!.value;
+}
+
+/** What a copied session cookie gets from the gateway at `gatewayUrl`, outside the browser. */
+export async function statusWithCookie(gatewayUrl: string, cookie: string, urlPath: string): Promise<number> {
+  return (await fetch(`${gatewayUrl}${urlPath}`, { headers: { cookie: `plexmcp_session=${cookie}` } }))
+    .status;
+}
+
+/** Opens a one-time set-password link, sets PASSWORD and waits for the signed-in Keys page. */
+export async function setPasswordFromLink(page: Page, link: string): Promise<void> {
+  await page.goto(link);
+  await page.getByLabel('New password (at least 12 characters)').fill(PASSWORD);
+  await page.getByLabel('The same password again').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Set password and sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'API Keys' }).waitFor();
 }
