@@ -22,6 +22,8 @@ import { CpuMeter, type CpuSource, fixedPids, postgresBackends } from './process
 const DURATION = benchNumber('BENCH_DURATION_S', 5);
 const ROUNDS = benchNumber('BENCH_ROUNDS', 1);
 const CONNECTIONS = benchNumber('BENCH_CONNECTIONS', 50);
+/** BENCH_RATE: offer this many requests per second to both sides instead of as many as they answer. */
+const RATE = process.env.BENCH_RATE === undefined ? undefined : benchNumber('BENCH_RATE', 0);
 /** After the load: the gateway's usage reports and the usage-service's ingest finish in here. */
 const SETTLE_MS = benchNumber('BENCH_SETTLE_MS', 3_000);
 /** `BENCH_ONLY=rest,sse` runs only those cases. */
@@ -44,6 +46,8 @@ interface Sample {
   perRequest: Map<string, number>;
 }
 
+/** Load before each case's rounds, not measured: JIT compilation, connection pools, caches. */
+const WARMUP_S = benchNumber('BENCH_WARMUP_S', 3);
 /** Idle CPU measured before each load, subtracted from its figures. */
 const IDLE_MS = benchNumber('BENCH_IDLE_MS', 2_000);
 
@@ -97,9 +101,20 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
   const extra = c.upstream ? [c.upstream] : [];
   const g: Sample[] = [];
   const b: Sample[] = [];
+  // Both sides warmed alike: without it the gateway's first round pays for compiling far more
+  // code than the baseline's (its proxy round 1 cost ~1.5x its later rounds).
+  if (WARMUP_S > 0) {
+    await load({ ...c.gateway, durationSeconds: WARMUP_S });
+    await load({ ...c.baseline, durationSeconds: WARMUP_S });
+  }
   for (let round = 0; round < ROUNDS; round++) {
     g.push(await measure([...system, ...extra], c.gateway, SETTLE_MS));
     b.push(await measure([...c.baselineSources, ...extra], c.baseline, 500));
+    if (process.env.BENCH_VERBOSE === '1')
+      log(
+        `  round ${round + 1}: gateway ${us(g[round]!.perRequest.get('gateway') ?? 0)} µs ${Math.round(g[round]!.load.rps)} req/s, ` +
+          `${c.baselineName} ${us([...b[round]!.perRequest].filter(([n]) => n !== c.upstream?.name).reduce((s, [, v]) => s + v, 0))} µs ${Math.round(b[round]!.load.rps)} req/s`,
+      );
   }
   const gw = combine(g);
   const base = combine(b);
@@ -110,7 +125,7 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
   );
   const gatewayUs = gw.perRequest.get('gateway') ?? 0;
   log(
-    `\n${c.title} — ${CONNECTIONS} connections, ${DURATION} s, ${ROUNDS} round(s), medians; idle CPU subtracted`,
+    `\n${c.title} — ${CONNECTIONS} connections${RATE === undefined ? '' : ` at ${RATE} req/s`}, ${DURATION} s after ${WARMUP_S} s warm-up, ${ROUNDS} round(s), medians; idle CPU subtracted`,
   );
   log(`  gateway      ${httpFigures(gw.load)}`);
   log(`  ${c.baselineName.padEnd(12)} ${httpFigures(base.load)}`);
@@ -159,7 +174,11 @@ async function main(): Promise<void> {
       fixedPids('nats-server', infra.natsPid),
       postgres,
     ];
-    const common = { connections: CONNECTIONS, durationSeconds: DURATION };
+    const common = {
+      connections: CONNECTIONS,
+      durationSeconds: DURATION,
+      ...(RATE === undefined ? {} : { rate: RATE }),
+    };
 
     const meBody: unknown = await (await fetch(`${gateway.url}/v1/me`, { headers: auth })).json();
     const bare = await start('bare-fastify', { body: meBody });

@@ -15,7 +15,13 @@ export interface ServerProcess {
 /** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
 export async function startServer(kind: string, options: unknown = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./child.js', import.meta.url));
-  const child = spawn(process.execPath, [script, kind, JSON.stringify(options)], {
+  // BENCH_PROFILE_DIR: these servers (BENCH_PROFILE_KINDS, default the gateways) write a V8 CPU
+  // profile there when stopped; BENCH_NODE_FLAGS: extra node flags for them (e.g. --perf-basic-prof).
+  const profiled = (process.env.BENCH_PROFILE_KINDS ?? 'gateway').split(',').includes(kind);
+  const profileDir = process.env.BENCH_PROFILE_DIR;
+  const flags = profiled ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  if (profiled && profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
+  const child = spawn(process.execPath, [...flags, script, kind, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -85,6 +91,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Stop after this many requests instead of after `durationSeconds`. */
   amount?: number;
+  /** Offered load in requests per second over all connections (default: as fast as answered). */
+  rate?: number;
   /** Headers of the i-th request (overriding `headers`), e.g. a different key each time. */
   headersOf?: (i: number) => Record<string, string>;
 }
@@ -107,6 +115,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     duration: options.durationSeconds,
     ...(options.amount !== undefined ? { amount: options.amount } : {}),
+    ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
     ...(options.headersOf !== undefined ? { requests: [{ setupRequest: rotate(options.headersOf) }] } : {}),
   });
   return {
