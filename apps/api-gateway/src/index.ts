@@ -273,6 +273,7 @@ async function start(
     fastify.decorateRequest('traceSpan', null);
     fastify.decorateRequest('errorCause', null);
     fastify.decorateRequest('idempotency', null);
+    fastify.decorateRequest('routeConfig', null);
 
     const ipResolver = new ClientIpResolver(config.TRUSTED_PROXIES);
     const authority = new KeyAuthority(

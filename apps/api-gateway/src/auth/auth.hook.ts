@@ -16,7 +16,7 @@ import {
   permit,
 } from './key-authority.js';
 import type { KeyRateLimiter } from './key-rate-limiter.js';
-import type { RouteAccess } from './route-access.js';
+import { type RouteAccess, routeConfigOf } from './route-access.js';
 import './request-context.js';
 
 interface AuthHookDeps {
@@ -101,7 +101,7 @@ export function createAuthHook(deps: AuthHookDeps) {
     request.auth = verdict;
 
     // The route's own requirement (a scope, live data), decided before its handler runs.
-    const target = routeTarget(request.routeOptions.config.access ?? DENY_BY_DEFAULT);
+    const target = routeTarget(routeConfigOf(request).access ?? DENY_BY_DEFAULT);
     if (target !== AUTHENTICATED) {
       const refused = permit(verdict, target, asking, now);
       if (refused !== null) return deny(request, reply, refused);
@@ -135,7 +135,7 @@ export function createAuthHook(deps: AuthHookDeps) {
     reply.headers(securityHeaders);
     reply.header('x-request-id', requestId);
     if (request.is404) return done();
-    const access = request.routeOptions.config.access ?? DENY_BY_DEFAULT;
+    const access = routeConfigOf(request).access ?? DENY_BY_DEFAULT;
     if (access.public === true) return done();
 
     const now = Date.now();

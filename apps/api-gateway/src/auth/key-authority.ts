@@ -16,6 +16,7 @@ import { extractBearerKey } from './authorization-header.js';
 import type { FailedAttemptThrottle } from './failed-attempt-throttle.js';
 import type { KeyDecision, KeyDecisionCache } from './key-decision-cache.js';
 import type { AuthContext } from './request-context.js';
+import { routeConfigOf } from './route-access.js';
 
 /**
  * A key as presented to the gateway: its SHA-256 (all the cache and the key-service know it by)
@@ -120,7 +121,7 @@ export function askingOf(request: FastifyRequest): Asking {
   return {
     clientIp: request.clientIp,
     requestId: request.requestId,
-    challenge: request.routeOptions.config.mcpProxy === true,
+    challenge: routeConfigOf(request).mcpProxy === true,
   };
 }
 

@@ -1,6 +1,6 @@
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { Role, Scope } from '@plexmcp/contracts';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
 /**
  * What a route lets through, declared on the route itself and read by the auth hook on the route
@@ -25,6 +25,27 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
   }
+  interface FastifyRequest {
+    /** The matched route's config, once read (see routeConfigOf); null before. */
+    routeConfig: RouteConfigOfRequest | null;
+  }
+}
+
+/** A route's config as Fastify keeps it: what the route declared, plus its `url` pattern and method. */
+export type RouteConfigOfRequest = FastifyContextConfig & { url?: string };
+
+/**
+ * The config of the route the router matched (its access, `mcpProxy`, its `url` pattern; no `url`
+ * when none matched), read once per request: Fastify's `request.routeOptions` builds a new
+ * object of a dozen properties on every read, and the hooks of one request ask five times.
+ */
+export function routeConfigOf(request: FastifyRequest): RouteConfigOfRequest {
+  let config = request.routeConfig;
+  if (config === null || config === undefined) {
+    config = request.routeOptions.config;
+    request.routeConfig = config;
+  }
+  return config;
 }
 
 /** No credential needed. */

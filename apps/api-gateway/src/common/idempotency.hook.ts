@@ -16,6 +16,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { Logger } from 'pino';
 import { sendError } from './envelope.js';
 import '../auth/request-context.js';
+import { routeConfigOf } from '../auth/route-access.js';
 
 /** The record a request holds while it runs: what `complete`/`release` name. */
 interface HeldKey {
@@ -124,7 +125,7 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
   const preHandler = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
     const header = request.method === 'POST' ? request.headers[IDEMPOTENCY_KEY_HEADER] : undefined;
     const auth = request.auth;
-    if (header === undefined || auth === null || request.routeOptions.config.mcpProxy === true) {
+    if (header === undefined || auth === null || routeConfigOf(request).mcpProxy === true) {
       done();
       return;
     }
@@ -179,7 +180,7 @@ function fingerprintOf(request: FastifyRequest, keyId: string): string {
   return idempotencyFingerprint(
     keyId,
     request.method,
-    request.routeOptions.url ?? request.url,
+    routeConfigOf(request).url ?? request.url,
     request.params,
     request.body,
   );

@@ -23,7 +23,7 @@ function answered(error: AppError): { request: FastifyRequest; reply: FastifyRep
     requestId: 'req_7',
     method: 'GET',
     url: '/v1/me',
-    routeOptions: { url: '/v1/me' },
+    routeConfig: { url: '/v1/me' },
     errorCode: error.code,
     errorCause: error.cause ?? null,
     auth: null,
@@ -67,7 +67,7 @@ describe('the error response log line', () => {
       ({
         request: {
           ...answered(new AppError(ErrorCode.NotFound)).request,
-          routeOptions: { url },
+          routeConfig: { url },
         } as FastifyRequest,
         reply: { statusCode: 200, elapsedTime: 0.8 } as unknown as FastifyReply,
       }) as const;

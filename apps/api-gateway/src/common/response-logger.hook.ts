@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
 import '../auth/request-context.js';
+import { routeConfigOf } from '../auth/route-access.js';
 
 const READINESS_ROUTE = '/readyz';
 /** Probes and scrapes ask every few seconds; their successful answers are never access-logged. */
@@ -27,7 +28,7 @@ export function createResponseLogger(logger: Logger, options: ResponseLogOptions
   ): void {
     const status = reply.statusCode;
     if (status < 400) {
-      const route = request.routeOptions.url ?? null;
+      const route = routeConfigOf(request).url ?? null;
       const level = options.accessLog && (route === null || !PROBE_ROUTES.has(route)) ? 'info' : 'debug';
       if (logger.isLevelEnabled(level))
         logger[level](
@@ -43,7 +44,7 @@ export function createResponseLogger(logger: Logger, options: ResponseLogOptions
           'request answered',
         );
     } else {
-      const route = request.routeOptions.url ?? null;
+      const route = routeConfigOf(request).url ?? null;
       const entry = {
         request_id: request.requestId || null,
         method: request.method,

@@ -1,5 +1,6 @@
 import { type Span, SpanKind, SpanStatusCode, Tracing, context, trace } from '@plexmcp/service-kit';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { routeConfigOf } from '../auth/route-access.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,7 +31,7 @@ export function createTracingHooks(tracing: Tracing) {
     }
     const parent = Tracing.extractHttp(request.headers);
     const span = tracing.startSpan(
-      `${request.method} ${request.routeOptions.url ?? 'unmatched'}`,
+      `${request.method} ${routeConfigOf(request).url ?? 'unmatched'}`,
       SpanKind.SERVER,
       parent,
     )!;

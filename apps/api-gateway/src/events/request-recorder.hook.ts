@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RequestEventPublisher } from './request-event.publisher.js';
 import '../auth/request-context.js';
+import { routeConfigOf } from '../auth/route-access.js';
 
 /**
  * `onResponse` (after the response is sent, so it never delays it): counts the request in the
@@ -37,7 +38,7 @@ export function createRequestRecorderHook(publisher: RequestEventPublisher, metr
     reply: FastifyReply,
     done: HookHandlerDoneFunction,
   ): void {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = routeConfigOf(request).url ?? 'unmatched';
     const status = reply.statusCode;
     const elapsedMs = reply.elapsedTime; // a clock read each time it is asked
     const observer = observerOf(route, request.method, status);

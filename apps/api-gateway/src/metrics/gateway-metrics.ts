@@ -1,5 +1,6 @@
 import { DURATION_BUCKETS, collectServiceDefaultMetrics } from '@plexmcp/service-kit';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { BufferedHistogram } from './buffered-histogram.js';
 
 /** Something that counts by one, cheaply. */
 export interface Tally {
@@ -53,14 +54,14 @@ export class GatewayMetrics {
     ['outcome', 'reason'] as const,
   );
 
-  /** Observed through pre-bound children cached per label set, never with labels per request. */
-  readonly httpDuration = new Histogram({
-    name: 'http_server_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route pattern, method and status class (2xx, 4xx, …).',
-    labelNames: ['route', 'method', 'status_class'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
+  /** Observed through children looked up once per label set, never with labels per request. */
+  readonly httpDuration = new BufferedHistogram(
+    'http_server_request_duration_seconds',
+    'Time to answer an HTTP request, by route pattern, method and status class (2xx, 4xx, …).',
+    ['route', 'method', 'status_class'] as const,
+    DURATION_BUCKETS,
+    this.registry,
+  );
 
   readonly cacheLookups = this.tallied(
     'plexmcp_gateway_key_cache_lookups_total',
@@ -75,13 +76,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly upstreamLatency = new Histogram({
-    name: 'plexmcp_gateway_upstream_response_seconds',
-    help: 'Time until an upstream MCP server answered with headers, by status class.',
-    labelNames: ['status_class'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [this.registry],
-  });
+  readonly upstreamLatency = new BufferedHistogram(
+    'plexmcp_gateway_upstream_response_seconds',
+    'Time until an upstream MCP server answered with headers, by status class.',
+    ['status_class'] as const,
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    this.registry,
+  );
 
   /** Set by the event publisher; read when Prometheus scrapes, not on every request. */
   eventBufferDepthSource: () => number = () => 0;

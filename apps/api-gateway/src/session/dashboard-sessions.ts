@@ -22,6 +22,7 @@ import {
 } from '../auth/key-authority.js';
 import { CSRF_HEADER, accountCredentialOf, sessionTokenOf } from './session-cookie.js';
 import { type SessionClaims, SessionTokens } from './session-token.js';
+import { routeConfigOf } from '../auth/route-access.js';
 
 interface OpenedSession {
   token: string;
@@ -146,7 +147,7 @@ export class DashboardSessions implements KeySource {
   presentedBy(request: FastifyRequest, now: number): PresentedKey | Refusal | null {
     const token = sessionTokenOf(request.headers.cookie);
     if (token === null) return null;
-    if (request.routeOptions.config.mcpProxy === true) {
+    if (routeConfigOf(request).mcpProxy === true) {
       return refuse(ErrorCode.Unauthorized, 'missing_or_malformed_header', { challenge: true });
     }
     const credential = accountCredentialOf(token);
