@@ -107,6 +107,12 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/** A `Content-Length` body no larger than the sniff window (Node holds the body to that length). */
+function fitsSniffWindow(raw: IncomingMessage): boolean {
+  const length = raw.headers['content-length'];
+  return length !== undefined && Number(length) <= TOOL_SNIFF_BYTES;
+}
+
 const UNKNOWN_SESSION = 'Unknown MCP session';
 
 /** Swallows what an upstream still sends after the gateway already answered the client. */
@@ -121,8 +127,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
 
 /**
  * `POST|GET|DELETE /v1/mcps/{id}/mcp`: the MCP Streamable HTTP endpoint, proxied to the MCP's
- * upstream with undici `Pool.stream()` — the request body is streamed up, the response (JSON or
- * SSE) streamed down chunk by chunk, both with backpressure. The client's Authorization never goes
+ * upstream with undici `Pool.stream()` — a request body of declared length up to 64 KiB is read
+ * whole and sent with its headers, a larger or chunked one streamed up; the response (JSON or SSE)
+ * is streamed down chunk by chunk, both streams with backpressure. The client's Authorization never goes
  * upstream; the MCP's configured headers do. Registered as an encapsulated Fastify plugin so the
  * body is left unparsed for streaming.
  */
@@ -294,6 +301,22 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       );
   };
 
+  /**
+   * A body of declared length within the sniff window (nearly every JSON-RPC message): read whole,
+   * named for usage, and sent up as one buffer with its headers — no stream in between, and the
+   * upstream gets it in one write. Larger or chunked bodies are streamed (see LimitedBody).
+   */
+  const forwardWhole = (request: FastifyRequest, reply: FastifyReply, route: McpRoute): void => {
+    readBody(request.raw, bodyLimitBytes).then(
+      (body) => {
+        request.toolName = sniffTool(body);
+        forward(request, reply, route, body, null);
+      },
+      (err: unknown) =>
+        refuse(request, reply, err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err),
+    );
+  };
+
   const forward = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -431,8 +454,10 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         throw overLimit;
       }
       const tools = permittedTools(policy.permissions, route.id);
-      if (tools !== null && request.method === 'POST') forwardChecked(request, reply, route, tools);
-      else forward(request, reply, route, null, tools);
+      if (request.method !== 'POST') forward(request, reply, route, null, tools);
+      else if (tools !== null) forwardChecked(request, reply, route, tools);
+      else if (fitsSniffWindow(request.raw)) forwardWhole(request, reply, route);
+      else forward(request, reply, route, null, null);
     } catch (err) {
       refuse(request, reply, err);
     }

@@ -71,6 +71,12 @@ describe('checkToolCalls', () => {
   it('sniffs the tool of small bodies only', () => {
     expect(sniffTool(body(call(1, 'anything')))).toBe('anything');
     expect(sniffTool(Buffer.from('not json'))).toBeNull();
+    // JSON may escape the method's characters: still found (the quick check only skips bodies
+    // with neither "tools/call" nor any backslash).
+    expect(
+      sniffTool(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools\\/c\\u0061ll","params":{"name":"esc"}}')),
+    ).toBe('esc');
+    expect(sniffTool(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping"}'))).toBeNull();
     expect(sniffTool(Buffer.alloc(70 * 1024, 0x20))).toBeNull();
   });
 });

@@ -20,6 +20,8 @@ const BATCH_REFUSED_MESSAGE = 'Batch refused: it holds a tools/call this API key
 export const MAX_FILTERED_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** Bodies up to this size name their tool in usage for keys without tool lists. */
 export const TOOL_SNIFF_BYTES = 64 * 1024;
+const TOOLS_CALL = 'tools/call';
+const BACKSLASH = 0x5c;
 
 type JsonRpcId = string | number | null;
 interface JsonRpcMessage {
@@ -103,6 +105,9 @@ export function checkToolCalls(body: Buffer, permits: (tool: string) => boolean)
 /** The tool a body calls, for usage: parsed only when it is small, never to decide anything. */
 export function sniffTool(body: Buffer): string | null {
   if (body.length === 0 || body.length > TOOL_SNIFF_BYTES) return null;
+  // No `tools/call` in the bytes, and no escape that could spell one: nothing to parse (most
+  // requests — initialize, ping, tools/list, notifications — end here).
+  if (body.indexOf(TOOLS_CALL) === -1 && body.indexOf(BACKSLASH) === -1) return null;
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
     return Array.isArray(parsed) ? null : calledTool(parsed);
