@@ -95,8 +95,10 @@ async function main(): Promise<void> {
       hand: { url: `${hand.url}/mcp`, ...post, ...common },
     };
     log(`servers up after ${elapsed()}`);
-    // Warm-up (JIT, connection pools), not measured.
-    for (const options of Object.values(cases)) await load({ ...options, amount: 1_500 });
+    // Warm-up (JIT, connection pools), not measured. With 1,500 requests per case the first
+    // round still cost up to twice the later ones on both sides.
+    const warmup = benchNumber('BENCH_CHECK_WARMUP', 6_000);
+    for (const options of Object.values(cases)) await load({ ...options, amount: warmup });
 
     const ratios: Record<string, number[]> = { rest_gateway: [], rest_system: [], proxy_gateway: [] };
     for (let round = 0; round < ROUNDS; round++) {
