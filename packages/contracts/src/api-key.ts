@@ -26,10 +26,10 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 (IEEE) of an ASCII string. */
-export function crc32(text: string): number {
+/** CRC-32 (IEEE) of an ASCII string, or of its first `length` characters. */
+export function crc32(text: string, length = text.length): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < length; i++) {
     crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;
@@ -75,8 +75,8 @@ export function parseApiKey(candidate: string): ParsedApiKey | null {
   if (candidate.startsWith(KEY_PREFIXES.live)) mode = 'live';
   else if (candidate.startsWith(KEY_PREFIXES.test)) mode = 'test';
   else return null;
-  // The checksum digits read as a number and compared with the CRC: no strings built (this runs
-  // on every request the gateway authenticates).
+  // The checksum digits read as a number and compared with the CRC of the rest: no strings built
+  // (this runs on every request the gateway authenticates).
   const bodyLength = KEY_LENGTH - KEY_CHECKSUM_LENGTH;
   let checksum = 0;
   for (let i = KEY_PREFIX_LENGTH; i < KEY_LENGTH; i++) {
@@ -84,9 +84,7 @@ export function parseApiKey(candidate: string): ParsedApiKey | null {
     if (digit < 0) return null;
     if (i >= bodyLength) checksum = checksum * 62 + digit;
   }
-  let crc = 0xffffffff;
-  for (let i = 0; i < bodyLength; i++) crc = CRC_TABLE[(crc ^ candidate.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
-  if (((crc ^ 0xffffffff) >>> 0) !== checksum) return null;
+  if (crc32(candidate, bodyLength) !== checksum) return null;
   return { mode, key: candidate };
 }
 

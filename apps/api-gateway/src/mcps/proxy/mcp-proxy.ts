@@ -313,7 +313,11 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         forward(request, reply, route, body, null);
       },
       (err: unknown) =>
-        refuse(request, reply, err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err),
+        refuse(
+          request,
+          reply,
+          err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err,
+        ),
     );
   };
 

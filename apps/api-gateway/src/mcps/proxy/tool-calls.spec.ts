@@ -74,7 +74,9 @@ describe('checkToolCalls', () => {
     // JSON may escape the method's characters: still found (the quick check only skips bodies
     // with neither "tools/call" nor any backslash).
     expect(
-      sniffTool(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools\\/c\\u0061ll","params":{"name":"esc"}}')),
+      sniffTool(
+        Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools\\/c\\u0061ll","params":{"name":"esc"}}'),
+      ),
     ).toBe('esc');
     expect(sniffTool(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping"}'))).toBeNull();
     expect(sniffTool(Buffer.alloc(70 * 1024, 0x20))).toBeNull();

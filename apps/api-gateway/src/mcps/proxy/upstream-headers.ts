@@ -58,7 +58,8 @@ const NEVER_FORWARDED_DOWNSTREAM = new Set([
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | null {
   // What nearly every client and server sends: no header named to strip.
-  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') return null;
+  if (value === undefined || value === 'keep-alive' || value === 'close' || value === 'Keep-Alive')
+    return null;
   const text = Array.isArray(value) ? value.join(',') : value;
   const tokens = text
     .split(',')
