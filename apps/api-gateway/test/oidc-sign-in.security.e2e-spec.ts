@@ -125,6 +125,14 @@ describe('OIDC sign-in per organization', () => {
     expect(sessionCookieOf(replayed)).toBeUndefined();
   });
 
+  it('fetches the discovery document once for many sign-ins, not once per request', async () => {
+    const before = idp.discoveries;
+    for (let i = 0; i < 5; i++) await startFlow(orgId);
+    // The flows above ran after the provider was set, so its document is already cached.
+    expect(idp.discoveries - before).toBe(0);
+    expect(idp.discoveries).toBeLessThanOrEqual(1);
+  });
+
   it('an existing member keeps their role when signing in through the provider', async () => {
     idp.signInAs({ email: 'OWNER@acme.test', email_verified: true });
     const { flowCookie, callback: path } = await startFlow(orgId);

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
@@ -13,6 +13,7 @@ import {
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { PUBLIC } from '../auth/route-access.js';
@@ -25,6 +26,13 @@ const BASE = '/v1/session/oidc';
 const FLOW_COOKIE = 'plexmcp_oidc';
 /** How long a sign-in may stay at the provider before its state is forgotten. */
 const FLOW_TTL_MS = 10 * 60_000;
+/**
+ * How long a provider's discovery document is reused. The public start route would otherwise
+ * make the gateway fetch it for every request anyone sends, and a slow provider would slow every
+ * sign-in. A changed client (issuer, id or secret) is a new entry; a removed one is refused before
+ * the cache is asked (the key-service is asked for the client on every request).
+ */
+const DISCOVERY_TTL_MS = 10 * 60_000;
 const DASHBOARD = '/dashboard/';
 
 /** What the browser keeps between start and callback: signed, HttpOnly, for the callback path only. */
@@ -100,17 +108,37 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
   const callbackUrl = (request: FastifyRequest) =>
     `${isHttps(request) ? 'https' : 'http'}://${request.headers.host}${BASE}/callback`;
 
-  const provider = async (orgId: string): Promise<oidc.Configuration> => {
-    const client: OidcClient = await rpc.call(OidcSubjects.client, { org_id: orgId }, oidcClientSchema, {
-      idempotent: true,
-    });
-    const issuer = new URL(client.issuer);
-    try {
-      return await oidc.discovery(issuer, client.client_id, client.client_secret, undefined, {
+  /** Discovered configurations (pending ones too, so concurrent sign-ins share one fetch). */
+  const discovered = new LRUCache<string, Promise<oidc.Configuration>>({ max: 1_000, ttl: DISCOVERY_TTL_MS });
+  const discover = (client: OidcClient): Promise<oidc.Configuration> => {
+    // The secret is part of the configuration: a changed one must not reuse the old. Hashed, so
+    // the cache's keys hold no secret.
+    const id = createHash('sha256')
+      .update(JSON.stringify([client.issuer, client.client_id, client.client_secret]))
+      .digest('base64url');
+    let pending = discovered.get(id);
+    if (pending === undefined) {
+      const issuer = new URL(client.issuer);
+      pending = oidc.discovery(issuer, client.client_id, client.client_secret, undefined, {
         // The key-service accepts an http issuer only inside MCP_UPSTREAM_ALLOWED_NETWORKS.
         execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
         [oidc.customFetch]: guardedFetch,
       });
+      discovered.set(id, pending);
+      // A failure is not remembered: the next sign-in tries again.
+      pending.catch(() => {
+        if (discovered.get(id) === pending) discovered.delete(id);
+      });
+    }
+    return pending;
+  };
+
+  const provider = async (orgId: string): Promise<oidc.Configuration> => {
+    const client: OidcClient = await rpc.call(OidcSubjects.client, { org_id: orgId }, oidcClientSchema, {
+      idempotent: true,
+    });
+    try {
+      return await discover(client);
     } catch {
       throw new AppError(ErrorCode.ServiceUnavailable, 'The identity provider cannot be reached');
     }

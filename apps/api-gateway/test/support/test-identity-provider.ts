@@ -12,6 +12,8 @@ export interface TestIdentityProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** How many times the discovery document was fetched. */
+  readonly discoveries: number;
   /** Who signs in at the provider next (the login step picks this account). */
   signInAs(account: ProviderAccount): void;
   /**
@@ -61,7 +63,9 @@ export async function startTestIdentityProvider(redirectUri: string): Promise<Te
   });
   const callback = provider.callback();
 
+  let discoveries = 0;
   server.on('request', (req, res) => {
+    if (req.url?.startsWith('/.well-known/openid-configuration')) discoveries += 1;
     if (!req.url?.startsWith('/interaction/')) {
       callback(req, res);
       return;
@@ -101,6 +105,9 @@ export async function startTestIdentityProvider(redirectUri: string): Promise<Te
     issuer,
     clientId,
     clientSecret,
+    get discoveries() {
+      return discoveries;
+    },
     signInAs(account) {
       next = account;
     },
