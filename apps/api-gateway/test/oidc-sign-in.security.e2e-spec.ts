@@ -166,6 +166,27 @@ describe('OIDC sign-in per organization', () => {
     expect(sessionCookieOf(swapped)).toBeUndefined();
   });
 
+  it('failed sign-ins feed the per-IP throttle: over the budget, start and callback are 429', async () => {
+    // A gateway of its own with a budget of 3, so the throttle does not reach the other tests.
+    const strict = await world.startGateway({ ...PEOPLE_GATEWAY_ENV, AUTH_FAILURES_PER_MINUTE: '3' });
+    const start = await http(strict.url, `/v1/session/oidc/start?org=${orgId}`);
+    expect(start.status).toBe(302);
+    for (let i = 0; i < 3; i++) {
+      const forged = await http(strict.url, '/v1/session/oidc/callback?code=x&state=y', {
+        headers: { cookie: 'plexmcp_oidc=forged.mac' },
+      });
+      expect(forged.status).toBe(401);
+    }
+    const blockedStart = await http(strict.url, `/v1/session/oidc/start?org=${orgId}`);
+    expect(blockedStart.status).toBe(429);
+    expect(blockedStart.body.error.code).toBe('rate_limited');
+    expect(Number(blockedStart.headers.get('retry-after'))).toBeGreaterThan(0);
+    const blockedCallback = await http(strict.url, '/v1/session/oidc/callback?code=x&state=y');
+    expect(blockedCallback.status).toBe(429);
+    // The main gateway's budget is its own.
+    expect((await http(gateway.url, `/v1/session/oidc/start?org=${orgId}`)).status).toBe(302);
+  });
+
   it('refuses an email the provider has not verified, and one outside the allowed domain', async () => {
     idp.signInAs({ email: 'unverified@acme.test', email_verified: false });
     let flow = await startFlow(orgId);

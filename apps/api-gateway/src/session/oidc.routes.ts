@@ -144,6 +144,19 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
     }
   };
 
+  const clientIp = (request: FastifyRequest): string | null =>
+    deps.ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
+
+  /**
+   * The same per-IP budget as every other sign-in: a client IP over its failed-attempt budget
+   * (AUTH_FAILURES_PER_MINUTE) is refused before anything is asked of the key-service or the
+   * provider, and a failed sign-in here (401) counts against it.
+   */
+  const throttled = (request: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
+    const refusal = deps.authority.throttled(clientIp(request), Date.now());
+    return refusal === null ? null : sendError(reply, refusal.error, request.requestId);
+  };
+
   const fail = (request: FastifyRequest, reply: FastifyReply, err: unknown) => {
     let error: AppError;
     if (err instanceof AppError) error = err;
@@ -160,12 +173,15 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
       logger.error({ err, request_id: request.requestId }, 'single sign-on failed');
       error = new AppError(ErrorCode.InternalError);
     }
+    deps.authority.failed(error, clientIp(request));
     reply.header('set-cookie', flowCookie(request, '', 0));
     return sendError(reply, error, request.requestId);
   };
 
   fastify.get(`${BASE}/start`, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
+    const refused = throttled(request, reply);
+    if (refused !== null) return refused;
     const org = orgIdSchema.safeParse((request.query as { org?: unknown }).org);
     if (!org.success) {
       const error = new AppError(ErrorCode.ValidationError, 'Name the organization: ?org=org_…', {
@@ -199,6 +215,8 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
 
   fastify.get(`${BASE}/callback`, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
+    const refused = throttled(request, reply);
+    if (refused !== null) return refused;
     try {
       const flow = verify(flowCookieOf(request), Date.now());
       if (flow === null) throw FAILED('this sign-in was not started here or has expired; start again');
@@ -229,7 +247,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
           org_id: flow.org,
           email: claims.email,
           session_hash: hashCredential(credential),
-          ip: deps.ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']),
+          ip: clientIp(request),
           user_agent: agentHeader === undefined ? null : agentHeader.slice(0, 512),
         },
         openedSessionSchema,
