@@ -140,7 +140,7 @@ export function createAuthHook(deps: AuthHookDeps) {
 
     const now = Date.now();
     request.receivedAt = now;
-    const clientIp = ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
+    const clientIp = ipResolver.of(request);
     request.clientIp = clientIp;
 
     const throttled = authority.throttled(clientIp, now);

@@ -1,4 +1,5 @@
 import { CidrList, parseIp } from '@plexmcp/contracts';
+import type { FastifyRequest } from 'fastify';
 
 function normalize(address: string): string {
   // Node reports IPv4 peers of a dual-stack socket as `::ffff:1.2.3.4`.
@@ -15,6 +16,11 @@ export class ClientIpResolver {
 
   constructor(trustedProxies: readonly string[]) {
     this.trusted = trustedProxies.length > 0 ? new CidrList(trustedProxies) : null;
+  }
+
+  /** The client IP of a request: its socket peer and `X-Forwarded-For`, as `resolve` reads them. */
+  of(request: FastifyRequest): string | null {
+    return this.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
   }
 
   resolve(socketAddress: string | undefined, forwardedFor: string | string[] | undefined): string | null {

@@ -67,8 +67,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   const { sessions, ipResolver, authority, isHttps, rpc } = deps;
   const config = { access: PUBLIC };
 
-  const clientIp = (request: FastifyRequest): string | null =>
-    ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const clientIp = (request: FastifyRequest): string | null => ipResolver.of(request);
   const client = (request: FastifyRequest) => {
     const agent = request.headers['user-agent'];
     return { ip: clientIp(request), user_agent: agent === undefined ? null : agent.slice(0, 512) };

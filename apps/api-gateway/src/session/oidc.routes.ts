@@ -144,8 +144,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
     }
   };
 
-  const clientIp = (request: FastifyRequest): string | null =>
-    deps.ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const clientIp = (request: FastifyRequest): string | null => deps.ipResolver.of(request);
 
   /**
    * The same per-IP budget as every other sign-in: a client IP over its failed-attempt budget

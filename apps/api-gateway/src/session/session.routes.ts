@@ -103,8 +103,7 @@ export function failSession(
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
   const { sessions, ipResolver, authority, isHttps } = deps;
 
-  const clientIp = (request: FastifyRequest): string | null =>
-    ipResolver.resolve(request.raw.socket.remoteAddress, request.headers['x-forwarded-for']);
+  const clientIp = (request: FastifyRequest): string | null => ipResolver.of(request);
 
   const fail = (
     request: FastifyRequest,

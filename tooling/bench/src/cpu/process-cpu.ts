@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import pg from 'pg';
 
 /**
@@ -22,35 +22,30 @@ export function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * TICK_US;
 }
 
+/** Whether this kernel keeps schedstat (CONFIG_SCHEDSTATS); asked once. */
+const SCHEDSTAT = existsSync('/proc/self/schedstat');
+
 /**
  * CPU time of each thread of `pid` in microseconds, keyed by thread id (unique system-wide), from
  * schedstat; null when the kernel has no schedstat. A thread that exits between two reads is
  * missing from the second one (see CpuMeter.diff).
  */
 export function threadCpuMicros(pid: number): Map<number, number> | null {
+  if (!SCHEDSTAT) return null;
   const out = new Map<number, number>();
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
   } catch {
-    return out;
+    return out; // the process is gone
   }
   for (const tid of tids) {
-    let text: string;
     try {
-      text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && out.size === 0 && tids.length > 0) {
-        try {
-          readdirSync(`/proc/${pid}/task/${tid}`);
-        } catch {
-          continue; // the thread exited meanwhile
-        }
-        return null; // no schedstat on this kernel
-      }
-      continue;
+      const text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+      out.set(Number(tid), Number(text.slice(0, text.indexOf(' '))) / 1000);
+    } catch {
+      // the thread exited meanwhile
     }
-    out.set(Number(tid), Number(text.slice(0, text.indexOf(' '))) / 1000);
   }
   return out;
 }

@@ -98,6 +98,9 @@ interface Case {
 }
 
 async function runCase(c: Case, system: CpuSource[]): Promise<void> {
+  /** The baseline server's CPU per request: every source measured beside it but the upstream. */
+  const baselineUs = (sample: Sample): number =>
+    [...sample.perRequest].reduce((sum, [name, v]) => (name === c.upstream?.name ? sum : sum + v), 0);
   const extra = c.upstream ? [c.upstream] : [];
   const g: Sample[] = [];
   const b: Sample[] = [];
@@ -113,16 +116,13 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
     if (process.env.BENCH_VERBOSE === '1')
       log(
         `  round ${round + 1}: gateway ${us(g[round]!.perRequest.get('gateway') ?? 0)} µs ${Math.round(g[round]!.load.rps)} req/s, ` +
-          `${c.baselineName} ${us([...b[round]!.perRequest].filter(([n]) => n !== c.upstream?.name).reduce((s, [, v]) => s + v, 0))} µs ${Math.round(b[round]!.load.rps)} req/s`,
+          `${c.baselineName} ${us(baselineUs(b[round]!))} µs ${Math.round(b[round]!.load.rps)} req/s`,
       );
   }
   const gw = combine(g);
   const base = combine(b);
   const systemUs = SYSTEM.reduce((sum, name) => sum + (gw.perRequest.get(name) ?? 0), 0);
-  const baseUs = [...base.perRequest].reduce(
-    (sum, [name, v]) => (name === c.upstream?.name ? sum : sum + v),
-    0,
-  );
+  const baseUs = baselineUs(base);
   const gatewayUs = gw.perRequest.get('gateway') ?? 0;
   log(
     `\n${c.title} — ${CONNECTIONS} connections${RATE === undefined ? '' : ` at ${RATE} req/s`}, ${DURATION} s after ${WARMUP_S} s warm-up, ${ROUNDS} round(s), medians; idle CPU subtracted`,

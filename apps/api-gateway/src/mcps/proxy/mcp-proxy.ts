@@ -89,6 +89,11 @@ class LimitedBody extends Transform {
   }
 }
 
+/** What reading a request body failed with, as the answer: 413 past the limit, else as it is. */
+function bodyError(err: unknown): unknown {
+  return err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err;
+}
+
 /** Reads a whole request body, up to `limit` bytes (the key's tool list must see all of it). */
 function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -292,13 +297,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         if (verdict.body === null) void reply.code(202).send();
         else void reply.code(200).header('content-type', 'application/json').send(verdict.body);
       })
-      .catch((err: unknown) =>
-        refuse(
-          request,
-          reply,
-          err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err,
-        ),
-      );
+      .catch((err: unknown) => refuse(request, reply, bodyError(err)));
   };
 
   /**
@@ -312,12 +311,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         request.toolName = sniffTool(body);
         forward(request, reply, route, body, null);
       },
-      (err: unknown) =>
-        refuse(
-          request,
-          reply,
-          err instanceof BodyTooLargeError ? new AppError(ErrorCode.PayloadTooLarge) : err,
-        ),
+      (err: unknown) => refuse(request, reply, bodyError(err)),
     );
   };
 
