@@ -1,10 +1,12 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- HTTP bodies are JSON inspected field by field */
 import { createServer, type Server } from 'node:http';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
+import { request } from 'undici';
 import { actorOf, http, gatewaySuite } from './support/world.js';
 
 function connectClient(
@@ -174,6 +176,37 @@ describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
     });
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
+  });
+
+  it('a chunked body (no Content-Length) is streamed up: under the limit it is answered, over it 413', async () => {
+    // Bodies of declared length are read whole; these take the streaming path and its own limit.
+    const post = (message: object) =>
+      request(`${s.gateway.url}/v1/mcps/${jsonMcp.id}/mcp`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${permitted.secret}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: Readable.from([Buffer.from(JSON.stringify(message))]),
+      });
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-03-26',
+        capabilities: {},
+        clientInfo: { name: 'chunked', version: '1' },
+      },
+    };
+    const small = await post(initialize);
+    const text = await small.body.text();
+    expect(small.statusCode).toBe(200);
+    expect(text).toContain('upstream-weather');
+    const big = await post({ ...initialize, params: { ...initialize.params, pad: 'x'.repeat(4096) } });
+    expect(big.statusCode).toBe(413);
+    expect(((await big.body.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
   it('404 for an MCP that does not exist', async () => {
