@@ -8,6 +8,7 @@ const OWNERS = [
   { service: 'key-service', subject: SecretsSubjects.mcpHeaders },
   { service: 'key-service', subject: SecretsSubjects.idempotencyResponses },
   { service: 'key-service', subject: SecretsSubjects.oidcClientSecrets },
+  { service: 'key-service', subject: SecretsSubjects.totpSeeds },
   { service: 'usage-service', subject: SecretsSubjects.webhookSecrets },
 ] as const;
 
@@ -49,8 +50,9 @@ export function registerSecretsCommands(program: Command, ctx: CommandContext): 
     .command('reencrypt')
     .description(
       'Have the key-service and the usage-service re-encrypt every secret they keep at rest (MCP\n' +
-        'upstream headers, webhook signing secrets) under the first key of their\n' +
-        'PLEXMCP_ENCRYPTION_KEYS, so an older key can then be removed. Safe to run again.',
+        'upstream headers, stored Idempotency-Key answers, OIDC client secrets, TOTP seeds,\n' +
+        'webhook signing secrets) under the first key of their PLEXMCP_ENCRYPTION_KEYS, so an\n' +
+        'older key can then be removed. Safe to run again.',
     )
     .option('--json', 'print one JSON object')
     .action(async (flags: { json?: boolean }) => {

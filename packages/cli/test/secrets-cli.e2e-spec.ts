@@ -1,13 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import {
   type Actor,
+  IdentitySubjects,
   type ReencryptSecretsReply,
   Subjects,
   UsageSubjects,
   createdOrgSchema,
   createdWebhookSchema,
+  hashCredential,
   mcpViewSchema,
   resolveMcpReplySchema,
+  signInReplySchema,
+  totpEnrollmentSchema,
   webhookDeliveryViewSchema,
 } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService, type KeyServiceHandle } from '@plexmcp/key-service';
@@ -39,8 +44,9 @@ import { cli } from './support/cli.js';
 /**
  * Key rotation as an operator does it, end to end: services running with key k1; the keyring
  * becomes "k2,k1" (new key first) and the services restart; `plexmcp secrets reencrypt` moves every
- * secret to k2; k1 is dropped and the services restart: the MCP's headers still reach the gateway
- * through mcps.resolve and the webhook still delivers with its original signing secret.
+ * secret to k2 (the owner's TOTP seed among them); k1 is dropped and the services restart: the
+ * MCP's headers still reach the gateway through mcps.resolve and the webhook still delivers with its
+ * original signing secret (a TOTP sign-in after the drop is proven in the key-service's own suite).
  */
 describe('plexmcp secrets reencrypt', () => {
   const k1 = Keyring.generateEntry('k1');
@@ -88,6 +94,8 @@ describe('plexmcp secrets reencrypt', () => {
   const mcpKeyIds = () =>
     keyIdsIn(`SELECT value AS v FROM "${keySchema.schema}".mcps, jsonb_each_text(upstream_headers)`);
   const webhookKeyIds = () => keyIdsIn(`SELECT secret AS v FROM "${usageSchema.schema}".webhooks`);
+  const totpKeyIds = () =>
+    keyIdsIn(`SELECT totp_secret AS v FROM "${keySchema.schema}".users WHERE totp_secret IS NOT NULL`);
   const reencrypt = async () => {
     const out = await cli(nats.url, 'secrets', 'reencrypt', '--json');
     return {
@@ -108,7 +116,11 @@ describe('plexmcp secrets reencrypt', () => {
     db = new pg.Client({ connectionString: testDatabaseUrl() });
     await db.connect();
 
-    const org = await rpc.call(Subjects.orgs.create, { name: 'Rotating Co' }, createdOrgSchema);
+    const org = await rpc.call(
+      Subjects.orgs.create,
+      { name: 'Rotating Co', owner_email: 'owner@rotating.test' },
+      createdOrgSchema,
+    );
     actor = { org_id: org.organization.id, key_id: org.admin_key.key.id, ip: null };
     const mcp = await rpc.call(
       Subjects.mcps.create,
@@ -131,6 +143,20 @@ describe('plexmcp secrets reencrypt', () => {
     );
     webhookId = webhook.webhook.id;
     webhookSecret = webhook.secret;
+    // The owner sets a password and starts TOTP enrolment: a seed sealed under k1.
+    const sessionHash = hashCredential(randomBytes(32).toString('base64url'));
+    await rpc.call(
+      IdentitySubjects.setPassword,
+      {
+        token_hash: hashCredential(org.owner!.set_password_token),
+        password: 'correct horse battery staple',
+        session_hash: sessionHash,
+        ip: null,
+        user_agent: null,
+      },
+      signInReplySchema,
+    );
+    await rpc.call(IdentitySubjects.totpEnroll, { session_hash: sessionHash }, totpEnrollmentSchema);
   });
 
   afterAll(async () => {
@@ -147,6 +173,7 @@ describe('plexmcp secrets reencrypt', () => {
   it('reports a service that cannot read a secret, and still re-encrypts where it can', async () => {
     expect(await mcpKeyIds()).toEqual(['k1', 'k1']);
     expect(await webhookKeyIds()).toEqual(['k1']);
+    expect(await totpKeyIds()).toEqual(['k1']);
     // The usage-service was given only the new key: it cannot read the k1 secret.
     await restart({ key: `${k2},${k1}`, usage: k2 });
 
@@ -177,6 +204,14 @@ describe('plexmcp secrets reencrypt', () => {
         reencrypted: 0,
         unchanged: 0,
       },
+      {
+        service: 'key-service',
+        store: 'users.totp_secret',
+        key_id: 'k2',
+        rows: 1,
+        reencrypted: 1,
+        unchanged: 0,
+      },
     ]);
     // With --json the failure is one JSON object on stderr, naming the service that refused.
     expect(JSON.parse(out.stderr)).toEqual({
@@ -187,6 +222,7 @@ describe('plexmcp secrets reencrypt', () => {
       },
     });
     expect(await mcpKeyIds()).toEqual(['k2', 'k2']);
+    expect(await totpKeyIds()).toEqual(['k2']);
     expect(await webhookKeyIds()).toEqual(['k1']);
   });
 
@@ -222,6 +258,14 @@ describe('plexmcp secrets reencrypt', () => {
         unchanged: 0,
       },
       {
+        service: 'key-service',
+        store: 'users.totp_secret',
+        key_id: 'k2',
+        rows: 1,
+        reencrypted: 0,
+        unchanged: 1,
+      },
+      {
         service: 'usage-service',
         store: 'webhooks.secret',
         key_id: 'k2',
@@ -238,6 +282,7 @@ describe('plexmcp secrets reencrypt', () => {
       'key-service: mcps.upstream_headers: 0 of 1 re-encrypted under key "k2" (1 already were)\n' +
         'key-service: idempotency_records.response: 0 of 0 re-encrypted under key "k2" (0 already were)\n' +
         'key-service: org_oidc_configs.client_secret: 0 of 0 re-encrypted under key "k2" (0 already were)\n' +
+        'key-service: users.totp_secret: 0 of 1 re-encrypted under key "k2" (1 already were)\n' +
         'usage-service: webhooks.secret: 0 of 1 re-encrypted under key "k2" (1 already were)\n',
     );
   });
@@ -264,7 +309,12 @@ describe('plexmcp secrets reencrypt', () => {
     usageService = null;
     const out = await reencrypt();
     expect(out.code).toBe(3);
-    expect(out.json?.services.map((s) => s.service)).toEqual(['key-service', 'key-service', 'key-service']);
+    expect(out.json?.services.map((s) => s.service)).toEqual([
+      'key-service',
+      'key-service',
+      'key-service',
+      'key-service',
+    ]);
     expect(out.stderr).toMatch(
       /the usage-service is not running: nothing answers webhooks\.secrets\.reencrypt/,
     );

@@ -45,6 +45,7 @@ const keyServiceRpc = [
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.idempotencyResponses,
   SecretsSubjects.oidcClientSecrets,
+  SecretsSubjects.totpSeeds,
 ];
 
 /** Request/reply subjects served by the usage-service's queue group. */
@@ -93,6 +94,7 @@ const opsRequests = [
   SecretsSubjects.mcpHeaders,
   SecretsSubjects.idempotencyResponses,
   SecretsSubjects.oidcClientSecrets,
+  SecretsSubjects.totpSeeds,
   SecretsSubjects.webhookSecrets,
 ];
 

@@ -12,6 +12,8 @@ export const SecretsSubjects = {
   idempotencyResponses: 'idempotency.secrets.reencrypt',
   /** key-service: organizations' OpenID Connect client secrets. */
   oidcClientSecrets: 'oidc.secrets.reencrypt',
+  /** key-service: people's TOTP seeds (two-factor sign-in). */
+  totpSeeds: 'identity.secrets.reencrypt',
   /** usage-service: webhook signing secrets. */
   webhookSecrets: 'webhooks.secrets.reencrypt',
 } as const;

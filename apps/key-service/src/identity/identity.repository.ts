@@ -23,6 +23,12 @@ export interface SessionRow {
   orgMonthlyLimit: number | null;
 }
 
+/** A user's sealed TOTP seed, as `secrets reencrypt` rewrites it. */
+export interface TotpSeedRow {
+  id: string;
+  totp_secret: string;
+}
+
 export interface MembershipRow {
   orgId: string;
   orgName: string;
@@ -65,6 +71,23 @@ export class IdentityRepository {
 
   lockUser(manager: EntityManager, id: string): Promise<UserEntity | null> {
     return manager.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Every user with a TOTP seed (enrolled, confirmed or not), locked for update. */
+  lockTotpSeeds(manager: EntityManager): Promise<TotpSeedRow[]> {
+    return this.tables.rows<TotpSeedRow>(
+      manager,
+      `SELECT id, totp_secret FROM ${this.tables.name('users')}
+        WHERE totp_secret IS NOT NULL ORDER BY id FOR UPDATE`,
+    );
+  }
+
+  /** The same seed sealed anew: not a change of the account, so neither version nor updated_at moves. */
+  async storeTotpSeed(manager: EntityManager, id: string, sealed: string): Promise<void> {
+    await manager.query(`UPDATE ${this.tables.name('users')} SET totp_secret = $2 WHERE id = $1`, [
+      id,
+      sealed,
+    ]);
   }
 
   async insertUser(manager: EntityManager, user: Pick<UserEntity, 'id' | 'email'>, now: Date): Promise<void> {

@@ -20,7 +20,7 @@ import {
   type ValidateKeyReply,
   newId,
 } from '@plexmcp/contracts';
-import { type Keyring, SERVICE_CONFIG, TransactionRunner, type TransactionHooks } from '@plexmcp/service-kit';
+import { SERVICE_CONFIG, TransactionRunner, type TransactionHooks } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { KeyServiceConfig } from '../config.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
@@ -32,15 +32,13 @@ import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
 import { hashRecoveryCode, isRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
 import { toSessionReply } from './session-policy.js';
 import { acceptTotp, newTotpSeed } from './totp.js';
+import { TotpSeedCipher } from './totp-seed-cipher.js';
 import type { UserEntity } from './user.entity.js';
 
 const WRONG_CREDENTIALS = 'Wrong email or password';
 const SESSION_ENDED = 'Your dashboard session has ended: sign in again';
 const LINK_UNUSABLE = 'This link is invalid, has expired or was already used';
 const CHALLENGE_UNUSABLE = 'This sign-in has expired: enter your email and password again';
-
-/** The TOTP seed is sealed with the keyring, bound to its user. */
-const totpContext = (userId: string) => `users.totp_secret:${userId}`;
 
 /**
  * People: accounts, second factor, one-time links, and the dashboard sessions the gateways check
@@ -51,12 +49,13 @@ const totpContext = (userId: string) => `users.totp_secret:${userId}`;
 @Injectable()
 export class IdentityService {
   private readonly lockout: LockoutPolicy;
-  private readonly keyring: Keyring;
 
   constructor(
     private readonly repository: IdentityRepository,
     private readonly tx: TransactionRunner,
     private readonly events: KeyEventsPublisher,
+    /** The TOTP seed is sealed with the keyring, bound to its user. */
+    private readonly totpSeeds: TotpSeedCipher,
     @Inject(MAIL_TRANSPORT) private readonly mail: MailTransport,
     @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
   ) {
@@ -65,7 +64,6 @@ export class IdentityService {
       baseMs: config.SIGN_IN_LOCKOUT_MS,
       maxMs: config.SIGN_IN_LOCKOUT_MAX_MS,
     };
-    this.keyring = config.PLEXMCP_ENCRYPTION_KEYS;
   }
 
   // ---- what the gateways and the authority read -----------------------------------------
@@ -264,7 +262,7 @@ export class IdentityService {
         throw new AppError(ErrorCode.Conflict, 'Two-factor authentication is already on');
       }
       const seed = newTotpSeed(user.email);
-      const sealed = this.keyring.encrypt(seed.secret, totpContext(user.id));
+      const sealed = this.totpSeeds.seal(user.id, seed.secret);
       await this.repository.updateUser(
         manager,
         user.id,
@@ -286,7 +284,7 @@ export class IdentityService {
         throw new AppError(ErrorCode.Conflict, 'Two-factor authentication is already on');
       if (user.totpSecret === null)
         throw new AppError(ErrorCode.Conflict, 'Start the two-factor set-up first');
-      const secret = this.keyring.decrypt(user.totpSecret, totpContext(user.id));
+      const secret = this.totpSeeds.open(user.id, user.totpSecret);
       const step = await acceptTotp(secret, request.code, now, null);
       if (step === null) {
         throw new AppError(ErrorCode.ValidationError, 'Wrong code', {
@@ -502,7 +500,7 @@ export class IdentityService {
       return used ? 'recovery' : null;
     }
     if (user.totpSecret === null) return null;
-    const secret = this.keyring.decrypt(user.totpSecret, totpContext(user.id));
+    const secret = this.totpSeeds.open(user.id, user.totpSecret);
     return acceptTotp(secret, code, now, user.totpLastStep);
   }
 
