@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- HTTP bodies are JSON inspected field by field */
 import { Writable } from 'node:stream';
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   Subjects,
   apiKeyViewSchema,
@@ -10,7 +10,7 @@ import {
 import { createLogger } from '@plexmcp/service-kit';
 import pg from 'pg';
 import { idempotencyFingerprint } from '../src/common/idempotency.hook.js';
-import { bootstrap } from '../src/index.js';
+import { type GatewayHandle, bootstrap } from '../src/index.js';
 import { type HttpResult, gatewaySuite, http } from './support/world.js';
 
 /** A raw fetch: the body as text, so two answers can be compared byte for byte. */
@@ -179,6 +179,103 @@ describe('gateway HTTP conventions', () => {
       } finally {
         await client.end();
       }
+    });
+
+    describe('a gateway that gives up waiting for the key-service (the answer is lost on the way)', () => {
+      /** Answers 503 after 500 ms without a reply from the key-service, then releases the key. */
+      let impatient: GatewayHandle;
+      let db: pg.Client;
+      let locks: pg.Client;
+      beforeAll(async () => {
+        impatient = await s.world.startGateway({ KEY_SERVICE_TIMEOUT_MS: '500' });
+        const { databaseUrl, dbSchema } = s.world.keyService!.config.database;
+        db = new pg.Client({ connectionString: databaseUrl });
+        locks = new pg.Client({ connectionString: databaseUrl });
+        await Promise.all([db.connect(), locks.connect()]);
+        await Promise.all([
+          db.query(`SET search_path TO "${dbSchema}"`),
+          locks.query(`SET search_path TO "${dbSchema}"`),
+        ]);
+      });
+      afterAll(async () => {
+        await impatient?.close();
+        await db?.end();
+        await locks?.end();
+      });
+
+      const createVia = (gateway: GatewayHandle, idempotencyKey: string, name: string) =>
+        raw(`${gateway.url}/v1/keys`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.admin.secret}`, 'idempotency-key': idempotencyKey },
+          body: { name },
+        });
+      const keysNamed = async (name: string): Promise<number> =>
+        Number(
+          (await db.query<{ n: string }>('SELECT count(*) AS n FROM api_keys WHERE name = $1', [name]))
+            .rows[0]!.n,
+        );
+      const recordOf = async (idempotencyKey: string) =>
+        (
+          await db.query<{ status: number | null }>(
+            'SELECT status FROM idempotency_records WHERE idempotency_key = $1',
+            [idempotencyKey],
+          )
+        ).rows[0];
+      /** Until `check` holds (the key-service finishing a transaction the test held up). */
+      const eventually = async (check: () => Promise<boolean>): Promise<void> => {
+        for (let i = 0; i < 100 && !(await check()); i++) await new Promise((r) => setTimeout(r, 50));
+        expect(await check()).toBe(true);
+      };
+
+      it('the key-service committed: the retry gets that key and its secret, and no second key exists', async () => {
+        // The key-service's insert waits behind the test's table lock until the claim exists; then
+        // the claim's row is held too, so the key-service reaches it (and queues) before the
+        // gateway's release does.
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE');
+        const pending = createVia(impatient, 'lost-answer-1', 'lost-answer-1');
+        await eventually(async () => (await recordOf('lost-answer-1')) !== undefined);
+        await locks.query('BEGIN');
+        await locks.query(
+          "SELECT 1 FROM idempotency_records WHERE idempotency_key = 'lost-answer-1' FOR UPDATE",
+        );
+        await db.query('COMMIT');
+        const first = await pending;
+        expect(first.status).toBe(503);
+        await locks.query('COMMIT');
+        await eventually(async () => (await recordOf('lost-answer-1'))?.status === 201);
+
+        const retry = await createVia(s.gateway, 'lost-answer-1', 'lost-answer-1');
+        expect(retry.status).toBe(201);
+        expect(retry.headers.get('idempotent-replayed')).toBe('true');
+        expect(await keysNamed('lost-answer-1')).toBe(1);
+        const secret = JSON.parse(retry.text).data.secret as string;
+        const me = await http(s.gateway.url, '/v1/me', { key: secret });
+        expect(me.status).toBe(200);
+        expect(me.body.data.id).toBe(JSON.parse(retry.text).data.id);
+      });
+
+      it('the gateway released first: the late write is refused whole, and the retry creates the one key', async () => {
+        await db.query('BEGIN');
+        await db.query('LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE');
+        const first = await createVia(impatient, 'lost-answer-2', 'lost-answer-2');
+        expect(first.status).toBe(503);
+        // The gateway released the key before it answered; now the key-service's insert goes on.
+        expect(await recordOf('lost-answer-2')).toBeUndefined();
+        await db.query('COMMIT');
+        // It finds its claim gone and rolls the key back: nothing was created.
+        await eventually(
+          async () => (await db.query('SELECT 1 FROM pg_locks WHERE NOT granted')).rowCount === 0,
+        );
+        await new Promise((r) => setTimeout(r, 200));
+        expect(await keysNamed('lost-answer-2')).toBe(0);
+
+        const retry = await createVia(s.gateway, 'lost-answer-2', 'lost-answer-2');
+        expect(retry.status).toBe(201);
+        expect(retry.headers.get('idempotent-replayed')).toBeNull();
+        await new Promise((r) => setTimeout(r, 200));
+        expect(await keysNamed('lost-answer-2')).toBe(1);
+      });
     });
 
     it('a malformed Idempotency-Key is a 400 validation_error naming the header', async () => {

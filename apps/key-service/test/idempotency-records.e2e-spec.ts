@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  ErrorCode,
   IDEMPOTENCY_LEASE_MS,
   SecretsSubjects,
   Subjects,
+  createdKeyAnswer,
+  createdKeySchema,
   idempotencyBeginReplySchema,
   idempotencyDoneReplySchema,
   reencryptSecretsReplySchema,
+  rotatedKeyAnswer,
+  rotatedKeySchema,
 } from '@plexmcp/contracts';
 import { Keyring, encryptionKeyIdOf, isEncrypted } from '@plexmcp/service-kit';
 import { testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
-import { type Harness, startHarness } from './support/harness.js';
+import { type Harness, rejection, startHarness } from './support/harness.js';
 
 const FINGERPRINT = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -53,6 +58,66 @@ describe('idempotency records', () => {
     expect(isEncrypted(row!.response!)).toBe(true);
     expect(row!.response).not.toContain('pk_live_secretvalue');
     expect(await begin('k-1')).toEqual({ state: 'completed', status: 201, body });
+  });
+
+  it('keys.create and keys.rotate with a claim store their answer as they commit, and only while the claim is held', async () => {
+    const admin = await h.createAdmin('Claimed Writes');
+    const begun = (key: string) =>
+      h.rpc.call(
+        Subjects.idempotency.begin,
+        { org_id: admin.org_id, key, fingerprint: FINGERPRINT },
+        idempotencyBeginReplySchema,
+      );
+    const held = (key: string) => ({ key, fingerprint: FINGERPRINT });
+    const create = (key: string) =>
+      h.rpc.call(
+        Subjects.keys.create,
+        { actor: admin, body: { name: key }, idempotency: held(key) },
+        createdKeySchema,
+      );
+
+    expect(await begun('w-create')).toEqual({ state: 'started' });
+    const created = await create('w-create');
+    const replay = await begun('w-create');
+    expect(replay).toEqual({
+      state: 'completed',
+      status: 201,
+      body: JSON.stringify(createdKeyAnswer(created)),
+    });
+
+    // A claim released (its gateway gave up waiting) or never made: the write is refused, whole.
+    expect(await begun('w-released')).toEqual({ state: 'started' });
+    await h.rpc.call(
+      Subjects.idempotency.release,
+      { org_id: admin.org_id, ...held('w-released') },
+      idempotencyDoneReplySchema,
+    );
+    expect((await rejection(create('w-released'))).code).toBe(ErrorCode.Conflict);
+    const named = await h.db.query("SELECT 1 FROM api_keys WHERE name = 'w-released'");
+    expect(named.rowCount).toBe(0);
+
+    expect(await begun('w-rotate')).toEqual({ state: 'started' });
+    await h.rpc.call(
+      Subjects.idempotency.release,
+      { org_id: admin.org_id, ...held('w-rotate') },
+      idempotencyDoneReplySchema,
+    );
+    const rotate = (idempotency?: { key: string; fingerprint: string }) =>
+      h.rpc.call(
+        Subjects.keys.rotate,
+        { actor: admin, id: created.key.id, body: {}, ...(idempotency ? { idempotency } : {}) },
+        rotatedKeySchema,
+      );
+    expect((await rejection(rotate(held('w-rotate')))).code).toBe(ErrorCode.Conflict);
+    // Not rotated: it still can be, once.
+    expect(await begun('w-rotate')).toEqual({ state: 'started' });
+    const rotated = await rotate(held('w-rotate'));
+    expect(rotated.previous.id).toBe(created.key.id);
+    expect(await begun('w-rotate')).toEqual({
+      state: 'completed',
+      status: 201,
+      body: JSON.stringify(rotatedKeyAnswer(rotated)),
+    });
   });
 
   it('a holder that stopped without an answer loses the key after the lease; past 24 h the key is new', async () => {

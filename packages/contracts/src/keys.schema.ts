@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import { isValidCidr } from './cidr.js';
+import type { SuccessEnvelope } from './errors.js';
+import { heldIdempotencyKeySchema } from './http-conventions.schema.js';
 import {
   actorRefSchema,
   actorRequestSchema,
@@ -184,10 +186,22 @@ export type RotateKeyBody = z.infer<typeof rotateKeyBodySchema>;
 
 // ---- RPC requests and replies -------------------------------------------------------------
 
-export const createKeyRequestSchema = actorRequestSchema({ body: createKeyBodySchema });
+export const createKeyRequestSchema = actorRequestSchema({
+  body: createKeyBodySchema,
+  idempotency: heldIdempotencyKeySchema.optional(),
+});
 export type CreateKeyRequest = z.infer<typeof createKeyRequestSchema>;
 export const createdKeySchema = z.object({ key: apiKeyViewSchema, secret: z.string() });
 export type CreatedKey = z.infer<typeof createdKeySchema>;
+
+/**
+ * The HTTP answer (201) of `POST /v1/keys`: the gateway sends it, and the key-service stores it
+ * for an Idempotency-Key replay in the transaction that creates the key (both from the reply as
+ * `createdKeySchema` parses it, so the bytes are the same).
+ */
+export function createdKeyAnswer(created: CreatedKey): SuccessEnvelope<ApiKeyView & { secret: string }> {
+  return { success: true, data: { ...created.key, secret: created.secret } };
+}
 
 /**
  * Query of GET /v1/keys: a page, narrowed to keys with a tag, a metadata pair and/or one creator
@@ -225,7 +239,11 @@ export type KeyByIdRequest = z.infer<typeof keyByIdRequestSchema>;
 export const updateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: updateKeyBodySchema });
 export type UpdateKeyRequest = z.infer<typeof updateKeyRequestSchema>;
 
-export const rotateKeyRequestSchema = actorRequestSchema({ id: keyIdSchema, body: rotateKeyBodySchema });
+export const rotateKeyRequestSchema = actorRequestSchema({
+  id: keyIdSchema,
+  body: rotateKeyBodySchema,
+  idempotency: heldIdempotencyKeySchema.optional(),
+});
 export type RotateKeyRequest = z.infer<typeof rotateKeyRequestSchema>;
 export const rotatedKeySchema = z.object({
   key: apiKeyViewSchema,
@@ -233,6 +251,13 @@ export const rotatedKeySchema = z.object({
   previous: apiKeyViewSchema,
 });
 export type RotatedKey = z.infer<typeof rotatedKeySchema>;
+
+/** The HTTP answer (201) of `POST /v1/keys/{id}/rotate`; see `createdKeyAnswer`. */
+export function rotatedKeyAnswer(
+  rotated: RotatedKey,
+): SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }> {
+  return { success: true, data: { ...rotated.key, secret: rotated.secret, previous: rotated.previous } };
+}
 
 // ---- keys.expiring: keys about to expire, for the usage-service's warnings -------------------
 

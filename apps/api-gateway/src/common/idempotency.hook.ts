@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   AppError,
   ErrorCode,
+  type HeldIdempotencyKey,
   IDEMPOTENCY_KEY_HEADER,
   IDEMPOTENT_REPLAYED_HEADER,
   type IdempotencyBeginReply,
@@ -154,6 +155,15 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
   };
 
   return { preHandler, onSend };
+}
+
+/**
+ * The claim this request holds, for a call whose service stores the answer in the transaction of
+ * its write (`keys.create`, `keys.rotate`: see `heldIdempotencyKeySchema`); undefined without one.
+ */
+export function heldIdempotencyKey(request: FastifyRequest): HeldIdempotencyKey | undefined {
+  const held = request.idempotency;
+  return held === null ? undefined : { key: held.key, fingerprint: held.fingerprint };
 }
 
 /**

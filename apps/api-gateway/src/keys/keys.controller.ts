@@ -3,6 +3,7 @@ import {
   type Actor,
   type ApiKeyView,
   type CreateKeyBody,
+  type HeldIdempotencyKey,
   type ListKeysQuery,
   type ListKeysRequest,
   type RotateKeyBody,
@@ -11,6 +12,7 @@ import {
   type UpdateKeyBody,
   apiKeyViewSchema,
   createKeyBodySchema,
+  createdKeyAnswer,
   createdKeySchema,
   keyIdSchema,
   keyPageSchema,
@@ -18,6 +20,7 @@ import {
   requestedExpiry,
   requestedKey,
   rotateKeyBodySchema,
+  rotatedKeyAnswer,
   rotatedKeySchema,
   updateKeyBodySchema,
 } from '@plexmcp/contracts';
@@ -29,6 +32,7 @@ import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
+import { heldIdempotencyKey } from '../common/idempotency.hook.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
@@ -59,8 +63,14 @@ export class KeysController {
       },
       now,
     );
-    const created = await this.runtime.rpc.call(Subjects.keys.create, { actor, body }, createdKeySchema);
-    return ok({ ...created.key, secret: created.secret });
+    // With an Idempotency-Key, the key-service stores this answer as it creates the key.
+    const idempotency = heldIdempotencyKey(request);
+    const created = await this.runtime.rpc.call(
+      Subjects.keys.create,
+      { actor, body, ...(idempotency === undefined ? {} : { idempotency }) },
+      createdKeySchema,
+    );
+    return createdKeyAnswer(created);
   }
 
   /** `?created_by=usr_…|key_…`: only the keys that person or key created. */
@@ -113,19 +123,21 @@ export class KeysController {
   @HttpCode(201)
   @Access({ scope: 'keys:write' })
   async rotate(
+    @Req() request: FastifyRequest,
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Body(new ZodValidationPipe(rotateKeyBodySchema)) body: RotateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
+    const idempotency = heldIdempotencyKey(request);
     const rotated = await this.aboutKey(
       Subjects.keys.rotate,
       actor,
       id,
       rotatedKeySchema,
-      { body },
+      { body, ...(idempotency === undefined ? {} : { idempotency }) },
       this.change,
     );
-    return ok({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
+    return rotatedKeyAnswer(rotated);
   }
 
   /** A call about the key the path names: an id that cannot name a key is 404 before any call. */
@@ -134,7 +146,7 @@ export class KeysController {
     actor: Actor,
     id: string,
     reply: T,
-    extra: { body?: UpdateKeyBody | RotateKeyBody } = {},
+    extra: { body?: UpdateKeyBody | RotateKeyBody; idempotency?: HeldIdempotencyKey } = {},
     options: RpcCallOptions = {},
   ): Promise<z.infer<T>> {
     return this.runtime.rpc.call(subject, { actor, id: pathId(keyIdSchema, id), ...extra }, reply, options);

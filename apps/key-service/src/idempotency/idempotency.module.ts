@@ -26,5 +26,6 @@ import { IdempotencyService } from './idempotency.service.js';
       intervalMs: (config: KeyServiceConfig) => config.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     }),
   ],
+  exports: [IdempotencyService],
 })
 export class IdempotencyModule {}

@@ -70,8 +70,23 @@ export class IdempotencyRepository {
     status: number,
     sealed: string,
   ): Promise<boolean> {
+    return this.completeWithin(this.tables.manager, orgId, key, fingerprint, status, sealed);
+  }
+
+  /**
+   * `complete`, in the caller's transaction (which then holds the record's row lock until it
+   * ends, so a `release` meanwhile waits and then finds the answer stored).
+   */
+  async completeWithin(
+    manager: EntityManager,
+    orgId: string,
+    key: string,
+    fingerprint: string,
+    status: number,
+    sealed: string,
+  ): Promise<boolean> {
     const rows = await this.tables.rows<{ done: boolean }>(
-      this.tables.manager,
+      manager,
       `UPDATE ${this.table} SET status = $4, response = $5
         WHERE org_id = $1 AND idempotency_key = $2 AND fingerprint = $3 AND status IS NULL
        RETURNING true AS done`,

@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  AppError,
+  ErrorCode,
+  type HeldIdempotencyKey,
   type BeginIdempotencyRequest,
   type CompleteIdempotencyRequest,
   IDEMPOTENCY_TTL_MS,
@@ -9,9 +12,12 @@ import {
 } from '@plexmcp/contracts';
 import { SERVICE_LOGGER, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyResponseCipher, idempotencyRecordId } from './idempotency-response-cipher.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+
+const CLAIM_LOST =
+  'This request no longer holds its Idempotency-Key (another attempt with the key took over): retry to get that answer';
 
 /**
  * Idempotency-Key records for every gateway instance (Stripe's semantics): the first request
@@ -45,6 +51,26 @@ export class IdempotencyService {
     const { org_id, key, fingerprint, status, body } = request;
     const sealed = this.cipher.seal(idempotencyRecordId(org_id, key), body);
     return { done: await this.records.complete(org_id, key, fingerprint, status, sealed) };
+  }
+
+  /**
+   * Stores the answer of a write that carries the request's claim (`held`), in the write's own
+   * transaction: it commits with the answer or not at all. A claim no longer held — released by a
+   * gateway that gave up waiting, or taken over by a retry after the lease — refuses the write, so
+   * the request never runs twice. Without a claim, nothing to do.
+   */
+  async answerWithin(
+    manager: EntityManager,
+    orgId: string,
+    held: HeldIdempotencyKey | undefined,
+    status: number,
+    answer: unknown,
+  ): Promise<void> {
+    if (held === undefined) return;
+    const sealed = this.cipher.seal(idempotencyRecordId(orgId, held.key), JSON.stringify(answer));
+    if (!(await this.records.completeWithin(manager, orgId, held.key, held.fingerprint, status, sealed))) {
+      throw new AppError(ErrorCode.Conflict, CLAIM_LOST);
+    }
   }
 
   async release({ org_id, key, fingerprint }: ReleaseIdempotencyRequest): Promise<IdempotencyDoneReply> {

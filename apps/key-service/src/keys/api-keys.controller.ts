@@ -41,8 +41,8 @@ export class ApiKeysController {
   }
 
   @RpcHandler(Subjects.keys.create, createKeyRequestSchema)
-  create({ actor, body }: CreateKeyRequest): Promise<CreatedKey> {
-    return this.keys.create(actor, body);
+  create({ actor, body, idempotency }: CreateKeyRequest): Promise<CreatedKey> {
+    return this.keys.create(actor, body, idempotency);
   }
 
   @RpcHandler(Subjects.keys.list, listKeysRequestSchema)

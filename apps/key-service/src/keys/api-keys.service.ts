@@ -6,6 +6,8 @@ import {
   type ApiKeyView,
   type CreateKeyBody,
   type CreatedKey,
+  createdKeyAnswer,
+  createdKeySchema,
   type ExpiringKeysReply,
   type ExpiringKeysRequest,
   ErrorCode,
@@ -18,6 +20,9 @@ import {
   type Permissions,
   type RotateKeyRequest,
   type RotatedKey,
+  rotatedKeyAnswer,
+  rotatedKeySchema,
+  type HeldIdempotencyKey,
   type UpdateKeyRequest,
   type ValidateKeyReply,
   generateApiKey,
@@ -30,10 +35,12 @@ import {
 } from '@plexmcp/contracts';
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
+import type { z } from 'zod';
 import type { Acting } from '../audit/actor-identity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { McpsRepository } from '../mcps/mcps.repository.js';
 import type { ApiKeyEntity } from './api-key.entity.js';
@@ -62,6 +69,7 @@ export class ApiKeysService {
     private readonly events: KeyEventsPublisher,
     private readonly authority: ActorAuthority,
     private readonly identity: IdentityService,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /**
@@ -89,7 +97,12 @@ export class ApiKeysService {
   }
 
   /** A new key, only within the acting key's own grant (see `coverageGap`). */
-  async create(actor: Actor, body: CreateKeyBody): Promise<CreatedKey> {
+  /**
+   * A new key. With the request's Idempotency-Key claim (`idempotency`), its HTTP answer is stored
+   * in the same transaction (see IdempotencyService.answerWithin): a retry after a lost answer gets
+   * this key and its secret, never a second key.
+   */
+  async create(actor: Actor, body: CreateKeyBody, idempotency?: HeldIdempotencyKey): Promise<CreatedKey> {
     const acting = await this.authority.actingKey(actor);
     const expiresAt = resolveExpiry(body, new Date());
     this.authority.check(acting, actor, {
@@ -98,7 +111,17 @@ export class ApiKeysService {
       next: requestedKey(actor.org_id, body, expiresAt.getTime()),
     });
     const checked = { ...body, expires_at: expiresAt.toISOString() };
-    return this.tx.run((manager) => this.insertKey(manager, actor.org_id, actor, checked));
+    return this.tx.run(async (manager) => {
+      const created = await this.insertKey(manager, actor.org_id, actor, checked);
+      await this.idempotency.answerWithin(
+        manager,
+        actor.org_id,
+        idempotency,
+        201,
+        createdKeyAnswer(asSent(createdKeySchema, created)),
+      );
+      return created;
+    });
   }
 
   /** The first key of a new organization: live, every scope, every MCP, 90 days. */
@@ -256,9 +279,10 @@ export class ApiKeysService {
    * key keeps working for the grace period (never beyond its own expiry) and is then revoked by
    * the sweeper; with no grace period it is revoked now.
    */
-  async rotate({ actor, id, body }: RotateKeyRequest): Promise<RotatedKey> {
+  /** A successor of the key; its Idempotency-Key claim is answered as `create`'s is. */
+  async rotate({ actor, id, body, idempotency }: RotateKeyRequest): Promise<RotatedKey> {
     const acting = await this.authority.actingKey(actor);
-    const { created, previous } = await this.tx.run(async (manager, { afterCommit }) => {
+    return this.tx.run(async (manager, { afterCommit }) => {
       const current = await this.keys.lockInOrg(manager, actor.org_id, id);
       if (!current) throw notFound();
       const now = new Date();
@@ -335,9 +359,20 @@ export class ApiKeysService {
           new_key_id: created.key.id,
         }),
       );
-      return { created, previous };
+      const rotated: RotatedKey = {
+        key: created.key,
+        secret: created.secret,
+        previous: toKeyView(previous, now),
+      };
+      await this.idempotency.answerWithin(
+        manager,
+        actor.org_id,
+        idempotency,
+        201,
+        rotatedKeyAnswer(asSent(rotatedKeySchema, rotated)),
+      );
+      return rotated;
     });
-    return { key: created.key, secret: created.secret, previous: toKeyView(previous, new Date()) };
   }
 
   private async insertKey(
@@ -427,4 +462,12 @@ function keyRef(key: ApiKeyEntity): KeyRef {
     expires_at: validUntil(key).toISOString(),
     key_ip_allowlist: key.ipAllowlist,
   };
+}
+
+/**
+ * A reply as the gateway receives it — through JSON, parsed by its schema — so that an answer
+ * stored here for a replay has the bytes of the one the gateway sends.
+ */
+function asSent<T extends z.ZodType>(schema: T, reply: z.infer<T>): z.infer<T> {
+  return schema.parse(JSON.parse(JSON.stringify(reply)));
 }

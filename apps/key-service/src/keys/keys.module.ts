@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { scheduledTask } from '@plexmcp/service-kit';
 import type { KeyServiceConfig } from '../config.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { McpsModule } from '../mcps/mcps.module.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -10,7 +11,7 @@ import { KeyActivityListener } from './key-activity.listener.js';
 import { KeySweeper } from './key-sweeper.service.js';
 
 @Module({
-  imports: [AuditModule, McpsModule],
+  imports: [AuditModule, McpsModule, IdempotencyModule],
   controllers: [ApiKeysController],
   providers: [
     ApiKeysRepository,
