@@ -278,6 +278,21 @@ describe('gateway HTTP conventions', () => {
       });
     });
 
+    it('an MCP create is replayed byte for byte (the key-service stored the answer as it committed)', async () => {
+      const create = () =>
+        raw(`${s.gateway.url}/v1/mcps`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.admin.secret}`, 'idempotency-key': 'mcp-create-1' },
+          body: { name: 'replayed', upstream_url: 'https://mcp.example.com/replayed' },
+        });
+      const first = await create();
+      expect(first.status).toBe(201);
+      const again = await create();
+      expect(again.status).toBe(201);
+      expect(again.text).toBe(first.text);
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+    });
+
     it('a malformed Idempotency-Key is a 400 validation_error naming the header', async () => {
       for (const bad of ['x'.repeat(256), 'has space', 'tab\there']) {
         const res = await createKey(s.admin.secret, bad, { name: 'nope' });

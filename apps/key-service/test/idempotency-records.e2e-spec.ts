@@ -8,9 +8,11 @@ import {
   createdKeySchema,
   idempotencyBeginReplySchema,
   idempotencyDoneReplySchema,
+  mcpViewSchema,
   reencryptSecretsReplySchema,
   rotatedKeyAnswer,
   rotatedKeySchema,
+  successEnvelope,
 } from '@plexmcp/contracts';
 import { Keyring, encryptionKeyIdOf, isEncrypted } from '@plexmcp/service-kit';
 import { testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
@@ -60,7 +62,7 @@ describe('idempotency records', () => {
     expect(await begin('k-1')).toEqual({ state: 'completed', status: 201, body });
   });
 
-  it('keys.create and keys.rotate with a claim store their answer as they commit, and only while the claim is held', async () => {
+  it('keys.create, keys.rotate and mcps.create with a claim store their answer as they commit, and only while the claim is held', async () => {
     const admin = await h.createAdmin('Claimed Writes');
     const begun = (key: string) =>
       h.rpc.call(
@@ -118,6 +120,27 @@ describe('idempotency records', () => {
       status: 201,
       body: JSON.stringify(rotatedKeyAnswer(rotated)),
     });
+
+    // An MCP is created the same way.
+    const createMcp = (key: string) =>
+      h.rpc.call(
+        Subjects.mcps.create,
+        {
+          actor: admin,
+          body: { name: key, upstream_url: `https://mcp.example.com/${key}` },
+          idempotency: held(key),
+        },
+        mcpViewSchema,
+      );
+    expect(await begun('w-mcp')).toEqual({ state: 'started' });
+    const mcp = await createMcp('w-mcp');
+    expect(await begun('w-mcp')).toEqual({
+      state: 'completed',
+      status: 201,
+      body: JSON.stringify(successEnvelope(mcp)),
+    });
+    expect((await rejection(createMcp('w-mcp-unclaimed'))).code).toBe(ErrorCode.Conflict);
+    expect((await h.db.query("SELECT 1 FROM mcps WHERE name = 'w-mcp-unclaimed'")).rowCount).toBe(0);
   });
 
   it('a holder that stopped without an answer loses the key after the lease; past 24 h the key is new', async () => {

@@ -78,6 +78,11 @@ export interface SuccessEnvelope<T> {
   pagination?: { next_cursor: string | null };
 }
 
+/** `{"success": true, "data": …}`: what the gateway answers, and what a service stores for a replay. */
+export function successEnvelope<T>(data: T): SuccessEnvelope<T> {
+  return { success: true, data };
+}
+
 /**
  * A typed, expected failure. Never carries secrets in its message or details. `cause` keeps the
  * underlying failure for logs (a NATS timeout behind a 503, say); it never reaches the wire.

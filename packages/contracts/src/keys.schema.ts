@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { KEY_HASH_PATTERN } from './api-key.js';
 import { isValidCidr } from './cidr.js';
-import type { SuccessEnvelope } from './errors.js';
+import { type SuccessEnvelope, successEnvelope } from './errors.js';
 import { heldIdempotencyKeySchema } from './http-conventions.schema.js';
 import {
   actorRefSchema,
@@ -200,7 +200,7 @@ export type CreatedKey = z.infer<typeof createdKeySchema>;
  * `createdKeySchema` parses it, so the bytes are the same).
  */
 export function createdKeyAnswer(created: CreatedKey): SuccessEnvelope<ApiKeyView & { secret: string }> {
-  return { success: true, data: { ...created.key, secret: created.secret } };
+  return successEnvelope({ ...created.key, secret: created.secret });
 }
 
 /**
@@ -256,7 +256,7 @@ export type RotatedKey = z.infer<typeof rotatedKeySchema>;
 export function rotatedKeyAnswer(
   rotated: RotatedKey,
 ): SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }> {
-  return { success: true, data: { ...rotated.key, secret: rotated.secret, previous: rotated.previous } };
+  return successEnvelope({ ...rotated.key, secret: rotated.secret, previous: rotated.previous });
 }
 
 // ---- keys.expiring: keys about to expire, for the usage-service's warnings -------------------

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { heldIdempotencyKeySchema } from './http-conventions.schema.js';
 import {
   actorRequestSchema,
   isoDateSchema,
@@ -118,7 +119,10 @@ export const updateMcpBodySchema = z
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type UpdateMcpBody = z.infer<typeof updateMcpBodySchema>;
 
-export const createMcpRequestSchema = actorRequestSchema({ body: createMcpBodySchema });
+export const createMcpRequestSchema = actorRequestSchema({
+  body: createMcpBodySchema,
+  idempotency: heldIdempotencyKeySchema.optional(),
+});
 export type CreateMcpRequest = z.infer<typeof createMcpRequestSchema>;
 
 export const listMcpsRequestSchema = actorRequestSchema({

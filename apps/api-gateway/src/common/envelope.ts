@@ -4,13 +4,12 @@ import {
   type ErrorEnvelope,
   type Page,
   type SuccessEnvelope,
+  successEnvelope,
 } from '@plexmcp/contracts';
 import type { FastifyReply } from 'fastify';
 
-/** `{"success": true, "data": …}` */
-export function ok<T>(data: T): SuccessEnvelope<T> {
-  return { success: true, data };
-}
+/** `{"success": true, "data": …}` (contracts' `successEnvelope`: the key-service stores replays with it). */
+export const ok: <T>(data: T) => SuccessEnvelope<T> = successEnvelope;
 
 /** A list: `{"success": true, "data": [...], "pagination": {"next_cursor": …}}` */
 export function page<T>(result: Page<T>): SuccessEnvelope<T[]> {

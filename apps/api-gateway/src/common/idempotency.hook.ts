@@ -159,7 +159,8 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
 
 /**
  * The claim this request holds, for a call whose service stores the answer in the transaction of
- * its write (`keys.create`, `keys.rotate`: see `heldIdempotencyKeySchema`); undefined without one.
+ * its write (`keys.create`, `keys.rotate`, `mcps.create`: see `heldIdempotencyKeySchema`); undefined
+ * without one.
  */
 export function heldIdempotencyKey(request: FastifyRequest): HeldIdempotencyKey | undefined {
   const held = request.idempotency;

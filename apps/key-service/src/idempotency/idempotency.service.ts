@@ -12,6 +12,7 @@ import {
 } from '@plexmcp/contracts';
 import { SERVICE_LOGGER, withClusterLock } from '@plexmcp/service-kit';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { DataSource, type EntityManager } from 'typeorm';
 import { IdempotencyResponseCipher, idempotencyRecordId } from './idempotency-response-cipher.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -57,20 +58,29 @@ export class IdempotencyService {
    * Stores the answer of a write that carries the request's claim (`held`), in the write's own
    * transaction: it commits with the answer or not at all. A claim no longer held — released by a
    * gateway that gave up waiting, or taken over by a retry after the lease — refuses the write, so
-   * the request never runs twice. Without a claim, nothing to do.
+   * the request never runs twice. Without a claim, nothing to do. The answer is `render` of the
+   * reply as the gateway receives it (through JSON, parsed by `schema`), so a replay has the bytes
+   * of the answer the gateway sends.
    */
-  async answerWithin(
+  async answerWithin<T extends z.ZodType>(
     manager: EntityManager,
     orgId: string,
     held: HeldIdempotencyKey | undefined,
-    status: number,
-    answer: unknown,
+    answer: { status: number; schema: T; reply: z.infer<T>; render: (reply: z.infer<T>) => unknown },
   ): Promise<void> {
     if (held === undefined) return;
-    const sealed = this.cipher.seal(idempotencyRecordId(orgId, held.key), JSON.stringify(answer));
-    if (!(await this.records.completeWithin(manager, orgId, held.key, held.fingerprint, status, sealed))) {
-      throw new AppError(ErrorCode.Conflict, CLAIM_LOST);
-    }
+    const received = answer.schema.parse(JSON.parse(JSON.stringify(answer.reply)));
+    const body = JSON.stringify(answer.render(received));
+    const sealed = this.cipher.seal(idempotencyRecordId(orgId, held.key), body);
+    const stored = await this.records.completeWithin(
+      manager,
+      orgId,
+      held.key,
+      held.fingerprint,
+      answer.status,
+      sealed,
+    );
+    if (!stored) throw new AppError(ErrorCode.Conflict, CLAIM_LOST);
   }
 
   async release({ org_id, key, fingerprint }: ReleaseIdempotencyRequest): Promise<IdempotencyDoneReply> {

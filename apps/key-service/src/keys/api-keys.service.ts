@@ -35,7 +35,6 @@ import {
 } from '@plexmcp/contracts';
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import type { EntityManager } from 'typeorm';
-import type { z } from 'zod';
 import type { Acting } from '../audit/actor-identity.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ActorAuthority } from '../authorization/actor-authority.service.js';
@@ -113,13 +112,12 @@ export class ApiKeysService {
     const checked = { ...body, expires_at: expiresAt.toISOString() };
     return this.tx.run(async (manager) => {
       const created = await this.insertKey(manager, actor.org_id, actor, checked);
-      await this.idempotency.answerWithin(
-        manager,
-        actor.org_id,
-        idempotency,
-        201,
-        createdKeyAnswer(asSent(createdKeySchema, created)),
-      );
+      await this.idempotency.answerWithin(manager, actor.org_id, idempotency, {
+        status: 201,
+        schema: createdKeySchema,
+        reply: created,
+        render: createdKeyAnswer,
+      });
       return created;
     });
   }
@@ -364,13 +362,12 @@ export class ApiKeysService {
         secret: created.secret,
         previous: toKeyView(previous, now),
       };
-      await this.idempotency.answerWithin(
-        manager,
-        actor.org_id,
-        idempotency,
-        201,
-        rotatedKeyAnswer(asSent(rotatedKeySchema, rotated)),
-      );
+      await this.idempotency.answerWithin(manager, actor.org_id, idempotency, {
+        status: 201,
+        schema: rotatedKeySchema,
+        reply: rotated,
+        render: rotatedKeyAnswer,
+      });
       return rotated;
     });
   }
@@ -462,12 +459,4 @@ function keyRef(key: ApiKeyEntity): KeyRef {
     expires_at: validUntil(key).toISOString(),
     key_ip_allowlist: key.ipAllowlist,
   };
-}
-
-/**
- * A reply as the gateway receives it — through JSON, parsed by its schema — so that an answer
- * stored here for a replay has the bytes of the one the gateway sends.
- */
-function asSent<T extends z.ZodType>(schema: T, reply: z.infer<T>): z.infer<T> {
-  return schema.parse(JSON.parse(JSON.stringify(reply)));
 }

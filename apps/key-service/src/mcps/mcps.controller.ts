@@ -22,8 +22,8 @@ export class McpsController {
   constructor(private readonly mcps: McpsService) {}
 
   @RpcHandler(Subjects.mcps.create, createMcpRequestSchema)
-  create({ actor, body }: CreateMcpRequest): Promise<McpView> {
-    return this.mcps.create(actor, body);
+  create({ actor, body, idempotency }: CreateMcpRequest): Promise<McpView> {
+    return this.mcps.create(actor, body, idempotency);
   }
 
   @RpcHandler(Subjects.mcps.list, listMcpsRequestSchema)

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import type { KeyServiceConfig } from '../config.js';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
@@ -11,7 +12,7 @@ import { McpsService } from './mcps.service.js';
 import { UpstreamUrlPolicy } from './upstream-url.policy.js';
 
 @Module({
-  imports: [AuditModule],
+  imports: [AuditModule, IdempotencyModule],
   controllers: [McpsController, McpSecretsController],
   providers: [
     McpsRepository,

@@ -12,7 +12,10 @@ import {
   type McpView,
   type Page,
   type UpdateMcpRequest,
+  type HeldIdempotencyKey,
+  mcpViewSchema,
   newId,
+  successEnvelope,
 } from '@plexmcp/contracts';
 import { TransactionRunner, decodeCursor, toPage } from '@plexmcp/service-kit';
 import { AuditService } from '../audit/audit.service.js';
@@ -20,6 +23,7 @@ import { ActorAuthority } from '../authorization/actor-authority.service.js';
 import type { KeyServiceConfig } from '../config.js';
 import { SERVICE_CONFIG } from '@plexmcp/service-kit';
 import { KeyEventsPublisher } from '../events/key-events.publisher.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
 import type { EntityManager } from 'typeorm';
 import { McpHeadersCipher } from './mcp-headers-cipher.js';
 import type { McpEntity } from './mcp.entity.js';
@@ -54,10 +58,12 @@ export class McpsService {
     @Inject(SERVICE_CONFIG) private readonly config: KeyServiceConfig,
     private readonly upstreams: UpstreamUrlPolicy,
     private readonly headers: McpHeadersCipher,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /** Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs. */
-  async create(actor: Actor, body: CreateMcpBody): Promise<McpView> {
+  /** A new MCP; with the request's Idempotency-Key claim, its answer is stored as it commits. */
+  async create(actor: Actor, body: CreateMcpBody, idempotency?: HeldIdempotencyKey): Promise<McpView> {
     await this.authority.authorize(actor, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     await this.upstreams.assertAllowed(body.upstream_url);
     const now = new Date();
@@ -82,6 +88,12 @@ export class McpsService {
         targetType: 'mcp',
         targetId: mcp.id,
         metadata: { name: mcp.name, mode: mcp.mode, upstream_header_names: Object.keys(mcp.upstreamHeaders) },
+      });
+      await this.idempotency.answerWithin(manager, actor.org_id, idempotency, {
+        status: 201,
+        schema: mcpViewSchema,
+        reply: toMcpView(mcp),
+        render: successEnvelope,
       });
     });
     return toMcpView(mcp);
