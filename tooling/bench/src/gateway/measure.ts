@@ -37,7 +37,8 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Gone already (a SIGTERM leaves exitCode null and signalCode set): no 'exit' will come.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -69,7 +70,22 @@ export function benchGatewayEnv(natsUrl: string): Record<string, string> {
     LOG_LEVEL: 'warn',
     AUTH_FAILURES_PER_MINUTE: '1000000',
     MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
+    ...extraGatewayEnv(),
   };
+}
+
+/**
+ * `BENCH_GATEWAY_ENV="LOG_LEVEL=info TRACING=…"`: settings of the gateways under test, over the
+ * bench's own (e.g. to measure the access log, which the bench's `LOG_LEVEL=warn` leaves out).
+ */
+function extraGatewayEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`BENCH_GATEWAY_ENV: "${pair}" is not NAME=value`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
 }
 
 export interface LoadResult {
