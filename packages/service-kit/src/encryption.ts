@@ -225,3 +225,39 @@ export const encryptionKeysSchema = z
     for (const message of result.problems) ctx.addIssue({ code: 'custom', message });
     return z.NEVER;
   });
+
+/**
+ * One column's secrets at rest (`store`, `table.column`), each sealed with the keyring and bound
+ * to its row: the context is `<store>:<row id>`, so a value copied into another row (or another
+ * column) fails to open. The services' ciphers are this with their store named; `SealedColumn`
+ * (secret-resealing.ts) uses one to re-encrypt its column.
+ */
+export class ColumnCipher {
+  constructor(
+    protected readonly keyring: Keyring,
+    readonly store: string,
+  ) {}
+
+  /** The key new values are encrypted under. */
+  get keyId(): string {
+    return this.keyring.primaryKeyId;
+  }
+
+  seal(id: string, value: string): string {
+    return this.keyring.encrypt(value, this.context(id));
+  }
+
+  /** Throws DecryptionError (naming the row, never the value) when the value cannot be read. */
+  open(id: string, stored: string): string {
+    return this.keyring.decrypt(stored, this.context(id));
+  }
+
+  /** `'plaintext'` encrypts a value still in clear; `'all'` also moves one under an older key. */
+  reseal(id: string, stored: string, scope: ResealScope): { value: string; changed: boolean } {
+    return this.keyring.reseal(stored, this.context(id), scope);
+  }
+
+  protected context(id: string): string {
+    return `${this.store}:${id}`;
+  }
+}

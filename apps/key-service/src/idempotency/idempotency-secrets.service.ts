@@ -9,7 +9,7 @@ export function idempotencyResponsesColumn(
   cipher: IdempotencyResponseCipher,
 ): SealedColumn<StoredResponse, string> {
   return {
-    store: 'idempotency_records.response',
+    store: cipher.store,
     cipher,
     // Answers are encrypted when written: none is ever in clear, so the start-up pass finds nothing.
     lock: (manager, onlyPlaintext) =>

@@ -11,7 +11,7 @@ export function webhookSecretsColumn(
   cipher: WebhookSecretCipher,
 ): SealedColumn<StoredSecret, string> {
   return {
-    store: 'webhooks.secret',
+    store: cipher.store,
     cipher,
     lock: (manager, onlyPlaintext) => repository.lockSecrets(manager, onlyPlaintext),
     read: (row) => row.secret,
