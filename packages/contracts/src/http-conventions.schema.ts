@@ -79,9 +79,9 @@ export type IdempotencyDoneReply = z.infer<typeof idempotencyDoneReplySchema>;
 /**
  * The Idempotency-Key claim a request holds (its organization is the call's actor), passed with an
  * RPC whose service stores the request's answer itself, in the transaction of its write
- * (`keys.create`, `keys.rotate`, `mcps.create`). The write then commits only while the claim is still held, and
- * with its answer stored: a gateway that timed out waiting (and released the key) can never lead
- * a retry to run it twice — the retry gets the stored answer instead.
+ * (`keys.create`, `keys.rotate`, `mcps.create`). The write then commits only while the claim is
+ * still held, and with its answer stored: a gateway that timed out waiting (and released the key)
+ * can never lead a retry to run it twice — the retry gets the stored answer instead.
  */
 export const heldIdempotencyKeySchema = z.strictObject({
   key: idempotencyKeySchema,

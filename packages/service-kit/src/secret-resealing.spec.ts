@@ -11,8 +11,8 @@ interface Row {
 function memoryColumn(rows: Record<string, string>) {
   const locks: boolean[] = [];
   const column: SealedColumn<Row, string> = {
-    store: 'things.secret',
     cipher: {
+      store: 'things.secret',
       keyId: 'new',
       reseal: (_id, stored, scope) => {
         const inClear = !stored.includes(':');

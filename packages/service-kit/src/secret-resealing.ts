@@ -66,9 +66,9 @@ export function reencryptUnderMigrationLock(
  * `SecretsResealer` do the rest, the same way for every store.
  */
 export interface SealedColumn<Row extends { id: string }, Value> {
-  /** `table.column`, as the `secrets reencrypt` reply names it. */
-  readonly store: string;
   readonly cipher: {
+    /** Its column, `table.column`, as the `secrets reencrypt` reply names it. */
+    readonly store: string;
     /** The key values are encrypted under now. */
     readonly keyId: string;
     /** The row's value as it should be stored now, and whether that differs from `stored`. */
@@ -106,7 +106,8 @@ export class SecretsResealer<Row extends { id: string }, Value> implements Secre
   ) {}
 
   reencrypt(): Promise<ReencryptSecretsReply> {
-    const what = { service: this.service, store: this.column.store, key_id: this.column.cipher.keyId };
+    const { store, keyId } = this.column.cipher;
+    const what = { service: this.service, store, key_id: keyId };
     return reencryptUnderMigrationLock(what, this.transactions, this.schema, (manager) =>
       resealColumn(manager, this.column, 'all'),
     );

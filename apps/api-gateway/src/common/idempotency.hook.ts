@@ -158,13 +158,13 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
 }
 
 /**
- * The claim this request holds, for a call whose service stores the answer in the transaction of
- * its write (`keys.create`, `keys.rotate`, `mcps.create`: see `heldIdempotencyKeySchema`); undefined
- * without one.
+ * The claim this request holds, as the `idempotency` field of a call whose service stores the
+ * answer in the transaction of its write (`keys.create`, `keys.rotate`, `mcps.create`: see
+ * `heldIdempotencyKeySchema`); no field without one.
  */
-export function heldIdempotencyKey(request: FastifyRequest): HeldIdempotencyKey | undefined {
+export function idempotencyClaim(request: FastifyRequest): { idempotency?: HeldIdempotencyKey } {
   const held = request.idempotency;
-  return held === null ? undefined : { key: held.key, fingerprint: held.fingerprint };
+  return held === null ? {} : { idempotency: { key: held.key, fingerprint: held.fingerprint } };
 }
 
 /**

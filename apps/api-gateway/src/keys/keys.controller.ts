@@ -32,7 +32,7 @@ import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
 import { ok, page } from '../common/envelope.js';
-import { heldIdempotencyKey } from '../common/idempotency.hook.js';
+import { idempotencyClaim } from '../common/idempotency.hook.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
@@ -64,10 +64,9 @@ export class KeysController {
       now,
     );
     // With an Idempotency-Key, the key-service stores this answer as it creates the key.
-    const idempotency = heldIdempotencyKey(request);
     const created = await this.runtime.rpc.call(
       Subjects.keys.create,
-      { actor, body, ...(idempotency === undefined ? {} : { idempotency }) },
+      { actor, body, ...idempotencyClaim(request) },
       createdKeySchema,
     );
     return createdKeyAnswer(created);
@@ -128,13 +127,12 @@ export class KeysController {
     @Param('id') id: string,
     @Body(new ZodValidationPipe(rotateKeyBodySchema)) body: RotateKeyBody,
   ): Promise<SuccessEnvelope<ApiKeyView & { secret: string; previous: ApiKeyView }>> {
-    const idempotency = heldIdempotencyKey(request);
     const rotated = await this.aboutKey(
       Subjects.keys.rotate,
       actor,
       id,
       rotatedKeySchema,
-      { body, ...(idempotency === undefined ? {} : { idempotency }) },
+      { body, ...idempotencyClaim(request) },
       this.change,
     );
     return rotatedKeyAnswer(rotated);

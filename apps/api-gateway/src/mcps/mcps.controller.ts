@@ -22,7 +22,7 @@ import { authorize } from '../auth/key-authority.js';
 import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED, Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
-import { heldIdempotencyKey } from '../common/idempotency.hook.js';
+import { idempotencyClaim } from '../common/idempotency.hook.js';
 import { ok, page } from '../common/envelope.js';
 import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
@@ -76,8 +76,7 @@ export class McpsController {
   ): Promise<SuccessEnvelope<McpView>> {
     authorize(request, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     // With an Idempotency-Key, the key-service stores this answer as it creates the MCP.
-    const idempotency = heldIdempotencyKey(request);
-    const call = { actor, body, ...(idempotency === undefined ? {} : { idempotency }) };
+    const call = { actor, body, ...idempotencyClaim(request) };
     return ok(await this.runtime.rpc.call(Subjects.mcps.create, call, mcpViewSchema));
   }
 

@@ -67,10 +67,9 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   const { sessions, ipResolver, authority, isHttps, rpc } = deps;
   const config = { access: PUBLIC };
 
-  const clientIp = (request: FastifyRequest): string | null => ipResolver.of(request);
   const client = (request: FastifyRequest) => {
     const agent = request.headers['user-agent'];
-    return { ip: clientIp(request), user_agent: agent === undefined ? null : agent.slice(0, 512) };
+    return { ip: ipResolver.of(request), user_agent: agent === undefined ? null : agent.slice(0, 512) };
   };
 
   const send = (reply: FastifyReply, status: number, data: unknown) =>
@@ -85,7 +84,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   ) => {
     const token = accountCookieValue(credential);
     const now = Date.now();
-    const view: SessionView = await sessions.accountView(token, credential, clientIp(request), now);
+    const view: SessionView = await sessions.accountView(token, credential, ipResolver.of(request), now);
     reply.header('set-cookie', sessionCookie(token, (Date.parse(expiresAt) - now) / 1000, isHttps(request)));
     return send(reply, 201, view);
   };
@@ -98,7 +97,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   ) => {
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const ip = clientIp(request);
+      const ip = ipResolver.of(request);
       const refused = refuseSignIn(request, ip, authority, Date.now(), NOT_JSON);
       if (refused !== null) return sendError(reply, refused, request.requestId);
       const parsed = schema.safeParse(request.body ?? {});
@@ -129,7 +128,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   ) => {
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      const ip = clientIp(request);
+      const ip = ipResolver.of(request);
       try {
         const session = await liveSession(request, ip);
         const parsed = schema.safeParse(request.body ?? {});

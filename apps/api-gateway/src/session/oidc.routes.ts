@@ -144,15 +144,13 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
     }
   };
 
-  const clientIp = (request: FastifyRequest): string | null => deps.ipResolver.of(request);
-
   /**
    * The same per-IP budget as every other sign-in: a client IP over its failed-attempt budget
    * (AUTH_FAILURES_PER_MINUTE) is refused before anything is asked of the key-service or the
    * provider, and a failed sign-in here (401) counts against it.
    */
   const throttled = (request: FastifyRequest, reply: FastifyReply): FastifyReply | null => {
-    const refusal = deps.authority.throttled(clientIp(request), Date.now());
+    const refusal = deps.authority.throttled(deps.ipResolver.of(request), Date.now());
     return refusal === null ? null : sendError(reply, refusal.error, request.requestId);
   };
 
@@ -172,7 +170,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
       logger.error({ err, request_id: request.requestId }, 'single sign-on failed');
       error = new AppError(ErrorCode.InternalError);
     }
-    deps.authority.failed(error, clientIp(request));
+    deps.authority.failed(error, deps.ipResolver.of(request));
     reply.header('set-cookie', flowCookie(request, '', 0));
     return sendError(reply, error, request.requestId);
   };
@@ -246,7 +244,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
           org_id: flow.org,
           email: claims.email,
           session_hash: hashCredential(credential),
-          ip: clientIp(request),
+          ip: deps.ipResolver.of(request),
           user_agent: agentHeader === undefined ? null : agentHeader.slice(0, 512),
         },
         openedSessionSchema,

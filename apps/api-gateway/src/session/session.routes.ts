@@ -103,8 +103,6 @@ export function failSession(
 export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRoutesDeps): void {
   const { sessions, ipResolver, authority, isHttps } = deps;
 
-  const clientIp = (request: FastifyRequest): string | null => ipResolver.of(request);
-
   const fail = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -119,7 +117,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   const config = { access: PUBLIC };
   fastify.post(SESSION_PATH, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const ip = clientIp(request);
+    const ip = ipResolver.of(request);
     const now = Date.now();
     const refused = refuseSignIn(request, ip, authority, now, NOT_JSON);
     if (refused !== null) return sendError(reply, refused, request.requestId);
@@ -136,7 +134,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
 
   fastify.get(SESSION_PATH, { config }, async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    const ip = clientIp(request);
+    const ip = ipResolver.of(request);
     const token = sessionTokenOf(request.headers.cookie);
     if (token === null) {
       return sendError(reply, new AppError(ErrorCode.Unauthorized, 'Not signed in'), request.requestId);

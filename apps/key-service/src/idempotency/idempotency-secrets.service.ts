@@ -9,7 +9,6 @@ export function idempotencyResponsesColumn(
   cipher: IdempotencyResponseCipher,
 ): SealedColumn<StoredResponse, string> {
   return {
-    store: cipher.store,
     cipher,
     // Answers are encrypted when written: none is ever in clear, so the start-up pass finds nothing.
     lock: (manager, onlyPlaintext) =>

@@ -16,7 +16,6 @@ export function totpSeedsColumn(
   cipher: TotpSeedCipher,
 ): SealedColumn<TotpSeedRow, string> {
   return {
-    store: cipher.store,
     cipher,
     // Seeds are sealed when enrolled: none is ever in clear, so the start-up pass finds nothing.
     lock: (manager, onlyPlaintext) =>

@@ -95,11 +95,11 @@ export class ApiKeysService {
     return { keys: rows.map((r) => ({ id: r.id, org_id: r.orgId, expires_at: r.expiresAt.toISOString() })) };
   }
 
-  /** A new key, only within the acting key's own grant (see `coverageGap`). */
   /**
-   * A new key. With the request's Idempotency-Key claim (`idempotency`), its HTTP answer is stored
-   * in the same transaction (see IdempotencyService.answerWithin): a retry after a lost answer gets
-   * this key and its secret, never a second key.
+   * A new key, only within the acting key's own grant (see `coverageGap`). With the request's
+   * Idempotency-Key claim (`idempotency`), its HTTP answer is stored in the same transaction (see
+   * IdempotencyService.answerWithin): a retry after a lost answer gets this key and its secret,
+   * never a second key.
    */
   async create(actor: Actor, body: CreateKeyBody, idempotency?: HeldIdempotencyKey): Promise<CreatedKey> {
     const acting = await this.authority.actingKey(actor);
@@ -275,9 +275,9 @@ export class ApiKeysService {
    * capped at one year and, unless the acting key is an organization admin key, at the acting
    * key's own expiry (rotation replaces a secret; it never extends a key past its caller). The old
    * key keeps working for the grace period (never beyond its own expiry) and is then revoked by
-   * the sweeper; with no grace period it is revoked now.
+   * the sweeper; with no grace period it is revoked now. Its Idempotency-Key claim is answered as
+   * `create`'s is.
    */
-  /** A successor of the key; its Idempotency-Key claim is answered as `create`'s is. */
   async rotate({ actor, id, body, idempotency }: RotateKeyRequest): Promise<RotatedKey> {
     const acting = await this.authority.actingKey(actor);
     return this.tx.run(async (manager, { afterCommit }) => {

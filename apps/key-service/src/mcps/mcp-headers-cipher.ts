@@ -7,6 +7,9 @@ import { type Keyring, type ResealScope, isEncrypted } from '@plexmcp/service-ki
  * before encryption existed: it is read as it is until the start-up pass encrypts it.
  */
 export class McpHeadersCipher {
+  /** Its column, as `secrets reencrypt` names it. */
+  readonly store = 'mcps.upstream_headers';
+
   constructor(private readonly keyring: Keyring) {}
 
   /** The key new values are encrypted under. */
@@ -15,13 +18,13 @@ export class McpHeadersCipher {
   }
 
   seal(mcpId: string, headers: Readonly<Record<string, string>>): Record<string, string> {
-    return mapValues(headers, (name, value) => this.keyring.encrypt(value, context(mcpId, name)));
+    return mapValues(headers, (name, value) => this.keyring.encrypt(value, this.context(mcpId, name)));
   }
 
   /** Throws DecryptionError (naming the MCP and header, never a value) when a value cannot be read. */
   open(mcpId: string, stored: Readonly<Record<string, string>>): Record<string, string> {
     return mapValues(stored, (name, value) =>
-      isEncrypted(value) ? this.keyring.decrypt(value, context(mcpId, name)) : value,
+      isEncrypted(value) ? this.keyring.decrypt(value, this.context(mcpId, name)) : value,
     );
   }
 
@@ -36,16 +39,16 @@ export class McpHeadersCipher {
   ): { value: Record<string, string>; changed: boolean } {
     let changed = false;
     const value = mapValues(stored, (name, value) => {
-      const next = this.keyring.reseal(value, context(mcpId, name), scope);
+      const next = this.keyring.reseal(value, this.context(mcpId, name), scope);
       changed ||= next.changed;
       return next.value;
     });
     return { value, changed };
   }
-}
 
-function context(mcpId: string, name: string): string {
-  return `mcps.upstream_headers:${mcpId}:${name}`;
+  private context(mcpId: string, name: string): string {
+    return `${this.store}:${mcpId}:${name}`;
+  }
 }
 
 function mapValues(

@@ -12,7 +12,6 @@ export function mcpHeadersColumn(
   cipher: McpHeadersCipher,
 ): SealedColumn<StoredHeaders, Record<string, string>> {
   return {
-    store: 'mcps.upstream_headers',
     cipher,
     lock: (manager, onlyPlaintext) => repository.lockHeaders(manager, onlyPlaintext),
     read: (row) => row.upstreamHeaders,

@@ -61,8 +61,10 @@ export class McpsService {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  /** Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs. */
-  /** A new MCP; with the request's Idempotency-Key claim, its answer is stored as it commits. */
+  /**
+   * Registers an MCP: only a key permitted every MCP (`"*"`) may; a test key registers test MCPs.
+   * With the request's Idempotency-Key claim, its answer is stored as it commits.
+   */
   async create(actor: Actor, body: CreateMcpBody, idempotency?: HeldIdempotencyKey): Promise<McpView> {
     await this.authority.authorize(actor, { kind: 'mcp.manage', mcp: null, mode: body.mode });
     await this.upstreams.assertAllowed(body.upstream_url);
@@ -78,6 +80,7 @@ export class McpsService {
       createdAt: now,
       updatedAt: now,
     };
+    const view = toMcpView(mcp);
     await this.tx.run(async (manager) => {
       await this.assertUpstreamIsolation(manager, actor.org_id, mcp.mode, mcp.upstreamUrl);
       await this.mcps.insert(manager, mcp);
@@ -92,11 +95,11 @@ export class McpsService {
       await this.idempotency.answerWithin(manager, actor.org_id, idempotency, {
         status: 201,
         schema: mcpViewSchema,
-        reply: toMcpView(mcp),
+        reply: view,
         render: successEnvelope,
       });
     });
-    return toMcpView(mcp);
+    return view;
   }
 
   /** The MCPs the acting key may use (its permission list; test MCPs only for a test key). */

@@ -16,7 +16,6 @@ export function oidcSecretsColumn(
   cipher: OidcSecretCipher,
 ): SealedColumn<OidcConfigRow, string> {
   return {
-    store: cipher.store,
     cipher,
     // Secrets are sealed when written: none is ever in clear, so the start-up pass finds nothing.
     lock: (manager, onlyPlaintext) => (onlyPlaintext ? Promise.resolve([]) : repository.lockAll(manager)),

@@ -11,7 +11,6 @@ export function webhookSecretsColumn(
   cipher: WebhookSecretCipher,
 ): SealedColumn<StoredSecret, string> {
   return {
-    store: cipher.store,
     cipher,
     lock: (manager, onlyPlaintext) => repository.lockSecrets(manager, onlyPlaintext),
     read: (row) => row.secret,
