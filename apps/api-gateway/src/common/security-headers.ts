@@ -2,9 +2,19 @@ import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify from 'fastify';
 import { request } from 'undici';
 
-/** The helmet policy of this API: it serves JSON only, never HTML. */
+/**
+ * The helmet policy of this API: it serves JSON only, never HTML. Its Content-Security-Policy is
+ * the strict one for an API (OWASP REST Security): nothing may load, nothing may frame it.
+ * `useDefaults: false` keeps helmet's document defaults out — merged in, they loosened
+ * `default-src 'none'` with `style-src 'self' https: 'unsafe-inline'`, `img-src data:`, `font-src`,
+ * `script-src 'self'`, none of which a JSON response needs — and the header is 41 bytes instead of
+ * 251 on every response. The dashboard and /docs pages send their own policies.
+ */
 const HELMET_OPTIONS: FastifyHelmetOptions = {
-  contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  },
   crossOriginResourcePolicy: { policy: 'same-site' },
 };
 
