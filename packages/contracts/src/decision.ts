@@ -95,13 +95,28 @@ function ipAllowed(allowlist: readonly string[] | null, ip: string | null): bool
   return list.matches(ip);
 }
 
+/**
+ * A policy's expiry in ms. Policies are immutable (a changed key gets a new policy object), so it
+ * is parsed once per policy: `Date.parse` of the ISO string was ~0.2 µs of every request the
+ * gateway admits.
+ */
+const expiries = new WeakMap<KeyPolicy, number>();
+function expiryOf(policy: KeyPolicy): number {
+  let at = expiries.get(policy);
+  if (at === undefined) {
+    at = Date.parse(policy.expires_at);
+    expiries.set(policy, at);
+  }
+  return at;
+}
+
 export function decide({ status, policy, target, clientIp, now }: DecisionInput): Decision {
   if (status === 'unknown' || !policy) return { allow: false, status: 401, reason: 'unknown_key' };
   if (status === 'revoked')
     return { allow: false, status: 401, reason: 'revoked', message: 'API key has been revoked' };
   if (status === 'disabled')
     return { allow: false, status: 401, reason: 'disabled', message: 'API key is disabled' };
-  if (status === 'expired' || Date.parse(policy.expires_at) <= now) {
+  if (status === 'expired' || expiryOf(policy) <= now) {
     return { allow: false, status: 401, reason: 'expired', message: 'API key has expired' };
   }
   if (status === 'org_suspended') return { allow: false, status: 403, reason: 'org_suspended' };
