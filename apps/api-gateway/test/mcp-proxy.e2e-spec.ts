@@ -209,6 +209,56 @@ describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
     expect(((await big.body.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
+  it('passes any body up byte for byte, whatever its Content-Type, without parsing it', async () => {
+    // The proxy registers its pass-through parser under application/json as well as `*`: every
+    // media type, even a body that is not JSON at all, must still reach the upstream untouched.
+    const received: { type: string | undefined; body: string }[] = [];
+    const echo: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ type: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"jsonrpc":"2.0","id":1,"result":{}}');
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const port = (echo.address() as { port: number }).port;
+    const target = await s.world.createMcp(actorOf(s.admin), {
+      name: 'Echo body',
+      upstream_url: `http://127.0.0.1:${port}/mcp`,
+    });
+    const key = await s.world.createKey(actorOf(s.admin));
+    const sent = [
+      { type: 'application/json', body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' },
+      { type: 'application/json', body: '{not json at all' },
+      { type: 'application/json; charset=utf-8', body: '{"jsonrpc":"2.0","id":2,"method":"ping"}' },
+      { type: 'Application/JSON', body: '{"jsonrpc":"2.0","id":3,"method":"ping"}' },
+      { type: 'text/plain', body: 'plain text' },
+      { type: 'application/octet-stream', body: 'raw \u0000 bytes' },
+    ];
+    try {
+      for (const { type, body } of sent) {
+        const res = await request(`${s.gateway.url}/v1/mcps/${target.id}/mcp`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${key.secret}`,
+            'content-type': type,
+            accept: 'application/json, text/event-stream',
+          },
+          body,
+        });
+        await res.body.dump();
+        expect({ type, status: res.statusCode }).toEqual({ type, status: 200 });
+      }
+      expect(received).toEqual(sent);
+    } finally {
+      echo.closeAllConnections();
+      echo.close();
+    }
+  });
+
   it('404 for an MCP that does not exist', async () => {
     const res = await http(s.gateway.url, '/v1/mcps/mcp_doesnotexist0000000000/mcp', {
       method: 'POST',

@@ -41,8 +41,10 @@ export function createHttpsDetector(trustedProxies: readonly string[]) {
   const trusted = trustedProxies.length > 0 ? new CidrList(trustedProxies) : null;
   return (request: FastifyRequest): boolean => {
     if ((request.raw.socket as { encrypted?: boolean }).encrypted === true) return true;
+    // No trusted proxy: no forwarded header counts, whatever the peer.
+    if (trusted === null) return false;
     const peer = request.raw.socket.remoteAddress?.replace(/^::ffff:(?=\d+\.)/, '');
-    if (trusted === null || peer === undefined || !trusted.matches(peer)) return false;
+    if (peer === undefined || !trusted.matches(peer)) return false;
     const proto = request.headers['x-forwarded-proto'];
     return typeof proto === 'string' && proto.split(',')[0]!.trim().toLowerCase() === 'https';
   };

@@ -464,7 +464,12 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
   app.register((instance, _opts, next) => {
     // Leave bodies unread: they are streamed to the upstream as they arrive.
     instance.removeAllContentTypeParsers();
-    instance.addContentTypeParser('*', (_req, _payload, parsed) => parsed(null));
+    const leaveUnread = (_req: unknown, _payload: unknown, parsed: (err: null) => void): void => parsed(null);
+    instance.addContentTypeParser('*', leaveUnread);
+    // The same, named for the media type nearly every MCP request has: Fastify caches the parser
+    // it found for a Content-Type only when one is registered under that type, so with the
+    // catch-all alone it parsed `application/json` again on every request (~1 µs).
+    instance.addContentTypeParser('application/json', leaveUnread);
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
       url: MCP_ENDPOINT_ROUTE,
