@@ -16,6 +16,14 @@ const options = JSON.parse(raw ?? '{}') as GatewayEnv & {
   service?: Record<string, unknown>;
 };
 
+/**
+ * A baseline server has nothing to close: it exits on SIGTERM, through `process.exit` rather than
+ * the default signal death, so `--cpu-prof` (BENCH_PROFILE_KINDS) still writes its profile.
+ */
+function exitOnSigterm(): void {
+  process.once('SIGTERM', () => process.exit(0));
+}
+
 let url: string;
 switch (kind) {
   case 'gateway': {
@@ -26,9 +34,11 @@ switch (kind) {
   }
   case 'bare-fastify':
     url = await startBareFastify(options.body);
+    exitOnSigterm();
     break;
   case 'upstream':
     url = await startTrivialUpstream(options.sse === true);
+    exitOnSigterm();
     break;
   case 'key-service':
   case 'usage-service': {
@@ -40,6 +50,7 @@ switch (kind) {
   }
   case 'hand-proxy':
     url = await startHandProxy(options.keys ?? [], options.upstream ?? '');
+    exitOnSigterm();
     break;
   default:
     throw new Error(`unknown server kind ${kind}`);
