@@ -59,6 +59,9 @@ describe('gateway HTTP conventions', () => {
       expect(again.status).toBe(201);
       expect(again.text).toBe(first.text);
       expect(again.headers.get('idempotent-replayed')).toBe('true');
+      // The stored answer holds the new key's secret: neither answer may be cached.
+      expect(first.headers.get('cache-control')).toBe('no-store');
+      expect(again.headers.get('cache-control')).toBe('no-store');
       // The replay has an id of its own; the body keeps the first request's.
       expect(again.headers.get('x-request-id')).not.toBe(first.headers.get('x-request-id'));
       expect(await keyCount(s.admin.secret)).toBe(before + 1);

@@ -110,6 +110,8 @@ describe('REST v1', () => {
       });
       expect(created.status).toBe(201);
       expect(created.body.data.secret).toMatch(/^pk_live_/);
+      // The secret is shown once: no browser, proxy or CDN cache may keep the answer.
+      expect(created.headers.get('cache-control')).toBe('no-store');
       const id = created.body.data.id as string;
       const secret = created.body.data.secret as string;
       expect((await http(s.gateway.url, '/v1/me', { key: secret })).body.data.id).toBe(id);
@@ -143,6 +145,7 @@ describe('REST v1', () => {
       });
       expect(rotated.status).toBe(201);
       expect(rotated.body.data.secret).toMatch(/^pk_live_/);
+      expect(rotated.headers.get('cache-control')).toBe('no-store');
       expect(rotated.body.data.id).not.toBe(key.key.id);
       expect((await http(s.gateway.url, '/v1/me', { key: rotated.body.data.secret })).status).toBe(200);
       expect((await http(s.gateway.url, '/v1/me', { key: key.secret })).status).toBe(401);

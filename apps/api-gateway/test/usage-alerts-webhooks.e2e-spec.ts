@@ -126,6 +126,8 @@ describe('usage, alerts and webhooks through the gateway', () => {
     expect(created.status).toBe(201);
     const secret: string = created.body.data.secret;
     expect(secret).toMatch(/^whsec_/);
+    // Shown once: no cache may keep the answer.
+    expect(created.headers.get('cache-control')).toBe('no-store');
     const listed = await call('/v1/webhooks', admin);
     expect(listed.body.data.map((w: { id: string }) => w.id)).toContain(created.body.data.id);
     expect(JSON.stringify(listed.body)).not.toContain(secret);

@@ -11,6 +11,13 @@ import type { FastifyReply } from 'fastify';
 /** `{"success": true, "data": …}` (contracts' `successEnvelope`: the key-service stores replays with it). */
 export const ok: <T>(data: T) => SuccessEnvelope<T> = successEnvelope;
 
+/**
+ * `Cache-Control` of an answer that carries a secret shown once (a new or rotated key, a webhook's
+ * signing secret) and of every replayed Idempotency-Key answer: no cache — browser, proxy or CDN —
+ * may keep a copy.
+ */
+export const NO_STORE = 'no-store';
+
 /** A list: `{"success": true, "data": [...], "pagination": {"next_cursor": …}}` */
 export function page<T>(result: Page<T>): SuccessEnvelope<T[]> {
   return { success: true, data: result.items, pagination: { next_cursor: result.next_cursor } };

@@ -15,7 +15,7 @@ import {
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
-import { sendError } from './envelope.js';
+import { NO_STORE, sendError } from './envelope.js';
 import '../auth/request-context.js';
 import { routeConfigOf } from '../auth/route-access.js';
 
@@ -96,6 +96,8 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
       case 'completed':
         reply.code(outcome.status);
         reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        // A stored answer may hold a secret shown once (a created or rotated key).
+        reply.header('cache-control', NO_STORE);
         reply.type('application/json; charset=utf-8');
         void reply.send(outcome.body);
         return;

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import {
   type Actor,
   type ApiKeyView,
@@ -31,7 +43,7 @@ import { CurrentActor } from '../auth/auth.decorators.js';
 import { authorize } from '../auth/key-authority.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
-import { ok, page } from '../common/envelope.js';
+import { NO_STORE, ok, page } from '../common/envelope.js';
 import { idempotencyClaim } from '../common/idempotency.hook.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
@@ -47,6 +59,7 @@ export class KeysController {
 
   @Post()
   @HttpCode(201)
+  @Header('cache-control', NO_STORE)
   @Access({ scope: 'keys:write' })
   async create(
     @Req() request: FastifyRequest,
@@ -120,6 +133,7 @@ export class KeysController {
 
   @Post(':id/rotate')
   @HttpCode(201)
+  @Header('cache-control', NO_STORE)
   @Access({ scope: 'keys:write' })
   async rotate(
     @Req() request: FastifyRequest,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Param, Post } from '@nestjs/common';
 import {
   type Actor,
   type CreateWebhookBody,
@@ -19,7 +19,7 @@ import type { z } from 'zod';
 import { CurrentActor } from '../auth/auth.decorators.js';
 import { Access } from '../auth/route-access.js';
 import { pathId } from '../common/path-id.js';
-import { ok, page } from '../common/envelope.js';
+import { NO_STORE, ok, page } from '../common/envelope.js';
 import { PageQuery, ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { GatewayRuntime } from '../gateway-runtime.js';
 
@@ -34,6 +34,7 @@ export class WebhooksController {
   /** The signing secret is in `data.secret`, this once. */
   @Post()
   @HttpCode(201)
+  @Header('cache-control', NO_STORE)
   @Access({ scope: 'webhooks:write', live: true })
   async create(
     @CurrentActor() actor: Actor,
