@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { AppError, ErrorCode } from '@plexmcp/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { sendError, serializeError } from './envelope.js';
+import { JSON_CONTENT_TYPE, sendError, serializeError } from './envelope.js';
 import { requestIdOf, requestIds } from './request-id.js';
 import { toAppError } from './to-app-error.js';
 
@@ -110,7 +110,7 @@ export function createExpectationHandler(securityHeaders: Readonly<Record<string
     res.writeHead(417, {
       ...securityHeaders,
       'x-request-id': requestId,
-      'content-type': 'application/json; charset=utf-8',
+      'content-type': JSON_CONTENT_TYPE,
       'content-length': Buffer.byteLength(body),
       connection: 'close',
     });

@@ -11,10 +11,13 @@ import type { FastifyReply } from 'fastify';
 /** `{"success": true, "data": …}` (contracts' `successEnvelope`: the key-service stores replays with it). */
 export const ok: <T>(data: T) => SuccessEnvelope<T> = successEnvelope;
 
+/** The Content-Type of every JSON answer the gateway writes itself. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /**
- * `Cache-Control` of an answer that carries a secret shown once (a new or rotated key, a webhook's
- * signing secret) and of every replayed Idempotency-Key answer: no cache — browser, proxy or CDN —
- * may keep a copy.
+ * `Cache-Control` of an answer no cache — browser, proxy or CDN — may keep a copy of: one that
+ * carries a secret shown once (a new or rotated key, a webhook's signing secret), every replayed
+ * Idempotency-Key answer, and the dashboard's session and account answers.
  */
 export const NO_STORE = 'no-store';
 
@@ -47,7 +50,7 @@ export function sendError(
   reply.code(error.status);
   if (error.headers) reply.headers(error.headers);
   if (headers) reply.headers(headers);
-  reply.type('application/json; charset=utf-8');
+  reply.type(JSON_CONTENT_TYPE);
   return reply.send(serializeError(error, requestId));
 }
 

@@ -15,7 +15,7 @@ import {
 import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
-import { NO_STORE, sendError } from './envelope.js';
+import { JSON_CONTENT_TYPE, NO_STORE, sendError } from './envelope.js';
 import '../auth/request-context.js';
 import { routeConfigOf } from '../auth/route-access.js';
 
@@ -98,7 +98,7 @@ export function createIdempotencyHooks(rpc: NatsRpcClient, logger: Logger) {
         reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
         // A stored answer may hold a secret shown once (a created or rotated key).
         reply.header('cache-control', NO_STORE);
-        reply.type('application/json; charset=utf-8');
+        reply.type(JSON_CONTENT_TYPE);
         void reply.send(outcome.body);
         return;
     }

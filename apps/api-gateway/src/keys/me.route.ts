@@ -2,9 +2,7 @@ import { AppError, ErrorCode, type KeyPolicy } from '@plexmcp/contracts';
 import type { FastifyInstance } from 'fastify';
 import type { AuthContext } from '../auth/request-context.js';
 import { AUTHENTICATED } from '../auth/route-access.js';
-import { sendError } from '../common/envelope.js';
-
-const JSON_UTF8 = 'application/json; charset=utf-8';
+import { JSON_CONTENT_TYPE, sendError } from '../common/envelope.js';
 
 interface MeView {
   id: string;
@@ -74,6 +72,6 @@ export function registerMeRoute(app: FastifyInstance): void {
       sendError(reply, new AppError(ErrorCode.Unauthorized), request.requestId);
       return;
     }
-    void reply.type(JSON_UTF8).send(bodyOf(request.auth));
+    void reply.type(JSON_CONTENT_TYPE).send(bodyOf(request.auth));
   });
 }

@@ -19,7 +19,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { PUBLIC } from '../auth/route-access.js';
-import { sendError } from '../common/envelope.js';
+import { JSON_CONTENT_TYPE, sendError } from '../common/envelope.js';
 import type { GatewayRuntime } from '../gateway-runtime.js';
 import { type ScannerPublicKeys, verifyScannerSignature } from './scanner-public-keys.js';
 
@@ -116,10 +116,7 @@ export function registerSecretScanningRoutes(
         action: hit?.action ?? 'none',
       };
     });
-    void reply
-      .code(200)
-      .header('content-type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(answer));
+    void reply.code(200).header('content-type', JSON_CONTENT_TYPE).send(JSON.stringify(answer));
   };
 
   app.register((instance, _opts, next) => {

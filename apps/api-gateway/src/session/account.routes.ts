@@ -24,7 +24,7 @@ import type { NatsRpcClient } from '@plexmcp/service-kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { PUBLIC } from '../auth/route-access.js';
-import { sendError } from '../common/envelope.js';
+import { NO_STORE, sendError } from '../common/envelope.js';
 import { SESSION_ENDED_MESSAGE } from './dashboard-sessions.js';
 import {
   CSRF_HEADER,
@@ -73,7 +73,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
   };
 
   const send = (reply: FastifyReply, status: number, data: unknown) =>
-    reply.code(status).header('cache-control', 'no-store').send({ success: true, data });
+    reply.code(status).header('cache-control', NO_STORE).send({ success: true, data });
 
   /** Sets the cookie of a session the key-service opened under `credential`, answers its view. */
   const signedIn = async (
@@ -96,7 +96,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     handle: (body: z.infer<S>, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
   ) => {
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
-      reply.header('cache-control', 'no-store');
+      reply.header('cache-control', NO_STORE);
       const ip = ipResolver.of(request);
       const refused = refuseSignIn(request, ip, authority, Date.now(), NOT_JSON);
       if (refused !== null) return sendError(reply, refused, request.requestId);
@@ -127,7 +127,7 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     ) => Promise<FastifyReply>,
   ) => {
     fastify.post(`${BASE}${path}`, { config }, async (request, reply) => {
-      reply.header('cache-control', 'no-store');
+      reply.header('cache-control', NO_STORE);
       const ip = ipResolver.of(request);
       try {
         const session = await liveSession(request, ip);

@@ -17,7 +17,7 @@ import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { PUBLIC } from '../auth/route-access.js';
-import { sendError } from '../common/envelope.js';
+import { NO_STORE, sendError } from '../common/envelope.js';
 import { guardedConnector } from '../mcps/proxy/upstream-pools.js';
 import { accountCookieValue, sessionCookie } from './session-cookie.js';
 import type { SessionRoutesDeps } from './session.routes.js';
@@ -176,7 +176,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
   };
 
   fastify.get(`${BASE}/start`, { config }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    reply.header('cache-control', NO_STORE);
     const refused = throttled(request, reply);
     if (refused !== null) return refused;
     const org = orgIdSchema.safeParse((request.query as { org?: unknown }).org);
@@ -211,7 +211,7 @@ export function registerOidcRoutes(fastify: FastifyInstance, deps: OidcRoutesDep
   });
 
   fastify.get(`${BASE}/callback`, { config }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    reply.header('cache-control', NO_STORE);
     const refused = throttled(request, reply);
     if (refused !== null) return refused;
     try {

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { ClientIpResolver } from '../auth/client-ip.js';
 import type { KeyAuthority } from '../auth/key-authority.js';
 import { PUBLIC } from '../auth/route-access.js';
-import { sendError } from '../common/envelope.js';
+import { NO_STORE, sendError } from '../common/envelope.js';
 import type { SessionView } from '@plexmcp/contracts';
 import type { DashboardSessions } from './dashboard-sessions.js';
 import {
@@ -111,12 +111,12 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   ): FastifyReply => failSession(request, reply, err, ip, deps);
 
   const send = (reply: FastifyReply, status: number, view: SessionView | { signed_out: true }) =>
-    reply.code(status).header('cache-control', 'no-store').send({ success: true, data: view });
+    reply.code(status).header('cache-control', NO_STORE).send({ success: true, data: view });
 
   // Public: these routes check the key or the session cookie themselves.
   const config = { access: PUBLIC };
   fastify.post(SESSION_PATH, { config }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    reply.header('cache-control', NO_STORE);
     const ip = ipResolver.of(request);
     const now = Date.now();
     const refused = refuseSignIn(request, ip, authority, now, NOT_JSON);
@@ -133,7 +133,7 @@ export function registerSessionRoutes(fastify: FastifyInstance, deps: SessionRou
   });
 
   fastify.get(SESSION_PATH, { config }, async (request, reply) => {
-    reply.header('cache-control', 'no-store');
+    reply.header('cache-control', NO_STORE);
     const ip = ipResolver.of(request);
     const token = sessionTokenOf(request.headers.cookie);
     if (token === null) {

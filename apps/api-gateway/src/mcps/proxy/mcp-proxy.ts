@@ -13,7 +13,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { Tracing } from '@plexmcp/service-kit';
-import { sendError, serializeError } from '../../common/envelope.js';
+import { JSON_CONTENT_TYPE, sendError, serializeError } from '../../common/envelope.js';
 import { authorize, callerOf } from '../../auth/key-authority.js';
 import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
@@ -170,7 +170,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     const body = serializeError(error, request.requestId);
     res.writeHead(error.status, {
       ...(reply.getHeaders() as OutgoingHttpHeaders),
-      'content-type': 'application/json; charset=utf-8',
+      'content-type': JSON_CONTENT_TYPE,
       'content-length': Buffer.byteLength(body),
     });
     res.end(body);
