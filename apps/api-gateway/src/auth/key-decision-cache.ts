@@ -3,6 +3,7 @@ import {
   Subjects,
   type ValidateKeyReply,
   type ValidationStatus,
+  policyExpiry,
   validateKeyReplySchema,
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
@@ -168,7 +169,7 @@ export class KeyDecisionCache {
 
   private toDecision(reply: ValidateKeyReply, now: number): KeyDecision {
     if (reply.status === 'active' && reply.policy !== null) {
-      const keyExpiry = Date.parse(reply.policy.expires_at);
+      const keyExpiry = policyExpiry(reply.policy);
       return {
         status: reply.status,
         policy: reply.policy,

@@ -8,6 +8,7 @@ import {
   type SessionView,
   accountViewSchema,
   hashCredential,
+  policyExpiry,
   signedOutSchema,
 } from '@plexmcp/contracts';
 import type { NatsRpcClient } from '@plexmcp/service-kit';
@@ -79,7 +80,7 @@ export class DashboardSessions implements KeySource {
     if (policy.scopes.length === 0) throw new AppError(ErrorCode.Forbidden, NO_SCOPES_MESSAGE);
     const claims: SessionClaims = {
       ...presented,
-      expiresAt: Math.min(now + this.ttlMs, Date.parse(policy.expires_at)),
+      expiresAt: Math.min(now + this.ttlMs, policyExpiry(policy)),
     };
     const token = this.tokens.sign(claims);
     return { token, claims, view: this.keyView(token, claims, policy) };
