@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import { request } from 'undici';
+import { startScriptedUpstream } from './support/scripted-upstream.js';
 import { actorOf, http, gatewaySuite } from './support/world.js';
 
 function connectClient(
@@ -212,22 +213,10 @@ describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
   it('passes any body up byte for byte, whatever its Content-Type, without parsing it', async () => {
     // The proxy registers its pass-through parser under application/json as well as `*`: every
     // media type, even a body that is not JSON at all, must still reach the upstream untouched.
-    const received: { type: string | undefined; body: string }[] = [];
-    const echo: Server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        received.push({ type: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('{"jsonrpc":"2.0","id":1,"result":{}}');
-      });
-    });
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
-    const port = (echo.address() as { port: number }).port;
+    const scripted = await startScriptedUpstream();
     const target = await s.world.createMcp(actorOf(s.admin), {
       name: 'Echo body',
-      upstream_url: `http://127.0.0.1:${port}/mcp`,
+      upstream_url: `${scripted.origin}/json`,
     });
     const key = await s.world.createKey(actorOf(s.admin));
     const sent = [
@@ -252,10 +241,9 @@ describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
         await res.body.dump();
         expect({ type, status: res.statusCode }).toEqual({ type, status: 200 });
       }
-      expect(received).toEqual(sent);
+      expect(scripted.seen.map((r) => ({ type: r.headers['content-type'], body: r.body }))).toEqual(sent);
     } finally {
-      echo.closeAllConnections();
-      echo.close();
+      await scripted.close();
     }
   });
 

@@ -3,11 +3,12 @@ import { type IncomingHttpHeaders, type IncomingMessage, type Server, createServ
 /**
  * A plain HTTP upstream with scripted behaviours, for what the real MCP server cannot be made to
  * do: `/echo` answers JSON with hostile response headers, `/hold` opens an SSE stream and keeps it
- * open, `/json` answers at once, `/silent` never answers. Every request's headers are kept.
+ * open, `/json` answers once the request body has arrived, `/silent` never answers. Every
+ * request's headers and body (as UTF-8 text, filled in as it arrives) are kept.
  */
 export interface ScriptedUpstream {
   origin: string;
-  seen: { path: string; headers: IncomingHttpHeaders }[];
+  seen: { path: string; headers: IncomingHttpHeaders; body: string }[];
   /** `/hold` requests whose connection is still open. */
   holding: Set<IncomingMessage>;
   /** Resolves when the number of open `/hold` requests reaches `n`. */
@@ -36,8 +37,12 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
   };
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    seen.push({ path, headers: { ...req.headers } });
-    req.resume();
+    const entry = { path, headers: { ...req.headers }, body: '' };
+    seen.push(entry);
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      entry.body += chunk;
+    });
     switch (path) {
       case '/echo': {
         const body = JSON.stringify({ jsonrpc: '2.0', id: 1, result: { headers: req.headers } });
@@ -60,8 +65,10 @@ export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
         notify();
         return;
       case '/json':
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"jsonrpc":"2.0","id":1,"result":{}}');
+        req.on('end', () => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"jsonrpc":"2.0","id":1,"result":{}}');
+        });
         return;
       case '/silent':
         return;
