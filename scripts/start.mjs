@@ -76,6 +76,15 @@ const SERVICES = [
   },
   { name: 'api-gateway', dir: 'apps/api-gateway', natsRole: 'gateway' },
 ];
+
+/**
+ * The Node flags a service runs with: its package.json's `plexmcp.nodeFlags`, the one list that
+ * Dockerfile, docker-compose.yml and infra/k8s repeat (infra-tests hold them to it).
+ */
+function nodeFlags(service) {
+  const manifest = JSON.parse(readFileSync(path.join(root, service.dir, 'package.json'), 'utf8'));
+  return manifest.plexmcp?.nodeFlags ?? [];
+}
 const NAME_WIDTH = Math.max(...SERVICES.map((s) => s.name.length), 'nats-server'.length, 'postgres'.length);
 const BACKOFF_START_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
@@ -997,7 +1006,7 @@ async function main() {
     const supervised = new Supervised(
       service.name,
       () =>
-        spawn(process.execPath, ['dist/main.js'], {
+        spawn(process.execPath, [...nodeFlags(service), 'dist/main.js'], {
           cwd: path.join(root, service.dir),
           env: serviceProcessEnv(service),
           stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import {
   interrupt,
   isAlive,
   nonJsonLines,
+  repoRoot,
   startSystem,
   waitUntilReady,
   worldWritable,
@@ -26,6 +27,15 @@ const run = new TestRun();
 afterEach(async () => {
   await run.undo();
 });
+
+/** The Node flags `service` is started with: its package.json's `plexmcp.nodeFlags`. */
+function nodeFlagsOf(service: string): string[] {
+  const manifest = path.join(repoRoot, 'apps', service, 'package.json');
+  return (
+    (JSON.parse(readFileSync(manifest, 'utf8')) as { plexmcp?: { nodeFlags?: string[] } }).plexmcp
+      ?.nodeFlags ?? []
+  );
+}
 
 /** Ctrl-C: every process the supervisor started must be gone once it has exited, none killed. */
 async function interruptAndExpectAllStopped(started: StartedSystem, expected: string[]): Promise<void> {
@@ -63,6 +73,12 @@ describe('pnpm start (scripts/start.mjs)', () => {
     expect(worldWritable(dataDir)).toEqual([]);
     // NATS answered, so none was started.
     expect(run.system.pids().has('nats-server')).toBe(false);
+    // Each service runs with the Node flags of its package.json (the gateway's young generation).
+    for (const service of SERVICES) {
+      const argv = readFileSync(`/proc/${run.system.pids().get(service)}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1, -1)).toEqual([...nodeFlagsOf(service), 'dist/main.js']);
+    }
+    expect(nodeFlagsOf('api-gateway')).toContain('--max-semi-space-size=64');
     // The readiness banner tells what to do next.
     await waitFor(() => run.system?.output().includes('PlexMCP is ready'), {
       timeoutMs: 10_000,

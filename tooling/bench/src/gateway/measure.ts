@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -12,6 +13,13 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** The gateway's Node flags as it ships (package.json `plexmcp.nodeFlags`): it is measured as it runs. */
+function gatewayNodeFlags(): string[] {
+  const manifest = fileURLToPath(new URL('../../../../apps/api-gateway/package.json', import.meta.url));
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { plexmcp?: { nodeFlags?: string[] } };
+  return parsed.plexmcp?.nodeFlags ?? [];
+}
+
 /** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
 export async function startServer(kind: string, options: unknown = {}): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./child.js', import.meta.url));
@@ -19,7 +27,8 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
   // profile there when stopped; BENCH_NODE_FLAGS: extra node flags for them (e.g. --perf-basic-prof).
   const profiled = (process.env.BENCH_PROFILE_KINDS ?? 'gateway').split(',').includes(kind);
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  const flags = profiled ? (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  const flags = kind === 'gateway' ? gatewayNodeFlags() : [];
+  if (profiled) flags.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   if (profiled && profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const child = spawn(process.execPath, [...flags, script, kind, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
