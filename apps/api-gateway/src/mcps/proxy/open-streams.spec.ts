@@ -35,6 +35,24 @@ describe('OpenStreams', () => {
     expect(streams.size).toBe(0);
   });
 
+  it("closes an organization's or an MCP's streams across keys, and their keys then have none", () => {
+    const streams = new OpenStreams();
+    const a1 = stream('hash-a', 'org_a', 'mcp_1');
+    const b1 = stream('hash-b', 'org_a', 'mcp_2');
+    const c2 = stream('hash-c', 'org_c', 'mcp_2');
+    const c3 = stream('hash-c', 'org_c', 'mcp_3');
+    for (const s of [a1, b1, c2, c3]) streams.add(s);
+
+    expect(streams.closeOrganization('org_a')).toBe(2);
+    expect(streams.closeKey('hash-a') + streams.closeKey('hash-b')).toBe(0);
+    expect(streams.closeMcp('mcp_2')).toBe(1);
+    expect([a1.closed, b1.closed, c2.closed, c3.closed]).toEqual([1, 1, 1, 0]);
+    // The key's other stream is still indexed under it.
+    expect(streams.closeKey('hash-c')).toBe(1);
+    expect(c3.closed).toBe(1);
+    expect(streams.size).toBe(0);
+  });
+
   it('forgets a stream that ended by itself, and tolerates a close that deletes it again', () => {
     const streams = new OpenStreams();
     const done = stream('hash-a', 'org_a', 'mcp_1');

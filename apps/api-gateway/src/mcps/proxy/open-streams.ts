@@ -26,15 +26,17 @@ function unindex(map: Index, id: string, stream: OpenStream): void {
 }
 
 /**
- * Every proxied MCP exchange still open on this instance, by key hash, organization and MCP, so
- * that an eviction reaches the streams the evicted decision admitted: a revoked, expired or
- * changed key, a suspended organization, or a changed MCP ends its open streams here, instead of
- * an SSE stream outliving the decision that let it through.
+ * Every proxied MCP exchange still open on this instance, indexed by key hash, so that an eviction
+ * reaches the streams the evicted decision admitted: a revoked, expired or changed key, a
+ * suspended organization, or a changed MCP ends its open streams here, instead of an SSE stream
+ * outliving the decision that let it through.
+ *
+ * Only keys are indexed: every proxied request enters and leaves this registry, while an
+ * organization or an MCP is evicted rarely (suspended, changed), so those walk the open streams
+ * instead of costing every request two more index updates in and two out.
  */
 export class OpenStreams {
   private readonly byKey: Index = new Map();
-  private readonly byOrg: Index = new Map();
-  private readonly byMcp: Index = new Map();
   private readonly all = new Set<OpenStream>();
 
   get size(): number {
@@ -44,15 +46,11 @@ export class OpenStreams {
   add(stream: OpenStream): void {
     this.all.add(stream);
     index(this.byKey, stream.keyHash, stream);
-    index(this.byOrg, stream.orgId, stream);
-    index(this.byMcp, stream.mcpId, stream);
   }
 
   delete(stream: OpenStream): void {
     if (!this.all.delete(stream)) return;
     unindex(this.byKey, stream.keyHash, stream);
-    unindex(this.byOrg, stream.orgId, stream);
-    unindex(this.byMcp, stream.mcpId, stream);
   }
 
   /** Closes the streams of one key; returns how many. */
@@ -61,11 +59,11 @@ export class OpenStreams {
   }
 
   closeOrganization(orgId: string): number {
-    return this.closeAll(this.byOrg.get(orgId));
+    return this.closeAll([...this.all].filter((stream) => stream.orgId === orgId));
   }
 
   closeMcp(mcpId: string): number {
-    return this.closeAll(this.byMcp.get(mcpId));
+    return this.closeAll([...this.all].filter((stream) => stream.mcpId === mcpId));
   }
 
   /** Closes every stream (the decisions behind them can no longer be trusted). */
@@ -73,7 +71,7 @@ export class OpenStreams {
     return this.closeAll(this.all);
   }
 
-  private closeAll(set: Set<OpenStream> | undefined): number {
+  private closeAll(set: Iterable<OpenStream> | undefined): number {
     if (set === undefined) return 0;
     const streams = [...set];
     for (const stream of streams) {
