@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { generateApiKey } from '@plexmcp/contracts';
 import { QueryFailedError } from 'typeorm';
-import { PinoNestLogger, createLogger, scrubSecrets, serializeError } from './logger.js';
+import { PinoNestLogger, createLogger, scrubSecrets, serializeError, writeLine } from './logger.js';
 
 /** Collects the JSON lines a logger writes instead of sending them to stdout. */
 function capture(service: string): { logger: ReturnType<typeof createLogger>; lines: () => string } {
@@ -91,6 +91,85 @@ describe('createLogger', () => {
       expect.objectContaining({ service: 'test-service', level: 30, msg: 'one', a: 1 }),
       expect.objectContaining({ service: 'test-service', level: 40, msg: 'two' }),
     ]);
+  });
+});
+
+describe('writeLine', () => {
+  /** A logger writing to a sink, in the given format; `output` is everything written. */
+  function sinkLogger(format: 'json' | 'pretty' = 'json') {
+    let output = '';
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        output += chunk.toString('utf8');
+        callback();
+      },
+    });
+    return { logger: createLogger('test-service', 'info', format, sink), output: () => output };
+  }
+  const withoutTime = (line: string): [string, unknown][] =>
+    Object.entries(JSON.parse(line) as Record<string, unknown>).filter(([name]) => name !== 'time');
+
+  it('writes the line pino writes for the same fields: same keys, order and values', () => {
+    const fields = {
+      request_id: 'req_1 "quoted" \\ é',
+      method: 'GET',
+      route: '/v1/me',
+      status: 200,
+      key_id: 'key_1',
+      mcp_id: null,
+      latency_ms: 0.123,
+      skipped: undefined,
+      ok: true,
+    };
+    for (const bind of [false, true]) {
+      const viaPino = sinkLogger();
+      const viaLine = sinkLogger();
+      const [a, b] = bind
+        ? [viaPino.logger.child({ component: 'access' }), viaLine.logger.child({ component: 'access' })]
+        : [viaPino.logger, viaLine.logger];
+      a.info(fields, 'request answered');
+      writeLine(b, 'info', fields, 'request answered');
+      expect(viaLine.output().endsWith('}\n')).toBe(true);
+      expect(withoutTime(viaLine.output())).toEqual(withoutTime(viaPino.output()));
+      const time = (JSON.parse(viaLine.output()) as { time: string }).time;
+      expect(Math.abs(Date.parse(time) - Date.now())).toBeLessThan(5_000);
+    }
+  });
+
+  it('scrubs keys and secrets from every string and the message, and redacts fields createLogger redacts', () => {
+    const key = generateApiKey('live');
+    const secret = 'whsec_c2VjcmV0LXNpZ25pbmcta2V5';
+    const { logger, output } = sinkLogger();
+    writeLine(
+      logger,
+      'info',
+      { request_id: key, note: `a ${secret} b`, secret: 'plain', key: 'k', authorization: 'Bearer x' },
+      `for ${key}`,
+    );
+    const line = JSON.parse(output()) as Record<string, unknown>;
+    expect(output()).not.toContain(key.slice(8));
+    expect(output()).not.toContain('c2VjcmV0');
+    expect(line).toMatchObject({
+      request_id: 'pk_live_[REDACTED]',
+      note: 'a whsec_[REDACTED] b',
+      secret: '[REDACTED]',
+      key: '[REDACTED]',
+      authorization: '[REDACTED]',
+      msg: 'for pk_live_[REDACTED]',
+    });
+  });
+
+  it('writes nothing below the level, and human-readable lines in the pretty format', () => {
+    const json = sinkLogger();
+    writeLine(json.logger, 'debug', { a: 1 }, 'below the level');
+    expect(json.output()).toBe('');
+
+    const pretty = sinkLogger('pretty');
+    writeLine(pretty.logger, 'info', { request_id: 'req_1', status: 200 }, 'request answered');
+    expect(pretty.output()).toContain('INFO');
+    expect(pretty.output()).toContain('request answered');
+    expect(pretty.output()).toContain('"request_id":"req_1"');
+    expect(() => JSON.parse(pretty.output()) as unknown).toThrow();
   });
 });
 

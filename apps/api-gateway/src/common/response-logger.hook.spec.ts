@@ -84,6 +84,14 @@ describe('the error response log line', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 30, request_id: 'req_7', route: '/v1/me', status: 200 });
 
+    // A request id is the client's to choose: one shaped like a key is scrubbed from the line.
+    const key = generateApiKey('live');
+    const chosen = { ...me, request: { ...me.request, requestId: key } as FastifyRequest };
+    const scrubbed = capturingLogger();
+    createResponseLogger(scrubbed.logger, { accessLog: true })(chosen.request, chosen.reply, () => undefined);
+    expect(scrubbed.output()).not.toContain(key.slice(8));
+    expect(JSON.parse(scrubbed.output())).toMatchObject({ request_id: 'pk_live_[REDACTED]', status: 200 });
+
     const off = capturingLogger();
     createResponseLogger(off.logger, { accessLog: false })(me.request, me.reply, () => undefined);
     expect(off.output()).toBe('');

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Logger } from 'pino';
+import { writeLine } from '@plexmcp/service-kit';
 import '../auth/request-context.js';
 import { routeConfigOf } from '../auth/route-access.js';
 
@@ -30,8 +31,11 @@ export function createResponseLogger(logger: Logger, options: ResponseLogOptions
     if (status < 400) {
       const route = routeConfigOf(request).url ?? null;
       const level = options.accessLog && (route === null || !PROBE_ROUTES.has(route)) ? 'info' : 'debug';
+      // One line per request: written by writeLine, which scrubs like every line at a third of the cost.
       if (logger.isLevelEnabled(level))
-        logger[level](
+        writeLine(
+          logger,
+          level,
           {
             request_id: request.requestId || null,
             method: request.method,
