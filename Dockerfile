@@ -15,4 +15,4 @@ COPY --from=build --chown=node:node /app /app
 USER node
 # Overridden per service in docker-compose.yml.
 WORKDIR /app/apps/api-gateway
-CMD ["node", "--max-semi-space-size=64", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=32", "dist/main.js"]

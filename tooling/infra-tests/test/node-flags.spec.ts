@@ -38,7 +38,7 @@ const k8sContainers: Container[] = yamlFilesIn('infra/k8s')
 
 describe('Node flags of the services', () => {
   it('gives the gateway a young generation sized for its per-request garbage', () => {
-    expect(manifestOf('api-gateway').plexmcp?.nodeFlags).toEqual(['--max-semi-space-size=64']);
+    expect(manifestOf('api-gateway').plexmcp?.nodeFlags).toEqual(['--max-semi-space-size=32']);
   });
 
   it.each(SERVICES)('runs %s with the same flags everywhere', (service) => {

@@ -78,7 +78,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
       const argv = readFileSync(`/proc/${run.system.pids().get(service)}/cmdline`, 'utf8').split('\0');
       expect(argv.slice(1, -1)).toEqual([...nodeFlagsOf(service), 'dist/main.js']);
     }
-    expect(nodeFlagsOf('api-gateway')).toContain('--max-semi-space-size=64');
+    expect(nodeFlagsOf('api-gateway')).toContain('--max-semi-space-size=32');
     // The readiness banner tells what to do next.
     await waitFor(() => run.system?.output().includes('PlexMCP is ready'), {
       timeoutMs: 10_000,
