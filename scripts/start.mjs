@@ -749,6 +749,8 @@ async function main() {
         `${path.relative(root, entry)} is missing: run \`pnpm start\` (it builds first) or \`pnpm build\``,
       );
   }
+  // Read once, before anything starts: a restart runs a service with the flags it started with.
+  const flagsOf = new Map(SERVICES.map((service) => [service.name, nodeFlags(service)]));
 
   prepareDataDir(dataDir, setting('DATABASE_URL', undefined) === undefined);
   const unlock = lockDataDir(dataDir);
@@ -1006,7 +1008,7 @@ async function main() {
     const supervised = new Supervised(
       service.name,
       () =>
-        spawn(process.execPath, [...nodeFlags(service), 'dist/main.js'], {
+        spawn(process.execPath, [...flagsOf.get(service.name), 'dist/main.js'], {
           cwd: path.join(root, service.dir),
           env: serviceProcessEnv(service),
           stdio: ['ignore', 'pipe', 'pipe'],
