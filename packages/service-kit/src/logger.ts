@@ -7,6 +7,8 @@ const KEY_PATTERN = /pk_(live|test)_[0-9A-Za-z]{8,}/g;
 const SECRET_PATTERN = /whsec_[A-Za-z0-9+/=]{8,}/g;
 
 export function scrubSecrets(text: string): string {
+  // Nearly every string holds neither prefix: two substring checks instead of two regex passes.
+  if (!text.includes('pk_') && !text.includes('whsec_')) return text;
   return text.replace(KEY_PATTERN, 'pk_$1_[REDACTED]').replace(SECRET_PATTERN, 'whsec_[REDACTED]');
 }
 
@@ -91,6 +93,19 @@ function prettyDestination(destination: NodeJS.WritableStream | undefined): pino
   });
 }
 
+/** Fields every logger of createLogger writes as `[REDACTED]` (pino redaction paths). */
+const REDACTED_PATHS = [
+  'authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'secret',
+  '*.secret',
+  'key',
+  'upstream_headers',
+  '*.upstream_headers',
+] as const;
+
 /**
  * Structured logs (pino), JSON lines by default. Every line carries `service` (the process's name)
  * and `pid`. Authorization headers and secrets are redacted by path and by pattern, in both formats.
@@ -106,20 +121,7 @@ export function createLogger(
     level,
     base: { service, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: [
-        'authorization',
-        'headers.authorization',
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'secret',
-        '*.secret',
-        'key',
-        'upstream_headers',
-        '*.upstream_headers',
-      ],
-      censor: '[REDACTED]',
-    },
+    redact: { paths: [...REDACTED_PATHS], censor: '[REDACTED]' },
     serializers: { err: (err: unknown) => scrubValue(err) },
     hooks: {
       logMethod(args, method) {
@@ -131,11 +133,8 @@ export function createLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Top-level fields createLogger redacts by path (see `redact.paths`), redacted by `writeLine` too. */
-const REDACTED_FIELDS: ReadonlySet<string> = new Set(['authorization', 'secret', 'key', 'upstream_headers']);
-
-/** A string that could hold a key or a webhook secret: only these pay for the scrub's regexes. */
-const mayHoldSecret = (text: string): boolean => text.includes('pk_') || text.includes('whsec_');
+/** The top-level ones of REDACTED_PATHS: the fields `writeLine` redacts by name. */
+const REDACTED_FIELDS: ReadonlySet<string> = new Set(REDACTED_PATHS.filter((p) => !p.includes('.')));
 
 /** The value of a field `writeLine` writes: scalars only, so one scrub of each string covers it. */
 export type LineValue = string | number | boolean | null | undefined;
@@ -147,11 +146,11 @@ interface PinoInternals {
 /**
  * Writes the line `logger[level](fields, msg)` would write — the same JSON, level, time, bindings
  * (`service`, `pid`) and destination, pretty format included — for a line of scalar fields logged
- * on every request (the gateway's access log). pino's own path cost ~11 µs per such line, most of
- * it the scrub hook's copy of the arguments, redaction by path and the generic serializer; this
- * one builds the line directly, with the same protection: every string is scrubbed of keys and
- * webhook secrets, a field createLogger redacts by name is `[REDACTED]`, and an undefined field is
- * left out, as pino leaves it. For a logger made by createLogger (its level labels and timestamp).
+ * on every request (the gateway's access log). pino's own path cost ~6 µs per such line against
+ * ~2 µs for this (in-process), most of it the scrub hook's copy of the arguments, redaction by
+ * path and the generic serializer. This one builds the line directly, with the same protection:
+ * every string is scrubbed of keys and webhook secrets, a field createLogger redacts by name is
+ * `[REDACTED]`, and an undefined field is left out, as pino leaves it. For a logger made by createLogger (its level labels and timestamp).
  */
 export function writeLine(
   logger: Logger,
@@ -168,11 +167,10 @@ export function writeLine(
     if (value === undefined) continue;
     line += `,${JSON.stringify(name)}:`;
     if (REDACTED_FIELDS.has(name)) line += '"[REDACTED]"';
-    else if (typeof value === 'string')
-      line += JSON.stringify(mayHoldSecret(value) ? scrubSecrets(value) : value);
+    else if (typeof value === 'string') line += JSON.stringify(scrubSecrets(value));
     else line += JSON.stringify(value);
   }
-  line += `,"msg":${JSON.stringify(mayHoldSecret(msg) ? scrubSecrets(msg) : msg)}}\n`;
+  line += `,"msg":${JSON.stringify(scrubSecrets(msg))}}\n`;
   (internals[pino.symbols.streamSym] as { write(line: string): void }).write(line);
 }
 
