@@ -55,7 +55,7 @@ export class OpenStreams {
 
   /** Closes the streams of one key; returns how many. */
   closeKey(keyHash: string): number {
-    return this.closeAll(this.byKey.get(keyHash));
+    return this.closeAll([...(this.byKey.get(keyHash) ?? [])]);
   }
 
   closeOrganization(orgId: string): number {
@@ -68,12 +68,11 @@ export class OpenStreams {
 
   /** Closes every stream (the decisions behind them can no longer be trusted). */
   closeEvery(): number {
-    return this.closeAll(this.all);
+    return this.closeAll([...this.all]);
   }
 
-  private closeAll(set: Iterable<OpenStream> | undefined): number {
-    if (set === undefined) return 0;
-    const streams = [...set];
+  /** `streams` is a copy: closing deletes from the sets it was taken from. */
+  private closeAll(streams: readonly OpenStream[]): number {
     for (const stream of streams) {
       this.delete(stream);
       stream.close();
