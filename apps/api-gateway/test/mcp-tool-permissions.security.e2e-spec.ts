@@ -181,12 +181,18 @@ describe('per-tool permissions on the MCP endpoint', () => {
           requests: number;
           denied: number;
         }>;
-        return rows.some((r) => r.mcp_id === jsonMcp.id && r.tool === 'delete') &&
-          rows.some((r) => r.mcp_id === sseMcp.id && r.tool === 'delete')
+        // Usage arrives in aggregate batches flushed on their own clock: the refused calls can
+        // land in different batches, so wait for all of them rather than for the first row.
+        const requestsOf = (mcpId: string, tool: string) =>
+          rows.find((r) => r.mcp_id === mcpId && r.tool === tool)?.requests ?? 0;
+        return requestsOf(jsonMcp.id, 'delete') >= 2 &&
+          requestsOf(jsonMcp.id, 'fetch') >= 1 &&
+          requestsOf(sseMcp.id, 'delete') >= 1 &&
+          requestsOf(sseMcp.id, 'search') >= 1
           ? rows
           : null;
       },
-      { timeoutMs: 15_000 },
+      { timeoutMs: 15_000, message: 'every call above in the per-tool usage' },
     );
     expect(usage).toEqual(
       expect.arrayContaining([
