@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback, Writable } from 'node:stream';
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import {
   AppError,
   ErrorCode,
@@ -10,7 +10,6 @@ import {
   permittedTools,
 } from '@plexmcp/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { Tracing } from '@plexmcp/service-kit';
 import { JSON_CONTENT_TYPE, sendError, serializeError } from '../../common/envelope.js';
@@ -133,11 +132,11 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
 
 /**
  * `POST|GET|DELETE /v1/mcps/{id}/mcp`: the MCP Streamable HTTP endpoint, proxied to the MCP's
- * upstream with undici `Pool.stream()` — a request body of declared length up to 64 KiB is read
- * whole and sent with its headers, a larger or chunked one streamed up; the response (JSON or SSE)
- * is streamed down chunk by chunk, both streams with backpressure. The client's Authorization never goes
- * upstream; the MCP's configured headers do. Registered as an encapsulated Fastify plugin so the
- * body is left unparsed for streaming.
+ * upstream with undici `Pool.dispatch()`, the ProxyExchange its handler — a request body of
+ * declared length up to 64 KiB is read whole and sent with its headers, a larger or chunked one
+ * streamed up; the response (JSON or SSE) is streamed down chunk by chunk, both streams with
+ * backpressure. The client's Authorization never goes upstream; the MCP's configured headers do.
+ * Registered as an encapsulated Fastify plugin so the body is left unparsed for streaming.
  */
 export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void {
   const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes, timeoutMs } = deps;
@@ -183,22 +182,27 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     answer(exchange, new AppError(ErrorCode.UpstreamTimeout));
   };
 
-  const factory = ({ statusCode, headers, opaque }: Dispatcher.StreamFactoryData<ProxyExchange>) => {
-    deadlines.delete(opaque);
-    if (opaque.settled) return discard();
-    const { reply, startedAt, keyId, mcpId } = opaque;
+  /** The upstream's response head: where its body goes (the client, through a filter, or nowhere). */
+  const onResponse = (
+    exchange: ProxyExchange,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): Writable => {
+    deadlines.delete(exchange);
+    if (exchange.settled) return discard();
+    const { reply, startedAt, keyId, mcpId } = exchange;
     observe(statusCode, (performance.now() - startedAt) / 1000);
     const res = reply.raw;
     const contentType = typeof headers['content-type'] === 'string' ? headers['content-type'] : '';
     const sse = contentType.startsWith('text/event-stream');
-    const tools = opaque.tools;
+    const tools = exchange.tools;
     let filter: Transform | null = null;
     if (tools !== null) {
       const encoding = headers['content-encoding'];
       if (encoding !== undefined && encoding !== 'identity') {
         // Asked for identity: a body the gateway cannot read is not passed to a key with a tool list.
-        answer(opaque, new AppError(ErrorCode.UpstreamError));
-        opaque.abortUpstream('client_gone');
+        answer(exchange, new AppError(ErrorCode.UpstreamError));
+        exchange.abortUpstream('client_gone');
         return discard();
       }
       if (sse) filter = new SseToolListFilter(tools);
@@ -214,17 +218,17 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     if (filter === null) return res;
     filter.on('error', (err) => {
       if (err instanceof FilteredMessageTooLargeError)
-        logger.warn({ request_id: opaque.request.requestId, mcp_id: mcpId }, err.message);
+        logger.warn({ request_id: exchange.request.requestId, mcp_id: mcpId }, err.message);
       res.destroy();
     });
     filter.pipe(res);
     return filter;
   };
 
-  const done = (err: Error | null, data: Dispatcher.StreamData<ProxyExchange>): void => {
-    const exchange = data.opaque;
+  /** The upstream request failed: the client gets the error's envelope, or is cut off mid-body. */
+  const onFailure = (exchange: ProxyExchange, err: Error): void => {
     deadlines.delete(exchange);
-    if (err === null || exchange.settled) return;
+    if (exchange.settled) return;
     const { request } = exchange;
     let error: AppError;
     if (err instanceof BodyTooLargeError) error = new AppError(ErrorCode.PayloadTooLarge);
@@ -374,6 +378,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       pool: target.pool,
       tools,
       onExpire: expire,
+      onResponse,
+      onFailure,
     });
     streams.add(exchange);
     deadlines.add(exchange);
@@ -398,7 +404,7 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
         request.url.slice(request.url.indexOf('?') + 1)
       : target.path;
     reply.hijack();
-    target.pool.stream<ProxyExchange>(
+    target.pool.dispatch(
       {
         path,
         method: request.method,
@@ -414,11 +420,8 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
           ...(request.traceSpan === null ? {} : { trace: Tracing.httpHeaders(request.traceSpan) }),
         }),
         body,
-        opaque: exchange,
-        signal: exchange,
       },
-      factory,
-      done,
+      exchange,
     );
   };
 

@@ -1,5 +1,7 @@
-import { EventEmitter } from 'node:events';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dispatcher } from 'undici';
 import type { AwaitingHeaders } from './header-deadlines.js';
 import type { OpenStream } from './open-streams.js';
 
@@ -26,16 +28,22 @@ export interface ExchangeParts {
   tools: readonly string[] | null;
   /** The header deadline passed: answer 504 unless headers came. */
   onExpire: (exchange: ProxyExchange) => void;
+  /** The upstream's response head came (not a 1xx): where its body goes. */
+  onResponse: (exchange: ProxyExchange, statusCode: number, headers: IncomingHttpHeaders) => Writable;
+  /** The upstream request failed, before or after its head (aborts by the gateway included). */
+  onFailure: (exchange: ProxyExchange, err: Error) => void;
 }
 
 /**
  * One proxied MCP exchange, from admission until the client's response closes. It is registered
  * in OpenStreams (closed on eviction of its key, organization or MCP) and in HeaderDeadlines
- * (504 when no headers came in time), and it is the abort signal of its upstream request: undici
- * takes any EventEmitter with `aborted`, `reason` and an `abort` event, which costs less per
- * request than an AbortController.
+ * (504 when no headers came in time), and it is the undici dispatch handler of its upstream
+ * request: the response body goes straight into the writable `onResponse` gives, with
+ * backpressure, and `abortUpstream` aborts through the request's controller. Measured against
+ * `Pool.stream()` with the exchange as abort signal, this spares each request a stream handler,
+ * an async resource, an abort listener and the listeners `finished()` puts on the response.
  */
-export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingHeaders {
+export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.DispatchHandler {
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
   readonly deadline: number;
@@ -46,15 +54,19 @@ export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingH
   readonly pool: object;
   readonly tools: readonly string[] | null;
   readonly startedAt = performance.now();
-  /** The signal's state, read by undici. */
+  /** abortUpstream ran: the upstream request is ended, or will be as soon as it is sent. */
   aborted = false;
-  reason: ExchangeAbortedError | undefined;
+  private reason: ExchangeAbortedError | undefined;
   /** The gateway answered or dropped the client itself: later upstream callbacks change nothing. */
   settled = false;
-  private readonly onExpire: (exchange: ProxyExchange) => void;
+  private readonly parts: ExchangeParts;
+  /** The upstream request's controller while it runs (null before it is sent and once it ended). */
+  private controller: Dispatcher.DispatchController | null = null;
+  /** Where the response body goes, once its head came. */
+  private sink: Writable | null = null;
+  private ended = false;
 
   constructor(parts: ExchangeParts) {
-    super();
     this.request = parts.request;
     this.reply = parts.reply;
     this.deadline = parts.deadline;
@@ -64,18 +76,18 @@ export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingH
     this.mcpId = parts.mcpId;
     this.pool = parts.pool;
     this.tools = parts.tools;
-    this.onExpire = parts.onExpire;
+    this.parts = parts;
   }
 
   /** Ends the upstream request, wherever it is (queued, sending, streaming). */
   abortUpstream(why: ExchangeAbortedError['why']): void {
     if (this.aborted) return;
     this.aborted = true;
-    // undici drops its listener once the exchange completed: then there is nothing to abort, and
-    // the common case (a response that ended normally) costs no Error and its stack trace.
-    if (this.listenerCount('abort') === 0) return;
+    // Once the upstream request ended there is nothing to abort, and the common case (a response
+    // that ended normally) costs no Error and its stack trace.
+    if (this.ended) return;
     this.reason = new ExchangeAbortedError(why);
-    this.emit('abort');
+    this.controller?.abort(this.reason);
   }
 
   /** Eviction: the decision that admitted this exchange no longer holds. */
@@ -86,6 +98,46 @@ export class ProxyExchange extends EventEmitter implements OpenStream, AwaitingH
   }
 
   expire(): void {
-    this.onExpire(this);
+    this.parts.onExpire(this);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    // Aborted while queued for a connection: undici sends nothing.
+    if (this.reason !== undefined) controller.abort(this.reason);
+    else this.controller = controller;
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200) return;
+    this.sink = this.parts.onResponse(this, statusCode, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const sink = this.sink;
+    if (sink === null || sink.destroyed) return;
+    if (!sink.write(chunk)) {
+      controller.pause();
+      sink.once('drain', () => controller.resume());
+    }
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.controller = null;
+    this.sink?.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.ended = true;
+    this.controller = null;
+    const sink = this.sink;
+    this.sink = null;
+    // Mid-body: the client's response cannot become an error any more; it is cut off.
+    if (sink !== null && !sink.destroyed) sink.destroy(err);
+    this.parts.onFailure(this, err);
   }
 }
