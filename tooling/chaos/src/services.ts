@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { waitFor } from '@plexmcp/service-kit/testing';
+import { serviceNodeFlags, waitFor } from '@plexmcp/service-kit/testing';
 import { type Child, isRunning, spawnChild, stopChild } from './child-process.js';
 import { repoRoot } from './repo.js';
 
 export type ServiceKind = 'api-gateway' | 'key-service' | 'usage-service';
 
 /**
- * One service instance as production runs it: `node apps/<kind>/dist/main.js` with its environment.
+ * One service instance as production runs it: `node <its Node flags> apps/<kind>/dist/main.js` with
+ * its environment.
  * `kill()` is a SIGKILL (a crash: nothing is flushed, nothing says goodbye); `start()` starts a
  * new process with the same environment (a gateway on the same port).
  */
@@ -35,8 +36,10 @@ export class ServiceProcess {
 
   /** Starts the process and resolves once it serves (gateway: /readyz 200; services: their ready line). */
   async start(timeoutMs = 60_000): Promise<void> {
-    const child = spawnChild(this.name, process.execPath, ['dist/main.js'], {
-      cwd: path.join(repoRoot, 'apps', this.kind),
+    const cwd = path.join(repoRoot, 'apps', this.kind);
+    const flags = serviceNodeFlags(path.join(cwd, 'package.json'));
+    const child = spawnChild(this.name, process.execPath, [...flags, 'dist/main.js'], {
+      cwd,
       // OPS_PORT 0: instances of one service run side by side, each on a free ops port.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', OPS_PORT: '0', ...this.env },
       watch: /key-service ready|usage-service started/,

@@ -5,10 +5,18 @@
 // @plexmcp/chaos run soak` runs 600 s, repeating the faults every 40 s). Needs Redis on
 // 127.0.0.1:6379 (per-key rate limits shared by the gateways, under a prefix of the run's own).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { type CreatedKey, Subjects, createdOrgSchema } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats, type NatsConnection } from '@plexmcp/service-kit';
-import { WebhookReceiver, freePort, testEncryptionKeys, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  WebhookReceiver,
+  freePort,
+  serviceNodeFlags,
+  testEncryptionKeys,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import {
   type NatsCluster,
@@ -18,6 +26,7 @@ import {
   type Target,
   call,
   driveTraffic,
+  repoRoot,
   startFailingUpstream,
   startNatsCluster,
   startPrivatePostgres,
@@ -192,6 +201,15 @@ describe('chaos: replicas under kills and restarts', () => {
     ]);
     process.stdout.write(`\n${table('chaos figures', figures)}\n`);
   }, 60_000);
+
+  it('runs every service as it ships: with its package.json Node flags', () => {
+    for (const service of [...gateways, ...usageServices, ...keyServices]) {
+      const argv = readFileSync(`/proc/${service.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const manifest = path.join(repoRoot, 'apps', service.kind, 'package.json');
+      expect(argv.slice(1)).toEqual([...serviceNodeFlags(manifest), 'dist/main.js']);
+    }
+    expect(gateways[0]!.kind).toBe('api-gateway');
+  });
 
   it('a revoke does not succeed while a stalled gateway may still trust its cache; thawed, it refuses the key', async () => {
     const [gw1, gw2] = gateways as [ServiceProcess, ServiceProcess];

@@ -4,7 +4,13 @@ import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { connect } from '@nats-io/transport-node';
-import { freePort, isListening, startIsolatedNats, waitFor } from '@plexmcp/service-kit/testing';
+import {
+  freePort,
+  isListening,
+  serviceNodeFlags,
+  startIsolatedNats,
+  waitFor,
+} from '@plexmcp/service-kit/testing';
 import {
   createOrgWithCli,
   interrupt,
@@ -30,11 +36,7 @@ afterEach(async () => {
 
 /** The Node flags `service` is started with: its package.json's `plexmcp.nodeFlags`. */
 function nodeFlagsOf(service: string): string[] {
-  const manifest = path.join(repoRoot, 'apps', service, 'package.json');
-  return (
-    (JSON.parse(readFileSync(manifest, 'utf8')) as { plexmcp?: { nodeFlags?: string[] } }).plexmcp
-      ?.nodeFlags ?? []
-  );
+  return serviceNodeFlags(path.join(repoRoot, 'apps', service, 'package.json'));
 }
 
 /** Ctrl-C: every process the supervisor started must be gone once it has exited, none killed. */

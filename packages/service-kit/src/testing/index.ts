@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Socket, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,16 @@ export function testDatabaseUrl(): string {
 export const TEST_ENCRYPTION_KEY_ID = 'test';
 export function testEncryptionKeys(): string {
   return `${TEST_ENCRYPTION_KEY_ID}:${Buffer.alloc(32, 'plexmcp-test-encryption-key').toString('base64')}`;
+}
+
+/**
+ * The Node flags a service runs with in production: `plexmcp.nodeFlags` of its package.json (the
+ * one list `pnpm start`, the Dockerfile, compose and the k8s manifests repeat), so a test or a
+ * benchmark that spawns the service runs it as it ships.
+ */
+export function serviceNodeFlags(manifestPath: string): string[] {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { plexmcp?: { nodeFlags?: string[] } };
+  return manifest.plexmcp?.nodeFlags ?? [];
 }
 
 /** Networks test upstream MCP servers and webhook receivers listen on: loopback. */

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
+import { serviceNodeFlags } from '@plexmcp/service-kit/testing';
 import { READY_MARKER } from './bench-servers.js';
 import { percentile } from '../bench-helpers.js';
 
@@ -15,9 +15,9 @@ export interface ServerProcess {
 
 /** The gateway's Node flags as it ships (package.json `plexmcp.nodeFlags`): it is measured as it runs. */
 function gatewayNodeFlags(): string[] {
-  const manifest = fileURLToPath(new URL('../../../../apps/api-gateway/package.json', import.meta.url));
-  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { plexmcp?: { nodeFlags?: string[] } };
-  return parsed.plexmcp?.nodeFlags ?? [];
+  return serviceNodeFlags(
+    fileURLToPath(new URL('../../../../apps/api-gateway/package.json', import.meta.url)),
+  );
 }
 
 /** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
