@@ -1,4 +1,4 @@
-import { type GatewayEnv, bootstrap } from '@plexmcp/api-gateway';
+import type { GatewayEnv, bootstrap as Bootstrap } from '@plexmcp/api-gateway';
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
 import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
@@ -27,7 +27,11 @@ function exitOnSigterm(): void {
 let url: string;
 switch (kind) {
   case 'gateway': {
-    const gateway = await bootstrap(options);
+    // BENCH_GATEWAY_MODULE: another build of the gateway (see ../cpu/ab.ts), else this checkout's.
+    const module = (await import(process.env.BENCH_GATEWAY_MODULE ?? '@plexmcp/api-gateway')) as {
+      bootstrap: typeof Bootstrap;
+    };
+    const gateway = await module.bootstrap(options);
     url = gateway.url;
     process.once('SIGTERM', () => void gateway.close().then(() => process.exit(0)));
     break;

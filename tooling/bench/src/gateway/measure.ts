@@ -21,7 +21,11 @@ function gatewayNodeFlags(): string[] {
 }
 
 /** Starts one benchmark server in its own process (so it does not share CPU time with the load generator). */
-export async function startServer(kind: string, options: unknown = {}): Promise<ServerProcess> {
+export async function startServer(
+  kind: string,
+  options: unknown = {},
+  extra: { env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./child.js', import.meta.url));
   // BENCH_PROFILE_DIR: these servers (BENCH_PROFILE_KINDS, default the gateways) write a V8 CPU
   // profile there when stopped; BENCH_NODE_FLAGS: extra node flags for them (e.g. --perf-basic-prof).
@@ -32,6 +36,7 @@ export async function startServer(kind: string, options: unknown = {}): Promise<
   if (profiled && profileDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`);
   const child = spawn(process.execPath, [...flags, script, kind, JSON.stringify(options)], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...extra.env },
   });
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise<string>((resolve, reject) => {

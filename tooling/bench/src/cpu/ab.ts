@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Subjects, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
+import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
+import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import {
+  type LoadOptions,
+  ServerGroup,
+  type ServerProcess,
+  benchGatewayEnv,
+  load,
+  startServer,
+} from '../gateway/measure.js';
+import { cpuMicros } from './process-cpu.js';
+
+/**
+ * `pnpm bench:ab`: the gateway's CPU per request, this checkout's build (B) against another build
+ * of it (A, `BENCH_AB_BASE`, a copy of `apps/api-gateway/dist` taken before the change), over
+ * several fresh PAIRS of gateway processes. Fresh pairs, because a gateway process settles for
+ * its whole life at one of two cost levels about 20% apart (root README, Benchmarks): one pair
+ * alone can show a difference that is only chance. In each pair both gateways serve the same
+ * key-service, usage-service and upstream, and take fixed-count loads in alternation (A B, then
+ * B A, …); CPU is read from /proc of each gateway before and after each load.
+ */
+const PAIRS = benchNumber('BENCH_AB_PAIRS', 6);
+const ROUNDS = benchNumber('BENCH_AB_ROUNDS', 2);
+const REQUESTS = benchNumber('BENCH_AB_REQUESTS', 40_000);
+const WARMUP = benchNumber('BENCH_AB_WARMUP', 20_000);
+const CONNECTIONS = benchNumber('BENCH_CONNECTIONS', 50);
+const CASE = process.env.BENCH_AB_CASE ?? 'json';
+const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+/** The base build's entry module: BENCH_AB_BASE names a directory inside apps/api-gateway. */
+function baseModule(): string {
+  const gatewayDir = fileURLToPath(new URL('../../../../apps/api-gateway/', import.meta.url));
+  const name = process.env.BENCH_AB_BASE;
+  if (!name)
+    throw new Error('BENCH_AB_BASE: name the copy of apps/api-gateway/dist to compare with (e.g. dist-base)');
+  const entry = path.join(gatewayDir, name, 'index.js');
+  // Inside apps/api-gateway, so that its imports resolve to this checkout's packages.
+  if (!existsSync(entry)) throw new Error(`BENCH_AB_BASE: ${entry} does not exist`);
+  return pathToFileURL(entry).href;
+}
+
+async function main(): Promise<void> {
+  if (!['json', 'sse', 'rest'].includes(CASE)) throw new Error('BENCH_AB_CASE: json, sse or rest');
+  const base = baseModule();
+  const infra = await startBenchInfra('ab_bench');
+  const servers = new ServerGroup();
+  const nc = await connectNats(infra.natsUrl, 'ab-bench');
+  const rpc = new NatsRpcClient(nc, 10_000);
+  const us: Record<'A' | 'B', number[][]> = { A: [], B: [] };
+  try {
+    await servers.start('key-service', {
+      service: { ...infra.serviceOptions, mcpUpstreamAllowedNetworks: ['127.0.0.0/8'] },
+    });
+    await servers.start('usage-service', { service: infra.serviceOptions });
+    const org = await rpc.call(Subjects.orgs.create, { name: 'AB bench' }, createdOrgSchema);
+    const admin = org.admin_key;
+    const actor: Actor = { org_id: admin.key.organization_id, key_id: admin.key.id, ip: null };
+    const auth = { authorization: `Bearer ${admin.secret}` };
+    const upstream = await servers.start('upstream', { sse: CASE === 'sse' });
+    const mcp = await rpc.call(
+      Subjects.mcps.create,
+      { actor, body: { name: 'AB', upstream_url: upstream.url } },
+      mcpViewSchema,
+    );
+    const options = (gateway: ServerProcess, amount: number): LoadOptions =>
+      CASE === 'rest'
+        ? {
+            url: `${gateway.url}/v1/me`,
+            headers: auth,
+            connections: CONNECTIONS,
+            durationSeconds: 600,
+            amount,
+          }
+        : {
+            url: `${gateway.url}/v1/mcps/${mcp.id}/mcp`,
+            method: 'POST',
+            body: RPC_BODY,
+            headers: {
+              ...auth,
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+            },
+            connections: CONNECTIONS,
+            durationSeconds: 600,
+            amount,
+          };
+    const env = benchGatewayEnv(infra.natsUrl);
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const a = await startServer('gateway', env, { env: { BENCH_GATEWAY_MODULE: base } });
+      const b = await startServer('gateway', env);
+      try {
+        for (const gateway of [a, b]) await load(options(gateway, WARMUP));
+        const perPair = { A: [] as number[], B: [] as number[] };
+        for (let round = 0; round < ROUNDS; round++) {
+          const order = round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
+          for (const side of order) {
+            const gateway = side === 'A' ? a : b;
+            const before = cpuMicros(gateway.child.pid ?? 0);
+            const result = await load(options(gateway, REQUESTS));
+            const used = cpuMicros(gateway.child.pid ?? 0) - before;
+            if (result.non2xx + result.errors > 0)
+              throw new Error(`${side}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+            perPair[side].push(used / result.total);
+          }
+        }
+        us.A.push(perPair.A);
+        us.B.push(perPair.B);
+        const fmt = (values: number[]) => values.map((v) => v.toFixed(1)).join(' ');
+        log(`pair ${pair + 1}: A ${fmt(perPair.A)} µs, B ${fmt(perPair.B)} µs`);
+      } finally {
+        await Promise.all([a.stop(), b.stop()]);
+      }
+    }
+  } finally {
+    await servers.stopAll();
+    await nc.close();
+    await infra.stop();
+  }
+  // One figure per process (the median of its rounds), then over the processes.
+  const perProcess = (side: 'A' | 'B') => us[side].map(median);
+  const a = perProcess('A');
+  const b = perProcess('B');
+  const pairRatios = a.map((value, i) => b[i]! / value);
+  log(
+    `\n(${CASE}) gateway CPU µs per request, ${PAIRS} pairs × ${ROUNDS} rounds of ${REQUESTS} requests, ${CONNECTIONS} connections`,
+  );
+  log(
+    `  A ${process.env.BENCH_AB_BASE}: median ${median(a).toFixed(1)} (processes ${Math.min(...a).toFixed(1)}–${Math.max(...a).toFixed(1)})`,
+  );
+  log(
+    `  B this checkout: median ${median(b).toFixed(1)} (processes ${Math.min(...b).toFixed(1)}–${Math.max(...b).toFixed(1)})`,
+  );
+  log(
+    `  => B/A ${(median(b) / median(a)).toFixed(3)}; per pair ${pairRatios.map((r) => r.toFixed(2)).join(' ')} ` +
+      `(B cheaper in ${pairRatios.filter((r) => r < 1).length} of ${PAIRS})`,
+  );
+}
+
+await main();
