@@ -18,6 +18,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The median of unsorted values. */
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 /** What a bench runs its services on: a private nats-server and a fresh schema of the test database. */
 export interface BenchInfra {
   readonly natsUrl: string;

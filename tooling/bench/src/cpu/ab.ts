@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Subjects, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import { benchNumber, median, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   ServerGroup,
@@ -32,11 +32,6 @@ const CASE = process.env.BENCH_AB_CASE ?? 'json';
 const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
-const median = (values: readonly number[]): number =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 
 /** The base build's entry module: BENCH_AB_BASE names a directory inside apps/api-gateway. */
 function baseModule(): string {

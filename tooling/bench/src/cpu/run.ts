@@ -1,6 +1,6 @@
 import { Subjects, createdKeySchema, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import { benchNumber, median, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   type LoadResult,
@@ -33,11 +33,6 @@ const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/j
 const SYSTEM = ['gateway', 'key-service', 'usage-service', 'nats-server', 'postgres'] as const;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
-const median = (values: number[]): number =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 const us = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-').padStart(7);
 
 /** One measured load: its HTTP figures and the CPU microseconds per response of each source. */
