@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { HeaderDeadlines } from './header-deadlines.js';
+import { type AwaitingHeaders, HeaderDeadlines } from './header-deadlines.js';
+import { Links } from './linked-list.js';
 
 describe('HeaderDeadlines', () => {
   afterEach(() => {
@@ -10,7 +11,11 @@ describe('HeaderDeadlines', () => {
     jest.useFakeTimers({ now: 1_000_000 });
     const deadlines = new HeaderDeadlines(1_000);
     const expired: string[] = [];
-    const entry = (name: string, deadline: number) => ({ deadline, expire: () => expired.push(name) });
+    const entry = (name: string, deadline: number) => ({
+      deadline,
+      expire: () => expired.push(name),
+      deadlineLinks: new Links<AwaitingHeaders>(),
+    });
     const early = entry('early', 1_000_500);
     const answered = entry('answered', 1_000_500);
     const late = entry('late', 1_002_000);

@@ -1,9 +1,13 @@
+import { LinkedList, type Links } from './linked-list.js';
+
 /** An exchange waiting for the upstream's response headers. */
 export interface AwaitingHeaders {
   /** Epoch milliseconds by which headers must have arrived. */
   readonly deadline: number;
   /** Called once when the deadline passes first. */
   expire(): void;
+  /** Its place among the pending (see LinkedList). */
+  readonly deadlineLinks: Links<AwaitingHeaders>;
 }
 
 /**
@@ -13,10 +17,11 @@ export interface AwaitingHeaders {
  * is assigned, so a request queued behind busy connections never timed out.)
  *
  * One timer for all of them, ticking while any is pending, instead of a timer per request on the
- * proxy's hot path: a deadline fires within one tick (a twentieth of the timeout, 5–250 ms).
+ * proxy's hot path: a deadline fires within one tick (a twentieth of the timeout, 5–250 ms). The
+ * pending are a linked list threaded through the entries, not a Set (see LinkedList for why).
  */
 export class HeaderDeadlines {
-  private readonly pending = new Set<AwaitingHeaders>();
+  private readonly pending = new LinkedList<AwaitingHeaders>((entry) => entry.deadlineLinks);
   private timer: NodeJS.Timeout | null = null;
   private readonly tickMs: number;
 
@@ -49,7 +54,7 @@ export class HeaderDeadlines {
 
   private readonly tick = (): void => {
     const now = Date.now();
-    for (const entry of this.pending) {
+    for (const entry of this.pending.toArray()) {
       if (entry.deadline <= now) {
         this.pending.delete(entry);
         entry.expire();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Links } from './linked-list.js';
 import { type OpenStream, OpenStreams } from './open-streams.js';
 
 function stream(keyHash: string, orgId: string, mcpId: string): OpenStream & { closed: number } {
@@ -10,6 +11,8 @@ function stream(keyHash: string, orgId: string, mcpId: string): OpenStream & { c
     close() {
       s.closed += 1;
     },
+    openLinks: new Links<OpenStream>(),
+    keyLinks: new Links<OpenStream>(),
   };
   return s;
 }
@@ -67,6 +70,8 @@ describe('OpenStreams', () => {
       orgId: 'org_r',
       mcpId: 'mcp_r',
       close: () => streams.delete(reentrant),
+      openLinks: new Links(),
+      keyLinks: new Links(),
     };
     streams.add(reentrant);
     expect(streams.closeOrganization('org_r')).toBe(1);

@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { AwaitingHeaders } from './header-deadlines.js';
+import { Links } from './linked-list.js';
 import type { OpenStream } from './open-streams.js';
 
 /** Why the gateway itself ended an upstream request. */
@@ -54,6 +55,9 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
   readonly pool: object;
   readonly tools: readonly string[] | null;
   readonly startedAt = performance.now();
+  readonly openLinks = new Links<OpenStream>();
+  readonly keyLinks = new Links<OpenStream>();
+  readonly deadlineLinks = new Links<AwaitingHeaders>();
   /** abortUpstream ran: the upstream request is ended, or will be as soon as it is sent. */
   aborted = false;
   private reason: ExchangeAbortedError | undefined;
