@@ -14,7 +14,7 @@ export class Links<T> {
  * HeaderDeadlines). While they were Sets, a gateway process ran in one of two states for its whole
  * life: ~1.5% of young objects surviving each scavenge, or ~30%, with the heap growing to ~200 MB
  * between full GCs instead of staying near 60 MB and ~20% more CPU per proxied request. Any full
- * GC put a process in the bad state (forced with `--expose-gc`: 8 of 8). With these lists, 8 of 9
+ * GC put a process in the bad state (forced with `--expose-gc`: 9 of 9). With these lists, 8 of 9
  * processes stayed out of it through a forced full GC (`--trace-gc-nvp`, `average_survival_ratio`;
  * the ninth points to another, unfound source). Our
  * reading: a Set that churns rehashes, and V8 leaves the old table pointing to its entries and to
