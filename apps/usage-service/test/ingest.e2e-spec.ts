@@ -170,6 +170,46 @@ describe('usage ingest counts every request exactly once', () => {
     service = null;
   });
 
+  it('answers usage from one snapshot: totals and breakdowns agree while batches commit', async () => {
+    service = await start();
+    const org = newOrgId();
+    const key = newKeyId();
+    const mcp = newMcpId();
+    // Every event names the MCP and a tool: in any consistent answer the breakdowns add up to the total.
+    const events = Array.from({ length: 6_000 }, () =>
+      requestEvent({ org_id: org, key_id: key, mcp_id: mcp, route: MCP_ENDPOINT_ROUTE, tool: 'search' }),
+    );
+    const rpc = bed.publisher.rpc();
+    const torn: string[] = [];
+    let answers = 0;
+    let publishing = true;
+    const reader = (async () => {
+      while (publishing || answers < 5) {
+        const u = await queryUsage(rpc, org, { breakdown: ['mcp', 'tool'] });
+        answers += 1;
+        const byMcp = (u.by_mcp ?? []).reduce((n, r) => n + r.requests, 0);
+        const byTool = (u.by_tool ?? []).reduce((n, r) => n + r.requests, 0);
+        if (byMcp !== u.total_requests || byTool !== u.total_requests)
+          torn.push(`total ${u.total_requests}, by MCP ${byMcp}, by tool ${byTool}`);
+      }
+    })();
+    // Small batches, one after another: many commits while the reader asks.
+    for (let i = 0; i < events.length; i += 100) {
+      await bed.publisher.publishBatches(events.slice(i, i + 100), 100);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await waitFor(async () => (await queryUsage(rpc, org)).total_requests >= 6_000, {
+      timeoutMs: 20_000,
+      message: '6000 events counted',
+    });
+    publishing = false;
+    await reader;
+    expect(torn).toEqual([]);
+    expect(answers).toBeGreaterThan(20);
+    await service.close();
+    service = null;
+  });
+
   it("counts the gateway's tally reports exactly as the same requests sent one event each, a report id once, per tool too", async () => {
     service = await start();
     const [eventsOrg, talliesOrg] = [newOrgId(), newOrgId()];

@@ -26,4 +26,16 @@ export class TransactionRunner {
     for (const hook of pending) await hook();
     return result;
   }
+
+  /**
+   * Runs several reads against one snapshot of the database (a read-only REPEATABLE READ
+   * transaction): an answer assembled from several queries never mixes rows from before and after
+   * another transaction's commit.
+   */
+  async snapshot<T>(reads: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      await manager.query('SET TRANSACTION READ ONLY');
+      return reads(manager);
+    });
+  }
 }

@@ -92,9 +92,10 @@ export class ToolUsageRepository {
   /** Calls per MCP tool over [from, to), most called first. */
   async breakdown(
     filter: ToolUsageFilter,
+    sql: SqlExecutor = this.tables.manager,
   ): Promise<{ mcp_id: string; tool: string; requests: number; denied: number; errors: number }[]> {
     const { clause, params } = usageWhere(filter);
-    const rows = await this.tables.manager.query<Record<string, string>[]>(
+    const rows = await sql.query<Record<string, string>[]>(
       `SELECT mcp_id, tool, sum(requests) AS requests, sum(denied) AS denied, sum(errors) AS errors
        FROM ${this.table} WHERE ${clause}
        GROUP BY mcp_id, tool ORDER BY sum(requests) DESC, mcp_id, tool LIMIT 1000`,

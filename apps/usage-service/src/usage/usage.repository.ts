@@ -203,9 +203,9 @@ export class UsageRepository {
     });
   }
 
-  async series(filter: UsageFilter): Promise<SeriesRow[]> {
+  async series(filter: UsageFilter, sql: SqlExecutor = this.tables.manager): Promise<SeriesRow[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.tables.manager.query<Record<string, string | Date>[]>(
+    const rows = await sql.query<Record<string, string | Date>[]>(
       `SELECT bucket, sum(requests) AS requests, sum(billable) AS billable, sum(s2xx) AS s2xx,
               sum(s3xx) AS s3xx, sum(s4xx) AS s4xx, sum(s5xx) AS s5xx
        FROM ${from} GROUP BY bucket ORDER BY bucket`,
@@ -222,9 +222,9 @@ export class UsageRepository {
     }));
   }
 
-  async latencyHistogram(filter: UsageFilter): Promise<number[]> {
+  async latencyHistogram(filter: UsageFilter, sql: SqlExecutor = this.tables.manager): Promise<number[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.tables.manager.query<Record<string, string | null>[]>(
+    const rows = await sql.query<Record<string, string | null>[]>(
       `SELECT ${HISTOGRAM_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ')}
        FROM ${from}`,
       params,
@@ -236,9 +236,10 @@ export class UsageRepository {
   async breakdown(
     filter: UsageFilter,
     column: 'mcp_id' | 'country',
+    sql: SqlExecutor = this.tables.manager,
   ): Promise<{ value: string; requests: number }[]> {
     const { from, params } = this.source(filter);
-    const rows = await this.tables.manager.query<{ value: string; requests: string }[]>(
+    const rows = await sql.query<{ value: string; requests: string }[]>(
       `SELECT ${column} AS value, sum(requests) AS requests FROM ${from}
        GROUP BY ${column} ORDER BY sum(requests) DESC, ${column}`,
       params,

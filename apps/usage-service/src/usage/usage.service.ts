@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode, type UsageReply, type UsageRequest } from '@plexmcp/contracts';
+import { TransactionRunner } from '@plexmcp/service-kit';
 import { quantile } from './latency-histogram.js';
 import { bucketSizeMs, bucketStart } from './time-buckets.js';
 import { UsageRepository } from './usage.repository.js';
@@ -13,6 +14,7 @@ export class UsageService {
   constructor(
     private readonly repository: UsageRepository,
     private readonly tools: ToolUsageRepository,
+    private readonly transactions: TransactionRunner,
   ) {}
 
   /**
@@ -50,13 +52,15 @@ export class UsageService {
       granularity,
     };
     const wants = new Set(request.breakdown);
-    const [rows, hist, byMcp, byCountry, byTool] = await Promise.all([
-      this.repository.series(filter),
-      this.repository.latencyHistogram(filter),
-      wants.has('mcp') ? this.repository.breakdown(filter, 'mcp_id') : Promise.resolve(null),
-      wants.has('country') ? this.repository.breakdown(filter, 'country') : Promise.resolve(null),
-      wants.has('tool') ? this.tools.breakdown(filter) : Promise.resolve(null),
-    ]);
+    // One snapshot for every part of the answer: queried side by side on separate connections,
+    // an ingest committing in between gave totals with the batch and breakdowns without it.
+    const { rows, hist, byMcp, byCountry, byTool } = await this.transactions.snapshot(async (sql) => ({
+      rows: await this.repository.series(filter, sql),
+      hist: await this.repository.latencyHistogram(filter, sql),
+      byMcp: wants.has('mcp') ? await this.repository.breakdown(filter, 'mcp_id', sql) : null,
+      byCountry: wants.has('country') ? await this.repository.breakdown(filter, 'country', sql) : null,
+      byTool: wants.has('tool') ? await this.tools.breakdown(filter, sql) : null,
+    }));
 
     const byBucket = new Map(rows.map((r) => [r.bucket.getTime(), r]));
     const series: UsageReply['series'] = [];
