@@ -18,6 +18,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** The JSON-RPC message every proxy benchmark posts: a `ping`, which any MCP server answers. */
+export const RPC_PING_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+/** The headers of an MCP Streamable HTTP POST (the client accepts JSON or SSE). */
+export const MCP_POST_HEADERS = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+} as const;
+
 /** The median of unsorted values. */
 export function median(values: readonly number[]): number {
   return percentile(

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Subjects, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { benchNumber, median, startBenchInfra } from '../bench-helpers.js';
+import { MCP_POST_HEADERS, RPC_PING_BODY, benchNumber, median, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   ServerGroup,
@@ -29,7 +29,6 @@ const REQUESTS = benchNumber('BENCH_AB_REQUESTS', 40_000);
 const WARMUP = benchNumber('BENCH_AB_WARMUP', 20_000);
 const CONNECTIONS = benchNumber('BENCH_CONNECTIONS', 50);
 const CASE = process.env.BENCH_AB_CASE ?? 'json';
-const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -80,12 +79,8 @@ async function main(): Promise<void> {
         : {
             url: `${gateway.url}/v1/mcps/${mcp.id}/mcp`,
             method: 'POST',
-            body: RPC_BODY,
-            headers: {
-              ...auth,
-              'content-type': 'application/json',
-              accept: 'application/json, text/event-stream',
-            },
+            body: RPC_PING_BODY,
+            headers: { ...auth, ...MCP_POST_HEADERS },
             connections: CONNECTIONS,
             durationSeconds: 600,
             amount,

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Subjects, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
 import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import { RPC_PING_BODY, benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   ServerGroup,
@@ -28,7 +28,6 @@ const CONNECTIONS = 16;
 /** Allowed growth: 25 % regression budget × a noise margin for a shared, loaded machine. */
 const TOLERANCE = 1.25 * benchNumber('BENCH_CHECK_NOISE', 1.15);
 const BASELINE_FILE = fileURLToPath(new URL('../../cpu-baseline.json', import.meta.url));
-const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 type Figures = Record<string, number>;
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -85,7 +84,7 @@ async function main(): Promise<void> {
     const common = { connections: CONNECTIONS, durationSeconds: 60 };
     const post = {
       method: 'POST' as const,
-      body: RPC_BODY,
+      body: RPC_PING_BODY,
       headers: { 'content-type': 'application/json', accept: 'application/json', ...auth },
     };
     const cases = {

@@ -1,6 +1,6 @@
 import { Subjects, createdKeySchema, createdOrgSchema, mcpViewSchema, type Actor } from '@plexmcp/contracts';
 import { NatsRpcClient, connectNats } from '@plexmcp/service-kit';
-import { benchNumber, median, startBenchInfra } from '../bench-helpers.js';
+import { MCP_POST_HEADERS, RPC_PING_BODY, benchNumber, median, startBenchInfra } from '../bench-helpers.js';
 import {
   type LoadOptions,
   type LoadResult,
@@ -28,8 +28,6 @@ const RATE = process.env.BENCH_RATE === undefined ? undefined : benchNumber('BEN
 const SETTLE_MS = benchNumber('BENCH_SETTLE_MS', 3_000);
 /** `BENCH_ONLY=rest,sse` runs only those cases. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'rest,cold,json,sse').split(','));
-const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
-const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 const SYSTEM = ['gateway', 'key-service', 'usage-service', 'nats-server', 'postgres'] as const;
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -225,7 +223,11 @@ async function main(): Promise<void> {
         mcpViewSchema,
       );
       const hand = await start('hand-proxy', { keys: [admin.secret], upstream: upstream.url });
-      const post = { method: 'POST' as const, body: RPC_BODY, headers: { ...MCP_HEADERS, ...auth } };
+      const post = {
+        method: 'POST' as const,
+        body: RPC_PING_BODY,
+        headers: { ...MCP_POST_HEADERS, ...auth },
+      };
       await runCase(
         {
           title: `(${sse ? 'sse' : 'json'}) MCP proxy POST, upstream answers ${sse ? 'text/event-stream' : 'JSON'}`,

@@ -10,7 +10,14 @@ import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsRpcClient, connectNats, ensureUsageStream } from '@plexmcp/service-kit';
 import { Pool } from 'undici';
-import { benchNumber, percentile, startBenchInfra } from '../bench-helpers.js';
+import {
+  MCP_POST_HEADERS,
+  RPC_PING_BODY,
+  benchNumber,
+  median,
+  percentile,
+  startBenchInfra,
+} from '../bench-helpers.js';
 import {
   type LoadResult,
   ServerGroup,
@@ -34,16 +41,10 @@ const CONNECTIONS = 50;
  */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,d').split(','));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RPC_BODY = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const fmt = (r: LoadResult): string =>
   `${Math.round(r.rps).toString().padStart(6)} req/s  p50 ${r.p50} ms  p99 ${r.p99} ms${r.non2xx + r.errors > 0 ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`;
-const median = (values: number[]): number =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 
 async function main(): Promise<void> {
   const infra = await startBenchInfra('gw_bench');
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
         method: 'tools/call',
         params: { name: 'echo', arguments: { text: 'x'.repeat(200) } },
       });
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const headers = MCP_POST_HEADERS;
       const url = `${gateway.url}/v1/mcps/${mcp.id}/mcp`;
       log(`\n(t) tools/call through the gateway, ${CONNECTIONS} connections: no tool list vs a tool list`);
       const t = { open: [] as LoadResult[], listed: [] as LoadResult[] };
@@ -151,8 +152,8 @@ async function main(): Promise<void> {
     if (ONLY.has('b')) {
       // ---- (b) MCP proxy vs the upstream directly vs a minimal hand-written proxy ----------
       const hand = await start('hand-proxy', { keys: [admin.secret], upstream: upstream.url });
-      const post = { method: 'POST' as const, body: RPC_BODY };
-      const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const post = { method: 'POST' as const, body: RPC_PING_BODY };
+      const json = MCP_POST_HEADERS;
       const proxyPath = `/v1/mcps/${mcp.id}/mcp`;
       log(`\n(b) MCP proxy POST (JSON-RPC), ${CONNECTIONS} connections`);
       const b = { gateway: [] as LoadResult[], hand: [] as LoadResult[], direct: [] as LoadResult[] };
