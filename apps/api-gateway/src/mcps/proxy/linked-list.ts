@@ -16,10 +16,10 @@ export class Links<T> {
  * between full GCs instead of staying near 60 MB and ~20% more CPU per proxied request. Any full
  * GC put a process in the bad state (forced with `--expose-gc`: 9 of 9). With these lists, 8 of 9
  * processes stayed out of it through a forced full GC (`--trace-gc-nvp`, `average_survival_ratio`;
- * the ninth points to another, unfound source). Our
- * reading: a Set that churns rehashes, and V8 leaves the old table pointing to its entries and to
- * its successor; promoted and dead, such a table stays a root of the young-generation GC until the
- * next full GC, so each request's object graph behind an exchange survived and was promoted.
+ * the ninth points to another, unfound source). Our reading: a Set that churns rehashes, and V8
+ * leaves the old table pointing to its entries and to its successor; promoted and dead, such a
+ * table stays a root of the young-generation GC until the next full GC, so each request's object
+ * graph behind an exchange survived and was promoted.
  */
 export class LinkedList<T> {
   private head: T | null = null;

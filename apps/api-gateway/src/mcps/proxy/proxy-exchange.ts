@@ -59,11 +59,13 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
   readonly keyLinks = new Links<OpenStream>();
   readonly deadlineLinks = new Links<AwaitingHeaders>();
   /** abortUpstream ran: the upstream request is ended, or will be as soon as it is sent. */
-  aborted = false;
+  private aborted = false;
   private reason: ExchangeAbortedError | undefined;
   /** The gateway answered or dropped the client itself: later upstream callbacks change nothing. */
   settled = false;
-  private readonly parts: ExchangeParts;
+  private readonly onExpire: ExchangeParts['onExpire'];
+  private readonly onResponse: ExchangeParts['onResponse'];
+  private readonly onFailure: ExchangeParts['onFailure'];
   /** The upstream request's controller while it runs (null before it is sent and once it ended). */
   private controller: Dispatcher.DispatchController | null = null;
   /** Where the response body goes, once its head came. */
@@ -80,7 +82,9 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
     this.mcpId = parts.mcpId;
     this.pool = parts.pool;
     this.tools = parts.tools;
-    this.parts = parts;
+    this.onExpire = parts.onExpire;
+    this.onResponse = parts.onResponse;
+    this.onFailure = parts.onFailure;
   }
 
   /** Ends the upstream request, wherever it is (queued, sending, streaming). */
@@ -102,7 +106,7 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
   }
 
   expire(): void {
-    this.parts.onExpire(this);
+    this.onExpire(this);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -117,7 +121,7 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
     headers: IncomingHttpHeaders,
   ): void {
     if (statusCode < 200) return;
-    this.sink = this.parts.onResponse(this, statusCode, headers);
+    this.sink = this.onResponse(this, statusCode, headers);
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -142,6 +146,6 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
     this.sink = null;
     // Mid-body: the client's response cannot become an error any more; it is cut off.
     if (sink !== null && !sink.destroyed) sink.destroy(err);
-    this.parts.onFailure(this, err);
+    this.onFailure(this, err);
   }
 }
