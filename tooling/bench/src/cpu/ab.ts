@@ -12,7 +12,7 @@ import {
   load,
   startServer,
 } from '../gateway/measure.js';
-import { cpuMicros } from './process-cpu.js';
+import { cpuMicros, mainThreadCpuMicros } from './process-cpu.js';
 
 /**
  * `pnpm bench:ab`: the gateway's CPU per request, this checkout's build (B) against another build
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   const nc = await connectNats(infra.natsUrl, 'ab-bench');
   const rpc = new NatsRpcClient(nc, 10_000);
   const us: Record<'A' | 'B', number[][]> = { A: [], B: [] };
+  /** The same, of the main thread alone (where the kernel keeps schedstat). */
+  const mainUs: Record<'A' | 'B', number[][]> = { A: [], B: [] };
   try {
     await servers.start('key-service', {
       service: { ...infra.serviceOptions, mcpUpstreamAllowedNetworks: ['127.0.0.0/8'] },
@@ -92,22 +94,35 @@ async function main(): Promise<void> {
       try {
         for (const gateway of [a, b]) await load(options(gateway, WARMUP));
         const perPair = { A: [] as number[], B: [] as number[] };
+        const mainPerPair = { A: [] as number[], B: [] as number[] };
         for (let round = 0; round < ROUNDS; round++) {
           const order = round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
           for (const side of order) {
             const gateway = side === 'A' ? a : b;
-            const before = cpuMicros(gateway.child.pid ?? 0);
+            const pid = gateway.child.pid ?? 0;
+            const before = cpuMicros(pid);
+            const mainBefore = mainThreadCpuMicros(pid);
             const result = await load(options(gateway, REQUESTS));
-            const used = cpuMicros(gateway.child.pid ?? 0) - before;
+            const used = cpuMicros(pid) - before;
+            const mainAfter = mainThreadCpuMicros(pid);
             if (result.non2xx + result.errors > 0)
               throw new Error(`${side}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
             perPair[side].push(used / result.total);
+            if (mainBefore !== null && mainAfter !== null)
+              mainPerPair[side].push((mainAfter - mainBefore) / result.total);
           }
         }
         us.A.push(perPair.A);
         us.B.push(perPair.B);
+        mainUs.A.push(mainPerPair.A);
+        mainUs.B.push(mainPerPair.B);
         const fmt = (values: number[]) => values.map((v) => v.toFixed(1)).join(' ');
-        log(`pair ${pair + 1}: A ${fmt(perPair.A)} µs, B ${fmt(perPair.B)} µs`);
+        log(
+          `pair ${pair + 1}: A ${fmt(perPair.A)} µs, B ${fmt(perPair.B)} µs` +
+            (mainPerPair.A.length > 0
+              ? `; main thread A ${fmt(mainPerPair.A)} µs, B ${fmt(mainPerPair.B)} µs`
+              : ''),
+        );
       } finally {
         await Promise.all([a.stop(), b.stop()]);
       }
@@ -117,23 +132,27 @@ async function main(): Promise<void> {
     await nc.close();
     await infra.stop();
   }
-  // One figure per process (the median of its rounds), then over the processes.
-  const perProcess = (side: 'A' | 'B') => us[side].map(median);
-  const a = perProcess('A');
-  const b = perProcess('B');
-  const pairRatios = a.map((value, i) => b[i]! / value);
   log(
     `\n(${CASE}) gateway CPU µs per request, ${PAIRS} pairs × ${ROUNDS} rounds of ${REQUESTS} requests, ${CONNECTIONS} connections`,
   );
+  summarize('whole process', us);
+  // The figure that bounds req/s: JavaScript runs on this one thread.
+  if (mainUs.A.every((rounds) => rounds.length > 0)) summarize('main thread', mainUs);
+}
+
+/** One figure per process (the median of its rounds), then over the processes. */
+function summarize(what: string, us: Record<'A' | 'B', number[][]>): void {
+  const a = us.A.map(median);
+  const b = us.B.map(median);
+  const pairRatios = a.map((value, i) => b[i]! / value);
+  const range = (values: number[]) =>
+    `median ${median(values).toFixed(1)} (processes ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)})`;
+  log(`  ${what}:`);
+  log(`    A ${process.env.BENCH_AB_BASE}: ${range(a)}`);
+  log(`    B this checkout: ${range(b)}`);
   log(
-    `  A ${process.env.BENCH_AB_BASE}: median ${median(a).toFixed(1)} (processes ${Math.min(...a).toFixed(1)}–${Math.max(...a).toFixed(1)})`,
-  );
-  log(
-    `  B this checkout: median ${median(b).toFixed(1)} (processes ${Math.min(...b).toFixed(1)}–${Math.max(...b).toFixed(1)})`,
-  );
-  log(
-    `  => B/A ${(median(b) / median(a)).toFixed(3)}; per pair ${pairRatios.map((r) => r.toFixed(2)).join(' ')} ` +
-      `(B cheaper in ${pairRatios.filter((r) => r < 1).length} of ${PAIRS})`,
+    `    => B/A ${(median(b) / median(a)).toFixed(3)}; per pair ${pairRatios.map((r) => r.toFixed(2)).join(' ')} ` +
+      `(B cheaper in ${pairRatios.filter((r) => r < 1).length} of ${a.length})`,
   );
 }
 

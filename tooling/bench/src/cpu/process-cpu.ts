@@ -50,6 +50,15 @@ export function threadCpuMicros(pid: number): Map<number, number> | null {
   return out;
 }
 
+/**
+ * CPU time of the main thread of `pid` (the one that runs JavaScript) in microseconds, from
+ * schedstat, or null without it. A Node server's throughput is bounded by this thread, not by
+ * the process: its GC and libuv helper threads run beside it on other cores.
+ */
+export function mainThreadCpuMicros(pid: number): number | null {
+  return threadCpuMicros(pid)?.get(pid) ?? null;
+}
+
 /** A measured role and how to find its processes (several for Postgres: one backend per connection). */
 export interface CpuSource {
   name: string;

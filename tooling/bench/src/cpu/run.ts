@@ -90,11 +90,18 @@ interface Case {
   upstream?: CpuSource;
 }
 
+/**
+ * This process, which runs the load generator (autocannon): measured beside both sides because it
+ * shares the machine with them — its cost per response grows with the response's size (headers).
+ */
+const LOAD_GENERATOR = fixedPids('load generator', process.pid);
+
 async function runCase(c: Case, system: CpuSource[]): Promise<void> {
-  /** The baseline server's CPU per request: every source measured beside it but the upstream. */
+  const extra = c.upstream ? [c.upstream, LOAD_GENERATOR] : [LOAD_GENERATOR];
+  const outside = new Set(extra.map((source) => source.name));
+  /** The baseline server's CPU per request: every source measured beside it but those outside. */
   const baselineUs = (sample: Sample): number =>
-    [...sample.perRequest].reduce((sum, [name, v]) => (name === c.upstream?.name ? sum : sum + v), 0);
-  const extra = c.upstream ? [c.upstream] : [];
+    [...sample.perRequest].reduce((sum, [name, v]) => (outside.has(name) ? sum : sum + v), 0);
   const g: Sample[] = [];
   const b: Sample[] = [];
   // Both sides warmed alike: without it the gateway's first round pays for compiling far more
@@ -127,10 +134,13 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
       ` | whole system ${us(systemUs).trim()}`,
   );
   log(
-    `  CPU µs/request: ${c.baselineName} ${us(baseUs).trim()}` +
-      (c.upstream
-        ? ` | upstream MCP server (outside both): via gateway ${us(gw.perRequest.get(c.upstream.name) ?? 0).trim()}, via ${c.baselineName} ${us(base.perRequest.get(c.upstream.name) ?? 0).trim()}`
-        : ''),
+    `  CPU µs/request: ${c.baselineName} ${us(baseUs).trim()} | outside both: ` +
+      extra
+        .map(
+          (source) =>
+            `${source.name} via gateway ${us(gw.perRequest.get(source.name) ?? 0).trim()}, via ${c.baselineName} ${us(base.perRequest.get(source.name) ?? 0).trim()}`,
+        )
+        .join(' | '),
   );
   log(
     `  => whole system ${(systemUs / baseUs).toFixed(2)}x ${c.baselineName}, gateway ${(gatewayUs / baseUs).toFixed(2)}x; ` +
