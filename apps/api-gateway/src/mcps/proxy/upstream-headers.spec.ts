@@ -68,6 +68,27 @@ describe('forwardedHeader', () => {
       'for=192.0.2.1;host=gw;proto=https',
     );
   });
+
+  it('builds a new value whenever any part differs from the last one (the last value is reused)', () => {
+    const seen = [
+      { clientIp: '192.0.2.1', proto: 'https', host: 'gw:8443' },
+      { clientIp: '192.0.2.1', proto: 'https', host: 'gw:8443' },
+      { clientIp: '192.0.2.2', proto: 'https', host: 'gw:8443' },
+      { clientIp: '192.0.2.2', proto: 'http', host: 'gw:8443' },
+      { clientIp: '192.0.2.2', proto: 'http', host: undefined },
+      { clientIp: null, proto: 'http', host: undefined },
+      { clientIp: '192.0.2.1', proto: 'https', host: 'gw:8443' },
+    ] as const;
+    expect(seen.map((forwarded) => forwardedHeader(forwarded))).toEqual([
+      'for=192.0.2.1;host="gw:8443";proto=https',
+      'for=192.0.2.1;host="gw:8443";proto=https',
+      'for=192.0.2.2;host="gw:8443";proto=https',
+      'for=192.0.2.2;host="gw:8443";proto=http',
+      'for=192.0.2.2;proto=http',
+      'for=unknown;proto=http',
+      'for=192.0.2.1;host="gw:8443";proto=https',
+    ]);
+  });
 });
 
 describe('downstreamResponseHeaders', () => {

@@ -82,9 +82,9 @@ export interface UpstreamRequestContext {
   requestId: string;
   forwarded: ForwardedFor;
   /** The upstream's own session id, unwrapped from the client's signed one. */
-  sessionId?: string;
+  sessionId?: string | undefined;
   /** `traceparent` (and `tracestate`) of the gateway's span, when tracing records. */
-  trace?: Readonly<Record<string, string>>;
+  trace?: Readonly<Record<string, string>> | undefined;
   /** Ask for an uncompressed response: the gateway must read it (a key's tool list filters it). */
   identityEncoding?: boolean;
 }
@@ -96,14 +96,29 @@ function forwardedValue(value: string): string {
   return TOKEN.test(value) ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+/**
+ * The last `Forwarded` value built, and what it was built of. A gateway's requests come mostly
+ * from few clients asking for one Host (a `host:port` is quoted, the regex and the escaping each
+ * time): the same value is used again, already flat, which undici checks and writes as it is.
+ */
+let lastForwarded: { clientIp: string | null; host: string | undefined; proto: string; value: string } = {
+  clientIp: null,
+  host: undefined,
+  proto: '',
+  value: '',
+};
+
 /** RFC 7239 `Forwarded`: `for=198.51.100.7;host=gw.example;proto=https`, IPv6 as `"[2001:db8::1]"`. */
 export function forwardedHeader(forwarded: ForwardedFor): string {
-  const ip = forwarded.clientIp;
+  const { clientIp: ip, host, proto } = forwarded;
+  const last = lastForwarded;
+  if (last.clientIp === ip && last.host === host && last.proto === proto) return last.value;
   const node = ip === null ? 'unknown' : ip.includes(':') ? `"[${ip}]"` : ip;
   let out = `for=${node}`;
-  if (forwarded.host !== undefined && forwarded.host.length > 0)
-    out += `;host=${forwardedValue(forwarded.host)}`;
-  return `${out};proto=${forwarded.proto}`;
+  if (host !== undefined && host.length > 0) out += `;host=${forwardedValue(host)}`;
+  const value = `${out};proto=${proto}`;
+  lastForwarded = { clientIp: ip, host, proto, value };
+  return value;
 }
 
 /**
@@ -144,9 +159,10 @@ export function upstreamRequestHeaders(
 
 /**
  * The upstream's response headers without hop-by-hop ones and without those that would act on
- * the gateway's origin, under the gateway's own: a header the gateway set (security headers,
+ * the gateway's origin, added to the gateway's own: a header the gateway set (security headers,
  * X-Request-Id, RateLimit-*) is never overridden by the upstream. The upstream's session id goes
- * out as `wrapSessionId` makes it.
+ * out as `wrapSessionId` makes it. `own` is the reply's fresh copy of its headers (lower-case
+ * names, as Fastify's `reply.getHeaders()` gives): it is filled in and returned, not copied again.
  */
 export function downstreamResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
@@ -154,16 +170,12 @@ export function downstreamResponseHeaders(
   wrapSessionId: (upstreamId: string) => string,
 ): OutgoingHttpHeaders {
   const extra = connectionTokens(upstream.connection);
-  const out: OutgoingHttpHeaders = {};
+  const out = own;
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || NEVER_FORWARDED_DOWNSTREAM.has(name)) continue;
+    if (value === undefined || out[name] !== undefined || NEVER_FORWARDED_DOWNSTREAM.has(name)) continue;
     if (extra !== null && extra.has(name)) continue;
     out[name] = value;
-  }
-  for (const name in own) {
-    const value = own[name];
-    if (value !== undefined) out[name] = value;
   }
   const session = upstream['mcp-session-id'];
   if (session !== undefined) {
