@@ -94,6 +94,37 @@ describe('MCP proxy streams: backpressure, hang-ups and broken upstreams', () =>
     expect(received).toBe(total);
   }, 30_000);
 
+  it('an SSE stream whose first event is late is open at the client at once, and its events follow', async () => {
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => (release = r));
+    const url = await mcpAnswering((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.flushHeaders();
+      void released.then(() => res.end('data: late\n\n'));
+    });
+    // The head arrives while the upstream still holds its first event back.
+    const res = await open(url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    release();
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    expect(text).toBe('data: late\n\n');
+  });
+
+  it('an SSE head and its first event sent together reach the client together, in order', async () => {
+    const url = await mcpAnswering((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: one\n\n');
+      res.end('data: two\n\n');
+    });
+    const res = await open(url);
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    let text = '';
+    for await (const chunk of res) text += String(chunk);
+    expect(text).toBe('data: one\n\ndata: two\n\n');
+  });
+
   it('a client that hangs up mid-stream ends the upstream request', async () => {
     let upstreamClosed = false;
     const url = await mcpAnswering((_req, res) => {

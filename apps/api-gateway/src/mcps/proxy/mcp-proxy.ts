@@ -136,6 +136,12 @@ const discard = (): Writable =>
     },
   });
 
+/** Sends an SSE response's head on its own when no event went out with it (see onResponse). */
+function flushSilentHead(exchange: ProxyExchange): void {
+  const res = exchange.reply.raw;
+  if (!exchange.bodyStarted && !res.destroyed && !res.writableEnded) res.flushHeaders();
+}
+
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
@@ -221,9 +227,14 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     );
     if (filter !== null) delete downstream['content-length'];
     res.writeHead(statusCode, downstream);
-    // SSE: send the head now, events follow as the upstream writes them.
+    if (filter === null) {
+      // SSE: the head goes out with the first event when that came in the same read (one socket
+      // write, not two), else alone once this tick ends: a client waiting for a late first event
+      // sees its stream open at once.
+      if (sse) process.nextTick(flushSilentHead, exchange);
+      return res;
+    }
     if (sse) res.flushHeaders();
-    if (filter === null) return res;
     filter.on('error', (err) => {
       if (err instanceof FilteredMessageTooLargeError)
         logger.warn({ request_id: exchange.request.requestId, mcp_id: mcpId }, err.message);

@@ -71,6 +71,8 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
   /** Where the response body goes, once its head came. */
   private sink: Writable | null = null;
   private ended = false;
+  /** A chunk of the response body came (and went to its sink). */
+  bodyStarted = false;
 
   constructor(parts: ExchangeParts) {
     this.request = parts.request;
@@ -127,6 +129,7 @@ export class ProxyExchange implements OpenStream, AwaitingHeaders, Dispatcher.Di
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const sink = this.sink;
     if (sink === null || sink.destroyed) return;
+    this.bodyStarted = true;
     if (!sink.write(chunk)) {
       controller.pause();
       sink.once('drain', () => controller.resume());
