@@ -129,6 +129,21 @@ describe('KeyAuthority', () => {
     expect(service.calls).toBe(0);
   });
 
+  it('a key the cache knows is presented as before, and a malformed one is still refused beside it', async () => {
+    const { authority, service } = authorityWith(() => ({ status: 'active', policy: policy() }));
+    await authority.authenticate(presented(), { clientIp: null }, NOW);
+    expect(service.calls).toBe(1);
+    expect(authority.bearer(`Bearer ${KEY}`, { clientIp: null })).toEqual(presented());
+    const typo = authority.bearer(`Bearer ${TYPO}`, { clientIp: null });
+    expect((typo as Refusal).reason).toBe('malformed_key');
+    expect(
+      authority.bearer(`Bearer ${KEY.replace('pk_live_', 'pk_tset_')}`, { clientIp: null }),
+    ).toMatchObject({
+      reason: 'malformed_key',
+    });
+    expect(service.calls).toBe(1);
+  });
+
   it('an active key is the caller: asked once, then answered synchronously from the cache', async () => {
     const { authority, service } = authorityWith(() => ({ status: 'active', policy: policy() }));
     const first = authority.authenticate(presented(), { clientIp: '192.0.2.1' }, NOW);

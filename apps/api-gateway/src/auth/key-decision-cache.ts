@@ -107,6 +107,14 @@ export class KeyDecisionCache {
     return undefined;
   }
 
+  /**
+   * Whether a decision for this key hash is held (fresh or not): the key-service was asked about
+   * it, so the key it hashes was well-formed. No metrics, no recency update, no network.
+   */
+  knows(keyHash: string): boolean {
+    return this.cache.has(keyHash);
+  }
+
   /** Asks the key-service. Rejects with AppError `service_unavailable` when it does not answer. */
   load(keyHash: string): Promise<KeyDecision> {
     const pending = this.inflight.get(keyHash);
