@@ -71,6 +71,10 @@ function routeTarget(access: RouteAccess): DecisionTarget {
  */
 export function createAuthHook(deps: AuthHookDeps) {
   const { authority, ipResolver, rateLimiter, metrics, logger, securityHeaders, sessions } = deps;
+  // Set one by one from a fixed list: `reply.headers(object)` lists the object's keys anew on every
+  // request (an array of twelve) and reads each through a megamorphic keyed load.
+  const securityNames = Object.keys(securityHeaders);
+  const securityValues = securityNames.map((name) => securityHeaders[name]!);
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -132,7 +136,7 @@ export function createAuthHook(deps: AuthHookDeps) {
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const requestId = requestIdOf(request.headers['x-request-id']);
     request.requestId = requestId;
-    reply.headers(securityHeaders);
+    for (let i = 0; i < securityNames.length; i++) reply.header(securityNames[i]!, securityValues[i]);
     reply.header('x-request-id', requestId);
     if (request.is404) return done();
     const access = routeConfigOf(request).access ?? DENY_BY_DEFAULT;

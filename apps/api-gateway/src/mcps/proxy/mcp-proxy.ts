@@ -115,9 +115,10 @@ function readBody(raw: IncomingMessage, limit: number, done: (err: unknown, body
       settle(new BodyTooLargeError());
     } else chunks.push(chunk);
   });
-  // Nearly every JSON-RPC message arrives in one chunk: kept as it is, not copied.
-  raw.once('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-  raw.once('error', (err) => settle(err));
+  // Nearly every JSON-RPC message arrives in one chunk: kept as it is, not copied. `on`, not
+  // `once` (a wrapper and its state per listener): settle() answers only the first of them.
+  raw.on('end', () => settle(null, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  raw.on('error', (err) => settle(err));
 }
 
 /** A `Content-Length` body no larger than the sniff window (Node holds the body to that length). */
