@@ -32,7 +32,18 @@ const BASELINE_FILE = fileURLToPath(new URL('../../cpu-baseline.json', import.me
 type Figures = Record<string, number>;
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
+/**
+ * Unmeasured requests right before each measured load. A server left idle while the others are
+ * measured (~10 s) has V8 flush code it did not run, and its next requests pay for compiling it
+ * again: the baselines' round 2 cost twice their rounds 1 and 3 (undici proxy 146-171 against
+ * 70-93 µs) in five runs of six, and did not with `--no-flush-bytecode`. A bare Fastify loaded
+ * with 5,000 requests every 10 s: 18-19 µs per request, then 41-44 µs at ~30 s; 1,000 requests
+ * first did not prevent it, 5,000 did (15-16 µs throughout).
+ */
+const PRELOAD = benchNumber('BENCH_CHECK_PRELOAD', 5_000);
+
 async function cpuPerRequest(pids: Record<string, number>, options: LoadOptions): Promise<Figures> {
+  if (PRELOAD > 0) await load({ ...options, amount: PRELOAD });
   const meter = new CpuMeter(Object.entries(pids).map(([name, pid]) => fixedPids(name, pid)));
   await meter.calibrateIdle(1_000);
   await meter.start();

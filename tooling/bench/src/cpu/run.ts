@@ -44,7 +44,14 @@ const WARMUP_S = benchNumber('BENCH_WARMUP_S', 3);
 /** Idle CPU measured before each load, subtracted from its figures. */
 const IDLE_MS = benchNumber('BENCH_IDLE_MS', 2_000);
 
+/**
+ * Unmeasured load right before each measured one: a side left idle while the other is measured
+ * has V8 flush code it did not run, and would pay for compiling it again inside its measurement.
+ */
+const ROUND_WARMUP_S = benchNumber('BENCH_ROUND_WARMUP_S', 1);
+
 async function measure(sources: CpuSource[], options: LoadOptions, settleMs: number): Promise<Sample> {
+  if (ROUND_WARMUP_S > 0) await load({ ...options, durationSeconds: ROUND_WARMUP_S });
   const meter = new CpuMeter(sources);
   await meter.calibrateIdle(IDLE_MS);
   await meter.start();
@@ -111,8 +118,17 @@ async function runCase(c: Case, system: CpuSource[]): Promise<void> {
     await load({ ...c.baseline, durationSeconds: WARMUP_S });
   }
   for (let round = 0; round < ROUNDS; round++) {
-    g.push(await measure([...system, ...extra], c.gateway, SETTLE_MS));
-    b.push(await measure([...c.baselineSources, ...extra], c.baseline, 500));
+    // Which side goes first alternates, so that neither always runs right after the other's load.
+    const measureGateway = async () => g.push(await measure([...system, ...extra], c.gateway, SETTLE_MS));
+    const measureBaseline = async () =>
+      b.push(await measure([...c.baselineSources, ...extra], c.baseline, 500));
+    if (round % 2 === 0) {
+      await measureGateway();
+      await measureBaseline();
+    } else {
+      await measureBaseline();
+      await measureGateway();
+    }
     if (process.env.BENCH_VERBOSE === '1')
       log(
         `  round ${round + 1}: gateway ${us(g[round]!.perRequest.get('gateway') ?? 0)} µs ${Math.round(g[round]!.load.rps)} req/s, ` +
