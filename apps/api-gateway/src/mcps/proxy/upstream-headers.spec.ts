@@ -3,24 +3,37 @@ import { downstreamResponseHeaders, forwardedHeader, upstreamRequestHeaders } fr
 
 const FORWARDED = { clientIp: '203.0.113.7', proto: 'https', host: 'gw.example:8443' } as const;
 
+/** undici's flat header list as an object; a name sent twice fails the test. */
+function asObject(list: string[]): Record<string, string> {
+  expect(list.length % 2).toBe(0);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    expect(out[list[i]!]).toBeUndefined();
+    out[list[i]!] = list[i + 1]!;
+  }
+  return out;
+}
+
 describe('upstreamRequestHeaders', () => {
   it('drops credentials and hop-by-hop headers, keeps MCP headers, adds the MCP\u2019s own', () => {
-    const out = upstreamRequestHeaders(
-      {
-        authorization: 'Bearer pk_live_secret',
-        cookie: 'a=b',
-        host: 'gateway',
-        connection: 'keep-alive, x-hop',
-        'x-hop': '1',
-        'transfer-encoding': 'chunked',
-        expect: '100-continue',
-        'mcp-session-id': 's1.key_x.abc.def',
-        'mcp-protocol-version': '2025-06-18',
-        accept: 'application/json, text/event-stream',
-        'content-type': 'application/json',
-      },
-      { 'X-Api-Key': 'upstream-secret' },
-      { requestId: 'req_1', forwarded: FORWARDED, sessionId: 'upstream-session' },
+    const out = asObject(
+      upstreamRequestHeaders(
+        {
+          authorization: 'Bearer pk_live_secret',
+          cookie: 'a=b',
+          host: 'gateway',
+          connection: 'keep-alive, x-hop',
+          'x-hop': '1',
+          'transfer-encoding': 'chunked',
+          expect: '100-continue',
+          'mcp-session-id': 's1.key_x.abc.def',
+          'mcp-protocol-version': '2025-06-18',
+          accept: 'application/json, text/event-stream',
+          'content-type': 'application/json',
+        },
+        { 'X-Api-Key': 'upstream-secret' },
+        { requestId: 'req_1', forwarded: FORWARDED, sessionId: 'upstream-session' },
+      ),
     );
     expect(out).toEqual({
       'mcp-session-id': 'upstream-session',
@@ -37,25 +50,62 @@ describe('upstreamRequestHeaders', () => {
   });
 
   it('replaces every address claim of the client with the gateway\u2019s own', () => {
-    const out = upstreamRequestHeaders(
-      {
-        'x-forwarded-for': '6.6.6.6',
-        'x-forwarded-proto': 'gopher',
-        'x-forwarded-host': 'evil.example',
-        'x-forwarded-port': '1',
-        forwarded: 'for=6.6.6.6',
-        'x-real-ip': '6.6.6.6',
-        'true-client-ip': '6.6.6.6',
-        'mcp-session-id': 'client-supplied',
-      },
-      {},
-      { requestId: 'req_2', forwarded: { clientIp: null, proto: 'http', host: undefined } },
+    const out = asObject(
+      upstreamRequestHeaders(
+        {
+          'x-forwarded-for': '6.6.6.6',
+          'x-forwarded-proto': 'gopher',
+          'x-forwarded-host': 'evil.example',
+          'x-forwarded-port': '1',
+          forwarded: 'for=6.6.6.6',
+          'x-real-ip': '6.6.6.6',
+          'true-client-ip': '6.6.6.6',
+          'mcp-session-id': 'client-supplied',
+        },
+        {},
+        { requestId: 'req_2', forwarded: { clientIp: null, proto: 'http', host: undefined } },
+      ),
     );
     expect(out).toEqual({
       'x-request-id': 'req_2',
       forwarded: 'for=unknown;proto=http',
       'x-forwarded-proto': 'http',
     });
+  });
+});
+
+describe('upstreamRequestHeaders: one value per name', () => {
+  it('the MCP\u2019s configured value, the gateway\u2019s span and its encoding replace the client\u2019s', () => {
+    const list = upstreamRequestHeaders(
+      {
+        'x-api-key': 'from-client',
+        traceparent: '00-11111111111111111111111111111111-1111111111111111-01',
+        'accept-encoding': 'gzip',
+        accept: 'application/json',
+      },
+      { 'X-Api-Key': 'configured' },
+      {
+        requestId: 'req_3',
+        forwarded: FORWARDED,
+        trace: { traceparent: '00-22222222222222222222222222222222-2222222222222222-01' },
+        identityEncoding: true,
+      },
+    );
+    expect(asObject(list)).toMatchObject({
+      'x-api-key': 'configured',
+      traceparent: '00-22222222222222222222222222222222-2222222222222222-01',
+      'accept-encoding': 'identity',
+      accept: 'application/json',
+    });
+  });
+
+  it('a client header sent several times goes up as several lines', () => {
+    const list = upstreamRequestHeaders(
+      { 'x-tag': ['a', 'b'] } as never,
+      {},
+      { requestId: 'req_4', forwarded: FORWARDED },
+    );
+    expect(list.slice(0, 4)).toEqual(['x-tag', 'a', 'x-tag', 'b']);
   });
 });
 

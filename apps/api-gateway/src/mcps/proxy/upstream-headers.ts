@@ -121,39 +121,64 @@ export function forwardedHeader(forwarded: ForwardedFor): string {
   return value;
 }
 
+/** Lower-cased names of an MCP's configured headers, per configuration object (routes are cached). */
+const configuredNames = new WeakMap<object, ReadonlySet<string>>();
+
+function namesOf(configured: Readonly<Record<string, string>>): ReadonlySet<string> {
+  let names = configuredNames.get(configured);
+  if (names === undefined) {
+    names = new Set(Object.keys(configured).map((name) => name.toLowerCase()));
+    configuredNames.set(configured, names);
+  }
+  return names;
+}
+
 /**
- * The headers sent upstream: the client's end-to-end headers (MCP-Protocol-Version, Accept,
- * Content-Type, Last-Event-ID, …) without hop-by-hop headers, without the client's Authorization
- * or Cookie, and without anything the client claims about its address (X-Forwarded-*, Forwarded,
- * X-Real-IP, …); then the MCP's own configured headers; then what the gateway vouches for itself:
- * its request id, `Forwarded` and `X-Forwarded-For/-Proto/-Host` with the client IP it resolved,
- * and the upstream's own session id. The client's `traceparent` passes as is unless the gateway
- * records a span of its own, whose `trace` headers replace it.
+ * The headers sent upstream, as undici's flat `[name, value, name, value, …]` list (no object
+ * built with a dozen dynamic keys, none listed again by undici): the client's end-to-end headers
+ * (MCP-Protocol-Version, Accept, Content-Type, Last-Event-ID, …) without hop-by-hop headers,
+ * without the client's Authorization or Cookie, and without anything the client claims about its
+ * address (X-Forwarded-*, Forwarded, X-Real-IP, …); then the MCP's own configured headers, which
+ * replace the client's of the same name; then what the gateway vouches for itself: its request
+ * id, `Forwarded` and `X-Forwarded-For/-Proto/-Host` with the client IP it resolved, and the
+ * upstream's own session id. The client's `traceparent` passes as is unless the gateway records a
+ * span of its own, whose `trace` headers replace it. Every name is sent once.
  */
 export function upstreamRequestHeaders(
   client: IncomingHttpHeaders,
   configured: Readonly<Record<string, string>>,
   context: UpstreamRequestContext,
-): Record<string, string | string[]> {
+): string[] {
   const extra = connectionTokens(client.connection);
-  const out: Record<string, string | string[]> = {};
+  const own = namesOf(configured);
+  const { trace, forwarded } = context;
+  const identity = context.identityEncoding === true;
+  const out: string[] = [];
   for (const name in client) {
     const value = client[name];
     if (value === undefined || NEVER_FORWARDED_UPSTREAM.has(name) || name.startsWith(FORWARDED_PREFIX))
       continue;
     if (extra !== null && extra.has(name)) continue;
-    out[name] = value;
+    // Replaced below: by the MCP's configuration, the gateway's span, the gateway's encoding.
+    if (own.size > 0 && own.has(name)) continue;
+    if (trace !== undefined && trace[name] !== undefined) continue;
+    if (identity && name === 'accept-encoding') continue;
+    if (typeof value === 'string') out.push(name, value);
+    else for (const one of value) out.push(name, one);
   }
-  for (const name in configured) out[name.toLowerCase()] = configured[name]!;
-  const { forwarded } = context;
-  out['x-request-id'] = context.requestId;
-  out.forwarded = forwardedHeader(forwarded);
-  if (forwarded.clientIp !== null) out['x-forwarded-for'] = forwarded.clientIp;
-  out['x-forwarded-proto'] = forwarded.proto;
-  if (forwarded.host !== undefined) out['x-forwarded-host'] = forwarded.host;
-  if (context.sessionId !== undefined) out['mcp-session-id'] = context.sessionId;
-  if (context.trace !== undefined) for (const name in context.trace) out[name] = context.trace[name]!;
-  if (context.identityEncoding === true) out['accept-encoding'] = 'identity';
+  for (const name in configured) {
+    const lower = name.toLowerCase();
+    if (trace !== undefined && trace[lower] !== undefined) continue;
+    if (identity && lower === 'accept-encoding') continue;
+    out.push(lower, configured[name]!);
+  }
+  out.push('x-request-id', context.requestId, 'forwarded', forwardedHeader(forwarded));
+  if (forwarded.clientIp !== null) out.push('x-forwarded-for', forwarded.clientIp);
+  out.push('x-forwarded-proto', forwarded.proto);
+  if (forwarded.host !== undefined) out.push('x-forwarded-host', forwarded.host);
+  if (context.sessionId !== undefined) out.push('mcp-session-id', context.sessionId);
+  if (trace !== undefined) for (const name in trace) out.push(name, trace[name]!);
+  if (identity) out.push('accept-encoding', 'identity');
   return out;
 }
 
