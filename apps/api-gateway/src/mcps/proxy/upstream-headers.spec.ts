@@ -101,7 +101,7 @@ describe('upstreamRequestHeaders: one value per name', () => {
 
   it('a client header sent several times goes up as several lines', () => {
     const list = upstreamRequestHeaders(
-      { 'x-tag': ['a', 'b'] } as never,
+      { 'x-tag': ['a', 'b'] },
       {},
       { requestId: 'req_4', forwarded: FORWARDED },
     );
