@@ -96,10 +96,15 @@ export function refusalOf(decision: Extract<Decision, { allow: false }>, challen
   return new Refusal(challenged(refusalError(decision), challenge), decision.reason);
 }
 
+/** A key as presented, its hash already computed. */
+function presentedAs(key: string, keyHash: string): PresentedKey {
+  return { keyHash, keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) };
+}
+
 /** A well-formed key (prefix, length, alphabet, checksum) as presented, or null. */
 export function presentKey(key: string): PresentedKey | null {
   if (parseApiKey(key) === null) return null;
-  return { keyHash: hashApiKey(key), keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) };
+  return presentedAs(key, hashApiKey(key));
 }
 
 /**
@@ -191,7 +196,7 @@ export class KeyAuthority {
     const keyHash = hashApiKey(key);
     if (!this.cache.knows(keyHash) && parseApiKey(key) === null)
       return refuse(ErrorCode.Unauthorized, 'malformed_key', asking);
-    return { keyHash, keyPrefix: keyDisplayPrefix(key), keyLast4: keyLast4(key) };
+    return presentedAs(key, keyHash);
   }
 
   /** The verdict on a presented key; synchronous when the decision is cached. */

@@ -289,6 +289,21 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
   };
 
   /**
+   * Reads the request body whole, then `use`s it. Every failure is an answer: a body over the
+   * limit, and anything `use` throws — it runs in the body's 'end' event, where a throw would be an
+   * uncaught exception.
+   */
+  const withBody = (request: FastifyRequest, reply: FastifyReply, use: (body: Buffer) => void): void =>
+    readBody(request.raw, bodyLimitBytes, (err, body) => {
+      if (body === undefined) return refuse(request, reply, bodyError(err));
+      try {
+        use(body);
+      } catch (failure) {
+        refuse(request, reply, failure);
+      }
+    });
+
+  /**
    * A key with a tool list for this MCP: its body is read whole and every `tools/call` in it
    * decided by the one authority; a refused call is answered here with a JSON-RPC error (HTTP 200,
    * as an MCP server answers), never forwarded, and counted as a denied request.
@@ -305,26 +320,21 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       sendError(reply, new AppError(ErrorCode.PayloadTooLarge), request.requestId);
       return;
     }
-    readBody(raw, bodyLimitBytes, (err, body) => {
-      if (body === undefined) return refuse(request, reply, bodyError(err));
-      try {
-        const encoding = raw.headers['content-encoding'];
-        if (encoding !== undefined && encoding !== 'identity') {
-          throw new AppError(ErrorCode.ValidationError, 'MCP requests of this key may not be compressed');
-        }
-        const verdict = checkToolCalls(body, (tool) => mayCall(request, route, tool));
-        request.toolName = verdict.tool;
-        if (verdict.forward) {
-          forward(request, reply, route, body, tools);
-          return;
-        }
-        toolDenials.inc();
-        request.errorCode = ErrorCode.Forbidden;
-        if (verdict.body === null) void reply.code(202).send();
-        else void reply.code(200).header('content-type', 'application/json').send(verdict.body);
-      } catch (failure) {
-        refuse(request, reply, failure);
+    withBody(request, reply, (body) => {
+      const encoding = raw.headers['content-encoding'];
+      if (encoding !== undefined && encoding !== 'identity') {
+        throw new AppError(ErrorCode.ValidationError, 'MCP requests of this key may not be compressed');
       }
+      const verdict = checkToolCalls(body, (tool) => mayCall(request, route, tool));
+      request.toolName = verdict.tool;
+      if (verdict.forward) {
+        forward(request, reply, route, body, tools);
+        return;
+      }
+      toolDenials.inc();
+      request.errorCode = ErrorCode.Forbidden;
+      if (verdict.body === null) void reply.code(202).send();
+      else void reply.code(200).header('content-type', 'application/json').send(verdict.body);
     });
   };
 
@@ -334,15 +344,9 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
    * upstream gets it in one write. Larger or chunked bodies are streamed (see LimitedBody).
    */
   const forwardWhole = (request: FastifyRequest, reply: FastifyReply, route: McpRoute): void => {
-    readBody(request.raw, bodyLimitBytes, (err, body) => {
-      if (body === undefined) return refuse(request, reply, bodyError(err));
-      // Called from the body's 'end' event: a throw here would be an uncaught exception.
-      try {
-        request.toolName = sniffTool(body);
-        forward(request, reply, route, body, null);
-      } catch (failure) {
-        refuse(request, reply, failure);
-      }
+    withBody(request, reply, (body) => {
+      request.toolName = sniffTool(body);
+      forward(request, reply, route, body, null);
     });
   };
 

@@ -133,6 +133,14 @@ function namesOf(configured: Readonly<Record<string, string>>): ReadonlySet<stri
   return names;
 }
 
+/** Whether the gateway sends a header of this (lower-case) name itself: its span's, or its encoding. */
+function gatewayReplaces(name: string, context: UpstreamRequestContext): boolean {
+  return (
+    (context.trace !== undefined && context.trace[name] !== undefined) ||
+    (context.identityEncoding === true && name === 'accept-encoding')
+  );
+}
+
 /**
  * The headers sent upstream, as undici's flat `[name, value, name, value, …]` list (no object
  * built with a dozen dynamic keys, none listed again by undici): the client's end-to-end headers
@@ -159,18 +167,14 @@ export function upstreamRequestHeaders(
     if (value === undefined || NEVER_FORWARDED_UPSTREAM.has(name) || name.startsWith(FORWARDED_PREFIX))
       continue;
     if (extra !== null && extra.has(name)) continue;
-    // Replaced below: by the MCP's configuration, the gateway's span, the gateway's encoding.
-    if (own.size > 0 && own.has(name)) continue;
-    if (trace !== undefined && trace[name] !== undefined) continue;
-    if (identity && name === 'accept-encoding') continue;
+    // Replaced below: by the MCP's configuration, the gateway's span or its encoding.
+    if ((own.size > 0 && own.has(name)) || gatewayReplaces(name, context)) continue;
     if (typeof value === 'string') out.push(name, value);
     else for (const one of value) out.push(name, one);
   }
   for (const name in configured) {
     const lower = name.toLowerCase();
-    if (trace !== undefined && trace[lower] !== undefined) continue;
-    if (identity && lower === 'accept-encoding') continue;
-    out.push(lower, configured[name]!);
+    if (!gatewayReplaces(lower, context)) out.push(lower, configured[name]!);
   }
   out.push('x-request-id', context.requestId, 'forwarded', forwardedHeader(forwarded));
   if (forwarded.clientIp !== null) out.push('x-forwarded-for', forwarded.clientIp);
