@@ -1,6 +1,9 @@
 import type { Logger } from 'pino';
 import { ConfigError, logFormatSchema, logLevelSchema } from './config.js';
 import { createLogger } from './logger.js';
+import { pinTickObjectShape } from './tick-shape.js';
+
+export { pinTickObjectShape };
 
 /**
  * Exit code of a process that cannot start for a reason a restart will not fix: invalid
@@ -43,6 +46,8 @@ function finalFailure(err: unknown): string | null {
  * - A second signal exits at once (status 130).
  */
 export async function runService(name: string, start: () => Promise<StoppableService>): Promise<void> {
+  // First, before the service's own modules load (see tick-shape.ts).
+  pinTickObjectShape();
   const logger = processLogger(name);
   let service: StoppableService | undefined;
   let stopping = false;

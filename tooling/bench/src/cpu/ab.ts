@@ -9,6 +9,7 @@ import {
   ServerGroup,
   type ServerProcess,
   benchGatewayEnv,
+  envPairs,
   load,
   startServer,
 } from '../gateway/measure.js';
@@ -29,6 +30,8 @@ const REQUESTS = benchNumber('BENCH_AB_REQUESTS', 40_000);
 const WARMUP = benchNumber('BENCH_AB_WARMUP', 20_000);
 const CONNECTIONS = benchNumber('BENCH_CONNECTIONS', 50);
 const CASE = process.env.BENCH_AB_CASE ?? 'json';
+/** Seconds each pair sits idle after starting, before its first request (a gateway waiting for traffic). */
+const IDLE_S = benchNumber('BENCH_AB_IDLE_S', 0);
 
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 
@@ -89,9 +92,13 @@ async function main(): Promise<void> {
           };
     const env = benchGatewayEnv(infra.natsUrl);
     for (let pair = 0; pair < PAIRS; pair++) {
-      const a = await startServer('gateway', env, { env: { BENCH_GATEWAY_MODULE: base } });
+      const a = await startServer('gateway', env, {
+        // BENCH_AB_ENV_A="NAME=value …": the A side's own environment (e.g. BENCH_NO_TICK_PIN=1).
+        env: { ...envPairs('BENCH_AB_ENV_A'), BENCH_GATEWAY_MODULE: base },
+      });
       const b = await startServer('gateway', env);
       try {
+        if (IDLE_S > 0) await new Promise((resolve) => setTimeout(resolve, IDLE_S * 1000));
         for (const gateway of [a, b]) await load(options(gateway, WARMUP));
         const perPair = { A: [] as number[], B: [] as number[] };
         const mainPerPair = { A: [] as number[], B: [] as number[] };

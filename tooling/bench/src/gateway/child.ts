@@ -1,6 +1,5 @@
 import type { GatewayEnv, bootstrap as Bootstrap } from '@plexmcp/api-gateway';
-import { bootstrap as bootstrapKeyService } from '@plexmcp/key-service';
-import { bootstrap as bootstrapUsageService } from '@plexmcp/usage-service';
+import { pinTickObjectShape } from '@plexmcp/service-kit/main';
 import { READY_MARKER, startBareFastify, startHandProxy, startTrivialUpstream } from './bench-servers.js';
 
 /**
@@ -24,6 +23,11 @@ function exitOnSigterm(): void {
   process.once('SIGTERM', () => process.exit(0));
 }
 
+// Every server as a service process runs (runService does this before loading the service), the
+// baselines included, so that neither side is measured with nextTick off V8's fast path.
+// BENCH_NO_TICK_PIN=1 leaves it out, to measure what it saves (see ../cpu/ab.ts).
+if (process.env.BENCH_NO_TICK_PIN !== '1') pinTickObjectShape();
+
 let url: string;
 switch (kind) {
   case 'gateway': {
@@ -46,7 +50,8 @@ switch (kind) {
     break;
   case 'key-service':
   case 'usage-service': {
-    const start = kind === 'key-service' ? bootstrapKeyService : bootstrapUsageService;
+    const { bootstrap: start } =
+      kind === 'key-service' ? await import('@plexmcp/key-service') : await import('@plexmcp/usage-service');
     const service = await start(options.service ?? {});
     url = '';
     process.once('SIGTERM', () => void service.close().then(() => process.exit(0)));

@@ -93,10 +93,15 @@ export function benchGatewayEnv(natsUrl: string): Record<string, string> {
  * bench's own (e.g. to measure the access log, which the bench's `LOG_LEVEL=warn` leaves out).
  */
 function extraGatewayEnv(): Record<string, string> {
+  return envPairs('BENCH_GATEWAY_ENV');
+}
+
+/** The `NAME=value NAME=value` pairs of the environment variable `variable`. */
+export function envPairs(variable: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of (process.env.BENCH_GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean)) {
+  for (const pair of (process.env[variable] ?? '').split(/\s+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new Error(`BENCH_GATEWAY_ENV: "${pair}" is not NAME=value`);
+    if (eq <= 0) throw new Error(`${variable}: "${pair}" is not NAME=value`);
     out[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return out;
