@@ -13,9 +13,9 @@ let pinned: object | null = null;
  * start-up (a gateway waiting for its first request) runs full garbage collections while no entry
  * exists: the maps die, and the next `nextTick` finds its remembered map gone, which V8 (Node 20)
  * records as megamorphic — for good. From then on every entry is built in the runtime: on the MCP
- * proxy that measured ~4% of the gateway's main thread and 10–30% of its req/s, for the whole life
- * of a process that waited ~25 s before its first request (README, Benchmarks). A live entry keeps
- * those maps alive, so the fast path never loses them.
+ * proxy, ~4% of the main thread of a gateway that waited ~25 s for its first request, for the rest
+ * of its life (root README, Benchmarks). A live entry keeps those maps alive, so the fast path
+ * never loses them.
  *
  * The entry is caught with a `TickObject` init hook, enabled only for this one call (no hook is
  * left enabled). Returns whether an entry is held.
