@@ -84,16 +84,10 @@ export function benchGatewayEnv(natsUrl: string): Record<string, string> {
     LOG_LEVEL: 'warn',
     AUTH_FAILURES_PER_MINUTE: '1000000',
     MCP_UPSTREAM_ALLOWED_NETWORKS: '127.0.0.0/8',
-    ...extraGatewayEnv(),
+    // `BENCH_GATEWAY_ENV="LOG_LEVEL=info TRACING=…"`: settings of the gateways under test, over the
+    // bench's own (e.g. to measure the access log, which the bench's `LOG_LEVEL=warn` leaves out).
+    ...envPairs('BENCH_GATEWAY_ENV'),
   };
-}
-
-/**
- * `BENCH_GATEWAY_ENV="LOG_LEVEL=info TRACING=…"`: settings of the gateways under test, over the
- * bench's own (e.g. to measure the access log, which the bench's `LOG_LEVEL=warn` leaves out).
- */
-function extraGatewayEnv(): Record<string, string> {
-  return envPairs('BENCH_GATEWAY_ENV');
 }
 
 /** The `NAME=value NAME=value` pairs of the environment variable `variable`. */
