@@ -33,7 +33,7 @@ import {
   createExpectationHandler,
   createFrameworkErrorHandler,
 } from './common/client-errors.js';
-import { computeSecurityHeaders } from './common/security-headers.js';
+import { AnswerHeaders, computeSecurityHeaders } from './common/security-headers.js';
 import { type GatewayConfig, type GatewayEnv, loadGatewayConfig, outageGraceMs } from './config.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { HeartbeatPublisher, heartbeatTtlMs } from './events/heartbeat.publisher.js';
@@ -242,6 +242,7 @@ async function start(
   let routes: RouteEntry[];
   try {
     const securityHeaders = await computeSecurityHeaders();
+    const answerHeaders = new AnswerHeaders(securityHeaders);
     const adapter = new FastifyAdapter({
       bodyLimit: config.BODY_LIMIT_BYTES,
       logger: false,
@@ -306,7 +307,7 @@ async function start(
         rateLimiter: new KeyRateLimiter(limitStore),
         metrics,
         logger,
-        securityHeaders,
+        answerHeaders,
       }),
     );
     // After the auth hook (request id stamped): a wrong method on a known path is 405, OPTIONS 204.
@@ -342,6 +343,7 @@ async function start(
       }),
       deadlines,
       isHttps: createHttpsDetector(config.TRUSTED_PROXIES),
+      answerHeaders,
     });
     app.useGlobalFilters(new AllExceptionsFilter(logger));
 

@@ -8,7 +8,8 @@ import type { CreatedKey, McpView } from '@plexmcp/contracts';
 import { startUpstreamMcp, type UpstreamMcp } from '@plexmcp/upstream-mcp';
 import { request } from 'undici';
 import { startScriptedUpstream } from './support/scripted-upstream.js';
-import { actorOf, http, gatewaySuite } from './support/world.js';
+import { computeSecurityHeaders } from '../src/common/security-headers.js';
+import { type HttpResult, actorOf, gatewaySuite, http, mcpRequest } from './support/world.js';
 
 function connectClient(
   url: string,
@@ -255,5 +256,101 @@ describe('MCP proxy (Streamable HTTP through the s.gateway)', () => {
     });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('not_found');
+  });
+
+  it('every answer of the MCP endpoint carries the security headers and X-Request-Id once, whoever wrote its head', async () => {
+    // The proxy writes the heads of its forwarded answers itself, and stamps its Fastify-sent
+    // refusals in its own onSend (the auth hook leaves this route to it): every way out is asked.
+    const security = await computeSecurityHeaders();
+    const down = await s.world.createMcp(actorOf(s.admin), {
+      name: 'Down2',
+      upstream_url: 'http://127.0.0.1:9/mcp',
+    });
+    const silent: Server = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const slow = await s.world.createMcp(actorOf(s.admin), {
+      name: 'Silent2',
+      upstream_url: `http://127.0.0.1:${(silent.address() as { port: number }).port}/mcp`,
+    });
+    const toolBound = await s.world.createKey(actorOf(s.admin), {
+      permissions: { mcps: [jsonMcp.id], tools: { [jsonMcp.id]: ['echo'] } },
+    });
+    const limited = await s.world.createKey(actorOf(s.admin), {
+      permissions: { mcps: [jsonMcp.id] },
+      rate_limit: { requests_per_second: 1, burst: 1 },
+    });
+    const any = await s.world.createKey(actorOf(s.admin));
+    const ping = { jsonrpc: '2.0', id: 1, method: 'ping' };
+    const post = (
+      mcpId: string,
+      key: string | null,
+      extra: { body?: unknown; headers?: Record<string, string> } = {},
+    ) =>
+      http(s.gateway.url, `/v1/mcps/${mcpId}/mcp`, {
+        method: 'POST',
+        key,
+        body: extra.body ?? ping,
+        headers: { accept: 'application/json, text/event-stream', ...extra.headers },
+      });
+    try {
+      const answers: [string, number, HttpResult][] = [
+        ['forwarded JSON', 200, await mcpRequest(s.gateway.url, jsonMcp.id, permitted.secret)],
+        ['forwarded SSE', 200, await mcpRequest(s.gateway.url, mcp.id, permitted.secret)],
+        ['no key', 401, await post(jsonMcp.id, null)],
+        ['malformed key', 401, await post(jsonMcp.id, 'pk_live_short')],
+        ['key scoped elsewhere', 403, await post(jsonMcp.id, scopedElsewhere.secret)],
+        ['unknown MCP', 404, await post('mcp_doesnotexist0000000000', permitted.secret)],
+        ['malformed MCP id', 404, await post('not-an-id', permitted.secret)],
+        [
+          'unknown session',
+          404,
+          await post(jsonMcp.id, permitted.secret, { headers: { 'mcp-session-id': 's1.x.y.z' } }),
+        ],
+        [
+          'body over the limit',
+          413,
+          await post(jsonMcp.id, permitted.secret, { body: { pad: 'x'.repeat(4096) } }),
+        ],
+        [
+          'tool outside the key\u2019s list',
+          200,
+          await post(jsonMcp.id, toolBound.secret, {
+            body: { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete', arguments: {} } },
+          }),
+        ],
+        ['upstream down', 502, await post(down.id, any.secret)],
+        ['upstream silent', 504, await post(slow.id, any.secret)],
+        [
+          'wrong method',
+          405,
+          await http(s.gateway.url, `/v1/mcps/${jsonMcp.id}/mcp`, { method: 'PUT', key: any.secret }),
+        ],
+      ];
+      await post(jsonMcp.id, limited.secret);
+      answers.push(['over the key\u2019s rate limit', 429, await post(jsonMcp.id, limited.secret)]);
+      for (const [what, status, res] of answers) {
+        expect([what, res.status]).toEqual([what, status]);
+        for (const [name, value] of Object.entries(security)) {
+          // Headers.get() joins a header sent twice: equality also proves it went out once.
+          expect([what, name, res.headers.get(name)]).toEqual([what, name, value]);
+        }
+        expect([what, res.headers.get('x-request-id')]).toEqual([
+          what,
+          expect.stringMatching(/^req_[A-Za-z0-9]+$/),
+        ]);
+        if (status >= 400)
+          expect([what, res.body.error.request_id]).toEqual([what, res.headers.get('x-request-id')]);
+      }
+      expect(
+        answers
+          .find(([what]) => what === 'over the key\u2019s rate limit')![2]
+          .headers.get('ratelimit-limit'),
+      ).not.toBeNull();
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { Logger } from 'pino';
 import { sendError } from '../common/envelope.js';
 import { requestIdOf } from '../common/request-id.js';
+import type { AnswerHeaders } from '../common/security-headers.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { ClientIpResolver } from './client-ip.js';
 import {
@@ -25,8 +26,8 @@ interface AuthHookDeps {
   rateLimiter: KeyRateLimiter;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Helmet's headers for this API, precomputed (see common/security-headers.ts). */
-  securityHeaders: Readonly<Record<string, string>>;
+  /** The security headers and X-Request-Id every answer carries (see common/security-headers.ts). */
+  answerHeaders: AnswerHeaders;
   /**
    * Dashboard sessions: a request without Authorization may carry the session cookie instead. It
    * names a key, which then goes through exactly the same verdict as a Bearer key.
@@ -61,7 +62,8 @@ function routeTarget(access: RouteAccess): DecisionTarget {
 /**
  * The authentication hot path, run as a Fastify `onRequest` hook on the route the router matched
  * (so every spelling of a URL that reaches a route gets that route's check). It also stamps every
- * response with its X-Request-Id (the client's own when well-formed) and the security headers.
+ * response with its X-Request-Id (the client's own when well-formed) and the security headers,
+ * except on a route that `writesOwnHead` (the MCP proxy), which stamps its answers itself.
  * Every route not declared public needs `Authorization: Bearer <key>` (or a dashboard session);
  * the key authority (key-authority.ts) gives the caller or the refusal — a malformed key without
  * any network call, a cached decision without any either, and a key-service that does not answer
@@ -70,11 +72,7 @@ function routeTarget(access: RouteAccess): DecisionTarget {
  * matched is left to the not-found handler: there is nothing behind it to protect.
  */
 export function createAuthHook(deps: AuthHookDeps) {
-  const { authority, ipResolver, rateLimiter, metrics, logger, securityHeaders, sessions } = deps;
-  // Set one by one from a fixed list: `reply.headers(object)` lists the object's keys anew on every
-  // request (an array of twelve) and reads each through a megamorphic keyed load.
-  const securityNames = Object.keys(securityHeaders);
-  const securityValues = securityNames.map((name) => securityHeaders[name]!);
+  const { authority, ipResolver, rateLimiter, metrics, logger, answerHeaders, sessions } = deps;
   const decisionCounters = new Map<string, { inc(): void }>();
   const count = (outcome: string, reason: string): void => {
     const id = outcome + ':' + reason;
@@ -136,10 +134,10 @@ export function createAuthHook(deps: AuthHookDeps) {
   return function authenticate(request: FastifyRequest, reply: FastifyReply, done: Done): void {
     const requestId = requestIdOf(request.headers['x-request-id']);
     request.requestId = requestId;
-    for (let i = 0; i < securityNames.length; i++) reply.header(securityNames[i]!, securityValues[i]);
-    reply.header('x-request-id', requestId);
+    const config = routeConfigOf(request);
+    if (config.writesOwnHead !== true) answerHeaders.stamp(reply, requestId);
     if (request.is404) return done();
-    const access = routeConfigOf(request).access ?? DENY_BY_DEFAULT;
+    const access = config.access ?? DENY_BY_DEFAULT;
     if (access.public === true) return done();
 
     const now = Date.now();

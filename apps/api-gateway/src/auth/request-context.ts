@@ -29,5 +29,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The MCP Streamable HTTP route: 401/403 carry `WWW-Authenticate`. */
     mcpProxy?: boolean;
+    /**
+     * The route writes its answers' heads itself and stamps every answer with `AnswerHeaders`
+     * (common/security-headers.ts), its Fastify-sent ones in its own `onSend`: the auth hook
+     * leaves them to it.
+     */
+    writesOwnHead?: boolean;
   }
 }

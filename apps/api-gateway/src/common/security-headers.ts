@@ -1,5 +1,6 @@
+import type { OutgoingHttpHeader } from 'node:http';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { request } from 'undici';
 
 /**
@@ -43,5 +44,47 @@ export async function computeSecurityHeaders(
     return out;
   } finally {
     await probe.close();
+  }
+}
+
+const REQUEST_ID_HEADER = 'x-request-id';
+
+/**
+ * The headers every answer of the gateway carries: the security headers and its X-Request-Id.
+ * Answers Fastify sends are stamped one `reply.header()` each (`stamp`: the auth hook, on every
+ * route but those that write their own heads, and on those routes their own `onSend`); an answer
+ * whose head the gateway writes itself (the MCP proxy's) starts from `head()`, a prebuilt flat
+ * `[name, value, …]` list that `res.writeHead()` takes as it is — no thirteen stores into the
+ * reply's header object copied back out by `reply.getHeaders()`.
+ */
+export class AnswerHeaders {
+  /** Every name this sets (lower-case): an upstream's header of one of these never goes out. */
+  readonly names: ReadonlySet<string>;
+  private readonly securityNames: readonly string[];
+  private readonly securityValues: readonly string[];
+  private readonly pairs: readonly string[];
+
+  constructor(security: Readonly<Record<string, string>>) {
+    this.securityNames = Object.keys(security).map((name) => name.toLowerCase());
+    this.securityValues = Object.keys(security).map((name) => security[name]!);
+    this.pairs = this.securityNames.flatMap((name, i) => [name, this.securityValues[i]!]);
+    this.names = new Set([...this.securityNames, REQUEST_ID_HEADER]);
+  }
+
+  /** Sets them on a reply Fastify will send. */
+  stamp(reply: FastifyReply, requestId: string): void {
+    // One by one from fixed lists: `reply.headers(object)` lists the object's keys anew each time
+    // and reads each through a megamorphic keyed load.
+    const names = this.securityNames;
+    const values = this.securityValues;
+    for (let i = 0; i < names.length; i++) reply.header(names[i]!, values[i]);
+    reply.header(REQUEST_ID_HEADER, requestId);
+  }
+
+  /** A fresh head that starts with them, for `res.writeHead()`; append the answer's other headers. */
+  head(requestId: string): OutgoingHttpHeader[] {
+    const head: OutgoingHttpHeader[] = this.pairs.slice();
+    head.push(REQUEST_ID_HEADER, requestId);
+    return head;
   }
 }

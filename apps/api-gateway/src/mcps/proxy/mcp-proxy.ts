@@ -1,5 +1,10 @@
 import { Transform, type TransformCallback, Writable } from 'node:stream';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type {
+  IncomingHttpHeaders,
+  IncomingMessage,
+  OutgoingHttpHeader,
+  OutgoingHttpHeaders,
+} from 'node:http';
 import {
   AppError,
   ErrorCode,
@@ -14,6 +19,7 @@ import type { Logger } from 'pino';
 import { Tracing } from '@plexmcp/service-kit';
 import { JSON_CONTENT_TYPE, sendError, serializeError } from '../../common/envelope.js';
 import { authorize, callerOf } from '../../auth/key-authority.js';
+import type { AnswerHeaders } from '../../common/security-headers.js';
 import { AUTHENTICATED } from '../../auth/route-access.js';
 import type { GatewayMetrics } from '../../metrics/gateway-metrics.js';
 import type { UsageLimitsService } from '../../usage-limits/usage-limits.service.js';
@@ -53,6 +59,8 @@ interface McpProxyDeps {
   deadlines: HeaderDeadlines;
   /** Whether the client reached the gateway over HTTPS (for `Forwarded: proto=`). */
   isHttps: (request: FastifyRequest) => boolean;
+  /** The headers every answer carries: this route stamps its own (it `writesOwnHead`). */
+  answerHeaders: AnswerHeaders;
 }
 
 const MCP_ID = idPattern(IdPrefix.Mcp);
@@ -155,7 +163,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEO
  */
 export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void {
   const { routes, pools, usageLimits, metrics, logger, bodyLimitBytes, timeoutMs } = deps;
-  const { sessionIds, streams, admission, deadlines, isHttps } = deps;
+  const { sessionIds, streams, admission, deadlines, isHttps, answerHeaders } = deps;
   const usageLimitDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'usage_limit' });
   const toolDenials = metrics.tally(metrics.authDecisions, { outcome: 'deny', reason: 'tool_not_permitted' });
   const latencyByClass = new Map<number, { observe(v: number): void }>();
@@ -167,6 +175,19 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       latencyByClass.set(cls, child);
     }
     child.observe(seconds);
+  };
+
+  /**
+   * A raw answer's head so far: the headers every answer carries, then the reply's others (`own`:
+   * RateLimit-*, CORS, traceparent — few, and on most answers none).
+   */
+  const headOf = (exchange: ProxyExchange, own: OutgoingHttpHeaders): OutgoingHttpHeader[] => {
+    const head = answerHeaders.head(exchange.request.requestId);
+    for (const name in own) {
+      const value = own[name];
+      if (value !== undefined && !answerHeaders.names.has(name)) head.push(name, value);
+    }
+    return head;
   };
 
   /** Answers the client with an error envelope, unless it has its answer already (or is gone). */
@@ -183,11 +204,9 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     request.errorCode = error.code;
     request.errorCause = error.cause ?? null;
     const body = serializeError(error, request.requestId);
-    res.writeHead(error.status, {
-      ...(reply.getHeaders() as OutgoingHttpHeaders),
-      'content-type': JSON_CONTENT_TYPE,
-      'content-length': Buffer.byteLength(body),
-    });
+    const head = headOf(exchange, reply.getHeaders() as OutgoingHttpHeaders);
+    head.push('content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(body));
+    res.writeHead(error.status, head);
     res.end(body);
   };
 
@@ -223,11 +242,13 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
       if (sse) filter = new SseToolListFilter(tools);
       else if (contentType.includes('json')) filter = new JsonToolListFilter(tools);
     }
-    const downstream = downstreamResponseHeaders(headers, reply.getHeaders() as OutgoingHttpHeaders, (id) =>
+    // A filtered body is not the length the upstream said.
+    if (filter !== null) delete headers['content-length'];
+    const own = reply.getHeaders() as OutgoingHttpHeaders;
+    const head = downstreamResponseHeaders(headers, headOf(exchange, own), answerHeaders.names, own, (id) =>
       sessionIds.wrap(id, keyId, mcpId),
     );
-    if (filter !== null) delete downstream['content-length'];
-    res.writeHead(statusCode, downstream);
+    res.writeHead(statusCode, head);
     if (filter === null) {
       // SSE: the head goes out with the first event when that came in the same read (one socket
       // write, not two), else alone once this tick ends: a client waiting for a late first event
@@ -508,7 +529,12 @@ export function registerMcpProxy(app: FastifyInstance, deps: McpProxyDeps): void
     instance.route<{ Params: { id: string } }>({
       method: ['POST', 'GET', 'DELETE'],
       url: MCP_ENDPOINT_ROUTE,
-      config: { mcpProxy: true, access: AUTHENTICATED },
+      config: { mcpProxy: true, writesOwnHead: true, access: AUTHENTICATED },
+      // Its answers Fastify sends (refusals, the auth hook's included): stamped here, just before.
+      onSend: (request, reply, payload, done) => {
+        answerHeaders.stamp(reply, request.requestId);
+        done(null, payload);
+      },
       handler: (request, reply) => {
         // The auth hook ran on this route; a request without a caller is refused, never served.
         try {

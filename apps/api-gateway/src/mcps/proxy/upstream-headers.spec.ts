@@ -1,4 +1,6 @@
+import type { OutgoingHttpHeader } from 'node:http';
 import { describe, expect, it } from '@jest/globals';
+import { AnswerHeaders } from '../../common/security-headers.js';
 import { downstreamResponseHeaders, forwardedHeader, upstreamRequestHeaders } from './upstream-headers.js';
 
 const FORWARDED = { clientIp: '203.0.113.7', proto: 'https', host: 'gw.example:8443' } as const;
@@ -143,8 +145,24 @@ describe('forwardedHeader', () => {
 
 describe('downstreamResponseHeaders', () => {
   const wrap = (id: string) => `wrapped(${id})`;
+  const answer = new AnswerHeaders({
+    'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'none'",
+    'x-frame-options': 'SAMEORIGIN',
+    'strict-transport-security': 'max-age=31536000',
+  });
+  /** A flat head as name → value, failing on a name sent twice. */
+  const asObject = (head: OutgoingHttpHeader[]): Record<string, OutgoingHttpHeader> => {
+    const out: Record<string, OutgoingHttpHeader> = {};
+    for (let i = 0; i < head.length; i += 2) {
+      const name = head[i] as string;
+      expect([name, out[name]]).toEqual([name, undefined]);
+      out[name] = head[i + 1]!;
+    }
+    return out;
+  };
 
-  it('passes the upstream\u2019s end-to-end headers, wraps its session id, keeps the gateway\u2019s request id', () => {
+  it('passes the upstream’s end-to-end headers, wraps its session id, keeps the gateway’s request id', () => {
     const out = downstreamResponseHeaders(
       {
         'content-type': 'text/event-stream',
@@ -152,18 +170,25 @@ describe('downstreamResponseHeaders', () => {
         connection: 'close',
         'x-request-id': 'up',
       },
-      { 'x-request-id': 'req_2', 'x-content-type-options': 'nosniff' },
+      answer.head('req_2'),
+      answer.names,
+      {},
       wrap,
     );
-    expect(out).toEqual({
+    expect(asObject(out)).toEqual({
       'content-type': 'text/event-stream',
       'mcp-session-id': 'wrapped(s1)',
       'x-request-id': 'req_2',
       'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'",
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': 'max-age=31536000',
     });
   });
 
-  it('never lets the upstream override the gateway\u2019s headers, set cookies or redirect the origin', () => {
+  it('never lets the upstream override the gateway’s headers, set cookies or redirect the origin', () => {
+    const head = answer.head('req_3');
+    head.push('ratelimit-remaining', '4');
     const out = downstreamResponseHeaders(
       {
         'content-type': 'application/json',
@@ -171,22 +196,18 @@ describe('downstreamResponseHeaders', () => {
         'content-security-policy': "default-src *; script-src 'unsafe-inline'",
         'x-frame-options': 'ALLOWALL',
         'strict-transport-security': 'max-age=0',
+        'x-request-id': 'up',
         'ratelimit-remaining': '999999',
         'set-cookie': ['plexmcp_session=stolen; Path=/', 'other=1'],
         'alt-svc': 'h2="evil.example:443"',
         'clear-site-data': '"cookies"',
       },
-      {
-        'x-request-id': 'req_3',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'",
-        'x-frame-options': 'SAMEORIGIN',
-        'strict-transport-security': 'max-age=31536000',
-        'ratelimit-remaining': '4',
-      },
+      head,
+      answer.names,
+      { 'ratelimit-remaining': '4' },
       wrap,
     );
-    expect(out).toEqual({
+    expect(asObject(out)).toEqual({
       'content-type': 'application/json',
       'x-request-id': 'req_3',
       'x-content-type-options': 'nosniff',

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
 
 /**
  * Never sent upstream as the client wrote them: hop-by-hop headers (RFC 9110 §7.6.1), the client's
@@ -188,27 +188,35 @@ export function upstreamRequestHeaders(
 
 /**
  * The upstream's response headers without hop-by-hop ones and without those that would act on
- * the gateway's origin, added to the gateway's own: a header the gateway set (security headers,
- * X-Request-Id, RateLimit-*) is never overridden by the upstream. The upstream's session id goes
- * out as `wrapSessionId` makes it. `own` is the reply's fresh copy of its headers (lower-case
- * names, as Fastify's `reply.getHeaders()` gives): it is filled in and returned, not copied again.
+ * the gateway's origin, appended to the gateway's own: a header the gateway sets (`fixed`, the
+ * names every answer carries: security headers, X-Request-Id; `own`, the reply's others:
+ * RateLimit-*, CORS, traceparent) is never overridden by the upstream. The upstream's session id
+ * goes out as `wrapSessionId` makes it. `head` is the answer's head so far, the flat
+ * `[name, value, …]` list `res.writeHead()` takes: filled in and returned, not copied.
  */
 export function downstreamResponseHeaders(
   upstream: Record<string, string | string[] | undefined>,
+  head: OutgoingHttpHeader[],
+  fixed: ReadonlySet<string>,
   own: OutgoingHttpHeaders,
   wrapSessionId: (upstreamId: string) => string,
-): OutgoingHttpHeaders {
+): OutgoingHttpHeader[] {
   const extra = connectionTokens(upstream.connection);
-  const out = own;
   for (const name in upstream) {
     const value = upstream[name];
-    if (value === undefined || out[name] !== undefined || NEVER_FORWARDED_DOWNSTREAM.has(name)) continue;
+    if (
+      value === undefined ||
+      fixed.has(name) ||
+      own[name] !== undefined ||
+      NEVER_FORWARDED_DOWNSTREAM.has(name)
+    )
+      continue;
     if (extra !== null && extra.has(name)) continue;
-    out[name] = value;
+    head.push(name, value);
   }
   const session = upstream['mcp-session-id'];
   if (session !== undefined) {
-    out['mcp-session-id'] = Array.isArray(session) ? session.map(wrapSessionId) : wrapSessionId(session);
+    head.push('mcp-session-id', Array.isArray(session) ? session.map(wrapSessionId) : wrapSessionId(session));
   }
-  return out;
+  return head;
 }
