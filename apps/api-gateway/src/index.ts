@@ -248,7 +248,7 @@ async function start(
       logger: false,
       // Requests Node cannot parse get the envelope too (see common/client-errors.ts).
       clientErrorHandler: createClientErrorHandler(securityHeaders),
-      frameworkErrors: createFrameworkErrorHandler(securityHeaders, logger),
+      frameworkErrors: createFrameworkErrorHandler(answerHeaders, logger),
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(runtime, logger), adapter, {
       logger: new PinoNestLogger(logger),
@@ -263,7 +263,7 @@ async function start(
     const routeMethods = new RouteMethods();
     routeMethods.track(fastify);
     fastify.removeContentTypeParser('text/plain');
-    fastify.server.on('checkExpectation', createExpectationHandler(securityHeaders));
+    fastify.server.on('checkExpectation', createExpectationHandler(answerHeaders));
     fastify.decorateRequest('requestId', '');
     fastify.decorateRequest('auth', null);
     fastify.decorateRequest('clientIp', null);

@@ -22,6 +22,10 @@ function expectEnvelope(res: HttpResult | RawResponse, status: number, code: str
   expect(body.success).toBe(false);
   expect(requestId).toMatch(/^req_/);
   expect(body.error.request_id).toBe(requestId);
+  // Whoever answered (a route, the router, Node's parser, the Expect check): the security headers too.
+  const header = (name: string) => ('json' in res ? res.headers[name] : res.headers.get(name));
+  expect(header('x-content-type-options')).toBe('nosniff');
+  expect(header('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
 }
 
 describe('hostile input at the gateway: a clear 4xx envelope, never a 500', () => {

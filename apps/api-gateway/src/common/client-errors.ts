@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { JSON_CONTENT_TYPE, sendError, serializeError } from './envelope.js';
 import { requestIdOf, requestIds } from './request-id.js';
+import type { AnswerHeaders } from './security-headers.js';
 import { toAppError } from './to-app-error.js';
 
 /** How long a refused connection may keep sending (its rest is read and dropped) before it is cut. */
@@ -100,20 +101,23 @@ export function createClientErrorHandler(securityHeaders: Readonly<Record<string
  * §10.1.1). Answered 417 with the envelope instead of Node's empty 417. (`100-continue` itself is
  * answered by Node with `100 Continue`, and the proxy never forwards `Expect` upstream.)
  */
-export function createExpectationHandler(securityHeaders: Readonly<Record<string, string>>) {
+export function createExpectationHandler(answerHeaders: AnswerHeaders) {
   return function onCheckExpectation(_req: IncomingMessage, res: ServerResponse): void {
     const requestId = requestIds.next();
     const body = serializeError(
       new AppError(ErrorCode.ValidationError, 'Unsupported Expect header: only 100-continue is supported'),
       requestId,
     );
-    res.writeHead(417, {
-      ...securityHeaders,
-      'x-request-id': requestId,
-      'content-type': JSON_CONTENT_TYPE,
-      'content-length': Buffer.byteLength(body),
-      connection: 'close',
-    });
+    const head = answerHeaders.head(requestId);
+    head.push(
+      'content-type',
+      JSON_CONTENT_TYPE,
+      'content-length',
+      Buffer.byteLength(body),
+      'connection',
+      'close',
+    );
+    res.writeHead(417, head);
     res.end(body);
   };
 }
@@ -122,15 +126,11 @@ export function createExpectationHandler(securityHeaders: Readonly<Record<string
  * Fastify's `frameworkErrors`: the router refuses a malformed URL (bad percent-encoding) before
  * any hook runs, so the request id and security headers are stamped here, then the envelope.
  */
-export function createFrameworkErrorHandler(
-  securityHeaders: Readonly<Record<string, string>>,
-  logger: Logger,
-) {
+export function createFrameworkErrorHandler(answerHeaders: AnswerHeaders, logger: Logger) {
   return function onFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
     const requestId = requestIdOf(request.headers['x-request-id']);
     request.requestId = requestId;
-    reply.headers(securityHeaders);
-    reply.header('x-request-id', requestId);
+    answerHeaders.stamp(reply, requestId);
     sendError(reply, toAppError(error, logger, requestId), requestId);
   };
 }

@@ -162,7 +162,7 @@ describe('downstreamResponseHeaders', () => {
     return out;
   };
 
-  it('passes the upstream’s end-to-end headers, wraps its session id, keeps the gateway’s request id', () => {
+  it('passes the upstream\u2019s end-to-end headers, wraps its session id, keeps the gateway\u2019s request id', () => {
     const out = downstreamResponseHeaders(
       {
         'content-type': 'text/event-stream',
@@ -186,7 +186,7 @@ describe('downstreamResponseHeaders', () => {
     });
   });
 
-  it('never lets the upstream override the gateway’s headers, set cookies or redirect the origin', () => {
+  it('never lets the upstream override the gateway\u2019s headers, set cookies or redirect the origin', () => {
     const head = answer.head('req_3');
     head.push('ratelimit-remaining', '4');
     const out = downstreamResponseHeaders(
