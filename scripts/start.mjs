@@ -768,8 +768,12 @@ async function main() {
   for (const { name, opsPort } of SERVICES) {
     if (!opsPort) continue;
     let value = intSetting(opsPort.variable, opsPort.fallback, 0, 65_535);
-    if (value === 0) value = await freeLocalPort();
-    else {
+    if (value === 0) {
+      // Picked here: the OS may hand out again a port picked for an earlier service (not bound
+      // yet) or the gateway's, and a port we chose is never the operator's collision to fix.
+      do value = await freeLocalPort();
+      while ([port, ...opsPorts.values()].includes(value));
+    } else {
       const problem = await portProblem(value, '0.0.0.0');
       if (problem) {
         unlock();
